@@ -1,0 +1,49 @@
+"""Open an account, top it up, charge it, and show the balance and the history.
+
+Run it with ``python examples/quickstart.py [STORAGE_URL]``; the default storage is an
+in-memory store (``memory://``).
+"""
+
+from __future__ import annotations
+
+import sys
+from decimal import Decimal
+
+import telcocore
+from telcocore import DebitLimitExceeded, Money
+
+
+def main(url: str) -> None:
+    """Walk through an account's first money movements."""
+    with telcocore.connect(url) as core:
+        account = core.accounts.open(
+            "Acme Hosted PBX",
+            "USD",
+            debit_limit=Decimal("5.00"),  # postpaid: may owe up to 5.00
+            low_balance_threshold=Decimal("2.00"),
+        )
+        print(f"opened {account.name} ({account.id}) in {account.currency}")
+
+        core.ledger.credit(account.id, Money("20.00", "USD"), idempotency_key="topup-0001")
+        core.ledger.debit(account.id, "12.50", idempotency_key="seats-2026-11")
+        # A retry with the same key posts nothing new.
+        core.ledger.debit(account.id, "12.50", idempotency_key="seats-2026-11")
+        core.ledger.charge_usage(account.id, "0.0420", idempotency_key="call-8f3a")
+
+        try:
+            core.ledger.debit(account.id, "100.00", idempotency_key="big-purchase")
+        except DebitLimitExceeded as refused:
+            print(f"refused: {refused.shortfall} missing")
+
+        print(f"balance:   {core.ledger.balance(account.id).format()}")
+        print(f"available: {core.ledger.available(account.id).format()}")
+        print("history:")
+        for entry in core.ledger.history(account.id):
+            print(
+                f"  {entry.seq:>3} {entry.created_at:%Y-%m-%d %H:%M} {entry.kind.value:<9}"
+                f" {entry.amount.amount:>9} -> {entry.balance.amount:>9}"
+            )
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else "memory://")

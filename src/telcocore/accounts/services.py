@@ -1,0 +1,164 @@
+"""Account use cases: open, read, list, change settings and status."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from decimal import Decimal
+
+from telcocore.accounts.account import Account, AccountStatus, validate_account_id
+from telcocore.context import ServiceContext
+from telcocore.errors import ConcurrencyError, ValidationError
+from telcocore.money import Money, to_decimal, validate_currency
+
+__all__ = ["AccountService", "AmountLike"]
+
+AmountLike = Money | Decimal | int | str
+"""An amount: ``Money``, or a number taken in the account's currency (never a float)."""
+
+
+class _Unset(enum.Enum):
+    UNSET = enum.auto()
+
+
+UNSET = _Unset.UNSET
+
+
+def as_money(value: object, currency: str, *, field: str) -> Money:
+    """``value`` as Money of ``currency``: Money must already be in it; a number is taken in
+    it; a float is refused."""
+    if isinstance(value, Money):
+        if value.currency != currency:
+            msg = f"{field} {value} must be in the account's currency {currency}"
+            raise ValidationError(msg, field=field, value=value)
+        return value
+    return Money(to_decimal(value, field=field), currency)
+
+
+class AccountService:
+    """Opens and changes customer accounts."""
+
+    def __init__(self, context: ServiceContext) -> None:
+        self._ctx = context
+
+    def open(  # noqa: PLR0913 - the settings of a new account, all keyword-only
+        self,
+        name: str,
+        currency: str,
+        *,
+        account_id: str | None = None,
+        status: AccountStatus = AccountStatus.ACTIVE,
+        debit_limit: AmountLike = 0,
+        channel_limit: int | None = None,
+        home_country: str = "US",
+        locale: str = "en_US",
+        realm: str | None = None,
+        tax_rate: Decimal | int | str = 0,
+        low_balance_threshold: AmountLike | None = None,
+    ) -> Account:
+        """Open an account; its currency can never change afterwards.
+
+        ``debit_limit``: ``0`` prepaid, positive postpaid, negative prepaid with a buffer.
+        ``tax_rate`` is a fraction (``"0.2"`` for 20 %). New accounts are active unless
+        ``status`` says otherwise (e.g. ``pending_approval``).
+        """
+        new_id = self._ctx.ids() if account_id is None else validate_account_id(account_id)
+        account = Account(
+            id=new_id,
+            name=name,
+            currency=currency,
+            created_at=self._ctx.clock.now(),
+            status=status,
+            debit_limit=as_money(debit_limit, validate_currency(currency), field="debit_limit"),
+            channel_limit=channel_limit,
+            home_country=home_country,
+            locale=locale,
+            realm=realm,
+            tax_rate=tax_rate,
+            low_balance_threshold=None
+            if low_balance_threshold is None
+            else as_money(low_balance_threshold, validate_currency(currency), field="low_balance_threshold"),
+        )
+        with self._ctx.uow() as uow:
+            uow.accounts.add(account)
+            uow.ledger.open_balance(account.id, account.currency)
+            uow.commit()
+        return account
+
+    def get(self, account_id: str) -> Account:
+        """The account, or :class:`~telcocore.errors.AccountNotFound`."""
+        with self._ctx.uow() as uow:
+            return uow.accounts.get(account_id)
+
+    def list(self, *, status: AccountStatus | None = None) -> list[Account]:
+        """All accounts, or those with ``status``, ordered by id."""
+        with self._ctx.uow() as uow:
+            return uow.accounts.list(status=None if status is None else AccountStatus(status))
+
+    def update(  # noqa: PLR0913 - one optional keyword per setting
+        self,
+        account_id: str,
+        *,
+        expected_version: int | None = None,
+        name: str | _Unset = UNSET,
+        debit_limit: AmountLike | _Unset = UNSET,
+        channel_limit: int | None | _Unset = UNSET,
+        home_country: str | _Unset = UNSET,
+        locale: str | _Unset = UNSET,
+        realm: str | None | _Unset = UNSET,
+        tax_rate: Decimal | int | str | _Unset = UNSET,
+        low_balance_threshold: AmountLike | None | _Unset = UNSET,
+    ) -> Account:
+        """Change the given settings; the others stay. The currency never changes.
+
+        With ``expected_version`` (the version you showed the user), the change is refused
+        with :class:`~telcocore.errors.ConcurrencyError` if somebody changed the account since.
+        """
+
+        def change(account: Account) -> None:
+            if name is not UNSET:
+                account.name = name
+            if debit_limit is not UNSET:
+                account.debit_limit = as_money(debit_limit, account.currency, field="debit_limit")
+            if channel_limit is not UNSET:
+                account.channel_limit = channel_limit
+            if home_country is not UNSET:
+                account.home_country = home_country
+            if locale is not UNSET:
+                account.locale = locale
+            if realm is not UNSET:
+                account.realm = realm
+            if tax_rate is not UNSET:
+                account.tax_rate = to_decimal(tax_rate, field="tax_rate")
+            if low_balance_threshold is not UNSET:
+                account.low_balance_threshold = (
+                    None
+                    if low_balance_threshold is None
+                    else as_money(
+                        low_balance_threshold, account.currency, field="low_balance_threshold"
+                    )
+                )
+
+        return self._change(account_id, change, expected_version)
+
+    def set_status(
+        self, account_id: str, status: AccountStatus, *, expected_version: int | None = None
+    ) -> Account:
+        """Move the account to ``status`` if the transition is allowed
+        (:data:`~telcocore.accounts.account.ALLOWED_TRANSITIONS`)."""
+        return self._change(account_id, lambda a: a.change_status(status), expected_version)
+
+    def _change(
+        self,
+        account_id: str,
+        change: Callable[[Account], None],
+        expected_version: int | None,
+    ) -> Account:
+        with self._ctx.uow() as uow:
+            account = uow.accounts.get(account_id)
+            if expected_version is not None and expected_version != account.version:
+                raise ConcurrencyError("account", account_id, expected_version)
+            change(account)
+            uow.accounts.update(account)
+            uow.commit()
+        return account

@@ -1,0 +1,290 @@
+"""In-memory storage, for tests and quick scripts (``telcocore.connect("memory://")``).
+
+Units of work run one at a time (a lock held from ``__enter__`` to ``__exit__``), which makes
+them serializable. Every change is logged with its undo step, so leaving a unit without a
+commit restores exactly what was there. Stored objects are copies: changing an object you
+got from a repository changes nothing until you pass it back.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from decimal import Decimal
+from types import TracebackType
+from typing import Self, TypeVar
+
+import attrs
+
+from telcocore.accounts.account import Account, AccountStatus
+from telcocore.billing.ledger import BalanceChange, LedgerEntry, Transaction, TransactionKind
+from telcocore.errors import (
+    AccountNotFound,
+    AlreadyExists,
+    ConcurrencyError,
+    NotFoundError,
+    TransactionNotFound,
+)
+from telcocore.money import EXACT, Money
+from telcocore.notifications.message import Message, OutboxItem
+
+__all__ = ["MemoryStorage", "MemoryUnitOfWork"]
+
+Undo = Callable[[], None]
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+@attrs.define
+class _Balance:
+    amount: Decimal
+    currency: str
+    seq: int = 0
+
+
+@attrs.define
+class _State:
+    accounts: dict[str, Account] = attrs.Factory(dict)
+    balances: dict[str, _Balance] = attrs.Factory(dict)
+    transactions: dict[str, Transaction] = attrs.Factory(dict)
+    by_key: dict[str, str] = attrs.Factory(dict)
+    reversals: dict[str, str] = attrs.Factory(dict)
+    entries: dict[str, list[LedgerEntry]] = attrs.Factory(dict)
+    system: dict[tuple[str, str], Decimal] = attrs.Factory(dict)
+    outbox: dict[str, OutboxItem] = attrs.Factory(dict)
+
+
+def _put(table: dict[K, V], key: K, value: V, undo: list[Undo]) -> None:
+    if key in table:
+        old = table[key]
+        undo.append(lambda: table.__setitem__(key, old))
+    else:
+        undo.append(lambda: table.pop(key))
+    table[key] = value
+
+
+class MemoryAccountRepository:
+    """Accounts in a dict."""
+
+    def __init__(self, state: _State, undo: list[Undo]) -> None:
+        self._state = state
+        self._undo = undo
+
+    def add(self, account: Account) -> None:
+        if account.id in self._state.accounts:
+            raise AlreadyExists("account", account.id)
+        _put(self._state.accounts, account.id, attrs.evolve(account), self._undo)
+
+    def get(self, account_id: str) -> Account:
+        try:
+            return attrs.evolve(self._state.accounts[account_id])
+        except KeyError:
+            raise AccountNotFound(account_id) from None
+
+    def list(self, *, status: AccountStatus | None = None) -> list[Account]:
+        return [
+            attrs.evolve(a)
+            for _, a in sorted(self._state.accounts.items())
+            if status is None or a.status is status
+        ]
+
+    def update(self, account: Account) -> None:
+        stored = self._state.accounts.get(account.id)
+        if stored is None:
+            raise AccountNotFound(account.id)
+        if stored.version != account.version:
+            raise ConcurrencyError("account", account.id, account.version)
+        account.version += 1
+        _put(self._state.accounts, account.id, attrs.evolve(account), self._undo)
+
+
+class MemoryLedgerRepository:
+    """Transactions and balances in dicts."""
+
+    def __init__(self, state: _State, undo: list[Undo]) -> None:
+        self._state = state
+        self._undo = undo
+
+    def _balance_of(self, account_id: str) -> _Balance:
+        try:
+            return self._state.balances[account_id]
+        except KeyError:
+            raise AccountNotFound(account_id) from None
+
+    def open_balance(self, account_id: str, currency: str) -> None:
+        if account_id in self._state.balances:
+            raise AlreadyExists("balance", account_id)
+        _put(self._state.balances, account_id, _Balance(Decimal(0), currency), self._undo)
+
+    def move_balance(
+        self, account_id: str, delta: Decimal, *, floor: Decimal | None
+    ) -> BalanceChange | None:
+        row = self._balance_of(account_id)
+        after = EXACT.add(row.amount, delta)
+        if floor is not None and after < floor:
+            return None
+        _put(
+            self._state.balances,
+            account_id,
+            _Balance(after, row.currency, row.seq + 1),
+            self._undo,
+        )
+        return BalanceChange(
+            Money._trusted(row.amount, row.currency),  # noqa: SLF001
+            Money._trusted(after, row.currency),  # noqa: SLF001
+            row.seq + 1,
+        )
+
+    def balance(self, account_id: str) -> Money:
+        row = self._balance_of(account_id)
+        return Money._trusted(row.amount, row.currency)  # noqa: SLF001
+
+    def record(self, transaction: Transaction, change: BalanceChange) -> None:
+        state = self._state
+        if transaction.idempotency_key in state.by_key:
+            raise AlreadyExists("transaction with idempotency key", transaction.idempotency_key)
+        _put(state.transactions, transaction.id, transaction, self._undo)
+        _put(state.by_key, transaction.idempotency_key, transaction.id, self._undo)
+        if transaction.reverses is not None:
+            _put(state.reversals, transaction.reverses, transaction.id, self._undo)
+        for posting in transaction.postings:
+            if posting.ledger_account == transaction.account_id:
+                continue
+            key = (posting.ledger_account, posting.amount.currency)
+            total = EXACT.add(state.system.get(key, Decimal(0)), posting.amount.amount)
+            _put(state.system, key, total, self._undo)
+        entries = state.entries.setdefault(transaction.account_id, [])
+        entries.append(
+            LedgerEntry(
+                seq=change.seq,
+                transaction_id=transaction.id,
+                kind=transaction.kind,
+                created_at=transaction.created_at,
+                amount=change.after - change.before,
+                balance=change.after,
+                description=transaction.description,
+                reverses=transaction.reverses,
+            )
+        )
+        self._undo.append(entries.pop)
+
+    def by_idempotency_key(self, key: str) -> Transaction | None:
+        transaction_id = self._state.by_key.get(key)
+        return None if transaction_id is None else self._state.transactions[transaction_id]
+
+    def get(self, transaction_id: str) -> Transaction:
+        try:
+            return self._state.transactions[transaction_id]
+        except KeyError:
+            raise TransactionNotFound(transaction_id) from None
+
+    def reversal_of(self, transaction_id: str) -> Transaction | None:
+        reversal = self._state.reversals.get(transaction_id)
+        return None if reversal is None else self._state.transactions[reversal]
+
+    def entries(
+        self,
+        account_id: str,
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        kinds: frozenset[TransactionKind] | None = None,
+    ) -> list[LedgerEntry]:
+        return [
+            e
+            for e in self._state.entries.get(account_id, [])
+            if (start is None or e.created_at >= start)
+            and (end is None or e.created_at < end)
+            and (kinds is None or e.kind in kinds)
+        ]
+
+    def system_balance(self, ledger_account: str, currency: str) -> Decimal:
+        return self._state.system.get((ledger_account, currency), Decimal(0))
+
+    def totals(self) -> dict[str, Decimal]:
+        totals: dict[str, Decimal] = {}
+        for row in self._state.balances.values():
+            totals[row.currency] = EXACT.add(totals.get(row.currency, Decimal(0)), row.amount)
+        for (_, currency), amount in self._state.system.items():
+            totals[currency] = EXACT.add(totals.get(currency, Decimal(0)), amount)
+        return totals
+
+
+class MemoryOutboxRepository:
+    """The outbox in a dict, in insertion order."""
+
+    def __init__(self, state: _State, undo: list[Undo]) -> None:
+        self._state = state
+        self._undo = undo
+
+    def add(self, message: Message) -> None:
+        if message.id in self._state.outbox:
+            raise AlreadyExists("message", message.id)
+        _put(self._state.outbox, message.id, OutboxItem(message), self._undo)
+
+    def pending(self, *, limit: int) -> Sequence[OutboxItem]:
+        items = (i for i in self._state.outbox.values() if i.sent_at is None)
+        return [item for _, item in zip(range(limit), items, strict=False)]
+
+    def _item(self, message_id: str) -> OutboxItem:
+        try:
+            return self._state.outbox[message_id]
+        except KeyError:
+            raise NotFoundError(message_id) from None
+
+    def mark_sent(self, message_id: str, *, at: datetime) -> None:
+        item = self._item(message_id)
+        sent = attrs.evolve(item, attempts=item.attempts + 1, sent_at=at, last_error=None)
+        _put(self._state.outbox, message_id, sent, self._undo)
+
+    def mark_failed(self, message_id: str, *, error: str) -> None:
+        item = self._item(message_id)
+        failed = attrs.evolve(item, attempts=item.attempts + 1, last_error=error)
+        _put(self._state.outbox, message_id, failed, self._undo)
+
+
+class MemoryUnitOfWork:
+    """One transaction over a :class:`MemoryStorage`; units run one at a time."""
+
+    def __init__(self, storage: MemoryStorage) -> None:
+        self._storage = storage
+        self._undo: list[Undo] = []
+        state = storage.state
+        self.accounts = MemoryAccountRepository(state, self._undo)
+        self.ledger = MemoryLedgerRepository(state, self._undo)
+        self.outbox = MemoryOutboxRepository(state, self._undo)
+
+    def __enter__(self) -> Self:
+        self._storage.lock.acquire()
+        self._undo.clear()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            while self._undo:
+                self._undo.pop()()
+        finally:
+            self._storage.lock.release()
+
+    def commit(self) -> None:
+        self._undo.clear()
+
+
+class MemoryStorage:
+    """Everything in one process's memory; gone when the process ends."""
+
+    def __init__(self) -> None:
+        self.state = _State()
+        self.lock = threading.Lock()
+
+    def unit_of_work(self) -> MemoryUnitOfWork:
+        return MemoryUnitOfWork(self)
+
+    def close(self) -> None:
+        """Nothing to release."""

@@ -1,0 +1,317 @@
+"""Ledger use cases: credit, debit, charge usage, reverse, balances and history.
+
+Every method that moves money takes an ``idempotency_key``. Posting the same key again
+returns the first transaction and moves nothing; the same key with another account, kind
+or amount raises :class:`~telcocore.errors.IdempotencyConflict`. A refused request (over
+the debit limit, inactive account) stores nothing, so its key stays free for a retry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from decimal import Decimal
+
+from telcocore.accounts.account import Account
+from telcocore.accounts.services import AmountLike, as_money
+from telcocore.billing.ledger import (
+    LedgerEntry,
+    SystemAccount,
+    Transaction,
+    TransactionKind,
+    validate_idempotency_key,
+)
+from telcocore.context import ServiceContext
+from telcocore.errors import (
+    AlreadyExists,
+    AlreadyReversed,
+    DebitLimitExceeded,
+    IdempotencyConflict,
+    ValidationError,
+)
+from telcocore.money import Money
+from telcocore.notifications.message import Message, MessageKind
+from telcocore.notifications.services import OutboxService
+from telcocore.periods import require_utc
+from telcocore.ports import UnitOfWork
+
+__all__ = ["CREDIT_KINDS", "DEBIT_KINDS", "LedgerService"]
+
+_Builder = Callable[[UnitOfWork], tuple[Transaction, Account]]
+"""Builds, inside a unit of work, the transaction to post and the account it concerns."""
+
+CREDIT_KINDS = frozenset(
+    {
+        TransactionKind.TOP_UP,
+        TransactionKind.PAYMENT,
+        TransactionKind.REFUND,
+        TransactionKind.ADJUSTMENT,
+    }
+)
+"""Kinds that :meth:`LedgerService.credit` accepts."""
+
+DEBIT_KINDS = frozenset(
+    {TransactionKind.PURCHASE, TransactionKind.RECURRING, TransactionKind.ADJUSTMENT}
+)
+"""Kinds that :meth:`LedgerService.debit` accepts."""
+
+
+class LedgerService:
+    """Moves money between customer accounts and the operator's system accounts."""
+
+    def __init__(self, context: ServiceContext, outbox: OutboxService) -> None:
+        self._ctx = context
+        self._outbox = outbox
+
+    # -- moving money -----------------------------------------------------------------
+
+    def credit(
+        self,
+        account_id: str,
+        amount: AmountLike,
+        *,
+        idempotency_key: str,
+        kind: TransactionKind = TransactionKind.TOP_UP,
+        description: str = "",
+    ) -> Transaction:
+        """Add money to the account (a top-up, payment, refund or adjustment).
+
+        Always allowed, whatever the account's status or balance.
+        """
+        return self._post(
+            account_id,
+            amount,
+            idempotency_key=idempotency_key,
+            kind=_kind(kind, CREDIT_KINDS, "credit"),
+            sign=1,
+            description=description,
+            new_usage=False,
+        )
+
+    def debit(
+        self,
+        account_id: str,
+        amount: AmountLike,
+        *,
+        idempotency_key: str,
+        kind: TransactionKind = TransactionKind.PURCHASE,
+        description: str = "",
+    ) -> Transaction:
+        """Charge new usage (a purchase, a recurring charge): only for an active account,
+        and only while it fits, ``balance - amount >= -debit_limit``.
+
+        Raises :class:`~telcocore.errors.DebitLimitExceeded` (with ``available`` and
+        ``shortfall``) or :class:`~telcocore.errors.AccountNotActive`; nothing is posted then.
+        """
+        return self._post(
+            account_id,
+            amount,
+            idempotency_key=idempotency_key,
+            kind=_kind(kind, DEBIT_KINDS, "debit"),
+            sign=-1,
+            description=description,
+            new_usage=True,
+        )
+
+    def charge_usage(
+        self,
+        account_id: str,
+        amount: AmountLike,
+        *,
+        idempotency_key: str,
+        description: str = "",
+    ) -> Transaction:
+        """Post usage already consumed (a rated call). Always posted, even past the debit
+        limit or on an inactive account: the call happened. The balance may then be below
+        ``-debit_limit``; :meth:`available` shows it as negative."""
+        return self._post(
+            account_id,
+            amount,
+            idempotency_key=idempotency_key,
+            kind=TransactionKind.USAGE,
+            sign=-1,
+            description=description,
+            new_usage=False,
+        )
+
+    def reverse(
+        self, transaction_id: str, *, idempotency_key: str, reason: str = ""
+    ) -> Transaction:
+        """Post the reversal of a transaction: the same postings negated. A transaction is
+        reversed at most once, and a reversal cannot itself be reversed. Always allowed,
+        even when it takes the balance below the debit limit (it corrects a mistake)."""
+        key = validate_idempotency_key(idempotency_key)
+
+        def build(uow: UnitOfWork) -> tuple[Transaction, Account]:
+            original = uow.ledger.get(transaction_id)
+            if original.reverses is not None:
+                raise AlreadyReversed(transaction_id, f"it is the reversal of {original.reverses}")
+            account = uow.accounts.get(original.account_id)
+            existing = uow.ledger.reversal_of(transaction_id)
+            if existing is not None:
+                if existing.idempotency_key == key:  # a retry of this very reversal
+                    return existing, account
+                raise AlreadyReversed(transaction_id, f"it was reversed by {existing.id}")
+            reversal = original.reversal(
+                id=self._ctx.ids(),
+                idempotency_key=key,
+                created_at=self._ctx.clock.now(),
+                description=reason or f"reversal of {transaction_id}",
+            )
+            return reversal, account
+
+        return self._write(key, build, new_usage=False)
+
+    # -- reading ----------------------------------------------------------------------
+
+    def balance(self, account_id: str) -> Money:
+        """The account's balance: positive is credit held, negative is owed."""
+        with self._ctx.uow() as uow:
+            return uow.ledger.balance(account_id)
+
+    def available(self, account_id: str) -> Money:
+        """What new usage may still spend: ``balance + debit_limit`` (negative when usage
+        already took the balance past the limit)."""
+        with self._ctx.uow() as uow:
+            return uow.accounts.get(account_id).available(uow.ledger.balance(account_id))
+
+    def get(self, transaction_id: str) -> Transaction:
+        """A transaction, or :class:`~telcocore.errors.TransactionNotFound`."""
+        with self._ctx.uow() as uow:
+            return uow.ledger.get(transaction_id)
+
+    def history(
+        self,
+        account_id: str,
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        kinds: Iterable[TransactionKind] | None = None,
+    ) -> list[LedgerEntry]:
+        """The account's transactions in posting order, each with the balance after it.
+
+        ``start`` (included) and ``end`` (excluded) must be timezone-aware; ``kinds``
+        limits the kinds shown (the running balance still counts every posting).
+        """
+        start = None if start is None else require_utc(start, field="start")
+        end = None if end is None else require_utc(end, field="end")
+        wanted = None if kinds is None else frozenset(TransactionKind(k) for k in kinds)
+        with self._ctx.uow() as uow:
+            uow.accounts.get(account_id)
+            return uow.ledger.entries(account_id, start=start, end=end, kinds=wanted)
+
+    def system_balance(self, account: SystemAccount, currency: str) -> Money:
+        """The balance of one of the operator's system accounts."""
+        with self._ctx.uow() as uow:
+            return Money(uow.ledger.system_balance(SystemAccount(account).value, currency), currency)
+
+    def totals(self) -> dict[str, Decimal]:
+        """The sum of all balances per currency; zero in every currency, always."""
+        with self._ctx.uow() as uow:
+            return uow.ledger.totals()
+
+    # -- the one write path -----------------------------------------------------------
+
+    def _post(  # noqa: PLR0913 - private; every caller names each argument
+        self,
+        account_id: str,
+        amount: AmountLike,
+        *,
+        idempotency_key: str,
+        kind: TransactionKind,
+        sign: int,
+        description: str,
+        new_usage: bool,
+    ) -> Transaction:
+        key = validate_idempotency_key(idempotency_key)
+
+        def build(uow: UnitOfWork) -> tuple[Transaction, Account]:
+            account = uow.accounts.get(account_id)
+            value = as_money(amount, account.currency, field="amount")
+            if not value.is_positive():
+                msg = f"amount {value} must be positive; the method decides the direction"
+                raise ValidationError(msg, field="amount", value=value)
+            if new_usage:
+                account.require_active(f"be charged for {kind.value}")
+            transaction = Transaction.between(
+                id=self._ctx.ids(),
+                kind=kind,
+                account_id=account.id,
+                amount=value if sign > 0 else -value,
+                idempotency_key=key,
+                created_at=self._ctx.clock.now(),
+                description=description,
+            )
+            return transaction, account
+
+        return self._write(key, build, new_usage=new_usage)
+
+    def _write(
+        self,
+        key: str,
+        build: _Builder,
+        *,
+        new_usage: bool,
+    ) -> Transaction:
+        # A concurrent writer may take the same key between our lookup and our insert; the
+        # storage's unique constraint refuses the second one, and the retry finds the first.
+        for attempt in (1, 2):
+            try:
+                return self._write_once(key, build, new_usage=new_usage)
+            except AlreadyExists:
+                if attempt == 2:  # noqa: PLR2004
+                    raise
+        raise AssertionError  # pragma: no cover - the loop returns or raises
+
+    def _write_once(self, key: str, build: _Builder, *, new_usage: bool) -> Transaction:
+        with self._ctx.uow() as uow:
+            existing = uow.ledger.by_idempotency_key(key)
+            transaction, account = build(uow)
+            if existing is not None:
+                difference = existing.difference(transaction)
+                if difference is not None:
+                    raise IdempotencyConflict(key, difference)
+                return existing
+            delta = transaction.amount
+            floor = account.floor.amount if new_usage else None
+            change = uow.ledger.move_balance(account.id, delta.amount, floor=floor)
+            if change is None:
+                available = account.available(uow.ledger.balance(account.id))
+                raise DebitLimitExceeded(account.id, -delta, available)
+            uow.ledger.record(transaction, change)
+            alert = change.crossed_below(account.low_balance_threshold)
+            if alert:
+                uow.outbox.add(self._low_balance_message(account, change.after))
+            uow.commit()
+        if alert:
+            self._outbox.deliver_pending()
+        return transaction
+
+    def _low_balance_message(self, account: Account, balance: Money) -> Message:
+        assert account.low_balance_threshold is not None  # noqa: S101 - checked by the caller
+        return Message(
+            id=self._ctx.ids(),
+            kind=MessageKind.LOW_BALANCE,
+            account_id=account.id,
+            created_at=self._ctx.clock.now(),
+            data={
+                "account_name": account.name,
+                "balance": str(balance.amount),
+                "currency": balance.currency,
+                "threshold": str(account.low_balance_threshold.amount),
+            },
+        )
+
+
+def _kind(
+    kind: TransactionKind, allowed: frozenset[TransactionKind], method: str
+) -> TransactionKind:
+    try:
+        value = TransactionKind(kind)
+    except ValueError:
+        value = None
+    if value not in allowed:
+        choices = ", ".join(sorted(k.value for k in allowed))
+        msg = f"kind {kind!r} cannot be used with {method}; use one of {choices}"
+        raise ValidationError(msg, field="kind", value=kind)
+    return value

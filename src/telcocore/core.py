@@ -1,0 +1,93 @@
+"""The composition root: :class:`TelcoCore` and :func:`connect`.
+
+>>> import telcocore
+>>> with telcocore.connect("memory://") as core:
+...     account = core.accounts.open("Acme", "USD", account_id="acme")
+...     _ = core.ledger.credit("acme", "10.00", idempotency_key="topup-1")
+...     core.ledger.balance("acme")
+Money('10.00', 'USD')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import TracebackType
+from typing import Self
+from urllib.parse import urlsplit
+
+from telcocore.accounts.services import AccountService
+from telcocore.adapters.memory import MemoryStorage
+from telcocore.adapters.system import SystemClock
+from telcocore.billing.services import LedgerService
+from telcocore.context import ServiceContext, new_id
+from telcocore.errors import ConfigurationError
+from telcocore.notifications.services import OutboxService
+from telcocore.ports import Clock, Notifier, Storage
+
+__all__ = ["SCHEMES", "TelcoCore", "connect"]
+
+SCHEMES = ("memory",)
+"""The storage URL schemes :func:`connect` understands."""
+
+
+class TelcoCore:
+    """The library's services, wired to one storage, clock and notifier.
+
+    Build it with :func:`connect`, or hand in your own adapters (any object that fits the
+    protocols in :mod:`telcocore.ports`)::
+
+        core = TelcoCore(storage=MemoryStorage(), notifier=my_notifier, clock=my_clock)
+
+    Without a notifier, messages wait in the outbox until one is configured.
+    """
+
+    def __init__(
+        self,
+        *,
+        storage: Storage,
+        notifier: Notifier | None = None,
+        clock: Clock | None = None,
+        ids: Callable[[], str] = new_id,
+    ) -> None:
+        self.storage = storage
+        context = ServiceContext(
+            uow=storage.unit_of_work,
+            clock=SystemClock() if clock is None else clock,
+            notifier=notifier,
+            ids=ids,
+        )
+        self.outbox = OutboxService(context)
+        self.accounts = AccountService(context)
+        self.ledger = LedgerService(context, self.outbox)
+
+    def close(self) -> None:
+        """Release the storage's connections and files."""
+        self.storage.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def open_storage(url: str) -> Storage:
+    """The storage a URL names: ``memory://``."""
+    scheme = urlsplit(url).scheme if isinstance(url, str) else None
+    if scheme == "memory":
+        return MemoryStorage()
+    msg = f"unknown storage URL {url!r}: the scheme must be one of {', '.join(SCHEMES)}"
+    raise ConfigurationError(msg)
+
+
+def connect(url: str, *, notifier: Notifier | None = None, clock: Clock | None = None) -> TelcoCore:
+    """Open the storage at ``url`` and return a :class:`TelcoCore` using it.
+
+    Nothing connects at import time; this is where storage is opened.
+    """
+    return TelcoCore(storage=open_storage(url), notifier=notifier, clock=clock)

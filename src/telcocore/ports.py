@@ -1,0 +1,195 @@
+"""The ports: every interface the services need from the outside world.
+
+Services depend on these protocols only; adapters (:mod:`telcocore.adapters`) implement
+them for memory, SQLite and PostgreSQL storage, for clocks and for notifiers.
+
+A :class:`UnitOfWork` is one transaction. Use it as a context manager, change things
+through its repositories, then call :meth:`~UnitOfWork.commit`; leaving the block without
+a commit (or by an exception) rolls everything back::
+
+    with uow_factory() as uow:
+        account = uow.accounts.get("acme")
+        account.name = "Acme Ltd"
+        uow.accounts.update(account)
+        uow.commit()
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from decimal import Decimal
+from types import TracebackType
+from typing import Protocol, Self
+
+from telcocore.accounts.account import Account, AccountStatus
+from telcocore.billing.ledger import BalanceChange, LedgerEntry, Transaction, TransactionKind
+from telcocore.money import Money
+from telcocore.notifications.message import Message, OutboxItem
+
+__all__ = [
+    "AccountRepository",
+    "Clock",
+    "LedgerRepository",
+    "Notifier",
+    "OutboxRepository",
+    "Storage",
+    "UnitOfWork",
+    "UnitOfWorkFactory",
+]
+
+
+class Clock(Protocol):
+    """Tells the time."""
+
+    def now(self) -> datetime:
+        """The current instant, timezone-aware, in UTC."""
+        ...
+
+
+class Notifier(Protocol):
+    """Delivers a message (email, SMS). Raising means "not delivered, try again later"."""
+
+    def send(self, message: Message) -> None:
+        """Deliver ``message`` or raise."""
+        ...
+
+
+class AccountRepository(Protocol):
+    """Stores accounts."""
+
+    def add(self, account: Account) -> None:
+        """Store a new account; :class:`~telcocore.errors.AlreadyExists` if its id is taken."""
+        ...
+
+    def get(self, account_id: str) -> Account:
+        """The account, or :class:`~telcocore.errors.AccountNotFound`."""
+        ...
+
+    def list(self, *, status: AccountStatus | None = None) -> list[Account]:
+        """All accounts (with ``status``, if given), ordered by id."""
+        ...
+
+    def update(self, account: Account) -> None:
+        """Store changes to ``account`` if nobody stored another change since it was read
+        (same ``version``), and increment its version; else
+        :class:`~telcocore.errors.ConcurrencyError`."""
+        ...
+
+
+class LedgerRepository(Protocol):
+    """Stores ledger transactions and the customer balances they move."""
+
+    def open_balance(self, account_id: str, currency: str) -> None:
+        """Create the zero balance of a new customer account."""
+        ...
+
+    def move_balance(
+        self, account_id: str, delta: Decimal, *, floor: Decimal | None
+    ) -> BalanceChange | None:
+        """Add ``delta`` to the account's balance, atomically with respect to every other
+        writer. With a ``floor``, refuse (return ``None``, change nothing) when the new
+        balance would be below it."""
+        ...
+
+    def balance(self, account_id: str) -> Money:
+        """The account's balance now."""
+        ...
+
+    def record(self, transaction: Transaction, change: BalanceChange) -> None:
+        """Store ``transaction`` whose customer posting made ``change``.
+        :class:`~telcocore.errors.AlreadyExists` if its idempotency key is taken."""
+        ...
+
+    def by_idempotency_key(self, key: str) -> Transaction | None:
+        """The transaction posted with ``key``, if any."""
+        ...
+
+    def get(self, transaction_id: str) -> Transaction:
+        """The transaction, or :class:`~telcocore.errors.TransactionNotFound`."""
+        ...
+
+    def reversal_of(self, transaction_id: str) -> Transaction | None:
+        """The transaction that reverses ``transaction_id``, if any."""
+        ...
+
+    def entries(
+        self,
+        account_id: str,
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        kinds: frozenset[TransactionKind] | None = None,
+    ) -> list[LedgerEntry]:
+        """The account's postings in order (``seq``), created in ``[start, end)``, of
+        ``kinds``, each with the balance after it."""
+        ...
+
+    def system_balance(self, ledger_account: str, currency: str) -> Decimal:
+        """The balance of a system account (``@revenue``, ...) in ``currency``."""
+        ...
+
+    def totals(self) -> dict[str, Decimal]:
+        """The sum of every balance, customers' and system's, per currency (always zero)."""
+        ...
+
+
+class OutboxRepository(Protocol):
+    """The transactional outbox: messages written with the change that causes them."""
+
+    def add(self, message: Message) -> None:
+        """Queue ``message``; it is visible to delivery only once the unit commits."""
+        ...
+
+    def pending(self, *, limit: int) -> Sequence[OutboxItem]:
+        """Messages not yet sent, oldest first."""
+        ...
+
+    def mark_sent(self, message_id: str, *, at: datetime) -> None:
+        """Record that the message was delivered."""
+        ...
+
+    def mark_failed(self, message_id: str, *, error: str) -> None:
+        """Record a failed attempt; the message stays pending."""
+        ...
+
+
+class UnitOfWork(Protocol):
+    """One storage transaction, with the repositories that work inside it."""
+
+    accounts: AccountRepository
+    ledger: LedgerRepository
+    outbox: OutboxRepository
+
+    def __enter__(self) -> Self:
+        """Begin the transaction."""
+        ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """End the transaction, rolling back whatever was not committed."""
+        ...
+
+    def commit(self) -> None:
+        """Make every change of this unit durable and visible to others."""
+        ...
+
+
+UnitOfWorkFactory = Callable[[], UnitOfWork]
+"""Makes a new, not yet begun, unit of work."""
+
+
+class Storage(Protocol):
+    """A storage backend: makes units of work, and is closed when done."""
+
+    def unit_of_work(self) -> UnitOfWork:
+        """A new unit of work."""
+        ...
+
+    def close(self) -> None:
+        """Release connections and files."""
+        ...
