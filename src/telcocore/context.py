@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import attrs
 
+from telcocore.audit.entry import SYSTEM, Actor
 from telcocore.ports import Clock, Notifier, UnitOfWorkFactory
 
 __all__ = ["ServiceContext", "new_id"]
@@ -26,3 +27,7 @@ class ServiceContext:
     notifier: Notifier | None
     """``None`` keeps messages in the outbox until a notifier is configured."""
     ids: Callable[[], str] = new_id
+    actor: Actor = SYSTEM
+    """Who the audit log records as making the changes."""
+    require_reason: bool = False
+    """Whether every audited change must give a reason."""

@@ -14,6 +14,7 @@ working. Errors carry what went wrong as attributes, and their message names the
     │   └── NaiveDatetime (TypeError)            a datetime without a time zone
     ├── NotFoundError (LookupError)              the thing asked for does not exist
     │   ├── AccountNotFound
+    │   ├── AuditEntryNotFound
     │   └── TransactionNotFound
     ├── ConflictError                            the request clashes with stored state
     │   ├── AlreadyExists                        a unique key is already taken
@@ -35,7 +36,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-
     from telcocore.money import Money
 
 __all__ = [
@@ -43,6 +43,7 @@ __all__ = [
     "AccountNotFound",
     "AlreadyExists",
     "AlreadyReversed",
+    "AuditEntryNotFound",
     "ConcurrencyError",
     "ConfigurationError",
     "ConflictError",
@@ -118,6 +119,12 @@ class AccountNotFound(NotFoundError):
     """No account has this id."""
 
     entity = "account"
+
+
+class AuditEntryNotFound(NotFoundError):
+    """No audit entry has this id."""
+
+    entity = "audit entry"
 
 
 class TransactionNotFound(NotFoundError):
@@ -210,7 +217,6 @@ class DebitLimitExceeded(RuleViolation):
         self.requested = requested
         self.available = available
         self.shortfall = shortfall
-
 
 
 class ConfigurationError(TelcoError, ValueError):

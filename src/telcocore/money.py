@@ -1,4 +1,4 @@
-"""Money: an exact ``Decimal`` amount with its ISO 4217 currency.
+r"""Money: an exact ``Decimal`` amount with its ISO 4217 currency.
 
 Amounts are never floats: a float such as ``0.1`` already carries a binary rounding error,
 so the public API refuses it. Arithmetic is exact (a local decimal context that raises
@@ -13,7 +13,7 @@ Money('10.005', 'USD')
 >>> (price * Decimal("0.3333")).round(Rounding.HALF_UP)
 Money('3.33', 'USD')
 >>> Money("1234.5", "EUR").format(locale="de_DE")
-'1.234,50\\xa0€'
+'1.234,50\xa0€'
 """
 
 from __future__ import annotations
@@ -21,18 +21,22 @@ from __future__ import annotations
 import decimal
 import enum
 import functools
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Final
 
 import attrs
+import babel.core
 import babel.numbers
 
 from telcocore.errors import CurrencyMismatch, InvalidAmount, InvalidCurrency
+from telcocore.validation import validate_locale
 
 __all__ = [
     "Money",
     "Rounding",
     "currency_precision",
+    "exact",
     "round_decimal",
     "to_decimal",
     "validate_currency",
@@ -49,7 +53,17 @@ EXACT: Final = decimal.Context(
 #: Context for deliberate rounding: the mode is passed explicitly each time.
 _ROUNDING: Final = decimal.Context(prec=60, traps=[decimal.InvalidOperation, decimal.Overflow])
 
-_ISO_4217: Final = frozenset(babel.numbers.list_currencies())
+
+def _currencies_in_use() -> frozenset[str]:
+    # CLDR's territory data dates every currency's use; codes still in use somewhere are
+    # the live ISO 4217 ones (withdrawn codes such as DEM or HRK are left out).
+    territories = babel.core.get_global("territory_currencies")
+    return frozenset(
+        code for uses in territories.values() for code, _start, end, _tender in uses if end is None
+    )
+
+
+_ISO_4217: Final = _currencies_in_use()
 
 
 class Rounding(enum.StrEnum):
@@ -85,7 +99,8 @@ def to_decimal(value: object, *, field: str = "amount") -> Decimal:
     """
     if type(value) is Decimal:
         if not value.is_finite():
-            raise InvalidAmount(f"{field} must be a finite number, got {value}", field=field, value=value)
+            msg = f"{field} must be a finite number, got {value}"
+            raise InvalidAmount(msg, field=field, value=value)
         return value
     if isinstance(value, float):
         msg = (
@@ -102,8 +117,23 @@ def to_decimal(value: object, *, field: str = "amount") -> Decimal:
         msg = f"{field} {value!r} is not a number"
         raise InvalidAmount(msg, field=field, value=value) from None
     if not result.is_finite():
-        raise InvalidAmount(f"{field} must be a finite number, got {value!r}", field=field, value=value)
+        msg = f"{field} must be a finite number, got {value!r}"
+        raise InvalidAmount(msg, field=field, value=value)
     return result
+
+
+def exact(
+    operation: Callable[[Decimal, Decimal], Decimal], left: Decimal, right: Decimal
+) -> Decimal:
+    """``operation(left, right)`` computed exactly.
+
+    Raises InvalidAmount when the exact result needs more than 60 digits.
+    """
+    try:
+        return operation(left, right)
+    except (decimal.Inexact, decimal.Overflow):
+        msg = f"{left} and {right} cannot be combined exactly within 60 digits"
+        raise InvalidAmount(msg, field="amount", value=right) from None
 
 
 def validate_currency(code: object) -> str:
@@ -113,7 +143,7 @@ def validate_currency(code: object) -> str:
         raise InvalidCurrency(msg, field="currency", value=code)
     upper = code.upper()
     if upper not in _ISO_4217:
-        msg = f"currency {code!r} is not an ISO 4217 code"
+        msg = f"currency {code!r} is not an ISO 4217 code in use"
         raise InvalidCurrency(msg, field="currency", value=code)
     return upper
 
@@ -172,11 +202,11 @@ class Money:
 
     def __add__(self, other: Money) -> Money:
         self._same(other, "add")
-        return Money._trusted(EXACT.add(self.amount, other.amount), self.currency)
+        return Money._trusted(exact(EXACT.add, self.amount, other.amount), self.currency)
 
     def __sub__(self, other: Money) -> Money:
         self._same(other, "subtract")
-        return Money._trusted(EXACT.subtract(self.amount, other.amount), self.currency)
+        return Money._trusted(exact(EXACT.subtract, self.amount, other.amount), self.currency)
 
     def __neg__(self) -> Money:
         return Money._trusted(EXACT.minus(self.amount), self.currency)
@@ -186,7 +216,7 @@ class Money:
 
     def __mul__(self, factor: Decimal | int) -> Money:
         value = to_decimal(factor, field="factor")
-        return Money._trusted(EXACT.multiply(self.amount, value), self.currency)
+        return Money._trusted(exact(EXACT.multiply, self.amount, value), self.currency)
 
     __rmul__ = __mul__
 
@@ -229,9 +259,13 @@ class Money:
         return Money._trusted(round_decimal(self.amount, digits, Rounding(mode)), self.currency)
 
     def format(self, locale: str = "en_US") -> str:
-        """Display the amount in ``locale`` (babel); display rounds half-even to the
-        currency's precision, so format a rounded amount when the digits matter."""
-        return str(babel.numbers.format_currency(self.amount, self.currency, locale=locale))
+        """Display the amount in ``locale`` through babel.
+
+        Display rounds half-even to the currency's precision, so format a rounded amount
+        when the digits matter.
+        """
+        known = validate_locale(locale)
+        return str(babel.numbers.format_currency(self.amount, self.currency, locale=known))
 
     def __str__(self) -> str:
         return f"{self.amount} {self.currency}"

@@ -49,6 +49,14 @@ def months_before(day: date, months: int) -> date:
     return day - relativedelta(months=months)
 
 
+def _start(value: object) -> datetime:
+    return require_utc(value, field="start")
+
+
+def _end(value: object) -> datetime:
+    return require_utc(value, field="end")
+
+
 def _check_order(instance: Period, _attribute: object, end: datetime) -> None:
     if end <= instance.start:
         msg = f"period end {end.isoformat()} must be after its start {instance.start.isoformat()}"
@@ -59,10 +67,8 @@ def _check_order(instance: Period, _attribute: object, end: datetime) -> None:
 class Period:
     """A half-open UTC interval ``[start, end)``."""
 
-    start: datetime = attrs.field(converter=lambda v: require_utc(v, field="start"))
-    end: datetime = attrs.field(
-        converter=lambda v: require_utc(v, field="end"), validator=_check_order
-    )
+    start: datetime = attrs.field(converter=_start)
+    end: datetime = attrs.field(converter=_end, validator=_check_order)
 
     @classmethod
     def day(cls, day: date) -> Period:

@@ -18,10 +18,9 @@ import functools
 import re
 from datetime import datetime
 from decimal import Decimal
-from typing import Final
+from typing import Any, Final
 
 import attrs
-import babel
 import phonenumbers
 
 from telcocore.errors import (
@@ -31,6 +30,7 @@ from telcocore.errors import (
 )
 from telcocore.money import Money, to_decimal, validate_currency
 from telcocore.periods import require_utc
+from telcocore.validation import coerce_enum, validate_locale
 
 __all__ = [
     "ALLOWED_TRANSITIONS",
@@ -88,24 +88,8 @@ def validate_country(value: object) -> str:
     return code
 
 
-@functools.cache
-def _parse_locale(value: str) -> str:
-    return str(babel.Locale.parse(value))
-
-
-def validate_locale(value: object) -> str:
-    """A locale babel knows, normalized (``"de-DE"`` becomes ``"de_DE"``)."""
-    if isinstance(value, str):
-        try:
-            return _parse_locale(value.replace("-", "_"))
-        except (ValueError, babel.UnknownLocaleError):
-            pass
-    msg = f"locale {value!r} is not a known locale such as 'en_US'"
-    raise ValidationError(msg, field="locale", value=value)
-
-
 def _check_name(_instance: object, _attribute: object, value: str) -> None:
-    if not value.strip() or len(value) > 200:
+    if not isinstance(value, str) or not value.strip() or len(value) > 200:  # noqa: PLR2004
         msg = f"account name {value!r} must be 1-200 characters and not blank"
         raise ValidationError(msg, field="name", value=value)
 
@@ -127,19 +111,19 @@ def _tax_rate(value: object) -> Decimal:
 
 
 def _status(value: object) -> AccountStatus:
-    try:
-        return AccountStatus(value)
-    except ValueError:
-        choices = ", ".join(s.value for s in AccountStatus)
-        msg = f"status {value!r} is not one of {choices}"
-        raise ValidationError(msg, field="status", value=value) from None
+    return coerce_enum(AccountStatus, value, field="status")
 
 
-def _in_account_currency(instance: Account, attribute: attrs.Attribute[object], value: object) -> None:
+def _in_account_currency(
+    instance: Account, attribute: attrs.Attribute[Any], value: Money | None
+) -> None:
     if value is None and attribute.name == "low_balance_threshold":
         return
     if not isinstance(value, Money) or value.currency != instance.currency:
-        msg = f"{attribute.name} {value!r} must be Money in the account's currency {instance.currency}"
+        msg = (
+            f"{attribute.name} {value!r} must be Money "
+            f"in the account's currency {instance.currency}"
+        )
         raise ValidationError(msg, field=attribute.name, value=value)
 
 
@@ -171,7 +155,9 @@ class Account:
     locale: str = attrs.field(default="en_US", converter=validate_locale)
     realm: str | None = None
     """The SIP domain of the account, if it has one of its own."""
-    tax_rate: Decimal = attrs.field(default=Decimal(0), converter=_tax_rate, validator=_check_tax_rate)
+    tax_rate: Decimal = attrs.field(
+        default=Decimal(0), converter=_tax_rate, validator=_check_tax_rate
+    )
     low_balance_threshold: Money | None = attrs.field(default=None, validator=_in_account_currency)
     """An alert is sent when a posting takes the balance below this, once per crossing."""
     version: int = 0

@@ -10,6 +10,7 @@ from telcocore.accounts.account import Account, AccountStatus, validate_account_
 from telcocore.context import ServiceContext
 from telcocore.errors import ConcurrencyError, ValidationError
 from telcocore.money import Money, to_decimal, validate_currency
+from telcocore.validation import coerce_enum
 
 __all__ = ["AccountService", "AmountLike"]
 
@@ -22,11 +23,14 @@ class _Unset(enum.Enum):
 
 
 UNSET = _Unset.UNSET
+_ENTITY = "account"
 
 
 def as_money(value: object, currency: str, *, field: str) -> Money:
-    """``value`` as Money of ``currency``: Money must already be in it; a number is taken in
-    it; a float is refused."""
+    """``value`` as Money of ``currency``.
+
+    Money must already be in that currency; a number is taken in it; a float is refused.
+    """
     if isinstance(value, Money):
         if value.currency != currency:
             msg = f"{field} {value} must be in the account's currency {currency}"
@@ -77,7 +81,9 @@ class AccountService:
             tax_rate=tax_rate,
             low_balance_threshold=None
             if low_balance_threshold is None
-            else as_money(low_balance_threshold, validate_currency(currency), field="low_balance_threshold"),
+            else as_money(
+                low_balance_threshold, validate_currency(currency), field="low_balance_threshold"
+            ),
         )
         with self._ctx.uow() as uow:
             uow.accounts.add(account)
@@ -93,7 +99,8 @@ class AccountService:
     def list(self, *, status: AccountStatus | None = None) -> list[Account]:
         """All accounts, or those with ``status``, ordered by id."""
         with self._ctx.uow() as uow:
-            return uow.accounts.list(status=None if status is None else AccountStatus(status))
+            wanted = None if status is None else coerce_enum(AccountStatus, status, field="status")
+            return uow.accounts.list(status=wanted)
 
     def update(  # noqa: PLR0913 - one optional keyword per setting
         self,
@@ -102,12 +109,12 @@ class AccountService:
         expected_version: int | None = None,
         name: str | _Unset = UNSET,
         debit_limit: AmountLike | _Unset = UNSET,
-        channel_limit: int | None | _Unset = UNSET,
+        channel_limit: int | _Unset | None = UNSET,
         home_country: str | _Unset = UNSET,
         locale: str | _Unset = UNSET,
-        realm: str | None | _Unset = UNSET,
+        realm: str | _Unset | None = UNSET,
         tax_rate: Decimal | int | str | _Unset = UNSET,
-        low_balance_threshold: AmountLike | None | _Unset = UNSET,
+        low_balance_threshold: AmountLike | _Unset | None = UNSET,
     ) -> Account:
         """Change the given settings; the others stay. The currency never changes.
 
@@ -144,8 +151,10 @@ class AccountService:
     def set_status(
         self, account_id: str, status: AccountStatus, *, expected_version: int | None = None
     ) -> Account:
-        """Move the account to ``status`` if the transition is allowed
-        (:data:`~telcocore.accounts.account.ALLOWED_TRANSITIONS`)."""
+        """Move the account to ``status`` if the transition is allowed.
+
+        The allowed moves are :data:`~telcocore.accounts.account.ALLOWED_TRANSITIONS`.
+        """
         return self._change(account_id, lambda a: a.change_status(status), expected_version)
 
     def _change(
@@ -157,7 +166,7 @@ class AccountService:
         with self._ctx.uow() as uow:
             account = uow.accounts.get(account_id)
             if expected_version is not None and expected_version != account.version:
-                raise ConcurrencyError("account", account_id, expected_version)
+                raise ConcurrencyError(_ENTITY, account_id, expected_version)
             change(account)
             uow.accounts.update(account)
             uow.commit()

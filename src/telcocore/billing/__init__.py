@@ -1,0 +1,1 @@
+"""Billing: the double-entry ledger and the use cases that move money."""

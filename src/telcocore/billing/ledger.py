@@ -17,6 +17,7 @@ transaction; the same key for a different request is an
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 from typing import Final
@@ -86,6 +87,10 @@ class Posting:
     amount: Money
 
 
+def _postings(value: Iterable[Posting]) -> tuple[Posting, ...]:
+    return tuple(value)
+
+
 def _balanced(_instance: object, _attribute: object, postings: tuple[Posting, ...]) -> None:
     if len(postings) < 2:  # noqa: PLR2004
         msg = "a transaction needs at least two postings"
@@ -107,7 +112,7 @@ class Transaction:
     id: str
     kind: TransactionKind
     account_id: str
-    postings: tuple[Posting, ...] = attrs.field(converter=tuple, validator=_balanced)
+    postings: tuple[Posting, ...] = attrs.field(converter=_postings, validator=_balanced)
     idempotency_key: str
     created_at: datetime
     description: str = ""
@@ -126,8 +131,10 @@ class Transaction:
         created_at: datetime,
         description: str = "",
     ) -> Transaction:
-        """A transaction moving signed ``amount`` into ``account_id`` from the kind's
-        system account (``-amount`` goes to that system account)."""
+        """A transaction moving signed ``amount`` into ``account_id``.
+
+        The other side, ``-amount``, goes to the kind's system account (:data:`COUNTERPART`).
+        """
         postings = (
             Posting(account_id, amount),
             Posting(COUNTERPART[kind].value, -amount),
@@ -152,7 +159,12 @@ class Transaction:
         return total
 
     def reversal(
-        self, *, id: str, idempotency_key: str, created_at: datetime, description: str  # noqa: A002
+        self,
+        *,
+        id: str,
+        idempotency_key: str,
+        created_at: datetime,
+        description: str,  # noqa: A002
     ) -> Transaction:
         """The transaction that undoes this one: same kind, every posting negated."""
         return Transaction(
@@ -167,8 +179,10 @@ class Transaction:
         )
 
     def difference(self, other: Transaction) -> str | None:
-        """How ``other`` differs as a request from this one, or ``None`` if it is the same
-        request (used to check a reused idempotency key)."""
+        """How ``other`` differs as a request from this one, or ``None``.
+
+        Used to check a reused idempotency key: ``None`` means the same request.
+        """
         for name, mine, theirs in (
             ("account", self.account_id, other.account_id),
             ("kind", self.kind, other.kind),
@@ -182,8 +196,10 @@ class Transaction:
 
 @attrs.frozen
 class BalanceChange:
-    """A customer balance before and after one posting, with its position in the account's
-    sequence of postings (``seq`` starts at 1)."""
+    """A customer balance before and after one posting.
+
+    ``seq`` is the posting's position in the account's sequence of postings, from 1.
+    """
 
     before: Money
     after: Money

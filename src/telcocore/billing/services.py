@@ -34,6 +34,7 @@ from telcocore.notifications.message import Message, MessageKind
 from telcocore.notifications.services import OutboxService
 from telcocore.periods import require_utc
 from telcocore.ports import UnitOfWork
+from telcocore.validation import coerce_enum
 
 __all__ = ["CREDIT_KINDS", "DEBIT_KINDS", "LedgerService"]
 
@@ -97,8 +98,10 @@ class LedgerService:
         kind: TransactionKind = TransactionKind.PURCHASE,
         description: str = "",
     ) -> Transaction:
-        """Charge new usage (a purchase, a recurring charge): only for an active account,
-        and only while it fits, ``balance - amount >= -debit_limit``.
+        """Charge new usage, such as a purchase or a recurring charge.
+
+        Only for an active account, and only while it fits:
+        ``balance - amount >= -debit_limit``.
 
         Raises :class:`~telcocore.errors.DebitLimitExceeded` (with ``available`` and
         ``shortfall``) or :class:`~telcocore.errors.AccountNotActive`; nothing is posted then.
@@ -121,9 +124,12 @@ class LedgerService:
         idempotency_key: str,
         description: str = "",
     ) -> Transaction:
-        """Post usage already consumed (a rated call). Always posted, even past the debit
-        limit or on an inactive account: the call happened. The balance may then be below
-        ``-debit_limit``; :meth:`available` shows it as negative."""
+        """Post usage already consumed, such as a rated call.
+
+        Always posted, even past the debit limit or on an inactive account: the call
+        happened. The balance may then be below ``-debit_limit``; :meth:`available` shows
+        it as negative.
+        """
         return self._post(
             account_id,
             amount,
@@ -137,9 +143,12 @@ class LedgerService:
     def reverse(
         self, transaction_id: str, *, idempotency_key: str, reason: str = ""
     ) -> Transaction:
-        """Post the reversal of a transaction: the same postings negated. A transaction is
-        reversed at most once, and a reversal cannot itself be reversed. Always allowed,
-        even when it takes the balance below the debit limit (it corrects a mistake)."""
+        """Post the reversal of a transaction: the same postings negated.
+
+        A transaction is reversed at most once, and a reversal cannot itself be reversed.
+        Always allowed, even when it takes the balance below the debit limit (it corrects
+        a mistake).
+        """
         key = validate_idempotency_key(idempotency_key)
 
         def build(uow: UnitOfWork) -> tuple[Transaction, Account]:
@@ -170,8 +179,10 @@ class LedgerService:
             return uow.ledger.balance(account_id)
 
     def available(self, account_id: str) -> Money:
-        """What new usage may still spend: ``balance + debit_limit`` (negative when usage
-        already took the balance past the limit)."""
+        """What new usage may still spend: ``balance + debit_limit``.
+
+        Negative when usage already took the balance past the limit.
+        """
         with self._ctx.uow() as uow:
             return uow.accounts.get(account_id).available(uow.ledger.balance(account_id))
 
@@ -195,7 +206,11 @@ class LedgerService:
         """
         start = None if start is None else require_utc(start, field="start")
         end = None if end is None else require_utc(end, field="end")
-        wanted = None if kinds is None else frozenset(TransactionKind(k) for k in kinds)
+        wanted = (
+            None
+            if kinds is None
+            else frozenset(coerce_enum(TransactionKind, k, field="kind") for k in kinds)
+        )
         with self._ctx.uow() as uow:
             uow.accounts.get(account_id)
             return uow.ledger.entries(account_id, start=start, end=end, kinds=wanted)
@@ -203,7 +218,8 @@ class LedgerService:
     def system_balance(self, account: SystemAccount, currency: str) -> Money:
         """The balance of one of the operator's system accounts."""
         with self._ctx.uow() as uow:
-            return Money(uow.ledger.system_balance(SystemAccount(account).value, currency), currency)
+            name = coerce_enum(SystemAccount, account, field="system account").value
+            return Money(uow.ledger.system_balance(name, currency), currency)
 
     def totals(self) -> dict[str, Decimal]:
         """The sum of all balances per currency; zero in every currency, always."""
@@ -231,8 +247,6 @@ class LedgerService:
             if not value.is_positive():
                 msg = f"amount {value} must be positive; the method decides the direction"
                 raise ValidationError(msg, field="amount", value=value)
-            if new_usage:
-                account.require_active(f"be charged for {kind.value}")
             transaction = Transaction.between(
                 id=self._ctx.ids(),
                 kind=kind,
@@ -272,6 +286,8 @@ class LedgerService:
                 if difference is not None:
                     raise IdempotencyConflict(key, difference)
                 return existing
+            if new_usage:  # after the key check: a retry returns the first result
+                account.require_active(f"be charged for {transaction.kind.value}")
             delta = transaction.amount
             floor = account.floor.amount if new_usage else None
             change = uow.ledger.move_balance(account.id, delta.amount, floor=floor)
@@ -306,10 +322,7 @@ class LedgerService:
 def _kind(
     kind: TransactionKind, allowed: frozenset[TransactionKind], method: str
 ) -> TransactionKind:
-    try:
-        value = TransactionKind(kind)
-    except ValueError:
-        value = None
+    value = coerce_enum(TransactionKind, kind, field="kind")
     if value not in allowed:
         choices = ", ".join(sorted(k.value for k in allowed))
         msg = f"kind {kind!r} cannot be used with {method}; use one of {choices}"

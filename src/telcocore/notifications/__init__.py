@@ -1,0 +1,1 @@
+"""Notifications: messages, the transactional outbox and its delivery."""

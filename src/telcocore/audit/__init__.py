@@ -1,0 +1,1 @@
+"""The audit log: JSON Patch diffs, the hash chain and history replay."""

@@ -1,0 +1,204 @@
+"""Audit entries and their hash chain.
+
+Every create, update and delete made through the library writes one :class:`AuditEntry`
+in the same unit of work as the change: when, who, from where, what action on which
+entity, why, and the RFC 6902 patch from the entity before to the entity after.
+
+Entries form a chain: each stores the hash of the one before it (``prev_hash``) and its
+own ``hash``, a SHA-256 over its canonical JSON. Changing, inserting or removing an entry
+breaks the chain at that point, and :func:`verify_chain` names the first broken entry.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any, Final
+
+import attrs
+
+from telcocore.errors import ValidationError
+
+__all__ = [
+    "GENESIS_HASH",
+    "REDACTED",
+    "SECRET_FIELDS",
+    "SYSTEM",
+    "Actor",
+    "AuditAction",
+    "AuditEntry",
+    "AuditQuery",
+    "ChainBreak",
+    "entry_hash",
+    "redact",
+    "verify_chain",
+]
+
+GENESIS_HASH: Final = "0" * 64
+"""The ``prev_hash`` of the first entry."""
+
+REDACTED: Final = "[redacted]"
+"""What a secret's value becomes in an audited document."""
+
+SECRET_FIELDS: Final = frozenset(
+    {"password", "password_hash", "secret", "token", "code", "code_hash", "api_key"}
+)
+"""Document keys whose values never reach an audit entry."""
+
+
+class AuditAction(enum.StrEnum):
+    """What was done."""
+
+    CREATE = "CREATE"
+    UPDATE = "UPDATE"
+    DELETE = "DELETE"
+    GENERATE = "GENERATE"
+    LOGIN = "LOGIN"
+    ASSIGN = "ASSIGN"
+    RELEASE = "RELEASE"
+
+
+_SPECIAL_ACTORS: Final = frozenset({"portal", "system"})
+_ACTOR: Final = re.compile(r"[^\s]{1,128}")
+
+
+def _check_actor(_instance: object, _attribute: object, value: str) -> None:
+    if not isinstance(value, str) or not _ACTOR.fullmatch(value):
+        msg = f"actor {value!r} must be a user id, 'portal' or 'system' (1-128 chars, no spaces)"
+        raise ValidationError(msg, field="actor", value=value)
+
+
+@attrs.frozen
+class Actor:
+    """Who makes a change: a user id, ``"portal"`` or ``"system"``, and from which IP."""
+
+    id: str = attrs.field(validator=_check_actor)
+    ip: str | None = None
+
+    @property
+    def is_user(self) -> bool:
+        """True for a person's user id, false for ``portal`` and ``system``."""
+        return self.id not in _SPECIAL_ACTORS
+
+
+SYSTEM: Final = Actor("system")
+
+
+@attrs.frozen
+class AuditEntry:
+    """One recorded change. ``seq`` numbers the entries from 1 without gaps."""
+
+    id: str
+    seq: int
+    at: datetime
+    actor: str
+    action: AuditAction
+    entity_type: str
+    entity_key: str
+    patch: tuple[Mapping[str, Any], ...] = attrs.field(converter=tuple)
+    reason: str | None = None
+    source_ip: str | None = None
+    prev_hash: str = GENESIS_HASH
+    hash: str = ""
+
+    def body(self) -> dict[str, Any]:
+        """The hashed content: every field except ``hash``, as plain JSON data."""
+        return {
+            "id": self.id,
+            "seq": self.seq,
+            "at": self.at.isoformat(),
+            "actor": self.actor,
+            "action": self.action.value,
+            "entity_type": self.entity_type,
+            "entity_key": self.entity_key,
+            "patch": [dict(op) for op in self.patch],
+            "reason": self.reason,
+            "source_ip": self.source_ip,
+            "prev_hash": self.prev_hash,
+        }
+
+    def sealed(self) -> AuditEntry:
+        """A copy of the entry with its ``hash`` computed."""
+        return attrs.evolve(self, hash=entry_hash(self))
+
+
+def entry_hash(entry: AuditEntry) -> str:
+    """SHA-256 of the entry's canonical JSON (sorted keys, no spaces, UTF-8)."""
+    canonical = json.dumps(entry.body(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def redact(document: Any) -> Any:  # noqa: ANN401 - any JSON value
+    """A copy of ``document`` with the values of :data:`SECRET_FIELDS` keys replaced."""
+    if isinstance(document, dict):
+        return {
+            k: (REDACTED if k in SECRET_FIELDS and v is not None else redact(v))
+            for k, v in document.items()
+        }
+    if isinstance(document, list):
+        return [redact(v) for v in document]
+    return document
+
+
+@attrs.frozen
+class AuditQuery:
+    """Filters for listing entries; ``None`` means "any". ``[start, end)`` in UTC."""
+
+    entity_type: str | None = None
+    entity_key: str | None = None
+    actor: str | None = None
+    action: AuditAction | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+
+    def matches(self, entry: AuditEntry) -> bool:
+        """Whether ``entry`` passes every filter."""
+        return (
+            (self.entity_type is None or entry.entity_type == self.entity_type)
+            and (self.entity_key is None or entry.entity_key == self.entity_key)
+            and (self.actor is None or entry.actor == self.actor)
+            and (self.action is None or entry.action is self.action)
+            and (self.start is None or entry.at >= self.start)
+            and (self.end is None or entry.at < self.end)
+        )
+
+
+@attrs.frozen
+class ChainBreak:
+    """Where the chain is broken, and how."""
+
+    seq: int
+    entry_id: str | None
+    problem: str
+
+    def __str__(self) -> str:
+        return f"audit entry #{self.seq} ({self.entry_id}): {self.problem}"
+
+
+def verify_chain(
+    entries: Iterable[AuditEntry], *, head: tuple[int, str] | None = None
+) -> ChainBreak | None:
+    """Check entries given in ``seq`` order; the first break found, or ``None`` if intact.
+
+    Finds an altered entry (its hash no longer matches its content), an inserted or removed
+    entry (``seq`` is not the next number, or ``prev_hash`` is not the previous hash). With
+    ``head``, the ``(seq, hash)`` the storage recorded for the newest entry, it also finds
+    entries removed from the end.
+    """
+    expected_seq, prev_hash = 1, GENESIS_HASH
+    for entry in entries:
+        if entry.seq != expected_seq:
+            what = "missing" if entry.seq > expected_seq else "out of order or inserted"
+            return ChainBreak(expected_seq, entry.id, f"entry #{expected_seq} is {what}")
+        if entry.prev_hash != prev_hash:
+            return ChainBreak(entry.seq, entry.id, "does not follow the previous entry's hash")
+        if entry.hash != entry_hash(entry):
+            return ChainBreak(entry.seq, entry.id, "was altered after it was written")
+        expected_seq, prev_hash = entry.seq + 1, entry.hash
+    if head is not None and head != (expected_seq - 1, prev_hash):
+        return ChainBreak(expected_seq, None, f"entries up to #{head[0]} are missing at the end")
+    return None

@@ -1,0 +1,50 @@
+"""Fixtures and hypothesis settings shared by the unit tests."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import hypothesis
+import pytest
+
+from telcocore import TelcoCore
+from telcocore.adapters.memory import MemoryStorage
+from telcocore.testing import CapturingNotifier, FixedClock, sequential_ids
+
+# Deterministic and database-free: the same examples on every machine, nothing written to disk.
+hypothesis.settings.register_profile(
+    "unit",
+    derandomize=True,
+    database=None,
+    max_examples=100,
+    deadline=None,
+    print_blob=False,
+)
+hypothesis.settings.load_profile("unit")
+
+NOW = datetime(2026, 3, 14, 15, 9, 26, tzinfo=UTC)
+"""The instant every fixed clock starts at."""
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    """A clock standing at :data:`NOW`."""
+    return FixedClock(NOW)
+
+
+@pytest.fixture
+def notifier() -> CapturingNotifier:
+    """A notifier that keeps what it is asked to send."""
+    return CapturingNotifier()
+
+
+@pytest.fixture
+def storage() -> MemoryStorage:
+    """A fresh in-memory storage."""
+    return MemoryStorage()
+
+
+@pytest.fixture
+def core(storage: MemoryStorage, clock: FixedClock, notifier: CapturingNotifier) -> TelcoCore:
+    """A core on memory storage with a fixed clock, a capturing notifier and readable ids."""
+    return TelcoCore(storage=storage, clock=clock, notifier=notifier, ids=sequential_ids())

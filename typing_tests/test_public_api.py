@@ -1,0 +1,66 @@
+"""The public API as users call it: mypy --strict checks this file; nothing runs it.
+
+Each function is a typing test. `assert_type` fails the type check when an inferred type drifts,
+and `# type: ignore[code]` lines must stay errors (mypy reports an unused ignore).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import assert_type
+
+import telcocore
+from telcocore import (
+    Account,
+    DebitLimitExceeded,
+    Money,
+    Rounding,
+    TelcoCore,
+    TelcoError,
+    Transaction,
+)
+
+
+def check_connect_and_post() -> None:
+    """A script's first steps: connect, open an account, move money, read the balance."""
+    with telcocore.connect("memory://") as core:
+        assert_type(core, TelcoCore)
+        account = core.accounts.open("Acme", "USD", debit_limit="5.00")
+        assert_type(account, Account)
+        topup = core.ledger.credit(account.id, Money("20.00", "USD"), idempotency_key="t-1")
+        assert_type(topup, Transaction)
+        assert_type(core.ledger.balance(account.id), Money)
+
+
+def check_money() -> None:
+    """Money arithmetic keeps the Money type; rounding names its mode."""
+    price = Money("10.00", "USD")
+    assert_type(price + price, Money)
+    assert_type(price * Decimal("0.3333"), Money)
+    assert_type(price.round(Rounding.HALF_UP), Money)
+    assert_type(price.amount, Decimal)
+    assert_type(price.currency, str)
+    assert_type(price.format(locale="de_DE"), str)
+
+
+def check_errors_carry_data(core: TelcoCore) -> None:
+    """A refused debit says who, how much was asked and how much was available."""
+    try:
+        core.ledger.debit("acme", "20.00", idempotency_key="d-1")
+    except DebitLimitExceeded as refused:
+        assert_type(refused.account_id, str)
+        assert_type(refused.requested, Money)
+        assert_type(refused.available, Money)
+    except TelcoError:
+        pass
+
+
+def check_version() -> None:
+    """The version is a string, read lazily from the installed distribution."""
+    assert_type(telcocore.__version__, str)
+
+
+def check_misuse_is_caught() -> None:
+    """Calls that must not type-check."""
+    Money("1.00", "USD").round("half-up")  # type: ignore[arg-type]
+    telcocore.connect()  # type: ignore[call-arg]
