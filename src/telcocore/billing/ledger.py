@@ -161,10 +161,10 @@ class Transaction:
     def reversal(
         self,
         *,
-        id: str,
+        id: str,  # noqa: A002 - the attribute's own name
         idempotency_key: str,
         created_at: datetime,
-        description: str,  # noqa: A002
+        description: str,
     ) -> Transaction:
         """The transaction that undoes this one: same kind, every posting negated."""
         return Transaction(
