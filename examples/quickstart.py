@@ -1,7 +1,8 @@
 """Open an account, top it up, charge it, and show the balance and the history.
 
-Run it with ``python examples/quickstart.py [STORAGE_URL]``; the default storage is an
-in-memory store (``memory://``).
+Run it with ``python examples/quickstart.py [STORAGE_URL]``; the default storage is the
+embedded one, an SQLite file ``quickstart.db`` in the current directory. Each run opens a
+new account in it, so the file shows every run's history.
 """
 
 from __future__ import annotations
@@ -24,14 +25,16 @@ def main(url: str) -> None:
         )
         print(f"opened {account.name} ({account.id}) in {account.currency}")
 
-        core.ledger.credit(account.id, Money("20.00", "USD"), idempotency_key="topup-0001")
-        core.ledger.debit(account.id, "12.50", idempotency_key="seats-2026-11")
+        core.ledger.credit(
+            account.id, Money("20.00", "USD"), idempotency_key=f"{account.id}:topup-1"
+        )
+        core.ledger.debit(account.id, "12.50", idempotency_key=f"{account.id}:seats-2026-11")
         # A retry with the same key posts nothing new.
-        core.ledger.debit(account.id, "12.50", idempotency_key="seats-2026-11")
-        core.ledger.charge_usage(account.id, "0.0420", idempotency_key="call-8f3a")
+        core.ledger.debit(account.id, "12.50", idempotency_key=f"{account.id}:seats-2026-11")
+        core.ledger.charge_usage(account.id, "0.0420", idempotency_key=f"{account.id}:call-8f3a")
 
         try:
-            core.ledger.debit(account.id, "100.00", idempotency_key="big-purchase")
+            core.ledger.debit(account.id, "100.00", idempotency_key=f"{account.id}:big-purchase")
         except DebitLimitExceeded as refused:
             print(f"refused: {refused.shortfall} missing")
 
@@ -46,4 +49,4 @@ def main(url: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "memory://")
+    main(sys.argv[1] if len(sys.argv) > 1 else "sqlite:///quickstart.db")

@@ -17,6 +17,8 @@ from urllib.parse import urlsplit
 
 from telcocore.accounts.services import AccountService
 from telcocore.adapters.memory import MemoryStorage
+from telcocore.adapters.postgres import PostgresStorage
+from telcocore.adapters.sqlite import SqliteStorage
 from telcocore.adapters.system import SystemClock
 from telcocore.billing.services import LedgerService
 from telcocore.context import ServiceContext, new_id
@@ -26,7 +28,7 @@ from telcocore.ports import Clock, Notifier, Storage
 
 __all__ = ["SCHEMES", "TelcoCore", "connect"]
 
-SCHEMES = ("memory",)
+SCHEMES = ("memory", "postgres", "postgresql", "sqlite")
 """The storage URL schemes :func:`connect` understands."""
 
 
@@ -77,10 +79,21 @@ class TelcoCore:
 
 
 def open_storage(url: str) -> Storage:
-    """The storage a URL names: ``memory://``."""
+    """The storage a URL names, opened and migrated to the newest schema.
+
+    - ``memory://``: in this process's memory, gone when it ends;
+    - ``sqlite:///relative/file.db``, ``sqlite:////absolute/file.db``, ``sqlite:///:memory:``
+      (options ``?synchronous=normal``, ``?busy_timeout=<ms>``);
+    - ``postgresql://user@host:port/database`` (or ``postgres://``), with the optional
+      ``?schema=name``; needs ``pip install 'telcocore[postgres]'``.
+    """
     scheme = urlsplit(url).scheme if isinstance(url, str) else None
     if scheme == "memory":
         return MemoryStorage()
+    if scheme == "sqlite":
+        return SqliteStorage.from_url(url)
+    if scheme in {"postgresql", "postgres"}:
+        return PostgresStorage.from_url(url)
     msg = f"unknown storage URL {url!r}: the scheme must be one of {', '.join(SCHEMES)}"
     raise ConfigurationError(msg)
 

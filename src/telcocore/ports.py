@@ -71,9 +71,11 @@ class AccountRepository(Protocol):
         ...
 
     def update(self, account: Account) -> None:
-        """Store changes to ``account`` if nobody stored another change since it was read
-        (same ``version``), and increment its version; else
-        :class:`~telcocore.errors.ConcurrencyError`."""
+        """Store changes to ``account`` if nobody stored another change since it was read.
+
+        The stored version must still be ``account.version``; it is then incremented.
+        Otherwise :class:`~telcocore.errors.ConcurrencyError`.
+        """
         ...
 
 
@@ -81,15 +83,21 @@ class LedgerRepository(Protocol):
     """Stores ledger transactions and the customer balances they move."""
 
     def open_balance(self, account_id: str, currency: str) -> None:
-        """Create the zero balance of a new customer account."""
+        """Create the zero balance of a stored customer account.
+
+        :class:`~telcocore.errors.AccountNotFound` if the account is not stored,
+        :class:`~telcocore.errors.AlreadyExists` if it already has a balance.
+        """
         ...
 
     def move_balance(
         self, account_id: str, delta: Decimal, *, floor: Decimal | None
     ) -> BalanceChange | None:
-        """Add ``delta`` to the account's balance, atomically with respect to every other
-        writer. With a ``floor``, refuse (return ``None``, change nothing) when the new
-        balance would be below it."""
+        """Add ``delta`` to the account's balance, atomically with respect to every writer.
+
+        With a ``floor``, refuse (return ``None``, change nothing) when the new balance
+        would be below it.
+        """
         ...
 
     def balance(self, account_id: str) -> Money:
@@ -97,8 +105,11 @@ class LedgerRepository(Protocol):
         ...
 
     def record(self, transaction: Transaction, change: BalanceChange) -> None:
-        """Store ``transaction`` whose customer posting made ``change``.
-        :class:`~telcocore.errors.AlreadyExists` if its idempotency key is taken."""
+        """Store ``transaction``, whose customer posting made ``change``.
+
+        :class:`~telcocore.errors.AlreadyExists` if its idempotency key, its id, or (for a
+        reversal) the transaction it reverses is taken.
+        """
         ...
 
     def by_idempotency_key(self, key: str) -> Transaction | None:
@@ -121,8 +132,10 @@ class LedgerRepository(Protocol):
         end: datetime | None = None,
         kinds: frozenset[TransactionKind] | None = None,
     ) -> list[LedgerEntry]:
-        """The account's postings in order (``seq``), created in ``[start, end)``, of
-        ``kinds``, each with the balance after it."""
+        """The account's postings in ``seq`` order, each with the balance after it.
+
+        Only those created in ``[start, end)`` and of ``kinds``, where given.
+        """
         ...
 
     def system_balance(self, ledger_account: str, currency: str) -> Decimal:

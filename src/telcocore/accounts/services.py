@@ -12,17 +12,20 @@ from telcocore.errors import ConcurrencyError, ValidationError
 from telcocore.money import Money, to_decimal, validate_currency
 from telcocore.validation import coerce_enum
 
-__all__ = ["AccountService", "AmountLike"]
+__all__ = ["UNSET", "AccountService", "AmountLike", "Unset", "as_money"]
 
 AmountLike = Money | Decimal | int | str
 """An amount: ``Money``, or a number taken in the account's currency (never a float)."""
 
 
-class _Unset(enum.Enum):
+class Unset(enum.Enum):
+    """The type of :data:`UNSET`: "leave this setting as it is"."""
+
     UNSET = enum.auto()
 
 
-UNSET = _Unset.UNSET
+UNSET = Unset.UNSET
+"""The default of every :meth:`AccountService.update` setting: leave it unchanged."""
 _ENTITY = "account"
 
 
@@ -107,14 +110,14 @@ class AccountService:
         account_id: str,
         *,
         expected_version: int | None = None,
-        name: str | _Unset = UNSET,
-        debit_limit: AmountLike | _Unset = UNSET,
-        channel_limit: int | _Unset | None = UNSET,
-        home_country: str | _Unset = UNSET,
-        locale: str | _Unset = UNSET,
-        realm: str | _Unset | None = UNSET,
-        tax_rate: Decimal | int | str | _Unset = UNSET,
-        low_balance_threshold: AmountLike | _Unset | None = UNSET,
+        name: str | Unset = UNSET,
+        debit_limit: AmountLike | Unset = UNSET,
+        channel_limit: int | Unset | None = UNSET,
+        home_country: str | Unset = UNSET,
+        locale: str | Unset = UNSET,
+        realm: str | Unset | None = UNSET,
+        tax_rate: Decimal | int | str | Unset = UNSET,
+        low_balance_threshold: AmountLike | Unset | None = UNSET,
     ) -> Account:
         """Change the given settings; the others stay. The currency never changes.
 

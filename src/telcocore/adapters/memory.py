@@ -18,6 +18,7 @@ from typing import Self, TypeVar
 import attrs
 
 from telcocore.accounts.account import Account, AccountStatus
+from telcocore.adapters import entities
 from telcocore.billing.ledger import BalanceChange, LedgerEntry, Transaction, TransactionKind
 from telcocore.errors import (
     AccountNotFound,
@@ -28,10 +29,11 @@ from telcocore.errors import (
 )
 from telcocore.money import EXACT, Money
 from telcocore.notifications.message import Message, OutboxItem
+from telcocore.ports import AccountRepository, LedgerRepository, OutboxRepository
 
 __all__ = ["MemoryStorage", "MemoryUnitOfWork"]
 
-Undo = Callable[[], None]
+Undo = Callable[[], object]
 K = TypeVar("K")
 V = TypeVar("V")
 
@@ -73,7 +75,7 @@ class MemoryAccountRepository:
 
     def add(self, account: Account) -> None:
         if account.id in self._state.accounts:
-            raise AlreadyExists("account", account.id)
+            raise AlreadyExists(entities.ACCOUNT, account.id)
         _put(self._state.accounts, account.id, attrs.evolve(account), self._undo)
 
     def get(self, account_id: str) -> Account:
@@ -94,7 +96,7 @@ class MemoryAccountRepository:
         if stored is None:
             raise AccountNotFound(account.id)
         if stored.version != account.version:
-            raise ConcurrencyError("account", account.id, account.version)
+            raise ConcurrencyError(entities.ACCOUNT, account.id, account.version)
         account.version += 1
         _put(self._state.accounts, account.id, attrs.evolve(account), self._undo)
 
@@ -114,7 +116,9 @@ class MemoryLedgerRepository:
 
     def open_balance(self, account_id: str, currency: str) -> None:
         if account_id in self._state.balances:
-            raise AlreadyExists("balance", account_id)
+            raise AlreadyExists(entities.BALANCE, account_id)
+        if account_id not in self._state.accounts:
+            raise AccountNotFound(account_id)
         _put(self._state.balances, account_id, _Balance(Decimal(0), currency), self._undo)
 
     def move_balance(
@@ -143,7 +147,11 @@ class MemoryLedgerRepository:
     def record(self, transaction: Transaction, change: BalanceChange) -> None:
         state = self._state
         if transaction.idempotency_key in state.by_key:
-            raise AlreadyExists("transaction with idempotency key", transaction.idempotency_key)
+            raise AlreadyExists(entities.IDEMPOTENCY_KEY, transaction.idempotency_key)
+        if transaction.reverses is not None and transaction.reverses in state.reversals:
+            raise AlreadyExists(entities.REVERSAL, transaction.reverses)
+        if transaction.id in state.transactions:
+            raise AlreadyExists(entities.TRANSACTION, transaction.id)
         _put(state.transactions, transaction.id, transaction, self._undo)
         _put(state.by_key, transaction.idempotency_key, transaction.id, self._undo)
         if transaction.reverses is not None:
@@ -220,7 +228,7 @@ class MemoryOutboxRepository:
 
     def add(self, message: Message) -> None:
         if message.id in self._state.outbox:
-            raise AlreadyExists("message", message.id)
+            raise AlreadyExists(entities.MESSAGE, message.id)
         _put(self._state.outbox, message.id, OutboxItem(message), self._undo)
 
     def pending(self, *, limit: int) -> Sequence[OutboxItem]:
@@ -251,9 +259,9 @@ class MemoryUnitOfWork:
         self._storage = storage
         self._undo: list[Undo] = []
         state = storage.state
-        self.accounts = MemoryAccountRepository(state, self._undo)
-        self.ledger = MemoryLedgerRepository(state, self._undo)
-        self.outbox = MemoryOutboxRepository(state, self._undo)
+        self.accounts: AccountRepository = MemoryAccountRepository(state, self._undo)
+        self.ledger: LedgerRepository = MemoryLedgerRepository(state, self._undo)
+        self.outbox: OutboxRepository = MemoryOutboxRepository(state, self._undo)
 
     def __enter__(self) -> Self:
         self._storage.lock.acquire()
@@ -273,6 +281,7 @@ class MemoryUnitOfWork:
             self._storage.lock.release()
 
     def commit(self) -> None:
+        """Keep every change made so far: forget how to undo it."""
         self._undo.clear()
 
 
@@ -284,6 +293,7 @@ class MemoryStorage:
         self.lock = threading.Lock()
 
     def unit_of_work(self) -> MemoryUnitOfWork:
+        """A new unit of work."""
         return MemoryUnitOfWork(self)
 
     def close(self) -> None:

@@ -1,0 +1,270 @@
+"""What differs between the SQL databases, and the session that runs statements through it.
+
+The repositories in :mod:`telcocore.adapters.sql.repositories` are written once, with ``?``
+placeholders, against a :class:`Dialect`. A dialect says how its driver runs a statement,
+how Decimals, instants and JSON documents are stored and read back, how a customer balance
+is moved under the debit limit, and how the driver's errors become telcocore's errors.
+
+A :class:`Session` is one connection seen through its dialect: every statement goes through
+it, so no driver exception gets past it untranslated.
+"""
+
+from __future__ import annotations
+
+import abc
+import json
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+from types import TracebackType
+from typing import Any, Generic, NamedTuple, Protocol, TypeVar
+
+from telcocore.errors import StorageError, TelcoError
+from telcocore.money import to_decimal
+
+__all__ = ["C", "Cursor", "Dialect", "MovedBalance", "Row", "Session", "Statement"]
+
+C = TypeVar("C")
+"""The driver's connection type."""
+
+Row = Sequence[Any]
+"""One result row, its columns in ``SELECT`` order."""
+
+Statement = tuple[str, Sequence[object]]
+"""A query with ``?`` placeholders and its parameters."""
+
+
+class Cursor(Protocol):
+    """The part of a DB-API cursor the repositories use."""
+
+    @property
+    def rowcount(self) -> int:
+        """Rows changed by the last statement."""
+        ...
+
+    def fetchone(self) -> Any:  # noqa: ANN401 - the driver's row type
+        """The next row, or ``None``."""
+        ...
+
+    def fetchall(self) -> Any:  # noqa: ANN401 - the driver's row type
+        """The remaining rows."""
+        ...
+
+
+class MovedBalance(NamedTuple):
+    """A customer balance before and after a move, with its new posting sequence number."""
+
+    before: Decimal
+    after: Decimal
+    currency: str
+    seq: int
+
+
+class Dialect(abc.ABC, Generic[C]):
+    """How one database and its driver do what the shared SQL code needs."""
+
+    name: str
+    """Shown in error messages: ``"SQLite"``, ``"PostgreSQL"``."""
+
+    sum_function: str = "SUM"
+    """The aggregate that adds stored decimals exactly."""
+
+    driver_error: type[Exception] = Exception
+    """The base class of the driver's own exceptions; they never leave a :class:`Session`."""
+
+    # -- running statements -------------------------------------------------------------
+
+    @abc.abstractmethod
+    def execute(self, conn: C, query: str, params: Sequence[object]) -> Cursor:
+        """Run one statement written with ``?`` placeholders."""
+
+    def execute_all(self, conn: C, statements: Iterable[Statement]) -> None:
+        """Run statements whose results are not needed, in order."""
+        for query, params in statements:
+            self.execute(conn, query, params)
+
+    @abc.abstractmethod
+    def run_script(self, conn: C, script: str) -> None:
+        """Run a migration script (several statements) inside the open transaction."""
+
+    @abc.abstractmethod
+    def begin(self, conn: C) -> None:
+        """Start a transaction (SQLite: taking the write lock at once)."""
+
+    @abc.abstractmethod
+    def begin_migration(self, conn: C) -> None:
+        """Start the migration transaction, holding the migration lock.
+
+        The lock keeps other processes from migrating at the same time.
+        """
+
+    @abc.abstractmethod
+    def commit(self, conn: C) -> None:
+        """Commit the open transaction."""
+
+    @abc.abstractmethod
+    def rollback(self, conn: C) -> None:
+        """Roll back the open transaction, if any."""
+
+    @abc.abstractmethod
+    def translate(self, error: Exception) -> TelcoError:
+        """The telcocore error for a driver error (which becomes its ``__cause__``)."""
+
+    # -- values -------------------------------------------------------------------------
+
+    def decimal_to_db(self, value: Decimal) -> object:
+        """A Decimal as a statement parameter."""
+        return value
+
+    def decimal_from_db(self, value: object) -> Decimal:
+        """A stored decimal read back exactly."""
+        return to_decimal(value, field="stored decimal")
+
+    def time_to_db(self, value: datetime) -> object:
+        """An instant as a statement parameter."""
+        return value
+
+    def time_from_db(self, value: object) -> datetime:
+        """A stored instant, in UTC."""
+        if not isinstance(value, datetime):  # pragma: no cover - a corrupt row
+            msg = f"stored instant {value!r} is not a timestamp"
+            raise StorageError(msg)
+        return value.astimezone(UTC)
+
+    def json_to_db(self, value: object) -> object:
+        """A JSON-ready document as a statement parameter."""
+        return json.dumps(value, separators=(",", ":"), sort_keys=True)
+
+    def json_from_db(self, value: object) -> Any:  # noqa: ANN401 - a JSON document
+        """A stored JSON document."""
+        if isinstance(value, str | bytes):
+            return json.loads(value)
+        return value
+
+    # -- money ---------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def move_balance(
+        self, session: Session[C], account_id: str, delta: Decimal, floor: Decimal | None
+    ) -> MovedBalance | None:
+        """Add ``delta`` to the account's balance, atomically with respect to every writer.
+
+        Unless a ``floor`` is given and the new balance would be below it: then, or when
+        the account has no balance, ``None``.
+        """
+
+
+class _Translated:
+    """``with session.translated:`` turns a driver error into the dialect's telcocore error."""
+
+    __slots__ = ("_dialect",)
+
+    def __init__(self, dialect: Dialect[Any]) -> None:
+        self._dialect = dialect
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if isinstance(exc, self._dialect.driver_error):
+            raise self._dialect.translate(exc) from exc
+
+
+class Session(Generic[C]):
+    """A connection (while bound) and its dialect; every statement goes through here.
+
+    The transaction begins lazily: a statement run after a commit starts a new one.
+    """
+
+    def __init__(self, dialect: Dialect[C]) -> None:
+        self.dialect = dialect
+        self.translated = _Translated(dialect)
+        """A context manager translating the driver's errors."""
+        self._conn: C | None = None
+        self._in_transaction = False
+
+    @property
+    def conn(self) -> C:
+        """The bound connection."""
+        if self._conn is None:
+            msg = "the unit of work is not open: use it as a context manager (with ...:)"
+            raise StorageError(msg)
+        return self._conn
+
+    def bind(self, conn: C) -> None:
+        """Work on ``conn`` from now on (no transaction open yet)."""
+        self._conn = conn
+        self._in_transaction = False
+
+    def unbind(self) -> C:
+        """Stop working on the connection and return it."""
+        conn = self.conn
+        self._conn = None
+        return conn
+
+    # -- transactions ---------------------------------------------------------------------
+
+    def begin(self, *, migration: bool = False) -> None:
+        """Begin a transaction now (with ``migration``, under the migration lock)."""
+        with self.translated:
+            if migration:
+                self.dialect.begin_migration(self.conn)
+            else:
+                self.dialect.begin(self.conn)
+        self._in_transaction = True
+
+    def commit(self) -> None:
+        """Commit what was done since the transaction began."""
+        if self._in_transaction:
+            with self.translated:
+                self.dialect.commit(self.conn)
+            self._in_transaction = False  # after a failed commit, exit still rolls back
+
+    def rollback(self) -> None:
+        """Undo what was done since the transaction began (nothing if none is open)."""
+        if self._in_transaction:
+            self._in_transaction = False
+            with self.translated:
+                self.dialect.rollback(self.conn)
+
+    # -- statements -----------------------------------------------------------------------
+
+    def _execute(self, query: str, params: Sequence[object]) -> Cursor:
+        if not self._in_transaction:
+            self.begin()
+        return self.dialect.execute(self.conn, query, params)
+
+    def one(self, query: str, params: Sequence[object] = ()) -> Row | None:
+        """The first row of a query, or ``None``."""
+        with self.translated:
+            row: Row | None = self._execute(query, params).fetchone()
+        return row
+
+    def all(self, query: str, params: Sequence[object] = ()) -> list[Row]:
+        """Every row of a query."""
+        with self.translated:
+            return list(self._execute(query, params).fetchall())
+
+    def run(self, query: str, params: Sequence[object] = ()) -> int:
+        """Run a statement; the number of rows it changed."""
+        with self.translated:
+            return self._execute(query, params).rowcount
+
+    def run_all(self, statements: Iterable[Statement]) -> None:
+        """Run statements whose results are not needed, in order (PostgreSQL: at once)."""
+        if not self._in_transaction:
+            self.begin()
+        with self.translated:
+            self.dialect.execute_all(self.conn, statements)
+
+    def run_script(self, script: str) -> None:
+        """Run a migration script in the open transaction."""
+        if not self._in_transaction:
+            self.begin()
+        with self.translated:
+            self.dialect.run_script(self.conn, script)

@@ -1,0 +1,394 @@
+"""The repositories of :mod:`telcocore.ports`, written once for every SQL database.
+
+Statements use ``?`` placeholders and only SQL that SQLite and PostgreSQL share; what
+differs (decimals, instants, JSON, the balance move, errors) is asked of the
+:class:`~telcocore.adapters.sql.dialect.Dialect`.
+
+- Accounts are stored as a JSON document made by :data:`telcocore.serialization.converter`,
+  next to the columns queries need (``id``, ``version``, ``status``).
+- A customer balance is one row (``balances``: currency, amount, seq). A transaction is one
+  row with its document, a UNIQUE ``idempotency_key`` and a UNIQUE nullable ``reverses``;
+  its customer posting is a ``ledger_entries`` row (with ``balance_after``, for the history)
+  and its other postings are ``system_postings`` rows. System balances are sums of those
+  rows: no row is updated by every transaction.
+- Inserts use ``ON CONFLICT DO NOTHING`` and count the rows inserted, so a taken key raises
+  :class:`~telcocore.errors.AlreadyExists` and the transaction stays usable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from telcocore.accounts.account import Account, AccountStatus
+from telcocore.adapters import entities
+from telcocore.billing.ledger import BalanceChange, LedgerEntry, Transaction, TransactionKind
+from telcocore.errors import (
+    AccountNotFound,
+    AlreadyExists,
+    ConcurrencyError,
+    NotFoundError,
+    TransactionNotFound,
+)
+from telcocore.money import EXACT, Money
+from telcocore.notifications.message import Message, OutboxItem
+from telcocore.serialization import converter
+
+from .dialect import Row, Session
+
+__all__ = ["SqlAccountRepository", "SqlLedgerRepository", "SqlOutboxRepository"]
+
+_money = Money._trusted  # noqa: SLF001 - values read back from a validated store
+
+
+class SqlAccountRepository:
+    """Accounts as JSON documents with their id, version and status as columns."""
+
+    def __init__(self, session: Session[Any]) -> None:
+        self._s = session
+
+    def _document(self, account: Account, version: int) -> object:
+        document = converter.unstructure(account)
+        document["version"] = version
+        return self._s.dialect.json_to_db(document)
+
+    def _account(self, row: Row) -> Account:
+        return converter.structure(self._s.dialect.json_from_db(row[0]), Account)
+
+    def add(self, account: Account) -> None:
+        """Store a new account; :class:`~telcocore.errors.AlreadyExists` if its id is taken."""
+        inserted = self._s.run(
+            "INSERT INTO accounts (id, version, status, document) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT DO NOTHING",
+            (
+                account.id,
+                account.version,
+                account.status.value,
+                self._document(account, account.version),
+            ),
+        )
+        if not inserted:
+            raise AlreadyExists(entities.ACCOUNT, account.id)
+
+    def get(self, account_id: str) -> Account:
+        """The account, or :class:`~telcocore.errors.AccountNotFound`."""
+        row = self._s.one("SELECT document FROM accounts WHERE id = ?", (account_id,))
+        if row is None:
+            raise AccountNotFound(account_id)
+        return self._account(row)
+
+    def list(self, *, status: AccountStatus | None = None) -> list[Account]:
+        """All accounts (with ``status``, if given), ordered by id."""
+        if status is None:
+            rows = self._s.all("SELECT document FROM accounts ORDER BY id")
+        else:
+            rows = self._s.all(
+                "SELECT document FROM accounts WHERE status = ? ORDER BY id", (status.value,)
+            )
+        return [self._account(row) for row in rows]
+
+    def update(self, account: Account) -> None:
+        """Store ``account`` if its version is still the stored one, and bump the version.
+
+        Else :class:`~telcocore.errors.ConcurrencyError` (or
+        :class:`~telcocore.errors.AccountNotFound`).
+        """
+        version = account.version + 1
+        updated = self._s.run(
+            "UPDATE accounts SET version = ?, status = ?, document = ? "
+            "WHERE id = ? AND version = ?",
+            (
+                version,
+                account.status.value,
+                self._document(account, version),
+                account.id,
+                account.version,
+            ),
+        )
+        if not updated:
+            if self._s.one("SELECT 1 FROM accounts WHERE id = ?", (account.id,)) is None:
+                raise AccountNotFound(account.id)
+            raise ConcurrencyError(entities.ACCOUNT, account.id, account.version)
+        account.version = version
+
+
+_ENTRY_COLUMNS = (
+    "seq, transaction_id, kind, created_at, currency, amount, balance_after, description, reverses"
+)
+
+
+_INSERT_POSTING = (
+    "INSERT INTO system_postings (transaction_id, position, ledger_account, currency, amount) "
+    "VALUES (?, ?, ?, ?, ?)"
+)
+_INSERT_ENTRY = (
+    f"INSERT INTO ledger_entries (account_id, {_ENTRY_COLUMNS}) "  # noqa: S608 - constant
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+class SqlLedgerRepository:
+    """Balances, transactions, the customers' entries and the system postings."""
+
+    def __init__(self, session: Session[Any]) -> None:
+        self._s = session
+
+    def _transaction(self, row: Row | None) -> Transaction | None:
+        if row is None:
+            return None
+        return converter.structure(self._s.dialect.json_from_db(row[0]), Transaction)
+
+    def _require_balance(self, account_id: str) -> Row:
+        row = self._s.one(
+            "SELECT amount, currency FROM balances WHERE account_id = ?", (account_id,)
+        )
+        if row is None:
+            raise AccountNotFound(account_id)
+        return row
+
+    def open_balance(self, account_id: str, currency: str) -> None:
+        """Create the zero balance of a stored account.
+
+        :class:`~telcocore.errors.AccountNotFound` without the account,
+        :class:`~telcocore.errors.AlreadyExists` if it has one.
+        """
+        inserted = self._s.run(
+            "INSERT INTO balances (account_id, currency, amount, seq) "
+            "SELECT id, ?, ?, 0 FROM accounts WHERE id = ? ON CONFLICT DO NOTHING",
+            (currency, self._s.dialect.decimal_to_db(Decimal(0)), account_id),
+        )
+        if not inserted:
+            if self._s.one("SELECT 1 FROM balances WHERE account_id = ?", (account_id,)):
+                raise AlreadyExists(entities.BALANCE, account_id)
+            raise AccountNotFound(account_id)
+
+    def move_balance(
+        self, account_id: str, delta: Decimal, *, floor: Decimal | None
+    ) -> BalanceChange | None:
+        """Add ``delta`` to the balance atomically.
+
+        ``None`` (nothing changed) when a ``floor`` is given and the new balance would be
+        below it.
+        """
+        moved = self._s.dialect.move_balance(self._s, account_id, delta, floor)
+        if moved is None:
+            self._require_balance(account_id)
+            return None
+        return BalanceChange(
+            _money(moved.before, moved.currency), _money(moved.after, moved.currency), moved.seq
+        )
+
+    def balance(self, account_id: str) -> Money:
+        """The account's balance now."""
+        amount, currency = self._require_balance(account_id)
+        return _money(self._s.dialect.decimal_from_db(amount), currency)
+
+    def record(self, transaction: Transaction, change: BalanceChange) -> None:
+        """Store ``transaction`` and its postings.
+
+        :class:`~telcocore.errors.AlreadyExists` if its id, its idempotency key or the
+        transaction it reverses is taken.
+        """
+        d = self._s.dialect
+        inserted = self._s.run(
+            "INSERT INTO ledger_transactions "
+            "(id, idempotency_key, reverses, account_id, kind, created_at, document) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            (
+                transaction.id,
+                transaction.idempotency_key,
+                transaction.reverses,
+                transaction.account_id,
+                transaction.kind.value,
+                d.time_to_db(transaction.created_at),
+                d.json_to_db(converter.unstructure(transaction)),
+            ),
+        )
+        if not inserted:
+            raise self._taken(transaction)
+        postings = [
+            (
+                _INSERT_POSTING,
+                (
+                    transaction.id,
+                    i,
+                    p.ledger_account,
+                    p.amount.currency,
+                    d.decimal_to_db(p.amount.amount),
+                ),
+            )
+            for i, p in enumerate(transaction.postings)
+            if p.ledger_account != transaction.account_id
+        ]
+        entry = (
+            transaction.account_id,
+            change.seq,
+            transaction.id,
+            transaction.kind.value,
+            d.time_to_db(transaction.created_at),
+            change.after.currency,
+            d.decimal_to_db(EXACT.subtract(change.after.amount, change.before.amount)),
+            d.decimal_to_db(change.after.amount),
+            transaction.description,
+            transaction.reverses,
+        )
+        self._s.run_all([*postings, (_INSERT_ENTRY, entry)])
+
+    def _taken(self, transaction: Transaction) -> AlreadyExists:
+        if self.by_idempotency_key(transaction.idempotency_key) is not None:
+            return AlreadyExists(entities.IDEMPOTENCY_KEY, transaction.idempotency_key)
+        if transaction.reverses is not None and self.reversal_of(transaction.reverses) is not None:
+            return AlreadyExists(entities.REVERSAL, transaction.reverses)
+        return AlreadyExists(entities.TRANSACTION, transaction.id)
+
+    def by_idempotency_key(self, key: str) -> Transaction | None:
+        """The transaction posted with ``key``, if any."""
+        return self._transaction(
+            self._s.one(
+                "SELECT document FROM ledger_transactions WHERE idempotency_key = ?", (key,)
+            )
+        )
+
+    def get(self, transaction_id: str) -> Transaction:
+        """The transaction, or :class:`~telcocore.errors.TransactionNotFound`."""
+        found = self._transaction(
+            self._s.one("SELECT document FROM ledger_transactions WHERE id = ?", (transaction_id,))
+        )
+        if found is None:
+            raise TransactionNotFound(transaction_id)
+        return found
+
+    def reversal_of(self, transaction_id: str) -> Transaction | None:
+        """The transaction that reverses ``transaction_id``, if any."""
+        return self._transaction(
+            self._s.one(
+                "SELECT document FROM ledger_transactions WHERE reverses = ?", (transaction_id,)
+            )
+        )
+
+    def entries(
+        self,
+        account_id: str,
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        kinds: frozenset[TransactionKind] | None = None,
+    ) -> list[LedgerEntry]:
+        """The account's postings in ``seq`` order, created in ``[start, end)``, of ``kinds``."""
+        d = self._s.dialect
+        where = ["account_id = ?"]
+        params: list[object] = [account_id]
+        if start is not None:
+            where.append("created_at >= ?")
+            params.append(d.time_to_db(start))
+        if end is not None:
+            where.append("created_at < ?")
+            params.append(d.time_to_db(end))
+        if kinds is not None:
+            if not kinds:
+                return []
+            where.append(f"kind IN ({', '.join('?' * len(kinds))})")
+            params.extend(sorted(k.value for k in kinds))
+        rows = self._s.all(
+            f"SELECT {_ENTRY_COLUMNS} FROM ledger_entries "  # noqa: S608 - constant fragments
+            f"WHERE {' AND '.join(where)} ORDER BY seq",
+            params,
+        )
+        return [
+            LedgerEntry(
+                seq=seq,
+                transaction_id=transaction_id,
+                kind=TransactionKind(kind),
+                created_at=d.time_from_db(created_at),
+                amount=_money(d.decimal_from_db(amount), currency),
+                balance=_money(d.decimal_from_db(balance), currency),
+                description=description,
+                reverses=reverses,
+            )
+            for (
+                seq,
+                transaction_id,
+                kind,
+                created_at,
+                currency,
+                amount,
+                balance,
+                description,
+                reverses,
+            ) in rows
+        ]
+
+    def system_balance(self, ledger_account: str, currency: str) -> Decimal:
+        """The sum of a system account's postings in ``currency``."""
+        d = self._s.dialect
+        row = self._s.one(
+            f"SELECT {d.sum_function}(amount) FROM system_postings "  # noqa: S608 - constant
+            "WHERE ledger_account = ? AND currency = ?",
+            (ledger_account, currency),
+        )
+        return Decimal(0) if row is None or row[0] is None else d.decimal_from_db(row[0])
+
+    def totals(self) -> dict[str, Decimal]:
+        """The sum of every balance, customers' and system's, per currency."""
+        d = self._s.dialect
+        rows = self._s.all(
+            f"SELECT currency, {d.sum_function}(amount) FROM ("  # noqa: S608 - constant
+            "SELECT currency, amount FROM balances "
+            "UNION ALL SELECT currency, amount FROM system_postings"
+            ") AS everything GROUP BY currency"
+        )
+        return {currency: d.decimal_from_db(total) for currency, total in rows}
+
+
+class SqlOutboxRepository:
+    """The outbox, in the order messages were added."""
+
+    def __init__(self, session: Session[Any]) -> None:
+        self._s = session
+
+    def add(self, message: Message) -> None:
+        """Queue ``message``; :class:`~telcocore.errors.AlreadyExists` if its id is taken."""
+        inserted = self._s.run(
+            "INSERT INTO outbox (id, message, attempts) VALUES (?, ?, 0) ON CONFLICT DO NOTHING",
+            (message.id, self._s.dialect.json_to_db(converter.unstructure(message))),
+        )
+        if not inserted:
+            raise AlreadyExists(entities.MESSAGE, message.id)
+
+    def pending(self, *, limit: int) -> Sequence[OutboxItem]:
+        """Messages not yet sent, oldest first."""
+        d = self._s.dialect
+        rows = self._s.all(
+            "SELECT message, attempts, last_error FROM outbox "
+            "WHERE sent_at IS NULL ORDER BY position LIMIT ?",
+            (limit,),
+        )
+        return [
+            OutboxItem(
+                converter.structure(d.json_from_db(message), Message),
+                attempts=attempts,
+                last_error=last_error,
+            )
+            for message, attempts, last_error in rows
+        ]
+
+    def _change(self, query: str, params: Sequence[object]) -> None:
+        if not self._s.run(query, params):
+            raise NotFoundError(params[-1])
+
+    def mark_sent(self, message_id: str, *, at: datetime) -> None:
+        """Record that the message was delivered."""
+        self._change(
+            "UPDATE outbox SET attempts = attempts + 1, sent_at = ?, last_error = NULL "
+            "WHERE id = ?",
+            (self._s.dialect.time_to_db(at), message_id),
+        )
+
+    def mark_failed(self, message_id: str, *, error: str) -> None:
+        """Record a failed attempt; the message stays pending."""
+        self._change(
+            "UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?",
+            (error, message_id),
+        )

@@ -1,0 +1,82 @@
+"""The unit of work and the storage base shared by the SQL adapters.
+
+A unit of work takes a connection from its storage on ``__enter__``, begins a transaction,
+and on ``__exit__`` rolls back whatever was not committed and gives the connection back.
+"""
+
+from __future__ import annotations
+
+import abc
+from types import TracebackType
+from typing import Generic, Self
+
+from telcocore.ports import AccountRepository, LedgerRepository, OutboxRepository
+
+from .dialect import C, Dialect, Session
+from .repositories import SqlAccountRepository, SqlLedgerRepository, SqlOutboxRepository
+
+__all__ = ["SqlStorage", "SqlUnitOfWork"]
+
+
+class SqlStorage(abc.ABC, Generic[C]):
+    """A SQL database: hands out connections to units of work."""
+
+    dialect: Dialect[C]
+
+    @abc.abstractmethod
+    def acquire(self) -> C:
+        """A connection for one unit of work, with no transaction open."""
+
+    @abc.abstractmethod
+    def release(self, conn: C) -> None:
+        """Take back a connection a unit of work is done with."""
+
+    @abc.abstractmethod
+    def unit_of_work(self) -> SqlUnitOfWork[C]:
+        """A new unit of work."""
+
+    @abc.abstractmethod
+    def close(self) -> None:
+        """Release every connection and file."""
+
+
+class SqlUnitOfWork(Generic[C]):
+    """One database transaction, with the repositories that work inside it.
+
+    Use it as a context manager; a statement run after :meth:`commit` begins the next
+    transaction, which is rolled back on exit unless committed too.
+    """
+
+    def __init__(self, storage: SqlStorage[C]) -> None:
+        self._storage = storage
+        self._session: Session[C] = Session(storage.dialect)
+        self.accounts: AccountRepository = SqlAccountRepository(self._session)
+        self.ledger: LedgerRepository = SqlLedgerRepository(self._session)
+        self.outbox: OutboxRepository = SqlOutboxRepository(self._session)
+
+    def __enter__(self) -> Self:
+        self._session.bind(self._storage.acquire())
+        try:
+            self._session.begin()
+        except BaseException:
+            self._storage.release(self._session.unbind())
+            raise
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            self._session.rollback()
+        except Exception:
+            if exc is None:  # never hide the error that is already on its way out
+                raise
+        finally:
+            self._storage.release(self._session.unbind())
+
+    def commit(self) -> None:
+        """Make every change of this unit durable and visible to others."""
+        self._session.commit()

@@ -1,0 +1,202 @@
+"""SQLite storage: ``telcocore.connect("sqlite:///path/to/file.db")``.
+
+Each thread gets its own connection, opened on its first unit of work and kept for the
+next ones (opening a connection costs far more than a short unit of work). Connections run
+in WAL mode, so readers do not block the writer, with ``foreign_keys=ON``, a busy timeout,
+and ``synchronous=FULL`` (a committed transaction survives a power cut) unless the URL asks
+for ``synchronous=normal``.
+
+``sqlite:///:memory:`` is one private in-memory database: a single connection shared by
+every thread, one unit of work at a time.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, cast
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from telcocore.adapters.sql import Migration, SqlStorage, SqlUnitOfWork, load_migrations, migrate
+from telcocore.errors import ConfigurationError, StorageError
+
+from .dialect import DecimalSum, SqliteDialect
+
+__all__ = ["SYNCHRONOUS_MODES", "SqliteStorage", "SqliteUnitOfWork"]
+
+SYNCHRONOUS_MODES = ("full", "normal", "extra")
+"""The ``synchronous=`` values a SQLite URL accepts; ``full`` is the default."""
+
+_MEMORY = ":memory:"
+
+
+class SqliteUnitOfWork(SqlUnitOfWork[sqlite3.Connection]):
+    """One SQLite transaction, begun with ``BEGIN IMMEDIATE``."""
+
+
+class SqliteStorage(SqlStorage[sqlite3.Connection]):
+    """A SQLite database file (or ``":memory:"``), migrated to the newest schema on open.
+
+    ``busy_timeout_ms`` is how long a unit of work waits for another writer's lock before
+    :class:`~telcocore.errors.StorageError`. ``migrations`` replaces the shipped ones.
+    """
+
+    dialect: SqliteDialect
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        synchronous: str = "full",
+        busy_timeout_ms: int = 30_000,
+        migrations: Sequence[Migration] | None = None,
+    ) -> None:
+        if synchronous not in SYNCHRONOUS_MODES:
+            msg = f"synchronous={synchronous!r} must be one of {', '.join(SYNCHRONOUS_MODES)}"
+            raise ConfigurationError(msg)
+        if (
+            isinstance(busy_timeout_ms, bool)
+            or not isinstance(busy_timeout_ms, int)
+            or busy_timeout_ms < 0
+        ):
+            msg = f"busy_timeout {busy_timeout_ms!r} must be a whole number of milliseconds >= 0"
+            raise ConfigurationError(msg)
+        self.path = _MEMORY if str(path) == _MEMORY else str(Path(path).absolute())
+        self.synchronous = synchronous
+        self.dialect = SqliteDialect(busy_timeout_ms=busy_timeout_ms)
+        self._lock = threading.Lock()
+        self._memory_lock = threading.Lock()
+        self._memory_owner: int | None = None
+        self._connections: dict[int, tuple[threading.Thread, sqlite3.Connection]] = {}
+        self._local = threading.local()
+        self._pid = os.getpid()
+        self._closed = False
+        if migrations is None:
+            migrations = load_migrations(__package__ or "telcocore.adapters.sqlite")
+        conn = self.acquire()
+        try:
+            self.schema_version = migrate(self.dialect, conn, migrations)
+        except BaseException:
+            self.release(conn)
+            self.close()
+            raise
+        self.release(conn)
+
+    @classmethod
+    def from_url(cls, url: str, *, migrations: Sequence[Migration] | None = None) -> SqliteStorage:
+        """Open ``sqlite:///relative.db``, ``sqlite:////absolute.db`` or ``sqlite:///:memory:``.
+
+        Options: ``?synchronous=normal`` (or ``full``, ``extra``) and ``?busy_timeout=<ms>``.
+        """
+        parts = urlsplit(url)
+        path = unquote(parts.path[1:])
+        if parts.scheme != "sqlite" or parts.netloc or not path:
+            msg = (
+                f"SQLite URL {url!r} must look like sqlite:///relative/file.db, "
+                "sqlite:////absolute/file.db or sqlite:///:memory:"
+            )
+            raise ConfigurationError(msg)
+        options = dict(parse_qsl(parts.query, keep_blank_values=True))
+        unknown = set(options) - {"synchronous", "busy_timeout"}
+        if unknown:
+            msg = f"unknown SQLite URL option(s) {sorted(unknown)}; use synchronous, busy_timeout"
+            raise ConfigurationError(msg)
+        timeout = options.get("busy_timeout", "30000")
+        if not timeout.isdigit():
+            msg = f"busy_timeout={timeout!r} must be a whole number of milliseconds"
+            raise ConfigurationError(msg)
+        return cls(
+            path,
+            synchronous=options.get("synchronous", "full").lower(),
+            busy_timeout_ms=int(timeout),
+            migrations=migrations,
+        )
+
+    def unit_of_work(self) -> SqliteUnitOfWork:
+        """A new unit of work."""
+        return SqliteUnitOfWork(self)
+
+    def _open(self) -> sqlite3.Connection:
+        dialect = self.dialect
+        try:
+            conn = sqlite3.connect(
+                self.path,
+                timeout=dialect.busy_timeout_ms / 1000,
+                isolation_level=None,
+                check_same_thread=False,
+            )
+        except sqlite3.Error as exc:
+            msg = f"cannot open SQLite database {self.path!r}: {exc}"
+            raise StorageError(msg) from exc
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {dialect.busy_timeout_ms:d}")
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute(f"PRAGMA synchronous = {self.synchronous.upper()}")
+            # typeshed types aggregates as int -> int; this one sums text decimals
+            conn.create_aggregate("decimal_sum", 1, cast("Any", DecimalSum))
+        except sqlite3.Error as exc:
+            conn.close()
+            error = dialect.translate(exc)
+            error.args = (f"cannot open SQLite database {self.path!r}: {error}",)
+            raise error from exc
+        return conn
+
+    def _thread_connection(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is not None:
+            return conn
+        conn = self._open()
+        with self._lock:
+            for key, (thread, old) in list(self._connections.items()):
+                if not thread.is_alive():  # its thread is gone: nobody else can use it
+                    old.close()
+                    del self._connections[key]
+            self._connections[id(conn)] = (threading.current_thread(), conn)
+        self._local.conn = conn
+        return conn
+
+    def acquire(self) -> sqlite3.Connection:
+        """The calling thread's connection (for ``:memory:``, the one connection, once free)."""
+        if self._closed:
+            msg = f"the SQLite storage {self.path!r} is closed"
+            raise StorageError(msg)
+        if os.getpid() != self._pid:  # a forked child must not share its parent's handles
+            self._pid = os.getpid()
+            self._local = threading.local()
+            self._connections = {}
+        if self.path != _MEMORY:
+            return self._thread_connection()
+        if self._memory_owner == threading.get_ident():
+            msg = "a unit of work is already open on this thread; units of work do not nest"
+            raise StorageError(msg)
+        self._memory_lock.acquire()
+        self._memory_owner = threading.get_ident()
+        try:
+            with self._lock:
+                if not self._connections:
+                    conn = self._open()
+                    self._connections[id(conn)] = (threading.current_thread(), conn)
+                return next(iter(self._connections.values()))[1]
+        except BaseException:
+            self.release(conn=None)
+            raise
+
+    def release(self, conn: sqlite3.Connection | None) -> None:
+        """Keep the connection for this thread's next unit of work."""
+        del conn
+        if self.path == _MEMORY:
+            self._memory_owner = None
+            self._memory_lock.release()
+
+    def close(self) -> None:
+        """Close every connection; the storage cannot be used afterwards."""
+        with self._lock:
+            self._closed = True
+            connections = [conn for _, conn in self._connections.values()]
+            self._connections.clear()
+        for conn in connections:
+            conn.close()

@@ -1,0 +1,335 @@
+"""The LedgerRepository contract, on every storage adapter."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+
+from telcocore.accounts.account import Account
+from telcocore.billing.ledger import (
+    BalanceChange,
+    Posting,
+    SystemAccount,
+    Transaction,
+    TransactionKind,
+)
+from telcocore.errors import AccountNotFound, AlreadyExists, TransactionNotFound
+from telcocore.money import Money
+from telcocore.ports import Storage
+
+Opened = Callable[..., Account]
+Post = Callable[..., tuple[Transaction, BalanceChange | None]]
+
+T0 = datetime(2026, 3, 14, 15, 9, 26, 123456, tzinfo=UTC)
+
+
+def _balance(storage: Storage, account_id: str = "acme") -> Money:
+    with storage.unit_of_work() as uow:
+        return uow.ledger.balance(account_id)
+
+
+class TestOpenBalance:
+    """Opening the balance of a new account."""
+
+    def test_a_new_balance_is_zero_in_the_account_currency(
+        self, storage: Storage, opened: Opened
+    ) -> None:
+        """open_balance() creates a zero balance in the given currency."""
+        opened("acme", "JPY")
+        assert Money("0", "JPY") == _balance(storage)
+
+    def test_a_second_balance_is_refused(self, storage: Storage, opened: Opened) -> None:
+        """open_balance() twice for one account raises AlreadyExists."""
+        opened("acme")
+        with pytest.raises(AlreadyExists), storage.unit_of_work() as uow:
+            uow.ledger.open_balance("acme", "USD")
+
+    def test_an_unknown_account_has_no_balance(self, storage: Storage) -> None:
+        """open_balance() for an account not stored raises AccountNotFound."""
+        with pytest.raises(AccountNotFound), storage.unit_of_work() as uow:
+            uow.ledger.open_balance("ghost", "USD")
+
+    def test_reading_an_unknown_balance_raises(self, storage: Storage) -> None:
+        """balance() of an account without a balance raises AccountNotFound."""
+        with pytest.raises(AccountNotFound):
+            _balance(storage, "ghost")
+
+
+class TestMoveBalance:
+    """Moving a balance, with and without a floor."""
+
+    def test_a_move_reports_before_after_and_seq(self, storage: Storage, opened: Opened) -> None:
+        """Each move returns the balance before and after it and the next sequence number."""
+        opened("acme")
+        with storage.unit_of_work() as uow:
+            first = uow.ledger.move_balance("acme", Decimal("10.00"), floor=None)
+            second = uow.ledger.move_balance("acme", Decimal("-0.005"), floor=None)
+            uow.commit()
+        assert BalanceChange(Money("0", "USD"), Money("10.00", "USD"), 1) == first
+        assert BalanceChange(Money("10.00", "USD"), Money("9.995", "USD"), 2) == second
+        assert Money("9.995", "USD") == _balance(storage)
+
+    def test_decimals_stay_exact(self, storage: Storage, opened: Opened) -> None:
+        """Many small moves add up exactly, digits a float would lose included."""
+        opened("acme")
+        with storage.unit_of_work() as uow:
+            for _ in range(10):
+                uow.ledger.move_balance("acme", Decimal("0.1"), floor=None)
+            uow.ledger.move_balance("acme", Decimal("0.000000000000000000001"), floor=None)
+            uow.commit()
+        assert Decimal("1.000000000000000000001") == _balance(storage).amount
+
+    def test_a_move_below_the_floor_is_refused(self, storage: Storage, opened: Opened) -> None:
+        """With a floor, a move that would end below it returns None and changes nothing."""
+        opened("acme")
+        with storage.unit_of_work() as uow:
+            uow.ledger.move_balance("acme", Decimal("5.00"), floor=None)
+            refused = uow.ledger.move_balance("acme", Decimal("-5.01"), floor=Decimal(0))
+            uow.commit()
+        assert refused is None
+        assert Money("5.00", "USD") == _balance(storage)
+
+    def test_a_move_onto_the_floor_is_allowed(self, storage: Storage, opened: Opened) -> None:
+        """A move that ends exactly on the floor goes through."""
+        opened("acme")
+        with storage.unit_of_work() as uow:
+            change = uow.ledger.move_balance("acme", Decimal("-5.00"), floor=Decimal("-5.00"))
+            uow.commit()
+        assert change is not None
+        assert Money("-5.00", "USD") == change.after
+
+    def test_a_refused_move_does_not_count_in_seq(self, storage: Storage, opened: Opened) -> None:
+        """The sequence number counts only the moves that happened."""
+        opened("acme")
+        with storage.unit_of_work() as uow:
+            uow.ledger.move_balance("acme", Decimal(-1), floor=Decimal(0))
+            change = uow.ledger.move_balance("acme", Decimal(1), floor=None)
+        assert change is not None
+        assert 1 == change.seq
+
+    def test_moving_an_unknown_balance_raises(self, storage: Storage) -> None:
+        """move_balance() of an account without a balance raises AccountNotFound."""
+        with pytest.raises(AccountNotFound), storage.unit_of_work() as uow:
+            uow.ledger.move_balance("ghost", Decimal(1), floor=Decimal(0))
+
+
+class TestRecord:
+    """Recording transactions and finding them again."""
+
+    def test_a_recorded_transaction_reads_back_equal(
+        self, storage: Storage, opened: Opened, post: Post
+    ) -> None:
+        """get() and by_idempotency_key() return the transaction as recorded."""
+        opened("acme")
+        with storage.unit_of_work() as uow:
+            transaction, _ = post(uow, "10.00", "k1", at=T0)
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert transaction == uow.ledger.get(transaction.id)
+            assert transaction == uow.ledger.by_idempotency_key("k1")
+
+    def test_a_transaction_with_many_postings_reads_back_equal(
+        self, storage: Storage, opened: Opened
+    ) -> None:
+        """Postings to several system accounts and currencies keep their order and values."""
+        opened("acme")
+        usd, eur = Money("3.00", "USD"), Money("1.50", "EUR")
+        transaction = Transaction(
+            id="multi",
+            kind=TransactionKind.ADJUSTMENT,
+            account_id="acme",
+            postings=(
+                Posting("acme", usd),
+                Posting("@adjustments", -usd),
+                Posting("@fx", eur),
+                Posting("@fx-2", -eur),
+            ),
+            idempotency_key="multi",
+            created_at=T0,
+        )
+        with storage.unit_of_work() as uow:
+            change = uow.ledger.move_balance("acme", usd.amount, floor=None)
+            assert change is not None
+            uow.ledger.record(transaction, change)
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert transaction == uow.ledger.get("multi")
+            assert Decimal("1.50") == uow.ledger.system_balance("@fx", "EUR")
+
+    def test_unknown_transactions_are_not_found(self, storage: Storage) -> None:
+        """get() raises TransactionNotFound; the lookups by key and reversal return None."""
+        with storage.unit_of_work() as uow:
+            with pytest.raises(TransactionNotFound):
+                uow.ledger.get("nothing")
+            assert uow.ledger.by_idempotency_key("nothing") is None
+            assert uow.ledger.reversal_of("nothing") is None
+
+    def test_a_taken_idempotency_key_is_refused(
+        self, storage: Storage, opened: Opened, post: Post
+    ) -> None:
+        """A second transaction with the same key raises AlreadyExists."""
+        opened("acme")
+        with storage.unit_of_work() as uow:
+            post(uow, "1.00", "same")
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            change = uow.ledger.move_balance("acme", Decimal(1), floor=None)
+            assert change is not None
+            other = Transaction.between(
+                id="other",
+                kind=TransactionKind.TOP_UP,
+                account_id="acme",
+                amount=Money("1.00", "USD"),
+                idempotency_key="same",
+                created_at=T0,
+            )
+            with pytest.raises(AlreadyExists) as raised:
+                uow.ledger.record(other, change)
+        assert "same" == raised.value.key
+        assert Money("1.00", "USD") == _balance(storage)
+
+    def test_a_transaction_is_reversed_once(
+        self, storage: Storage, opened: Opened, post: Post
+    ) -> None:
+        """reversal_of() finds the reversal; a second reversal raises AlreadyExists."""
+        opened("acme")
+        with storage.unit_of_work() as uow:
+            original, _ = post(uow, "4.00", "k1")
+            reversal = original.reversal(
+                id="rev-1", idempotency_key="rev-1", created_at=T0, description="oops"
+            )
+            change = uow.ledger.move_balance("acme", Decimal("-4.00"), floor=None)
+            assert change is not None
+            uow.ledger.record(reversal, change)
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert reversal == uow.ledger.reversal_of(original.id)
+            again = original.reversal(
+                id="rev-2", idempotency_key="rev-2", created_at=T0, description="twice"
+            )
+            change = uow.ledger.move_balance("acme", Decimal("-4.00"), floor=None)
+            assert change is not None
+            with pytest.raises(AlreadyExists):
+                uow.ledger.record(again, change)
+
+
+class TestEntries:
+    """The account's history: order, running balance and filters."""
+
+    @pytest.fixture
+    def history(self, storage: Storage, opened: Opened, post: Post) -> None:
+        """Four postings an hour apart: top-up 10, usage -1.5, purchase -2, top-up 0.25."""
+        opened("acme")
+        with storage.unit_of_work() as uow:
+            post(uow, "10.00", "a", at=T0)
+            post(uow, "-1.5", "b", kind=TransactionKind.USAGE, at=T0 + timedelta(hours=1))
+            post(uow, "-2.00", "c", kind=TransactionKind.PURCHASE, at=T0 + timedelta(hours=2))
+            post(uow, "0.25", "d", at=T0 + timedelta(hours=3))
+            uow.commit()
+
+    @pytest.mark.usefixtures("history")
+    def test_entries_carry_the_running_balance_in_order(self, storage: Storage) -> None:
+        """Entries come by seq, each with its amount and the balance after it."""
+        with storage.unit_of_work() as uow:
+            entries = uow.ledger.entries("acme")
+        actual = [(e.seq, e.transaction_id, e.amount.amount, e.balance.amount) for e in entries]
+        expected = [
+            (1, "tx-a", Decimal("10.00"), Decimal("10.00")),
+            (2, "tx-b", Decimal("-1.5"), Decimal("8.50")),
+            (3, "tx-c", Decimal("-2.00"), Decimal("6.50")),
+            (4, "tx-d", Decimal("0.25"), Decimal("6.75")),
+        ]
+        assert expected == actual
+
+    @pytest.mark.usefixtures("history")
+    def test_an_entry_keeps_every_field(self, storage: Storage) -> None:
+        """An entry's kind, instant (to the microsecond), description and currency read back."""
+        with storage.unit_of_work() as uow:
+            entry = uow.ledger.entries("acme")[1]
+        assert (TransactionKind.USAGE, T0 + timedelta(hours=1), "posting b", None) == (
+            entry.kind,
+            entry.created_at,
+            entry.description,
+            entry.reverses,
+        )
+        assert Money("8.50", "USD") == entry.balance
+
+    @pytest.mark.usefixtures("history")
+    def test_a_time_range_includes_start_and_excludes_end(self, storage: Storage) -> None:
+        """entries(start, end) keeps what was created in [start, end)."""
+        with storage.unit_of_work() as uow:
+            entries = uow.ledger.entries(
+                "acme", start=T0 + timedelta(hours=1), end=T0 + timedelta(hours=3)
+            )
+        assert [2, 3] == [e.seq for e in entries]
+
+    @pytest.mark.usefixtures("history")
+    def test_kinds_select_without_changing_balances(self, storage: Storage) -> None:
+        """entries(kinds=...) keeps those kinds; balances still count every posting."""
+        with storage.unit_of_work() as uow:
+            entries = uow.ledger.entries("acme", kinds=frozenset({TransactionKind.TOP_UP}))
+        assert [(1, Decimal("10.00")), (4, Decimal("6.75"))] == [
+            (e.seq, e.balance.amount) for e in entries
+        ]
+
+    @pytest.mark.usefixtures("history")
+    def test_no_kinds_select_nothing(self, storage: Storage) -> None:
+        """entries(kinds=frozenset()) is empty."""
+        with storage.unit_of_work() as uow:
+            assert [] == uow.ledger.entries("acme", kinds=frozenset())
+
+    def test_an_account_without_postings_has_no_entries(
+        self, storage: Storage, opened: Opened
+    ) -> None:
+        """A new account's history is empty."""
+        opened("acme")
+        with storage.unit_of_work() as uow:
+            assert [] == uow.ledger.entries("acme")
+
+
+class TestSums:
+    """System balances and totals are sums of postings."""
+
+    def test_system_balances_sum_their_postings(
+        self, storage: Storage, opened: Opened, post: Post
+    ) -> None:
+        """Each system account sums its own postings, per currency; unknown ones are zero."""
+        opened("acme")
+        opened("yen", "JPY")
+        with storage.unit_of_work() as uow:
+            post(uow, "10.00", "a")
+            post(uow, "2.50", "b")
+            post(uow, "-0.75", "c", kind=TransactionKind.USAGE)
+            post(uow, "500", "d", account_id="yen")
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            actual = (
+                uow.ledger.system_balance(SystemAccount.CASH.value, "USD"),
+                uow.ledger.system_balance(SystemAccount.REVENUE.value, "USD"),
+                uow.ledger.system_balance(SystemAccount.CASH.value, "JPY"),
+                uow.ledger.system_balance("@nothing", "USD"),
+            )
+        assert (Decimal("-12.50"), Decimal("0.75"), Decimal(-500), Decimal(0)) == actual
+
+    def test_totals_are_zero_in_every_currency(
+        self, storage: Storage, opened: Opened, post: Post
+    ) -> None:
+        """The sum of all balances is zero per currency, however money moved."""
+        opened("acme")
+        opened("globex")
+        opened("yen", "JPY")
+        with storage.unit_of_work() as uow:
+            post(uow, "10.001", "a")
+            post(uow, "-3.3", "b", kind=TransactionKind.USAGE, account_id="globex")
+            post(uow, "7", "c", account_id="yen")
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert {"USD": 0, "JPY": 0} == uow.ledger.totals()
+
+    def test_an_empty_ledger_has_no_totals(self, storage: Storage) -> None:
+        """totals() of an empty storage is empty."""
+        with storage.unit_of_work() as uow:
+            assert {} == uow.ledger.totals()

@@ -1,0 +1,173 @@
+"""The UnitOfWork contract, on every storage adapter: commit, rollback and isolation."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+
+from telcocore.accounts.account import Account
+from telcocore.errors import AccountNotFound
+from telcocore.money import Money
+from telcocore.notifications.message import Message, MessageKind
+from telcocore.ports import Storage
+
+NewAccount = Callable[..., Account]
+Opened = Callable[..., Account]
+
+
+class Boom(Exception):
+    """Raised inside a unit of work by the tests."""
+
+
+def _message() -> Message:
+    return Message(
+        id="m1",
+        kind=MessageKind.LOW_BALANCE,
+        account_id="acme",
+        created_at=datetime(2026, 3, 14, tzinfo=UTC),
+    )
+
+
+def _ids(storage: Storage) -> list[str]:
+    with storage.unit_of_work() as uow:
+        return [a.id for a in uow.accounts.list()]
+
+
+def _balance(storage: Storage) -> Money:
+    with storage.unit_of_work() as uow:
+        return uow.ledger.balance("acme")
+
+
+class TestCommit:
+    """What a commit keeps."""
+
+    def test_a_committed_change_is_seen_by_later_units(
+        self, storage: Storage, new_account: NewAccount
+    ) -> None:
+        """After commit, another unit reads the change."""
+        with storage.unit_of_work() as uow:
+            uow.accounts.add(new_account("acme"))
+            uow.commit()
+        assert ["acme"] == _ids(storage)
+
+    def test_changes_after_a_commit_need_their_own(
+        self, storage: Storage, new_account: NewAccount
+    ) -> None:
+        """A change made after commit() and not committed is rolled back on exit."""
+        with storage.unit_of_work() as uow:
+            uow.accounts.add(new_account("first"))
+            uow.commit()
+            uow.accounts.add(new_account("second"))
+        assert ["first"] == _ids(storage)
+
+    def test_a_unit_may_commit_twice(self, storage: Storage, new_account: NewAccount) -> None:
+        """Each commit() keeps what was done before it."""
+        with storage.unit_of_work() as uow:
+            uow.accounts.add(new_account("first"))
+            uow.commit()
+            uow.accounts.add(new_account("second"))
+            uow.commit()
+        assert ["first", "second"] == _ids(storage)
+
+
+class TestRollback:
+    """What leaving without a commit undoes."""
+
+    def test_an_exception_rolls_everything_back(
+        self, storage: Storage, opened: Opened, new_account: NewAccount
+    ) -> None:
+        """An exception inside the unit undoes accounts, balances and outbox alike."""
+        acme = opened("acme")
+
+        def change_everything_then_fail() -> None:
+            with storage.unit_of_work() as uow:
+                uow.accounts.add(new_account("other"))
+                uow.ledger.move_balance("acme", Decimal(5), floor=None)
+                acme.name = "Renamed"
+                uow.accounts.update(acme)
+                uow.outbox.add(_message())
+                raise Boom
+
+        with pytest.raises(Boom):
+            change_everything_then_fail()
+        with storage.unit_of_work() as uow:
+            actual = (
+                [(a.id, a.name, a.version) for a in uow.accounts.list()],
+                uow.ledger.balance("acme"),
+                list(uow.outbox.pending(limit=10)),
+            )
+        assert ([("acme", "acme Ltd", 0)], Money("0", "USD"), []) == actual
+
+    def test_the_exception_passes_through_unchanged(self, storage: Storage) -> None:
+        """The error raised inside the unit is the one the caller sees."""
+        error = Boom("mine")
+        with pytest.raises(Boom) as raised, storage.unit_of_work():
+            raise error
+        assert error is raised.value
+
+    def test_leaving_without_commit_rolls_back(self, storage: Storage, opened: Opened) -> None:
+        """A unit left normally but without commit() keeps nothing."""
+        opened("acme")
+        with storage.unit_of_work() as uow:
+            uow.ledger.move_balance("acme", Decimal(5), floor=None)
+            uow.accounts.get("acme")
+        assert Money("0", "USD") == _balance(storage)
+
+    def test_a_rolled_back_account_is_not_found(
+        self, storage: Storage, new_account: NewAccount
+    ) -> None:
+        """An account added in a unit that did not commit does not exist afterwards."""
+        with storage.unit_of_work() as uow:
+            uow.accounts.add(new_account("acme"))
+        with pytest.raises(AccountNotFound), storage.unit_of_work() as uow:
+            uow.accounts.get("acme")
+
+
+class TestIsolation:
+    """What other units see of an open one."""
+
+    def test_uncommitted_changes_are_invisible_to_another_unit(
+        self, storage: Storage, new_account: NewAccount
+    ) -> None:
+        """A unit in another thread never sees an open unit's uncommitted change.
+
+        On PostgreSQL the reader runs while the writer is open and sees nothing of it.
+        Memory and SQLite run one unit at a time (a lock; ``BEGIN IMMEDIATE``), so there
+        the reader waits for the writer to roll back and then sees nothing either.
+        """
+        seen: list[list[str]] = []
+        reader_done = threading.Event()
+
+        def read() -> None:
+            with storage.unit_of_work() as uow:
+                seen.append([a.id for a in uow.accounts.list()])
+            reader_done.set()
+
+        reader = threading.Thread(target=read)
+        with storage.unit_of_work() as uow:
+            uow.accounts.add(new_account("acme"))
+            reader.start()
+            reader_done.wait(timeout=0.5)  # the reader may finish now, or wait for us
+        reader.join()
+        assert [[]] == seen
+
+    def test_a_commit_is_seen_by_units_begun_after_it(
+        self, storage: Storage, new_account: NewAccount
+    ) -> None:
+        """A unit in another thread, begun after the commit, sees the change."""
+        seen: list[list[str]] = []
+        with storage.unit_of_work() as uow:
+            uow.accounts.add(new_account("acme"))
+            uow.commit()
+
+        def read() -> None:
+            seen.append(_ids(storage))
+
+        reader = threading.Thread(target=read)
+        reader.start()
+        reader.join()
+        assert [["acme"]] == seen

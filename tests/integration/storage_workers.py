@@ -1,0 +1,152 @@
+"""What the integration tests' child processes run, and raw looks at the databases.
+
+Child processes are started with the "spawn" method, which imports this module by name in
+a fresh interpreter: so everything they run lives here, at module level.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import sqlite3
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from multiprocessing.context import SpawnContext
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import telcocore
+from telcocore.adapters.postgres import PostgresStorage
+from telcocore.adapters.sql import Migration
+from telcocore.adapters.sqlite import SqliteStorage
+from telcocore.billing.ledger import Transaction, TransactionKind
+from telcocore.core import open_storage
+from telcocore.errors import DebitLimitExceeded
+from telcocore.money import Money
+from telcocore.ports import Storage
+
+SPAWN: SpawnContext = multiprocessing.get_context("spawn")
+"""Fresh interpreters: no state inherited from the test process."""
+
+AT = datetime(2026, 3, 14, 15, 9, 26, tzinfo=UTC)
+
+
+def open_with(url: str, migrations: Sequence[Migration] | None = None) -> Storage:
+    """Open the SQLite or PostgreSQL storage of ``url`` with these ``migrations``."""
+    if url.startswith("sqlite:"):
+        return SqliteStorage.from_url(url, migrations=migrations)
+    return PostgresStorage.from_url(url, migrations=migrations)
+
+
+def query(url: str, sql: str) -> list[tuple[Any, ...]]:
+    """Rows of ``sql`` run straight on the database of ``url`` (no telcocore code)."""
+    parts = urlsplit(url)
+    if parts.scheme == "sqlite":
+        with sqlite3.connect(parts.path[1:]) as conn:
+            rows = list(conn.execute(sql).fetchall())
+        conn.close()
+        return rows
+    import psycopg  # noqa: PLC0415 - only the PostgreSQL tests need the driver
+
+    schema = dict(parse_qsl(parts.query))["schema"]
+    dsn = url.split("?", 1)[0]
+    with psycopg.connect(dsn, autocommit=True) as pg:
+        pg.execute(f'SET search_path TO "{schema}"'.encode())
+        return list(pg.execute(sql.encode()).fetchall())
+
+
+def execute(url: str, sql: str) -> None:
+    """Run ``sql`` straight on the database of ``url``, committed."""
+    parts = urlsplit(url)
+    if parts.scheme == "sqlite":
+        conn = sqlite3.connect(parts.path[1:], isolation_level=None)
+        conn.executescript(sql)
+        conn.close()
+        return
+    import psycopg  # noqa: PLC0415 - only the PostgreSQL tests need the driver
+
+    schema = dict(parse_qsl(parts.query))["schema"]
+    with psycopg.connect(url.split("?", 1)[0], autocommit=True) as pg:
+        pg.execute(
+            f'CREATE SCHEMA IF NOT EXISTS "{schema}"; SET search_path TO "{schema}"'.encode()
+        )
+        pg.execute(sql.encode())
+
+
+# -- child processes --------------------------------------------------------------------
+
+
+def post_debits(  # noqa: PLR0913 - the worker's whole assignment
+    *,
+    url: str,
+    worker: int,
+    count: int,
+    amount: str,
+    start: Any,  # noqa: ANN401 - a multiprocessing Barrier
+    results: Any,  # noqa: ANN401 - a multiprocessing Queue
+) -> None:
+    """Debit ``acme`` ``count`` times; report (worker, accepted, refused, other errors)."""
+    accepted = refused = 0
+    other: list[str] = []
+    with telcocore.connect(url) as core:
+        start.wait()
+        for number in range(count):
+            try:
+                core.ledger.debit("acme", amount, idempotency_key=f"w{worker}-{number}")
+            except DebitLimitExceeded:
+                refused += 1
+            except Exception as exc:  # noqa: BLE001 - reported to the test, which fails on it
+                other.append(repr(exc))
+            else:
+                accepted += 1
+    results.put((worker, accepted, refused, other))
+
+
+def post_same_keys(
+    url: str,
+    keys: Sequence[str],
+    start: Any,  # noqa: ANN401 - a multiprocessing Barrier
+    results: Any,  # noqa: ANN401 - a multiprocessing Queue
+) -> None:
+    """Credit ``acme`` 1.00 under each key; report the transaction ids in key order."""
+    with telcocore.connect(url) as core:
+        start.wait()
+        ids = [core.ledger.credit("acme", "1.00", idempotency_key=key).id for key in keys]
+    results.put(ids)
+
+
+def post_batches(url: str, batch_size: int, progress: Any) -> None:  # noqa: ANN401 - a Queue
+    """Post batches of ``batch_size`` charges, one unit each, until killed.
+
+    Each committed batch's number is reported on ``progress``.
+    """
+    storage = open_storage(url)
+    batch = 0
+    while True:
+        with storage.unit_of_work() as uow:
+            for number in range(batch_size):
+                transaction = Transaction.between(
+                    id=f"b{batch}-{number}",
+                    kind=TransactionKind.USAGE,
+                    account_id="acme",
+                    amount=Money("-0.01", "USD"),
+                    idempotency_key=f"b{batch}-{number}",
+                    created_at=AT,
+                )
+                change = uow.ledger.move_balance("acme", transaction.amount.amount, floor=None)
+                if change is None:  # pragma: no cover - there is no floor
+                    raise AssertionError
+                uow.ledger.record(transaction, change)
+            uow.commit()
+        progress.put(batch)
+        batch += 1
+
+
+def open_storage_once(url: str, results: Any) -> None:  # noqa: ANN401 - a Queue
+    """Open (and so migrate) the storage, then report its schema version or the error."""
+    try:
+        storage = open_storage(url)
+    except Exception as exc:  # noqa: BLE001 - reported to the test, which fails on it
+        results.put(repr(exc))
+        return
+    results.put(getattr(storage, "schema_version", None))
+    storage.close()
