@@ -15,11 +15,15 @@ from types import TracebackType
 from typing import Self
 from urllib.parse import urlsplit
 
+import attrs
+
 from telcocore.accounts.services import AccountService
 from telcocore.adapters.memory import MemoryStorage
 from telcocore.adapters.postgres import PostgresStorage
 from telcocore.adapters.sqlite import SqliteStorage
 from telcocore.adapters.system import SystemClock
+from telcocore.audit.entry import Actor
+from telcocore.audit.services import AuditLog
 from telcocore.billing.services import LedgerService
 from telcocore.context import ServiceContext, new_id
 from telcocore.errors import ConfigurationError
@@ -40,7 +44,9 @@ class TelcoCore:
 
         core = TelcoCore(storage=MemoryStorage(), notifier=my_notifier, clock=my_clock)
 
-    Without a notifier, messages wait in the outbox until one is configured.
+    Without a notifier, messages wait in the outbox until one is configured. Changes are
+    recorded in the audit log as made by ``system``; use :meth:`acting_as` for a user.
+    With ``require_reason``, every audited change must give a ``reason``.
     """
 
     def __init__(
@@ -50,17 +56,36 @@ class TelcoCore:
         notifier: Notifier | None = None,
         clock: Clock | None = None,
         ids: Callable[[], str] = new_id,
+        require_reason: bool = False,
     ) -> None:
-        self.storage = storage
-        context = ServiceContext(
-            uow=storage.unit_of_work,
-            clock=SystemClock() if clock is None else clock,
-            notifier=notifier,
-            ids=ids,
+        self._wire(
+            storage,
+            ServiceContext(
+                uow=storage.unit_of_work,
+                clock=SystemClock() if clock is None else clock,
+                notifier=notifier,
+                ids=ids,
+                require_reason=require_reason,
+            ),
         )
+
+    def _wire(self, storage: Storage, context: ServiceContext) -> None:
+        self.storage = storage
+        self.context = context
+        self.audit = AuditLog(context)
         self.outbox = OutboxService(context)
-        self.accounts = AccountService(context)
+        self.accounts = AccountService(context, self.audit)
         self.ledger = LedgerService(context, self.outbox)
+
+    def acting_as(self, actor: str, *, ip: str | None = None) -> TelcoCore:
+        """The same services, with changes recorded as made by ``actor`` from ``ip``.
+
+        ``actor`` is a user id, ``portal`` or ``system``. The view shares this core's
+        storage: close the core, not the view.
+        """
+        view = object.__new__(TelcoCore)
+        view._wire(self.storage, attrs.evolve(self.context, actor=Actor(actor, ip)))
+        return view
 
     def close(self) -> None:
         """Release the storage's connections and files."""
@@ -98,9 +123,17 @@ def open_storage(url: str) -> Storage:
     raise ConfigurationError(msg)
 
 
-def connect(url: str, *, notifier: Notifier | None = None, clock: Clock | None = None) -> TelcoCore:
+def connect(
+    url: str,
+    *,
+    notifier: Notifier | None = None,
+    clock: Clock | None = None,
+    require_reason: bool = False,
+) -> TelcoCore:
     """Open the storage at ``url`` and return a :class:`TelcoCore` using it.
 
     Nothing connects at import time; this is where storage is opened.
     """
-    return TelcoCore(storage=open_storage(url), notifier=notifier, clock=clock)
+    return TelcoCore(
+        storage=open_storage(url), notifier=notifier, clock=clock, require_reason=require_reason
+    )

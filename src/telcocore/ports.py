@@ -23,12 +23,14 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from telcocore.accounts.account import Account, AccountStatus
+from telcocore.audit.entry import AuditEntry, AuditQuery
 from telcocore.billing.ledger import BalanceChange, LedgerEntry, Transaction, TransactionKind
 from telcocore.money import Money
 from telcocore.notifications.message import Message, OutboxItem
 
 __all__ = [
     "AccountRepository",
+    "AuditRepository",
     "Clock",
     "LedgerRepository",
     "Notifier",
@@ -167,12 +169,49 @@ class OutboxRepository(Protocol):
         ...
 
 
+class AuditRepository(Protocol):
+    """The audit log: a hash chain of entries, numbered from 1 without gaps."""
+
+    def lock_head(self) -> tuple[int, str]:
+        """The newest entry's ``(seq, hash)``, locked until this unit ends.
+
+        ``(0, GENESIS_HASH)`` when the log is empty. Holding the lock makes writers append
+        one after the other, so the chain never forks.
+        """
+        ...
+
+    def head(self) -> tuple[int, str]:
+        """The newest entry's ``(seq, hash)``, without locking it."""
+        ...
+
+    def add(self, entry: AuditEntry) -> None:
+        """Append ``entry``, which must follow the head locked by :meth:`lock_head`."""
+        ...
+
+    def get(self, entry_id: str) -> AuditEntry | None:
+        """The entry with this id, if any."""
+        ...
+
+    def find(self, query: AuditQuery, *, limit: int, before_seq: int | None) -> list[AuditEntry]:
+        """Entries matching ``query`` with ``seq < before_seq`` (if given), newest first."""
+        ...
+
+    def of_entity(self, entity_type: str, entity_key: str) -> list[AuditEntry]:
+        """Every entry of one entity, oldest first."""
+        ...
+
+    def chain(self, *, after_seq: int, limit: int) -> list[AuditEntry]:
+        """Up to ``limit`` entries with ``seq > after_seq``, in ``seq`` order."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One storage transaction, with the repositories that work inside it."""
 
     accounts: AccountRepository
     ledger: LedgerRepository
     outbox: OutboxRepository
+    audit: AuditRepository
 
     def __enter__(self) -> Self:
         """Begin the transaction."""

@@ -6,13 +6,17 @@ import enum
 from collections.abc import Callable
 from decimal import Decimal
 
+import attrs
+
 from telcocore.accounts.account import Account, AccountStatus, validate_account_id
+from telcocore.audit.entry import AuditAction
+from telcocore.audit.services import AuditLog
 from telcocore.context import ServiceContext
 from telcocore.errors import ConcurrencyError, ValidationError
 from telcocore.money import Money, to_decimal, validate_currency
 from telcocore.validation import coerce_enum
 
-__all__ = ["UNSET", "AccountService", "AmountLike", "Unset", "as_money"]
+__all__ = ["ENTITY_TYPE", "UNSET", "AccountService", "AmountLike", "Unset", "as_money"]
 
 AmountLike = Money | Decimal | int | str
 """An amount: ``Money``, or a number taken in the account's currency (never a float)."""
@@ -26,7 +30,8 @@ class Unset(enum.Enum):
 
 UNSET = Unset.UNSET
 """The default of every :meth:`AccountService.update` setting: leave it unchanged."""
-_ENTITY = "account"
+ENTITY_TYPE = "account"
+"""The entity type of accounts in the audit log."""
 
 
 def as_money(value: object, currency: str, *, field: str) -> Money:
@@ -45,8 +50,9 @@ def as_money(value: object, currency: str, *, field: str) -> Money:
 class AccountService:
     """Opens and changes customer accounts."""
 
-    def __init__(self, context: ServiceContext) -> None:
+    def __init__(self, context: ServiceContext, audit: AuditLog) -> None:
         self._ctx = context
+        self._audit = audit
 
     def open(  # noqa: PLR0913 - the settings of a new account, all keyword-only
         self,
@@ -62,6 +68,7 @@ class AccountService:
         realm: str | None = None,
         tax_rate: Decimal | int | str = 0,
         low_balance_threshold: AmountLike | None = None,
+        reason: str | None = None,
     ) -> Account:
         """Open an account; its currency can never change afterwards.
 
@@ -91,6 +98,15 @@ class AccountService:
         with self._ctx.uow() as uow:
             uow.accounts.add(account)
             uow.ledger.open_balance(account.id, account.currency)
+            self._audit.write(
+                uow,
+                action=AuditAction.CREATE,
+                entity_type=ENTITY_TYPE,
+                entity_key=account.id,
+                before=None,
+                after=account,
+                reason=reason,
+            )
             uow.commit()
         return account
 
@@ -118,11 +134,13 @@ class AccountService:
         realm: str | Unset | None = UNSET,
         tax_rate: Decimal | int | str | Unset = UNSET,
         low_balance_threshold: AmountLike | Unset | None = UNSET,
+        reason: str | None = None,
     ) -> Account:
         """Change the given settings; the others stay. The currency never changes.
 
         With ``expected_version`` (the version you showed the user), the change is refused
         with :class:`~telcocore.errors.ConcurrencyError` if somebody changed the account since.
+        ``reason`` is recorded in the audit log. A call that changes nothing writes nothing.
         """
 
         def change(account: Account) -> None:
@@ -149,28 +167,46 @@ class AccountService:
                     )
                 )
 
-        return self._change(account_id, change, expected_version)
+        return self._change(account_id, change, expected_version, reason)
 
     def set_status(
-        self, account_id: str, status: AccountStatus, *, expected_version: int | None = None
+        self,
+        account_id: str,
+        status: AccountStatus,
+        *,
+        expected_version: int | None = None,
+        reason: str | None = None,
     ) -> Account:
         """Move the account to ``status`` if the transition is allowed.
 
         The allowed moves are :data:`~telcocore.accounts.account.ALLOWED_TRANSITIONS`.
         """
-        return self._change(account_id, lambda a: a.change_status(status), expected_version)
+        return self._change(account_id, lambda a: a.change_status(status), expected_version, reason)
 
     def _change(
         self,
         account_id: str,
         change: Callable[[Account], None],
         expected_version: int | None,
+        reason: str | None,
     ) -> Account:
         with self._ctx.uow() as uow:
             account = uow.accounts.get(account_id)
             if expected_version is not None and expected_version != account.version:
-                raise ConcurrencyError(_ENTITY, account_id, expected_version)
+                raise ConcurrencyError(ENTITY_TYPE, account_id, expected_version)
+            before = attrs.evolve(account)
             change(account)
+            if account == before:  # nothing changed: no write, no audit entry
+                return account
             uow.accounts.update(account)
+            self._audit.write(
+                uow,
+                action=AuditAction.UPDATE,
+                entity_type=ENTITY_TYPE,
+                entity_key=account.id,
+                before=before,
+                after=account,
+                reason=reason,
+            )
             uow.commit()
         return account

@@ -9,7 +9,17 @@ from __future__ import annotations
 
 from typing import Final
 
-__all__ = ["ACCOUNT", "BALANCE", "IDEMPOTENCY_KEY", "MESSAGE", "RECORD", "REVERSAL", "TRANSACTION"]
+__all__ = [
+    "ACCOUNT",
+    "AUDIT_ENTRY",
+    "AUDIT_LOG",
+    "BALANCE",
+    "IDEMPOTENCY_KEY",
+    "MESSAGE",
+    "RECORD",
+    "REVERSAL",
+    "TRANSACTION",
+]
 
 ACCOUNT: Final = "account"
 BALANCE: Final = "balance"
@@ -17,5 +27,8 @@ IDEMPOTENCY_KEY: Final = "transaction with idempotency key"
 REVERSAL: Final = "reversal of transaction"
 TRANSACTION: Final = "transaction"
 MESSAGE: Final = "message"
+AUDIT_ENTRY: Final = "audit entry"
+AUDIT_LOG: Final = "audit log"
+"""The chain as a whole: an entry that does not follow the current head."""
 RECORD: Final = "record"
 """Any row, when only the database knows which constraint it broke."""

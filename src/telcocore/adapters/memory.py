@@ -8,6 +8,7 @@ got from a repository changes nothing until you pass it back.
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -19,6 +20,7 @@ import attrs
 
 from telcocore.accounts.account import Account, AccountStatus
 from telcocore.adapters import entities
+from telcocore.audit.entry import GENESIS_HASH, AuditEntry, AuditQuery
 from telcocore.billing.ledger import BalanceChange, LedgerEntry, Transaction, TransactionKind
 from telcocore.errors import (
     AccountNotFound,
@@ -29,7 +31,12 @@ from telcocore.errors import (
 )
 from telcocore.money import EXACT, Money
 from telcocore.notifications.message import Message, OutboxItem
-from telcocore.ports import AccountRepository, LedgerRepository, OutboxRepository
+from telcocore.ports import (
+    AccountRepository,
+    AuditRepository,
+    LedgerRepository,
+    OutboxRepository,
+)
 
 __all__ = ["MemoryStorage", "MemoryUnitOfWork"]
 
@@ -55,6 +62,8 @@ class _State:
     entries: dict[str, list[LedgerEntry]] = attrs.Factory(dict)
     system: dict[tuple[str, str], Decimal] = attrs.Factory(dict)
     outbox: dict[str, OutboxItem] = attrs.Factory(dict)
+    audit: list[AuditEntry] = attrs.Factory(list)
+    audit_ids: dict[str, AuditEntry] = attrs.Factory(dict)
 
 
 def _put(table: dict[K, V], key: K, value: V, undo: list[Undo]) -> None:
@@ -252,6 +261,55 @@ class MemoryOutboxRepository:
         _put(self._state.outbox, message_id, failed, self._undo)
 
 
+class MemoryAuditRepository:
+    """The audit chain as a list in ``seq`` order."""
+
+    def __init__(self, state: _State, undo: list[Undo]) -> None:
+        self._state = state
+        self._undo = undo
+
+    def head(self) -> tuple[int, str]:
+        """The newest entry's ``(seq, hash)``."""
+        chain = self._state.audit
+        return (chain[-1].seq, chain[-1].hash) if chain else (0, GENESIS_HASH)
+
+    def lock_head(self) -> tuple[int, str]:
+        """The head; units of work already run one at a time."""
+        return self.head()
+
+    def add(self, entry: AuditEntry) -> None:
+        """Append ``entry`` after the head."""
+        if (entry.seq - 1, entry.prev_hash) != self.head():
+            raise ConcurrencyError(entities.AUDIT_LOG, entry.seq, entry.seq - 1)
+        if entry.id in self._state.audit_ids:
+            raise AlreadyExists(entities.AUDIT_ENTRY, entry.id)
+        self._state.audit.append(entry)
+        self._undo.append(self._state.audit.pop)
+        _put(self._state.audit_ids, entry.id, entry, self._undo)
+
+    def get(self, entry_id: str) -> AuditEntry | None:
+        """The entry with this id, if any."""
+        return self._state.audit_ids.get(entry_id)
+
+    def find(self, query: AuditQuery, *, limit: int, before_seq: int | None) -> list[AuditEntry]:
+        """Matching entries, newest first."""
+        found = (
+            e
+            for e in reversed(self._state.audit)
+            if (before_seq is None or e.seq < before_seq) and query.matches(e)
+        )
+        return list(itertools.islice(found, limit))
+
+    def of_entity(self, entity_type: str, entity_key: str) -> list[AuditEntry]:
+        """Every entry of one entity, oldest first."""
+        query = AuditQuery(entity_type=entity_type, entity_key=entity_key)
+        return [e for e in self._state.audit if query.matches(e)]
+
+    def chain(self, *, after_seq: int, limit: int) -> list[AuditEntry]:
+        """Entries after ``after_seq``, in order (``seq`` n is at index n - 1)."""
+        return self._state.audit[after_seq : after_seq + limit]
+
+
 class MemoryUnitOfWork:
     """One transaction over a :class:`MemoryStorage`; units run one at a time."""
 
@@ -262,6 +320,7 @@ class MemoryUnitOfWork:
         self.accounts: AccountRepository = MemoryAccountRepository(state, self._undo)
         self.ledger: LedgerRepository = MemoryLedgerRepository(state, self._undo)
         self.outbox: OutboxRepository = MemoryOutboxRepository(state, self._undo)
+        self.audit: AuditRepository = MemoryAuditRepository(state, self._undo)
 
     def __enter__(self) -> Self:
         self._storage.lock.acquire()

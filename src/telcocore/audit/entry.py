@@ -88,6 +88,10 @@ class Actor:
 SYSTEM: Final = Actor("system")
 
 
+def _operations(value: Iterable[Mapping[str, Any]]) -> tuple[Mapping[str, Any], ...]:
+    return tuple(value)
+
+
 @attrs.frozen
 class AuditEntry:
     """One recorded change. ``seq`` numbers the entries from 1 without gaps."""
@@ -99,7 +103,7 @@ class AuditEntry:
     action: AuditAction
     entity_type: str
     entity_key: str
-    patch: tuple[Mapping[str, Any], ...] = attrs.field(converter=tuple)
+    patch: tuple[Mapping[str, Any], ...] = attrs.field(converter=_operations)
     reason: str | None = None
     source_ip: str | None = None
     prev_hash: str = GENESIS_HASH

@@ -10,8 +10,14 @@ import abc
 from types import TracebackType
 from typing import Generic, Self
 
-from telcocore.ports import AccountRepository, LedgerRepository, OutboxRepository
+from telcocore.ports import (
+    AccountRepository,
+    AuditRepository,
+    LedgerRepository,
+    OutboxRepository,
+)
 
+from .audit import SqlAuditRepository
 from .dialect import C, Dialect, Session
 from .repositories import SqlAccountRepository, SqlLedgerRepository, SqlOutboxRepository
 
@@ -53,6 +59,7 @@ class SqlUnitOfWork(Generic[C]):
         self.accounts: AccountRepository = SqlAccountRepository(self._session)
         self.ledger: LedgerRepository = SqlLedgerRepository(self._session)
         self.outbox: OutboxRepository = SqlOutboxRepository(self._session)
+        self.audit: AuditRepository = SqlAuditRepository(self._session)
 
     def __enter__(self) -> Self:
         self._session.bind(self._storage.acquire())

@@ -1,0 +1,196 @@
+"""Audit use cases: writing entries inside a unit of work, and reading them back.
+
+Services call :meth:`AuditLog.write` in the same unit of work as the change, so a change
+and its entry commit or roll back together. Readers list entries, view the difference an
+entry made, rebuild an entity as it was after any entry, and verify the hash chain.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+import attrs
+
+from telcocore.audit.diff import JSON, Patch, apply_patch, make_patch
+from telcocore.audit.entry import (
+    AuditAction,
+    AuditEntry,
+    AuditQuery,
+    ChainBreak,
+    redact,
+    verify_chain,
+)
+from telcocore.context import ServiceContext
+from telcocore.errors import AuditEntryNotFound, ValidationError
+from telcocore.periods import require_utc
+from telcocore.ports import UnitOfWork
+from telcocore.serialization import converter
+
+__all__ = ["AuditLog", "AuditPage", "Difference", "Version"]
+
+
+@attrs.frozen
+class Difference:
+    """What one entry changed: the entity before and after it, and the patch between."""
+
+    entry: AuditEntry
+    before: JSON
+    after: JSON
+    patch: Patch
+
+    def as_json(self) -> dict[str, Any]:
+        """``{"entry": ..., "before": ..., "after": ..., "patch": [...]}`` as JSON data."""
+        return {
+            "entry": self.entry.body() | {"hash": self.entry.hash},
+            "before": self.before,
+            "after": self.after,
+            "patch": self.patch,
+        }
+
+
+@attrs.frozen
+class Version:
+    """An entity as it was right after ``entry`` (``None`` once it was deleted)."""
+
+    entry: AuditEntry
+    document: JSON
+
+
+@attrs.frozen
+class AuditPage:
+    """One page of entries, newest first; pass ``next_before`` to get the next page."""
+
+    entries: list[AuditEntry]
+    next_before: int | None
+
+
+def document(entity: object) -> JSON:
+    """The entity as the audit log sees it: the converter's JSON data, secrets redacted."""
+    return None if entity is None else redact(converter.unstructure(entity))
+
+
+class AuditLog:
+    """Writes and reads the audit log."""
+
+    def __init__(self, context: ServiceContext) -> None:
+        self._ctx = context
+
+    def write(  # noqa: PLR0913 - each argument is one field of the entry
+        self,
+        uow: UnitOfWork,
+        *,
+        action: AuditAction,
+        entity_type: str,
+        entity_key: str,
+        before: object,
+        after: object,
+        reason: str | None = None,
+    ) -> AuditEntry:
+        """Append the entry for a change made in ``uow``; it commits with the change.
+
+        ``before`` and ``after`` are the entity objects, ``None`` for "did not exist".
+        """
+        if self._ctx.require_reason and not (reason and reason.strip()):
+            msg = f"a reason is required to {action.value.lower()} {entity_type} {entity_key!r}"
+            raise ValidationError(msg, field="reason", value=reason)
+        seq, prev_hash = uow.audit.lock_head()
+        actor = self._ctx.actor
+        entry = AuditEntry(
+            id=self._ctx.ids(),
+            seq=seq + 1,
+            at=self._ctx.clock.now(),
+            actor=actor.id,
+            action=action,
+            entity_type=entity_type,
+            entity_key=entity_key,
+            patch=make_patch(document(before), document(after)),
+            reason=reason,
+            source_ip=actor.ip,
+            prev_hash=prev_hash,
+        ).sealed()
+        uow.audit.add(entry)
+        return entry
+
+    def get(self, entry_id: str) -> AuditEntry:
+        """One entry, or :class:`~telcocore.errors.NotFoundError`."""
+        with self._ctx.uow() as uow:
+            entry = uow.audit.get(entry_id)
+        if entry is None:
+            raise AuditEntryNotFound(entry_id)
+        return entry
+
+    def entries(  # noqa: PLR0913 - the filters, all optional and keyword-only
+        self,
+        *,
+        entity_type: str | None = None,
+        entity_key: str | None = None,
+        actor: str | None = None,
+        action: AuditAction | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        limit: int = 50,
+        before: int | None = None,
+    ) -> AuditPage:
+        """Entries matching every filter given, newest first, ``limit`` per page.
+
+        ``start`` is included and ``end`` excluded; ``before`` is the ``next_before`` of
+        the previous page.
+        """
+        if limit < 1:
+            msg = f"limit {limit} must be at least 1"
+            raise ValidationError(msg, field="limit", value=limit)
+        query = AuditQuery(
+            entity_type=entity_type,
+            entity_key=entity_key,
+            actor=actor,
+            action=None if action is None else AuditAction(action),
+            start=None if start is None else require_utc(start, field="start"),
+            end=None if end is None else require_utc(end, field="end"),
+        )
+        with self._ctx.uow() as uow:
+            found = uow.audit.find(query, limit=limit + 1, before_seq=before)
+        page = found[:limit]
+        return AuditPage(page, page[-1].seq if len(found) > limit else None)
+
+    def history(self, entity_type: str, entity_key: str) -> list[Version]:
+        """Every version of one entity, oldest first, rebuilt by replaying its patches."""
+        with self._ctx.uow() as uow:
+            entries = uow.audit.of_entity(entity_type, entity_key)
+        versions: list[Version] = []
+        state: JSON = None
+        for entry in entries:
+            state = apply_patch(state, entry.patch)
+            versions.append(Version(entry, state))
+        return versions
+
+    def state_after(self, entry_id: str) -> JSON:
+        """The entity of ``entry_id`` as it was right after that entry."""
+        return self.difference(entry_id).after
+
+    def difference(self, entry_id: str) -> Difference:
+        """The entity before and after the entry, and its patch ("view difference")."""
+        entry = self.get(entry_id)
+        before: JSON = None
+        for version in self.history(entry.entity_type, entry.entity_key):
+            if version.entry.seq == entry.seq:
+                return Difference(entry, before, version.document, [dict(p) for p in entry.patch])
+            before = version.document
+        raise AuditEntryNotFound(entry_id)  # pragma: no cover - the entry is in its history
+
+    def verify_chain(self) -> ChainBreak | None:
+        """The first altered, inserted or removed entry, or ``None`` if the chain holds."""
+        with self._ctx.uow() as uow:
+            head = uow.audit.head()
+            return verify_chain(_iterate(uow), head=head)
+
+
+def _iterate(uow: UnitOfWork) -> Iterator[AuditEntry]:
+    after = 0
+    while True:
+        batch = uow.audit.chain(after_seq=after, limit=1000)
+        if not batch:
+            return
+        yield from batch
+        after = batch[-1].seq
