@@ -14,6 +14,7 @@ from telcocore.audit.services import AuditLog
 from telcocore.context import ServiceContext
 from telcocore.errors import ConcurrencyError, ValidationError
 from telcocore.money import Money, to_decimal, validate_currency
+from telcocore.ports import UnitOfWork
 from telcocore.validation import coerce_enum
 
 __all__ = ["ENTITY_TYPE", "UNSET", "AccountService", "AmountLike", "Unset", "as_money"]
@@ -98,15 +99,7 @@ class AccountService:
         with self._ctx.uow() as uow:
             uow.accounts.add(account)
             uow.ledger.open_balance(account.id, account.currency)
-            self._audit.write(
-                uow,
-                action=AuditAction.CREATE,
-                entity_type=ENTITY_TYPE,
-                entity_key=account.id,
-                before=None,
-                after=account,
-                reason=reason,
-            )
+            self._record(uow, None, account, reason)
             uow.commit()
         return account
 
@@ -199,14 +192,20 @@ class AccountService:
             if account == before:  # nothing changed: no write, no audit entry
                 return account
             uow.accounts.update(account)
-            self._audit.write(
-                uow,
-                action=AuditAction.UPDATE,
-                entity_type=ENTITY_TYPE,
-                entity_key=account.id,
-                before=before,
-                after=account,
-                reason=reason,
-            )
+            self._record(uow, before, account, reason)
             uow.commit()
         return account
+
+    def _record(
+        self, uow: UnitOfWork, before: Account | None, after: Account, reason: str | None
+    ) -> None:
+        action = AuditAction.CREATE if before is None else AuditAction.UPDATE
+        self._audit.write(
+            uow,
+            action=action,
+            entity_type=ENTITY_TYPE,
+            entity_key=after.id,
+            before=before,
+            after=after,
+            reason=reason,
+        )
