@@ -162,6 +162,14 @@ class Account:
     """An alert is sent when a posting takes the balance below this, once per crossing."""
     version: int = 0
 
+    def __copy__(self) -> Account:
+        # Every field holds an immutable value that was converted and validated when it
+        # was set, so a field-by-field copy is an equal, independent account.
+        new = object.__new__(type(self))
+        for name in _FIELD_NAMES:
+            object.__setattr__(new, name, getattr(self, name))
+        return new
+
     @property
     def floor(self) -> Money:
         """The lowest balance new usage may leave: ``-debit_limit``."""
@@ -188,3 +196,7 @@ class Account:
         if new not in ALLOWED_TRANSITIONS[self.status]:
             raise InvalidStatusTransition(self.id, self.status.value, new.value)
         self.status = new
+
+
+_FIELD_NAMES: Final = tuple(field.name for field in attrs.fields(Account))
+"""The attributes :meth:`Account.__copy__` copies."""

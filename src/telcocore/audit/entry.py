@@ -183,6 +183,19 @@ class ChainBreak:
         return f"audit entry #{self.seq} ({self.entry_id}): {self.problem}"
 
 
+def _check_head(last: int, last_hash: str, head: tuple[int, str]) -> ChainBreak | None:
+    head_seq = head[0]
+    if head == (last, last_hash):
+        return None
+    if head_seq > last:
+        missing = f"#{head_seq}" if head_seq == last + 1 else f"#{last + 1} to #{head_seq}"
+        return ChainBreak(last + 1, None, f"the newest entries, {missing}, are missing")
+    if head_seq < last:
+        problem = f"entries after #{head_seq} were added outside the log"
+        return ChainBreak(head_seq + 1, None, problem)
+    return ChainBreak(last, None, "the newest entry does not match the recorded head")
+
+
 def verify_chain(
     entries: Iterable[AuditEntry], *, head: tuple[int, str] | None = None
 ) -> ChainBreak | None:
@@ -203,6 +216,4 @@ def verify_chain(
         if entry.hash != entry_hash(entry):
             return ChainBreak(entry.seq, entry.id, "was altered after it was written")
         expected_seq, prev_hash = entry.seq + 1, entry.hash
-    if head is not None and head != (expected_seq - 1, prev_hash):
-        return ChainBreak(expected_seq, None, f"entries up to #{head[0]} are missing at the end")
-    return None
+    return None if head is None else _check_head(expected_seq - 1, prev_hash, head)

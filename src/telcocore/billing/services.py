@@ -29,7 +29,7 @@ from telcocore.errors import (
     IdempotencyConflict,
     ValidationError,
 )
-from telcocore.money import Money
+from telcocore.money import EXACT, Money, to_decimal
 from telcocore.notifications.message import Message, MessageKind
 from telcocore.notifications.services import OutboxService
 from telcocore.periods import require_utc
@@ -243,7 +243,10 @@ class LedgerService:
 
         def build(uow: UnitOfWork) -> tuple[Transaction, Account]:
             account = uow.accounts.get(account_id)
-            value = as_money(amount, account.currency, field="amount")
+            if isinstance(amount, Money):
+                value = as_money(amount, account.currency, field="amount")
+            else:  # the account's currency is valid already: only the number needs checking
+                value = Money._trusted(to_decimal(amount, field="amount"), account.currency)  # noqa: SLF001
             if not value.is_positive():
                 msg = f"amount {value} must be positive; the method decides the direction"
                 raise ValidationError(msg, field="amount", value=value)
@@ -289,7 +292,7 @@ class LedgerService:
             if new_usage:  # after the key check: a retry returns the first result
                 account.require_active(f"be charged for {transaction.kind.value}")
             delta = transaction.amount
-            floor = account.floor.amount if new_usage else None
+            floor = EXACT.minus(account.debit_limit.amount) if new_usage else None  # Account.floor
             change = uow.ledger.move_balance(account.id, delta.amount, floor=floor)
             if change is None:
                 available = account.available(uow.ledger.balance(account.id))

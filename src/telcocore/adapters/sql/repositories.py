@@ -17,6 +17,9 @@ differs (decimals, instants, JSON, the balance move, errors) is asked of the
 
 from __future__ import annotations
 
+import copy
+import functools
+import json
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -36,11 +39,32 @@ from telcocore.money import EXACT, Money
 from telcocore.notifications.message import Message, OutboxItem
 from telcocore.serialization import converter
 
-from .dialect import Row, Session
+from .dialect import Dialect, Row, Session
 
 __all__ = ["SqlAccountRepository", "SqlLedgerRepository", "SqlOutboxRepository"]
 
 _money = Money._trusted  # noqa: SLF001 - values read back from a validated store
+
+
+def _json_key(dialect: Dialect[Any], stored: object) -> str:
+    """A document the driver decoded itself, as canonical JSON text (``True`` is not ``1``)."""
+    return json.dumps(
+        dialect.json_from_db(stored), separators=(",", ":"), sort_keys=True, ensure_ascii=False
+    )
+
+
+@functools.lru_cache(maxsize=1024)
+def _structured_account(document: str) -> Account:
+    """The account a stored JSON document holds; the same text always gives an equal account.
+
+    Structuring an account runs every converter and validator on every field, and the
+    ledger reads the account on each posting while the document rarely changes, so the
+    result is kept per document text. Callers get a shallow copy (:func:`copy.copy`) to
+    change as they like: every field of an account is an immutable value. The document is
+    still read from the database in the caller's own transaction each time; only turning
+    the same text into an object again is saved.
+    """
+    return converter.structure(json.loads(document), Account)
 
 
 class SqlAccountRepository:
@@ -55,7 +79,11 @@ class SqlAccountRepository:
         return self._s.dialect.json_to_db(document)
 
     def _account(self, row: Row) -> Account:
-        return converter.structure(self._s.dialect.json_from_db(row[0]), Account)
+        stored = row[0]
+        # The key is the stored document itself, exactly (as text, whatever the driver
+        # hands back), so a cached account is one structured from the very same document.
+        key = stored if isinstance(stored, str) else _json_key(self._s.dialect, stored)
+        return copy.copy(_structured_account(key))
 
     def add(self, account: Account) -> None:
         """Store a new account; :class:`~telcocore.errors.AlreadyExists` if its id is taken."""
@@ -192,6 +220,7 @@ class SqlLedgerRepository:
         transaction it reverses is taken.
         """
         d = self._s.dialect
+        created_at = d.time_to_db(transaction.created_at)
         inserted = self._s.run(
             "INSERT INTO ledger_transactions "
             "(id, idempotency_key, reverses, account_id, kind, created_at, document) "
@@ -202,7 +231,7 @@ class SqlLedgerRepository:
                 transaction.reverses,
                 transaction.account_id,
                 transaction.kind.value,
-                d.time_to_db(transaction.created_at),
+                created_at,
                 d.json_to_db(converter.unstructure(transaction)),
             ),
         )
@@ -227,7 +256,7 @@ class SqlLedgerRepository:
             change.seq,
             transaction.id,
             transaction.kind.value,
-            d.time_to_db(transaction.created_at),
+            created_at,
             change.after.currency,
             d.decimal_to_db(EXACT.subtract(change.after.amount, change.before.amount)),
             d.decimal_to_db(change.after.amount),
