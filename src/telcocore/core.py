@@ -28,6 +28,7 @@ from telcocore.billing.services import LedgerService
 from telcocore.context import ServiceContext, new_id
 from telcocore.errors import ConfigurationError
 from telcocore.notifications.services import OutboxService
+from telcocore.numbering.services import NumberingService
 from telcocore.ports import Clock, Notifier, Storage
 
 __all__ = ["SCHEMES", "TelcoCore", "connect"]
@@ -76,6 +77,7 @@ class TelcoCore:
         self.outbox = OutboxService(context)
         self.accounts = AccountService(context, self.audit)
         self.ledger = LedgerService(context, self.outbox)
+        self.numbering = NumberingService(context, self.audit)
 
     def acting_as(self, actor: str, *, ip: str | None = None) -> TelcoCore:
         """The same services, with changes recorded as made by ``actor`` from ``ip``.

@@ -15,7 +15,11 @@ working. Errors carry what went wrong as attributes, and their message names the
     ├── NotFoundError (LookupError)              the thing asked for does not exist
     │   ├── AccountNotFound
     │   ├── AuditEntryNotFound
-    │   └── TransactionNotFound
+    │   ├── TransactionNotFound
+    │   ├── NumberBlockNotFound
+    │   ├── ExtensionNotFound
+    │   ├── BlockListEntryNotFound
+    │   └── DidNotFound
     ├── ConflictError                            the request clashes with stored state
     │   ├── AlreadyExists                        a unique key is already taken
     │   ├── ConcurrencyError                     a stale write: reload and try again
@@ -24,7 +28,10 @@ working. Errors carry what went wrong as attributes, and their message names the
     ├── RuleViolation                            a business rule refuses the request
     │   ├── AccountNotActive                     only active accounts may use services
     │   ├── InvalidStatusTransition              e.g. pending_approval -> penalty
-    │   └── DebitLimitExceeded                   the charge does not fit the debit limit
+    │   ├── DebitLimitExceeded                   the charge does not fit the debit limit
+    │   ├── NumberRangeNotSet                    no number range parameters yet
+    │   ├── NumberRangeExhausted                 no free block is left in the range
+    │   └── ExtensionNotAllowed                  outside every block of the account
     ├── ConfigurationError                       e.g. an unknown storage URL scheme
     └── StorageError (OSError)                   the storage failed; the driver's error is
         └── SchemaVersionError                   the ``__cause__``; the database is newer
@@ -44,17 +51,24 @@ __all__ = [
     "AlreadyExists",
     "AlreadyReversed",
     "AuditEntryNotFound",
+    "BlockListEntryNotFound",
     "ConcurrencyError",
     "ConfigurationError",
     "ConflictError",
     "CurrencyMismatch",
     "DebitLimitExceeded",
+    "DidNotFound",
+    "ExtensionNotAllowed",
+    "ExtensionNotFound",
     "IdempotencyConflict",
     "InvalidAmount",
     "InvalidCurrency",
     "InvalidStatusTransition",
     "NaiveDatetime",
     "NotFoundError",
+    "NumberBlockNotFound",
+    "NumberRangeExhausted",
+    "NumberRangeNotSet",
     "RuleViolation",
     "SchemaVersionError",
     "StorageError",
@@ -131,6 +145,30 @@ class TransactionNotFound(NotFoundError):
     """No ledger transaction has this id."""
 
     entity = "transaction"
+
+
+class NumberBlockNotFound(NotFoundError):
+    """No assigned number block starts at this number."""
+
+    entity = "number block"
+
+
+class ExtensionNotFound(NotFoundError):
+    """No extension or SIP username is registered under this name."""
+
+    entity = "extension"
+
+
+class BlockListEntryNotFound(NotFoundError):
+    """The account's block list has no such number or prefix."""
+
+    entity = "block list entry"
+
+
+class DidNotFound(NotFoundError):
+    """No DID is registered with this number."""
+
+    entity = "DID"
 
 
 class ConflictError(TelcoError):
@@ -217,6 +255,40 @@ class DebitLimitExceeded(RuleViolation):
         self.requested = requested
         self.available = available
         self.shortfall = shortfall
+
+
+class NumberRangeNotSet(RuleViolation):
+    """Internal number blocks cannot be assigned before the range parameters are set."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "the number range parameters (start, block size, optional end) are not set; "
+            "set them before assigning internal number blocks"
+        )
+
+
+class NumberRangeExhausted(RuleViolation):
+    """Every block of the number range is assigned; ``end`` is the range's last number."""
+
+    def __init__(self, start: int, block_size: int, end: int | None) -> None:
+        super().__init__(
+            f"the number range {start}-{end} has no free block of {block_size} numbers left; "
+            "release a block or move the range's end"
+        )
+        self.start = start
+        self.block_size = block_size
+        self.end = end
+
+
+class ExtensionNotAllowed(RuleViolation):
+    """The extension lies outside every number block of the account."""
+
+    def __init__(self, account_id: str, extension: str) -> None:
+        super().__init__(
+            f"extension {extension!r} is outside every number block of account {account_id!r}"
+        )
+        self.account_id = account_id
+        self.extension = extension
 
 
 class ConfigurationError(TelcoError, ValueError):

@@ -27,6 +27,9 @@ from telcocore.audit.entry import AuditEntry, AuditQuery
 from telcocore.billing.ledger import BalanceChange, LedgerEntry, Transaction, TransactionKind
 from telcocore.money import Money
 from telcocore.notifications.message import Message, OutboxItem
+from telcocore.numbering.blocklist import BlockListEntry
+from telcocore.numbering.blocks import Extension, NumberBlock, RangeState
+from telcocore.numbering.dids import Did
 
 __all__ = [
     "AccountRepository",
@@ -34,6 +37,7 @@ __all__ = [
     "Clock",
     "LedgerRepository",
     "Notifier",
+    "NumberingRepository",
     "OutboxRepository",
     "Storage",
     "UnitOfWork",
@@ -205,6 +209,114 @@ class AuditRepository(Protocol):
         ...
 
 
+class NumberingRepository(Protocol):
+    """Stores the number range, internal blocks, extensions, block lists and DIDs.
+
+    Block assignment is serialized by :meth:`lock_range`: every unit that assigns or
+    releases blocks, or changes the parameters, locks the range first.
+    """
+
+    def lock_range(self) -> RangeState:
+        """The range state, locked until this unit ends (parameters ``None`` if never set)."""
+        ...
+
+    def save_range(self, state: RangeState) -> None:
+        """Store the range state; the unit must hold the lock of :meth:`lock_range`."""
+        ...
+
+    def pop_free(self) -> int | None:
+        """Take the lowest released block start off the free list (``None`` if empty)."""
+        ...
+
+    def add_free(self, first: int) -> None:
+        """Put a block start on the free list."""
+        ...
+
+    def clear_free(self) -> None:
+        """Empty the free list (the parameters changed)."""
+        ...
+
+    def add_block(self, block: NumberBlock) -> None:
+        """Store an assigned block; :class:`~telcocore.errors.AlreadyExists` if its start is."""
+        ...
+
+    def remove_block(self, first: int) -> None:
+        """Forget the block starting at ``first`` (:class:`~telcocore.errors.NotFoundError`)."""
+        ...
+
+    def block_at(self, first: int) -> NumberBlock | None:
+        """The block starting at ``first``, if any."""
+        ...
+
+    def block_overlapping(self, first: int, last: int) -> NumberBlock | None:
+        """A block sharing a number with ``first``-``last``, if any (an indexed lookup).
+
+        Blocks never overlap, so the block with the greatest start at or below ``last`` is
+        the one to check.
+        """
+        ...
+
+    def blocks(self, account_id: str | None = None) -> list[NumberBlock]:
+        """Every block (of ``account_id``, if given), by first number."""
+        ...
+
+    def has_blocks(self, account_id: str) -> bool:
+        """Whether the account holds at least one block."""
+        ...
+
+    def add_extension(self, extension: Extension) -> None:
+        """Store an extension; :class:`~telcocore.errors.AlreadyExists` if its name is taken."""
+        ...
+
+    def get_extension(self, name: str) -> Extension | None:
+        """The extension with this name, if any."""
+        ...
+
+    def remove_extension(self, name: str) -> None:
+        """Forget an extension (:class:`~telcocore.errors.ExtensionNotFound`)."""
+        ...
+
+    def extensions(self, account_id: str) -> list[Extension]:
+        """The account's extensions, by name."""
+        ...
+
+    def add_blocked(self, entry: BlockListEntry) -> None:
+        """Store a block list entry; :class:`~telcocore.errors.AlreadyExists` if present."""
+        ...
+
+    def remove_blocked(self, account_id: str, pattern: str) -> BlockListEntry:
+        """Remove and return an entry (:class:`~telcocore.errors.BlockListEntryNotFound`)."""
+        ...
+
+    def blocked(self, account_id: str) -> list[BlockListEntry]:
+        """The account's block list, by pattern."""
+        ...
+
+    def find_blocked(self, account_id: str, patterns: Sequence[str]) -> list[BlockListEntry]:
+        """The account's entries whose pattern is one of ``patterns`` (exact lookups)."""
+        ...
+
+    def add_did(self, did: Did) -> None:
+        """Store a DID; :class:`~telcocore.errors.AlreadyExists` if its number is taken."""
+        ...
+
+    def get_did(self, number: str) -> Did | None:
+        """The DID with this number, if any."""
+        ...
+
+    def update_did(self, did: Did) -> None:
+        """Store changes to a DID (:class:`~telcocore.errors.DidNotFound`)."""
+        ...
+
+    def remove_did(self, number: str) -> None:
+        """Forget a DID (:class:`~telcocore.errors.DidNotFound`)."""
+        ...
+
+    def dids(self, account_id: str) -> list[Did]:
+        """The account's DIDs, by number."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One storage transaction, with the repositories that work inside it."""
 
@@ -212,6 +324,7 @@ class UnitOfWork(Protocol):
     ledger: LedgerRepository
     outbox: OutboxRepository
     audit: AuditRepository
+    numbering: NumberingRepository
 
     def __enter__(self) -> Self:
         """Begin the transaction."""

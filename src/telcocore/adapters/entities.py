@@ -14,8 +14,13 @@ __all__ = [
     "AUDIT_ENTRY",
     "AUDIT_LOG",
     "BALANCE",
+    "BLOCK_LIST_ENTRY",
+    "DID",
+    "EXTENSION",
+    "FREE_BLOCK",
     "IDEMPOTENCY_KEY",
     "MESSAGE",
+    "NUMBER_BLOCK",
     "RECORD",
     "REVERSAL",
     "TRANSACTION",
@@ -32,3 +37,8 @@ AUDIT_LOG: Final = "audit log"
 """The chain as a whole: an entry that does not follow the current head."""
 RECORD: Final = "record"
 """Any row, when only the database knows which constraint it broke."""
+NUMBER_BLOCK: Final = "number block"
+FREE_BLOCK: Final = "free number block"
+EXTENSION: Final = "extension"
+BLOCK_LIST_ENTRY: Final = "block list entry"
+DID: Final = "DID"

@@ -3,11 +3,15 @@
 Units of work run one at a time (a lock held from ``__enter__`` to ``__exit__``), which makes
 them serializable. Every change is logged with its undo step, so leaving a unit without a
 commit restores exactly what was there. Stored objects are copies: changing an object you
-got from a repository changes nothing until you pass it back.
+got from a repository changes nothing until you pass it back. An account is validated when it
+is stored (and on every attribute change), so reads hand out plain shallow copies: its fields
+are immutable values.
 """
 
 from __future__ import annotations
 
+import bisect
+import copy
 import itertools
 import threading
 from collections.abc import Callable, Sequence
@@ -25,16 +29,24 @@ from telcocore.billing.ledger import BalanceChange, LedgerEntry, Transaction, Tr
 from telcocore.errors import (
     AccountNotFound,
     AlreadyExists,
+    BlockListEntryNotFound,
     ConcurrencyError,
+    DidNotFound,
+    ExtensionNotFound,
     NotFoundError,
+    NumberBlockNotFound,
     TransactionNotFound,
 )
 from telcocore.money import EXACT, Money
 from telcocore.notifications.message import Message, OutboxItem
+from telcocore.numbering.blocklist import BlockListEntry
+from telcocore.numbering.blocks import Extension, NumberBlock, RangeState
+from telcocore.numbering.dids import Did
 from telcocore.ports import (
     AccountRepository,
     AuditRepository,
     LedgerRepository,
+    NumberingRepository,
     OutboxRepository,
 )
 
@@ -64,6 +76,10 @@ class _State:
     outbox: dict[str, OutboxItem] = attrs.Factory(dict)
     audit: list[AuditEntry] = attrs.Factory(list)
     audit_ids: dict[str, AuditEntry] = attrs.Factory(dict)
+    audit_head: tuple[int, str] = (0, GENESIS_HASH)
+    """The newest entry's ``(seq, hash)``, kept apart from the entries as the SQL adapters
+    keep it in ``audit_head``, so entries removed from the end are detected."""
+    numbering: _NumberingState = attrs.Factory(lambda: _NumberingState())  # noqa: PLW0108 - defined below
 
 
 def _put(table: dict[K, V], key: K, value: V, undo: list[Undo]) -> None:
@@ -89,13 +105,13 @@ class MemoryAccountRepository:
 
     def get(self, account_id: str) -> Account:
         try:
-            return attrs.evolve(self._state.accounts[account_id])
+            return copy.copy(self._state.accounts[account_id])
         except KeyError:
             raise AccountNotFound(account_id) from None
 
     def list(self, *, status: AccountStatus | None = None) -> list[Account]:
         return [
-            attrs.evolve(a)
+            copy.copy(a)
             for _, a in sorted(self._state.accounts.items())
             if status is None or a.status is status
         ]
@@ -270,8 +286,7 @@ class MemoryAuditRepository:
 
     def head(self) -> tuple[int, str]:
         """The newest entry's ``(seq, hash)``."""
-        chain = self._state.audit
-        return (chain[-1].seq, chain[-1].hash) if chain else (0, GENESIS_HASH)
+        return self._state.audit_head
 
     def lock_head(self) -> tuple[int, str]:
         """The head; units of work already run one at a time."""
@@ -283,9 +298,13 @@ class MemoryAuditRepository:
             raise ConcurrencyError(entities.AUDIT_LOG, entry.seq, entry.seq - 1)
         if entry.id in self._state.audit_ids:
             raise AlreadyExists(entities.AUDIT_ENTRY, entry.id)
-        self._state.audit.append(entry)
-        self._undo.append(self._state.audit.pop)
-        _put(self._state.audit_ids, entry.id, entry, self._undo)
+        state = self._state
+        state.audit.append(entry)
+        self._undo.append(state.audit.pop)
+        _put(state.audit_ids, entry.id, entry, self._undo)
+        previous = state.audit_head
+        state.audit_head = (entry.seq, entry.hash)
+        self._undo.append(lambda: setattr(state, "audit_head", previous))
 
     def get(self, entry_id: str) -> AuditEntry | None:
         """The entry with this id, if any."""
@@ -321,6 +340,7 @@ class MemoryUnitOfWork:
         self.ledger: LedgerRepository = MemoryLedgerRepository(state, self._undo)
         self.outbox: OutboxRepository = MemoryOutboxRepository(state, self._undo)
         self.audit: AuditRepository = MemoryAuditRepository(state, self._undo)
+        self.numbering: NumberingRepository = MemoryNumberingRepository(state, self._undo)
 
     def __enter__(self) -> Self:
         self._storage.lock.acquire()
@@ -357,3 +377,184 @@ class MemoryStorage:
 
     def close(self) -> None:
         """Nothing to release."""
+
+
+# -- numbering ------------------------------------------------------------------------------
+
+
+@attrs.define
+class _NumberingState:
+    range: RangeState = attrs.Factory(lambda: RangeState(None))
+    free: list[int] = attrs.Factory(list)
+    """Released block starts, sorted: the lowest is ``free[0]``."""
+    blocks: dict[int, NumberBlock] = attrs.Factory(dict)
+    starts: list[int] = attrs.Factory(list)
+    """The blocks' first numbers, sorted, for bisecting."""
+    held: dict[str, int] = attrs.Factory(dict)
+    """Blocks per account."""
+    extensions: dict[str, Extension] = attrs.Factory(dict)
+    blocked: dict[tuple[str, str], BlockListEntry] = attrs.Factory(dict)
+    dids: dict[str, Did] = attrs.Factory(dict)
+
+
+def _insort(values: list[int], value: int, undo: list[Undo]) -> None:
+    bisect.insort(values, value)
+    undo.append(lambda: values.remove(value))
+
+
+def _remove_sorted(values: list[int], value: int, undo: list[Undo]) -> None:
+    values.remove(value)
+    undo.append(lambda: bisect.insort(values, value))
+
+
+def _drop(table: dict[K, V], key: K, undo: list[Undo]) -> V:
+    old = table.pop(key)
+    undo.append(lambda: table.__setitem__(key, old))
+    return old
+
+
+class MemoryNumberingRepository:
+    """The number range, blocks (with a sorted list of starts), block lists and DIDs."""
+
+    def __init__(self, state: _State, undo: list[Undo]) -> None:
+        self._n = state.numbering
+        self._undo = undo
+
+    def lock_range(self) -> RangeState:
+        """The range state; units of work already run one at a time."""
+        return self._n.range
+
+    def save_range(self, state: RangeState) -> None:
+        """Store the range state."""
+        old = self._n.range
+        self._undo.append(lambda: setattr(self._n, "range", old))
+        self._n.range = state
+
+    def pop_free(self) -> int | None:
+        """The lowest free block start, taken off the list."""
+        if not self._n.free:
+            return None
+        first = self._n.free[0]
+        _remove_sorted(self._n.free, first, self._undo)
+        return first
+
+    def add_free(self, first: int) -> None:
+        """Put ``first`` on the free list."""
+        if first in self._n.free:
+            raise AlreadyExists(entities.FREE_BLOCK, first)
+        _insort(self._n.free, first, self._undo)
+
+    def clear_free(self) -> None:
+        """Empty the free list."""
+        free = self._n.free
+        old = list(free)
+        free.clear()
+        self._undo.append(lambda: free.extend(old))
+
+    def add_block(self, block: NumberBlock) -> None:
+        """Store an assigned block."""
+        if block.first in self._n.blocks:
+            raise AlreadyExists(entities.NUMBER_BLOCK, block.first)
+        _put(self._n.blocks, block.first, block, self._undo)
+        _insort(self._n.starts, block.first, self._undo)
+        _put(self._n.held, block.account_id, self._n.held.get(block.account_id, 0) + 1, self._undo)
+
+    def remove_block(self, first: int) -> None:
+        """Forget the block starting at ``first``."""
+        if first not in self._n.blocks:
+            raise NumberBlockNotFound(first)
+        block = _drop(self._n.blocks, first, self._undo)
+        _remove_sorted(self._n.starts, first, self._undo)
+        _put(self._n.held, block.account_id, self._n.held[block.account_id] - 1, self._undo)
+
+    def block_at(self, first: int) -> NumberBlock | None:
+        """The block starting at ``first``, if any."""
+        return self._n.blocks.get(first)
+
+    def block_overlapping(self, first: int, last: int) -> NumberBlock | None:
+        """The block with the greatest start at or below ``last``, if it reaches ``first``."""
+        position = bisect.bisect_right(self._n.starts, last)
+        if position == 0:
+            return None
+        block = self._n.blocks[self._n.starts[position - 1]]
+        return block if block.last >= first else None
+
+    def blocks(self, account_id: str | None = None) -> list[NumberBlock]:
+        """Every block (of ``account_id``), by first number."""
+        found = (self._n.blocks[first] for first in self._n.starts)
+        return [b for b in found if account_id is None or b.account_id == account_id]
+
+    def has_blocks(self, account_id: str) -> bool:
+        """Whether the account holds a block."""
+        return self._n.held.get(account_id, 0) > 0
+
+    def add_extension(self, extension: Extension) -> None:
+        """Store an extension, unique by name."""
+        if extension.name in self._n.extensions:
+            raise AlreadyExists(entities.EXTENSION, extension.name)
+        _put(self._n.extensions, extension.name, extension, self._undo)
+
+    def get_extension(self, name: str) -> Extension | None:
+        """The extension with this name, if any."""
+        return self._n.extensions.get(name)
+
+    def remove_extension(self, name: str) -> None:
+        """Forget an extension."""
+        if name not in self._n.extensions:
+            raise ExtensionNotFound(name)
+        _drop(self._n.extensions, name, self._undo)
+
+    def extensions(self, account_id: str) -> list[Extension]:
+        """The account's extensions, by name."""
+        return sorted(
+            (e for e in self._n.extensions.values() if e.account_id == account_id),
+            key=lambda e: e.name,
+        )
+
+    def add_blocked(self, entry: BlockListEntry) -> None:
+        """Store a block list entry, unique per account and pattern."""
+        key = (entry.account_id, entry.pattern)
+        if key in self._n.blocked:
+            raise AlreadyExists(entities.BLOCK_LIST_ENTRY, entry.pattern)
+        _put(self._n.blocked, key, entry, self._undo)
+
+    def remove_blocked(self, account_id: str, pattern: str) -> BlockListEntry:
+        """Remove and return an entry."""
+        if (account_id, pattern) not in self._n.blocked:
+            raise BlockListEntryNotFound(pattern)
+        return _drop(self._n.blocked, (account_id, pattern), self._undo)
+
+    def blocked(self, account_id: str) -> list[BlockListEntry]:
+        """The account's block list, by pattern."""
+        return [e for (owner, _), e in sorted(self._n.blocked.items()) if owner == account_id]
+
+    def find_blocked(self, account_id: str, patterns: Sequence[str]) -> list[BlockListEntry]:
+        """The account's entries with one of ``patterns``."""
+        found = (self._n.blocked.get((account_id, p)) for p in sorted(set(patterns)))
+        return [e for e in found if e is not None]
+
+    def add_did(self, did: Did) -> None:
+        """Store a DID, unique by number."""
+        if did.number in self._n.dids:
+            raise AlreadyExists(entities.DID, did.number)
+        _put(self._n.dids, did.number, did, self._undo)
+
+    def get_did(self, number: str) -> Did | None:
+        """The DID with this number, if any."""
+        return self._n.dids.get(number)
+
+    def update_did(self, did: Did) -> None:
+        """Store changes to a DID."""
+        if did.number not in self._n.dids:
+            raise DidNotFound(did.number)
+        _put(self._n.dids, did.number, did, self._undo)
+
+    def remove_did(self, number: str) -> None:
+        """Forget a DID."""
+        if number not in self._n.dids:
+            raise DidNotFound(number)
+        _drop(self._n.dids, number, self._undo)
+
+    def dids(self, account_id: str) -> list[Did]:
+        """The account's DIDs, by number."""
+        return [d for _, d in sorted(self._n.dids.items()) if d.account_id == account_id]

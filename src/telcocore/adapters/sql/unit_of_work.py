@@ -14,11 +14,13 @@ from telcocore.ports import (
     AccountRepository,
     AuditRepository,
     LedgerRepository,
+    NumberingRepository,
     OutboxRepository,
 )
 
 from .audit import SqlAuditRepository
 from .dialect import C, Dialect, Session
+from .numbering import SqlNumberingRepository
 from .repositories import SqlAccountRepository, SqlLedgerRepository, SqlOutboxRepository
 
 __all__ = ["SqlStorage", "SqlUnitOfWork"]
@@ -60,6 +62,7 @@ class SqlUnitOfWork(Generic[C]):
         self.ledger: LedgerRepository = SqlLedgerRepository(self._session)
         self.outbox: OutboxRepository = SqlOutboxRepository(self._session)
         self.audit: AuditRepository = SqlAuditRepository(self._session)
+        self.numbering: NumberingRepository = SqlNumberingRepository(self._session)
 
     def __enter__(self) -> Self:
         self._session.bind(self._storage.acquire())

@@ -1,0 +1,1 @@
+"""Numbering: range parameters, internal blocks, extensions, the block list, DIDs, E.164."""

@@ -1,0 +1,85 @@
+"""The block list: numbers and prefixes an account refuses, and how a number is checked.
+
+Entries are stored normalized with the account's home country (see
+:mod:`telcocore.numbering.e164`), so ``+1 (415) 555-0123``, ``14155550123`` and
+``4155550123`` (home US) are one entry, ``+14155550123``. A number is blocked when it
+equals a blocked number or starts with a blocked prefix. The check looks up only the
+prefixes of the number itself (:func:`candidate_patterns`), never the whole list.
+
+These are the pure rules; :mod:`telcocore.numbering.services` stores the entries.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import attrs
+
+from telcocore.errors import ValidationError
+from telcocore.periods import require_utc
+
+__all__ = ["BlockKind", "BlockListEntry", "BlockOrigin", "CallSide", "candidate_patterns"]
+
+
+class BlockKind(enum.StrEnum):
+    """Whether an entry blocks one number or every number starting with it."""
+
+    NUMBER = "number"
+    PREFIX = "prefix"
+
+
+class BlockOrigin(enum.StrEnum):
+    """Where an entry came from."""
+
+    MANUAL = "manual"
+    CALL_SOURCE = "call_source"
+    """The calling number of a call record."""
+    CALL_DESTINATION = "call_destination"
+    """The called number of a call record."""
+
+
+class CallSide(enum.StrEnum):
+    """Which number of a call record to block."""
+
+    SOURCE = "source"
+    DESTINATION = "destination"
+
+
+def _pattern(value: object) -> str:
+    if not isinstance(value, str) or not value.lstrip("+") or not value.lstrip("+").isdigit():
+        msg = f"block list pattern {value!r} must be digits, optionally after a '+'"
+        raise ValidationError(msg, field="pattern", value=value)
+    return value
+
+
+def _utc(value: object) -> datetime:
+    return require_utc(value, field="created_at")
+
+
+@attrs.frozen
+class BlockListEntry:
+    """A blocked number or prefix of an account, normalized (``+14155550123``, ``+1900``)."""
+
+    account_id: str
+    pattern: str = attrs.field(converter=_pattern)
+    kind: BlockKind
+    origin: BlockOrigin
+    created_at: datetime = attrs.field(converter=_utc)
+    note: str | None = None
+
+    def matches(self, number: str) -> bool:
+        """Whether the normalized ``number`` is blocked by this entry."""
+        if self.kind is BlockKind.PREFIX:
+            return number.startswith(self.pattern)
+        return number == self.pattern
+
+
+def candidate_patterns(number: str) -> list[str]:
+    """Every pattern that could block the normalized ``number``: its prefixes, and itself.
+
+    ``+1415`` gives ``+1``, ``+14``, ``+141``, ``+1415``: a number of n digits needs n
+    exact lookups, whatever the size of the block list.
+    """
+    lead = 1 if number.startswith("+") else 0
+    return [number[:end] for end in range(lead + 1, len(number) + 1)]

@@ -1,0 +1,602 @@
+"""Numbering use cases: range parameters, internal blocks, extensions, block lists, DIDs.
+
+Every change writes one audit entry in the same unit of work as the change.
+
+**Assigning a block** gives the lowest free block of the range, in time independent of how
+many blocks are assigned: a released block goes on a free list whose lowest start is an
+indexed minimum, and otherwise the next block never handed out is kept in a counter stored
+with the parameters. A candidate that overlaps a block assigned under older parameters is
+skipped by one indexed lookup, jumping past that block. Units that assign or release
+blocks, or change the parameters, first lock the range row (SQLite: the write lock of
+``BEGIN IMMEDIATE``; PostgreSQL: a row lock), so two processes never take the same block;
+block starts are also unique in storage, and a unit that loses a race anyway is run again.
+
+Only an **active** account may be assigned a block; a block can be released whatever the
+account's status.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Final, TypeVar
+
+import attrs
+
+from telcocore.audit.entry import AuditAction
+from telcocore.audit.services import AuditLog
+from telcocore.context import ServiceContext
+from telcocore.errors import (
+    AlreadyExists,
+    BlockListEntryNotFound,
+    DidNotFound,
+    ExtensionNotAllowed,
+    ExtensionNotFound,
+    NumberBlockNotFound,
+    NumberRangeExhausted,
+    NumberRangeNotSet,
+    ValidationError,
+)
+from telcocore.numbering.blocklist import (
+    BlockKind,
+    BlockListEntry,
+    BlockOrigin,
+    CallSide,
+    candidate_patterns,
+)
+from telcocore.numbering.blocks import (
+    Extension,
+    NumberBlock,
+    RangeParameters,
+    RangeState,
+    validate_extension,
+)
+from telcocore.numbering.dids import Did, DidClass, validate_e164
+from telcocore.numbering.e164 import normalize, normalize_prefix
+from telcocore.ports import NumberingRepository, UnitOfWork
+from telcocore.validation import coerce_enum
+
+__all__ = [
+    "ASSIGN_ATTEMPTS",
+    "BLOCK_ENTITY",
+    "BLOCK_LIST_ENTITY",
+    "DID_ENTITY",
+    "EXTENSION_ENTITY",
+    "RANGE_ENTITY",
+    "NumberingService",
+]
+
+RANGE_ENTITY: Final = "number_range"
+"""The entity type of the range parameters in the audit log (key ``system``)."""
+BLOCK_ENTITY: Final = "number_block"
+"""The entity type of blocks in the audit log (key: the block's first number)."""
+EXTENSION_ENTITY: Final = "extension"
+"""The entity type of extensions and SIP usernames in the audit log (key: the name)."""
+BLOCK_LIST_ENTITY: Final = "block_list_entry"
+"""The entity type of block list entries in the audit log (key ``<account>:<pattern>``)."""
+DID_ENTITY: Final = "did"
+"""The entity type of DIDs in the audit log (key: the E.164 number)."""
+ASSIGN_ATTEMPTS: Final = 5
+"""How often an assignment that lost a race to another process is run again."""
+
+_RANGE_KEY: Final = "system"
+
+T = TypeVar("T")
+
+
+class NumberingService:
+    """Number range parameters, internal blocks, extensions, the block list and DIDs."""
+
+    def __init__(self, context: ServiceContext, audit: AuditLog) -> None:
+        self._ctx = context
+        self._audit = audit
+
+    # -- range parameters ------------------------------------------------------------------
+
+    def set_range(
+        self, start: int, block_size: int, end: int | None = None, *, reason: str | None = None
+    ) -> RangeParameters:
+        """Set the system-wide range: first number, numbers per block, optional last number.
+
+        Blocks already assigned never move. With the same ``start`` and ``block_size``,
+        only the end changes and assignment goes on where it stood; otherwise blocks are
+        cut afresh from ``start``, skipping every number already assigned.
+        """
+        new = RangeParameters(start=start, block_size=block_size, end=end)
+        with self._ctx.uow() as uow:
+            repo = uow.numbering
+            state = repo.lock_range()
+            old = state.parameters
+            if old == new:
+                return new
+            if old is not None and (old.start, old.block_size) == (new.start, new.block_size):
+                repo.save_range(attrs.evolve(state, parameters=new))
+            else:
+                repo.clear_free()
+                repo.save_range(RangeState(new, next_index=0, generation=state.generation + 1))
+            self._audit.write(
+                uow,
+                action=AuditAction.CREATE if old is None else AuditAction.UPDATE,
+                entity_type=RANGE_ENTITY,
+                entity_key=_RANGE_KEY,
+                before=old,
+                after=new,
+                reason=reason,
+            )
+            uow.commit()
+        return new
+
+    def range_parameters(self) -> RangeParameters | None:
+        """The range parameters, or ``None`` if they were never set."""
+        with self._ctx.uow() as uow:
+            return uow.numbering.lock_range().parameters
+
+    # -- internal blocks -------------------------------------------------------------------
+
+    def assign_block(self, account_id: str, *, reason: str | None = None) -> NumberBlock:
+        """Assign the lowest free block of the range to an active account.
+
+        :class:`~telcocore.errors.NumberRangeNotSet` before :meth:`set_range`,
+        :class:`~telcocore.errors.NumberRangeExhausted` when no block is left,
+        :class:`~telcocore.errors.AccountNotActive` for an account that is not active.
+        An account may hold several blocks.
+        """
+        return self._retrying(lambda: self._assign(account_id, reason))
+
+    def _retrying(self, attempt: Callable[[], T]) -> T:
+        for _ in range(ASSIGN_ATTEMPTS - 1):
+            try:
+                return attempt()
+            except AlreadyExists:  # another process took the block first: run again
+                continue
+        return attempt()
+
+    def _assign(self, account_id: str, reason: str | None) -> NumberBlock:
+        with self._ctx.uow() as uow:
+            repo = uow.numbering
+            state = repo.lock_range()
+            params = state.parameters
+            if params is None:
+                raise NumberRangeNotSet
+            uow.accounts.get(account_id).require_active("be assigned a number block")
+            first = repo.pop_free()
+            if first is None or not params.fits_block(first):
+                index = _next_free_index(repo, params, state.next_index)
+                repo.save_range(attrs.evolve(state, next_index=index + 1))
+                first = params.first_of(index)
+            block = NumberBlock(
+                first=first,
+                last=first + params.block_size - 1,
+                account_id=account_id,
+                assigned_at=self._ctx.clock.now(),
+                generation=state.generation,
+            )
+            repo.add_block(block)
+            self._write(
+                uow,
+                action=AuditAction.ASSIGN,
+                entity_type=BLOCK_ENTITY,
+                key=str(first),
+                before=None,
+                after=block,
+                reason=reason,
+            )
+            uow.commit()
+        return block
+
+    def release_block(self, account_id: str, first: int, *, reason: str | None = None) -> None:
+        """Return the account's block starting at ``first`` to the pool.
+
+        It is the first to be assigned again (lowest first).
+        :class:`~telcocore.errors.NumberBlockNotFound` if the account holds no such block.
+        """
+        with self._ctx.uow() as uow:
+            repo = uow.numbering
+            state = repo.lock_range()
+            block = repo.block_at(first)
+            if block is None or block.account_id != account_id:
+                raise NumberBlockNotFound(first)
+            repo.remove_block(first)
+            _free_candidates(repo, state, block)
+            self._write(
+                uow,
+                action=AuditAction.RELEASE,
+                entity_type=BLOCK_ENTITY,
+                key=str(first),
+                before=block,
+                after=None,
+                reason=reason,
+            )
+            uow.commit()
+
+    def blocks(self, account_id: str | None = None) -> list[NumberBlock]:
+        """The blocks of ``account_id`` (every assigned block if ``None``), by first number."""
+        with self._ctx.uow() as uow:
+            return uow.numbering.blocks(account_id)
+
+    # -- extensions and SIP usernames --------------------------------------------------------
+
+    def is_allowed_extension(self, account_id: str, extension: str) -> bool:
+        """Whether ``extension`` lies in one of the account's blocks.
+
+        An account with no block accepts any extension.
+        """
+        with self._ctx.uow() as uow:
+            return _allowed(uow.numbering, account_id, extension)
+
+    def register_extension(
+        self, account_id: str, extension: str, *, reason: str | None = None
+    ) -> Extension:
+        """Register an extension or SIP username of the account, unique system-wide.
+
+        :class:`~telcocore.errors.ExtensionNotAllowed` outside the account's blocks,
+        :class:`~telcocore.errors.AlreadyExists` if the name is taken.
+        """
+        name = validate_extension(extension)
+        with self._ctx.uow() as uow:
+            uow.accounts.get(account_id)
+            if not _allowed(uow.numbering, account_id, name):
+                raise ExtensionNotAllowed(account_id, name)
+            created = Extension(name=name, account_id=account_id, created_at=self._ctx.clock.now())
+            uow.numbering.add_extension(created)
+            self._write(
+                uow,
+                action=AuditAction.CREATE,
+                entity_type=EXTENSION_ENTITY,
+                key=name,
+                before=None,
+                after=created,
+                reason=reason,
+            )
+            uow.commit()
+        return created
+
+    def remove_extension(self, extension: str, *, reason: str | None = None) -> None:
+        """Forget an extension; :class:`~telcocore.errors.ExtensionNotFound` if unknown."""
+        with self._ctx.uow() as uow:
+            found = uow.numbering.get_extension(extension)
+            if found is None:
+                raise ExtensionNotFound(extension)
+            uow.numbering.remove_extension(extension)
+            self._write(
+                uow,
+                action=AuditAction.DELETE,
+                entity_type=EXTENSION_ENTITY,
+                key=extension,
+                before=found,
+                after=None,
+                reason=reason,
+            )
+            uow.commit()
+
+    def extensions(self, account_id: str) -> list[Extension]:
+        """The account's extensions and SIP usernames, by name."""
+        with self._ctx.uow() as uow:
+            return uow.numbering.extensions(account_id)
+
+    # -- block list ----------------------------------------------------------------------------
+
+    def block_number(
+        self,
+        account_id: str,
+        number: str,
+        *,
+        note: str | None = None,
+        reason: str | None = None,
+    ) -> BlockListEntry:
+        """Block one number for the account, stored normalized with its home country."""
+        return self._block(
+            account_id,
+            value=number,
+            kind=BlockKind.NUMBER,
+            origin=BlockOrigin.MANUAL,
+            note=note,
+            reason=reason,
+        )
+
+    def block_prefix(
+        self,
+        account_id: str,
+        prefix: str,
+        *,
+        note: str | None = None,
+        reason: str | None = None,
+    ) -> BlockListEntry:
+        """Block every number starting with ``prefix`` (see :func:`.e164.normalize_prefix`)."""
+        return self._block(
+            account_id,
+            value=prefix,
+            kind=BlockKind.PREFIX,
+            origin=BlockOrigin.MANUAL,
+            note=note,
+            reason=reason,
+        )
+
+    def block_from_call(  # noqa: PLR0913 - the call's two numbers and the side, keyword-only
+        self,
+        account_id: str,
+        *,
+        source: str,
+        destination: str,
+        side: CallSide,
+        note: str | None = None,
+        reason: str | None = None,
+    ) -> BlockListEntry:
+        """Block the source or the destination number of a call record.
+
+        The entry records which side it came from (its ``origin``).
+        """
+        if coerce_enum(CallSide, side, field="side") is CallSide.SOURCE:
+            number, origin = source, BlockOrigin.CALL_SOURCE
+        else:
+            number, origin = destination, BlockOrigin.CALL_DESTINATION
+        return self._block(
+            account_id, value=number, kind=BlockKind.NUMBER, origin=origin, note=note, reason=reason
+        )
+
+    def _block(  # noqa: PLR0913 - one entry's fields
+        self,
+        account_id: str,
+        *,
+        value: str,
+        kind: BlockKind,
+        origin: BlockOrigin,
+        note: str | None,
+        reason: str | None,
+    ) -> BlockListEntry:
+        with self._ctx.uow() as uow:
+            home = uow.accounts.get(account_id).home_country
+            entry = BlockListEntry(
+                account_id=account_id,
+                pattern=_pattern(value, kind, home),
+                kind=kind,
+                origin=origin,
+                created_at=self._ctx.clock.now(),
+                note=note,
+            )
+            uow.numbering.add_blocked(entry)
+            key = f"{account_id}:{entry.pattern}"
+            self._write(
+                uow,
+                action=AuditAction.CREATE,
+                entity_type=BLOCK_LIST_ENTITY,
+                key=key,
+                before=None,
+                after=entry,
+                reason=reason,
+            )
+            uow.commit()
+        return entry
+
+    def unblock(
+        self,
+        account_id: str,
+        number_or_prefix: str,
+        *,
+        prefix: bool = False,
+        reason: str | None = None,
+    ) -> BlockListEntry:
+        """Remove a number (or, with ``prefix``, a prefix) from the account's block list.
+
+        It is normalized as when it was blocked;
+        :class:`~telcocore.errors.BlockListEntryNotFound` if it is not on the list.
+        """
+        kind = BlockKind.PREFIX if prefix else BlockKind.NUMBER
+        with self._ctx.uow() as uow:
+            home = uow.accounts.get(account_id).home_country
+            pattern = _pattern(number_or_prefix, kind, home)
+            found = uow.numbering.find_blocked(account_id, [pattern])
+            if not found or found[0].kind is not kind:
+                raise BlockListEntryNotFound(pattern)
+            removed = uow.numbering.remove_blocked(account_id, pattern)
+            key = f"{account_id}:{pattern}"
+            self._write(
+                uow,
+                action=AuditAction.DELETE,
+                entity_type=BLOCK_LIST_ENTITY,
+                key=key,
+                before=removed,
+                after=None,
+                reason=reason,
+            )
+            uow.commit()
+        return removed
+
+    def block_list(self, account_id: str) -> list[BlockListEntry]:
+        """The account's blocked numbers and prefixes, by pattern."""
+        with self._ctx.uow() as uow:
+            return uow.numbering.blocked(account_id)
+
+    def is_blocked(self, account_id: str, number: str) -> bool:
+        """Whether the account blocks ``number``: exactly, or by one of its prefixes.
+
+        The number is normalized with the account's home country; only its own prefixes
+        are looked up.
+        """
+        with self._ctx.uow() as uow:
+            normalized = normalize(number, uow.accounts.get(account_id).home_country)
+            if not normalized:
+                return False
+            found = uow.numbering.find_blocked(account_id, candidate_patterns(normalized))
+        return any(entry.matches(normalized) for entry in found)
+
+    # -- DIDs --------------------------------------------------------------------------------------
+
+    def add_did(
+        self,
+        account_id: str,
+        number: str,
+        did_class: DidClass,
+        *,
+        active: bool = False,
+        reason: str | None = None,
+    ) -> Did:
+        """Register a DID the account owns, normalized to E.164 with its home country.
+
+        :class:`~telcocore.errors.AlreadyExists` if another DID has the number. With
+        ``active``, it is activated now.
+        """
+        wanted = coerce_enum(DidClass, did_class, field="did_class")
+        with self._ctx.uow() as uow:
+            home = uow.accounts.get(account_id).home_country
+            now = self._ctx.clock.now()
+            did = Did(
+                number=validate_e164(normalize(number, home)),
+                account_id=account_id,
+                did_class=wanted,
+                created_at=now,
+                active=active,
+                activated_at=now if active else None,
+            )
+            uow.numbering.add_did(did)
+            self._write(
+                uow,
+                action=AuditAction.CREATE,
+                entity_type=DID_ENTITY,
+                key=did.number,
+                before=None,
+                after=did,
+                reason=reason,
+            )
+            uow.commit()
+        return did
+
+    def activate_did(self, number: str, *, reason: str | None = None) -> Did:
+        """Activate a DID (nothing changes if it is active)."""
+        return self._change_did(number, active=True, reason=reason)
+
+    def deactivate_did(self, number: str, *, reason: str | None = None) -> Did:
+        """Deactivate a DID (nothing changes if it is inactive)."""
+        return self._change_did(number, active=False, reason=reason)
+
+    def _change_did(self, number: str, *, active: bool, reason: str | None) -> Did:
+        with self._ctx.uow() as uow:
+            did = _require_did(uow, number)
+            if did.active is active:
+                return did
+            now = self._ctx.clock.now()
+            changed = (
+                attrs.evolve(did, active=True, activated_at=now)
+                if active
+                else attrs.evolve(did, active=False, deactivated_at=now)
+            )
+            uow.numbering.update_did(changed)
+            self._write(
+                uow,
+                action=AuditAction.UPDATE,
+                entity_type=DID_ENTITY,
+                key=did.number,
+                before=did,
+                after=changed,
+                reason=reason,
+            )
+            uow.commit()
+        return changed
+
+    def remove_did(self, number: str, *, reason: str | None = None) -> None:
+        """Forget a DID; :class:`~telcocore.errors.DidNotFound` if unknown."""
+        with self._ctx.uow() as uow:
+            did = _require_did(uow, number)
+            uow.numbering.remove_did(did.number)
+            self._write(
+                uow,
+                action=AuditAction.DELETE,
+                entity_type=DID_ENTITY,
+                key=did.number,
+                before=did,
+                after=None,
+                reason=reason,
+            )
+            uow.commit()
+
+    def get_did(self, number: str) -> Did:
+        """The DID with this E.164 number; :class:`~telcocore.errors.DidNotFound` if unknown."""
+        with self._ctx.uow() as uow:
+            return _require_did(uow, number)
+
+    def dids(self, account_id: str) -> list[Did]:
+        """The account's DIDs, by number."""
+        with self._ctx.uow() as uow:
+            return uow.numbering.dids(account_id)
+
+    # -- audit -----------------------------------------------------------------------------------
+
+    def _write(  # noqa: PLR0913 - one audit entry's fields
+        self,
+        uow: UnitOfWork,
+        *,
+        action: AuditAction,
+        entity_type: str,
+        key: str,
+        before: object,
+        after: object,
+        reason: str | None,
+    ) -> None:
+        self._audit.write(
+            uow,
+            action=action,
+            entity_type=entity_type,
+            entity_key=key,
+            before=before,
+            after=after,
+            reason=reason,
+        )
+
+
+def _next_free_index(repo: NumberingRepository, params: RangeParameters, index: int) -> int:
+    """The lowest block index from ``index`` on that overlaps no assigned block.
+
+    Each clash jumps past the block it hit, so every older block is skipped at most once.
+    """
+    while True:
+        if not params.fits(index):
+            raise NumberRangeExhausted(params.start, params.block_size, params.end)
+        clash = repo.block_overlapping(params.first_of(index), params.last_of(index))
+        if clash is None:
+            return index
+        index = max(index + 1, params.index_after(clash.last))
+
+
+def _free_candidates(repo: NumberingRepository, state: RangeState, released: NumberBlock) -> None:
+    """Put on the free list the handed-out candidates the released block made free.
+
+    Under unchanged parameters that is the block itself; under newer ones, the few
+    candidates of the new size that overlapped it and overlap nothing else now.
+    """
+    params = state.parameters
+    if params is None:  # pragma: no cover - blocks exist only once parameters are set
+        return
+    for index in params.indexes_overlapping(released.first, released.last):
+        if index >= state.next_index or not params.fits(index):
+            break
+        first, last = params.first_of(index), params.last_of(index)
+        if repo.block_overlapping(first, last) is None:
+            repo.add_free(first)
+
+
+def _allowed(repo: NumberingRepository, account_id: str, extension: str) -> bool:
+    if not repo.has_blocks(account_id):
+        return True
+    if not (extension.isascii() and extension.isdigit()):
+        return False
+    number = int(extension)
+    block = repo.block_overlapping(number, number)
+    return block is not None and block.account_id == account_id
+
+
+def _pattern(value: str, kind: BlockKind, home_country: str) -> str:
+    pattern = (
+        normalize_prefix(value, home_country)
+        if kind is BlockKind.PREFIX
+        else normalize(value, home_country)
+    )
+    if not pattern.lstrip("+"):
+        msg = f"{kind.value} {value!r} has no digits to block"
+        raise ValidationError(msg, field=kind.value, value=value)
+    return pattern
+
+
+def _require_did(uow: UnitOfWork, number: str) -> Did:
+    did = uow.numbering.get_did(number)
+    if did is None:
+        raise DidNotFound(number)
+    return did
