@@ -40,6 +40,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import telcocore
 from benchmarks.harness import Benchmark, Case, Operation, Skip, postgres_dsn
+from telcocore.billing.services import LedgerRequest, Movement
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -106,11 +107,24 @@ def _ours_each(core: telcocore.TelcoCore) -> Operation:
     return run
 
 
-def _ours_batched(core: telcocore.TelcoCore) -> Operation | str:
-    """The batch API is not part of the ledger yet; when it lands, drive it here."""
-    if hasattr(core.ledger, "post_many"):
-        return "batch API found (ledger.post_many) but this benchmark does not drive it yet"
-    return "no batch API"
+def _ours_batched(core: telcocore.TelcoCore) -> Operation:
+    """``ledger.post_many`` with :data:`BATCH` debits per call (one transaction each)."""
+    keys = (f"ours-batched-{i}" for i in itertools.count())
+    post_many = core.ledger.post_many
+
+    def run(n: int) -> None:
+        left = n
+        while left > 0:
+            size = min(BATCH, left)
+            left -= size
+            requests = [
+                LedgerRequest(Movement.DEBIT, ACCOUNT, AMOUNT, key)
+                for key in itertools.islice(keys, size)
+            ]
+            result = post_many(requests)
+            assert not result.refused, result.refused
+
+    return run
 
 
 # -- SQLite -----------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from telcocore.billing.ledger import (
     Transaction,
     TransactionKind,
 )
+from telcocore.billing.services import BatchResult, LedgerRequest, Movement
 from telcocore.core import TelcoCore, connect
 from telcocore.errors import (
     AccountNotActive,
@@ -63,6 +64,7 @@ __all__ = [
     "AlreadyExists",
     "AlreadyReversed",
     "AuditEntryNotFound",
+    "BatchResult",
     "BlockListEntryNotFound",
     "Channel",
     "ConcurrencyError",
@@ -78,9 +80,11 @@ __all__ = [
     "InvalidCurrency",
     "InvalidStatusTransition",
     "LedgerEntry",
+    "LedgerRequest",
     "Message",
     "MessageKind",
     "Money",
+    "Movement",
     "NaiveDatetime",
     "NotFoundError",
     "NumberBlockNotFound",

@@ -8,9 +8,13 @@ the debit limit, inactive account) stores nothing, so its key stays free for a r
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import enum
+import functools
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
+
+import attrs
 
 from telcocore.accounts.account import Account
 from telcocore.accounts.services import AmountLike, as_money
@@ -27,6 +31,9 @@ from telcocore.errors import (
     AlreadyReversed,
     DebitLimitExceeded,
     IdempotencyConflict,
+    NotFoundError,
+    RuleViolation,
+    TelcoError,
     ValidationError,
 )
 from telcocore.money import EXACT, Money, to_decimal
@@ -36,10 +43,71 @@ from telcocore.periods import require_utc
 from telcocore.ports import UnitOfWork
 from telcocore.validation import coerce_enum
 
-__all__ = ["CREDIT_KINDS", "DEBIT_KINDS", "LedgerService"]
+__all__ = [
+    "CREDIT_KINDS",
+    "DEBIT_KINDS",
+    "BatchResult",
+    "LedgerRequest",
+    "LedgerService",
+    "Movement",
+]
 
-_Builder = Callable[[UnitOfWork], tuple[Transaction, Account]]
-"""Builds, inside a unit of work, the transaction to post and the account it concerns."""
+_Builder = Callable[[UnitOfWork, Callable[[str], Account]], tuple[Transaction, Account]]
+"""Builds, inside a unit of work, the transaction to post and the account it concerns;
+its second argument reads an account in that unit of work."""
+
+
+@attrs.frozen
+class _Prepared:
+    key: str
+    build: _Builder
+    new_usage: bool
+
+
+class Movement(enum.StrEnum):
+    """Which way a :class:`LedgerRequest` moves money."""
+
+    CREDIT = "credit"
+    """As :meth:`LedgerService.credit`: always allowed."""
+    DEBIT = "debit"
+    """As :meth:`LedgerService.debit`: new usage, within the debit limit."""
+    USAGE = "usage"
+    """As :meth:`LedgerService.charge_usage`: consumed usage, always posted."""
+
+
+@attrs.frozen
+class LedgerRequest:
+    """One money movement, as the arguments of credit, debit or charge_usage."""
+
+    movement: Movement
+    account_id: str
+    amount: AmountLike
+    idempotency_key: str
+    kind: TransactionKind | None = None
+    """The kind; ``None`` for the movement's default (top_up, purchase, usage)."""
+    description: str = ""
+
+
+@attrs.frozen
+class BatchResult:
+    """What :meth:`LedgerService.post_many` did with each request, in order.
+
+    Each outcome is the transaction posted (or found, for a reused key), or the error
+    that refused the request.
+    """
+
+    outcomes: tuple[Transaction | TelcoError, ...]
+
+    @property
+    def posted(self) -> list[Transaction]:
+        """The transactions, without the refusals."""
+        return [o for o in self.outcomes if isinstance(o, Transaction)]
+
+    @property
+    def refused(self) -> list[tuple[int, TelcoError]]:
+        """The position of each refused request, with its error."""
+        return [(i, o) for i, o in enumerate(self.outcomes) if isinstance(o, TelcoError)]
+
 
 CREDIT_KINDS = frozenset(
     {
@@ -55,6 +123,16 @@ DEBIT_KINDS = frozenset(
     {TransactionKind.PURCHASE, TransactionKind.RECURRING, TransactionKind.ADJUSTMENT}
 )
 """Kinds that :meth:`LedgerService.debit` accepts."""
+
+_MOVEMENTS: dict[Movement, tuple[TransactionKind, frozenset[TransactionKind], int, bool]] = {
+    Movement.CREDIT: (TransactionKind.TOP_UP, CREDIT_KINDS, 1, False),
+    Movement.DEBIT: (TransactionKind.PURCHASE, DEBIT_KINDS, -1, True),
+    Movement.USAGE: (TransactionKind.USAGE, frozenset({TransactionKind.USAGE}), -1, False),
+}
+"""Per movement: default kind, allowed kinds, sign, and whether it is new usage."""
+
+_REFUSALS = (RuleViolation, IdempotencyConflict, NotFoundError, ValidationError)
+"""What refuses one request of a batch without touching the others."""
 
 
 class LedgerService:
@@ -79,15 +157,10 @@ class LedgerService:
 
         Always allowed, whatever the account's status or balance.
         """
-        return self._post(
-            account_id,
-            amount,
-            idempotency_key=idempotency_key,
-            kind=_kind(kind, CREDIT_KINDS, "credit"),
-            sign=1,
-            description=description,
-            new_usage=False,
+        request = LedgerRequest(
+            Movement.CREDIT, account_id, amount, idempotency_key, kind=kind, description=description
         )
+        return self._write(self._prepare(request))
 
     def debit(
         self,
@@ -106,15 +179,10 @@ class LedgerService:
         Raises :class:`~telcocore.errors.DebitLimitExceeded` (with ``available`` and
         ``shortfall``) or :class:`~telcocore.errors.AccountNotActive`; nothing is posted then.
         """
-        return self._post(
-            account_id,
-            amount,
-            idempotency_key=idempotency_key,
-            kind=_kind(kind, DEBIT_KINDS, "debit"),
-            sign=-1,
-            description=description,
-            new_usage=True,
+        request = LedgerRequest(
+            Movement.DEBIT, account_id, amount, idempotency_key, kind=kind, description=description
         )
+        return self._write(self._prepare(request))
 
     def charge_usage(
         self,
@@ -130,15 +198,10 @@ class LedgerService:
         happened. The balance may then be below ``-debit_limit``; :meth:`available` shows
         it as negative.
         """
-        return self._post(
-            account_id,
-            amount,
-            idempotency_key=idempotency_key,
-            kind=TransactionKind.USAGE,
-            sign=-1,
-            description=description,
-            new_usage=False,
+        request = LedgerRequest(
+            Movement.USAGE, account_id, amount, idempotency_key, description=description
         )
+        return self._write(self._prepare(request))
 
     def reverse(
         self, transaction_id: str, *, idempotency_key: str, reason: str = ""
@@ -151,11 +214,13 @@ class LedgerService:
         """
         key = validate_idempotency_key(idempotency_key)
 
-        def build(uow: UnitOfWork) -> tuple[Transaction, Account]:
+        def build(
+            uow: UnitOfWork, account_of: Callable[[str], Account]
+        ) -> tuple[Transaction, Account]:
             original = uow.ledger.get(transaction_id)
             if original.reverses is not None:
                 raise AlreadyReversed(transaction_id, f"it is the reversal of {original.reverses}")
-            account = uow.accounts.get(original.account_id)
+            account = account_of(original.account_id)
             existing = uow.ledger.reversal_of(transaction_id)
             if existing is not None:
                 if existing.idempotency_key == key:  # a retry of this very reversal
@@ -169,7 +234,20 @@ class LedgerService:
             )
             return reversal, account
 
-        return self._write(key, build, new_usage=False)
+        return self._write(_Prepared(key, build, new_usage=False))
+
+    def post_many(self, requests: Iterable[LedgerRequest]) -> BatchResult:
+        """Post many money movements in one storage transaction (one commit, one sync).
+
+        Each request is judged as its single-call twin would judge it, in order, seeing
+        the ones before it: a refused request (over the debit limit, inactive account,
+        unknown account, a reused key for another request, a non-positive amount) is
+        reported in :attr:`BatchResult.outcomes` and the others still post. A malformed
+        request (no idempotency key, a kind the movement does not take) refuses the
+        whole batch before anything is written. A storage failure posts nothing.
+        """
+        prepared = [self._prepare(request) for request in requests]
+        return self._in_one_unit(prepared, keep_going=True)
 
     # -- reading ----------------------------------------------------------------------
 
@@ -228,21 +306,17 @@ class LedgerService:
 
     # -- the one write path -----------------------------------------------------------
 
-    def _post(  # noqa: PLR0913 - private; every caller names each argument
-        self,
-        account_id: str,
-        amount: AmountLike,
-        *,
-        idempotency_key: str,
-        kind: TransactionKind,
-        sign: int,
-        description: str,
-        new_usage: bool,
-    ) -> Transaction:
-        key = validate_idempotency_key(idempotency_key)
+    def _prepare(self, request: LedgerRequest) -> _Prepared:
+        movement = coerce_enum(Movement, request.movement, field="movement")
+        default, allowed, sign, new_usage = _MOVEMENTS[movement]
+        kind = _kind(default if request.kind is None else request.kind, allowed, movement.value)
+        key = validate_idempotency_key(request.idempotency_key)
 
-        def build(uow: UnitOfWork) -> tuple[Transaction, Account]:
-            account = uow.accounts.get(account_id)
+        def build(
+            _uow: UnitOfWork, account_of: Callable[[str], Account]
+        ) -> tuple[Transaction, Account]:
+            account = account_of(request.account_id)
+            amount = request.amount
             if isinstance(amount, Money):
                 value = as_money(amount, account.currency, field="amount")
             else:  # the account's currency is valid already: only the number needs checking
@@ -257,54 +331,77 @@ class LedgerService:
                 amount=value if sign > 0 else -value,
                 idempotency_key=key,
                 created_at=self._ctx.clock.now(),
-                description=description,
+                description=request.description,
             )
             return transaction, account
 
-        return self._write(key, build, new_usage=new_usage)
+        return _Prepared(key, build, new_usage=new_usage)
 
-    def _write(
-        self,
-        key: str,
-        build: _Builder,
-        *,
-        new_usage: bool,
-    ) -> Transaction:
+    def _write(self, prepared: _Prepared) -> Transaction:
+        outcome = self._in_one_unit([prepared], keep_going=False)
+        result = outcome.outcomes[0]
+        if isinstance(result, TelcoError):  # pragma: no cover - keep_going=False raises
+            raise result
+        return result
+
+    def _in_one_unit(self, prepared: Sequence[_Prepared], *, keep_going: bool) -> BatchResult:
         # A concurrent writer may take the same key between our lookup and our insert; the
         # storage's unique constraint refuses the second one, and the retry finds the first.
         for attempt in (1, 2):
             try:
-                return self._write_once(key, build, new_usage=new_usage)
+                return self._unit_once(prepared, keep_going=keep_going)
             except AlreadyExists:
                 if attempt == 2:  # noqa: PLR2004
                     raise
         raise AssertionError  # pragma: no cover - the loop returns or raises
 
-    def _write_once(self, key: str, build: _Builder, *, new_usage: bool) -> Transaction:
+    def _unit_once(self, prepared: Sequence[_Prepared], *, keep_going: bool) -> BatchResult:
+        outcomes: list[Transaction | TelcoError] = []
+        alert = False
         with self._ctx.uow() as uow:
-            existing = uow.ledger.by_idempotency_key(key)
-            transaction, account = build(uow)
-            if existing is not None:
-                difference = existing.difference(transaction)
-                if difference is not None:
-                    raise IdempotencyConflict(key, difference)
-                return existing
-            if new_usage:  # after the key check: a retry returns the first result
-                account.require_active(f"be charged for {transaction.kind.value}")
-            delta = transaction.amount
-            floor = EXACT.minus(account.debit_limit.amount) if new_usage else None  # Account.floor
-            change = uow.ledger.move_balance(account.id, delta.amount, floor=floor)
-            if change is None:
-                available = account.available(uow.ledger.balance(account.id))
-                raise DebitLimitExceeded(account.id, -delta, available)
-            uow.ledger.record(transaction, change)
-            alert = change.crossed_below(account.low_balance_threshold)
-            if alert:
-                uow.outbox.add(self._low_balance_message(account, change.after))
+            # Ledger postings never change an account, so within this unit each account is
+            # read once, however many requests name it.
+            account_of = functools.cache(uow.accounts.get)
+            for request in prepared:
+                try:
+                    transaction, alerted = self._apply(uow, request, account_of)
+                except _REFUSALS as refused:
+                    if not keep_going or isinstance(refused, AlreadyExists):
+                        raise
+                    outcomes.append(refused)
+                    continue
+                outcomes.append(transaction)
+                alert = alert or alerted
             uow.commit()
         if alert:
             self._outbox.deliver_pending()
-        return transaction
+        return BatchResult(tuple(outcomes))
+
+    def _apply(
+        self, uow: UnitOfWork, request: _Prepared, account_of: Callable[[str], Account]
+    ) -> tuple[Transaction, bool]:
+        """Post one request inside ``uow``; a refusal raises before anything is written."""
+        key, build, new_usage = request.key, request.build, request.new_usage
+        existing = uow.ledger.by_idempotency_key(key)
+        transaction, account = build(uow, account_of)
+        if existing is not None:
+            difference = existing.difference(transaction)
+            if difference is not None:
+                raise IdempotencyConflict(key, difference)
+            return existing, False
+        if new_usage:  # after the key check: a retry returns the first result
+            account.require_active(f"be charged for {transaction.kind.value}")
+        delta = transaction.amount
+        floor = EXACT.minus(account.debit_limit.amount) if new_usage else None  # Account.floor
+        change = uow.ledger.move_balance(account.id, delta.amount, floor=floor)
+        if change is None:
+            available = account.available(uow.ledger.balance(account.id))
+            raise DebitLimitExceeded(account.id, -delta, available)
+        uow.ledger.record(transaction, change)
+        alert = change.crossed_below(account.low_balance_threshold)
+        if alert:
+            uow.outbox.add(self._low_balance_message(account, change.after))
+        return transaction, alert
 
     def _low_balance_message(self, account: Account, balance: Money) -> Message:
         assert account.low_balance_threshold is not None  # noqa: S101 - checked by the caller

@@ -1,0 +1,149 @@
+"""Batch posting (``ledger.post_many``) on every storage adapter."""
+
+from __future__ import annotations
+
+import pytest
+
+from telcocore import TelcoCore
+from telcocore.accounts.account import AccountStatus
+from telcocore.billing.ledger import Transaction, TransactionKind
+from telcocore.billing.services import LedgerRequest, Movement
+from telcocore.errors import (
+    AccountNotActive,
+    AccountNotFound,
+    DebitLimitExceeded,
+    IdempotencyConflict,
+    InvalidAmount,
+    ValidationError,
+)
+from telcocore.money import Money
+from telcocore.notifications.message import MessageKind
+from telcocore.testing import CapturingNotifier
+
+
+def _usd(amount: str) -> Money:
+    return Money(amount, "USD")
+
+
+@pytest.fixture
+def acme(core: TelcoCore) -> str:
+    """A prepaid USD account with 10.00, alerting below 2.00."""
+    account = core.accounts.open("Acme", "USD", account_id="acme", low_balance_threshold="2.00")
+    core.ledger.credit(account.id, "10.00", idempotency_key="seed")
+    return account.id
+
+
+def _debit(key: str, amount: str = "1.00", account: str = "acme") -> LedgerRequest:
+    return LedgerRequest(Movement.DEBIT, account, amount, key)
+
+
+class TestPosting:
+    """Each request is posted as its single-call twin would post it."""
+
+    def test_every_movement_posts_in_order(self, core: TelcoCore, acme: str) -> None:
+        """Credit, debit and usage in one batch move the balance and keep their order."""
+        result = core.ledger.post_many(
+            [
+                LedgerRequest(Movement.CREDIT, acme, "5.00", "c-1"),
+                LedgerRequest(Movement.DEBIT, acme, "3.00", "d-1", kind=TransactionKind.RECURRING),
+                LedgerRequest(Movement.USAGE, acme, "0.0420", "u-1", description="call"),
+            ]
+        )
+        kinds = [t.kind for t in result.posted]
+        expected_kinds = [TransactionKind.TOP_UP, TransactionKind.RECURRING, TransactionKind.USAGE]
+        assert (expected_kinds, []) == (kinds, result.refused)
+        assert _usd("11.9580") == core.ledger.balance(acme)
+        assert ["seed", "c-1", "d-1", "u-1"] == [
+            core.ledger.get(e.transaction_id).idempotency_key for e in core.ledger.history(acme)
+        ]
+
+    @pytest.mark.usefixtures("acme")
+    def test_totals_stay_zero(self, core: TelcoCore) -> None:
+        """The batch balances like single postings do."""
+        core.ledger.post_many([_debit(f"d-{i}", "0.50") for i in range(6)])
+        assert {"USD": 0} == core.ledger.totals()
+
+    def test_an_empty_batch_posts_nothing(self, core: TelcoCore, acme: str) -> None:
+        """No requests, no outcomes."""
+        assert () == core.ledger.post_many([]).outcomes
+        assert _usd("10.00") == core.ledger.balance(acme)
+
+
+class TestRefusals:
+    """A refused request is reported; the others still post."""
+
+    def test_debits_stop_at_the_limit(self, core: TelcoCore, acme: str) -> None:
+        """Each debit sees the ones before it: the fourth 3.00 no longer fits 10.00."""
+        result = core.ledger.post_many([_debit(f"d-{i}", "3.00") for i in range(4)])
+        (position, error) = result.refused[0]
+        assert (3, 3, DebitLimitExceeded) == (len(result.posted), position, type(error))
+        assert _usd("1.00") == core.ledger.balance(acme)
+
+    def test_each_kind_of_refusal_is_reported(self, core: TelcoCore, acme: str) -> None:
+        """Unknown account, conflicting key, non-positive and float amounts are refused alone."""
+        core.ledger.debit(acme, "1.00", idempotency_key="taken")
+        result = core.ledger.post_many(
+            [
+                _debit("ok-1"),
+                _debit("ghost-1", account="ghost"),
+                _debit("taken", "2.00"),
+                _debit("zero", "0"),
+                LedgerRequest(Movement.DEBIT, acme, 0.5, "float"),  # type: ignore[arg-type]
+                _debit("ok-2"),
+            ]
+        )
+        refused = [(i, type(e)) for i, e in result.refused]
+        expected = [
+            (1, AccountNotFound),
+            (2, IdempotencyConflict),
+            (3, ValidationError),
+            (4, InvalidAmount),
+        ]
+        assert (expected, 2) == (refused, len(result.posted))
+        assert _usd("7.00") == core.ledger.balance(acme)
+
+    def test_an_inactive_account_refuses_debits_not_usage(self, core: TelcoCore, acme: str) -> None:
+        """Debits need an active account; consumed usage is posted anyway."""
+        core.accounts.set_status(acme, AccountStatus.INACTIVE)
+        result = core.ledger.post_many(
+            [_debit("d-1"), LedgerRequest(Movement.USAGE, acme, "1.00", "u-1")]
+        )
+        assert [(0, AccountNotActive)] == [(i, type(e)) for i, e in result.refused]
+        assert _usd("9.00") == core.ledger.balance(acme)
+
+    def test_a_malformed_request_refuses_the_whole_batch(self, core: TelcoCore, acme: str) -> None:
+        """A kind the movement does not take is refused before anything is written."""
+        with pytest.raises(ValidationError, match="'usage'"):
+            core.ledger.post_many(
+                [_debit("d-1"), LedgerRequest(Movement.CREDIT, acme, "1", "c-1", kind="usage")]  # type: ignore[arg-type]
+            )
+        assert [] == [e.transaction_id for e in core.ledger.history(acme)][1:]
+
+
+class TestIdempotency:
+    """Keys work across batches and within one."""
+
+    def test_a_replayed_batch_posts_nothing_new(self, core: TelcoCore, acme: str) -> None:
+        """The same batch again returns the same transactions."""
+        requests = [_debit("d-1"), _debit("d-2")]
+        first = core.ledger.post_many(requests)
+        again = core.ledger.post_many(requests)
+        assert (first.outcomes, _usd("8.00")) == (again.outcomes, core.ledger.balance(acme))
+
+    def test_a_key_repeated_in_one_batch_posts_once(self, core: TelcoCore, acme: str) -> None:
+        """The second request with a key is a replay of the first."""
+        result = core.ledger.post_many([_debit("d-1"), _debit("d-1")])
+        first, second = result.outcomes
+        assert isinstance(first, Transaction)
+        assert (first, _usd("9.00")) == (second, core.ledger.balance(acme))
+
+
+class TestAlerts:
+    """A batch crossing the threshold sends one alert after it commits."""
+
+    @pytest.mark.usefixtures("acme")
+    def test_one_alert_per_crossing(self, core: TelcoCore, notifier: CapturingNotifier) -> None:
+        """Going below 2.00 inside the batch sends exactly one low-balance alert."""
+        core.ledger.post_many([_debit(f"d-{i}", "3.00") for i in range(3)])
+        alerts = notifier.of_kind(MessageKind.LOW_BALANCE)
+        assert [("acme", "1.00")] == [(m.account_id, m.data["balance"]) for m in alerts]
