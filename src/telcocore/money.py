@@ -50,8 +50,14 @@ EXACT: Final = decimal.Context(
     traps=[decimal.InvalidOperation, decimal.Inexact, decimal.Overflow, decimal.DivisionByZero],
 )
 
-#: Context for deliberate rounding: the mode is passed explicitly each time.
-_ROUNDING: Final = decimal.Context(prec=60, traps=[decimal.InvalidOperation, decimal.Overflow])
+MAX_DIGITS: Final = 60
+"""The most significant digits an amount may have (the precision of :data:`EXACT`)."""
+MAX_EXPONENT: Final = 100
+"""Amounts lie between ``10**-MAX_EXPONENT`` and ``10**MAX_EXPONENT`` (or are zero)."""
+
+#: Context for deliberate rounding: the mode is passed explicitly each time. Wide enough to
+#: round any accepted amount to any precision up to :data:`MAX_EXPONENT` places.
+_ROUNDING: Final = decimal.Context(prec=400, traps=[decimal.InvalidOperation, decimal.Overflow])
 
 
 def _currencies_in_use() -> frozenset[str]:
@@ -98,10 +104,7 @@ def to_decimal(value: object, *, field: str = "amount") -> Decimal:
     Accepts a ``Decimal``, an ``int`` or a string such as ``"12.50"``.
     """
     if type(value) is Decimal:
-        if not value.is_finite():
-            msg = f"{field} must be a finite number, got {value}"
-            raise InvalidAmount(msg, field=field, value=value)
-        return value
+        return _in_bounds(value, field, value)
     if isinstance(value, float):
         msg = (
             f"{field} {value!r} is a float, which cannot hold money exactly; "
@@ -116,10 +119,23 @@ def to_decimal(value: object, *, field: str = "amount") -> Decimal:
     except decimal.InvalidOperation:
         msg = f"{field} {value!r} is not a number"
         raise InvalidAmount(msg, field=field, value=value) from None
-    if not result.is_finite():
-        msg = f"{field} must be a finite number, got {value!r}"
+    return _in_bounds(result, field, value)
+
+
+def _in_bounds(value: Decimal, field: str, given: object) -> Decimal:
+    if not value.is_finite():
+        shown = given if isinstance(given, Decimal) else repr(given)
+        msg = f"{field} must be a finite number, got {shown}"
+        raise InvalidAmount(msg, field=field, value=given)
+    if not value.is_zero() and (
+        len(value.as_tuple().digits) > MAX_DIGITS or abs(value.adjusted()) > MAX_EXPONENT
+    ):
+        msg = (
+            f"{field} {value} is out of bounds: at most {MAX_DIGITS} significant digits, "
+            f"between 1E-{MAX_EXPONENT} and 1E+{MAX_EXPONENT}"
+        )
         raise InvalidAmount(msg, field=field, value=value)
-    return result
+    return value
 
 
 def exact(
@@ -209,10 +225,10 @@ class Money:
         return Money._trusted(exact(EXACT.subtract, self.amount, other.amount), self.currency)
 
     def __neg__(self) -> Money:
-        return Money._trusted(EXACT.minus(self.amount), self.currency)
+        return Money._trusted(self.amount.copy_negate(), self.currency)
 
     def __abs__(self) -> Money:
-        return Money._trusted(EXACT.abs(self.amount), self.currency)
+        return Money._trusted(self.amount.copy_abs(), self.currency)
 
     def __mul__(self, factor: Decimal | int) -> Money:
         value = to_decimal(factor, field="factor")

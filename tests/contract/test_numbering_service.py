@@ -214,6 +214,44 @@ class TestParameterChanges:
         again = [ranged.numbering.assign_block("acme").first for _ in range(3)]
         assert ([0, 500, 2000], [1000, 1500, 2500]) == (got, again)
 
+    def test_a_block_released_beyond_a_lowered_end_returns(self, ranged: TelcoCore) -> None:
+        """A block released while the end excluded it is assigned first once it fits again."""
+        for _ in range(3):
+            ranged.numbering.assign_block("acme")  # 1000-3999
+        ranged.numbering.set_range(1000, 1000, 2999)
+        ranged.numbering.release_block("acme", 3000)
+        ranged.numbering.set_range(1000, 1000)
+        assert 3000 == ranged.numbering.assign_block("acme").first
+
+    @pytest.mark.parametrize(
+        ("start", "size", "end", "field"),
+        [
+            (2**63, 1, None, "block_size"),
+            (2**63 - 10, 100, None, "block_size"),
+            (1000, 1000, 2**63, "end"),
+        ],
+    )
+    def test_numbers_beyond_64_bits_are_refused(
+        self, core: TelcoCore, start: int, size: int, end: int | None, field: str
+    ) -> None:
+        """Every storage keeps numbers as 64-bit integers: larger ones are a ValidationError."""
+        with pytest.raises(ValidationError) as info:
+            core.numbering.set_range(start, size, end)
+        assert (field, None) == (info.value.field, core.numbering.range_parameters())
+
+    def test_the_last_64_bit_block_is_the_last(self, core: TelcoCore, acme: str) -> None:
+        """Without an end, the range stops at the highest 64-bit number."""
+        core.numbering.set_range(2**63 - 2000, 1000)
+        got = [core.numbering.assign_block(acme).last for _ in range(2)]
+        with pytest.raises(NumberRangeExhausted):
+            core.numbering.assign_block(acme)
+        assert [2**63 - 1001, 2**63 - 1] == got
+
+    def test_a_huge_extension_is_not_allowed(self, ranged: TelcoCore) -> None:
+        """An all-digit extension beyond 64 bits lies in no block."""
+        ranged.numbering.assign_block("acme")
+        assert ranged.numbering.is_allowed_extension("acme", "9" * 20) is False
+
     def test_moving_only_the_end_keeps_the_counter(self, core: TelcoCore, acme: str) -> None:
         """Raising the end of an exhausted range makes the next block available."""
         core.numbering.set_range(1000, 1000, 1999)
@@ -316,6 +354,17 @@ class TestBlockList:
             core.numbering.is_blocked(acme, "+44 20 7946 0000"),
             core.numbering.is_blocked(acme, "4155550123"),
         ]
+
+    def test_a_prefix_with_the_home_international_prefix(self, core: TelcoCore, acme: str) -> None:
+        """From the US, 01144 is +44 and matches numbers dialled as 011 44 ..."""
+        entry = core.numbering.block_prefix(acme, "01144")
+        assert ("+44", [True, False]) == (
+            entry.pattern,
+            [
+                core.numbering.is_blocked(acme, "011 44 20 7946 0000"),
+                core.numbering.is_blocked(acme, "4155550123"),
+            ],
+        )
 
     def test_unblocking(self, core: TelcoCore, acme: str) -> None:
         """After unblocking (in any form), the number passes again."""

@@ -308,6 +308,19 @@ class TestArithmetic:
             product = Money("1.2345", "USD") * Decimal("1.5")
         assert (Decimal("2.3456"), Decimal("1.85175")) == (total.amount, product.amount)
 
+    @pytest.mark.parametrize("value", ["1" * 61, "1E+101", "1E-101", "1e1000000"])
+    def test_amounts_out_of_bounds_are_refused(self, value: str) -> None:
+        """More than 60 digits, or an exponent beyond 100, is an InvalidAmount naming it."""
+        with pytest.raises(InvalidAmount, match="out of bounds") as info:
+            Money(value, "USD")
+        assert Decimal(value) == info.value.value
+
+    def test_the_largest_amounts_negate_and_round(self) -> None:
+        """A 60-digit amount negates, takes its absolute value and rounds exactly."""
+        big = Money("9" * 60, "USD")
+        expected = (Decimal("-" + "9" * 60), Decimal("9" * 60), Decimal("9" * 60 + ".00"))
+        assert expected == ((-big).amount, abs(-big).amount, big.round(Rounding.HALF_UP).amount)
+
     def test_too_many_digits_is_a_telco_error(self) -> None:
         """A sum that cannot be held exactly is refused with InvalidAmount."""
         with pytest.raises(InvalidAmount):

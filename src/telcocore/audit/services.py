@@ -182,7 +182,10 @@ class AuditLog:
     def verify_chain(self) -> ChainBreak | None:
         """The first altered, inserted or removed entry, or ``None`` if the chain holds."""
         with self._ctx.uow() as uow:
-            head = uow.audit.head()
+            # Lock the head: on PostgreSQL each statement sees its own snapshot, and an
+            # entry committed between reading the head and reading the entries would look
+            # like one added outside the log. Writers wait until the check is done.
+            head = uow.audit.lock_head()
             return verify_chain(_iterate(uow), head=head)
 
 

@@ -24,12 +24,16 @@ from telcocore.errors import ValidationError
 from telcocore.periods import require_utc
 
 __all__ = [
+    "MAX_NUMBER",
     "Extension",
     "NumberBlock",
     "RangeParameters",
     "RangeState",
     "validate_extension",
 ]
+
+MAX_NUMBER: Final = 2**63 - 1
+"""The highest number a block may hold: what every storage keeps as a 64-bit integer."""
 
 _EXTENSION: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+-]{0,63}")
 
@@ -44,8 +48,11 @@ def _check_start(_instance: object, _attribute: object, value: int) -> None:
     _require_whole("start", value, 0)
 
 
-def _check_block_size(_instance: object, _attribute: object, value: int) -> None:
+def _check_block_size(instance: RangeParameters, _attribute: object, value: int) -> None:
     _require_whole("block_size", value, 1)
+    if instance.start + value - 1 > MAX_NUMBER:
+        msg = f"a block of {value} numbers from {instance.start} goes past {MAX_NUMBER}"
+        raise ValidationError(msg, field="block_size", value=value)
 
 
 def _check_end(instance: RangeParameters, _attribute: object, value: int | None) -> None:
@@ -53,6 +60,9 @@ def _check_end(instance: RangeParameters, _attribute: object, value: int | None)
         return
     if isinstance(value, bool) or not isinstance(value, int):
         msg = f"end {value!r} must be a whole number, or None for no end"
+        raise ValidationError(msg, field="end", value=value)
+    if value > MAX_NUMBER:
+        msg = f"end {value} is above the highest number a block may hold, {MAX_NUMBER}"
         raise ValidationError(msg, field="end", value=value)
     if value < instance.start + instance.block_size - 1:
         msg = (
@@ -85,13 +95,18 @@ class RangeParameters:
         """The last number of block ``index``."""
         return self.first_of(index) + self.block_size - 1
 
+    @property
+    def last_number(self) -> int:
+        """The last number a block may hold: ``end``, or :data:`MAX_NUMBER` without one."""
+        return MAX_NUMBER if self.end is None else self.end
+
     def fits(self, index: int) -> bool:
         """Whether block ``index`` lies inside the range."""
-        return self.end is None or self.last_of(index) <= self.end
+        return self.last_of(index) <= self.last_number
 
     def fits_block(self, first: int) -> bool:
         """Whether a block starting at ``first`` lies inside the range."""
-        return self.end is None or first + self.block_size - 1 <= self.end
+        return first + self.block_size - 1 <= self.last_number
 
     def index_after(self, number: int) -> int:
         """The lowest block index whose first number is above ``number``."""

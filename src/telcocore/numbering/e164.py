@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import enum
 import functools
+import re
 from typing import Final
 
 import phonenumbers
@@ -105,29 +106,41 @@ def normalize(number: str, home_country: str) -> str:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
+_ZERO_ZERO = re.compile("00")
+"""The international prefix of most of the world, taken as one wherever a prefix is typed."""
+
+
 @functools.cache
-def _country_prefix(home_country: str) -> tuple[str, str]:
-    """``(calling code, national prefix)`` of a region, e.g. ``("1", "1")``, ``("49", "0")``."""
+def _country_prefix(home_country: str) -> tuple[str, str, re.Pattern[str]]:
+    """``(calling code, national prefix, international prefix)`` of a region.
+
+    E.g. ``("1", "1", 011)`` for ``US`` and ``("49", "0", 00)`` for ``DE``; the
+    international prefix is phonenumbers' pattern for the region (``00`` without one).
+    """
     metadata = phonenumbers.PhoneMetadata.metadata_for_region(home_country.upper(), None)
     if metadata is None:
-        return "", ""
-    return str(metadata.country_code), metadata.national_prefix or ""
+        return "", "", re.compile("00")
+    international = re.compile(metadata.international_prefix or "00")
+    return str(metadata.country_code), metadata.national_prefix or "", international
 
 
 def normalize_prefix(prefix: str, home_country: str) -> str:
     """A number prefix in international form, for the block list.
 
-    A prefix with ``+`` (or the ``00`` international prefix) is kept as ``+`` and its
-    digits. A national prefix loses the home country's national (trunk) prefix and gains its
-    calling code: with home ``US``, ``1900`` and ``900`` are both ``+1900``; with ``DE``,
-    ``0900`` is ``+49900``. Without digits, the result is ``""``.
+    A prefix with ``+``, with the home country's international prefix (``011`` from
+    ``US``, ``010`` from ``JP``, as phonenumbers parses numbers) or with ``00``, is kept as
+    ``+`` and its digits. A national prefix loses the home country's national (trunk)
+    prefix and gains its calling code: with home ``US``, ``1900`` and ``900`` are both
+    ``+1900``; with ``DE``, ``0900`` is ``+49900``. Without digits, the result is ``""``.
     """
     text = digits_of(prefix)
     if not text or text.startswith("+"):
         return text
-    if text.startswith("00"):
-        return f"+{text[2:]}" if len(text) > 2 else ""  # noqa: PLR2004 - the two zeros
-    code, national = _country_prefix(home_country)
+    code, national, international = _country_prefix(home_country)
+    dialled = international.match(text) or _ZERO_ZERO.match(text)
+    if dialled:
+        rest = text[dialled.end() :]
+        return f"+{rest}" if rest else ""
     if not code:
         return text
     if national and text.startswith(national):

@@ -44,6 +44,7 @@ from telcocore.numbering.blocklist import (
     candidate_patterns,
 )
 from telcocore.numbering.blocks import (
+    MAX_NUMBER,
     Extension,
     NumberBlock,
     RangeParameters,
@@ -566,7 +567,7 @@ def _free_candidates(repo: NumberingRepository, state: RangeState, released: Num
     if params is None:  # pragma: no cover - blocks exist only once parameters are set
         return
     for index in params.indexes_overlapping(released.first, released.last):
-        if index >= state.next_index or not params.fits(index):
+        if index >= state.next_index:  # never handed out: the counter reaches it anyway
             break
         first, last = params.first_of(index), params.last_of(index)
         if repo.block_overlapping(first, last) is None:
@@ -579,6 +580,8 @@ def _allowed(repo: NumberingRepository, account_id: str, extension: str) -> bool
     if not (extension.isascii() and extension.isdigit()):
         return False
     number = int(extension)
+    if number > MAX_NUMBER:
+        return False
     block = repo.block_overlapping(number, number)
     return block is not None and block.account_id == account_id
 
