@@ -9,6 +9,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from telcocore.accounts.account import Account, AccountStatus
+from telcocore.accounts.contacts import Contact, Target
+from telcocore.accounts.credentials import PasswordPolicy, ScryptHasher
 from telcocore.billing.ledger import (
     LedgerEntry,
     Posting,
@@ -24,10 +26,12 @@ from telcocore.errors import (
     AlreadyExists,
     AlreadyReversed,
     AuditEntryNotFound,
+    AuthenticationFailed,
     BlockListEntryNotFound,
     ConcurrencyError,
     ConfigurationError,
     ConflictError,
+    ContactNotFound,
     CurrencyMismatch,
     DebitLimitExceeded,
     DidNotFound,
@@ -35,6 +39,7 @@ from telcocore.errors import (
     ExtensionNotFound,
     IdempotencyConflict,
     InvalidAmount,
+    InvalidCode,
     InvalidCurrency,
     InvalidStatusTransition,
     NaiveDatetime,
@@ -48,6 +53,7 @@ from telcocore.errors import (
     TelcoError,
     TransactionNotFound,
     ValidationError,
+    WeakPassword,
 )
 from telcocore.money import Money, Rounding
 from telcocore.notifications.message import Channel, Message, MessageKind
@@ -64,12 +70,15 @@ __all__ = [
     "AlreadyExists",
     "AlreadyReversed",
     "AuditEntryNotFound",
+    "AuthenticationFailed",
     "BatchResult",
     "BlockListEntryNotFound",
     "Channel",
     "ConcurrencyError",
     "ConfigurationError",
     "ConflictError",
+    "Contact",
+    "ContactNotFound",
     "CurrencyMismatch",
     "DebitLimitExceeded",
     "DidNotFound",
@@ -77,6 +86,7 @@ __all__ = [
     "ExtensionNotFound",
     "IdempotencyConflict",
     "InvalidAmount",
+    "InvalidCode",
     "InvalidCurrency",
     "InvalidStatusTransition",
     "LedgerEntry",
@@ -90,19 +100,23 @@ __all__ = [
     "NumberBlockNotFound",
     "NumberRangeExhausted",
     "NumberRangeNotSet",
+    "PasswordPolicy",
     "Period",
     "Posting",
     "Rounding",
     "RuleViolation",
     "SchemaVersionError",
+    "ScryptHasher",
     "StorageError",
     "SystemAccount",
+    "Target",
     "TelcoCore",
     "TelcoError",
     "Transaction",
     "TransactionKind",
     "TransactionNotFound",
     "ValidationError",
+    "WeakPassword",
     "connect",
 ]
 

@@ -17,7 +17,8 @@ from urllib.parse import urlsplit
 
 import attrs
 
-from telcocore.accounts.services import AccountService
+from telcocore.accounts.credentials import PasswordPolicy
+from telcocore.accounts.services import AccountService, ContactService
 from telcocore.adapters.memory import MemoryStorage
 from telcocore.adapters.postgres import PostgresStorage
 from telcocore.adapters.sqlite import SqliteStorage
@@ -29,7 +30,7 @@ from telcocore.context import ServiceContext, new_id
 from telcocore.errors import ConfigurationError
 from telcocore.notifications.services import OutboxService
 from telcocore.numbering.services import NumberingService
-from telcocore.ports import Clock, Notifier, Storage
+from telcocore.ports import Clock, Notifier, PasswordHasher, Storage
 
 __all__ = ["SCHEMES", "TelcoCore", "connect"]
 
@@ -50,7 +51,7 @@ class TelcoCore:
     With ``require_reason``, every audited change must give a ``reason``.
     """
 
-    def __init__(
+    def __init__(  # noqa: PLR0913 - the adapters and options, all keyword-only
         self,
         *,
         storage: Storage,
@@ -58,7 +59,11 @@ class TelcoCore:
         clock: Clock | None = None,
         ids: Callable[[], str] = new_id,
         require_reason: bool = False,
+        password_hasher: PasswordHasher | None = None,
+        password_policy: PasswordPolicy | None = None,
     ) -> None:
+        self._hasher = password_hasher
+        self._policy = password_policy
         self._wire(
             storage,
             ServiceContext(
@@ -76,6 +81,9 @@ class TelcoCore:
         self.audit = AuditLog(context)
         self.outbox = OutboxService(context)
         self.accounts = AccountService(context, self.audit)
+        self.contacts = ContactService(
+            context, self.audit, self.outbox, hasher=self._hasher, policy=self._policy
+        )
         self.ledger = LedgerService(context, self.outbox)
         self.numbering = NumberingService(context, self.audit)
 
@@ -86,6 +94,7 @@ class TelcoCore:
         storage: close the core, not the view.
         """
         view = object.__new__(TelcoCore)
+        view._hasher, view._policy = self._hasher, self._policy
         view._wire(self.storage, attrs.evolve(self.context, actor=Actor(actor, ip)))
         return view
 
@@ -131,11 +140,16 @@ def connect(
     notifier: Notifier | None = None,
     clock: Clock | None = None,
     require_reason: bool = False,
+    password_hasher: PasswordHasher | None = None,
 ) -> TelcoCore:
     """Open the storage at ``url`` and return a :class:`TelcoCore` using it.
 
     Nothing connects at import time; this is where storage is opened.
     """
     return TelcoCore(
-        storage=open_storage(url), notifier=notifier, clock=clock, require_reason=require_reason
+        storage=open_storage(url),
+        notifier=notifier,
+        clock=clock,
+        require_reason=require_reason,
+        password_hasher=password_hasher,
     )

@@ -11,9 +11,11 @@ working. Errors carry what went wrong as attributes, and their message names the
     │   ├── InvalidAmount (TypeError)            a float, a bool, NaN, not a number
     │   ├── InvalidCurrency                      not an ISO 4217 code
     │   ├── CurrencyMismatch                     two currencies added or compared
-    │   └── NaiveDatetime (TypeError)            a datetime without a time zone
+    │   ├── NaiveDatetime (TypeError)            a datetime without a time zone
+    │   └── WeakPassword                         a hand-set password the policy refuses
     ├── NotFoundError (LookupError)              the thing asked for does not exist
     │   ├── AccountNotFound
+    │   ├── ContactNotFound
     │   ├── AuditEntryNotFound
     │   ├── TransactionNotFound
     │   ├── NumberBlockNotFound
@@ -31,7 +33,9 @@ working. Errors carry what went wrong as attributes, and their message names the
     │   ├── DebitLimitExceeded                   the charge does not fit the debit limit
     │   ├── NumberRangeNotSet                    no number range parameters yet
     │   ├── NumberRangeExhausted                 no free block is left in the range
-    │   └── ExtensionNotAllowed                  outside every block of the account
+    │   ├── ExtensionNotAllowed                  outside every block of the account
+    │   └── InvalidCode                          a wrong, expired or used verification code
+    ├── AuthenticationFailed (PermissionError)   wrong email or password (never says which)
     ├── ConfigurationError                       e.g. an unknown storage URL scheme
     └── StorageError (OSError)                   the storage failed; the driver's error is
         └── SchemaVersionError                   the ``__cause__``; the database is newer
@@ -51,10 +55,12 @@ __all__ = [
     "AlreadyExists",
     "AlreadyReversed",
     "AuditEntryNotFound",
+    "AuthenticationFailed",
     "BlockListEntryNotFound",
     "ConcurrencyError",
     "ConfigurationError",
     "ConflictError",
+    "ContactNotFound",
     "CurrencyMismatch",
     "DebitLimitExceeded",
     "DidNotFound",
@@ -62,6 +68,7 @@ __all__ = [
     "ExtensionNotFound",
     "IdempotencyConflict",
     "InvalidAmount",
+    "InvalidCode",
     "InvalidCurrency",
     "InvalidStatusTransition",
     "NaiveDatetime",
@@ -75,6 +82,7 @@ __all__ = [
     "TelcoError",
     "TransactionNotFound",
     "ValidationError",
+    "WeakPassword",
 ]
 
 
@@ -119,6 +127,17 @@ class NaiveDatetime(ValidationError, TypeError):
     """A datetime without a time zone; telcocore keeps every instant in UTC."""
 
 
+class WeakPassword(ValidationError):
+    """A hand-set password the policy refuses; ``rule`` names the rule it broke.
+
+    The message never contains the password, and ``value`` is always ``None``.
+    """
+
+    def __init__(self, message: str, *, rule: str) -> None:
+        super().__init__(message, field="password")
+        self.rule = rule
+
+
 class NotFoundError(TelcoError, LookupError):
     """The entity asked for does not exist. ``entity`` and ``key`` say which."""
 
@@ -133,6 +152,12 @@ class AccountNotFound(NotFoundError):
     """No account has this id."""
 
     entity = "account"
+
+
+class ContactNotFound(NotFoundError):
+    """No contact has this id."""
+
+    entity = "contact"
 
 
 class AuditEntryNotFound(NotFoundError):
@@ -289,6 +314,29 @@ class ExtensionNotAllowed(RuleViolation):
         )
         self.account_id = account_id
         self.extension = extension
+
+
+class InvalidCode(RuleViolation):
+    """A verification code was wrong, expired, already used or never sent.
+
+    ``reason`` says which; the code itself is never in the message.
+    """
+
+    def __init__(self, contact_id: str, target: str, reason: str) -> None:
+        super().__init__(f"the {target} verification code of contact {contact_id!r} {reason}")
+        self.contact_id = contact_id
+        self.target = target
+        self.reason = reason
+
+
+class AuthenticationFailed(TelcoError, PermissionError):
+    """The email and password do not match a contact with a password.
+
+    The message names neither which part was wrong nor the password.
+    """
+
+    def __init__(self) -> None:
+        super().__init__("wrong email or password")
 
 
 class ConfigurationError(TelcoError, ValueError):

@@ -23,6 +23,7 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from telcocore.accounts.account import Account, AccountStatus
+from telcocore.accounts.contacts import Contact
 from telcocore.audit.entry import AuditEntry, AuditQuery
 from telcocore.billing.ledger import BalanceChange, LedgerEntry, Transaction, TransactionKind
 from telcocore.money import Money
@@ -35,10 +36,12 @@ __all__ = [
     "AccountRepository",
     "AuditRepository",
     "Clock",
+    "ContactRepository",
     "LedgerRepository",
     "Notifier",
     "NumberingRepository",
     "OutboxRepository",
+    "PasswordHasher",
     "Storage",
     "UnitOfWork",
     "UnitOfWorkFactory",
@@ -61,6 +64,22 @@ class Notifier(Protocol):
         ...
 
 
+class PasswordHasher(Protocol):
+    """Makes and checks slow, salted password hashes that carry their own parameters."""
+
+    def hash(self, password: str) -> str:
+        """A new stored hash of ``password``."""
+        ...
+
+    def verify(self, password: str, stored: str) -> bool:
+        """Whether ``password`` matches ``stored``, compared in constant time."""
+        ...
+
+    def needs_rehash(self, stored: str) -> bool:
+        """Whether ``stored`` was made with weaker parameters than new hashes get."""
+        ...
+
+
 class AccountRepository(Protocol):
     """Stores accounts."""
 
@@ -80,8 +99,41 @@ class AccountRepository(Protocol):
         """Store changes to ``account`` if nobody stored another change since it was read.
 
         The stored version must still be ``account.version``; it is then incremented.
-        Otherwise :class:`~telcocore.errors.ConcurrencyError`.
+        Otherwise :class:`~telcocore.errors.ConcurrencyError`. A realm another account
+        has (compared lower-cased) is :class:`~telcocore.errors.AlreadyExists`.
         """
+        ...
+
+
+class ContactRepository(Protocol):
+    """Stores contacts; the lower-cased login email is unique across every account."""
+
+    def add(self, contact: Contact) -> None:
+        """Store a new contact; :class:`~telcocore.errors.AlreadyExists` if its id or email is."""
+        ...
+
+    def get(self, contact_id: str) -> Contact:
+        """The contact, or :class:`~telcocore.errors.ContactNotFound`."""
+        ...
+
+    def by_email(self, email: str) -> Contact | None:
+        """The contact whose email is ``email`` in any case, if any."""
+        ...
+
+    def list(self, account_id: str) -> list[Contact]:
+        """The account's contacts, by lower-cased email."""
+        ...
+
+    def update(self, contact: Contact) -> None:
+        """Store changes if the stored version is still ``contact.version``, and bump it.
+
+        Else :class:`~telcocore.errors.ConcurrencyError`;
+        :class:`~telcocore.errors.AlreadyExists` if the new email is another contact's.
+        """
+        ...
+
+    def remove(self, contact_id: str) -> None:
+        """Forget a contact (:class:`~telcocore.errors.ContactNotFound`)."""
         ...
 
 
@@ -160,16 +212,21 @@ class OutboxRepository(Protocol):
         """Queue ``message``; it is visible to delivery only once the unit commits."""
         ...
 
-    def pending(self, *, limit: int) -> Sequence[OutboxItem]:
-        """Messages not yet sent, oldest first."""
+    def pending(self, *, limit: int, now: datetime | None = None) -> Sequence[OutboxItem]:
+        """Messages not yet sent, oldest first; with ``now``, only those due by then."""
         ...
 
     def mark_sent(self, message_id: str, *, at: datetime) -> None:
-        """Record that the message was delivered."""
+        """Record that the message was delivered, and erase its secrets.
+
+        The stored message keeps its kind, address and other data; the values of
+        :data:`~telcocore.notifications.message.SECRET_DATA` (a generated password, a
+        verification code) become :data:`~telcocore.audit.entry.REDACTED`.
+        """
         ...
 
-    def mark_failed(self, message_id: str, *, error: str) -> None:
-        """Record a failed attempt; the message stays pending."""
+    def mark_failed(self, message_id: str, *, error: str, retry_at: datetime | None = None) -> None:
+        """Record a failed attempt; the message stays pending, due again at ``retry_at``."""
         ...
 
 
@@ -321,6 +378,7 @@ class UnitOfWork(Protocol):
     """One storage transaction, with the repositories that work inside it."""
 
     accounts: AccountRepository
+    contacts: ContactRepository
     ledger: LedgerRepository
     outbox: OutboxRepository
     audit: AuditRepository

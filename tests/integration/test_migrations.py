@@ -10,10 +10,16 @@ from telcocore.adapters.sql import Migration, load_migrations
 from telcocore.errors import SchemaVersionError, StorageError
 
 SHIPPED = load_migrations("telcocore.adapters.sqlite")
+PG_SHIPPED = load_migrations("telcocore.adapters.postgres")
 NEWEST = SHIPPED[-1].version
 
 EXTRA = Migration(NEWEST + 1, "extra", "CREATE TABLE extra (x INTEGER NOT NULL);\n")
 BROKEN = Migration(NEWEST + 1, "broken", "CREATE TABLE half (x INTEGER);\nCREATE TABLE (;\n")
+
+
+def _shipped(url: str) -> list[Migration]:
+    """The migrations shipped for the database of ``url``."""
+    return list(SHIPPED if url.startswith("sqlite:") else PG_SHIPPED)
 
 
 def _versions(url: str) -> list[tuple[int, str]]:
@@ -72,7 +78,7 @@ class TestMigrate:
         with telcocore.connect(durable_url) as core:
             core.accounts.open("Acme", "USD", account_id="acme")
         before = _applied(durable_url)
-        newer = workers.open_with(durable_url, [*SHIPPED, EXTRA])
+        newer = workers.open_with(durable_url, [*_shipped(durable_url), EXTRA])
         try:
             core = telcocore.TelcoCore(storage=newer)
             assert "Acme" == core.accounts.get("acme").name
@@ -84,16 +90,16 @@ class TestMigrate:
 
     def test_a_newer_database_is_refused(self, durable_url: str) -> None:
         """A database of a later release raises SchemaVersionError with both versions."""
-        workers.open_with(durable_url, [*SHIPPED, EXTRA]).close()
+        workers.open_with(durable_url, [*_shipped(durable_url), EXTRA]).close()
         with pytest.raises(SchemaVersionError) as raised:
             telcocore.connect(durable_url)
         assert (NEWEST + 1, NEWEST) == (raised.value.found, raised.value.supported)
 
     def test_a_failing_migration_changes_nothing(self, durable_url: str) -> None:
         """A migration that fails half-way is rolled back whole, its version not recorded."""
-        workers.open_with(durable_url, SHIPPED).close()
+        workers.open_with(durable_url, _shipped(durable_url)).close()
         with pytest.raises(StorageError):
-            workers.open_with(durable_url, [*SHIPPED, BROKEN])
+            workers.open_with(durable_url, [*_shipped(durable_url), BROKEN])
         assert NEWEST == max(v for v, _ in _versions(durable_url))
         with pytest.raises(Exception, match="half"):
             workers.query(durable_url, "SELECT x FROM half")

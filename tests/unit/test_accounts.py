@@ -513,7 +513,6 @@ class TestValidation:
         with pytest.raises(ValidationError, match=repr(name)):
             core.accounts.update("acme", name=name)  # type: ignore[arg-type]
 
-    @pytest.mark.xfail(strict=True, reason="realm is stored without any check")
     def test_realm_not_a_string(self, core: TelcoCore) -> None:
         """A realm that is not a string is refused, naming it."""
         with pytest.raises(ValidationError, match="1234"):

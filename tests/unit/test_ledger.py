@@ -833,13 +833,18 @@ class TestLowBalanceAlert:
     def test_failing_notifier_leaves_pending(
         self, storage: MemoryStorage, clock: FixedClock
     ) -> None:
-        """A refused delivery neither fails the debit nor loses the message."""
+        """A refused delivery neither fails the debit nor loses the message.
+
+        Each failure makes the message wait (30 s, then 60 s) before it is tried again.
+        """
         failing = FailingNotifier()
         core = TelcoCore(storage=storage, clock=clock, notifier=failing, ids=sequential_ids("a"))
         core.accounts.open("Acme", "USD", account_id="acme", low_balance_threshold="10.00")
         core.ledger.credit("acme", "20.00", idempotency_key="seed")
         debit = core.ledger.debit("acme", "12.00", idempotency_key="d-1")
+        clock.advance(timedelta(seconds=30))
         retry = core.outbox.deliver_pending()
+        clock.advance(timedelta(seconds=60))
         capturing = CapturingNotifier()
         later = TelcoCore(storage=storage, clock=clock, notifier=capturing, ids=sequential_ids("b"))
         assert (

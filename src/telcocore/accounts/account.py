@@ -39,6 +39,7 @@ __all__ = [
     "validate_account_id",
     "validate_country",
     "validate_locale",
+    "validate_realm",
 ]
 
 
@@ -86,6 +87,31 @@ def validate_country(value: object) -> str:
         msg = f"home country {value!r} is not an ISO 3166-1 alpha-2 code such as 'US'"
         raise ValidationError(msg, field="home_country", value=value)
     return code
+
+
+_HOST_LABEL: Final = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+
+
+def validate_realm(value: object) -> str | None:
+    """A SIP domain: 4-253 characters of hostname syntax, lower-cased; or ``None``.
+
+    Dot-separated labels of letters, digits and inner hyphens, each 1-63 characters,
+    e.g. ``"sip.acme.example"``.
+    """
+    if value is None:
+        return None
+    realm = value.strip().lower().removesuffix(".") if isinstance(value, str) else None
+    if (
+        realm is None
+        or not 4 <= len(realm) <= 253  # noqa: PLR2004 - the realm's length limits
+        or not all(_HOST_LABEL.fullmatch(label) for label in realm.split("."))
+    ):
+        msg = (
+            f"realm {value!r} must be a host name of 4-253 characters "
+            "(labels of letters, digits and inner hyphens, such as 'sip.acme.example')"
+        )
+        raise ValidationError(msg, field="realm", value=value)
+    return realm
 
 
 def _check_name(_instance: object, _attribute: object, value: str) -> None:
@@ -153,8 +179,8 @@ class Account:
     """Concurrent calls allowed; ``None`` means no limit."""
     home_country: str = attrs.field(default="US", converter=validate_country)
     locale: str = attrs.field(default="en_US", converter=validate_locale)
-    realm: str | None = None
-    """The SIP domain of the account, if it has one of its own."""
+    realm: str | None = attrs.field(default=None, converter=validate_realm)
+    """The SIP domain of the account, if it has one of its own (unique, lower-cased)."""
     tax_rate: Decimal = attrs.field(
         default=Decimal(0), converter=_tax_rate, validator=_check_tax_rate
     )

@@ -1,23 +1,65 @@
-"""Account use cases: open, read, list, change settings and status."""
+"""Account use cases: accounts and their contacts.
+
+:class:`AccountService` opens accounts and changes their settings and status;
+:class:`ContactService` keeps their contacts: details, passwords, logins, verified addresses.
+"""
 
 from __future__ import annotations
 
+import builtins
 import enum
+import secrets
 from collections.abc import Callable
+from datetime import timedelta
 from decimal import Decimal
+from typing import Final
 
 import attrs
 
 from telcocore.accounts.account import Account, AccountStatus, validate_account_id
+from telcocore.accounts.contacts import (
+    Contact,
+    PendingCode,
+    Target,
+    check_notes,
+    note_words,
+    parse_mobile,
+)
+from telcocore.accounts.credentials import (
+    MAX_PASSWORD_LENGTH,
+    PasswordPolicy,
+    ScryptHasher,
+    generate_password,
+)
 from telcocore.audit.entry import AuditAction
 from telcocore.audit.services import AuditLog
 from telcocore.context import ServiceContext
-from telcocore.errors import ConcurrencyError, ValidationError
+from telcocore.errors import (
+    AuthenticationFailed,
+    ConcurrencyError,
+    InvalidCode,
+    ValidationError,
+    WeakPassword,
+)
 from telcocore.money import Money, to_decimal, validate_currency
-from telcocore.ports import UnitOfWork
+from telcocore.notifications.message import Channel, Message, MessageKind
+from telcocore.notifications.services import OutboxService
+from telcocore.ports import PasswordHasher, UnitOfWork
 from telcocore.validation import coerce_enum
 
-__all__ = ["ENTITY_TYPE", "UNSET", "AccountService", "AmountLike", "Unset", "as_money"]
+__all__ = [
+    "CODE_DIGITS",
+    "CODE_TTL",
+    "CONTACT_ENTITY",
+    "ENTITY_TYPE",
+    "MAX_CODE_ATTEMPTS",
+    "UNSET",
+    "AccountService",
+    "AmountLike",
+    "ContactService",
+    "Unset",
+    "as_money",
+]
 
 AmountLike = Money | Decimal | int | str
 """An amount: ``Money``, or a number taken in the account's currency (never a float)."""
@@ -33,6 +75,14 @@ UNSET = Unset.UNSET
 """The default of every :meth:`AccountService.update` setting: leave it unchanged."""
 ENTITY_TYPE = "account"
 """The entity type of accounts in the audit log."""
+CONTACT_ENTITY = "contact"
+"""The entity type of contacts in the audit log."""
+CODE_TTL: Final = timedelta(minutes=15)
+"""How long a verification code works, unless the service is given another."""
+CODE_DIGITS: Final = 6
+"""The digits of a verification code."""
+MAX_CODE_ATTEMPTS: Final = 5
+"""Wrong tries after which a verification code stops working."""
 
 
 def as_money(value: object, currency: str, *, field: str) -> Money:
@@ -209,3 +259,389 @@ class AccountService:
             after=after,
             reason=reason,
         )
+
+
+# -- contacts and credentials ------------------------------------------------------------
+
+
+class ContactService:
+    """Contacts of accounts: their details, passwords, logins and verified addresses.
+
+    A password is never returned, logged, put in an error or in an audit entry. A
+    generated one travels only in the outbox message to the contact's login email, and the
+    outbox erases it once that message is delivered.
+    """
+
+    def __init__(  # noqa: PLR0913 - the ports, then options keyword-only
+        self,
+        context: ServiceContext,
+        audit: AuditLog,
+        outbox: OutboxService,
+        *,
+        hasher: PasswordHasher | None = None,
+        policy: PasswordPolicy | None = None,
+        code_ttl: timedelta = CODE_TTL,
+    ) -> None:
+        self._ctx = context
+        self._audit = audit
+        self._outbox = outbox
+        self._hasher: PasswordHasher = ScryptHasher() if hasher is None else hasher
+        self.policy = PasswordPolicy() if policy is None else policy
+        """The rules hand-set passwords must meet."""
+        self._code_ttl = code_ttl
+        self._dummy_hash: str | None = None
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def get(self, contact_id: str) -> Contact:
+        """The contact, or :class:`~telcocore.errors.ContactNotFound`."""
+        with self._ctx.uow() as uow:
+            return uow.contacts.get(contact_id)
+
+    def by_email(self, email: str) -> Contact | None:
+        """The contact whose login email is ``email`` in any case, if any."""
+        with self._ctx.uow() as uow:
+            return uow.contacts.by_email(email)
+
+    def list(self, account_id: str) -> builtins.list[Contact]:
+        """The account's contacts, by lower-cased email."""
+        with self._ctx.uow() as uow:
+            uow.accounts.get(account_id)
+            return uow.contacts.list(account_id)
+
+    def addresses(self, account_id: str, channel: Channel) -> builtins.list[str]:
+        """Where a message to the whole account goes: its contacts' emails, or mobiles for SMS.
+
+        This is the directory :class:`~telcocore.adapters.smtp.SmtpNotifier` asks.
+        """
+        with self._ctx.uow() as uow:
+            contacts = uow.contacts.list(account_id)
+        if channel is Channel.EMAIL:
+            return [c.email for c in contacts]
+        return [c.mobile for c in contacts if c.mobile is not None]
+
+    def locale_of(self, account_id: str) -> str:
+        """The locale messages to the account are written in (the account's own)."""
+        with self._ctx.uow() as uow:
+            return uow.accounts.get(account_id).locale
+
+    # -- adding, changing, removing ----------------------------------------------------------
+
+    def add(  # noqa: PLR0913 - a contact's details, keyword-only
+        self,
+        account_id: str,
+        name: str,
+        email: str,
+        *,
+        mobile: str | None = None,
+        public_notes: str = "",
+        private_notes: str = "",
+        password: str | None = None,
+        generate_password: bool = False,
+        contact_id: str | None = None,
+        reason: str | None = None,
+    ) -> Contact:
+        """Add a contact to an account; its email must be unused, in any case.
+
+        ``mobile`` is parsed with the account's home country. Give a hand-set ``password``
+        (checked by :attr:`policy`), or ``generate_password=True`` to email a generated one,
+        or neither to set one later.
+        """
+        if password is not None and generate_password:
+            msg = "give a password or generate_password=True, not both"
+            raise ValidationError(msg, field="password")
+        with self._ctx.uow() as uow:
+            account = uow.accounts.get(account_id)
+            contact = Contact(
+                id=self._ctx.ids() if contact_id is None else contact_id,
+                account_id=account.id,
+                name=name,
+                email=email,
+                created_at=self._ctx.clock.now(),
+                mobile=None if mobile is None else parse_mobile(mobile, account.home_country),
+                public_notes=check_notes("public_notes", public_notes),
+                private_notes=check_notes("private_notes", private_notes),
+            )
+            if password is not None:
+                self._set_hand_password(contact, password)
+            if generate_password:
+                self._set_generated_password(uow, account, contact)
+            uow.contacts.add(contact)
+            self._write(uow, AuditAction.CREATE, None, contact, reason)
+            uow.commit()
+        if generate_password:
+            self._outbox.deliver_pending()
+        return contact
+
+    def update(  # noqa: PLR0913 - one optional keyword per detail
+        self,
+        contact_id: str,
+        *,
+        expected_version: int | None = None,
+        name: str | Unset = UNSET,
+        email: str | Unset = UNSET,
+        mobile: str | Unset | None = UNSET,
+        public_notes: str | Unset = UNSET,
+        private_notes: str | Unset = UNSET,
+        reason: str | None = None,
+    ) -> Contact:
+        """Change the given details; the others stay.
+
+        A new email or mobile is no longer verified. Notes are refused when they hold the
+        contact's password or text shaped like a credential. With ``expected_version``, a
+        change made by somebody else since is :class:`~telcocore.errors.ConcurrencyError`.
+        """
+        with self._ctx.uow() as uow:
+            contact = self._current(uow, contact_id, expected_version)
+            before = attrs.evolve(contact)
+            if name is not UNSET:
+                contact.name = name
+            if email is not UNSET:
+                contact.change_email(email)
+            if mobile is not UNSET:
+                home = uow.accounts.get(contact.account_id).home_country
+                contact.change_mobile(None if mobile is None else parse_mobile(mobile, home))
+            for field, text in (("public_notes", public_notes), ("private_notes", private_notes)):
+                if not isinstance(text, Unset):
+                    setattr(contact, field, self._checked_notes(contact, field, text))
+            if contact == before:
+                return contact
+            uow.contacts.update(contact)
+            self._write(uow, AuditAction.UPDATE, before, contact, reason)
+            uow.commit()
+        return contact
+
+    def remove(self, contact_id: str, *, reason: str | None = None) -> None:
+        """Remove a contact; its email becomes free."""
+        with self._ctx.uow() as uow:
+            contact = uow.contacts.get(contact_id)
+            uow.contacts.remove(contact_id)
+            self._write(uow, AuditAction.DELETE, contact, None, reason)
+            uow.commit()
+
+    # -- passwords --------------------------------------------------------------------------
+
+    def set_password(self, contact_id: str, password: str, *, reason: str | None = None) -> None:
+        """Set (or reset) a contact's password by hand, under :attr:`policy`."""
+        with self._ctx.uow() as uow:
+            contact = uow.contacts.get(contact_id)
+            before = attrs.evolve(contact)
+            self._set_hand_password(contact, password)
+            uow.contacts.update(contact)
+            self._write(uow, AuditAction.UPDATE, before, contact, reason)
+            uow.commit()
+
+    def reset_password(self, contact_id: str, *, reason: str | None = None) -> None:
+        """Generate a new password and email it to the contact's login email.
+
+        The password is not returned: it is only in the message, sent once this change
+        commits and erased from the outbox once delivered.
+        """
+        with self._ctx.uow() as uow:
+            contact = uow.contacts.get(contact_id)
+            before = attrs.evolve(contact)
+            self._set_generated_password(uow, uow.accounts.get(contact.account_id), contact)
+            uow.contacts.update(contact)
+            self._write(uow, AuditAction.GENERATE, before, contact, reason)
+            uow.commit()
+        self._outbox.deliver_pending()
+
+    def change_password(self, contact_id: str, old_password: str, new_password: str) -> None:
+        """The contact's own change: the old password must match, the new one meet the policy.
+
+        A wrong old password is :class:`~telcocore.errors.AuthenticationFailed`.
+        """
+        with self._ctx.uow() as uow:
+            contact = uow.contacts.get(contact_id)
+            if contact.password_hash is None or not self._hasher.verify(
+                old_password, contact.password_hash
+            ):
+                raise AuthenticationFailed
+            before = attrs.evolve(contact)
+            self._set_hand_password(contact, new_password)
+            uow.contacts.update(contact)
+            self._write(uow, AuditAction.UPDATE, before, contact, "password changed by its user")
+            uow.commit()
+
+    def authenticate(self, email: str, password: str) -> Contact:
+        """The contact whose login this is, recorded in the audit log as a LOGIN.
+
+        A wrong email or password is :class:`~telcocore.errors.AuthenticationFailed`, which
+        does not say which was wrong and takes as long either way. A password hash made
+        with weaker parameters than the current ones is replaced on the way.
+        """
+        with self._ctx.uow() as uow:
+            contact = uow.contacts.by_email(email) if isinstance(email, str) else None
+            stored = None if contact is None else contact.password_hash
+            if stored is None:
+                self._hasher.verify(password, self._dummy())  # the same work as a real check
+                raise AuthenticationFailed
+            if not isinstance(password, str) or not self._hasher.verify(password, stored):
+                raise AuthenticationFailed
+            assert contact is not None  # noqa: S101 - it has a stored hash
+            before = attrs.evolve(contact)
+            if self._hasher.needs_rehash(stored):
+                contact.password_hash = self._hasher.hash(password)
+                uow.contacts.update(contact)
+            self._write(uow, AuditAction.LOGIN, before, contact, None)
+            uow.commit()
+        return contact
+
+    # -- verification -----------------------------------------------------------------------
+
+    def send_code(self, contact_id: str, target: Target | str) -> None:
+        """Send a new single-use code to the contact's email (by email) or mobile (by SMS).
+
+        The code expires after the service's ``code_ttl``; only its hash is stored, and an
+        earlier code for the same target stops working.
+        """
+        target = coerce_enum(Target, target, field="target")
+        with self._ctx.uow() as uow:
+            contact = uow.contacts.get(contact_id)
+            address = contact.address_of(target)
+            if address is None:
+                msg = f"contact {contact_id!r} has no {target.value} to verify"
+                raise ValidationError(msg, field=target.value)
+            account = uow.accounts.get(contact.account_id)
+            before = attrs.evolve(contact)
+            code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
+            now = self._ctx.clock.now()
+            expires_at = now + self._code_ttl
+            contact.set_pending(
+                target, PendingCode(address, self._hasher.hash(code), expires_at=expires_at)
+            )
+            uow.contacts.update(contact)
+            uow.outbox.add(
+                Message(
+                    id=self._ctx.ids(),
+                    kind=MessageKind.VERIFICATION,
+                    account_id=account.id,
+                    created_at=now,
+                    channel=Channel.EMAIL if target is Target.EMAIL else Channel.SMS,
+                    to=address,
+                    data={
+                        "code": code,
+                        "target": target.value,
+                        "name": contact.name,
+                        "expires_at": expires_at.isoformat(),
+                        "locale": account.locale,
+                    },
+                )
+            )
+            self._write(uow, AuditAction.GENERATE, before, contact, f"{target.value} code sent")
+            uow.commit()
+        self._outbox.deliver_pending()
+
+    def verify(self, contact_id: str, target: Target | str, code: str) -> Contact:
+        """Mark the email or mobile verified if ``code`` is its current, unexpired code.
+
+        A code works once. A wrong, expired, used or superseded code is
+        :class:`~telcocore.errors.InvalidCode`; after :data:`MAX_CODE_ATTEMPTS` wrong tries
+        the code stops working and a new one must be sent.
+        """
+        target = coerce_enum(Target, target, field="target")
+        with self._ctx.uow() as uow:
+            contact = uow.contacts.get(contact_id)
+            pending = contact.pending(target)
+            if pending is None or pending.address != contact.address_of(target):
+                raise InvalidCode(contact_id, target.value, "was never sent or was already used")
+            if self._ctx.clock.now() >= pending.expires_at:
+                raise InvalidCode(contact_id, target.value, "has expired; send a new one")
+            before = attrs.evolve(contact)
+            if not (isinstance(code, str) and self._hasher.verify(code.strip(), pending.code_hash)):
+                attempts = pending.attempts + 1
+                contact.set_pending(
+                    target,
+                    None
+                    if attempts >= MAX_CODE_ATTEMPTS
+                    else attrs.evolve(pending, attempts=attempts),
+                )
+                uow.contacts.update(contact)
+                self._write(uow, AuditAction.UPDATE, before, contact, "wrong verification code")
+                uow.commit()
+                raise InvalidCode(contact_id, target.value, "is wrong")
+            contact.mark_verified(target)
+            uow.contacts.update(contact)
+            self._write(uow, AuditAction.UPDATE, before, contact, f"{target.value} verified")
+            uow.commit()
+        return contact
+
+    # -- helpers ----------------------------------------------------------------------------
+
+    def _current(self, uow: UnitOfWork, contact_id: str, expected_version: int | None) -> Contact:
+        contact = uow.contacts.get(contact_id)
+        if expected_version is not None and expected_version != contact.version:
+            raise ConcurrencyError(CONTACT_ENTITY, contact_id, expected_version)
+        return contact
+
+    def _dummy(self) -> str:
+        if self._dummy_hash is None:
+            self._dummy_hash = self._hasher.hash(generate_password())
+        return self._dummy_hash
+
+    def _checked_notes(self, contact: Contact, field: str, text: str) -> str:
+        text = check_notes(field, text)
+        stored = contact.password_hash
+        if stored is not None and any(
+            self._hasher.verify(word, stored)
+            for word in _password_candidates(text, self.policy.min_length)
+        ):
+            msg = f"{field} must not hold the contact's password"
+            raise ValidationError(msg, field=field)
+        return text
+
+    def _set_hand_password(self, contact: Contact, password: str) -> None:
+        self.policy.check(password, email=contact.email)
+        for field in ("public_notes", "private_notes"):
+            if password in getattr(contact, field):
+                msg = f"the password must not appear in the contact's {field}"
+                raise WeakPassword(msg, rule="notes")
+        contact.password_hash = self._hasher.hash(password)
+        contact.password_changed_at = self._ctx.clock.now()
+
+    def _set_generated_password(self, uow: UnitOfWork, account: Account, contact: Contact) -> None:
+        password = generate_password()
+        contact.password_hash = self._hasher.hash(password)
+        contact.password_changed_at = self._ctx.clock.now()
+        uow.outbox.add(
+            Message(
+                id=self._ctx.ids(),
+                kind=MessageKind.PASSWORD,
+                account_id=account.id,
+                created_at=self._ctx.clock.now(),
+                channel=Channel.EMAIL,
+                to=contact.email,
+                data={
+                    "password": password,
+                    "name": contact.name,
+                    "email": contact.email,
+                    "locale": account.locale,
+                },
+            )
+        )
+
+    def _write(
+        self,
+        uow: UnitOfWork,
+        action: AuditAction,
+        before: Contact | None,
+        after: Contact | None,
+        reason: str | None,
+    ) -> None:
+        key = (after if after is not None else before).id  # type: ignore[union-attr]
+        self._audit.write(
+            uow,
+            action=action,
+            entity_type=CONTACT_ENTITY,
+            entity_key=key,
+            before=before,
+            after=after,
+            reason=reason,
+        )
+
+
+def _password_candidates(text: str, min_length: int) -> set[str]:
+    """Words and lines of ``text`` long enough to be a password (at most 64 of them)."""
+    lines = {line.strip() for line in text.splitlines()}
+    found = {w for w in note_words(text) | lines if min_length <= len(w) <= MAX_PASSWORD_LENGTH}
+    return set(sorted(found)[:64])

@@ -15,12 +15,15 @@ __all__ = [
     "AUDIT_LOG",
     "BALANCE",
     "BLOCK_LIST_ENTRY",
+    "CONTACT",
+    "CONTACT_EMAIL",
     "DID",
     "EXTENSION",
     "FREE_BLOCK",
     "IDEMPOTENCY_KEY",
     "MESSAGE",
     "NUMBER_BLOCK",
+    "REALM",
     "RECORD",
     "REVERSAL",
     "TRANSACTION",
@@ -42,3 +45,6 @@ FREE_BLOCK: Final = "free number block"
 EXTENSION: Final = "extension"
 BLOCK_LIST_ENTRY: Final = "block list entry"
 DID: Final = "DID"
+CONTACT: Final = "contact"
+CONTACT_EMAIL: Final = "contact with email"
+REALM: Final = "account with realm"

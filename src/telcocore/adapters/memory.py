@@ -23,6 +23,7 @@ from typing import Self, TypeVar
 import attrs
 
 from telcocore.accounts.account import Account, AccountStatus
+from telcocore.accounts.contacts import Contact, email_key
 from telcocore.adapters import entities
 from telcocore.audit.entry import GENESIS_HASH, AuditEntry, AuditQuery
 from telcocore.billing.ledger import BalanceChange, LedgerEntry, Transaction, TransactionKind
@@ -31,6 +32,7 @@ from telcocore.errors import (
     AlreadyExists,
     BlockListEntryNotFound,
     ConcurrencyError,
+    ContactNotFound,
     DidNotFound,
     ExtensionNotFound,
     NotFoundError,
@@ -45,6 +47,7 @@ from telcocore.numbering.dids import Did
 from telcocore.ports import (
     AccountRepository,
     AuditRepository,
+    ContactRepository,
     LedgerRepository,
     NumberingRepository,
     OutboxRepository,
@@ -67,6 +70,11 @@ class _Balance:
 @attrs.define
 class _State:
     accounts: dict[str, Account] = attrs.Factory(dict)
+    realms: dict[str, str] = attrs.Factory(dict)
+    """Lower-cased realm to the account that has it."""
+    contacts: dict[str, Contact] = attrs.Factory(dict)
+    contact_emails: dict[str, str] = attrs.Factory(dict)
+    """Lower-cased email to contact id."""
     balances: dict[str, _Balance] = attrs.Factory(dict)
     transactions: dict[str, Transaction] = attrs.Factory(dict)
     by_key: dict[str, str] = attrs.Factory(dict)
@@ -101,7 +109,20 @@ class MemoryAccountRepository:
     def add(self, account: Account) -> None:
         if account.id in self._state.accounts:
             raise AlreadyExists(entities.ACCOUNT, account.id)
+        self._claim_realm(account, None)
         _put(self._state.accounts, account.id, attrs.evolve(account), self._undo)
+
+    def _claim_realm(self, account: Account, old: str | None) -> None:
+        realms = self._state.realms
+        new = None if account.realm is None else account.realm.lower()
+        if new == old:
+            return
+        if new is not None:
+            if realms.get(new, account.id) != account.id:
+                raise AlreadyExists(entities.REALM, account.realm)
+            _put(realms, new, account.id, self._undo)
+        if old is not None:
+            _drop(realms, old, self._undo)
 
     def get(self, account_id: str) -> Account:
         try:
@@ -122,8 +143,66 @@ class MemoryAccountRepository:
             raise AccountNotFound(account.id)
         if stored.version != account.version:
             raise ConcurrencyError(entities.ACCOUNT, account.id, account.version)
+        self._claim_realm(account, None if stored.realm is None else stored.realm.lower())
         account.version += 1
         _put(self._state.accounts, account.id, attrs.evolve(account), self._undo)
+
+
+class MemoryContactRepository:
+    """Contacts in a dict, with an index of lower-cased emails."""
+
+    def __init__(self, state: _State, undo: list[Undo]) -> None:
+        self._state = state
+        self._undo = undo
+
+    def add(self, contact: Contact) -> None:
+        """Store a new contact, unique by id and lower-cased email."""
+        if contact.id in self._state.contacts:
+            raise AlreadyExists(entities.CONTACT, contact.id)
+        if contact.email_key in self._state.contact_emails:
+            raise AlreadyExists(entities.CONTACT_EMAIL, contact.email)
+        _put(self._state.contact_emails, contact.email_key, contact.id, self._undo)
+        _put(self._state.contacts, contact.id, attrs.evolve(contact), self._undo)
+
+    def get(self, contact_id: str) -> Contact:
+        """A copy of the contact."""
+        try:
+            return attrs.evolve(self._state.contacts[contact_id])
+        except KeyError:
+            raise ContactNotFound(contact_id) from None
+
+    def by_email(self, email: str) -> Contact | None:
+        """The contact with this email in any case, if any."""
+        contact_id = self._state.contact_emails.get(email_key(email))
+        return None if contact_id is None else self.get(contact_id)
+
+    def list(self, account_id: str) -> list[Contact]:
+        """The account's contacts, by lower-cased email."""
+        found = (c for c in self._state.contacts.values() if c.account_id == account_id)
+        return [attrs.evolve(c) for c in sorted(found, key=lambda c: (c.email_key, c.id))]
+
+    def update(self, contact: Contact) -> None:
+        """Store changes if the version is still the stored one."""
+        stored = self._state.contacts.get(contact.id)
+        if stored is None:
+            raise ContactNotFound(contact.id)
+        if stored.version != contact.version:
+            raise ConcurrencyError(entities.CONTACT, contact.id, contact.version)
+        if contact.email_key != stored.email_key:
+            if contact.email_key in self._state.contact_emails:
+                raise AlreadyExists(entities.CONTACT_EMAIL, contact.email)
+            _drop(self._state.contact_emails, stored.email_key, self._undo)
+            _put(self._state.contact_emails, contact.email_key, contact.id, self._undo)
+        contact.version += 1
+        _put(self._state.contacts, contact.id, attrs.evolve(contact), self._undo)
+
+    def remove(self, contact_id: str) -> None:
+        """Forget a contact."""
+        stored = self._state.contacts.get(contact_id)
+        if stored is None:
+            raise ContactNotFound(contact_id)
+        _drop(self._state.contact_emails, stored.email_key, self._undo)
+        _drop(self._state.contacts, contact_id, self._undo)
 
 
 class MemoryLedgerRepository:
@@ -256,8 +335,13 @@ class MemoryOutboxRepository:
             raise AlreadyExists(entities.MESSAGE, message.id)
         _put(self._state.outbox, message.id, OutboxItem(message), self._undo)
 
-    def pending(self, *, limit: int) -> Sequence[OutboxItem]:
-        items = (i for i in self._state.outbox.values() if i.sent_at is None)
+    def pending(self, *, limit: int, now: datetime | None = None) -> Sequence[OutboxItem]:
+        items = (
+            i
+            for i in self._state.outbox.values()
+            if i.sent_at is None
+            and (now is None or i.next_attempt_at is None or i.next_attempt_at <= now)
+        )
         return [item for _, item in zip(range(limit), items, strict=False)]
 
     def _item(self, message_id: str) -> OutboxItem:
@@ -268,12 +352,21 @@ class MemoryOutboxRepository:
 
     def mark_sent(self, message_id: str, *, at: datetime) -> None:
         item = self._item(message_id)
-        sent = attrs.evolve(item, attempts=item.attempts + 1, sent_at=at, last_error=None)
+        sent = attrs.evolve(
+            item,
+            message=item.message.erased(),
+            attempts=item.attempts + 1,
+            sent_at=at,
+            last_error=None,
+            next_attempt_at=None,
+        )
         _put(self._state.outbox, message_id, sent, self._undo)
 
-    def mark_failed(self, message_id: str, *, error: str) -> None:
+    def mark_failed(self, message_id: str, *, error: str, retry_at: datetime | None = None) -> None:
         item = self._item(message_id)
-        failed = attrs.evolve(item, attempts=item.attempts + 1, last_error=error)
+        failed = attrs.evolve(
+            item, attempts=item.attempts + 1, last_error=error, next_attempt_at=retry_at
+        )
         _put(self._state.outbox, message_id, failed, self._undo)
 
 
@@ -337,6 +430,7 @@ class MemoryUnitOfWork:
         self._undo: list[Undo] = []
         state = storage.state
         self.accounts: AccountRepository = MemoryAccountRepository(state, self._undo)
+        self.contacts: ContactRepository = MemoryContactRepository(state, self._undo)
         self.ledger: LedgerRepository = MemoryLedgerRepository(state, self._undo)
         self.outbox: OutboxRepository = MemoryOutboxRepository(state, self._undo)
         self.audit: AuditRepository = MemoryAuditRepository(state, self._undo)

@@ -10,10 +10,16 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from datetime import datetime
+from typing import Final
 
 import attrs
 
-__all__ = ["Channel", "Message", "MessageKind", "OutboxItem"]
+from telcocore.audit.entry import REDACTED
+
+__all__ = ["SECRET_DATA", "Channel", "Message", "MessageKind", "OutboxItem"]
+
+SECRET_DATA: Final = frozenset({"password", "code"})
+"""Keys of :attr:`Message.data` holding a secret: hidden in reprs, erased once delivered."""
 
 
 class Channel(enum.StrEnum):
@@ -27,10 +33,23 @@ class MessageKind(enum.StrEnum):
     """What a message is about; each kind has its own template."""
 
     LOW_BALANCE = "low_balance"
+    PASSWORD = "password"  # noqa: S105 - the kind's name, not a password
+    """A generated password, sent only to the contact's login email."""
+    VERIFICATION = "verification"
+    """A code that verifies an email or a mobile."""
+    INVOICE_ISSUED = "invoice_issued"
 
 
 def _frozen_data(value: Mapping[str, str]) -> Mapping[str, str]:
     return dict(value)
+
+
+def _hidden(data: Mapping[str, str]) -> Mapping[str, str]:
+    return {k: (REDACTED if k in SECRET_DATA else v) for k, v in data.items()}
+
+
+def _data_repr(data: Mapping[str, str]) -> str:
+    return repr(_hidden(data))
 
 
 @attrs.frozen
@@ -47,7 +66,12 @@ class Message:
     created_at: datetime
     channel: Channel = Channel.EMAIL
     to: str | None = None
-    data: Mapping[str, str] = attrs.field(factory=dict, converter=_frozen_data)
+    data: Mapping[str, str] = attrs.field(factory=dict, converter=_frozen_data, repr=_data_repr)
+    """The template's values; secrets among them never show in a repr."""
+
+    def erased(self) -> Message:
+        """A copy without its secrets (what stays in the outbox once it was delivered)."""
+        return attrs.evolve(self, data=_hidden(self.data))
 
 
 @attrs.frozen
@@ -58,3 +82,5 @@ class OutboxItem:
     attempts: int = 0
     sent_at: datetime | None = None
     last_error: str | None = None
+    next_attempt_at: datetime | None = None
+    """When a failed message is due again (``None``: at once)."""

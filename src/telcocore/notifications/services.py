@@ -1,16 +1,44 @@
-"""Delivering the outbox: messages go to the notifier only after their change committed."""
+"""Delivering the outbox: messages go to the notifier only after their change committed.
+
+Each run takes the messages that are due, oldest first. A message the notifier accepts is
+marked sent (and its secrets erased); one it refuses is retried later, after a delay that
+doubles with each failed attempt up to a cap. No message is ever given up: each is
+delivered at least once.
+"""
 
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
+from typing import Final
 
 import attrs
 
 from telcocore.context import ServiceContext
 
-__all__ = ["DeliveryReport", "OutboxService"]
+__all__ = ["RETRY_BASE", "RETRY_CAP", "DeliveryReport", "OutboxService", "retry_delay"]
 
 log = logging.getLogger(__name__)
+
+RETRY_BASE: Final = timedelta(seconds=30)
+"""The delay after the first failed attempt."""
+RETRY_CAP: Final = timedelta(hours=1)
+"""The longest delay between two attempts."""
+
+
+def retry_delay(
+    attempts: int, *, base: timedelta = RETRY_BASE, cap: timedelta = RETRY_CAP
+) -> timedelta:
+    """The wait after ``attempts`` failed attempts: ``base * 2**(attempts - 1)``, at most ``cap``.
+
+    >>> [str(retry_delay(n)) for n in (1, 2, 3, 10)]
+    ['0:00:30', '0:01:00', '0:02:00', '1:00:00']
+    """
+    exponent = max(attempts - 1, 0)
+    if exponent >= 32:  # noqa: PLR2004 - far beyond any cap
+        return cap
+    delay: timedelta = min(base * 2**exponent, cap)
+    return delay
 
 
 @attrs.frozen
@@ -24,22 +52,26 @@ class DeliveryReport:
 class OutboxService:
     """Hands committed outbox messages to the notifier, at least once each."""
 
-    def __init__(self, context: ServiceContext) -> None:
+    def __init__(
+        self, context: ServiceContext, *, base: timedelta = RETRY_BASE, cap: timedelta = RETRY_CAP
+    ) -> None:
         self._ctx = context
+        self._base = base
+        self._cap = cap
 
     def deliver_pending(self, *, limit: int = 100) -> DeliveryReport:
-        """Send up to ``limit`` pending messages, oldest first.
+        """Send up to ``limit`` messages that are due, oldest first.
 
         A message is marked sent only after the notifier accepted it; one the notifier
-        refused stays pending for the next run. A crash between sending and marking
-        sends the message again next time (at-least-once delivery). Without a notifier
-        nothing is sent and every message stays in the outbox.
+        refused stays pending and is due again after :func:`retry_delay`. A crash between
+        sending and marking sends the message again next time (at-least-once delivery).
+        Without a notifier nothing is sent and every message stays in the outbox.
         """
         notifier = self._ctx.notifier
         if notifier is None:
             return DeliveryReport(sent=0, failed=0)
         with self._ctx.uow() as uow:
-            items = list(uow.outbox.pending(limit=limit))
+            items = list(uow.outbox.pending(limit=limit, now=self._ctx.clock.now()))
         sent = failed = 0
         for item in items:
             message = item.message
@@ -47,8 +79,11 @@ class OutboxService:
                 notifier.send(message)
             except Exception as exc:  # noqa: BLE001 - any notifier failure leaves it pending
                 log.warning("message %s not delivered: %s", message.id, type(exc).__name__)
+                retry_at = self._ctx.clock.now() + retry_delay(
+                    item.attempts + 1, base=self._base, cap=self._cap
+                )
                 with self._ctx.uow() as uow:
-                    uow.outbox.mark_failed(message.id, error=f"{type(exc).__name__}: {exc}")
+                    uow.outbox.mark_failed(message.id, error=_describe(exc), retry_at=retry_at)
                     uow.commit()
                 failed += 1
                 continue
@@ -57,3 +92,8 @@ class OutboxService:
                 uow.commit()
             sent += 1
         return DeliveryReport(sent=sent, failed=failed)
+
+
+def _describe(exc: Exception) -> str:
+    """The error's type and text, cut short: what the outbox keeps about a failure."""
+    return f"{type(exc).__name__}: {exc}"[:500]

@@ -67,6 +67,10 @@ def _structured_account(document: str) -> Account:
     return converter.structure(json.loads(document), Account)
 
 
+def _realm_key(account: Account) -> str | None:
+    return None if account.realm is None else account.realm.lower()
+
+
 class SqlAccountRepository:
     """Accounts as JSON documents with their id, version and status as columns."""
 
@@ -86,18 +90,21 @@ class SqlAccountRepository:
         return copy.copy(_structured_account(key))
 
     def add(self, account: Account) -> None:
-        """Store a new account; :class:`~telcocore.errors.AlreadyExists` if its id is taken."""
+        """Store a new account; :class:`~telcocore.errors.AlreadyExists` if its id or realm is."""
         inserted = self._s.run(
-            "INSERT INTO accounts (id, version, status, document) VALUES (?, ?, ?, ?) "
+            "INSERT INTO accounts (id, version, status, realm, document) VALUES (?, ?, ?, ?, ?) "
             "ON CONFLICT DO NOTHING",
             (
                 account.id,
                 account.version,
                 account.status.value,
+                _realm_key(account),
                 self._document(account, account.version),
             ),
         )
         if not inserted:
+            if self._s.one("SELECT 1 FROM accounts WHERE id = ?", (account.id,)) is None:
+                raise AlreadyExists(entities.REALM, account.realm)
             raise AlreadyExists(entities.ACCOUNT, account.id)
 
     def get(self, account_id: str) -> Account:
@@ -124,17 +131,21 @@ class SqlAccountRepository:
         :class:`~telcocore.errors.AccountNotFound`).
         """
         version = account.version + 1
-        updated = self._s.run(
-            "UPDATE accounts SET version = ?, status = ?, document = ? "
-            "WHERE id = ? AND version = ?",
-            (
-                version,
-                account.status.value,
-                self._document(account, version),
-                account.id,
-                account.version,
-            ),
-        )
+        try:
+            updated = self._s.run(
+                "UPDATE accounts SET version = ?, status = ?, realm = ?, document = ? "
+                "WHERE id = ? AND version = ?",
+                (
+                    version,
+                    account.status.value,
+                    _realm_key(account),
+                    self._document(account, version),
+                    account.id,
+                    account.version,
+                ),
+            )
+        except AlreadyExists:
+            raise AlreadyExists(entities.REALM, account.realm) from None
         if not updated:
             if self._s.one("SELECT 1 FROM accounts WHERE id = ?", (account.id,)) is None:
                 raise AccountNotFound(account.id)
@@ -386,21 +397,29 @@ class SqlOutboxRepository:
         if not inserted:
             raise AlreadyExists(entities.MESSAGE, message.id)
 
-    def pending(self, *, limit: int) -> Sequence[OutboxItem]:
-        """Messages not yet sent, oldest first."""
+    def pending(self, *, limit: int, now: datetime | None = None) -> Sequence[OutboxItem]:
+        """Messages not yet sent, oldest first; with ``now``, only those due by then."""
         d = self._s.dialect
-        rows = self._s.all(
-            "SELECT message, attempts, last_error FROM outbox "
-            "WHERE sent_at IS NULL ORDER BY position LIMIT ?",
-            (limit,),
-        )
+        columns = "SELECT message, attempts, last_error, next_attempt_at FROM outbox "
+        if now is None:
+            rows = self._s.all(
+                f"{columns}WHERE sent_at IS NULL ORDER BY position LIMIT ?",
+                (limit,),
+            )
+        else:
+            rows = self._s.all(
+                f"{columns}WHERE sent_at IS NULL "
+                "AND (next_attempt_at IS NULL OR next_attempt_at <= ?) ORDER BY position LIMIT ?",
+                (d.time_to_db(now), limit),
+            )
         return [
             OutboxItem(
                 converter.structure(d.json_from_db(message), Message),
                 attempts=attempts,
                 last_error=last_error,
+                next_attempt_at=None if due is None else d.time_from_db(due),
             )
-            for message, attempts, last_error in rows
+            for message, attempts, last_error, due in rows
         ]
 
     def _change(self, query: str, params: Sequence[object]) -> None:
@@ -408,16 +427,23 @@ class SqlOutboxRepository:
             raise NotFoundError(params[-1])
 
     def mark_sent(self, message_id: str, *, at: datetime) -> None:
-        """Record that the message was delivered."""
+        """Record that the message was delivered, and erase its secrets."""
+        d = self._s.dialect
+        row = self._s.one("SELECT message FROM outbox WHERE id = ?", (message_id,))
+        if row is None:
+            raise NotFoundError(message_id)
+        erased = converter.structure(d.json_from_db(row[0]), Message).erased()
         self._change(
-            "UPDATE outbox SET attempts = attempts + 1, sent_at = ?, last_error = NULL "
-            "WHERE id = ?",
-            (self._s.dialect.time_to_db(at), message_id),
+            "UPDATE outbox SET attempts = attempts + 1, sent_at = ?, last_error = NULL, "
+            "next_attempt_at = NULL, message = ? WHERE id = ?",
+            (d.time_to_db(at), d.json_to_db(converter.unstructure(erased)), message_id),
         )
 
-    def mark_failed(self, message_id: str, *, error: str) -> None:
-        """Record a failed attempt; the message stays pending."""
+    def mark_failed(self, message_id: str, *, error: str, retry_at: datetime | None = None) -> None:
+        """Record a failed attempt; the message stays pending, due again at ``retry_at``."""
+        d = self._s.dialect
         self._change(
-            "UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?",
-            (error, message_id),
+            "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? "
+            "WHERE id = ?",
+            (error, None if retry_at is None else d.time_to_db(retry_at), message_id),
         )

@@ -13,12 +13,14 @@ from typing import Generic, Self
 from telcocore.ports import (
     AccountRepository,
     AuditRepository,
+    ContactRepository,
     LedgerRepository,
     NumberingRepository,
     OutboxRepository,
 )
 
 from .audit import SqlAuditRepository
+from .contacts import SqlContactRepository
 from .dialect import C, Dialect, Session
 from .numbering import SqlNumberingRepository
 from .repositories import SqlAccountRepository, SqlLedgerRepository, SqlOutboxRepository
@@ -59,6 +61,7 @@ class SqlUnitOfWork(Generic[C]):
         self._storage = storage
         self._session: Session[C] = Session(storage.dialect)
         self.accounts: AccountRepository = SqlAccountRepository(self._session)
+        self.contacts: ContactRepository = SqlContactRepository(self._session)
         self.ledger: LedgerRepository = SqlLedgerRepository(self._session)
         self.outbox: OutboxRepository = SqlOutboxRepository(self._session)
         self.audit: AuditRepository = SqlAuditRepository(self._session)

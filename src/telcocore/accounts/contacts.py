@@ -1,0 +1,224 @@
+"""Contacts of an account: name, login email, mobile, notes, and what is verified.
+
+These are the pure rules; :mod:`telcocore.accounts.services` stores and changes contacts.
+
+- The login email is unique system-wide, compared case-insensitively (:func:`email_key`).
+- The mobile is kept in E.164, parsed with the account's home country (:func:`parse_mobile`).
+- Notes must not hold credentials: :func:`check_notes` refuses text shaped like
+  ``password: ...``, ``pwd=...`` or ``pass - ...`` in any case:
+
+>>> check_notes("public_notes", "call after 5pm")
+'call after 5pm'
+>>> check_notes("private_notes", "PWD = hunter2")
+Traceback (most recent call last):
+...
+telcocore.errors.ValidationError: private_notes must not hold a password or credential ...
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from datetime import datetime
+from typing import Final
+
+import attrs
+import phonenumbers
+
+from telcocore.errors import ValidationError
+from telcocore.numbering.e164 import normalize
+from telcocore.periods import require_utc
+
+__all__ = [
+    "MAX_NOTES_LENGTH",
+    "Contact",
+    "PendingCode",
+    "Target",
+    "check_notes",
+    "email_key",
+    "note_words",
+    "parse_mobile",
+    "validate_email",
+]
+
+MAX_NOTES_LENGTH: Final = 4000
+"""The longest public or private notes."""
+
+_EMAIL: Final = re.compile(
+    r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@"
+    r"(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+"
+)
+
+_CREDENTIAL: Final = re.compile(
+    r"\b(?:pass(?:word|wd|phrase|code)?|pwd|pw|secret|pin)"
+    r"(?:\s*[:=]|\s+[-\u2013\u2014]|\s*[-\u2013\u2014]\s)\s*\S",
+    re.IGNORECASE,
+)
+"""``password: x``, ``pwd=x``, ``pass - x``, ... in any case (``pass-through`` is fine)."""
+
+
+class Target(enum.StrEnum):
+    """What a verification code verifies."""
+
+    EMAIL = "email"
+    MOBILE = "mobile"
+
+
+def validate_email(value: object) -> str:
+    """A login email (``name@example.com``), stripped of surrounding spaces.
+
+    Its case is kept for display; uniqueness compares :func:`email_key`.
+    """
+    email = value.strip() if isinstance(value, str) else value
+    if not isinstance(email, str) or len(email) > 254 or not _EMAIL.fullmatch(email):  # noqa: PLR2004
+        msg = f"email {value!r} is not an address such as 'name@example.com'"
+        raise ValidationError(msg, field="email", value=value)
+    return email
+
+
+def email_key(email: str) -> str:
+    """The form emails are compared in: lower-cased (``Ann@X.com`` is ``ann@x.com``)."""
+    return email.lower()
+
+
+def parse_mobile(value: object, home_country: str) -> str:
+    """A mobile number in E.164, parsed with ``home_country`` (``"4155550123"`` in the US)."""
+    number = normalize(value, home_country) if isinstance(value, str) else ""
+    try:
+        valid = number.startswith("+") and phonenumbers.is_possible_number(
+            phonenumbers.parse(number, None)
+        )
+    except phonenumbers.NumberParseException:
+        valid = False
+    if not valid:
+        msg = f"mobile {value!r} is not a phone number in {home_country} or in E.164"
+        raise ValidationError(msg, field="mobile", value=value)
+    return number
+
+
+def check_notes(field: str, text: object) -> str:
+    """``text`` if it is fit for notes: a string without anything shaped like a credential.
+
+    The error names ``field`` and never repeats the text.
+    """
+    if not isinstance(text, str):
+        msg = f"{field} must be text"
+        raise ValidationError(msg, field=field)
+    if len(text) > MAX_NOTES_LENGTH:
+        msg = f"{field} must be at most {MAX_NOTES_LENGTH} characters"
+        raise ValidationError(msg, field=field)
+    if _CREDENTIAL.search(text):
+        msg = (
+            f"{field} must not hold a password or credential "
+            "(text like 'password: ...', 'pwd=...'); keep credentials out of notes"
+        )
+        raise ValidationError(msg, field=field)
+    return text
+
+
+def note_words(text: str) -> set[str]:
+    """The words of ``text`` that could be a password: split on spaces, punctuation trimmed."""
+    words = set()
+    for word in text.split():
+        words.add(word)
+        words.add(word.strip("\"'`.,;:!?()[]{}<>"))
+    return {w for w in words if w}
+
+
+def _check_name(_instance: object, _attribute: object, value: str) -> None:
+    if not isinstance(value, str) or not value.strip() or len(value) > 200:  # noqa: PLR2004
+        msg = f"contact name {value!r} must be 1-200 characters and not blank"
+        raise ValidationError(msg, field="name", value=value)
+
+
+def _utc(value: object) -> datetime:
+    return require_utc(value, field="created_at")
+
+
+@attrs.frozen
+class PendingCode:
+    """A verification code sent and not yet used: only its hash is kept."""
+
+    address: str
+    """The email or mobile the code was sent to."""
+    code_hash: str = attrs.field(repr=False)
+    expires_at: datetime
+    attempts: int = 0
+    """Wrong codes tried so far."""
+
+
+@attrs.define
+class Contact:
+    """A person of an account who can log in (with the email) and be reached.
+
+    ``password_hash`` is ``None`` until a password is set; it never shows in a repr.
+    ``version`` counts stored changes, as an account's does.
+    """
+
+    id: str
+    account_id: str
+    name: str = attrs.field(validator=_check_name)
+    email: str = attrs.field(converter=validate_email)
+    created_at: datetime = attrs.field(converter=_utc)
+    mobile: str | None = None
+    public_notes: str = ""
+    """Shown to the customer."""
+    private_notes: str = ""
+    """Shown to operators only."""
+    email_verified: bool = False
+    mobile_verified: bool = False
+    password_hash: str | None = attrs.field(default=None, repr=False)
+    password_changed_at: datetime | None = None
+    """When the password was last set, generated or changed."""
+    email_code: PendingCode | None = attrs.field(default=None, repr=False)
+    mobile_code: PendingCode | None = attrs.field(default=None, repr=False)
+    version: int = 0
+
+    @property
+    def email_key(self) -> str:
+        """The email as uniqueness compares it."""
+        return email_key(self.email)
+
+    @property
+    def has_password(self) -> bool:
+        """Whether a password was set."""
+        return self.password_hash is not None
+
+    def address_of(self, target: Target) -> str | None:
+        """The email or the mobile."""
+        return self.email if target is Target.EMAIL else self.mobile
+
+    def pending(self, target: Target) -> PendingCode | None:
+        """The code sent for ``target`` and not yet used, if any."""
+        return self.email_code if target is Target.EMAIL else self.mobile_code
+
+    def set_pending(self, target: Target, code: PendingCode | None) -> None:
+        """Keep ``code`` as the one to check for ``target`` (``None`` forgets it)."""
+        if target is Target.EMAIL:
+            self.email_code = code
+        else:
+            self.mobile_code = code
+
+    def mark_verified(self, target: Target) -> None:
+        """Record that ``target`` was verified; its code is used up."""
+        if target is Target.EMAIL:
+            self.email_verified = True
+        else:
+            self.mobile_verified = True
+        self.set_pending(target, None)
+
+    def change_email(self, email: str) -> None:
+        """Set a new email; a different address is no longer verified."""
+        email = validate_email(email)
+        if email_key(email) != self.email_key:
+            self.email_verified = False
+            self.email_code = None
+        self.email = email
+
+    def change_mobile(self, mobile: str | None) -> None:
+        """Set a new (E.164) mobile or none; a different number is no longer verified."""
+        if mobile != self.mobile:
+            self.mobile_verified = False
+            self.mobile_code = None
+        self.mobile = mobile

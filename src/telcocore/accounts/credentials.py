@@ -1,0 +1,205 @@
+"""Passwords: slow salted hashes, the policy for hand-set passwords, generated passwords.
+
+A password is stored only as a string made by :class:`ScryptHasher`, which carries its own
+parameters, so they can be raised later; a stored hash made with weaker parameters is
+replaced at the next successful login:
+
+>>> hasher = ScryptHasher(n=2**10)
+>>> stored = hasher.hash("correct horse battery")
+>>> stored.split("$")[:4]
+['scrypt', '1024', '8', '1']
+>>> hasher.verify("correct horse battery", stored), hasher.verify("wrong", stored)
+(True, False)
+
+Nothing in this module puts a password in a message, a repr or a log line.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+import string
+from typing import Final
+
+import attrs
+
+from telcocore.errors import WeakPassword
+
+__all__ = [
+    "COMMON_PASSWORDS",
+    "GENERATED_LENGTH",
+    "MAX_PASSWORD_LENGTH",
+    "MIN_PASSWORD_LENGTH",
+    "PasswordPolicy",
+    "ScryptHasher",
+    "generate_password",
+]
+
+MIN_PASSWORD_LENGTH: Final = 10
+"""The default shortest hand-set password."""
+MAX_PASSWORD_LENGTH: Final = 128
+"""The longest password accepted (a bound on the hashing work one request can cause)."""
+GENERATED_LENGTH: Final = 16
+"""The length of generated passwords."""
+
+_ALPHABET: Final = "".join(c for c in string.ascii_letters + string.digits if c not in "0O1lI")
+"""Letters and digits, without the ones easily misread (``0 O 1 l I``)."""
+
+COMMON_PASSWORDS: Final = frozenset(
+    {
+        "123456",
+        "123456789",
+        "1234567890",
+        "12345678",
+        "0123456789",
+        "1q2w3e4r5t",
+        "1qaz2wsx3edc",
+        "abc123456789",
+        "abcdefghij",
+        "administrator",
+        "baseball123",
+        "basketball",
+        "changeme123",
+        "charlie123",
+        "dragon1234",
+        "football123",
+        "iloveyou123",
+        "letmein123",
+        "letmeinplease",
+        "master1234",
+        "michael123",
+        "monkey1234",
+        "password",
+        "password1",
+        "password12",
+        "password123",
+        "password1234",
+        "passw0rd123",
+        "princess123",
+        "qazwsxedc",
+        "qazwsxedcrfv",
+        "qwerty123",
+        "qwerty1234",
+        "qwertyuiop",
+        "qwertyuiop123",
+        "shadow1234",
+        "starwars123",
+        "sunshine123",
+        "superman123",
+        "trustno1234",
+        "welcome123",
+        "welcome1234",
+        "whatever123",
+        "zaq12wsxcde",
+        "1111111111",
+        "0000000000",
+        "aaaaaaaaaa",
+        "asdfghjkl",
+        "asdfghjkl123",
+        "zxcvbnm123",
+    }
+)
+"""A small list of passwords that are refused whatever their length (compared lower-cased)."""
+
+
+def generate_password(length: int = GENERATED_LENGTH) -> str:
+    """A random password of ``length`` letters and digits, from :mod:`secrets`."""
+    return "".join(secrets.choice(_ALPHABET) for _ in range(length))
+
+
+@attrs.frozen
+class PasswordPolicy:
+    """The rules a hand-set password must meet: length, not the email, not a common one."""
+
+    min_length: int = MIN_PASSWORD_LENGTH
+    max_length: int = MAX_PASSWORD_LENGTH
+    common: frozenset[str] = attrs.field(default=COMMON_PASSWORDS, repr=False)
+
+    def check(self, password: object, *, email: str) -> str:
+        """``password`` if it meets every rule, else :class:`~telcocore.errors.WeakPassword`.
+
+        The error names the rule, never the password.
+        """
+        if not isinstance(password, str):
+            msg = "the password must be a string"
+            raise WeakPassword(msg, rule="type")
+        if len(password) < self.min_length:
+            msg = f"the password must be at least {self.min_length} characters long"
+            raise WeakPassword(msg, rule="min_length")
+        if len(password) > self.max_length:
+            msg = f"the password must be at most {self.max_length} characters long"
+            raise WeakPassword(msg, rule="max_length")
+        folded = password.strip().casefold()
+        if folded in {email.casefold(), email.partition("@")[0].casefold()}:
+            msg = "the password must not be the login email or its name part"
+            raise WeakPassword(msg, rule="email")
+        if folded in self.common:
+            msg = "the password is among the most common passwords; choose another"
+            raise WeakPassword(msg, rule="common")
+        return password
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+@attrs.frozen
+class ScryptHasher:
+    """Salted scrypt hashes as ``scrypt$n$r$p$salt$hash`` (salt and hash urlsafe base64).
+
+    ``n``, ``r`` and ``p`` are the scrypt cost parameters of new hashes; a stored hash with
+    any of them lower :meth:`needs_rehash`.
+    """
+
+    n: int = 2**14
+    r: int = 8
+    p: int = 1
+    salt_bytes: int = 16
+    hash_bytes: int = 32
+
+    @staticmethod
+    def _derive(password: str, salt: bytes, cost: tuple[int, int, int], size: int) -> bytes:
+        n, r, p = cost
+        return hashlib.scrypt(
+            password.encode(), salt=salt, n=n, r=r, p=p, dklen=size, maxmem=256 * n * r * p
+        )
+
+    def hash(self, password: str) -> str:
+        """A new stored hash of ``password``, with a fresh random salt."""
+        salt = secrets.token_bytes(self.salt_bytes)
+        digest = self._derive(password, salt, (self.n, self.r, self.p), self.hash_bytes)
+        return f"scrypt${self.n}${self.r}${self.p}${_b64(salt)}${_b64(digest)}"
+
+    @staticmethod
+    def _parse(stored: str) -> tuple[int, int, int, bytes, bytes] | None:
+        parts = stored.split("$")
+        if len(parts) != 6 or parts[0] != "scrypt":  # noqa: PLR2004 - the six fields
+            return None
+        try:
+            n, r, p = int(parts[1]), int(parts[2]), int(parts[3])
+            return n, r, p, _unb64(parts[4]), _unb64(parts[5])
+        except ValueError:
+            return None
+
+    def verify(self, password: str, stored: str) -> bool:
+        """Whether ``password`` matches ``stored`` (compared in constant time)."""
+        parsed = self._parse(stored)
+        if parsed is None or len(password) > MAX_PASSWORD_LENGTH:
+            return False
+        n, r, p, salt, expected = parsed
+        actual = self._derive(password, salt, (n, r, p), len(expected))
+        return hmac.compare_digest(actual, expected)
+
+    def needs_rehash(self, stored: str) -> bool:
+        """Whether ``stored`` was made with weaker parameters than this hasher's."""
+        parsed = self._parse(stored)
+        if parsed is None:
+            return True
+        n, r, p, _, digest = parsed
+        return n < self.n or r < self.r or p < self.p or len(digest) < self.hash_bytes

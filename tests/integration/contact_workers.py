@@ -1,0 +1,34 @@
+"""What the contact tests' child processes run (spawned: module level, imported by name)."""
+
+from __future__ import annotations
+
+import os
+import signal
+from typing import Any
+
+import telcocore
+from telcocore.accounts.credentials import ScryptHasher
+from telcocore.errors import AlreadyExists
+
+FAST = ScryptHasher(n=2**10)
+
+
+def add_then_die(url: str) -> None:
+    """Add a contact with a generated password, commit, and be killed before delivering."""
+    core = telcocore.connect(url, password_hasher=FAST)  # no notifier: nothing is sent here
+    core.contacts.add("acme", "Cy", "cy@example.com", generate_password=True)
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def add_email(url: str, email: str, start: Any, results: Any) -> None:  # noqa: ANN401 - Barrier, Queue
+    """Add a contact with ``email`` once ``start`` opens; report "added" or "taken"."""
+    with telcocore.connect(url, password_hasher=FAST) as core:
+        start.wait()
+        try:
+            core.contacts.add("acme", "Twin", email)
+        except AlreadyExists:
+            results.put("taken")
+        except Exception as exc:  # noqa: BLE001 - reported to the test, which fails on it
+            results.put(repr(exc))
+        else:
+            results.put("added")
