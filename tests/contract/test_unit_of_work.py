@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 
 from telcocore.accounts.account import Account
-from telcocore.errors import AccountNotFound
+from telcocore.errors import AccountNotFound, StorageError
 from telcocore.money import Money
 from telcocore.notifications.message import Message, MessageKind
 from telcocore.ports import Storage
@@ -171,3 +171,43 @@ class TestIsolation:
         reader.start()
         reader.join()
         assert [["acme"]] == seen
+
+
+class TestNesting:
+    """Units of work do not nest within one thread, on any storage."""
+
+    def test_a_nested_unit_is_refused(self, storage: Storage, new_account: NewAccount) -> None:
+        """Opening a unit inside another raises StorageError and changes nothing."""
+        with storage.unit_of_work() as outer:
+            outer.accounts.add(new_account("acme"))
+            with pytest.raises(StorageError, match="nest"), storage.unit_of_work():
+                pass
+        assert [] == _ids(storage)
+
+    def test_units_open_again_after_a_refusal(
+        self, storage: Storage, new_account: NewAccount
+    ) -> None:
+        """After a refused nested unit and the outer one's end, the thread opens units again."""
+        with storage.unit_of_work(), pytest.raises(StorageError), storage.unit_of_work():
+            pass
+        with storage.unit_of_work() as uow:
+            uow.accounts.add(new_account("acme"))
+            uow.commit()
+        assert ["acme"] == _ids(storage)
+
+    def test_other_threads_are_not_refused(self, storage: Storage) -> None:
+        """A unit open on one thread does not stop another thread's unit (it may wait)."""
+        seen: list[object] = []
+
+        def other() -> None:
+            try:
+                seen.append(_ids(storage))
+            except Exception as error:  # noqa: BLE001 - reported through the assertion
+                seen.append(error)
+
+        with storage.unit_of_work():
+            thread = threading.Thread(target=other)
+            thread.start()
+            thread.join(timeout=0.5)
+        thread.join()
+        assert [[]] == seen

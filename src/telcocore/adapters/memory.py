@@ -25,6 +25,7 @@ import attrs
 from telcocore.accounts.account import Account, AccountStatus
 from telcocore.accounts.contacts import Contact, email_key
 from telcocore.adapters import entities
+from telcocore.adapters.nesting import OneUnitPerThread
 from telcocore.audit.entry import GENESIS_HASH, AuditEntry, AuditQuery
 from telcocore.billing.ledger import BalanceChange, LedgerEntry, Transaction, TransactionKind
 from telcocore.errors import (
@@ -437,6 +438,7 @@ class MemoryUnitOfWork:
         self.numbering: NumberingRepository = MemoryNumberingRepository(state, self._undo)
 
     def __enter__(self) -> Self:
+        self._storage.units.enter()
         self._storage.lock.acquire()
         self._undo.clear()
         return self
@@ -452,6 +454,7 @@ class MemoryUnitOfWork:
                 self._undo.pop()()
         finally:
             self._storage.lock.release()
+            self._storage.units.leave()
 
     def commit(self) -> None:
         """Keep every change made so far: forget how to undo it."""
@@ -464,6 +467,7 @@ class MemoryStorage:
     def __init__(self) -> None:
         self.state = _State()
         self.lock = threading.Lock()
+        self.units = OneUnitPerThread()
 
     def unit_of_work(self) -> MemoryUnitOfWork:
         """A new unit of work."""

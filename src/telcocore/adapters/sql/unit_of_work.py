@@ -7,9 +7,11 @@ and on ``__exit__`` rolls back whatever was not committed and gives the connecti
 from __future__ import annotations
 
 import abc
+import functools
 from types import TracebackType
 from typing import Generic, Self
 
+from telcocore.adapters.nesting import OneUnitPerThread
 from telcocore.ports import (
     AccountRepository,
     AuditRepository,
@@ -32,6 +34,11 @@ class SqlStorage(abc.ABC, Generic[C]):
     """A SQL database: hands out connections to units of work."""
 
     dialect: Dialect[C]
+
+    @functools.cached_property
+    def units(self) -> OneUnitPerThread:
+        """Refuses a unit of work opened inside another on the same thread."""
+        return OneUnitPerThread()
 
     @abc.abstractmethod
     def acquire(self) -> C:
@@ -68,11 +75,17 @@ class SqlUnitOfWork(Generic[C]):
         self.numbering: NumberingRepository = SqlNumberingRepository(self._session)
 
     def __enter__(self) -> Self:
-        self._session.bind(self._storage.acquire())
+        self._storage.units.enter()
+        try:
+            self._session.bind(self._storage.acquire())
+        except BaseException:
+            self._storage.units.leave()
+            raise
         try:
             self._session.begin()
         except BaseException:
             self._storage.release(self._session.unbind())
+            self._storage.units.leave()
             raise
         return self
 
@@ -89,6 +102,7 @@ class SqlUnitOfWork(Generic[C]):
                 raise
         finally:
             self._storage.release(self._session.unbind())
+            self._storage.units.leave()
 
     def commit(self) -> None:
         """Make every change of this unit durable and visible to others."""

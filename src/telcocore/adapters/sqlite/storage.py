@@ -69,7 +69,6 @@ class SqliteStorage(SqlStorage[sqlite3.Connection]):
         self.dialect = SqliteDialect(busy_timeout_ms=busy_timeout_ms)
         self._lock = threading.Lock()
         self._memory_lock = threading.Lock()
-        self._memory_owner: int | None = None
         self._connections: dict[int, tuple[threading.Thread, sqlite3.Connection]] = {}
         self._local = threading.local()
         self._pid = os.getpid()
@@ -170,11 +169,7 @@ class SqliteStorage(SqlStorage[sqlite3.Connection]):
             self._connections = {}
         if self.path != _MEMORY:
             return self._thread_connection()
-        if self._memory_owner == threading.get_ident():
-            msg = "a unit of work is already open on this thread; units of work do not nest"
-            raise StorageError(msg)
         self._memory_lock.acquire()
-        self._memory_owner = threading.get_ident()
         try:
             with self._lock:
                 if not self._connections:
@@ -189,7 +184,6 @@ class SqliteStorage(SqlStorage[sqlite3.Connection]):
         """Keep the connection for this thread's next unit of work."""
         del conn
         if self.path == _MEMORY:
-            self._memory_owner = None
             self._memory_lock.release()
 
     def close(self) -> None:
