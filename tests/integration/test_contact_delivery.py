@@ -85,7 +85,7 @@ def _smtp_core(storage: Storage, clock: FixedClock, port: int) -> tuple[TelcoCor
         )
     )
     core = TelcoCore(storage=storage, clock=clock, notifier=notifier, password_hasher=FAST)
-    notifier.directory = core.contacts
+    assert core.contacts is notifier.directory  # wired by the core
     core.accounts.open("Acme", "USD", account_id="acme", low_balance_threshold="5.00")
     return core, notifier
 

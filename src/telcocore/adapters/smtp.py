@@ -2,12 +2,12 @@
 
 :class:`SmtpNotifier` delivers email messages; a message for another channel (SMS) is
 refused, so it stays in the outbox for a notifier that can send it. A message without an
-address goes to the account's contacts, asked of the notifier's ``directory`` (usually
-``core.contacts``), which also gives the account's locale for the text::
+address goes to the account's contacts, asked of the notifier's ``directory``, which also
+gives the account's locale for the text. :class:`~telcocore.core.TelcoCore` sets it to its
+``contacts`` service when the notifier has none::
 
     notifier = SmtpNotifier(SmtpConfig("mail.example.com", 587, from_address="noc@example.com"))
     core = telcocore.connect("sqlite:///telco.db", notifier=notifier)
-    notifier.directory = core.contacts
 """
 
 from __future__ import annotations
