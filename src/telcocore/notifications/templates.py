@@ -1,7 +1,8 @@
 """The text of each kind of message, in the account's locale.
 
 Dates and amounts are formatted with babel for the message's ``locale`` (its data, added
-at delivery from the account); the sentences themselves are English for every locale.
+at delivery from the account). The sentences are written in English, German, French and
+Spanish; an account in any other language gets the English text with its own formats.
 
 >>> from datetime import UTC, datetime
 >>> message = Message(
@@ -17,7 +18,7 @@ Your balance is £1.50, below your alert threshold of £2.00.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
 from typing import Final
@@ -50,49 +51,124 @@ def _when(data: Mapping[str, str], key: str, locale: str) -> str:
     return format_datetime(datetime.fromisoformat(data[key]), "medium", tzinfo=None, locale=locale)
 
 
-def _password(data: Mapping[str, str], locale: str) -> Rendered:
-    del locale
-    return Rendered(
-        "Your new password",
-        f"Hello {data.get('name', '')},\n\n"
-        f"your password for the login {data.get('email', '')} is:\n\n"
-        f"    {data['password']}\n\n"
-        "Please change it after your first login.",
-    )
-
-
-def _verification(data: Mapping[str, str], locale: str) -> Rendered:
-    what = "mobile number" if data.get("target") == "mobile" else "email address"
-    return Rendered(
-        f"Verify your {what}",
-        f"Your code to verify your {what} is {data['code']}. "
-        f"It works once, until {_when(data, 'expires_at', locale)} UTC.",
-    )
-
-
-def _low_balance(data: Mapping[str, str], locale: str) -> Rendered:
-    return Rendered(
-        "Your balance is low",
-        f"Your balance is {_amount(data, 'balance', locale)}, "
-        f"below your alert threshold of {_amount(data, 'threshold', locale)}.",
-    )
-
-
-def _invoice_issued(data: Mapping[str, str], locale: str) -> Rendered:
-    number = data.get("invoice", "")
-    return Rendered(
-        f"Invoice {number}",
-        f"Invoice {number} for {_amount(data, 'total', locale)} was issued"
-        + (f"; it is due on {_when(data, 'due_at', locale)}." if "due_at" in data else "."),
-    )
-
-
-_TEMPLATES: Final[dict[MessageKind, Callable[[Mapping[str, str], str], Rendered]]] = {
-    MessageKind.PASSWORD: _password,
-    MessageKind.VERIFICATION: _verification,
-    MessageKind.LOW_BALANCE: _low_balance,
-    MessageKind.INVOICE_ISSUED: _invoice_issued,
+_TEXTS: Final[dict[str, dict[MessageKind, tuple[str, str]]]] = {
+    "en": {
+        MessageKind.PASSWORD: (
+            "Your new password",
+            (
+                "Hello {name},\n\nyour password for the login {email} is:\n\n    {password}\n\n"
+                "Please change it after your first login."
+            ),
+        ),
+        MessageKind.VERIFICATION: (
+            "Verify your {what}",
+            "Your code to verify your {what} is {code}. It works once, until {expires} UTC.",
+        ),
+        MessageKind.LOW_BALANCE: (
+            "Your balance is low",
+            "Your balance is {balance}, below your alert threshold of {threshold}.",
+        ),
+        MessageKind.INVOICE_ISSUED: (
+            "Invoice {invoice}",
+            "Invoice {invoice} for {total} was issued{due}.",
+        ),
+    },
+    "de": {
+        MessageKind.PASSWORD: (
+            "Ihr neues Passwort",
+            (
+                "Hallo {name},\n\nIhr Passwort für die Anmeldung {email} lautet:\n\n"
+                "    {password}\n\nBitte ändern Sie es nach der ersten Anmeldung."
+            ),
+        ),
+        MessageKind.VERIFICATION: (
+            "Bestätigen Sie Ihre {what}",
+            "Ihr Code zur Bestätigung Ihrer {what} ist {code}. Er gilt einmal, bis {expires} UTC.",
+        ),
+        MessageKind.LOW_BALANCE: (
+            "Ihr Guthaben ist niedrig",
+            "Ihr Guthaben beträgt {balance} und liegt unter Ihrer Warnschwelle von {threshold}.",
+        ),
+        MessageKind.INVOICE_ISSUED: (
+            "Rechnung {invoice}",
+            "Rechnung {invoice} über {total} wurde ausgestellt{due}.",
+        ),
+    },
+    "fr": {
+        MessageKind.PASSWORD: (
+            "Votre nouveau mot de passe",
+            (
+                "Bonjour {name},\n\nvotre mot de passe pour l'identifiant {email} est :\n\n"
+                "    {password}\n\nVeuillez le changer après votre première connexion."
+            ),
+        ),
+        MessageKind.VERIFICATION: (
+            "Vérifiez votre {what}",
+            (
+                "Votre code pour vérifier votre {what} est {code}. "
+                "Il est valable une fois, jusqu'au {expires} UTC."
+            ),
+        ),
+        MessageKind.LOW_BALANCE: (
+            "Votre solde est bas",
+            "Votre solde est de {balance}, sous votre seuil d'alerte de {threshold}.",
+        ),
+        MessageKind.INVOICE_ISSUED: (
+            "Facture {invoice}",
+            "La facture {invoice} d'un montant de {total} a été émise{due}.",
+        ),
+    },
+    "es": {
+        MessageKind.PASSWORD: (
+            "Su nueva contraseña",
+            (
+                "Hola {name}:\n\nsu contraseña para el usuario {email} es:\n\n    {password}\n\n"
+                "Cámbiela después de su primer inicio de sesión."
+            ),
+        ),
+        MessageKind.VERIFICATION: (
+            "Verifique su {what}",
+            "Su código para verificar su {what} es {code}. Sirve una vez, hasta el {expires} UTC.",
+        ),
+        MessageKind.LOW_BALANCE: (
+            "Su saldo es bajo",
+            "Su saldo es de {balance}, por debajo de su umbral de alerta de {threshold}.",
+        ),
+        MessageKind.INVOICE_ISSUED: (
+            "Factura {invoice}",
+            "Se emitió la factura {invoice} por {total}{due}.",
+        ),
+    },
 }
+"""Subject and body of each kind of message, by language; other languages get English."""
+
+_WORDS: Final[dict[str, dict[str, str]]] = {
+    "en": {"mobile": "mobile number", "email": "email address", "due": "; it is due on {when}"},
+    "de": {"mobile": "Mobilnummer", "email": "E-Mail-Adresse", "due": "; fällig am {when}"},
+    "fr": {"mobile": "numéro de mobile", "email": "adresse e-mail", "due": " ; échéance le {when}"},
+    "es": {"mobile": "número de móvil", "email": "dirección de correo", "due": "; vence el {when}"},
+}
+
+
+def _values(
+    kind: MessageKind, data: Mapping[str, str], locale: str, words: Mapping[str, str]
+) -> dict[str, str]:
+    if kind is MessageKind.PASSWORD:
+        return {
+            "name": data.get("name", ""),
+            "email": data.get("email", ""),
+            "password": data["password"],
+        }
+    if kind is MessageKind.VERIFICATION:
+        what = words["mobile" if data.get("target") == "mobile" else "email"]
+        return {"what": what, "code": data["code"], "expires": _when(data, "expires_at", locale)}
+    if kind is MessageKind.LOW_BALANCE:
+        return {
+            "balance": _amount(data, "balance", locale),
+            "threshold": _amount(data, "threshold", locale),
+        }
+    due = words["due"].format(when=_when(data, "due_at", locale)) if "due_at" in data else ""
+    return {"invoice": data.get("invoice", ""), "total": _amount(data, "total", locale), "due": due}
 
 
 def render(message: Message) -> Rendered:
@@ -101,4 +177,9 @@ def render(message: Message) -> Rendered:
     A message missing a value its template needs raises :class:`KeyError`.
     """
     locale = message.data.get("locale", DEFAULT_LOCALE)
-    return _TEMPLATES[message.kind](message.data, locale)
+    language = locale.split("_")[0]
+    texts = _TEXTS.get(language, _TEXTS["en"])
+    words = _WORDS.get(language, _WORDS["en"])
+    subject, body = texts[message.kind]
+    values = _values(message.kind, message.data, locale, words)
+    return Rendered(subject.format_map(values), body.format_map(values))
