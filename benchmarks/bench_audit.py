@@ -39,14 +39,22 @@ import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, LiteralString
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import jsonpatch
 
 import telcocore
-from benchmarks.harness import Benchmark, Case, Operation, Skip, postgres_dsn
+from benchmarks.harness import (
+    Benchmark,
+    Case,
+    Operation,
+    Skip,
+    pg_admin,
+    postgres_dsn,
+    schema_sql,
+    with_schema,
+)
 from telcocore.accounts.account import Account, AccountStatus
 from telcocore.audit.diff import make_patch
 from telcocore.audit.services import document
@@ -55,8 +63,6 @@ from telcocore.money import Money
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
-    import psycopg
-    import psycopg.sql
 
 __all__ = ["BENCHMARKS"]
 
@@ -128,36 +134,6 @@ def _sqlite() -> Iterator[Case]:
             core.close()
 
 
-def _with_schema(dsn: str, schema: str) -> str | None:
-    """``dsn`` with ``schema=<schema>`` added to its query, or ``None`` if it is no URL."""
-    if "://" not in dsn:
-        return None
-    parts = urlsplit(dsn)
-    query = [*parse_qsl(parts.query), ("schema", schema)]
-    return urlunsplit(parts._replace(query=urlencode(query)))
-
-
-def _schema_sql(template: LiteralString, schema: str) -> psycopg.sql.Composed:
-    from psycopg import sql  # noqa: PLC0415 - optional; only when PostgreSQL is benchmarked
-
-    return sql.SQL(template).format(sql.Identifier(schema))
-
-
-def _admin(dsn: str) -> psycopg.Connection[tuple[Any, ...]]:
-    """A connection for creating and dropping the schema, or :class:`Skip` why not."""
-    try:
-        import psycopg  # noqa: PLC0415 - optional; only when PostgreSQL is benchmarked
-    except ImportError:
-        msg = "no PostgreSQL driver (pip install 'telcocore[postgres]')"
-        raise Skip(msg) from None
-    try:
-        return psycopg.connect(dsn, autocommit=True, connect_timeout=5)
-    except psycopg.Error as error:
-        first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
-        msg = f"no PostgreSQL (unreachable: {first_line.rsplit(': ', 1)[-1]})"
-        raise Skip(msg) from None
-
-
 @contextlib.contextmanager
 def _postgres() -> Iterator[Case]:
     dsn = postgres_dsn()
@@ -165,13 +141,13 @@ def _postgres() -> Iterator[Case]:
         msg = "no PostgreSQL (set TELCOCORE_BENCH_PG_DSN or TELCOCORE_TEST_PG_DSN)"
         raise Skip(msg)
     schema = f"bench_audit_{uuid.uuid4().hex[:12]}"
-    url = _with_schema(dsn, schema)
+    url = with_schema(dsn, schema)
     if url is None:
         msg = "the DSN must be a postgresql:// URL to add ?schema= to it"
         raise Skip(msg)
-    admin = _admin(dsn)
+    admin = pg_admin(dsn)
     try:
-        admin.execute(_schema_sql("CREATE SCHEMA IF NOT EXISTS {}", schema))
+        admin.execute(schema_sql("CREATE SCHEMA IF NOT EXISTS {}", schema))
         core = telcocore.connect(url)
         try:
             note = f"both sides on one storage in schema {schema}, dropped afterwards"
@@ -179,7 +155,7 @@ def _postgres() -> Iterator[Case]:
         finally:
             core.close()
     finally:
-        admin.execute(_schema_sql("DROP SCHEMA IF EXISTS {} CASCADE", schema))
+        admin.execute(schema_sql("DROP SCHEMA IF EXISTS {} CASCADE", schema))
         admin.close()
 
 

@@ -34,19 +34,25 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, LiteralString
+from typing import TYPE_CHECKING, Any, Final
 from unittest import mock
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import telcocore
-from benchmarks.harness import Benchmark, Case, Operation, Skip, postgres_dsn
+from benchmarks.harness import (
+    Benchmark,
+    Case,
+    Operation,
+    Skip,
+    pg_admin,
+    postgres_dsn,
+    schema_sql,
+    with_schema,
+)
 from telcocore.billing.services import LedgerRequest, Movement
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    import psycopg
-    import psycopg.sql
 
 __all__ = ["BENCHMARKS"]
 
@@ -450,36 +456,6 @@ class RawPostgres:
         self.connection.close()
 
 
-def _with_schema(dsn: str, schema: str) -> str | None:
-    """``dsn`` with ``schema=<schema>`` added to its query, or ``None`` if it is no URL."""
-    if "://" not in dsn:
-        return None
-    parts = urlsplit(dsn)
-    query = [*parse_qsl(parts.query), ("schema", schema)]
-    return urlunsplit(parts._replace(query=urlencode(query)))
-
-
-def _schema_sql(template: LiteralString, schema: str) -> psycopg.sql.Composed:
-    from psycopg import sql  # noqa: PLC0415 - optional; only when PostgreSQL is benchmarked
-
-    return sql.SQL(template).format(sql.Identifier(schema))
-
-
-def _admin(dsn: str) -> psycopg.Connection[tuple[Any, ...]]:
-    """A connection for creating and dropping schemas, or :class:`Skip` why not."""
-    try:
-        import psycopg  # noqa: PLC0415 - optional; only when PostgreSQL is benchmarked
-    except ImportError:
-        msg = "no PostgreSQL driver (pip install 'telcocore[postgres]')"
-        raise Skip(msg) from None
-    try:
-        return psycopg.connect(dsn, autocommit=True, connect_timeout=5)
-    except psycopg.Error as error:
-        first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
-        msg = f"no PostgreSQL (unreachable: {first_line.rsplit(': ', 1)[-1]})"
-        raise Skip(msg) from None
-
-
 @contextlib.contextmanager
 def _postgres() -> Iterator[Case]:
     dsn = postgres_dsn()
@@ -488,13 +464,13 @@ def _postgres() -> Iterator[Case]:
         raise Skip(msg)
     tag = uuid.uuid4().hex[:12]
     ours_schema, raw_schema = f"bench_{tag}", f"bench_raw_{tag}"
-    admin = _admin(dsn)
+    admin = pg_admin(dsn)
     core: telcocore.TelcoCore | Unavailable = Unavailable("not opened", "")
     raw: RawPostgres | None = None
     try:
         for schema in (ours_schema, raw_schema):
-            admin.execute(_schema_sql("CREATE SCHEMA IF NOT EXISTS {}", schema))
-        url = _with_schema(dsn, ours_schema)
+            admin.execute(schema_sql("CREATE SCHEMA IF NOT EXISTS {}", schema))
+        url = with_schema(dsn, ours_schema)
         if url is None:
             reason = "the DSN must be a postgresql:// URL to add ?schema= to it"
             core = Unavailable(reason, reason)
@@ -515,7 +491,7 @@ def _postgres() -> Iterator[Case]:
         if not isinstance(core, Unavailable):
             core.close()
         for schema in (ours_schema, raw_schema):
-            admin.execute(_schema_sql("DROP SCHEMA IF EXISTS {} CASCADE", schema))
+            admin.execute(schema_sql("DROP SCHEMA IF EXISTS {} CASCADE", schema))
         admin.close()
 
 

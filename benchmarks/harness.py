@@ -18,12 +18,25 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, LiteralString
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 if TYPE_CHECKING:
     from contextlib import AbstractContextManager
 
-__all__ = ["Benchmark", "Case", "Operation", "Skip", "postgres_dsn"]
+    import psycopg
+    import psycopg.sql
+
+__all__ = [
+    "Benchmark",
+    "Case",
+    "Operation",
+    "Skip",
+    "pg_admin",
+    "postgres_dsn",
+    "schema_sql",
+    "with_schema",
+]
 
 Operation = Callable[[int], None]
 """Does ``n`` operations, raising on any failure (a refused debit is a failure here)."""
@@ -82,3 +95,37 @@ def postgres_dsn() -> str | None:
         if value:
             return value
     return None
+
+
+# -- PostgreSQL helpers shared by the benchmarks -------------------------------------------
+
+
+def with_schema(dsn: str, schema: str) -> str | None:
+    """``dsn`` with ``schema=<schema>`` added to its query, or ``None`` if it is no URL."""
+    if "://" not in dsn:
+        return None
+    parts = urlsplit(dsn)
+    query = [*parse_qsl(parts.query), ("schema", schema)]
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def schema_sql(template: LiteralString, schema: str) -> psycopg.sql.Composed:
+    """``template`` with ``{}`` replaced by the quoted ``schema`` name."""
+    from psycopg import sql  # noqa: PLC0415 - optional; only when PostgreSQL is benchmarked
+
+    return sql.SQL(template).format(sql.Identifier(schema))
+
+
+def pg_admin(dsn: str) -> psycopg.Connection[tuple[Any, ...]]:
+    """A connection for creating and dropping schemas, or :class:`Skip` why not."""
+    try:
+        import psycopg  # noqa: PLC0415 - optional; only when PostgreSQL is benchmarked
+    except ImportError:
+        msg = "no PostgreSQL driver (pip install 'telcocore[postgres]')"
+        raise Skip(msg) from None
+    try:
+        return psycopg.connect(dsn, autocommit=True, connect_timeout=5)
+    except psycopg.Error as error:
+        first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        msg = f"no PostgreSQL (unreachable: {first_line.rsplit(': ', 1)[-1]})"
+        raise Skip(msg) from None
