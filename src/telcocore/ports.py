@@ -16,7 +16,7 @@ a commit (or by an exception) rolls everything back::
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 from decimal import Decimal
 from types import TracebackType
@@ -172,6 +172,10 @@ class LedgerRepository(Protocol):
 
     def by_idempotency_key(self, key: str) -> Transaction | None:
         """The transaction posted with ``key``, if any."""
+        ...
+
+    def by_idempotency_keys(self, keys: Collection[str]) -> dict[str, Transaction]:
+        """The transactions posted with any of ``keys``, by key (one look-up for a batch)."""
         ...
 
     def get(self, transaction_id: str) -> Transaction:

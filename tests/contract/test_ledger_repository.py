@@ -131,6 +131,20 @@ class TestRecord:
             assert transaction == uow.ledger.get(transaction.id)
             assert transaction == uow.ledger.by_idempotency_key("k1")
 
+    def test_many_keys_are_looked_up_at_once(
+        self, storage: Storage, opened: Opened, post: Post
+    ) -> None:
+        """by_idempotency_keys() returns the posted keys' transactions and skips the others."""
+        opened("acme")
+        with storage.unit_of_work() as uow:
+            first, _ = post(uow, "1.00", "k1", at=T0)
+            second, _ = post(uow, "2.00", "k2", at=T0)
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            found = uow.ledger.by_idempotency_keys(["k2", "missing", "k1", "k2"])
+            none = uow.ledger.by_idempotency_keys([])
+        assert ({"k1": first, "k2": second}, {}) == (found, none)
+
     def test_a_transaction_with_many_postings_reads_back_equal(
         self, storage: Storage, opened: Opened
     ) -> None:

@@ -14,7 +14,7 @@ import bisect
 import copy
 import itertools
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 from decimal import Decimal
 from types import TracebackType
@@ -285,6 +285,10 @@ class MemoryLedgerRepository:
     def by_idempotency_key(self, key: str) -> Transaction | None:
         transaction_id = self._state.by_key.get(key)
         return None if transaction_id is None else self._state.transactions[transaction_id]
+
+    def by_idempotency_keys(self, keys: Collection[str]) -> dict[str, Transaction]:
+        found = ((key, self._state.by_key.get(key)) for key in keys)
+        return {key: self._state.transactions[t] for key, t in found if t is not None}
 
     def get(self, transaction_id: str) -> Transaction:
         try:

@@ -64,6 +64,29 @@ class _Prepared:
     new_usage: bool
 
 
+class _KeyLookup:
+    """Finds the transaction already posted with a key, inside one unit of work.
+
+    A single request asks the storage; a batch asks once for all its keys and then
+    remembers what it posts itself, so a key repeated in the batch is found too.
+    """
+
+    def __init__(self, uow: UnitOfWork, prepared: Sequence[_Prepared]) -> None:
+        self._uow = uow
+        self._known: dict[str, Transaction] | None = None
+        if len(prepared) > 1:
+            self._known = uow.ledger.by_idempotency_keys([p.key for p in prepared])
+
+    def find(self, key: str) -> Transaction | None:
+        if self._known is None:
+            return self._uow.ledger.by_idempotency_key(key)
+        return self._known.get(key)
+
+    def posted(self, transaction: Transaction) -> None:
+        if self._known is not None:
+            self._known[transaction.idempotency_key] = transaction
+
+
 class Movement(enum.StrEnum):
     """Which way a :class:`LedgerRequest` moves money."""
 
@@ -360,11 +383,12 @@ class LedgerService:
         alert = False
         with self._ctx.uow() as uow:
             # Ledger postings never change an account, so within this unit each account is
-            # read once, however many requests name it.
+            # read once, however many requests name it; a batch looks its keys up at once.
             account_of = functools.cache(uow.accounts.get)
+            existing_of = _KeyLookup(uow, prepared)
             for request in prepared:
                 try:
-                    transaction, alerted = self._apply(uow, request, account_of)
+                    transaction, alerted = self._apply(uow, request, account_of, existing_of)
                 except _REFUSALS as refused:
                     if not keep_going or isinstance(refused, AlreadyExists):
                         raise
@@ -378,11 +402,15 @@ class LedgerService:
         return BatchResult(tuple(outcomes))
 
     def _apply(
-        self, uow: UnitOfWork, request: _Prepared, account_of: Callable[[str], Account]
+        self,
+        uow: UnitOfWork,
+        request: _Prepared,
+        account_of: Callable[[str], Account],
+        existing_of: _KeyLookup,
     ) -> tuple[Transaction, bool]:
         """Post one request inside ``uow``; a refusal raises before anything is written."""
         key, build, new_usage = request.key, request.build, request.new_usage
-        existing = uow.ledger.by_idempotency_key(key)
+        existing = existing_of.find(key)
         transaction, account = build(uow, account_of)
         if existing is not None:
             difference = existing.difference(transaction)
@@ -398,6 +426,7 @@ class LedgerService:
             available = account.available(uow.ledger.balance(account.id))
             raise DebitLimitExceeded(account.id, -delta, available)
         uow.ledger.record(transaction, change)
+        existing_of.posted(transaction)
         alert = change.crossed_below(account.low_balance_threshold)
         if alert:
             uow.outbox.add(self._low_balance_message(account, change.after))

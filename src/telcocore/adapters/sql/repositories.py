@@ -20,7 +20,7 @@ from __future__ import annotations
 import copy
 import functools
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -168,16 +168,21 @@ _INSERT_ENTRY = (
 )
 
 
+_KEYS_PER_QUERY = 500
+"""Idempotency keys looked up per statement (SQLite allows 32,766 parameters)."""
+
+
 class SqlLedgerRepository:
     """Balances, transactions, the customers' entries and the system postings."""
 
     def __init__(self, session: Session[Any]) -> None:
         self._s = session
 
+    def _from_document(self, document: object) -> Transaction:
+        return converter.structure(self._s.dialect.json_from_db(document), Transaction)
+
     def _transaction(self, row: Row | None) -> Transaction | None:
-        if row is None:
-            return None
-        return converter.structure(self._s.dialect.json_from_db(row[0]), Transaction)
+        return None if row is None else self._from_document(row[0])
 
     def _require_balance(self, account_id: str) -> Row:
         row = self._s.one(
@@ -290,6 +295,23 @@ class SqlLedgerRepository:
                 "SELECT document FROM ledger_transactions WHERE idempotency_key = ?", (key,)
             )
         )
+
+    def by_idempotency_keys(self, keys: Collection[str]) -> dict[str, Transaction]:
+        """The transactions posted with any of ``keys``, by key."""
+        found: dict[str, Transaction] = {}
+        unique = list(dict.fromkeys(keys))
+        for start in range(0, len(unique), _KEYS_PER_QUERY):
+            chunk = unique[start : start + _KEYS_PER_QUERY]
+            rows = self._s.all(
+                "SELECT idempotency_key, document FROM ledger_transactions "  # noqa: S608
+                f"WHERE idempotency_key IN ({', '.join('?' * len(chunk))})",
+                chunk,
+            )
+            for key, document in rows:
+                found[key] = converter.structure(
+                    self._s.dialect.json_from_db(document), Transaction
+                )
+        return found
 
     def get(self, transaction_id: str) -> Transaction:
         """The transaction, or :class:`~telcocore.errors.TransactionNotFound`."""
