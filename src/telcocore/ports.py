@@ -91,6 +91,14 @@ class AccountRepository(Protocol):
         """The account, or :class:`~telcocore.errors.AccountNotFound`."""
         ...
 
+    def hold(self, account_id: str) -> Account:
+        """The account, which no other unit of work can change until this one ends.
+
+        The ledger reads an account this way before it moves the account's balance, so a
+        status or debit limit committed by another process is either seen or waits.
+        """
+        ...
+
     def list(self, *, status: AccountStatus | None = None) -> list[Account]:
         """All accounts (with ``status``, if given), ordered by id."""
         ...

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from decimal import Decimal
 
@@ -94,6 +95,46 @@ class TestGet:
             uow.accounts.get("acme").name = "Changed"
             uow.commit()
         assert "acme Ltd" == _get(storage, "acme").name
+
+
+class TestHold:
+    """Holding an account while its balance moves."""
+
+    def test_a_held_account_is_the_stored_one(
+        self, storage: Storage, new_account: NewAccount
+    ) -> None:
+        """``hold`` reads what ``get`` reads; an unknown id raises the same error."""
+        _stored(storage, new_account("acme", "EUR", debit_limit=Money("5", "EUR")))
+        with storage.unit_of_work() as uow:
+            assert uow.accounts.get("acme") == uow.accounts.hold("acme")
+            with pytest.raises(AccountNotFound, match="'nobody'"):
+                uow.accounts.hold("nobody")
+
+    def test_a_held_account_changes_only_after_the_holder_ends(
+        self, storage: Storage, new_account: NewAccount
+    ) -> None:
+        """An update from another thread waits for the unit holding the account.
+
+        If ``hold`` took no lock, the updater would commit while the holder sleeps and its
+        event would come first.
+        """
+        _stored(storage, new_account("acme"))
+        events: list[str] = []
+
+        def update() -> None:
+            _updated(storage, "acme", name="Renamed", status=AccountStatus.INACTIVE)
+            events.append("updated")
+
+        updater = threading.Thread(target=update)
+        with storage.unit_of_work() as uow:
+            held = uow.accounts.hold("acme")
+            updater.start()
+            updater.join(timeout=0.3)  # long enough for an unblocked update to commit
+            events.append("holder done")
+            uow.commit()
+        updater.join()
+        assert ["holder done", "updated"] == events
+        assert held.name != _get(storage, "acme").name
 
 
 class TestList:

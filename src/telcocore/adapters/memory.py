@@ -131,6 +131,9 @@ class MemoryAccountRepository:
         except KeyError:
             raise AccountNotFound(account_id) from None
 
+    # One unit of work runs at a time: nobody else can change the account meanwhile.
+    hold = get
+
     def list(self, *, status: AccountStatus | None = None) -> list[Account]:
         return [
             copy.copy(a)

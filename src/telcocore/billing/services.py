@@ -383,8 +383,9 @@ class LedgerService:
         alert = False
         with self._ctx.uow() as uow:
             # Ledger postings never change an account, so within this unit each account is
-            # read once, however many requests name it; a batch looks its keys up at once.
-            account_of = functools.cache(uow.accounts.get)
+            # read once, however many requests name it, and held: its status and debit limit
+            # cannot change before the postings commit. A batch looks its keys up at once.
+            account_of = functools.cache(uow.accounts.hold)
             existing_of = _KeyLookup(uow, prepared)
             for request in prepared:
                 try:

@@ -72,6 +72,7 @@ class PostgresDialect(Dialect["Connection[Any]"]):
     """
 
     name = "PostgreSQL"
+    share_lock = " FOR SHARE"
 
     def __init__(self, schema: str | None) -> None:
         require_driver()

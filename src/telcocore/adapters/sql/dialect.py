@@ -72,6 +72,12 @@ class Dialect(abc.ABC, Generic[C]):
     driver_error: type[Exception] = Exception
     """The base class of the driver's own exceptions; they never leave a :class:`Session`."""
 
+    share_lock: str = ""
+    """Appended to a ``SELECT`` of one row to keep others from changing it until commit.
+
+    Empty where the transaction holds the database's write lock from its start (SQLite).
+    """
+
     # -- running statements -------------------------------------------------------------
 
     @abc.abstractmethod

@@ -109,7 +109,14 @@ class SqlAccountRepository:
 
     def get(self, account_id: str) -> Account:
         """The account, or :class:`~telcocore.errors.AccountNotFound`."""
-        row = self._s.one("SELECT document FROM accounts WHERE id = ?", (account_id,))
+        return self._read(account_id, "")
+
+    def hold(self, account_id: str) -> Account:
+        """The account, share-locked until the transaction ends (see the dialect)."""
+        return self._read(account_id, self._s.dialect.share_lock)
+
+    def _read(self, account_id: str, lock: str) -> Account:
+        row = self._s.one(f"SELECT document FROM accounts WHERE id = ?{lock}", (account_id,))  # noqa: S608 - constant
         if row is None:
             raise AccountNotFound(account_id)
         return self._account(row)
