@@ -4,13 +4,36 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from typing import Final, TypeVar
 
 import attrs
 
 from telcocore.audit.entry import SYSTEM, Actor
+from telcocore.errors import AlreadyExists
 from telcocore.ports import Clock, Notifier, UnitOfWorkFactory
 
-__all__ = ["ServiceContext", "new_id"]
+__all__ = ["RACE_ATTEMPTS", "ServiceContext", "new_id", "retrying_lost_races"]
+
+T = TypeVar("T")
+
+RACE_ATTEMPTS: Final = 5
+"""How often a unit of work that lost a race to another process is run in all."""
+
+
+def retrying_lost_races(attempt: Callable[[], T]) -> T:
+    """Run ``attempt`` (one whole unit of work) again while it loses races.
+
+    A unit loses a race when a unique key it writes was taken by another process after it
+    looked: the storage refuses the write with :class:`~telcocore.errors.AlreadyExists`
+    and rolls the unit back. Run again, the unit sees the winner's row. The last
+    attempt's error is raised.
+    """
+    for _ in range(RACE_ATTEMPTS - 1):
+        try:
+            return attempt()
+        except AlreadyExists:
+            continue
+    return attempt()
 
 
 def new_id() -> str:

@@ -25,7 +25,7 @@ from telcocore.billing.ledger import (
     TransactionKind,
     validate_idempotency_key,
 )
-from telcocore.context import ServiceContext
+from telcocore.context import ServiceContext, retrying_lost_races
 from telcocore.errors import (
     AlreadyExists,
     AlreadyReversed,
@@ -370,13 +370,7 @@ class LedgerService:
     def _in_one_unit(self, prepared: Sequence[_Prepared], *, keep_going: bool) -> BatchResult:
         # A concurrent writer may take the same key between our lookup and our insert; the
         # storage's unique constraint refuses the second one, and the retry finds the first.
-        for attempt in (1, 2):
-            try:
-                return self._unit_once(prepared, keep_going=keep_going)
-            except AlreadyExists:
-                if attempt == 2:  # noqa: PLR2004
-                    raise
-        raise AssertionError  # pragma: no cover - the loop returns or raises
+        return retrying_lost_races(lambda: self._unit_once(prepared, keep_going=keep_going))
 
     def _unit_once(self, prepared: Sequence[_Prepared], *, keep_going: bool) -> BatchResult:
         outcomes: list[Transaction | TelcoError] = []

@@ -17,16 +17,14 @@ account's status.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Final, TypeVar
 
 import attrs
 
 from telcocore.audit.entry import AuditAction
 from telcocore.audit.services import AuditLog
-from telcocore.context import ServiceContext
+from telcocore.context import ServiceContext, retrying_lost_races
 from telcocore.errors import (
-    AlreadyExists,
     BlockListEntryNotFound,
     DidNotFound,
     ExtensionNotAllowed,
@@ -57,7 +55,6 @@ from telcocore.ports import NumberingRepository, UnitOfWork
 from telcocore.validation import coerce_enum
 
 __all__ = [
-    "ASSIGN_ATTEMPTS",
     "BLOCK_ENTITY",
     "BLOCK_LIST_ENTITY",
     "DID_ENTITY",
@@ -76,8 +73,6 @@ BLOCK_LIST_ENTITY: Final = "block_list_entry"
 """The entity type of block list entries in the audit log (key ``<account>:<pattern>``)."""
 DID_ENTITY: Final = "did"
 """The entity type of DIDs in the audit log (key: the E.164 number)."""
-ASSIGN_ATTEMPTS: Final = 5
-"""How often an assignment that lost a race to another process is run again."""
 
 _RANGE_KEY: Final = "system"
 
@@ -141,15 +136,7 @@ class NumberingService:
         :class:`~telcocore.errors.AccountNotActive` for an account that is not active.
         An account may hold several blocks.
         """
-        return self._retrying(lambda: self._assign(account_id, reason))
-
-    def _retrying(self, attempt: Callable[[], T]) -> T:
-        for _ in range(ASSIGN_ATTEMPTS - 1):
-            try:
-                return attempt()
-            except AlreadyExists:  # another process took the block first: run again
-                continue
-        return attempt()
+        return retrying_lost_races(lambda: self._assign(account_id, reason))
 
     def _assign(self, account_id: str, reason: str | None) -> NumberBlock:
         with self._ctx.uow() as uow:
