@@ -33,7 +33,8 @@ working. Errors carry what went wrong as attributes, and their message names the
     │   ├── DebitLimitExceeded                   the charge does not fit the debit limit
     │   ├── NumberRangeNotSet                    no number range parameters yet
     │   ├── NumberRangeExhausted                 no free block is left in the range
-    │   ├── ExtensionNotAllowed                  outside every block of the account
+    │   ├── ExtensionNotAllowed                  outside the account's blocks, or in another's
+    │   ├── NumberBlockInUse                     a block released with extensions inside
     │   └── InvalidCode                          a wrong, expired or used verification code
     ├── AuthenticationFailed (PermissionError)   wrong email or password (never says which)
     ├── ConfigurationError                       e.g. an unknown storage URL scheme
@@ -73,6 +74,7 @@ __all__ = [
     "InvalidStatusTransition",
     "NaiveDatetime",
     "NotFoundError",
+    "NumberBlockInUse",
     "NumberBlockNotFound",
     "NumberRangeExhausted",
     "NumberRangeNotSet",
@@ -306,14 +308,41 @@ class NumberRangeExhausted(RuleViolation):
 
 
 class ExtensionNotAllowed(RuleViolation):
-    """The extension lies outside every number block of the account."""
+    """The extension lies outside the account's number blocks, or in another account's.
 
-    def __init__(self, account_id: str, extension: str) -> None:
-        super().__init__(
-            f"extension {extension!r} is outside every number block of account {account_id!r}"
-        )
+    ``owner`` is the account whose block holds the number, if another one's does.
+    """
+
+    def __init__(self, account_id: str, extension: str, *, owner: str | None = None) -> None:
+        if owner is None:
+            where = f"is outside every number block of account {account_id!r}"
+        else:
+            where = f"lies in a number block of account {owner!r}, not of account {account_id!r}"
+        super().__init__(f"extension {extension!r} {where}")
         self.account_id = account_id
         self.extension = extension
+        self.owner = owner
+
+
+_NAMES_SHOWN = 5
+"""How many extension names a :class:`NumberBlockInUse` message lists."""
+
+
+class NumberBlockInUse(RuleViolation):
+    """A block cannot be released while extensions of its account lie inside it."""
+
+    def __init__(self, account_id: str, first: int, last: int, extensions: list[str]) -> None:
+        names = ", ".join(repr(name) for name in extensions[:_NAMES_SHOWN])
+        if len(extensions) > _NAMES_SHOWN:
+            names += f" and {len(extensions) - _NAMES_SHOWN} more"
+        super().__init__(
+            f"number block {first}-{last} of account {account_id!r} still holds the "
+            f"extensions {names}; remove them before releasing the block"
+        )
+        self.account_id = account_id
+        self.first = first
+        self.last = last
+        self.extensions = extensions
 
 
 class InvalidCode(RuleViolation):

@@ -14,6 +14,7 @@ from telcocore.errors import (
     DidNotFound,
     ExtensionNotAllowed,
     ExtensionNotFound,
+    NumberBlockInUse,
     NumberBlockNotFound,
     NumberRangeExhausted,
     NumberRangeNotSet,
@@ -296,6 +297,51 @@ class TestExtensions:
             ranged.numbering.register_extension("acme", "2500")
         assert [] == ranged.numbering.extensions("acme")
 
+    def test_another_accounts_block_is_off_limits_without_blocks(self, ranged: TelcoCore) -> None:
+        """An account with no block may not take a number inside another account's block."""
+        ranged.accounts.open("Globex", "USD", account_id="globex")
+        ranged.numbering.assign_block("globex")
+        assert [False, True, True] == [
+            ranged.numbering.is_allowed_extension("acme", ext) for ext in ("1500", "2500", "bob")
+        ]
+        with pytest.raises(
+            ExtensionNotAllowed, match="'1500' lies in a number block of account 'globex'"
+        ) as refused:
+            ranged.numbering.register_extension("acme", "1500")
+        assert ("acme", "1500", "globex") == (
+            refused.value.account_id,
+            refused.value.extension,
+            refused.value.owner,
+        )
+        assert [] == ranged.numbering.extensions("acme")
+
+    def test_leading_zeros_make_a_name_not_a_number(self, ranged: TelcoCore) -> None:
+        """``01003`` is not 1003: outside every block, so refused once the account has one."""
+        ranged.numbering.assign_block("acme")
+        assert [True, False, False] == [
+            ranged.numbering.is_allowed_extension("acme", ext) for ext in ("1003", "01003", "0")
+        ]
+        with pytest.raises(ExtensionNotAllowed, match="'01003' is outside every number block"):
+            ranged.numbering.register_extension("acme", "01003")
+
+    def test_release_refuses_a_block_with_extensions_inside(self, ranged: TelcoCore) -> None:
+        """A block holding extensions stays until they are removed; other names do not count."""
+        ranged.numbering.register_extension("acme", "alice")  # before any block: allowed
+        block = ranged.numbering.assign_block("acme")
+        for ext in ("1001", "1002"):
+            ranged.numbering.register_extension("acme", ext)
+        with pytest.raises(NumberBlockInUse, match=r"1000-1999 .* '1001', '1002'") as refused:
+            ranged.numbering.release_block("acme", block.first)
+        assert ["1001", "1002"] == refused.value.extensions
+        assert [1000] == _firsts(ranged, "acme")
+        for ext in ("1001", "1002"):
+            ranged.numbering.remove_extension(ext)
+        ranged.numbering.release_block("acme", block.first)
+        assert ([], ["alice"]) == (
+            _firsts(ranged, "acme"),
+            [e.name for e in ranged.numbering.extensions("acme")],
+        )
+
     def test_register_and_remove_are_audited(self, ranged: TelcoCore) -> None:
         """Registering and removing each write one entry."""
         ranged.numbering.assign_block("acme")
@@ -518,5 +564,6 @@ class TestAuditChain:
         ranged.numbering.register_extension("acme", "1001")
         ranged.numbering.block_number("acme", "4155550123")
         ranged.numbering.add_did("acme", "4155550199", DidClass.LOCAL)
+        ranged.numbering.remove_extension("1001")
         ranged.numbering.release_block("acme", 1000)
         assert ranged.audit.verify_chain() is None

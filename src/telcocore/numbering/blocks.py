@@ -29,6 +29,7 @@ __all__ = [
     "NumberBlock",
     "RangeParameters",
     "RangeState",
+    "extension_number",
     "validate_extension",
 ]
 
@@ -36,6 +37,19 @@ MAX_NUMBER: Final = 2**63 - 1
 """The highest number a block may hold: what every storage keeps as a 64-bit integer."""
 
 _EXTENSION: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+-]{0,63}")
+
+
+def extension_number(name: str) -> int | None:
+    """The number an extension name stands for inside number blocks, if it stands for one.
+
+    Only ASCII digits without a leading zero, up to :data:`MAX_NUMBER`, are numbers:
+    ``"1003"`` is 1003, but ``"01003"`` is a name like ``"alice"``, since a phone dials
+    the two differently.
+    """
+    if not (name.isascii() and name.isdigit()) or (name.startswith("0") and name != "0"):
+        return None
+    number = int(name)
+    return number if number <= MAX_NUMBER else None
 
 
 def _require_whole(name: str, value: object, minimum: int) -> None:
@@ -177,5 +191,5 @@ class Extension:
 
     @property
     def number(self) -> int | None:
-        """The extension as a number, if it is all digits."""
-        return int(self.name) if self.name.isdigit() else None
+        """The number the extension stands for inside blocks (see :func:`extension_number`)."""
+        return extension_number(self.name)

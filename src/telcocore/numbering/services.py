@@ -29,6 +29,7 @@ from telcocore.errors import (
     DidNotFound,
     ExtensionNotAllowed,
     ExtensionNotFound,
+    NumberBlockInUse,
     NumberBlockNotFound,
     NumberRangeExhausted,
     NumberRangeNotSet,
@@ -42,11 +43,11 @@ from telcocore.numbering.blocklist import (
     candidate_patterns,
 )
 from telcocore.numbering.blocks import (
-    MAX_NUMBER,
     Extension,
     NumberBlock,
     RangeParameters,
     RangeState,
+    extension_number,
     validate_extension,
 )
 from telcocore.numbering.dids import Did, DidClass, validate_e164
@@ -175,7 +176,9 @@ class NumberingService:
         """Return the account's block starting at ``first`` to the pool.
 
         It is the first to be assigned again (lowest first).
-        :class:`~telcocore.errors.NumberBlockNotFound` if the account holds no such block.
+        :class:`~telcocore.errors.NumberBlockNotFound` if the account holds no such block,
+        :class:`~telcocore.errors.NumberBlockInUse` while extensions of the account lie in
+        it (remove them first).
         """
         with self._ctx.uow() as uow:
             repo = uow.numbering
@@ -183,6 +186,13 @@ class NumberingService:
             block = repo.block_at(first)
             if block is None or block.account_id != account_id:
                 raise NumberBlockNotFound(first)
+            inside = [
+                e.name
+                for e in repo.extensions(account_id)
+                if e.number is not None and block.first <= e.number <= block.last
+            ]
+            if inside:
+                raise NumberBlockInUse(account_id, block.first, block.last, inside)
             repo.remove_block(first)
             _free_candidates(repo, state, block)
             self._write(
@@ -204,26 +214,34 @@ class NumberingService:
     # -- extensions and SIP usernames --------------------------------------------------------
 
     def is_allowed_extension(self, account_id: str, extension: str) -> bool:
-        """Whether ``extension`` lies in one of the account's blocks.
+        """Whether the account may register ``extension``, as :meth:`register_extension` judges.
 
-        An account with no block accepts any extension.
+        A number inside one of the account's blocks is allowed, a number inside another
+        account's block is not; an account with no block accepts any other name. Whether
+        the name is registered already is not checked.
         """
         with self._ctx.uow() as uow:
-            return _allowed(uow.numbering, account_id, extension)
+            return _refusal(uow.numbering, account_id, extension) is None
 
     def register_extension(
         self, account_id: str, extension: str, *, reason: str | None = None
     ) -> Extension:
         """Register an extension or SIP username of the account, unique system-wide.
 
-        :class:`~telcocore.errors.ExtensionNotAllowed` outside the account's blocks,
-        :class:`~telcocore.errors.AlreadyExists` if the name is taken.
+        :class:`~telcocore.errors.ExtensionNotAllowed` outside the account's blocks or
+        inside another account's, :class:`~telcocore.errors.AlreadyExists` if the name is
+        taken.
         """
         name = validate_extension(extension)
         with self._ctx.uow() as uow:
             uow.accounts.get(account_id)
-            if not _allowed(uow.numbering, account_id, name):
-                raise ExtensionNotAllowed(account_id, name)
+            if extension_number(name) is not None:
+                # Blocks are assigned and released under the range lock: holding it too, a
+                # number cannot land in a block that changes hands meanwhile.
+                uow.numbering.lock_range()
+            refusal = _refusal(uow.numbering, account_id, name)
+            if refusal is not None:
+                raise refusal
             created = Extension(name=name, account_id=account_id, created_at=self._ctx.clock.now())
             uow.numbering.add_extension(created)
             self._write(
@@ -561,16 +579,19 @@ def _free_candidates(repo: NumberingRepository, state: RangeState, released: Num
             repo.add_free(first)
 
 
-def _allowed(repo: NumberingRepository, account_id: str, extension: str) -> bool:
-    if not repo.has_blocks(account_id):
-        return True
-    if not (extension.isascii() and extension.isdigit()):
-        return False
-    number = int(extension)
-    if number > MAX_NUMBER:
-        return False
-    block = repo.block_overlapping(number, number)
-    return block is not None and block.account_id == account_id
+def _refusal(
+    repo: NumberingRepository, account_id: str, extension: str
+) -> ExtensionNotAllowed | None:
+    """Why the account may not register ``extension``, or ``None`` if it may."""
+    number = extension_number(extension)
+    holder = None if number is None else repo.block_overlapping(number, number)
+    if holder is not None:
+        if holder.account_id == account_id:
+            return None
+        return ExtensionNotAllowed(account_id, extension, owner=holder.account_id)
+    if repo.has_blocks(account_id):
+        return ExtensionNotAllowed(account_id, extension)
+    return None
 
 
 def _pattern(value: str, kind: BlockKind, home_country: str) -> str:
