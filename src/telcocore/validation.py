@@ -13,7 +13,7 @@ import babel
 
 from telcocore.errors import ValidationError
 
-__all__ = ["coerce_enum", "validate_locale"]
+__all__ = ["coerce_enum", "storage_problem", "validate_locale", "validate_text"]
 
 E = TypeVar("E", bound=enum.Enum)
 
@@ -29,6 +29,55 @@ def coerce_enum(cls: type[E], value: object, *, field: str) -> E:
         choices = ", ".join(str(member.value) for member in cls)
         msg = f"{field} {value!r} is not one of {choices}"
         raise ValidationError(msg, field=field, value=value) from None
+
+
+def storage_problem(text: str) -> str | None:
+    """Why no storage keeps ``text`` exactly, or ``None`` if every storage does.
+
+    PostgreSQL refuses the NUL character in text, and a lone surrogate is not UTF-8.
+    """
+    if "\x00" in text:
+        return "must not contain a NUL character, which no storage keeps"
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            return "must be valid Unicode (it holds a lone surrogate)"
+    return None
+
+
+def _text_problem(value: object, *, max_length: int, required: bool) -> str | None:
+    if not isinstance(value, str):
+        return "must be text (a str)"
+    if required and not value.strip():
+        return "must not be blank"
+    if len(value) > max_length:
+        return f"must be at most {max_length} characters"
+    return storage_problem(value)
+
+
+def validate_text(  # noqa: PLR0913 - one check, described by keywords
+    value: object,
+    *,
+    field: str,
+    max_length: int,
+    required: bool = False,
+    label: str | None = None,
+    show: bool = True,
+) -> str:
+    """Free text that every storage keeps exactly as given.
+
+    A ``str`` of at most ``max_length`` characters, not blank if ``required``, with no NUL
+    character and no lone surrogate (neither survives every database or UTF-8). The error
+    names ``label`` (default: ``field``) and, with ``show``, the value; pass
+    ``show=False`` for text that may hold something secret.
+    """
+    problem = _text_problem(value, max_length=max_length, required=required)
+    if problem is None and isinstance(value, str):
+        return value
+    name = label or field
+    msg = f"{name} {value!r} {problem}" if show else f"{name} {problem}"
+    raise ValidationError(msg, field=field, value=value if show else None)
 
 
 @functools.cache

@@ -30,7 +30,7 @@ from telcocore.errors import (
 )
 from telcocore.money import Money, to_decimal, validate_currency
 from telcocore.periods import require_utc
-from telcocore.validation import coerce_enum, validate_locale
+from telcocore.validation import coerce_enum, validate_locale, validate_text
 
 __all__ = [
     "ALLOWED_TRANSITIONS",
@@ -115,9 +115,7 @@ def validate_realm(value: object) -> str | None:
 
 
 def _check_name(_instance: object, _attribute: object, value: str) -> None:
-    if not isinstance(value, str) or not value.strip() or len(value) > 200:  # noqa: PLR2004
-        msg = f"account name {value!r} must be 1-200 characters and not blank"
-        raise ValidationError(msg, field="name", value=value)
+    validate_text(value, field="name", label="account name", max_length=200, required=True)
 
 
 def _check_channel_limit(_instance: object, _attribute: object, value: int | None) -> None:

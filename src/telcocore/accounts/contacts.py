@@ -28,6 +28,7 @@ import phonenumbers
 from telcocore.errors import ValidationError
 from telcocore.numbering.e164 import normalize
 from telcocore.periods import require_utc
+from telcocore.validation import validate_text
 
 __all__ = [
     "MAX_NOTES_LENGTH",
@@ -102,12 +103,7 @@ def check_notes(field: str, text: object) -> str:
 
     The error names ``field`` and never repeats the text.
     """
-    if not isinstance(text, str):
-        msg = f"{field} must be text"
-        raise ValidationError(msg, field=field)
-    if len(text) > MAX_NOTES_LENGTH:
-        msg = f"{field} must be at most {MAX_NOTES_LENGTH} characters"
-        raise ValidationError(msg, field=field)
+    text = validate_text(text, field=field, max_length=MAX_NOTES_LENGTH, show=False)
     if _CREDENTIAL.search(text):
         msg = (
             f"{field} must not hold a password or credential "
@@ -127,9 +123,7 @@ def note_words(text: str) -> set[str]:
 
 
 def _check_name(_instance: object, _attribute: object, value: str) -> None:
-    if not isinstance(value, str) or not value.strip() or len(value) > 200:  # noqa: PLR2004
-        msg = f"contact name {value!r} must be 1-200 characters and not blank"
-        raise ValidationError(msg, field="name", value=value)
+    validate_text(value, field="name", label="contact name", max_length=200, required=True)
 
 
 def _utc(value: object) -> datetime:

@@ -166,9 +166,9 @@ class ScryptHasher:
     @staticmethod
     def _derive(password: str, salt: bytes, cost: tuple[int, int, int], size: int) -> bytes:
         n, r, p = cost
-        return hashlib.scrypt(
-            password.encode(), salt=salt, n=n, r=r, p=p, dklen=size, maxmem=256 * n * r * p
-        )
+        # Any str hashes, a lone surrogate too: only the hash is stored, never the text.
+        secret = password.encode("utf-8", "surrogatepass")
+        return hashlib.scrypt(secret, salt=salt, n=n, r=r, p=p, dklen=size, maxmem=256 * n * r * p)
 
     def hash(self, password: str) -> str:
         """A new stored hash of ``password``, with a fresh random salt."""

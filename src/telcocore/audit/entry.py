@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import ipaddress
 import json
 import re
 from collections.abc import Iterable, Mapping
@@ -22,6 +23,7 @@ from typing import Any, Final
 import attrs
 
 from telcocore.errors import ValidationError
+from telcocore.validation import validate_text
 
 __all__ = [
     "GENESIS_HASH",
@@ -67,9 +69,23 @@ _ACTOR: Final = re.compile(r"[^\s]{1,128}")
 
 
 def _check_actor(_instance: object, _attribute: object, value: str) -> None:
-    if not isinstance(value, str) or not _ACTOR.fullmatch(value):
+    validate_text(value, field="actor", max_length=128, required=True)
+    if not _ACTOR.fullmatch(value):
         msg = f"actor {value!r} must be a user id, 'portal' or 'system' (1-128 chars, no spaces)"
         raise ValidationError(msg, field="actor", value=value)
+
+
+def _ip(value: object) -> str | None:
+    """An IPv4 or IPv6 address in its usual form (``None`` for none)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            return str(ipaddress.ip_address(value))
+        except ValueError:
+            pass
+    msg = f"source ip {value!r} must be an IPv4 or IPv6 address"
+    raise ValidationError(msg, field="ip", value=value)
 
 
 @attrs.frozen
@@ -77,7 +93,7 @@ class Actor:
     """Who makes a change: a user id, ``"portal"`` or ``"system"``, and from which IP."""
 
     id: str = attrs.field(validator=_check_actor)
-    ip: str | None = None
+    ip: str | None = attrs.field(default=None, converter=_ip)
 
     @property
     def is_user(self) -> bool:

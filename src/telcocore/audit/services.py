@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 import attrs
 
@@ -27,8 +27,12 @@ from telcocore.errors import AuditEntryNotFound, ValidationError
 from telcocore.periods import require_utc
 from telcocore.ports import UnitOfWork
 from telcocore.serialization import converter
+from telcocore.validation import validate_text
 
-__all__ = ["AuditLog", "AuditPage", "Difference", "Version"]
+__all__ = ["MAX_REASON_LENGTH", "AuditLog", "AuditPage", "Difference", "Version"]
+
+MAX_REASON_LENGTH: Final = 1000
+"""The longest reason a change may give, in characters."""
 
 
 @attrs.frozen
@@ -92,6 +96,8 @@ class AuditLog:
 
         ``before`` and ``after`` are the entity objects, ``None`` for "did not exist".
         """
+        if reason is not None:
+            validate_text(reason, field="reason", max_length=MAX_REASON_LENGTH)
         if self._ctx.require_reason and not (reason and reason.strip()):
             msg = f"a reason is required to {action.value.lower()} {entity_type} {entity_key!r}"
             raise ValidationError(msg, field="reason", value=reason)

@@ -26,6 +26,7 @@ import attrs
 
 from telcocore.errors import ValidationError
 from telcocore.money import EXACT, Money
+from telcocore.validation import validate_text
 
 __all__ = [
     "COUNTERPART",
@@ -76,10 +77,9 @@ _ZERO: Final = Decimal(0)
 
 def validate_idempotency_key(value: object) -> str:
     """An idempotency key: a non-blank string of at most 200 characters."""
-    if not isinstance(value, str) or not value.strip() or len(value) > 200:  # noqa: PLR2004
-        msg = f"idempotency key {value!r} must be a non-blank string of at most 200 characters"
-        raise ValidationError(msg, field="idempotency_key", value=value)
-    return value
+    return validate_text(
+        value, field="idempotency_key", label="idempotency key", max_length=200, required=True
+    )
 
 
 @attrs.frozen
@@ -108,6 +108,14 @@ def _balanced(_instance: object, _attribute: object, postings: tuple[Posting, ..
         raise ValidationError(msg, field="postings", value=postings)
 
 
+MAX_DESCRIPTION_LENGTH: Final = 1000
+"""The longest description a transaction may carry, in characters."""
+
+
+def _check_description(_instance: object, _attribute: object, value: str) -> None:
+    validate_text(value, field="description", max_length=MAX_DESCRIPTION_LENGTH)
+
+
 @attrs.frozen
 class Transaction:
     """An immutable, balanced set of postings concerning one customer account."""
@@ -118,7 +126,7 @@ class Transaction:
     postings: tuple[Posting, ...] = attrs.field(converter=_postings, validator=_balanced)
     idempotency_key: str
     created_at: datetime
-    description: str = ""
+    description: str = attrs.field(default="", validator=_check_description)
     reverses: str | None = None
     """The id of the transaction this one reverses, if it is a reversal."""
 

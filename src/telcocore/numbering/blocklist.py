@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Final
 
 import attrs
 
 from telcocore.errors import ValidationError
 from telcocore.periods import require_utc
+from telcocore.validation import validate_text
 
 __all__ = ["BlockKind", "BlockListEntry", "BlockOrigin", "CallSide", "candidate_patterns"]
 
@@ -57,6 +59,15 @@ def _utc(value: object) -> datetime:
     return require_utc(value, field="created_at")
 
 
+MAX_NOTE_LENGTH: Final = 1000
+"""The longest note a block list entry may carry, in characters."""
+
+
+def _check_note(_instance: object, _attribute: object, value: str | None) -> None:
+    if value is not None:
+        validate_text(value, field="note", max_length=MAX_NOTE_LENGTH)
+
+
 @attrs.frozen
 class BlockListEntry:
     """A blocked number or prefix of an account, normalized (``+14155550123``, ``+1900``)."""
@@ -66,7 +77,7 @@ class BlockListEntry:
     kind: BlockKind
     origin: BlockOrigin
     created_at: datetime = attrs.field(converter=_utc)
-    note: str | None = None
+    note: str | None = attrs.field(default=None, validator=_check_note)
 
     def matches(self, number: str) -> bool:
         """Whether the normalized ``number`` is blocked by this entry."""

@@ -217,9 +217,13 @@ class NumberingService:
         """Whether the account may register ``extension``, as :meth:`register_extension` judges.
 
         A number inside one of the account's blocks is allowed, a number inside another
-        account's block is not; an account with no block accepts any other name. Whether
-        the name is registered already is not checked.
+        account's block is not; an account with no block accepts any other valid name.
+        Whether the name is registered already is not checked.
         """
+        try:
+            validate_extension(extension)
+        except ValidationError:
+            return False
         with self._ctx.uow() as uow:
             return _refusal(uow.numbering, account_id, extension) is None
 

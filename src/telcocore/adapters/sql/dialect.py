@@ -19,8 +19,9 @@ from decimal import Decimal
 from types import TracebackType
 from typing import Any, Generic, NamedTuple, Protocol, TypeVar
 
-from telcocore.errors import StorageError, TelcoError
+from telcocore.errors import StorageError, TelcoError, ValidationError
 from telcocore.money import to_decimal
+from telcocore.validation import storage_problem
 
 __all__ = ["C", "Cursor", "Dialect", "MovedBalance", "Row", "Session", "Statement"]
 
@@ -181,6 +182,30 @@ class _Translated:
             raise self._dialect.translate(exc) from exc
 
 
+class _NoRows:
+    """The result of a query that cannot match anything."""
+
+    rowcount = 0
+
+    def fetchone(self) -> None:
+        return None
+
+    def fetchall(self) -> list[Row]:
+        return []
+
+
+def _unstorable(params: Sequence[object]) -> ValidationError | None:
+    """The error for a text parameter that no storage keeps, if there is one.
+
+    Stored text never holds such a character: the domain refuses it before anything is
+    written. So a query with one matches nothing, and a write with one is refused here.
+    """
+    for param in params:
+        if isinstance(param, str) and (problem := storage_problem(param)) is not None:
+            return ValidationError(f"text {param!r} {problem}", value=param)
+    return None
+
+
 class Session(Generic[C]):
     """A connection (while bound) and its dialect; every statement goes through here.
 
@@ -243,6 +268,11 @@ class Session(Generic[C]):
     def _execute(self, query: str, params: Sequence[object]) -> Cursor:
         if not self._in_transaction:
             self.begin()
+        refused = _unstorable(params)
+        if refused is not None:
+            if query.startswith("SELECT"):  # asking the driver would fail, or abort the unit
+                return _NoRows()
+            raise refused
         return self.dialect.execute(self.conn, query, params)
 
     def one(self, query: str, params: Sequence[object] = ()) -> Row | None:
@@ -265,6 +295,11 @@ class Session(Generic[C]):
         """Run statements whose results are not needed, in order (PostgreSQL: at once)."""
         if not self._in_transaction:
             self.begin()
+        statements = list(statements)
+        for _query, values in statements:
+            refused = _unstorable(values)
+            if refused is not None:
+                raise refused
         with self.translated:
             self.dialect.execute_all(self.conn, statements)
 
