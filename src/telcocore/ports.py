@@ -289,6 +289,10 @@ class NumberingRepository(Protocol):
         """The range state, locked until this unit ends (parameters ``None`` if never set)."""
         ...
 
+    def read_range(self) -> RangeState:
+        """The range state as last committed, without waiting for or taking the lock."""
+        ...
+
     def save_range(self, state: RangeState) -> None:
         """Store the range state; the unit must hold the lock of :meth:`lock_range`."""
         ...

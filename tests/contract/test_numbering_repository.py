@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 
+import attrs
 import pytest
 from tests.conftest import START
 
 from telcocore.accounts.account import Account
+from telcocore.adapters.postgres import PostgresStorage
 from telcocore.errors import (
     AlreadyExists,
     BlockListEntryNotFound,
@@ -70,7 +73,35 @@ class TestRange:
             uow.numbering.save_range(state)
             uow.commit()
         with storage.unit_of_work() as uow:
-            assert state == uow.numbering.lock_range()
+            assert (state, state) == (uow.numbering.read_range(), uow.numbering.lock_range())
+
+    def test_a_read_does_not_wait_for_the_lock_holder(self, storage: Storage) -> None:
+        """Where units run side by side, ``read_range`` answers while another holds the lock.
+
+        It sees the last committed state, not the holder's unsaved change. Memory and
+        SQLite run one unit at a time, so there the reader runs after the holder.
+        """
+        committed = RangeState(RangeParameters(1000, 100), next_index=2)
+        with storage.unit_of_work() as uow:
+            uow.numbering.save_range(committed)
+            uow.commit()
+        seen: list[RangeState] = []
+
+        def read() -> None:
+            with storage.unit_of_work() as uow:
+                seen.append(uow.numbering.read_range())
+
+        side_by_side = isinstance(storage, PostgresStorage)
+        reader = threading.Thread(target=read)
+        with storage.unit_of_work() as uow:
+            uow.numbering.save_range(attrs.evolve(uow.numbering.lock_range(), next_index=9))
+            reader.start()
+            # A reader that waits for the lock never answers here; one that does not, soon.
+            reader.join(timeout=10 if side_by_side else 0.2)
+            answered_while_held = bool(seen)
+        reader.join()
+        assert [committed] == seen
+        assert side_by_side == answered_while_held
 
     def test_uncommitted_state_is_rolled_back(self, storage: Storage) -> None:
         """Leaving the unit without commit restores the old state."""

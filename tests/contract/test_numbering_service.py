@@ -530,6 +530,18 @@ class TestDids:
             core.numbering.get_did(did.number).deactivated_at,
         )
 
+    def test_lookups_ignore_formatting(self, core: TelcoCore, acme: str) -> None:
+        """A DID is found, changed and removed by its number written any usual way."""
+        did = core.numbering.add_did(acme, "4155550199", DidClass.LOCAL)
+        assert did == core.numbering.get_did(" +1 (415) 555-0199 ")
+        assert core.numbering.activate_did("+1.415.555.0199").active
+        with pytest.raises(DidNotFound, match="'4155550199'"):  # national: not the DID's key
+            core.numbering.get_did("4155550199")
+        with pytest.raises(ValidationError, match="must be text"):
+            core.numbering.get_did(14155550199)  # type: ignore[arg-type]
+        core.numbering.remove_did("+1 415 555 0199")
+        assert [] == core.numbering.dids(acme)
+
     def test_remove(self, core: TelcoCore, acme: str) -> None:
         """A removed DID is gone; removing it again raises DidNotFound."""
         did = core.numbering.add_did(acme, "4155550199", DidClass.LOCAL)

@@ -529,6 +529,8 @@ class MemoryNumberingRepository:
         """The range state; units of work already run one at a time."""
         return self._n.range
 
+    read_range = lock_range
+
     def save_range(self, state: RangeState) -> None:
         """Store the range state."""
         old = self._n.range

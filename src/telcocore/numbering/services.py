@@ -51,7 +51,7 @@ from telcocore.numbering.blocks import (
     validate_extension,
 )
 from telcocore.numbering.dids import Did, DidClass, validate_e164
-from telcocore.numbering.e164 import normalize, normalize_prefix
+from telcocore.numbering.e164 import digits_of, normalize, normalize_prefix
 from telcocore.ports import NumberingRepository, UnitOfWork
 from telcocore.validation import coerce_enum
 
@@ -125,7 +125,7 @@ class NumberingService:
     def range_parameters(self) -> RangeParameters | None:
         """The range parameters, or ``None`` if they were never set."""
         with self._ctx.uow() as uow:
-            return uow.numbering.lock_range().parameters
+            return uow.numbering.read_range().parameters
 
     # -- internal blocks -------------------------------------------------------------------
 
@@ -519,7 +519,12 @@ class NumberingService:
             uow.commit()
 
     def get_did(self, number: str) -> Did:
-        """The DID with this E.164 number; :class:`~telcocore.errors.DidNotFound` if unknown."""
+        """The DID with this number; :class:`~telcocore.errors.DidNotFound` if unknown.
+
+        The number is international (``+`` and the country code); spaces, dashes, dots and
+        parentheses are ignored, so ``+1 (415) 555-0199`` finds ``+14155550199``. The same
+        holds for :meth:`activate_did`, :meth:`deactivate_did` and :meth:`remove_did`.
+        """
         with self._ctx.uow() as uow:
             return _require_did(uow, number)
 
@@ -611,7 +616,11 @@ def _pattern(value: str, kind: BlockKind, home_country: str) -> str:
 
 
 def _require_did(uow: UnitOfWork, number: str) -> Did:
-    did = uow.numbering.get_did(number)
+    """The DID with ``number`` in international form, formatting ignored (``+1 415-555...``)."""
+    if not isinstance(number, str):
+        msg = f"DID number {number!r} must be text such as '+14155550123'"
+        raise ValidationError(msg, field="number", value=number)
+    did = uow.numbering.get_did(digits_of(number))
     if did is None:
         raise DidNotFound(number)
     return did

@@ -33,6 +33,12 @@ from .dialect import Row, Session
 __all__ = ["SqlNumberingRepository"]
 
 _BLOCK: Final = "SELECT first_number, last_number, account_id, assigned_at, generation "
+_RANGE_COLUMNS: Final = "start_number, block_size, end_number, generation, next_index"
+_LOCK_RANGE: Final = (
+    f"UPDATE number_range SET next_index = next_index WHERE id = 1 RETURNING {_RANGE_COLUMNS}"  # noqa: S608 - constant
+)
+_READ_RANGE: Final = f"SELECT {_RANGE_COLUMNS} FROM number_range WHERE id = 1"  # noqa: S608 - constant
+
 _BLOCK_LIST: Final = "SELECT account_id, pattern, kind, origin, created_at, note FROM block_list "
 _DID: Final = (
     "SELECT number, account_id, did_class, created_at, active, activated_at, deactivated_at "
@@ -50,10 +56,14 @@ class SqlNumberingRepository:
 
     def lock_range(self) -> RangeState:
         """The range row, locked until the transaction ends."""
-        row = self._s.one(
-            "UPDATE number_range SET next_index = next_index WHERE id = 1 "
-            "RETURNING start_number, block_size, end_number, generation, next_index"
-        )
+        return self._range(self._s.one(_LOCK_RANGE))
+
+    def read_range(self) -> RangeState:
+        """The range row as last committed (no lock)."""
+        return self._range(self._s.one(_READ_RANGE))
+
+    @staticmethod
+    def _range(row: Row | None) -> RangeState:
         assert row is not None  # noqa: S101 - created by the migration
         start, size, end, generation, next_index = row
         parameters = None if start is None else RangeParameters(int(start), int(size), end)
