@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime
+
 import pytest
 from tests.integration import storage_workers as workers
 
 import telcocore
 from telcocore.adapters.sql import Migration, load_migrations
+from telcocore.billing.ledger import Transaction, TransactionKind
 from telcocore.errors import SchemaVersionError, StorageError
+from telcocore.money import Money
+from telcocore.serialization import converter
 
 SHIPPED = load_migrations("telcocore.adapters.sqlite")
 PG_SHIPPED = load_migrations("telcocore.adapters.postgres")
@@ -20,6 +26,44 @@ BROKEN = Migration(NEWEST + 1, "broken", "CREATE TABLE half (x INTEGER);\nCREATE
 def _shipped(url: str) -> list[Migration]:
     """The migrations shipped for the database of ``url``."""
     return list(SHIPPED if url.startswith("sqlite:") else PG_SHIPPED)
+
+
+def _old_transaction(
+    id_: str, kind: TransactionKind, amount: str, key: str, minute: int
+) -> Transaction:
+    return Transaction.between(
+        id=id_,
+        kind=kind,
+        account_id="acme",
+        amount=Money(amount, "USD"),
+        idempotency_key=key,
+        created_at=datetime(2026, 3, 14, 15, minute, tzinfo=UTC),
+        description=f"{kind.value} {key}",
+    )
+
+
+def _old_rows(
+    url: str, transaction: Transaction, seq: int, *, entry_amount: str, balance: str
+) -> list[str]:
+    """The rows release 4 wrote for ``transaction``: its document, entry and system posting."""
+    at = transaction.created_at.isoformat()
+    if url.startswith("sqlite:"):
+        at = transaction.created_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    document = json.dumps(converter.unstructure(transaction)).replace("'", "''")
+    t, counter = transaction, transaction.postings[1]
+    # Literal SQL built from the test's own constants: the helper runs statements as text.
+    values = {
+        "ledger_transactions (id, idempotency_key, reverses, account_id, kind, created_at, "
+        "document)": f"'{t.id}', '{t.idempotency_key}', NULL, 'acme', '{t.kind.value}', "
+        f"'{at}', '{document}'",
+        "ledger_entries (account_id, seq, transaction_id, kind, created_at, currency, amount, "
+        "balance_after, description, reverses)": f"'acme', {seq}, '{t.id}', '{t.kind.value}', "
+        f"'{at}', 'USD', '{entry_amount}', '{balance}', '{t.description}', NULL",
+        "system_postings (transaction_id, position, ledger_account, currency, amount)": (
+            f"'{t.id}', 1, '{counter.ledger_account}', 'USD', '{counter.amount.amount}'"
+        ),
+    }
+    return [f"INSERT INTO {table} VALUES ({row})" for table, row in values.items()]  # noqa: S608
 
 
 def _versions(url: str) -> list[tuple[int, str]]:
@@ -87,6 +131,36 @@ class TestMigrate:
         assert before == _applied(durable_url)[:-1]
         assert (NEWEST + 1, "extra") == _versions(durable_url)[-1]
         assert [] == workers.query(durable_url, "SELECT x FROM extra")
+
+    def test_transactions_move_from_documents_to_rows(self, durable_url: str) -> None:
+        """Migration 5 rebuilds ledger transactions stored as documents by release 4.
+
+        The entry's amount, written then as after - before with the balance's decimal
+        places, comes back as given.
+        """
+        old = workers.open_with(durable_url, _shipped(durable_url)[:4])
+        try:
+            telcocore.TelcoCore(storage=old).accounts.open("Acme", "USD", account_id="acme")
+        finally:
+            old.close()
+        top_up = _old_transaction("t1", TransactionKind.TOP_UP, "10.0000", "top-up", 1)
+        purchase = _old_transaction("t2", TransactionKind.PURCHASE, "-0.01", "buy", 2)
+        statements = [
+            *_old_rows(durable_url, top_up, 1, entry_amount="10.0000", balance="10.0000"),
+            *_old_rows(durable_url, purchase, 2, entry_amount="-0.0100", balance="9.9900"),
+            "UPDATE balances SET amount = '9.9900', seq = 2 WHERE account_id = 'acme'",
+        ]
+        workers.execute(durable_url, ";\n".join(statements))
+        with telcocore.connect(durable_url) as core:
+            assert [top_up, purchase] == [core.ledger.get("t1"), core.ledger.get("t2")]
+            assert "-0.01" == str(core.ledger.get("t2").amount.amount)
+            again = core.ledger.debit("acme", "0.01", idempotency_key="buy", kind="purchase")
+            assert "t2" == again.id
+            history = core.ledger.history("acme")
+            assert [("10.0000", "10.0000"), ("-0.01", "9.9900")] == [
+                (str(e.amount.amount), str(e.balance.amount)) for e in history
+            ]
+            assert Money("9.9900", "USD") == core.ledger.balance("acme")
 
     def test_a_newer_database_is_refused(self, durable_url: str) -> None:
         """A database of a later release raises SchemaVersionError with both versions."""

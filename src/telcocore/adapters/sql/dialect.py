@@ -35,6 +35,10 @@ Statement = tuple[str, Sequence[object]]
 """A query with ``?`` placeholders and its parameters."""
 
 
+_JSON = json.JSONEncoder(separators=(",", ":"), sort_keys=True, check_circular=False)
+"""One encoder for every document (``json.dumps`` with options builds one per call)."""
+
+
 class Cursor(Protocol):
     """The part of a DB-API cursor the repositories use."""
 
@@ -139,8 +143,8 @@ class Dialect(abc.ABC, Generic[C]):
         return value.astimezone(UTC)
 
     def json_to_db(self, value: object) -> object:
-        """A JSON-ready document as a statement parameter."""
-        return json.dumps(value, separators=(",", ":"), sort_keys=True)
+        """A JSON-ready document as a statement parameter (compact text, keys sorted)."""
+        return _JSON.encode(value)
 
     def json_from_db(self, value: object) -> Any:  # noqa: ANN401 - a JSON document
         """A stored JSON document."""
@@ -180,6 +184,9 @@ class _Translated:
     ) -> None:
         if isinstance(exc, self._dialect.driver_error):
             raise self._dialect.translate(exc) from exc
+        if isinstance(exc, UnicodeEncodeError):  # the domain lets no such text this far
+            msg = f"text {exc.object!r} is not valid Unicode (it holds a lone surrogate)"
+            raise ValidationError(msg, value=exc.object) from exc
 
 
 class _NoRows:
@@ -194,16 +201,9 @@ class _NoRows:
         return []
 
 
-def _unstorable(params: Sequence[object]) -> ValidationError | None:
-    """The error for a text parameter that no storage keeps, if there is one.
-
-    Stored text never holds such a character: the domain refuses it before anything is
-    written. So a query with one matches nothing, and a write with one is refused here.
-    """
-    for param in params:
-        if isinstance(param, str) and (problem := storage_problem(param)) is not None:
-            return ValidationError(f"text {param!r} {problem}", value=param)
-    return None
+def _unstorable(params: Sequence[object]) -> bool:
+    """Whether a text parameter holds what no storage keeps (see :func:`storage_problem`)."""
+    return any(isinstance(p, str) and storage_problem(p) is not None for p in params)
 
 
 class Session(Generic[C]):
@@ -218,6 +218,8 @@ class Session(Generic[C]):
         """A context manager translating the driver's errors."""
         self._conn: C | None = None
         self._in_transaction = False
+        self.memo: dict[object, Any] = {}
+        """What the dialect remembers for the open transaction only; emptied when one begins."""
 
     @property
     def conn(self) -> C:
@@ -242,6 +244,7 @@ class Session(Generic[C]):
 
     def begin(self, *, migration: bool = False) -> None:
         """Begin a transaction now (with ``migration``, under the migration lock)."""
+        self.memo.clear()
         with self.translated:
             if migration:
                 self.dialect.begin_migration(self.conn)
@@ -268,11 +271,11 @@ class Session(Generic[C]):
     def _execute(self, query: str, params: Sequence[object]) -> Cursor:
         if not self._in_transaction:
             self.begin()
-        refused = _unstorable(params)
-        if refused is not None:
-            if query.startswith("SELECT"):  # asking the driver would fail, or abort the unit
-                return _NoRows()
-            raise refused
+        if query.startswith("SELECT") and _unstorable(params):
+            # Stored text never holds such a character: the domain refuses it before it is
+            # written. So the lookup matches nothing; asking the driver would fail (or, on
+            # PostgreSQL, abort the unit).
+            return _NoRows()
         return self.dialect.execute(self.conn, query, params)
 
     def one(self, query: str, params: Sequence[object] = ()) -> Row | None:
@@ -295,11 +298,6 @@ class Session(Generic[C]):
         """Run statements whose results are not needed, in order (PostgreSQL: at once)."""
         if not self._in_transaction:
             self.begin()
-        statements = list(statements)
-        for _query, values in statements:
-            refused = _unstorable(values)
-            if refused is not None:
-                raise refused
         with self.translated:
             self.dialect.execute_all(self.conn, statements)
 

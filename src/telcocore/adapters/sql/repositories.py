@@ -7,10 +7,11 @@ differs (decimals, instants, JSON, the balance move, errors) is asked of the
 - Accounts are stored as a JSON document made by :data:`telcocore.serialization.converter`,
   next to the columns queries need (``id``, ``version``, ``status``).
 - A customer balance is one row (``balances``: currency, amount, seq). A transaction is one
-  row with its document, a UNIQUE ``idempotency_key`` and a UNIQUE nullable ``reverses``;
-  its customer posting is a ``ledger_entries`` row (with ``balance_after``, for the history)
-  and its other postings are ``system_postings`` rows. System balances are sums of those
-  rows: no row is updated by every transaction.
+  row with a UNIQUE ``idempotency_key``, a UNIQUE nullable ``reverses`` and the ``seq`` of
+  its customer posting, which is a ``ledger_entries`` row (with ``balance_after``, for the
+  history); its other postings are ``system_postings`` rows. A transaction is read back
+  from these rows. System balances are sums of the postings: no row is updated by every
+  transaction.
 - Inserts use ``ON CONFLICT DO NOTHING`` and count the rows inserted, so a taken key raises
   :class:`~telcocore.errors.AlreadyExists` and the transaction stays usable.
 """
@@ -19,7 +20,9 @@ from __future__ import annotations
 
 import copy
 import functools
+import itertools
 import json
+import operator
 from collections.abc import Collection, Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -27,7 +30,13 @@ from typing import Any
 
 from telcocore.accounts.account import Account, AccountStatus
 from telcocore.adapters import entities
-from telcocore.billing.ledger import BalanceChange, LedgerEntry, Transaction, TransactionKind
+from telcocore.billing.ledger import (
+    BalanceChange,
+    LedgerEntry,
+    Posting,
+    Transaction,
+    TransactionKind,
+)
 from telcocore.errors import (
     AccountNotFound,
     AlreadyExists,
@@ -35,7 +44,7 @@ from telcocore.errors import (
     NotFoundError,
     TransactionNotFound,
 )
-from telcocore.money import EXACT, Money
+from telcocore.money import Money
 from telcocore.notifications.message import Message, OutboxItem
 from telcocore.serialization import converter
 
@@ -175,6 +184,15 @@ _INSERT_ENTRY = (
 )
 
 
+_SELECT_TRANSACTIONS = (
+    "SELECT t.id, t.kind, t.account_id, t.idempotency_key, t.created_at, t.reverses, "
+    "e.currency, e.amount, e.description, p.position, p.ledger_account, p.currency, p.amount "
+    "FROM ledger_transactions AS t "
+    "JOIN ledger_entries AS e ON e.account_id = t.account_id AND e.seq = t.seq "
+    "JOIN system_postings AS p ON p.transaction_id = t.id"
+)
+"""A transaction's row, its entry and its system postings: one row per system posting."""
+
 _KEYS_PER_QUERY = 500
 """Idempotency keys looked up per statement (SQLite allows 32,766 parameters)."""
 
@@ -185,11 +203,44 @@ class SqlLedgerRepository:
     def __init__(self, session: Session[Any]) -> None:
         self._s = session
 
-    def _from_document(self, document: object) -> Transaction:
-        return converter.structure(self._s.dialect.json_from_db(document), Transaction)
+    def _transactions(self, column: str, values: Sequence[str]) -> list[Transaction]:
+        """The transactions whose ``column`` is one of ``values``, rebuilt from their rows.
 
-    def _transaction(self, row: Row | None) -> Transaction | None:
-        return None if row is None else self._from_document(row[0])
+        One row per system posting, in position order; the customer posting (the entry)
+        takes the one position the system postings leave free.
+        """
+        rows = self._s.all(
+            f"{_SELECT_TRANSACTIONS} WHERE t.{column} IN ({', '.join('?' * len(values))}) "
+            "ORDER BY t.id, p.position",
+            values,
+        )
+        d = self._s.dialect
+        built: list[Transaction] = []
+        for _id, group in itertools.groupby(rows, key=operator.itemgetter(0)):
+            parts = list(group)
+            first = parts[0]
+            postings = [Posting(r[10], _money(d.decimal_from_db(r[12]), r[11])) for r in parts]
+            mine = Posting(first[2], _money(d.decimal_from_db(first[7]), first[6]))
+            taken = [r[9] for r in parts]
+            free = next(i for i in range(len(taken) + 1) if i >= len(taken) or taken[i] != i)
+            postings.insert(free, mine)
+            built.append(
+                Transaction(
+                    id=first[0],
+                    kind=TransactionKind(first[1]),
+                    account_id=first[2],
+                    postings=postings,
+                    idempotency_key=first[3],
+                    created_at=d.time_from_db(first[4]),
+                    description=first[8],
+                    reverses=first[5],
+                )
+            )
+        return built
+
+    def _transaction(self, column: str, value: str) -> Transaction | None:
+        found = self._transactions(column, [value])
+        return found[0] if found else None
 
     def _require_balance(self, account_id: str) -> Row:
         row = self._s.one(
@@ -246,7 +297,7 @@ class SqlLedgerRepository:
         created_at = d.time_to_db(transaction.created_at)
         inserted = self._s.run(
             "INSERT INTO ledger_transactions "
-            "(id, idempotency_key, reverses, account_id, kind, created_at, document) "
+            "(id, idempotency_key, reverses, account_id, kind, created_at, seq) "
             "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
             (
                 transaction.id,
@@ -255,7 +306,7 @@ class SqlLedgerRepository:
                 transaction.account_id,
                 transaction.kind.value,
                 created_at,
-                d.json_to_db(converter.unstructure(transaction)),
+                change.seq,
             ),
         )
         if not inserted:
@@ -281,7 +332,7 @@ class SqlLedgerRepository:
             transaction.kind.value,
             created_at,
             change.after.currency,
-            d.decimal_to_db(EXACT.subtract(change.after.amount, change.before.amount)),
+            d.decimal_to_db(transaction.amount.amount),  # after - before, written as given
             d.decimal_to_db(change.after.amount),
             transaction.description,
             transaction.reverses,
@@ -297,11 +348,7 @@ class SqlLedgerRepository:
 
     def by_idempotency_key(self, key: str) -> Transaction | None:
         """The transaction posted with ``key``, if any."""
-        return self._transaction(
-            self._s.one(
-                "SELECT document FROM ledger_transactions WHERE idempotency_key = ?", (key,)
-            )
-        )
+        return self._transaction("idempotency_key", key)
 
     def by_idempotency_keys(self, keys: Collection[str]) -> dict[str, Transaction]:
         """The transactions posted with any of ``keys``, by key."""
@@ -309,33 +356,20 @@ class SqlLedgerRepository:
         unique = list(dict.fromkeys(keys))
         for start in range(0, len(unique), _KEYS_PER_QUERY):
             chunk = unique[start : start + _KEYS_PER_QUERY]
-            rows = self._s.all(
-                "SELECT idempotency_key, document FROM ledger_transactions "  # noqa: S608
-                f"WHERE idempotency_key IN ({', '.join('?' * len(chunk))})",
-                chunk,
-            )
-            for key, document in rows:
-                found[key] = converter.structure(
-                    self._s.dialect.json_from_db(document), Transaction
-                )
+            for transaction in self._transactions("idempotency_key", chunk):
+                found[transaction.idempotency_key] = transaction
         return found
 
     def get(self, transaction_id: str) -> Transaction:
         """The transaction, or :class:`~telcocore.errors.TransactionNotFound`."""
-        found = self._transaction(
-            self._s.one("SELECT document FROM ledger_transactions WHERE id = ?", (transaction_id,))
-        )
+        found = self._transaction("id", transaction_id)
         if found is None:
             raise TransactionNotFound(transaction_id)
         return found
 
     def reversal_of(self, transaction_id: str) -> Transaction | None:
         """The transaction that reverses ``transaction_id``, if any."""
-        return self._transaction(
-            self._s.one(
-                "SELECT document FROM ledger_transactions WHERE reverses = ?", (transaction_id,)
-            )
-        )
+        return self._transaction("reverses", transaction_id)
 
     def entries(
         self,

@@ -144,15 +144,21 @@ class SqliteDialect(Dialect[sqlite3.Connection]):
         """Read, check and write the balance in Python, exactly.
 
         The unit's ``BEGIN IMMEDIATE`` holds the write lock, so nobody can move the balance
-        in between.
+        in between: once read or written, the transaction remembers the row and the next
+        move of the same balance (a batch) skips the read.
         """
-        row = session.one(
-            "SELECT amount, currency, seq FROM balances WHERE account_id = ?", (account_id,)
-        )
-        if row is None:
-            return None
-        amount, currency, seq = row
-        before = Decimal(amount)
+        key = ("balance", account_id)
+        known: MovedBalance | None = session.memo.get(key)
+        if known is None:
+            row = session.one(
+                "SELECT amount, currency, seq FROM balances WHERE account_id = ?", (account_id,)
+            )
+            if row is None:
+                return None
+            amount, currency, seq = row
+            before = Decimal(amount)
+        else:
+            before, currency, seq = known.after, known.currency, known.seq
         after = EXACT.add(before, delta)
         if floor is not None and after < floor:
             return None
@@ -160,4 +166,6 @@ class SqliteDialect(Dialect[sqlite3.Connection]):
             "UPDATE balances SET amount = ?, seq = ? WHERE account_id = ?",
             (str(after), seq + 1, account_id),
         )
-        return MovedBalance(before, after, currency, seq + 1)
+        moved = MovedBalance(before, after, currency, seq + 1)
+        session.memo[key] = moved
+        return moved
