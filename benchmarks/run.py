@@ -85,10 +85,16 @@ class Result:
 
     @property
     def ratio(self) -> float | None:
-        """Ours divided by the baseline, when both ran."""
+        """Ours divided by the baseline, when both ran: the median of the paired ratios.
+
+        Repetition *i* of ours ran next to repetition *i* of the baseline, so each pair saw
+        the same machine; the median of their ratios shrugs off a slow stretch (a disk
+        whose ``fsync`` slows down for a while) that would tilt a ratio of medians.
+        """
         if self.ours is None or self.baseline is None:
             return None
-        return self.ours.median / self.baseline.median
+        pairs = zip(self.ours.samples, self.baseline.samples, strict=True)
+        return statistics.median(ours / baseline for ours, baseline in pairs)
 
     @property
     def verdict(self) -> str:
