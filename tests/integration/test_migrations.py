@@ -154,7 +154,9 @@ class TestMigrate:
         with telcocore.connect(durable_url) as core:
             assert [top_up, purchase] == [core.ledger.get("t1"), core.ledger.get("t2")]
             assert "-0.01" == str(core.ledger.get("t2").amount.amount)
-            again = core.ledger.debit("acme", "0.01", idempotency_key="buy", kind="purchase")
+            again = core.ledger.debit(
+                "acme", "0.01", idempotency_key="buy", kind=TransactionKind.PURCHASE
+            )
             assert "t2" == again.id
             history = core.ledger.history("acme")
             assert [("10.0000", "10.0000"), ("-0.01", "9.9900")] == [
