@@ -16,7 +16,7 @@ a commit (or by an exception) rolls everything back::
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from decimal import Decimal
 from types import TracebackType
@@ -418,15 +418,26 @@ class UnitOfWork(Protocol):
         ...
 
 
-UnitOfWorkFactory = Callable[[], UnitOfWork]
-"""Makes a new, not yet begun, unit of work."""
+class UnitOfWorkFactory(Protocol):
+    """Makes a new, not yet begun, unit of work (``Storage.unit_of_work``)."""
+
+    def __call__(self, *, read_only: bool = False) -> UnitOfWork:
+        """A new unit of work; see :meth:`Storage.unit_of_work`."""
+        ...
 
 
 class Storage(Protocol):
     """A storage backend: makes units of work, and is closed when done."""
 
-    def unit_of_work(self) -> UnitOfWork:
-        """A new unit of work."""
+    def unit_of_work(self, *, read_only: bool = False) -> UnitOfWork:
+        """A new unit of work.
+
+        A ``read_only`` unit only reads: it cannot commit
+        (:class:`~telcocore.errors.StorageError`), and on SQL storages a statement that
+        would write is refused before it runs. Every query in it sees the same snapshot
+        (PostgreSQL: ``REPEATABLE READ``), and it takes no write lock, so on SQLite it
+        neither waits for a writer nor holds one up.
+        """
         ...
 
     def close(self) -> None:

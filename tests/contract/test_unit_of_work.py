@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 
 from telcocore.accounts.account import Account
+from telcocore.adapters.memory import MemoryStorage
 from telcocore.errors import AccountNotFound, StorageError
 from telcocore.money import Money
 from telcocore.notifications.message import Message, MessageKind
@@ -211,3 +212,87 @@ class TestNesting:
             thread.join(timeout=0.5)
         thread.join()
         assert [[]] == seen
+
+
+class TestReadOnly:
+    """Units of work opened with ``read_only=True``."""
+
+    def test_it_reads_what_was_committed(self, storage: Storage, opened: Opened) -> None:
+        """A read-only unit sees committed accounts and balances."""
+        opened("acme")
+        with storage.unit_of_work(read_only=True) as uow:
+            assert (["acme"], Money("0", "USD")) == (
+                [a.id for a in uow.accounts.list()],
+                uow.ledger.balance("acme"),
+            )
+
+    def test_it_cannot_commit(self, storage: Storage) -> None:
+        """``commit()`` raises StorageError, on every storage alike."""
+        with (
+            storage.unit_of_work(read_only=True) as uow,
+            pytest.raises(StorageError, match="read-only unit of work cannot commit"),
+        ):
+            uow.commit()
+
+    def test_a_write_in_it_is_never_kept(self, storage: Storage, new_account: NewAccount) -> None:
+        """SQL storages refuse the statement; memory undoes it on exit. Nothing is stored."""
+        with storage.unit_of_work(read_only=True) as uow:
+            try:
+                uow.accounts.add(new_account("acme"))
+            except StorageError as refused:
+                assert "cannot run INSERT statements" in str(refused)  # noqa: PT017
+            with pytest.raises(StorageError):
+                uow.commit()
+        assert [] == _ids(storage)
+
+    def test_it_reads_one_snapshot(self, storage: Storage, opened: Opened) -> None:
+        """A commit by another thread after the unit's first read does not show in it.
+
+        Memory runs one unit at a time, so there the writer waits for the reader instead.
+        """
+        opened("acme")
+
+        def rename() -> None:
+            with storage.unit_of_work() as uow:
+                account = uow.accounts.get("acme")
+                account.name = "Renamed"
+                uow.accounts.update(account)
+                uow.commit()
+
+        writer = threading.Thread(target=rename)
+        with storage.unit_of_work(read_only=True) as uow:
+            first = uow.accounts.get("acme").name
+            writer.start()
+            writer.join(timeout=0.5 if isinstance(storage, MemoryStorage) else 10)
+            second = uow.accounts.get("acme").name
+        writer.join()
+        with storage.unit_of_work(read_only=True) as uow:
+            after = uow.accounts.get("acme").name
+        assert (first, first, "Renamed") == (first, second, after)
+
+    def test_it_does_not_wait_for_a_writer(
+        self, storage: Storage, opened: Opened, new_account: NewAccount
+    ) -> None:
+        """While a writer holds its unit open, a read-only unit on another thread answers.
+
+        It sees the last commit, not the writer's change. SQLite used to make readers wait
+        for the write lock; memory still runs one unit at a time.
+        """
+        opened("acme")
+        seen: list[list[str]] = []
+
+        def read() -> None:
+            with storage.unit_of_work(read_only=True) as uow:
+                seen.append([a.id for a in uow.accounts.list()])
+
+        side_by_side = not isinstance(storage, MemoryStorage)
+        reader = threading.Thread(target=read)
+        with storage.unit_of_work() as writer:
+            writer.accounts.add(new_account("globex"))
+            reader.start()
+            reader.join(timeout=10 if side_by_side else 0.2)
+            answered_while_open = bool(seen)
+            writer.commit()
+        reader.join()
+        assert side_by_side == answered_while_open
+        assert [["acme"] if side_by_side else ["acme", "globex"]] == seen

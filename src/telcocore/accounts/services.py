@@ -155,12 +155,12 @@ class AccountService:
 
     def get(self, account_id: str) -> Account:
         """The account, or :class:`~telcocore.errors.AccountNotFound`."""
-        with self._ctx.uow() as uow:
+        with self._ctx.uow(read_only=True) as uow:
             return uow.accounts.get(account_id)
 
     def list(self, *, status: AccountStatus | None = None) -> list[Account]:
         """All accounts, or those with ``status``, ordered by id."""
-        with self._ctx.uow() as uow:
+        with self._ctx.uow(read_only=True) as uow:
             wanted = None if status is None else coerce_enum(AccountStatus, status, field="status")
             return uow.accounts.list(status=wanted)
 
@@ -295,17 +295,17 @@ class ContactService:
 
     def get(self, contact_id: str) -> Contact:
         """The contact, or :class:`~telcocore.errors.ContactNotFound`."""
-        with self._ctx.uow() as uow:
+        with self._ctx.uow(read_only=True) as uow:
             return uow.contacts.get(contact_id)
 
     def by_email(self, email: str) -> Contact | None:
         """The contact whose login email is ``email`` in any case, if any."""
-        with self._ctx.uow() as uow:
+        with self._ctx.uow(read_only=True) as uow:
             return uow.contacts.by_email(email)
 
     def list(self, account_id: str) -> builtins.list[Contact]:
         """The account's contacts, by lower-cased email."""
-        with self._ctx.uow() as uow:
+        with self._ctx.uow(read_only=True) as uow:
             uow.accounts.get(account_id)
             return uow.contacts.list(account_id)
 
@@ -314,7 +314,7 @@ class ContactService:
 
         This is the directory :class:`~telcocore.adapters.smtp.SmtpNotifier` asks.
         """
-        with self._ctx.uow() as uow:
+        with self._ctx.uow(read_only=True) as uow:
             contacts = uow.contacts.list(account_id)
         if channel is Channel.EMAIL:
             return [c.email for c in contacts]
@@ -322,7 +322,7 @@ class ContactService:
 
     def locale_of(self, account_id: str) -> str:
         """The locale messages to the account are written in (the account's own)."""
-        with self._ctx.uow() as uow:
+        with self._ctx.uow(read_only=True) as uow:
             return uow.accounts.get(account_id).locale
 
     # -- adding, changing, removing ----------------------------------------------------------

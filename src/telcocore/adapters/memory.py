@@ -25,7 +25,7 @@ import attrs
 from telcocore.accounts.account import Account, AccountStatus
 from telcocore.accounts.contacts import Contact, email_key
 from telcocore.adapters import entities
-from telcocore.adapters.nesting import OneUnitPerThread
+from telcocore.adapters.nesting import READ_ONLY_COMMIT, OneUnitPerThread
 from telcocore.audit.entry import GENESIS_HASH, AuditEntry, AuditQuery
 from telcocore.billing.ledger import BalanceChange, LedgerEntry, Transaction, TransactionKind
 from telcocore.errors import (
@@ -38,6 +38,7 @@ from telcocore.errors import (
     ExtensionNotFound,
     NotFoundError,
     NumberBlockNotFound,
+    StorageError,
     TransactionNotFound,
 )
 from telcocore.money import EXACT, Money
@@ -433,8 +434,9 @@ class MemoryAuditRepository:
 class MemoryUnitOfWork:
     """One transaction over a :class:`MemoryStorage`; units run one at a time."""
 
-    def __init__(self, storage: MemoryStorage) -> None:
+    def __init__(self, storage: MemoryStorage, *, read_only: bool = False) -> None:
         self._storage = storage
+        self._read_only = read_only
         self._undo: list[Undo] = []
         state = storage.state
         self.accounts: AccountRepository = MemoryAccountRepository(state, self._undo)
@@ -465,6 +467,8 @@ class MemoryUnitOfWork:
 
     def commit(self) -> None:
         """Keep every change made so far: forget how to undo it."""
+        if self._read_only:  # whatever it changed is undone on exit
+            raise StorageError(READ_ONLY_COMMIT)
         self._undo.clear()
 
 
@@ -476,9 +480,12 @@ class MemoryStorage:
         self.lock = threading.Lock()
         self.units = OneUnitPerThread()
 
-    def unit_of_work(self) -> MemoryUnitOfWork:
-        """A new unit of work."""
-        return MemoryUnitOfWork(self)
+    def unit_of_work(self, *, read_only: bool = False) -> MemoryUnitOfWork:
+        """A new unit of work (``read_only``: see :meth:`telcocore.ports.Storage.unit_of_work`).
+
+        Units run one at a time here, read-only ones too.
+        """
+        return MemoryUnitOfWork(self, read_only=read_only)
 
     def close(self) -> None:
         """Nothing to release."""

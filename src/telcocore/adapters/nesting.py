@@ -1,8 +1,9 @@
-"""One unit of work at a time per thread, in every storage.
+"""Rules every storage's units of work keep alike.
 
-A unit of work opened inside another one, on the same thread, would hang (memory), fail
-deep in the driver (SQLite) or commit on a second connection behind the outer unit's back
-(PostgreSQL). Every storage refuses it up front, the same way.
+One unit of work at a time per thread: a unit opened inside another one, on the same
+thread, would hang (memory), fail deep in the driver (SQLite) or commit on a second
+connection behind the outer unit's back (PostgreSQL). Every storage refuses it up front,
+the same way. And a read-only unit never commits (:data:`READ_ONLY_COMMIT`).
 """
 
 from __future__ import annotations
@@ -11,7 +12,10 @@ import threading
 
 from telcocore.errors import StorageError
 
-__all__ = ["OneUnitPerThread"]
+__all__ = ["READ_ONLY_COMMIT", "OneUnitPerThread"]
+
+READ_ONLY_COMMIT = "a read-only unit of work cannot commit; open one without read_only to write"
+"""The message of the StorageError a read-only unit's ``commit()`` raises, on every storage."""
 
 
 class OneUnitPerThread:

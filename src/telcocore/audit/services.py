@@ -121,7 +121,7 @@ class AuditLog:
 
     def get(self, entry_id: str) -> AuditEntry:
         """One entry, or :class:`~telcocore.errors.NotFoundError`."""
-        with self._ctx.uow() as uow:
+        with self._ctx.uow(read_only=True) as uow:
             entry = uow.audit.get(entry_id)
         if entry is None:
             raise AuditEntryNotFound(entry_id)
@@ -155,14 +155,14 @@ class AuditLog:
             start=None if start is None else require_utc(start, field="start"),
             end=None if end is None else require_utc(end, field="end"),
         )
-        with self._ctx.uow() as uow:
+        with self._ctx.uow(read_only=True) as uow:
             found = uow.audit.find(query, limit=limit + 1, before_seq=before)
         page = found[:limit]
         return AuditPage(page, page[-1].seq if len(found) > limit else None)
 
     def history(self, entity_type: str, entity_key: str) -> list[Version]:
         """Every version of one entity, oldest first, rebuilt by replaying its patches."""
-        with self._ctx.uow() as uow:
+        with self._ctx.uow(read_only=True) as uow:
             entries = uow.audit.of_entity(entity_type, entity_key)
         versions: list[Version] = []
         state: JSON = None
@@ -187,12 +187,10 @@ class AuditLog:
 
     def verify_chain(self) -> ChainBreak | None:
         """The first altered, inserted or removed entry, or ``None`` if the chain holds."""
-        with self._ctx.uow() as uow:
-            # Lock the head: on PostgreSQL each statement sees its own snapshot, and an
-            # entry committed between reading the head and reading the entries would look
-            # like one added outside the log. Writers wait until the check is done.
-            head = uow.audit.lock_head()
-            return verify_chain(_iterate(uow), head=head)
+        with self._ctx.uow(read_only=True) as uow:
+            # A read-only unit reads one snapshot on every storage, so an entry committed
+            # meanwhile is in neither the head nor the entries read; writers do not wait.
+            return verify_chain(_iterate(uow), head=uow.audit.head())
 
 
 def _iterate(uow: UnitOfWork) -> Iterator[AuditEntry]:

@@ -276,7 +276,7 @@ class LedgerService:
 
     def balance(self, account_id: str) -> Money:
         """The account's balance: positive is credit held, negative is owed."""
-        with self._ctx.uow() as uow:
+        with self._ctx.uow(read_only=True) as uow:
             return uow.ledger.balance(account_id)
 
     def available(self, account_id: str) -> Money:
@@ -284,12 +284,12 @@ class LedgerService:
 
         Negative when usage already took the balance past the limit.
         """
-        with self._ctx.uow() as uow:
+        with self._ctx.uow(read_only=True) as uow:
             return uow.accounts.get(account_id).available(uow.ledger.balance(account_id))
 
     def get(self, transaction_id: str) -> Transaction:
         """A transaction, or :class:`~telcocore.errors.TransactionNotFound`."""
-        with self._ctx.uow() as uow:
+        with self._ctx.uow(read_only=True) as uow:
             return uow.ledger.get(transaction_id)
 
     def history(
@@ -312,19 +312,19 @@ class LedgerService:
             if kinds is None
             else frozenset(coerce_enum(TransactionKind, k, field="kind") for k in kinds)
         )
-        with self._ctx.uow() as uow:
+        with self._ctx.uow(read_only=True) as uow:
             uow.accounts.get(account_id)
             return uow.ledger.entries(account_id, start=start, end=end, kinds=wanted)
 
     def system_balance(self, account: SystemAccount, currency: str) -> Money:
         """The balance of one of the operator's system accounts."""
-        with self._ctx.uow() as uow:
+        with self._ctx.uow(read_only=True) as uow:
             name = coerce_enum(SystemAccount, account, field="system account").value
             return Money(uow.ledger.system_balance(name, currency), currency)
 
     def totals(self) -> dict[str, Decimal]:
         """The sum of all balances per currency; zero in every currency, always."""
-        with self._ctx.uow() as uow:
+        with self._ctx.uow(read_only=True) as uow:
             return uow.ledger.totals()
 
     # -- the one write path -----------------------------------------------------------

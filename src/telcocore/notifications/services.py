@@ -70,7 +70,7 @@ class OutboxService:
         notifier = self._ctx.notifier
         if notifier is None:
             return DeliveryReport(sent=0, failed=0)
-        with self._ctx.uow() as uow:
+        with self._ctx.uow(read_only=True) as uow:
             items = list(uow.outbox.pending(limit=limit, now=self._ctx.clock.now()))
         sent = failed = 0
         for item in items:

@@ -124,7 +124,7 @@ class NumberingService:
 
     def range_parameters(self) -> RangeParameters | None:
         """The range parameters, or ``None`` if they were never set."""
-        with self._ctx.uow() as uow:
+        with self._ctx.uow(read_only=True) as uow:
             return uow.numbering.read_range().parameters
 
     # -- internal blocks -------------------------------------------------------------------
@@ -208,7 +208,7 @@ class NumberingService:
 
     def blocks(self, account_id: str | None = None) -> list[NumberBlock]:
         """The blocks of ``account_id`` (every assigned block if ``None``), by first number."""
-        with self._ctx.uow() as uow:
+        with self._ctx.uow(read_only=True) as uow:
             return uow.numbering.blocks(account_id)
 
     # -- extensions and SIP usernames --------------------------------------------------------
@@ -224,7 +224,7 @@ class NumberingService:
             validate_extension(extension)
         except ValidationError:
             return False
-        with self._ctx.uow() as uow:
+        with self._ctx.uow(read_only=True) as uow:
             return _refusal(uow.numbering, account_id, extension) is None
 
     def register_extension(
@@ -280,7 +280,7 @@ class NumberingService:
 
     def extensions(self, account_id: str) -> list[Extension]:
         """The account's extensions and SIP usernames, by name."""
-        with self._ctx.uow() as uow:
+        with self._ctx.uow(read_only=True) as uow:
             return uow.numbering.extensions(account_id)
 
     # -- block list ----------------------------------------------------------------------------
@@ -413,7 +413,7 @@ class NumberingService:
 
     def block_list(self, account_id: str) -> list[BlockListEntry]:
         """The account's blocked numbers and prefixes, by pattern."""
-        with self._ctx.uow() as uow:
+        with self._ctx.uow(read_only=True) as uow:
             return uow.numbering.blocked(account_id)
 
     def is_blocked(self, account_id: str, number: str) -> bool:
@@ -422,7 +422,7 @@ class NumberingService:
         The number is normalized with the account's home country; only its own prefixes
         are looked up.
         """
-        with self._ctx.uow() as uow:
+        with self._ctx.uow(read_only=True) as uow:
             normalized = normalize(number, uow.accounts.get(account_id).home_country)
             if not normalized:
                 return False
@@ -525,12 +525,12 @@ class NumberingService:
         parentheses are ignored, so ``+1 (415) 555-0199`` finds ``+14155550199``. The same
         holds for :meth:`activate_did`, :meth:`deactivate_did` and :meth:`remove_did`.
         """
-        with self._ctx.uow() as uow:
+        with self._ctx.uow(read_only=True) as uow:
             return _require_did(uow, number)
 
     def dids(self, account_id: str) -> list[Did]:
         """The account's DIDs, by number."""
-        with self._ctx.uow() as uow:
+        with self._ctx.uow(read_only=True) as uow:
             return uow.numbering.dids(account_id)
 
     # -- audit -----------------------------------------------------------------------------------

@@ -112,6 +112,10 @@ class PostgresDialect(Dialect["Connection[Any]"]):
         """Psycopg begins the transaction with the first statement."""
         del conn
 
+    def begin_read(self, conn: Connection[Any]) -> None:
+        """A ``REPEATABLE READ, READ ONLY`` transaction: every query sees one snapshot."""
+        conn.execute(b"SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+
     def begin_migration(self, conn: Connection[Any]) -> None:
         """Take the migration advisory lock, then create the schema if it is missing.
 

@@ -123,9 +123,9 @@ class PostgresStorage(SqlStorage["Connection[Any]"]):
             conn.execute(f'SET search_path TO "{self.dialect.schema}"'.encode())
         conn.commit()
 
-    def unit_of_work(self) -> PostgresUnitOfWork:
-        """A new unit of work."""
-        return PostgresUnitOfWork(self)
+    def unit_of_work(self, *, read_only: bool = False) -> PostgresUnitOfWork:
+        """A new unit of work (``read_only``: see :meth:`telcocore.ports.Storage.unit_of_work`)."""
+        return PostgresUnitOfWork(self, read_only=read_only)
 
     def acquire(self) -> Connection[Any]:
         """A connection from the pool (waiting up to the pool timeout)."""

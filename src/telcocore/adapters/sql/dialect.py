@@ -102,6 +102,10 @@ class Dialect(abc.ABC, Generic[C]):
     def begin(self, conn: C) -> None:
         """Start a transaction (SQLite: taking the write lock at once)."""
 
+    def begin_read(self, conn: C) -> None:
+        """Start a transaction that will only read (SQLite: without the write lock)."""
+        self.begin(conn)
+
     @abc.abstractmethod
     def begin_migration(self, conn: C) -> None:
         """Start the migration transaction, holding the migration lock.
@@ -212,8 +216,10 @@ class Session(Generic[C]):
     The transaction begins lazily: a statement run after a commit starts a new one.
     """
 
-    def __init__(self, dialect: Dialect[C]) -> None:
+    def __init__(self, dialect: Dialect[C], *, read_only: bool = False) -> None:
         self.dialect = dialect
+        self.read_only = read_only
+        """Whether statements other than ``SELECT`` are refused, and no write lock taken."""
         self.translated = _Translated(dialect)
         """A context manager translating the driver's errors."""
         self._conn: C | None = None
@@ -248,6 +254,8 @@ class Session(Generic[C]):
         with self.translated:
             if migration:
                 self.dialect.begin_migration(self.conn)
+            elif self.read_only:
+                self.dialect.begin_read(self.conn)
             else:
                 self.dialect.begin(self.conn)
         self._in_transaction = True
@@ -268,7 +276,13 @@ class Session(Generic[C]):
 
     # -- statements -----------------------------------------------------------------------
 
+    def _refuse_writes(self, query: str) -> None:
+        if self.read_only and not query.startswith("SELECT"):
+            msg = f"a read-only unit of work cannot run {query.split(maxsplit=1)[0]} statements"
+            raise StorageError(msg)
+
     def _execute(self, query: str, params: Sequence[object]) -> Cursor:
+        self._refuse_writes(query)
         if not self._in_transaction:
             self.begin()
         if query.startswith("SELECT") and _unstorable(params):
@@ -296,6 +310,9 @@ class Session(Generic[C]):
 
     def run_all(self, statements: Iterable[Statement]) -> None:
         """Run statements whose results are not needed, in order (PostgreSQL: at once)."""
+        statements = list(statements)
+        for query, _params in statements:
+            self._refuse_writes(query)
         if not self._in_transaction:
             self.begin()
         with self.translated:

@@ -11,7 +11,8 @@ import functools
 from types import TracebackType
 from typing import Generic, Self
 
-from telcocore.adapters.nesting import OneUnitPerThread
+from telcocore.adapters.nesting import READ_ONLY_COMMIT, OneUnitPerThread
+from telcocore.errors import StorageError
 from telcocore.ports import (
     AccountRepository,
     AuditRepository,
@@ -49,8 +50,8 @@ class SqlStorage(abc.ABC, Generic[C]):
         """Take back a connection a unit of work is done with."""
 
     @abc.abstractmethod
-    def unit_of_work(self) -> SqlUnitOfWork[C]:
-        """A new unit of work."""
+    def unit_of_work(self, *, read_only: bool = False) -> SqlUnitOfWork[C]:
+        """A new unit of work (``read_only``: see :meth:`telcocore.ports.Storage.unit_of_work`)."""
 
     @abc.abstractmethod
     def close(self) -> None:
@@ -64,9 +65,9 @@ class SqlUnitOfWork(Generic[C]):
     transaction, which is rolled back on exit unless committed too.
     """
 
-    def __init__(self, storage: SqlStorage[C]) -> None:
+    def __init__(self, storage: SqlStorage[C], *, read_only: bool = False) -> None:
         self._storage = storage
-        self._session: Session[C] = Session(storage.dialect)
+        self._session: Session[C] = Session(storage.dialect, read_only=read_only)
         self.accounts: AccountRepository = SqlAccountRepository(self._session)
         self.contacts: ContactRepository = SqlContactRepository(self._session)
         self.ledger: LedgerRepository = SqlLedgerRepository(self._session)
@@ -106,4 +107,6 @@ class SqlUnitOfWork(Generic[C]):
 
     def commit(self) -> None:
         """Make every change of this unit durable and visible to others."""
+        if self._session.read_only:
+            raise StorageError(READ_ONLY_COMMIT)
         self._session.commit()

@@ -80,13 +80,22 @@ class SqliteDialect(Dialect[sqlite3.Connection]):
 
     def begin(self, conn: sqlite3.Connection) -> None:
         """``BEGIN IMMEDIATE``: take the write lock now."""
+        self._require_idle(conn)
+        conn.execute("BEGIN IMMEDIATE")
+
+    @staticmethod
+    def _require_idle(conn: sqlite3.Connection) -> None:
         if conn.in_transaction:
             msg = (
                 "a unit of work is already open on this thread's SQLite connection; "
                 "units of work do not nest"
             )
             raise StorageError(msg)
-        conn.execute("BEGIN IMMEDIATE")
+
+    def begin_read(self, conn: sqlite3.Connection) -> None:
+        """``BEGIN`` (deferred): in WAL mode a reader neither waits for nor blocks a writer."""
+        self._require_idle(conn)
+        conn.execute("BEGIN")
 
     def begin_migration(self, conn: sqlite3.Connection) -> None:
         """The write lock of ``BEGIN IMMEDIATE`` also keeps other migrations out."""

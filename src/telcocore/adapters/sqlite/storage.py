@@ -34,7 +34,7 @@ _MEMORY = ":memory:"
 
 
 class SqliteUnitOfWork(SqlUnitOfWork[sqlite3.Connection]):
-    """One SQLite transaction, begun with ``BEGIN IMMEDIATE``."""
+    """One SQLite transaction, begun with ``BEGIN IMMEDIATE`` (read-only: ``BEGIN``)."""
 
 
 class SqliteStorage(SqlStorage[sqlite3.Connection]):
@@ -114,9 +114,9 @@ class SqliteStorage(SqlStorage[sqlite3.Connection]):
             migrations=migrations,
         )
 
-    def unit_of_work(self) -> SqliteUnitOfWork:
-        """A new unit of work."""
-        return SqliteUnitOfWork(self)
+    def unit_of_work(self, *, read_only: bool = False) -> SqliteUnitOfWork:
+        """A new unit of work (``read_only``: see :meth:`telcocore.ports.Storage.unit_of_work`)."""
+        return SqliteUnitOfWork(self, read_only=read_only)
 
     def _open(self) -> sqlite3.Connection:
         dialect = self.dialect
