@@ -17,7 +17,7 @@ account's status.
 
 from __future__ import annotations
 
-from typing import Final, TypeVar
+from typing import Final
 
 import attrs
 
@@ -76,8 +76,6 @@ DID_ENTITY: Final = "did"
 """The entity type of DIDs in the audit log (key: the E.164 number)."""
 
 _RANGE_KEY: Final = "system"
-
-T = TypeVar("T")
 
 
 class NumberingService:
