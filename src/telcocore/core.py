@@ -21,6 +21,7 @@ from telcocore.accounts.credentials import PasswordPolicy
 from telcocore.accounts.services import AccountService, ContactService
 from telcocore.adapters.memory import MemoryStorage
 from telcocore.adapters.postgres import PostgresStorage
+from telcocore.adapters.routing import ChannelRouter
 from telcocore.adapters.smtp import SmtpNotifier
 from telcocore.adapters.sqlite import SqliteStorage
 from telcocore.adapters.system import SystemClock
@@ -87,10 +88,13 @@ class TelcoCore:
         )
         self.ledger = LedgerService(context, self.outbox)
         self.numbering = NumberingService(context, self.audit)
-        notifier = context.notifier
-        if isinstance(notifier, SmtpNotifier) and notifier.directory is None:
-            # Messages to a whole account go to its contacts, in its locale.
-            notifier.directory = self.contacts
+        notifiers = (
+            context.notifier if isinstance(context.notifier, ChannelRouter) else [context.notifier]
+        )
+        for notifier in notifiers:
+            if isinstance(notifier, SmtpNotifier) and notifier.directory is None:
+                # Messages to a whole account go to its contacts, in its locale.
+                notifier.directory = self.contacts
 
     def acting_as(self, actor: str, *, ip: str | None = None) -> TelcoCore:
         """The same services, with changes recorded as made by ``actor`` from ``ip``.

@@ -18,9 +18,10 @@ from tests.integration import contact_workers, storage_workers
 import telcocore
 from telcocore import TelcoCore
 from telcocore.accounts.credentials import ScryptHasher
+from telcocore.adapters.routing import ChannelRouter
 from telcocore.adapters.smtp import SmtpConfig, SmtpNotifier, SmtpSecurity
 from telcocore.errors import TelcoError
-from telcocore.notifications.message import Message, MessageKind
+from telcocore.notifications.message import Channel, Message, MessageKind
 from telcocore.ports import Storage
 from telcocore.testing import CapturingNotifier, FixedClock
 
@@ -127,6 +128,31 @@ class TestSmtp:
             mail["Subject"],
         )
         assert "$4.00" in mail.get_content()
+
+    def test_behind_a_channel_router_email_still_reaches_the_contacts(
+        self, storage: Storage, clock: FixedClock, smtp_server: _Server
+    ) -> None:
+        """The core wires its contacts into an SmtpNotifier inside a ChannelRouter.
+
+        A low-balance alert (no address) reaches the contact's email through the real
+        server, and a mobile code goes to the SMS notifier, not to SMTP.
+        """
+        smtp_server.start()
+        smtp = SmtpNotifier(
+            SmtpConfig("127.0.0.1", smtp_server.port, security=SmtpSecurity.PLAIN, timeout=5)
+        )
+        sms = CapturingNotifier()
+        router = ChannelRouter({Channel.EMAIL: smtp, Channel.SMS: sms})
+        core = TelcoCore(storage=storage, clock=clock, notifier=router, password_hasher=FAST)
+        assert core.contacts is smtp.directory
+        core.accounts.open("Acme", "USD", account_id="acme", low_balance_threshold="5.00")
+        ann = core.contacts.add("acme", "Ann", "ann@example.com", mobile="+14155550123")
+        core.ledger.credit("acme", "10.00", idempotency_key="a")
+        core.ledger.charge_usage("acme", "6.00", idempotency_key="b")
+        core.contacts.send_code(ann.id, "mobile")
+        (mail,) = smtp_server.inbox.messages
+        assert ("ann@example.com", "Your balance is low") == (mail["To"], mail["Subject"])
+        assert ["+14155550123"] == [m.to for m in sms.messages]
 
     def test_a_server_that_is_down_keeps_messages_until_it_is_back(
         self, storage: Storage, clock: FixedClock, smtp_server: _Server
