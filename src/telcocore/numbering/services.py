@@ -158,11 +158,11 @@ class NumberingService:
                 generation=state.generation,
             )
             repo.add_block(block)
-            self._write(
+            self._audit.write(
                 uow,
                 action=AuditAction.ASSIGN,
                 entity_type=BLOCK_ENTITY,
-                key=str(first),
+                entity_key=str(first),
                 before=None,
                 after=block,
                 reason=reason,
@@ -193,11 +193,11 @@ class NumberingService:
                 raise NumberBlockInUse(account_id, block.first, block.last, inside)
             repo.remove_block(first)
             _free_candidates(repo, state, block)
-            self._write(
+            self._audit.write(
                 uow,
                 action=AuditAction.RELEASE,
                 entity_type=BLOCK_ENTITY,
-                key=str(first),
+                entity_key=str(first),
                 before=block,
                 after=None,
                 reason=reason,
@@ -246,11 +246,11 @@ class NumberingService:
                 raise refusal
             created = Extension(name=name, account_id=account_id, created_at=self._ctx.clock.now())
             uow.numbering.add_extension(created)
-            self._write(
+            self._audit.write(
                 uow,
                 action=AuditAction.CREATE,
                 entity_type=EXTENSION_ENTITY,
-                key=name,
+                entity_key=name,
                 before=None,
                 after=created,
                 reason=reason,
@@ -265,11 +265,11 @@ class NumberingService:
             if found is None:
                 raise ExtensionNotFound(extension)
             uow.numbering.remove_extension(extension)
-            self._write(
+            self._audit.write(
                 uow,
                 action=AuditAction.DELETE,
                 entity_type=EXTENSION_ENTITY,
-                key=extension,
+                entity_key=extension,
                 before=found,
                 after=None,
                 reason=reason,
@@ -363,11 +363,11 @@ class NumberingService:
             )
             uow.numbering.add_blocked(entry)
             key = f"{account_id}:{entry.pattern}"
-            self._write(
+            self._audit.write(
                 uow,
                 action=AuditAction.CREATE,
                 entity_type=BLOCK_LIST_ENTITY,
-                key=key,
+                entity_key=key,
                 before=None,
                 after=entry,
                 reason=reason,
@@ -397,11 +397,11 @@ class NumberingService:
                 raise BlockListEntryNotFound(pattern)
             removed = uow.numbering.remove_blocked(account_id, pattern)
             key = f"{account_id}:{pattern}"
-            self._write(
+            self._audit.write(
                 uow,
                 action=AuditAction.DELETE,
                 entity_type=BLOCK_LIST_ENTITY,
-                key=key,
+                entity_key=key,
                 before=removed,
                 after=None,
                 reason=reason,
@@ -456,11 +456,11 @@ class NumberingService:
                 activated_at=now if active else None,
             )
             uow.numbering.add_did(did)
-            self._write(
+            self._audit.write(
                 uow,
                 action=AuditAction.CREATE,
                 entity_type=DID_ENTITY,
-                key=did.number,
+                entity_key=did.number,
                 before=None,
                 after=did,
                 reason=reason,
@@ -488,11 +488,11 @@ class NumberingService:
                 else attrs.evolve(did, active=False, deactivated_at=now)
             )
             uow.numbering.update_did(changed)
-            self._write(
+            self._audit.write(
                 uow,
                 action=AuditAction.UPDATE,
                 entity_type=DID_ENTITY,
-                key=did.number,
+                entity_key=did.number,
                 before=did,
                 after=changed,
                 reason=reason,
@@ -505,11 +505,11 @@ class NumberingService:
         with self._ctx.uow() as uow:
             did = _require_did(uow, number)
             uow.numbering.remove_did(did.number)
-            self._write(
+            self._audit.write(
                 uow,
                 action=AuditAction.DELETE,
                 entity_type=DID_ENTITY,
-                key=did.number,
+                entity_key=did.number,
                 before=did,
                 after=None,
                 reason=reason,
@@ -530,29 +530,6 @@ class NumberingService:
         """The account's DIDs, by number."""
         with self._ctx.uow(read_only=True) as uow:
             return uow.numbering.dids(account_id)
-
-    # -- audit -----------------------------------------------------------------------------------
-
-    def _write(  # noqa: PLR0913 - one audit entry's fields
-        self,
-        uow: UnitOfWork,
-        *,
-        action: AuditAction,
-        entity_type: str,
-        key: str,
-        before: object,
-        after: object,
-        reason: str | None,
-    ) -> None:
-        self._audit.write(
-            uow,
-            action=action,
-            entity_type=entity_type,
-            entity_key=key,
-            before=before,
-            after=after,
-            reason=reason,
-        )
 
 
 def _next_free_index(repo: NumberingRepository, params: RangeParameters, index: int) -> int:
