@@ -221,8 +221,8 @@ class SqlLedgerRepository:
             first = parts[0]
             postings = [Posting(r[10], _money(d.decimal_from_db(r[12]), r[11])) for r in parts]
             mine = Posting(first[2], _money(d.decimal_from_db(first[7]), first[6]))
-            taken = [r[9] for r in parts]
-            free = next(i for i in range(len(taken) + 1) if i >= len(taken) or taken[i] != i)
+            positions = (r[9] for r in parts)  # sorted: the first gap is the entry's place
+            free = next((i for i, p in enumerate(positions) if p != i), len(parts))
             postings.insert(free, mine)
             built.append(
                 Transaction(

@@ -153,8 +153,8 @@ class SqliteDialect(Dialect[sqlite3.Connection]):
         """Read, check and write the balance in Python, exactly.
 
         The unit's ``BEGIN IMMEDIATE`` holds the write lock, so nobody can move the balance
-        in between: once read or written, the transaction remembers the row and the next
-        move of the same balance (a batch) skips the read.
+        in between: once it has moved a balance, the transaction remembers the row and the
+        next move of the same balance (a batch) skips the read.
         """
         key = ("balance", account_id)
         known: MovedBalance | None = session.memo.get(key)
