@@ -7,13 +7,23 @@ from __future__ import annotations
 
 import enum
 import functools
-from typing import TypeVar
+import re
+from typing import Final, TypeVar
 
 import babel
 
 from telcocore.errors import ValidationError
 
-__all__ = ["coerce_enum", "storage_problem", "validate_locale", "validate_text"]
+__all__ = [
+    "MAX_ID_LENGTH",
+    "SHOWN_LENGTH",
+    "coerce_enum",
+    "shown",
+    "storage_problem",
+    "validate_id",
+    "validate_locale",
+    "validate_text",
+]
 
 E = TypeVar("E", bound=enum.Enum)
 
@@ -46,6 +56,19 @@ def storage_problem(text: str) -> str | None:
     return None
 
 
+SHOWN_LENGTH: Final = 80
+"""How many characters of a value an error message quotes at most."""
+
+
+def shown(value: object) -> str:
+    """``repr(value)`` for an error message, cut to :data:`SHOWN_LENGTH` characters.
+
+    A megabyte of bad input must not become a megabyte of error message or log line.
+    """
+    text = repr(value)
+    return text if len(text) <= SHOWN_LENGTH else text[: SHOWN_LENGTH - 3] + "..."
+
+
 def _text_problem(value: object, *, max_length: int, required: bool) -> str | None:
     if not isinstance(value, str):
         return "must be text (a str)"
@@ -76,8 +99,31 @@ def validate_text(  # noqa: PLR0913 - one check, described by keywords
     if problem is None and isinstance(value, str):
         return value
     name = label or field
-    msg = f"{name} {value!r} {problem}" if show else f"{name} {problem}"
+    msg = f"{name} {shown(value)} {problem}" if show else f"{name} {problem}"
     raise ValidationError(msg, field=field, value=value if show else None)
+
+
+MAX_ID_LENGTH: Final = 64
+"""The longest id (of an account, contact, transaction, ...) in characters."""
+
+_ID: Final = re.compile(rf"[A-Za-z0-9][A-Za-z0-9_.:-]{{0,{MAX_ID_LENGTH - 1}}}")
+
+
+def validate_id(value: object, *, field: str, label: str) -> str:
+    """An id given by a caller, to create an entity or to look one up.
+
+    1-64 ASCII letters, digits or ``_ . : -``, starting with a letter or digit: exactly what
+    every storage keeps, compares and hashes alike (never an ``int``, blank, control or
+    NUL character). Generated ids (32 hex digits) fit. Anything else is a
+    :class:`~telcocore.errors.ValidationError` naming ``label``, on every storage.
+    """
+    if isinstance(value, str) and _ID.fullmatch(value):
+        return value
+    msg = (
+        f"{label} {shown(value)} must be 1-{MAX_ID_LENGTH} letters, digits or '_.:-', "
+        "starting with a letter or digit"
+    )
+    raise ValidationError(msg, field=field, value=value)
 
 
 @functools.cache

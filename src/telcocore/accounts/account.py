@@ -30,7 +30,7 @@ from telcocore.errors import (
 )
 from telcocore.money import Money, to_decimal, validate_currency
 from telcocore.periods import require_utc
-from telcocore.validation import coerce_enum, validate_locale, validate_text
+from telcocore.validation import coerce_enum, validate_id, validate_locale, validate_text
 
 __all__ = [
     "ALLOWED_TRANSITIONS",
@@ -61,18 +61,10 @@ ALLOWED_TRANSITIONS: Final[dict[AccountStatus, frozenset[AccountStatus]]] = {
 }
 """The status moves an account may make; nothing returns to ``pending_approval``."""
 
-_ACCOUNT_ID: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}")
-
 
 def validate_account_id(value: object) -> str:
     """An account id: 1-64 letters, digits, ``_ . : -``, starting with a letter or digit."""
-    if not isinstance(value, str) or not _ACCOUNT_ID.fullmatch(value):
-        msg = (
-            f"account id {value!r} must be 1-64 letters, digits or '_.:-', "
-            "starting with a letter or digit"
-        )
-        raise ValidationError(msg, field="account_id", value=value)
-    return value
+    return validate_id(value, field="account_id", label="account id")
 
 
 @functools.cache
