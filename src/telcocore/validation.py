@@ -16,11 +16,13 @@ from telcocore.errors import ValidationError
 
 __all__ = [
     "MAX_ID_LENGTH",
+    "MAX_INT",
     "SHOWN_LENGTH",
     "coerce_enum",
     "shown",
     "storage_problem",
     "validate_id",
+    "validate_int",
     "validate_locale",
     "validate_text",
 ]
@@ -101,6 +103,28 @@ def validate_text(  # noqa: PLR0913 - one check, described by keywords
     name = label or field
     msg = f"{name} {shown(value)} {problem}" if show else f"{name} {problem}"
     raise ValidationError(msg, field=field, value=value if show else None)
+
+
+MAX_INT: Final = 2**63 - 1
+"""The largest integer every storage keeps (a signed 64-bit column)."""
+
+
+def validate_int(value: object, *, field: str, minimum: int = 0, maximum: int = MAX_INT) -> int:
+    """An ``int`` (not a ``bool``, float, Decimal or string) from ``minimum`` to ``maximum``.
+
+    For limits, cursors, versions and counts: anything else is a
+    :class:`~telcocore.errors.ValidationError` naming ``field``.
+
+    >>> validate_int(50, field="limit", minimum=1)
+    50
+    """
+    if type(value) is not int:
+        msg = f"{field} must be a whole number (an int), got {shown(value)}"
+        raise ValidationError(msg, field=field, value=value)
+    if not minimum <= value <= maximum:
+        msg = f"{field} {value} must be from {minimum} to {maximum}"
+        raise ValidationError(msg, field=field, value=value)
+    return value
 
 
 MAX_ID_LENGTH: Final = 64

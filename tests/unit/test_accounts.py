@@ -25,6 +25,7 @@ from telcocore import (
 )
 from telcocore.accounts.account import ALLOWED_TRANSITIONS
 from telcocore.testing import FixedClock
+from telcocore.validation import shown
 
 STATUSES = list(AccountStatus)
 CREATED = datetime(2026, 1, 1, tzinfo=UTC)
@@ -482,7 +483,7 @@ class TestValidation:
         """open() refuses the value, names it, and stores nothing."""
         with pytest.raises(ValidationError) as info:
             self._open(core, field, value)
-        named = str(value) if field == "tax_rate" else repr(value)
+        named = str(value) if field == "tax_rate" else shown(value)
         assert (field, True, []) == (
             info.value.field,
             named in str(info.value),
@@ -499,7 +500,7 @@ class TestValidation:
         opened = core.accounts.open("Acme", "USD", account_id="acme")
         with pytest.raises(ValidationError) as info:
             core.accounts.update("acme", **_kw(field, value))
-        named = str(value) if field == "tax_rate" else repr(value)
+        named = str(value) if field == "tax_rate" else shown(value)
         assert (field, True, opened) == (
             info.value.field,
             named in str(info.value),
