@@ -51,6 +51,9 @@ class TelcoCore:
     Without a notifier, messages wait in the outbox until one is configured. Changes are
     recorded in the audit log as made by ``system``; use :meth:`acting_as` for a user.
     With ``require_reason``, every audited change must give a ``reason``.
+
+    The core owns the storage it is given: :meth:`close` (or leaving a ``with`` block)
+    closes it.
     """
 
     def __init__(  # noqa: PLR0913 - the adapters and options, all keyword-only
@@ -66,6 +69,7 @@ class TelcoCore:
     ) -> None:
         self._hasher = password_hasher
         self._policy = password_policy
+        self._owns_storage = True
         self._wire(
             storage,
             ServiceContext(
@@ -100,16 +104,23 @@ class TelcoCore:
         """The same services, with changes recorded as made by ``actor`` from ``ip``.
 
         ``actor`` is a user id, ``portal`` or ``system``. The view shares this core's
-        storage: close the core, not the view.
+        storage and does not own it: closing the view, or leaving its ``with`` block, leaves
+        the storage open for the core and its other views. Only the core closes it.
         """
         view = object.__new__(TelcoCore)
         view._hasher, view._policy = self._hasher, self._policy
+        view._owns_storage = False
         view._wire(self.storage, attrs.evolve(self.context, actor=Actor(actor, ip)))
         return view
 
     def close(self) -> None:
-        """Release the storage's connections and files."""
-        self.storage.close()
+        """Release the storage's connections and files; on a view, do nothing.
+
+        A view from :meth:`acting_as` shares its core's storage, so closing it leaves the
+        storage open.
+        """
+        if self._owns_storage:
+            self.storage.close()
 
     def __enter__(self) -> Self:
         return self

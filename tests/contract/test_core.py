@@ -1,0 +1,47 @@
+"""The TelcoCore lifecycle: who owns and closes the storage, on every storage adapter."""
+
+from __future__ import annotations
+
+import pytest
+
+from telcocore import TelcoCore
+from telcocore.core import open_storage
+from telcocore.errors import StorageError
+
+
+class TestActingAsViews:
+    """A view from acting_as shares its core's storage and never closes it."""
+
+    def test_leaving_a_views_with_block_keeps_the_storage_open(self, core: TelcoCore) -> None:
+        """One view per request: the core and the next view still work after the first."""
+        with core.acting_as("bob") as bob:
+            bob.accounts.open("Acme", "USD", account_id="acme", home_country="US")
+        with core.acting_as("carol", ip="192.0.2.7") as carol:
+            carol.accounts.update("acme", name="Acme Ltd")
+        assert "Acme Ltd" == core.accounts.get("acme").name
+        assert ["carol", "bob"] == [e.actor for e in core.audit.entries().entries]
+
+    def test_closing_a_view_keeps_the_storage_open(self, core: TelcoCore) -> None:
+        """view.close() leaves the core's storage open."""
+        core.acting_as("bob").close()
+        core.accounts.open("Acme", "USD", account_id="acme", home_country="US")
+        assert ["acme"] == [a.id for a in core.accounts.list()]
+
+
+class TestClosingTheCore:
+    """The core owns the storage it was given."""
+
+    @pytest.mark.parametrize("adapter_url", ["sqlite_url", "pg_url"])
+    def test_leaving_the_cores_with_block_closes_the_storage(
+        self, adapter_url: str, request: pytest.FixtureRequest
+    ) -> None:
+        """After the core's with block, its storage refuses work with StorageError."""
+        if adapter_url == "pg_url":
+            request.applymarker(pytest.mark.postgres)
+        storage = open_storage(str(request.getfixturevalue(adapter_url)))
+        with TelcoCore(storage=storage) as core:
+            with core.acting_as("bob") as bob:
+                bob.accounts.open("Acme", "USD", account_id="acme", home_country="US")
+            assert "acme" == core.accounts.get("acme").id
+        with pytest.raises(StorageError, match="closed"):
+            core.accounts.get("acme")
