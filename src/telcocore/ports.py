@@ -20,14 +20,14 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from decimal import Decimal
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Protocol, Self, runtime_checkable
 
 from telcocore.accounts.account import Account, AccountStatus
 from telcocore.accounts.contacts import Contact
 from telcocore.audit.entry import AuditEntry, AuditQuery
 from telcocore.billing.ledger import BalanceChange, LedgerEntry, Transaction, TransactionKind
 from telcocore.money import Money
-from telcocore.notifications.message import Message, OutboxItem
+from telcocore.notifications.message import Message, OutboxCounts, OutboxItem
 from telcocore.numbering.blocklist import BlockListEntry
 from telcocore.numbering.blocks import Extension, NumberBlock, RangeState
 from telcocore.numbering.dids import Did
@@ -37,6 +37,7 @@ __all__ = [
     "AuditRepository",
     "Clock",
     "ContactRepository",
+    "DescribedNotifier",
     "LedgerRepository",
     "Notifier",
     "NumberingRepository",
@@ -61,6 +62,18 @@ class Notifier(Protocol):
 
     def send(self, message: Message) -> None:
         """Deliver ``message`` or raise."""
+        ...
+
+
+@runtime_checkable
+class DescribedNotifier(Notifier, Protocol):
+    """A notifier that can say where it delivers, for the outbox's log lines.
+
+    Optional: the outbox names any other notifier by its type.
+    """
+
+    def destination(self, message: Message) -> str:
+        """Where ``message`` goes, without credentials: e.g. ``smtp mail.example.com:587``."""
         ...
 
 
@@ -226,6 +239,10 @@ class OutboxRepository(Protocol):
 
     def pending(self, *, limit: int, now: datetime | None = None) -> Sequence[OutboxItem]:
         """Messages not yet sent, oldest first; with ``now``, only those due by then."""
+        ...
+
+    def counts(self, *, now: datetime) -> OutboxCounts:
+        """How many messages not yet sent are due at ``now``, and how many are deferred."""
         ...
 
     def mark_sent(self, message_id: str, *, at: datetime) -> None:

@@ -7,7 +7,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from telcocore.errors import AlreadyExists, NotFoundError
-from telcocore.notifications.message import Channel, Message, MessageKind, OutboxItem
+from telcocore.notifications.message import (
+    Channel,
+    Message,
+    MessageKind,
+    OutboxCounts,
+    OutboxItem,
+)
 from telcocore.ports import Storage
 
 T0 = datetime(2026, 3, 14, 15, 9, 26, tzinfo=UTC)
@@ -94,3 +100,25 @@ class TestMarking:
                 uow.outbox.mark_sent("nothing", at=T0)
             with pytest.raises(NotFoundError):
                 uow.outbox.mark_failed("nothing", error="x")
+
+
+class TestCounts:
+    """Counting what waits: due now, or deferred by a retry delay."""
+
+    def test_an_empty_outbox_counts_nothing(self, storage: Storage) -> None:
+        """counts() of an empty outbox is zero due, zero deferred."""
+        with storage.unit_of_work() as uow:
+            assert OutboxCounts(due=0, deferred=0) == uow.outbox.counts(now=T0)
+
+    def test_a_retry_time_in_the_future_defers_a_message(self, storage: Storage) -> None:
+        """Unsent messages count as due unless their retry time is after now; sent ones not."""
+        _queued(storage, 1, 2, 3, 4)
+        with storage.unit_of_work() as uow:
+            uow.outbox.mark_sent("m1", at=T0)
+            uow.outbox.mark_failed("m2", error="down", retry_at=T0 + timedelta(seconds=30))
+            uow.outbox.mark_failed("m3", error="down", retry_at=T0)
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            now = uow.outbox.counts(now=T0)
+            later = uow.outbox.counts(now=T0 + timedelta(seconds=30))
+        assert (OutboxCounts(due=2, deferred=1), OutboxCounts(due=3, deferred=0)) == (now, later)

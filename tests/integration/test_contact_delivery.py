@@ -21,7 +21,7 @@ from telcocore.accounts.credentials import ScryptHasher
 from telcocore.adapters.routing import ChannelRouter
 from telcocore.adapters.smtp import SmtpConfig, SmtpNotifier, SmtpSecurity
 from telcocore.errors import TelcoError
-from telcocore.notifications.message import Channel, Message, MessageKind
+from telcocore.notifications.message import Channel, Message, MessageKind, OutboxCounts
 from telcocore.ports import Storage
 from telcocore.testing import CapturingNotifier, FixedClock
 
@@ -160,14 +160,66 @@ class TestSmtp:
         """While down, the message stays pending with a retry time; once up, it is sent."""
         core, _ = _smtp_core(storage, clock, smtp_server.port)
         core.contacts.add("acme", "Cy", "cy@example.com", generate_password=True)
-        with storage.unit_of_work() as uow:
-            (item,) = uow.outbox.pending(limit=10)
+        (item,) = core.outbox.pending()
         assert (1, clock.now() + timedelta(seconds=30)) == (item.attempts, item.next_attempt_at)
+        assert OutboxCounts(due=0, deferred=1) == core.outbox.counts()
         smtp_server.start()
         assert 0 == core.outbox.deliver_pending().sent  # not due yet: backing off
         clock.advance(timedelta(seconds=30))
         assert 1 == core.outbox.deliver_pending().sent
         assert ["cy@example.com"] == [m["To"] for m in smtp_server.inbox.messages]
+
+    def test_a_failed_delivery_is_logged_with_the_servers_host_and_port(
+        self,
+        storage: Storage,
+        clock: FixedClock,
+        smtp_server: _Server,
+        caplog: pytest.LogCaptureFixture,
+    ) -> None:
+        """The warning names the message, the server and the next attempt, never the password."""
+        caplog.set_level(logging.WARNING, logger="telcocore.notifications.services")
+        secret = "Smtp-login-secret-77"
+        notifier = SmtpNotifier(
+            SmtpConfig(
+                "127.0.0.1",
+                smtp_server.port,  # nothing listens: the server is not started
+                security=SmtpSecurity.PLAIN,
+                username="relay",
+                password=secret,
+                timeout=5,
+            )
+        )
+        core = TelcoCore(storage=storage, clock=clock, notifier=notifier, password_hasher=FAST)
+        core.accounts.open("Acme", "USD", account_id="acme")
+        core.contacts.add("acme", "Cy", "cy@example.com", generate_password=True)
+        (item,) = core.outbox.pending()
+        assert item.next_attempt_at is not None
+        (record,) = caplog.records
+        assert logging.WARNING == record.levelno
+        assert (
+            f"message {item.message.id} (password, email) not delivered via "
+            f"smtp 127.0.0.1:{smtp_server.port}: ConnectionRefusedError; "
+            f"attempt 1, due again at {item.next_attempt_at.isoformat()}"
+        ) == record.getMessage()
+        assert secret not in caplog.text
+
+    def test_behind_a_router_the_log_names_the_channels_notifier(
+        self, storage: Storage, clock: FixedClock, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """Behind a router the log names the email channel's server, or a channel without one."""
+        caplog.set_level(logging.WARNING, logger="telcocore.notifications.services")
+        port = _free_port()
+        smtp = SmtpNotifier(SmtpConfig("127.0.0.1", port, security=SmtpSecurity.PLAIN, timeout=5))
+        router = ChannelRouter({Channel.EMAIL: smtp})
+        core = TelcoCore(storage=storage, clock=clock, notifier=router, password_hasher=FAST)
+        core.accounts.open("Acme", "USD", account_id="acme", home_country="US")
+        cy = core.contacts.add("acme", "Cy", "cy@example.com", mobile="+14155550123")
+        core.contacts.send_code(cy.id, "email")
+        core.contacts.send_code(cy.id, "mobile")
+        assert [
+            f"via smtp 127.0.0.1:{port}: ConnectionRefusedError",
+            "via no notifier for sms: ConfigurationError",
+        ] == [r.getMessage().split(") not delivered ")[1].split(";")[0] for r in caplog.records]
 
 
 class TestOutboxTransactions:

@@ -42,7 +42,7 @@ from telcocore.errors import (
     TransactionNotFound,
 )
 from telcocore.money import EXACT, Money
-from telcocore.notifications.message import Message, OutboxItem
+from telcocore.notifications.message import Message, OutboxCounts, OutboxItem
 from telcocore.numbering.blocklist import BlockListEntry
 from telcocore.numbering.blocks import Extension, NumberBlock, RangeState
 from telcocore.numbering.dids import Did
@@ -348,10 +348,14 @@ class MemoryOutboxRepository:
         items = (
             i
             for i in self._state.outbox.values()
-            if i.sent_at is None
-            and (now is None or i.next_attempt_at is None or i.next_attempt_at <= now)
+            if i.sent_at is None and (now is None or i.due_by(now))
         )
         return [item for _, item in zip(range(limit), items, strict=False)]
+
+    def counts(self, *, now: datetime) -> OutboxCounts:
+        unsent = [i for i in self._state.outbox.values() if i.sent_at is None]
+        due = sum(1 for i in unsent if i.due_by(now))
+        return OutboxCounts(due=due, deferred=len(unsent) - due)
 
     def _item(self, message_id: str) -> OutboxItem:
         try:

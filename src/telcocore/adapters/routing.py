@@ -17,6 +17,7 @@ from collections.abc import Iterator, Mapping
 
 from telcocore.errors import ConfigurationError
 from telcocore.notifications.message import Channel, Message
+from telcocore.notifications.services import destination
 from telcocore.ports import Notifier
 from telcocore.validation import coerce_enum
 
@@ -43,6 +44,13 @@ class ChannelRouter:
             )
             raise ConfigurationError(msg)
         notifier.send(message)
+
+    def destination(self, message: Message) -> str:
+        """Where the notifier of ``message``'s channel delivers it (see :meth:`send`)."""
+        notifier = self.routes.get(message.channel)
+        if notifier is None:
+            return f"no notifier for {message.channel.value}"
+        return destination(notifier, message)
 
     def __iter__(self) -> Iterator[Notifier]:
         """The notifiers behind the router."""

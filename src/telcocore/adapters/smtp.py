@@ -96,6 +96,10 @@ class SmtpNotifier:
             smtp.starttls(context=c.ssl_context or ssl.create_default_context())
         return smtp
 
+    def destination(self, message: Message) -> str:  # noqa: ARG002 - one server for all
+        """The server, for log lines: ``smtp host:port`` (never the username or password)."""
+        return f"smtp {self.config.host}:{self.config.port}"
+
     def send(self, message: Message) -> None:
         """Render ``message`` and hand it to the server; raise if it is not accepted."""
         if message.channel is not Channel.EMAIL:

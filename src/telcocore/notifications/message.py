@@ -16,7 +16,7 @@ import attrs
 
 from telcocore.audit.entry import REDACTED
 
-__all__ = ["SECRET_DATA", "Channel", "Message", "MessageKind", "OutboxItem"]
+__all__ = ["SECRET_DATA", "Channel", "Message", "MessageKind", "OutboxCounts", "OutboxItem"]
 
 SECRET_DATA: Final = frozenset({"password", "code"})
 """Keys of :attr:`Message.data` holding a secret: hidden in reprs, erased once delivered."""
@@ -84,3 +84,24 @@ class OutboxItem:
     last_error: str | None = None
     next_attempt_at: datetime | None = None
     """When a failed message is due again (``None``: at once)."""
+
+    def due_by(self, now: datetime) -> bool:
+        """Whether the message is still to send and no retry delay holds it back at ``now``."""
+        return self.sent_at is None and (
+            self.next_attempt_at is None or self.next_attempt_at <= now
+        )
+
+
+@attrs.frozen
+class OutboxCounts:
+    """How many messages wait in the outbox at one instant."""
+
+    due: int
+    """Messages the next delivery run sends: new ones, and failed ones whose delay is over."""
+    deferred: int
+    """Failed messages waiting out their retry delay."""
+
+    @property
+    def pending(self) -> int:
+        """Every message not yet delivered: ``due + deferred``."""
+        return self.due + self.deferred

@@ -3,7 +3,12 @@
 Each run takes the messages that are due, oldest first. A message the notifier accepts is
 marked sent (and its secrets erased); one it refuses is retried later, after a delay that
 doubles with each failed attempt up to a cap. No message is ever given up: each is
-delivered at least once.
+delivered at least once. A refusal is logged (logger ``telcocore.notifications.services``,
+level WARNING) with the message, where it was going (for SMTP, the server's host and
+port) and when it is due again.
+
+:meth:`OutboxService.pending` and :meth:`OutboxService.counts` show what waits: messages
+that are due, and messages deferred while they wait out a retry delay.
 """
 
 from __future__ import annotations
@@ -15,8 +20,18 @@ from typing import Final
 import attrs
 
 from telcocore.context import ServiceContext
+from telcocore.notifications.message import Message, OutboxCounts, OutboxItem
+from telcocore.ports import DescribedNotifier, Notifier
+from telcocore.validation import validate_int
 
-__all__ = ["RETRY_BASE", "RETRY_CAP", "DeliveryReport", "OutboxService", "retry_delay"]
+__all__ = [
+    "RETRY_BASE",
+    "RETRY_CAP",
+    "DeliveryReport",
+    "OutboxService",
+    "destination",
+    "retry_delay",
+]
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +74,23 @@ class OutboxService:
         self._base = base
         self._cap = cap
 
+    def pending(self, *, limit: int = 100) -> list[OutboxItem]:
+        """Up to ``limit`` messages not yet delivered, oldest first, due or deferred.
+
+        Each :class:`~telcocore.notifications.message.OutboxItem` shows its failed
+        ``attempts``, its ``last_error`` and, while it waits out a retry delay, when it is due
+        again (``next_attempt_at``). Secrets in the messages (a generated password, a
+        verification code) stay hidden in their repr.
+        """
+        limit = validate_int(limit, field="limit", minimum=1)
+        with self._ctx.uow(read_only=True) as uow:
+            return list(uow.outbox.pending(limit=limit))
+
+    def counts(self) -> OutboxCounts:
+        """How many undelivered messages are due now, and how many are deferred."""
+        with self._ctx.uow(read_only=True) as uow:
+            return uow.outbox.counts(now=self._ctx.clock.now())
+
     def deliver_pending(self, *, limit: int = 100) -> DeliveryReport:
         """Send up to ``limit`` messages that are due, oldest first.
 
@@ -67,6 +99,7 @@ class OutboxService:
         sending and marking sends the message again next time (at-least-once delivery).
         Without a notifier nothing is sent and every message stays in the outbox.
         """
+        limit = validate_int(limit, field="limit", minimum=1)
         notifier = self._ctx.notifier
         if notifier is None:
             return DeliveryReport(sent=0, failed=0)
@@ -78,9 +111,18 @@ class OutboxService:
             try:
                 notifier.send(message)
             except Exception as exc:  # noqa: BLE001 - any notifier failure leaves it pending
-                log.warning("message %s not delivered: %s", message.id, type(exc).__name__)
                 retry_at = self._ctx.clock.now() + retry_delay(
                     item.attempts + 1, base=self._base, cap=self._cap
+                )
+                log.warning(
+                    "message %s (%s, %s) not delivered via %s: %s; attempt %d, due again at %s",
+                    message.id,
+                    message.kind.value,
+                    message.channel.value,
+                    destination(notifier, message),
+                    type(exc).__name__,
+                    item.attempts + 1,
+                    retry_at.isoformat(),
                 )
                 with self._ctx.uow() as uow:
                     uow.outbox.mark_failed(message.id, error=_describe(exc), retry_at=retry_at)
@@ -92,6 +134,13 @@ class OutboxService:
                 uow.commit()
             sent += 1
         return DeliveryReport(sent=sent, failed=failed)
+
+
+def destination(notifier: Notifier, message: Message) -> str:
+    """Where ``notifier`` delivers ``message``, for a log line: its own words, or its type."""
+    if isinstance(notifier, DescribedNotifier):
+        return notifier.destination(message)
+    return type(notifier).__name__
 
 
 def _describe(exc: Exception) -> str:

@@ -45,7 +45,7 @@ from telcocore.errors import (
     TransactionNotFound,
 )
 from telcocore.money import Money
-from telcocore.notifications.message import Message, OutboxItem
+from telcocore.notifications.message import Message, OutboxCounts, OutboxItem
 from telcocore.serialization import converter
 
 from .dialect import Dialect, Row, Session
@@ -484,6 +484,16 @@ class SqlOutboxRepository:
             )
             for message, attempts, last_error, due in rows
         ]
+
+    def counts(self, *, now: datetime) -> OutboxCounts:
+        """How many messages not yet sent are due at ``now``, and how many are deferred."""
+        row = self._s.one(
+            "SELECT COUNT(*), COALESCE(SUM(CASE WHEN next_attempt_at IS NULL "
+            "OR next_attempt_at <= ? THEN 1 ELSE 0 END), 0) FROM outbox WHERE sent_at IS NULL",
+            (self._s.dialect.time_to_db(now),),
+        )
+        unsent, due = (0, 0) if row is None else (int(row[0]), int(row[1]))
+        return OutboxCounts(due=due, deferred=unsent - due)
 
     def _change(self, query: str, params: Sequence[object]) -> None:
         if not self._s.run(query, params):
