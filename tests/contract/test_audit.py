@@ -275,7 +275,7 @@ class TestAccountServiceWritesEntries:
         self, core: TelcoCore, settings: dict[str, Any]
     ) -> None:
         """Setting what is already there writes no entry and keeps the version."""
-        core.accounts.open("Acme", "USD", account_id="acme")
+        core.accounts.open("Acme", "USD", account_id="acme", home_country="US")
         core.accounts.update("acme", **settings)
         assert ([AuditAction.CREATE], 0) == (
             [e.action for e in _all_entries(core)],

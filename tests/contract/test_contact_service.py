@@ -46,7 +46,9 @@ def core(storage: Storage, clock: FixedClock, notifier: CapturingNotifier) -> Te
 @pytest.fixture
 def acme(core: TelcoCore) -> str:
     """An active US account ``acme``."""
-    return core.accounts.open("Acme", "USD", account_id="acme", locale="en_US").id
+    return core.accounts.open(
+        "Acme", "USD", account_id="acme", locale="en_US", home_country="US"
+    ).id
 
 
 @pytest.fixture
@@ -90,6 +92,29 @@ class TestAdd:
         """A national mobile becomes E.164 with the account's home country."""
         contact = core.contacts.add(acme, "Cy", "cy@example.com", mobile="(415) 555-0123")
         assert "+14155550123" == core.contacts.get(contact.id).mobile
+
+    def test_a_german_mobile_is_read_in_germany(self, core: TelcoCore) -> None:
+        """030 1234567 of a German account is +49..., not the +1... of a guessed US."""
+        core.accounts.open("Berlin", "EUR", account_id="berlin", home_country="DE")
+        contact = core.contacts.add("berlin", "Cy", "cy@example.com", mobile="030 1234567")
+        assert "+49301234567" == core.contacts.get(contact.id).mobile
+
+    def test_without_a_home_country_a_national_mobile_is_refused(self, core: TelcoCore) -> None:
+        """No country is guessed: the error says to set one or write +; nothing is added."""
+        core.accounts.open("Berlin", "EUR", account_id="berlin")
+        with pytest.raises(ValidationError, match="no home country") as raised:
+            core.contacts.add("berlin", "Cy", "cy@example.com", mobile="030 1234567")
+        assert ("mobile", []) == (raised.value.field, core.contacts.list("berlin"))
+        added = core.contacts.add("berlin", "Cy", "cy@example.com", mobile="+49 30 1234567")
+        assert "+49301234567" == added.mobile
+
+    def test_a_mobile_not_valid_in_the_home_country_is_refused(
+        self, core: TelcoCore, acme: str
+    ) -> None:
+        """A German national number on a US account is refused, not stored as +1030..."""
+        with pytest.raises(ValidationError, match="not a valid telephone number in US"):
+            core.contacts.add(acme, "Cy", "cy@example.com", mobile="030 1234567")
+        assert [] == core.contacts.list(acme)
 
     @pytest.mark.parametrize(("field", "value"), [("email", "not-an-email"), ("mobile", "12")])
     def test_bad_details_are_refused(
@@ -290,8 +315,7 @@ class TestGeneratedPassword:
         core = TelcoCore(storage=storage, clock=clock, notifier=failing, password_hasher=FAST)
         core.accounts.open("Acme", "USD", account_id="acme")
         core.contacts.add("acme", "Cy", "cy@example.com", generate_password=True)
-        with storage.unit_of_work() as uow:
-            (item,) = uow.outbox.pending(limit=10)
+        (item,) = core.outbox.pending()
         assert (1, MessageKind.PASSWORD) == (failing.attempts, item.message.kind)
 
 

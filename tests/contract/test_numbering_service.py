@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from telcocore import TelcoCore
@@ -35,7 +37,7 @@ from telcocore.numbering.services import (
 @pytest.fixture
 def acme(core: TelcoCore) -> str:
     """An active US account ``acme``."""
-    return core.accounts.open("Acme", "USD", account_id="acme").id
+    return core.accounts.open("Acme", "USD", account_id="acme", home_country="US").id
 
 
 @pytest.fixture
@@ -434,14 +436,22 @@ class TestBlockList:
             core.numbering.unblock(acme, "+14155550123", prefix=True)
         assert 1 == len(core.numbering.block_list(acme))
 
-    def test_unparseable_number_kept_as_digits(self, core: TelcoCore, acme: str) -> None:
-        """A number phonenumbers cannot parse is stored as its digits and still matched."""
-        entry = core.numbering.block_number(acme, "*1001#")
-        assert ("1001", True, False, False) == (
-            entry.pattern,
-            core.numbering.is_blocked(acme, "1001"),
-            core.numbering.is_blocked(acme, "1002"),
+    @pytest.mark.parametrize("number", ["*1001#", "0301234567", "+10301234567", "+1415555"])
+    def test_a_number_that_is_not_valid_is_refused(
+        self, core: TelcoCore, acme: str, number: str
+    ) -> None:
+        """Short codes, numbers of another country and cut numbers are not blocked."""
+        with pytest.raises(ValidationError, match="not a valid telephone number") as refused:
+            core.numbering.block_number(acme, number)
+        assert ("number", []) == (refused.value.field, core.numbering.block_list(acme))
+
+    def test_any_number_is_looked_up(self, core: TelcoCore, acme: str) -> None:
+        """is_blocked reads numbers it cannot parse as their digits, never raising."""
+        core.numbering.block_prefix(acme, "+1900")
+        assert (False, False, True) == (
+            core.numbering.is_blocked(acme, "*1001#"),
             core.numbering.is_blocked(acme, "no digits"),
+            core.numbering.is_blocked(acme, "+1900"),
         )
 
     def test_nothing_to_block(self, core: TelcoCore, acme: str) -> None:
@@ -471,7 +481,7 @@ class TestBlockList:
 
     def test_lists_are_per_account(self, core: TelcoCore, acme: str) -> None:
         """One account's block list does not block another's calls."""
-        core.accounts.open("Globex", "USD", account_id="globex")
+        core.accounts.open("Globex", "USD", account_id="globex", home_country="US")
         core.numbering.block_number(acme, "4155550123")
         assert (True, False) == (
             core.numbering.is_blocked(acme, "4155550123"),
@@ -486,6 +496,87 @@ class TestBlockList:
         assert [("DELETE", "acme:+44", None), ("CREATE", "acme:+44", "fraud")] == [
             (e.action.value, e.entity_key, e.reason) for e in page.entries
         ]
+
+
+class TestWithoutAHomeCountry:
+    """An account without a home country: only numbers written with + are read."""
+
+    @pytest.fixture
+    def berlin(self, core: TelcoCore) -> str:
+        """An active account ``berlin`` opened without a home country."""
+        return core.accounts.open("Berlin", "EUR", account_id="berlin").id
+
+    def test_international_numbers_and_prefixes_are_accepted(
+        self, core: TelcoCore, berlin: str
+    ) -> None:
+        """+49 numbers, prefixes and DIDs are stored as written, and looked up."""
+        number = core.numbering.block_number(berlin, "+49 30 1234567").pattern
+        prefix = core.numbering.block_prefix(berlin, "+49 900").pattern
+        did = core.numbering.add_did(berlin, "+49 30 7654321", DidClass.LOCAL).number
+        assert ("+49301234567", "+49900", "+49307654321", True, True) == (
+            number,
+            prefix,
+            did,
+            core.numbering.is_blocked(berlin, "+49 30 1234567"),
+            core.numbering.is_blocked(berlin, "+49 900 123456"),
+        )
+
+    @pytest.mark.parametrize(
+        ("field", "call"),
+        [
+            ("number", lambda core: core.numbering.block_number("berlin", "030 1234567")),
+            ("prefix", lambda core: core.numbering.block_prefix("berlin", "0900")),
+            ("number", lambda core: core.numbering.add_did("berlin", "030 1234567", "local")),
+            ("number", lambda core: core.numbering.is_blocked("berlin", "030 1234567")),
+            ("number", lambda core: core.numbering.unblock("berlin", "030 1234567")),
+            (
+                "number",
+                lambda core: core.numbering.block_from_call(
+                    "berlin", source="030 1234567", destination="+4940123456", side="source"
+                ),
+            ),
+        ],
+    )
+    def test_a_national_number_is_refused(
+        self, core: TelcoCore, berlin: str, field: str, call: Callable[[TelcoCore], object]
+    ) -> None:
+        """The ValidationError names the field and says what to do; nothing is written."""
+        with pytest.raises(ValidationError) as raised:
+            call(core)
+        hint = (
+            "is in national form and the account has no home country: set the account's "
+            "home country, or write the number with '+' and its country code"
+        )
+        assert (field, True, [], [], [AuditAction.CREATE]) == (
+            raised.value.field,
+            str(raised.value).endswith(hint),
+            core.numbering.block_list(berlin),
+            core.numbering.dids(berlin),
+            [e.action for e in core.audit.entries().entries],
+        )
+
+    def test_setting_the_home_country_later_reads_national_numbers(
+        self, core: TelcoCore, berlin: str
+    ) -> None:
+        """Once the account's home country is set, its national forms are read with it."""
+        core.accounts.update(berlin, home_country="DE")
+        entry = core.numbering.block_number(berlin, "030 1234567")
+        assert ("+49301234567", True) == (
+            entry.pattern,
+            core.numbering.is_blocked(berlin, "+49 30 1234567"),
+        )
+
+    def test_a_number_not_valid_in_the_home_country_is_refused(
+        self, core: TelcoCore, acme: str
+    ) -> None:
+        """A German national number on a US account is neither blocked nor a DID."""
+        for call in (
+            lambda: core.numbering.block_number(acme, "030 1234567"),
+            lambda: core.numbering.add_did(acme, "030 1234567", DidClass.LOCAL),
+        ):
+            with pytest.raises(ValidationError, match="not a valid telephone number in US"):
+                call()
+        assert ([], []) == (core.numbering.block_list(acme), core.numbering.dids(acme))
 
 
 class TestDids:
@@ -506,7 +597,7 @@ class TestDids:
 
     def test_unique_system_wide(self, core: TelcoCore, acme: str) -> None:
         """A number another account owns is refused."""
-        core.accounts.open("Globex", "USD", account_id="globex")
+        core.accounts.open("Globex", "USD", account_id="globex", home_country="US")
         core.numbering.add_did(acme, "4155550199", DidClass.LOCAL)
         with pytest.raises(AlreadyExists):
             core.numbering.add_did("globex", "+1 415 555 0199", DidClass.LOCAL)

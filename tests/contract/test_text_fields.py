@@ -51,7 +51,7 @@ WRITES: dict[str, tuple[str, Write]] = {
     ),
     "block list note": (
         "note",
-        lambda core, acct, bad: core.numbering.block_number(acct, "4155550123", note=bad),
+        lambda core, acct, bad: core.numbering.block_number(acct, "+14155550123", note=bad),
     ),
     "actor": ("actor", lambda core, acct, bad: core.acting_as(f"u{bad}").accounts.get(acct)),
 }

@@ -44,13 +44,13 @@ class TestOpen:
     """Opening an account."""
 
     def test_defaults(self, core: TelcoCore) -> None:
-        """A new account is active, prepaid, unlimited, in the US, en_US, untaxed, unalerted."""
+        """A new account is active, prepaid, unlimited, without a home country, en_US, untaxed."""
         account = core.accounts.open("Acme", "USD", account_id="acme")
         assert (
             AccountStatus.ACTIVE,
             _usd("0"),
             None,
-            "US",
+            None,
             "en_US",
             None,
             Decimal(0),
@@ -226,6 +226,11 @@ class TestUpdate:
         core.accounts.open("Acme", "USD", account_id="acme")
         updated = core.accounts.update("acme", home_country="de", locale="de-DE")
         assert ("DE", "de_DE") == (updated.home_country, updated.locale)
+
+    def test_clear_home_country(self, core: TelcoCore) -> None:
+        """home_country=None removes it: numbers must then be written with +."""
+        core.accounts.open("Acme", "USD", account_id="acme", home_country="US")
+        assert core.accounts.update("acme", home_country=None).home_country is None
 
     def test_clear_threshold(self, core: TelcoCore) -> None:
         """low_balance_threshold=None removes the alert."""

@@ -109,6 +109,13 @@ class TestAddresses:
         """A German national number with home country DE."""
         assert "+4915123456789" == parse_mobile("0151 23456789", "DE")
 
+    def test_mobile_without_a_home_country(self) -> None:
+        """Without a home country only + numbers are read; a national one names the field."""
+        assert "+4915123456789" == parse_mobile("+49 151 23456789", None)
+        with pytest.raises(ValidationError, match="no home country") as raised:
+            parse_mobile("0151 23456789", None)
+        assert "mobile" == raised.value.field
+
 
 class TestMessages:
     """Secrets in messages."""

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
+from telcocore.errors import ValidationError
 from telcocore.numbering.blocklist import candidate_patterns
 from telcocore.numbering.e164 import (
     NumberClass,
@@ -13,6 +16,7 @@ from telcocore.numbering.e164 import (
     format_number,
     normalize,
     normalize_prefix,
+    to_e164,
 )
 
 
@@ -39,6 +43,79 @@ class TestNormalize:
     def test_unparseable_is_kept_as_digits(self, typed: str, kept: str) -> None:
         """What phonenumbers cannot parse keeps its digits and leading +, never raising."""
         assert kept == normalize(typed, "US")
+
+
+class TestToE164:
+    """The one rule for stored numbers: no guessed country, valid numbers only."""
+
+    @pytest.mark.parametrize(
+        ("typed", "home", "expected"),
+        [
+            ("+49 30 1234567", None, "+49301234567"),
+            ("+49 30 1234567", "US", "+49301234567"),
+            ("030 1234567", "DE", "+49301234567"),
+            ("(415) 555-0123", "US", "+14155550123"),
+            ("1 415 555 0123", "us", "+14155550123"),
+            ("011 49 30 1234567", "US", "+49301234567"),
+            ("00 1 415 555 0123", "DE", "+14155550123"),
+        ],
+    )
+    def test_accepted(self, typed: str, home: str | None, expected: str) -> None:
+        """+ numbers anywhere; national ones and the home's international prefix with a home."""
+        assert expected == to_e164(typed, home)
+
+    @pytest.mark.parametrize("typed", ["030 1234567", "0049 30 1234567", "4155550123"])
+    def test_national_form_without_a_home_country(self, typed: str) -> None:
+        """No country is guessed, not even for 00: the error says what to do."""
+        with pytest.raises(ValidationError, match="set the account's home country") as raised:
+            to_e164(typed, None, field="mobile")
+        assert ("mobile", typed) == (raised.value.field, raised.value.value)
+
+    @pytest.mark.parametrize(
+        ("typed", "home"),
+        [
+            ("030 1234567", "US"),  # possible length for the US, but no area code starts with 0
+            ("+10301234567", None),
+            ("+1 415 555", None),
+            ("*1001#", "US"),
+            ("+999 1234567", None),
+        ],
+    )
+    def test_numbers_that_are_not_valid(self, typed: str, home: str | None) -> None:
+        """A number phonenumbers does not find valid for its country is refused."""
+        with pytest.raises(ValidationError, match="not a valid telephone number"):
+            to_e164(typed, home)
+
+    @pytest.mark.parametrize("value", [None, 4155550123, "", "   "])
+    def test_not_a_number_at_all(self, value: object) -> None:
+        """Anything but non-blank text is refused, naming the field."""
+        with pytest.raises(ValidationError, match="must be a telephone number") as raised:
+            to_e164(value, "US", field="number")
+        assert "number" == raised.value.field
+
+
+class TestWithoutAHomeCountry:
+    """Prefixes and lookups need the home country for national forms too."""
+
+    def test_an_international_prefix_and_number_are_read(self) -> None:
+        """With +, no home country is needed."""
+        assert ("+49900", "+49301234567") == (
+            normalize_prefix("+49 900", None),
+            normalize("+49 30 1234567", None),
+        )
+
+    @pytest.mark.parametrize("function", [normalize_prefix, normalize])
+    def test_a_national_form_is_refused(self, function: Callable[..., str]) -> None:
+        """0900 or 030 1234567 without a home country is a ValidationError, not a guess."""
+        with pytest.raises(ValidationError, match="no home country"):
+            function("0900", None)
+
+    def test_format_number_guesses_no_country(self) -> None:
+        """Without a home country, a national number is shown as its digits."""
+        assert ("4155550123", "(415) 555-0123") == (
+            format_number("(415) 555-0123"),
+            format_number("(415) 555-0123", NumberFormat.NATIONAL, home_country="US"),
+        )
 
 
 class TestNormalizePrefix:

@@ -167,7 +167,10 @@ class Account:
     """How far below zero the balance may go; zero (prepaid) unless given."""
     channel_limit: int | None = attrs.field(default=None, validator=_check_channel_limit)
     """Concurrent calls allowed; ``None`` means no limit."""
-    home_country: str = attrs.field(default="US", converter=validate_country)
+    home_country: str | None = attrs.field(
+        default=None, converter=attrs.converters.optional(validate_country)
+    )
+    """Where numbers written in national form are read; ``None``: only ``+`` numbers."""
     locale: str = attrs.field(default="en_US", converter=validate_locale)
     realm: str | None = attrs.field(default=None, converter=validate_realm)
     """The SIP domain of the account, if it has one of its own (unique, lower-cased)."""

@@ -3,7 +3,7 @@
 These are the pure rules; :mod:`telcocore.accounts.services` stores and changes contacts.
 
 - The login email is unique system-wide, compared case-insensitively (:func:`email_key`).
-- The mobile is kept in E.164, parsed with the account's home country (:func:`parse_mobile`).
+- The mobile is kept in E.164, read with the account's home country (:func:`parse_mobile`).
 - Notes must not hold credentials: :func:`check_notes` refuses text shaped like
   ``password: ...``, ``pwd=...`` or ``pass - ...`` in any case:
 
@@ -23,10 +23,9 @@ from datetime import datetime
 from typing import Final
 
 import attrs
-import phonenumbers
 
 from telcocore.errors import ValidationError
-from telcocore.numbering.e164 import normalize
+from telcocore.numbering.e164 import to_e164
 from telcocore.periods import require_utc
 from telcocore.validation import validate_text
 
@@ -83,19 +82,13 @@ def email_key(email: str) -> str:
     return email.lower()
 
 
-def parse_mobile(value: object, home_country: str) -> str:
-    """A mobile number in E.164, parsed with ``home_country`` (``"4155550123"`` in the US)."""
-    number = normalize(value, home_country) if isinstance(value, str) else ""
-    try:
-        valid = number.startswith("+") and phonenumbers.is_possible_number(
-            phonenumbers.parse(number, None)
-        )
-    except phonenumbers.NumberParseException:
-        valid = False
-    if not valid:
-        msg = f"mobile {value!r} is not a phone number in {home_country} or in E.164"
-        raise ValidationError(msg, field="mobile", value=value)
-    return number
+def parse_mobile(value: object, home_country: str | None) -> str:
+    """A mobile number in E.164, by the rule of :func:`~telcocore.numbering.e164.to_e164`.
+
+    ``"4155550123"`` with home country ``US`` is ``+14155550123``; without a home country
+    only a number written with ``+`` and its country code is accepted.
+    """
+    return to_e164(value, home_country, field="mobile")
 
 
 def check_notes(field: str, text: object) -> str:

@@ -114,7 +114,7 @@ class AccountService:
         status: AccountStatus = AccountStatus.ACTIVE,
         debit_limit: AmountLike = 0,
         channel_limit: int | None = None,
-        home_country: str = "US",
+        home_country: str | None = None,
         locale: str = "en_US",
         realm: str | None = None,
         tax_rate: Decimal | int | str = 0,
@@ -125,7 +125,10 @@ class AccountService:
 
         ``debit_limit``: ``0`` prepaid, positive postpaid, negative prepaid with a buffer.
         ``tax_rate`` is a fraction (``"0.2"`` for 20 %). New accounts are active unless
-        ``status`` says otherwise (e.g. ``pending_approval``).
+        ``status`` says otherwise (e.g. ``pending_approval``). ``home_country`` (ISO 3166-1
+        alpha-2, e.g. ``"DE"``) is where the account's numbers written in national form
+        (``030 1234567``) are read; without it, no country is guessed and only numbers
+        written with ``+`` and a country code are accepted.
         """
         new_id = self._ctx.ids() if account_id is None else validate_account_id(account_id)
         account = Account(
@@ -172,7 +175,7 @@ class AccountService:
         name: str | Unset = UNSET,
         debit_limit: AmountLike | Unset = UNSET,
         channel_limit: int | Unset | None = UNSET,
-        home_country: str | Unset = UNSET,
+        home_country: str | Unset | None = UNSET,
         locale: str | Unset = UNSET,
         realm: str | Unset | None = UNSET,
         tax_rate: Decimal | int | str | Unset = UNSET,
@@ -343,7 +346,9 @@ class ContactService:
     ) -> Contact:
         """Add a contact to an account; its email must be unused, in any case.
 
-        ``mobile`` is parsed with the account's home country. Give a hand-set ``password``
+        ``mobile`` is read by :func:`~telcocore.accounts.contacts.parse_mobile`: in national
+        form only with the account's home country, and refused unless valid. Give a hand-set
+        ``password``
         (checked by :attr:`policy`), or ``generate_password=True`` to email a generated one,
         or neither to set one later.
         """

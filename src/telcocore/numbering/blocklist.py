@@ -1,8 +1,9 @@
 """The block list: numbers and prefixes an account refuses, and how a number is checked.
 
-Entries are stored normalized with the account's home country (see
-:mod:`telcocore.numbering.e164`), so ``+1 (415) 555-0123``, ``14155550123`` and
-``4155550123`` (home US) are one entry, ``+14155550123``. A number is blocked when it
+Entries are stored in E.164, read with the account's home country by the rule of
+:mod:`telcocore.numbering.e164` (a national form needs the home country), so
+``+1 (415) 555-0123``, ``14155550123`` and ``4155550123`` (home US) are one entry,
+``+14155550123``. A number is blocked when it
 equals a blocked number or starts with a blocked prefix. The check looks up only the
 prefixes of the number itself (:func:`candidate_patterns`), never the whole list.
 

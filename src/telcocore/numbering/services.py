@@ -50,10 +50,10 @@ from telcocore.numbering.blocks import (
     extension_number,
     validate_extension,
 )
-from telcocore.numbering.dids import Did, DidClass, validate_e164
-from telcocore.numbering.e164 import digits_of, normalize, normalize_prefix
+from telcocore.numbering.dids import Did, DidClass
+from telcocore.numbering.e164 import digits_of, normalize, normalize_prefix, to_e164
 from telcocore.ports import NumberingRepository, UnitOfWork
-from telcocore.validation import coerce_enum
+from telcocore.validation import coerce_enum, shown
 
 __all__ = [
     "BLOCK_ENTITY",
@@ -291,7 +291,11 @@ class NumberingService:
         note: str | None = None,
         reason: str | None = None,
     ) -> BlockListEntry:
-        """Block one number for the account, stored normalized with its home country."""
+        """Block one number for the account, stored in E.164.
+
+        The number is read by the rule of :func:`~telcocore.numbering.e164.to_e164`: in
+        national form only with the account's home country, and refused unless valid.
+        """
         return self._block(
             account_id,
             value=number,
@@ -385,14 +389,19 @@ class NumberingService:
     ) -> BlockListEntry:
         """Remove a number (or, with ``prefix``, a prefix) from the account's block list.
 
-        It is normalized as when it was blocked;
+        It is read with the account's home country as when it was blocked, without
+        checking that the number is valid (entries of earlier releases can be removed);
         :class:`~telcocore.errors.BlockListEntryNotFound` if it is not on the list.
         """
         kind = BlockKind.PREFIX if prefix else BlockKind.NUMBER
         with self._ctx.uow() as uow:
             home = uow.accounts.get(account_id).home_country
-            pattern = _pattern(number_or_prefix, kind, home)
-            found = uow.numbering.find_blocked(account_id, [pattern])
+            pattern = (
+                normalize_prefix(number_or_prefix, home)
+                if prefix
+                else normalize(number_or_prefix, home)
+            )
+            found = uow.numbering.find_blocked(account_id, [pattern]) if pattern else []
             if not found or found[0].kind is not kind:
                 raise BlockListEntryNotFound(pattern)
             removed = uow.numbering.remove_blocked(account_id, pattern)
@@ -417,8 +426,9 @@ class NumberingService:
     def is_blocked(self, account_id: str, number: str) -> bool:
         """Whether the account blocks ``number``: exactly, or by one of its prefixes.
 
-        The number is normalized with the account's home country; only its own prefixes
-        are looked up.
+        The number is read with the account's home country (see
+        :func:`~telcocore.numbering.e164.normalize`: a number in national form needs one);
+        only its own prefixes are looked up.
         """
         with self._ctx.uow(read_only=True) as uow:
             normalized = normalize(number, uow.accounts.get(account_id).home_country)
@@ -438,7 +448,7 @@ class NumberingService:
         active: bool = False,
         reason: str | None = None,
     ) -> Did:
-        """Register a DID the account owns, normalized to E.164 with its home country.
+        """Register a DID the account owns, in E.164 by :func:`~telcocore.numbering.e164.to_e164`.
 
         :class:`~telcocore.errors.AlreadyExists` if another DID has the number. With
         ``active``, it is activated now.
@@ -448,7 +458,7 @@ class NumberingService:
             home = uow.accounts.get(account_id).home_country
             now = self._ctx.clock.now()
             did = Did(
-                number=validate_e164(normalize(number, home)),
+                number=to_e164(number, home),
                 account_id=account_id,
                 did_class=wanted,
                 created_at=now,
@@ -578,15 +588,14 @@ def _refusal(
     return None
 
 
-def _pattern(value: str, kind: BlockKind, home_country: str) -> str:
-    pattern = (
-        normalize_prefix(value, home_country)
-        if kind is BlockKind.PREFIX
-        else normalize(value, home_country)
-    )
+def _pattern(value: str, kind: BlockKind, home_country: str | None) -> str:
+    """What ``value`` is blocked as: a valid number in E.164, or a prefix with ``+``."""
+    if kind is BlockKind.NUMBER:
+        return to_e164(value, home_country)
+    pattern = normalize_prefix(value, home_country)
     if not pattern.lstrip("+"):
-        msg = f"{kind.value} {value!r} has no digits to block"
-        raise ValidationError(msg, field=kind.value, value=value)
+        msg = f"prefix {shown(value)} has no digits to block"
+        raise ValidationError(msg, field="prefix", value=value)
     return pattern
 
 
