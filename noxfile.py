@@ -1,22 +1,56 @@
 """telcocore's development sessions: `nox` runs the default ones, `nox -s NAME` one of them.
 
 Each session builds its own virtual environment under .nox/ with the standard library's venv and
-the `python3.11` on PATH, and installs from pyproject.toml what it needs (the package, its extras
-and the dependency group named after the session). Arguments after `--` go to the session's tool:
-`nox -s tests -- -k ledger -x`. The PostgreSQL tests read TELCOCORE_TEST_PG_DSN from the
-environment (e.g. postgresql://postgres@127.0.0.1:5432/test); nox passes it through.
+a supported Python found on PATH (`python3.11`, `python3.12` or `python3.13`; nothing is
+downloaded), and installs from pyproject.toml what it needs (the package, its extras and the
+dependency group named after the session). The tests run on every supported Python present
+(`nox -s tests-3.12` picks one); the other sessions on the oldest present. Arguments after
+`--` go to the session's tool: `nox -s tests -- -k ledger -x`. The PostgreSQL tests read
+TELCOCORE_TEST_PG_DSN from the environment (e.g. postgresql://postgres@127.0.0.1:5432/test);
+nox passes it through.
 """
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 import nox
 
 ROOT = Path(__file__).parent
 PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
-PYTHON = "3.11"
+SUPPORTED = ("3.11", "3.12", "3.13")
+"""The Python versions the package supports, as its classifiers list them."""
+
+
+def installed(versions: Sequence[str]) -> list[str]:
+    """The ``versions`` whose interpreter, ``pythonX.Y`` on PATH, starts.
+
+    Started rather than merely found: a pyenv shim stands on PATH for every version pyenv
+    holds, and fails for those not selected.
+    """
+    present = []
+    for version in versions:
+        executable = shutil.which(f"python{version}")
+        if executable is None:
+            continue
+        try:
+            started = subprocess.run(  # noqa: S603 - an interpreter found on PATH, no shell
+                [executable, "-c", "pass"], capture_output=True, timeout=60, check=False
+            )
+        except (OSError, subprocess.TimeoutExpired):
+            continue
+        if started.returncode == 0:
+            present.append(version)
+    return present
+
+
+PYTHONS = installed(SUPPORTED) or list(SUPPORTED[:1])
+"""The supported Pythons present; with none, the oldest, which nox then reports missing."""
+PYTHON = PYTHONS[0]
 
 nox.options.default_venv_backend = "venv"
 nox.options.reuse_existing_virtualenvs = True
@@ -30,7 +64,7 @@ def group(name: str) -> tuple[str, ...]:
     return nox.project.dependency_groups(PYPROJECT, name)
 
 
-@nox.session(python=PYTHON)
+@nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
     """Run the test suite, with branch coverage, and the doctests of docs/ and the docstrings."""
     session.install("-e", ".[postgres]", *group("tests"))
