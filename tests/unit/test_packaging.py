@@ -62,3 +62,13 @@ class TestSupportedPythons:
         _fake_python(tmp_path, "3.13", 1)
         monkeypatch.setenv("PATH", str(tmp_path))
         assert ["3.12"] == noxfile.installed(("3.11", "3.12", "3.13"))
+
+
+class TestMetadata:
+    """The package promises only what it has."""
+
+    def test_every_extra_installs_something(self) -> None:
+        """An extra without requirements (a placeholder) is not offered."""
+        project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+        extras = project["optional-dependencies"]
+        assert [] == [name for name, requirements in extras.items() if not requirements]

@@ -37,7 +37,6 @@ class MessageKind(enum.StrEnum):
     """A generated password, sent only to the contact's login email."""
     VERIFICATION = "verification"
     """A code that verifies an email or a mobile."""
-    INVOICE_ISSUED = "invoice_issued"
 
 
 def _frozen_data(value: Mapping[str, str]) -> Mapping[str, str]:

@@ -68,10 +68,6 @@ _TEXTS: Final[dict[str, dict[MessageKind, tuple[str, str]]]] = {
             "Your balance is low",
             "Your balance is {balance}, below your alert threshold of {threshold}.",
         ),
-        MessageKind.INVOICE_ISSUED: (
-            "Invoice {invoice}",
-            "Invoice {invoice} for {total} was issued{due}.",
-        ),
     },
     "de": {
         MessageKind.PASSWORD: (
@@ -88,10 +84,6 @@ _TEXTS: Final[dict[str, dict[MessageKind, tuple[str, str]]]] = {
         MessageKind.LOW_BALANCE: (
             "Ihr Guthaben ist niedrig",
             "Ihr Guthaben beträgt {balance} und liegt unter Ihrer Warnschwelle von {threshold}.",
-        ),
-        MessageKind.INVOICE_ISSUED: (
-            "Rechnung {invoice}",
-            "Rechnung {invoice} über {total} wurde ausgestellt{due}.",
         ),
     },
     "fr": {
@@ -113,10 +105,6 @@ _TEXTS: Final[dict[str, dict[MessageKind, tuple[str, str]]]] = {
             "Votre solde est bas",
             "Votre solde est de {balance}, sous votre seuil d'alerte de {threshold}.",
         ),
-        MessageKind.INVOICE_ISSUED: (
-            "Facture {invoice}",
-            "La facture {invoice} d'un montant de {total} a été émise{due}.",
-        ),
     },
     "es": {
         MessageKind.PASSWORD: (
@@ -134,19 +122,15 @@ _TEXTS: Final[dict[str, dict[MessageKind, tuple[str, str]]]] = {
             "Su saldo es bajo",
             "Su saldo es de {balance}, por debajo de su umbral de alerta de {threshold}.",
         ),
-        MessageKind.INVOICE_ISSUED: (
-            "Factura {invoice}",
-            "Se emitió la factura {invoice} por {total}{due}.",
-        ),
     },
 }
 """Subject and body of each kind of message, by language; other languages get English."""
 
 _WORDS: Final[dict[str, dict[str, str]]] = {
-    "en": {"mobile": "mobile number", "email": "email address", "due": "; it is due on {when}"},
-    "de": {"mobile": "Mobilnummer", "email": "E-Mail-Adresse", "due": "; fällig am {when}"},
-    "fr": {"mobile": "numéro de mobile", "email": "adresse e-mail", "due": " ; échéance le {when}"},
-    "es": {"mobile": "número de móvil", "email": "dirección de correo", "due": "; vence el {when}"},
+    "en": {"mobile": "mobile number", "email": "email address"},
+    "de": {"mobile": "Mobilnummer", "email": "E-Mail-Adresse"},
+    "fr": {"mobile": "numéro de mobile", "email": "adresse e-mail"},
+    "es": {"mobile": "número de móvil", "email": "dirección de correo"},
 }
 
 
@@ -162,13 +146,10 @@ def _values(
     if kind is MessageKind.VERIFICATION:
         what = words["mobile" if data.get("target") == "mobile" else "email"]
         return {"what": what, "code": data["code"], "expires": _when(data, "expires_at", locale)}
-    if kind is MessageKind.LOW_BALANCE:
-        return {
-            "balance": _amount(data, "balance", locale),
-            "threshold": _amount(data, "threshold", locale),
-        }
-    due = words["due"].format(when=_when(data, "due_at", locale)) if "due_at" in data else ""
-    return {"invoice": data.get("invoice", ""), "total": _amount(data, "total", locale), "due": due}
+    return {
+        "balance": _amount(data, "balance", locale),
+        "threshold": _amount(data, "threshold", locale),
+    }
 
 
 def render(message: Message) -> Rendered:
