@@ -31,14 +31,15 @@ class TestActingAsViews:
 class TestClosingTheCore:
     """The core owns the storage it was given."""
 
-    @pytest.mark.parametrize("adapter_url", ["sqlite_url", "pg_url"])
+    @pytest.mark.parametrize("adapter_url", ["memory", "sqlite_url", "pg_url"])
     def test_leaving_the_cores_with_block_closes_the_storage(
         self, adapter_url: str, request: pytest.FixtureRequest
     ) -> None:
         """After the core's with block, its storage refuses work with StorageError."""
         if adapter_url == "pg_url":
             request.applymarker(pytest.mark.postgres)
-        storage = open_storage(str(request.getfixturevalue(adapter_url)))
+        url = "memory://" if adapter_url == "memory" else str(request.getfixturevalue(adapter_url))
+        storage = open_storage(url)
         with TelcoCore(storage=storage) as core:
             with core.acting_as("bob") as bob:
                 bob.accounts.open("Acme", "USD", account_id="acme", home_country="US")

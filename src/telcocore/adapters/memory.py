@@ -483,16 +483,22 @@ class MemoryStorage:
         self.state = _State()
         self.lock = threading.Lock()
         self.units = OneUnitPerThread()
+        self.closed = False
 
     def unit_of_work(self, *, read_only: bool = False) -> MemoryUnitOfWork:
         """A new unit of work (``read_only``: see :meth:`telcocore.ports.Storage.unit_of_work`).
 
-        Units run one at a time here, read-only ones too.
+        Units run one at a time here, read-only ones too. A closed storage refuses them
+        with :class:`~telcocore.errors.StorageError`, as SQLite and PostgreSQL do.
         """
+        if self.closed:
+            msg = "the memory storage is closed"
+            raise StorageError(msg)
         return MemoryUnitOfWork(self, read_only=read_only)
 
     def close(self) -> None:
-        """Nothing to release."""
+        """Refuse further units of work; what is stored is dropped with the object."""
+        self.closed = True
 
 
 # -- numbering ------------------------------------------------------------------------------
