@@ -15,6 +15,7 @@ from typing import Final
 import attrs
 
 from telcocore.context import ServiceContext
+from telcocore.validation import MAX_INT, validate_int
 
 __all__ = ["RETRY_BASE", "RETRY_CAP", "DeliveryReport", "OutboxService", "retry_delay"]
 
@@ -67,6 +68,7 @@ class OutboxService:
         sending and marking sends the message again next time (at-least-once delivery).
         Without a notifier nothing is sent and every message stays in the outbox.
         """
+        limit = validate_int(limit, field="limit", minimum=1, maximum=MAX_INT)
         notifier = self._ctx.notifier
         if notifier is None:
             return DeliveryReport(sent=0, failed=0)
