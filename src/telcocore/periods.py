@@ -20,6 +20,7 @@ import attrs
 from dateutil.relativedelta import relativedelta
 
 from telcocore.errors import NaiveDatetime, ValidationError
+from telcocore.validation import shown
 
 __all__ = ["UTC", "Period", "months_before", "require_utc"]
 
@@ -27,7 +28,7 @@ __all__ = ["UTC", "Period", "months_before", "require_utc"]
 def require_utc(value: object, *, field: str = "when") -> datetime:
     """Return ``value`` converted to UTC; refuse naive datetimes and non-datetimes."""
     if not isinstance(value, datetime):
-        msg = f"{field} must be a timezone-aware datetime, got {value!r}"
+        msg = f"{field} must be a timezone-aware datetime, got {shown(value)}"
         raise ValidationError(msg, field=field, value=value)
     if value.tzinfo is None or value.utcoffset() is None:
         msg = (

@@ -21,10 +21,12 @@ __all__ = [
     "coerce_enum",
     "shown",
     "storage_problem",
+    "validate_flag",
     "validate_id",
     "validate_int",
     "validate_locale",
     "validate_text",
+    "validate_version",
 ]
 
 E = TypeVar("E", bound=enum.Enum)
@@ -39,7 +41,7 @@ def coerce_enum(cls: type[E], value: object, *, field: str) -> E:
         return cls(value)
     except ValueError:
         choices = ", ".join(str(member.value) for member in cls)
-        msg = f"{field} {value!r} is not one of {choices}"
+        msg = f"{field} {shown(value)} is not one of {choices}"
         raise ValidationError(msg, field=field, value=value) from None
 
 
@@ -127,6 +129,23 @@ def validate_int(value: object, *, field: str, minimum: int = 0, maximum: int = 
     return value
 
 
+def validate_version(value: object) -> int | None:
+    """An ``expected_version``: ``None`` (do not check) or a version number from 0.
+
+    >>> validate_version(3), validate_version(None)
+    (3, None)
+    """
+    return None if value is None else validate_int(value, field="expected_version")
+
+
+def validate_flag(value: object, *, field: str) -> bool:
+    """``True`` or ``False`` exactly: ``1``, ``"yes"`` or ``None`` is a ValidationError."""
+    if type(value) is not bool:
+        msg = f"{field} must be True or False, got {shown(value)}"
+        raise ValidationError(msg, field=field, value=value)
+    return value
+
+
 MAX_ID_LENGTH: Final = 64
 """The longest id (of an account, contact, transaction, ...) in characters."""
 
@@ -162,5 +181,5 @@ def validate_locale(value: object) -> str:
             return _parse_locale(value.replace("-", "_"))
         except (ValueError, babel.UnknownLocaleError):
             pass
-    msg = f"locale {value!r} is not a known locale such as 'en_US'"
+    msg = f"locale {shown(value)} is not a known locale such as 'en_US'"
     raise ValidationError(msg, field="locale", value=value)

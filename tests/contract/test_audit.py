@@ -26,6 +26,7 @@ from telcocore.errors import (
     AuditEntryNotFound,
     ConcurrencyError,
     InvalidStatusTransition,
+    StorageError,
     ValidationError,
 )
 from telcocore.ports import Storage
@@ -638,6 +639,30 @@ class TestVerifyChain:
         raw.alter(3, actor="mallory")
         expected = ChainBreak(3, entries[2].id, "was altered after it was written")
         assert expected == core.audit.verify_chain()
+
+    @pytest.mark.parametrize("stored", ['[{"op": "replace", "path": "/name"', '"replace"'])
+    def test_a_patch_that_is_no_longer_json_is_named(
+        self, core: TelcoCore, raw: RawLog, stored: str
+    ) -> None:
+        """A patch rewritten as text that is not a JSON list is a break at its entry."""
+        entries = _four_entries(core)
+        # In memory the patch is objects, not text: one that JSON cannot hold stands in.
+        raw.alter(
+            3, patch=[{"op": "add", "path": "/x", "value": b"\xff"}] if raw.is_memory else stored
+        )
+        expected = ChainBreak(3, entries[2].id, "was altered after it was written")
+        assert expected == core.audit.verify_chain()
+
+    def test_reading_a_patch_that_is_no_longer_json_is_a_storage_error(
+        self, core: TelcoCore, raw: RawLog
+    ) -> None:
+        """Reading such an entry's history names the entry, as a StorageError."""
+        if raw.is_memory:
+            pytest.skip("memory keeps patches as objects, never as text to parse")
+        entries = _four_entries(core)
+        raw.alter(3, patch="not json")
+        with pytest.raises(StorageError, match=rf"audit entry #3 \({entries[2].id}\)"):
+            core.audit.history("account", "acme")
 
     def test_a_resealed_entry_breaks_the_next(self, core: TelcoCore, raw: RawLog) -> None:
         """An entry rewritten with a recomputed hash breaks the link to the next one."""

@@ -2,7 +2,8 @@
 
 PostgreSQL cannot store a NUL character and no UTF-8 database stores a lone surrogate, so
 every storage refuses both with a ValidationError naming the field, before anything is
-written; looking such text up finds nothing rather than failing.
+written; looking such text up finds nothing rather than failing, and an id holding it is
+refused as no id at all.
 """
 
 from __future__ import annotations
@@ -13,9 +14,7 @@ import pytest
 
 from telcocore import TelcoCore
 from telcocore.errors import (
-    AccountNotFound,
     AuthenticationFailed,
-    ExtensionNotFound,
     TransactionNotFound,
     ValidationError,
 )
@@ -92,18 +91,25 @@ def test_a_write_is_refused_naming_the_field(
 def test_a_lookup_finds_nothing(core: TelcoCore, acme: str, bad: str) -> None:
     """Looking such text up is a plain miss, on every storage."""
     del acme
-    with pytest.raises(AccountNotFound):
-        core.accounts.get(f"acme{bad}")
     with pytest.raises(TransactionNotFound):
         core.ledger.get(f"t{bad}")
-    with pytest.raises(ExtensionNotFound):
-        core.numbering.remove_extension(f"1000{bad}")
     with pytest.raises(AuthenticationFailed):
         core.contacts.authenticate(f"n{bad}@example.com", f"secret{bad}")
     assert (None, False) == (
         core.contacts.by_email(f"n{bad}@example.com"),
         core.numbering.is_allowed_extension("acme", f"x{bad}"),
     )
+
+
+@pytest.mark.parametrize("bad", BAD.values(), ids=BAD.keys())
+def test_an_id_holding_it_is_refused(core: TelcoCore, acme: str, bad: str) -> None:
+    """Such an account id or extension is no id at all: a ValidationError naming it."""
+    del acme
+    with pytest.raises(ValidationError) as account:
+        core.accounts.get(f"acme{bad}")
+    with pytest.raises(ValidationError) as extension:
+        core.numbering.remove_extension(f"1000{bad}")
+    assert ("account_id", "extension") == (account.value.field, extension.value.field)
 
 
 def test_a_source_ip_must_be_an_address(core: TelcoCore, acme: str) -> None:

@@ -30,7 +30,13 @@ from telcocore.errors import (
 )
 from telcocore.money import Money, to_decimal, validate_currency
 from telcocore.periods import require_utc
-from telcocore.validation import coerce_enum, validate_id, validate_locale, validate_text
+from telcocore.validation import (
+    coerce_enum,
+    shown,
+    validate_id,
+    validate_locale,
+    validate_text,
+)
 
 __all__ = [
     "ALLOWED_TRANSITIONS",
@@ -76,7 +82,7 @@ def validate_country(value: object) -> str:
     """An ISO 3166-1 alpha-2 region that phonenumbers knows, e.g. ``"US"``, ``"DE"``."""
     code = value.upper() if isinstance(value, str) else value
     if not isinstance(code, str) or not _known_country(code):
-        msg = f"home country {value!r} is not an ISO 3166-1 alpha-2 code such as 'US'"
+        msg = f"home country {shown(value)} is not an ISO 3166-1 alpha-2 code such as 'US'"
         raise ValidationError(msg, field="home_country", value=value)
     return code
 
@@ -99,7 +105,7 @@ def validate_realm(value: object) -> str | None:
         or not all(_HOST_LABEL.fullmatch(label) for label in realm.split("."))
     ):
         msg = (
-            f"realm {value!r} must be a host name of 4-253 characters "
+            f"realm {shown(value)} must be a host name of 4-253 characters "
             "(labels of letters, digits and inner hyphens, such as 'sip.acme.example')"
         )
         raise ValidationError(msg, field="realm", value=value)
@@ -112,7 +118,7 @@ def _check_name(_instance: object, _attribute: object, value: str) -> None:
 
 def _check_channel_limit(_instance: object, _attribute: object, value: int | None) -> None:
     if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
-        msg = f"channel limit {value!r} must be a whole number >= 0, or None for no limit"
+        msg = f"channel limit {shown(value)} must be a whole number >= 0, or None for no limit"
         raise ValidationError(msg, field="channel_limit", value=value)
 
 
@@ -137,7 +143,7 @@ def _in_account_currency(
         return
     if not isinstance(value, Money) or value.currency != instance.currency:
         msg = (
-            f"{attribute.name} {value!r} must be Money "
+            f"{attribute.name} {shown(value)} must be Money "
             f"in the account's currency {instance.currency}"
         )
         raise ValidationError(msg, field=attribute.name, value=value)

@@ -45,7 +45,7 @@ from telcocore.money import Money, to_decimal, validate_currency
 from telcocore.notifications.message import Channel, Message, MessageKind
 from telcocore.notifications.services import OutboxService
 from telcocore.ports import PasswordHasher, UnitOfWork
-from telcocore.validation import coerce_enum
+from telcocore.validation import coerce_enum, validate_version
 
 __all__ = [
     "CODE_DIGITS",
@@ -158,6 +158,7 @@ class AccountService:
 
     def get(self, account_id: str) -> Account:
         """The account, or :class:`~telcocore.errors.AccountNotFound`."""
+        account_id = validate_account_id(account_id)
         with self._ctx.uow(read_only=True) as uow:
             return uow.accounts.get(account_id)
 
@@ -236,6 +237,8 @@ class AccountService:
         expected_version: int | None,
         reason: str | None,
     ) -> Account:
+        account_id = validate_account_id(account_id)
+        expected_version = validate_version(expected_version)
         with self._ctx.uow() as uow:
             account = uow.accounts.get(account_id)
             if expected_version is not None and expected_version != account.version:

@@ -23,7 +23,7 @@ from typing import Any, Final
 import attrs
 
 from telcocore.errors import ValidationError
-from telcocore.validation import validate_text
+from telcocore.validation import shown, validate_text
 
 __all__ = [
     "GENESIS_HASH",
@@ -71,7 +71,9 @@ _ACTOR: Final = re.compile(r"[^\s]{1,128}")
 def _check_actor(_instance: object, _attribute: object, value: str) -> None:
     validate_text(value, field="actor", max_length=128, required=True)
     if not _ACTOR.fullmatch(value):
-        msg = f"actor {value!r} must be a user id, 'portal' or 'system' (1-128 chars, no spaces)"
+        msg = (
+            f"actor {shown(value)} must be a user id, 'portal' or 'system' (1-128 chars, no spaces)"
+        )
         raise ValidationError(msg, field="actor", value=value)
 
 
@@ -84,7 +86,7 @@ def _ip(value: object) -> str | None:
             return str(ipaddress.ip_address(value))
         except ValueError:
             pass
-    msg = f"source ip {value!r} must be an IPv4 or IPv6 address"
+    msg = f"source ip {shown(value)} must be an IPv4 or IPv6 address"
     raise ValidationError(msg, field="ip", value=value)
 
 
@@ -217,7 +219,8 @@ def verify_chain(
 ) -> ChainBreak | None:
     """Check entries given in ``seq`` order; the first break found, or ``None`` if intact.
 
-    Finds an altered entry (its hash no longer matches its content), an inserted or removed
+    Finds an altered entry (its hash no longer matches its content, or its stored patch is
+    no longer JSON), an inserted or removed
     entry (``seq`` is not the next number, or ``prev_hash`` is not the previous hash). With
     ``head``, the ``(seq, hash)`` the storage recorded for the newest entry, it also finds
     entries removed from the end.
@@ -229,7 +232,11 @@ def verify_chain(
             return ChainBreak(expected_seq, entry.id, f"entry #{expected_seq} is {what}")
         if entry.prev_hash != prev_hash:
             return ChainBreak(entry.seq, entry.id, "does not follow the previous entry's hash")
-        if entry.hash != entry_hash(entry):
+        try:
+            intact = entry.hash == entry_hash(entry)
+        except (TypeError, ValueError):  # its stored patch no longer reads as JSON
+            intact = False
+        if not intact:
             return ChainBreak(entry.seq, entry.id, "was altered after it was written")
         expected_seq, prev_hash = entry.seq + 1, entry.hash
     return None if head is None else _check_head(expected_seq - 1, prev_hash, head)

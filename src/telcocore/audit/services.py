@@ -7,6 +7,7 @@ entry made, rebuild an entity as it was after any entry, and verify the hash cha
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any, Final
@@ -27,12 +28,29 @@ from telcocore.errors import AuditEntryNotFound, ValidationError
 from telcocore.periods import require_utc
 from telcocore.ports import UnitOfWork
 from telcocore.serialization import converter
-from telcocore.validation import validate_text
+from telcocore.validation import (
+    MAX_INT,
+    coerce_enum,
+    shown,
+    storage_problem,
+    validate_id,
+    validate_int,
+    validate_text,
+)
 
-__all__ = ["MAX_REASON_LENGTH", "AuditLog", "AuditPage", "Difference", "Version"]
+__all__ = [
+    "MAX_KEY_LENGTH",
+    "MAX_REASON_LENGTH",
+    "AuditLog",
+    "AuditPage",
+    "Difference",
+    "Version",
+]
 
 MAX_REASON_LENGTH: Final = 1000
 """The longest reason a change may give, in characters."""
+MAX_KEY_LENGTH: Final = 200
+"""The longest entity type, entity key or actor an entry holds or a query names."""
 
 
 @attrs.frozen
@@ -70,9 +88,46 @@ class AuditPage:
     next_before: int | None
 
 
-def document(entity: object) -> JSON:
-    """The entity as the audit log sees it: the converter's JSON data, secrets redacted."""
-    return None if entity is None else redact(converter.unstructure(entity))
+def document(entity: object, *, field: str = "entity") -> JSON:
+    """The entity as the audit log sees it: the converter's JSON data, secrets redacted.
+
+    Anything that does not become JSON data (bytes, a NaN, an arbitrary object) is a
+    :class:`~telcocore.errors.ValidationError` naming ``field``.
+    """
+    if entity is None:
+        return None
+    data = redact(converter.unstructure(entity))
+    if not _plain_json(data):
+        msg = f"{field} {shown(entity)} cannot be recorded: it is not made of JSON data"
+        raise ValidationError(msg, field=field, value=entity)
+    return data
+
+
+def _plain_json(data: object) -> bool:
+    """Whether ``data`` is plain JSON data that every storage keeps exactly.
+
+    Dicts with text keys, lists, text (no NUL, no lone surrogate), ints, bools, finite
+    floats and ``None``.
+    """
+    if isinstance(data, dict):
+        return all(
+            isinstance(k, str) and _plain_json(k) and _plain_json(v) for k, v in data.items()
+        )
+    if isinstance(data, list):
+        return all(_plain_json(v) for v in data)
+    if isinstance(data, float):
+        return math.isfinite(data)
+    if isinstance(data, str):
+        return storage_problem(data) is None
+    return data is None or isinstance(data, int)
+
+
+def _text(value: object, field: str) -> str:
+    return validate_text(value, field=field, max_length=MAX_KEY_LENGTH, required=True)
+
+
+def _optional_text(value: object, field: str) -> str | None:
+    return None if value is None else _text(value, field)
 
 
 class AuditLog:
@@ -96,6 +151,10 @@ class AuditLog:
 
         ``before`` and ``after`` are the entity objects, ``None`` for "did not exist".
         """
+        action = coerce_enum(AuditAction, action, field="action")
+        entity_type = _text(entity_type, "entity_type")
+        entity_key = _text(entity_key, "entity_key")
+        patch = make_patch(document(before, field="before"), document(after, field="after"))
         if reason is not None:
             validate_text(reason, field="reason", max_length=MAX_REASON_LENGTH)
         if self._ctx.require_reason and not (reason and reason.strip()):
@@ -111,7 +170,7 @@ class AuditLog:
             action=action,
             entity_type=entity_type,
             entity_key=entity_key,
-            patch=make_patch(document(before), document(after)),
+            patch=patch,
             reason=reason,
             source_ip=actor.ip,
             prev_hash=prev_hash,
@@ -121,6 +180,7 @@ class AuditLog:
 
     def get(self, entry_id: str) -> AuditEntry:
         """One entry, or :class:`~telcocore.errors.NotFoundError`."""
+        entry_id = validate_id(entry_id, field="entry_id", label="audit entry id")
         with self._ctx.uow(read_only=True) as uow:
             entry = uow.audit.get(entry_id)
         if entry is None:
@@ -144,14 +204,13 @@ class AuditLog:
         ``start`` is included and ``end`` excluded; ``before`` is the ``next_before`` of
         the previous page.
         """
-        if limit < 1:
-            msg = f"limit {limit} must be at least 1"
-            raise ValidationError(msg, field="limit", value=limit)
+        limit = validate_int(limit, field="limit", minimum=1, maximum=MAX_INT - 1)
+        before = None if before is None else validate_int(before, field="before")
         query = AuditQuery(
-            entity_type=entity_type,
-            entity_key=entity_key,
-            actor=actor,
-            action=None if action is None else AuditAction(action),
+            entity_type=_optional_text(entity_type, "entity_type"),
+            entity_key=_optional_text(entity_key, "entity_key"),
+            actor=_optional_text(actor, "actor"),
+            action=None if action is None else coerce_enum(AuditAction, action, field="action"),
             start=None if start is None else require_utc(start, field="start"),
             end=None if end is None else require_utc(end, field="end"),
         )
@@ -162,6 +221,7 @@ class AuditLog:
 
     def history(self, entity_type: str, entity_key: str) -> list[Version]:
         """Every version of one entity, oldest first, rebuilt by replaying its patches."""
+        entity_type, entity_key = _text(entity_type, "entity_type"), _text(entity_key, "entity_key")
         with self._ctx.uow(read_only=True) as uow:
             entries = uow.audit.of_entity(entity_type, entity_key)
         versions: list[Version] = []

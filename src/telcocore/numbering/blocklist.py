@@ -20,7 +20,7 @@ import attrs
 
 from telcocore.errors import ValidationError
 from telcocore.periods import require_utc
-from telcocore.validation import validate_text
+from telcocore.validation import shown, validate_text
 
 __all__ = ["BlockKind", "BlockListEntry", "BlockOrigin", "CallSide", "candidate_patterns"]
 
@@ -51,7 +51,7 @@ class CallSide(enum.StrEnum):
 
 def _pattern(value: object) -> str:
     if not isinstance(value, str) or not value.lstrip("+") or not value.lstrip("+").isdigit():
-        msg = f"block list pattern {value!r} must be digits, optionally after a '+'"
+        msg = f"block list pattern {shown(value)} must be digits, optionally after a '+'"
         raise ValidationError(msg, field="pattern", value=value)
     return value
 

@@ -22,6 +22,7 @@ import attrs
 
 from telcocore.errors import ValidationError
 from telcocore.periods import require_utc
+from telcocore.validation import shown
 
 __all__ = [
     "MAX_NUMBER",
@@ -54,7 +55,7 @@ def extension_number(name: str) -> int | None:
 
 def _require_whole(name: str, value: object, minimum: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        msg = f"{name} {value!r} must be a whole number >= {minimum}"
+        msg = f"{name} {shown(value)} must be a whole number >= {minimum}"
         raise ValidationError(msg, field=name, value=value)
 
 
@@ -73,7 +74,7 @@ def _check_end(instance: RangeParameters, _attribute: object, value: int | None)
     if value is None:
         return
     if isinstance(value, bool) or not isinstance(value, int):
-        msg = f"end {value!r} must be a whole number, or None for no end"
+        msg = f"end {shown(value)} must be a whole number, or None for no end"
         raise ValidationError(msg, field="end", value=value)
     if value > MAX_NUMBER:
         msg = f"end {value} is above the highest number a block may hold, {MAX_NUMBER}"
@@ -174,7 +175,7 @@ def validate_extension(value: object) -> str:
     """An extension or SIP username: 1-64 letters, digits, ``_ . + -``."""
     if not isinstance(value, str) or not _EXTENSION.fullmatch(value):
         msg = (
-            f"extension {value!r} must be 1-64 letters, digits or '_.+-', "
+            f"extension {shown(value)} must be 1-64 letters, digits or '_.+-', "
             "starting with a letter or digit"
         )
         raise ValidationError(msg, field="extension", value=value)

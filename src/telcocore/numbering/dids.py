@@ -16,6 +16,7 @@ import attrs
 
 from telcocore.errors import ValidationError
 from telcocore.periods import require_utc
+from telcocore.validation import shown
 
 __all__ = ["Did", "DidClass", "validate_e164"]
 
@@ -40,7 +41,9 @@ def validate_e164(value: object) -> str:
         or value[1] == "0"
         or not 2 <= len(value) - 1 <= 15  # noqa: PLR2004 - E.164's length limits
     ):
-        msg = f"number {value!r} is not a telephone number in E.164 form such as '+14155550123'"
+        msg = (
+            f"number {shown(value)} is not a telephone number in E.164 form such as '+14155550123'"
+        )
         raise ValidationError(msg, field="number", value=value)
     return value
 

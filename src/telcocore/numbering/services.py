@@ -21,6 +21,7 @@ from typing import Final
 
 import attrs
 
+from telcocore.accounts.account import validate_account_id
 from telcocore.audit.entry import AuditAction
 from telcocore.audit.services import AuditLog
 from telcocore.context import ServiceContext, retrying_lost_races
@@ -43,6 +44,7 @@ from telcocore.numbering.blocklist import (
     candidate_patterns,
 )
 from telcocore.numbering.blocks import (
+    MAX_NUMBER,
     Extension,
     NumberBlock,
     RangeParameters,
@@ -53,7 +55,7 @@ from telcocore.numbering.blocks import (
 from telcocore.numbering.dids import Did, DidClass
 from telcocore.numbering.e164 import digits_of, normalize, normalize_prefix, to_e164
 from telcocore.ports import NumberingRepository, UnitOfWork
-from telcocore.validation import coerce_enum, shown
+from telcocore.validation import coerce_enum, shown, validate_flag, validate_int, validate_text
 
 __all__ = [
     "BLOCK_ENTITY",
@@ -76,6 +78,14 @@ DID_ENTITY: Final = "did"
 """The entity type of DIDs in the audit log (key: the E.164 number)."""
 
 _RANGE_KEY: Final = "system"
+
+MAX_NUMBER_TEXT: Final = 100
+"""The longest telephone number or prefix taken as typed (with spaces, dashes, ...)."""
+
+
+def _number_text(value: object, field: str) -> str:
+    """A number or prefix as typed: text of at most :data:`MAX_NUMBER_TEXT` characters."""
+    return validate_text(value, field=field, max_length=MAX_NUMBER_TEXT)
 
 
 class NumberingService:
@@ -135,6 +145,7 @@ class NumberingService:
         :class:`~telcocore.errors.AccountNotActive` for an account that is not active.
         An account may hold several blocks.
         """
+        account_id = validate_account_id(account_id)
         return retrying_lost_races(lambda: self._assign(account_id, reason))
 
     def _assign(self, account_id: str, reason: str | None) -> NumberBlock:
@@ -178,6 +189,8 @@ class NumberingService:
         :class:`~telcocore.errors.NumberBlockInUse` while extensions of the account lie in
         it (remove them first).
         """
+        account_id = validate_account_id(account_id)
+        first = validate_int(first, field="first", maximum=MAX_NUMBER)
         with self._ctx.uow() as uow:
             repo = uow.numbering
             state = repo.lock_range()
@@ -206,6 +219,7 @@ class NumberingService:
 
     def blocks(self, account_id: str | None = None) -> list[NumberBlock]:
         """The blocks of ``account_id`` (every assigned block if ``None``), by first number."""
+        account_id = None if account_id is None else validate_account_id(account_id)
         with self._ctx.uow(read_only=True) as uow:
             return uow.numbering.blocks(account_id)
 
@@ -218,6 +232,7 @@ class NumberingService:
         account's block is not; an account with no block accepts any other valid name.
         Whether the name is registered already is not checked.
         """
+        account_id = validate_account_id(account_id)
         try:
             validate_extension(extension)
         except ValidationError:
@@ -234,6 +249,7 @@ class NumberingService:
         inside another account's, :class:`~telcocore.errors.AlreadyExists` if the name is
         taken.
         """
+        account_id = validate_account_id(account_id)
         name = validate_extension(extension)
         with self._ctx.uow() as uow:
             uow.accounts.get(account_id)
@@ -260,6 +276,7 @@ class NumberingService:
 
     def remove_extension(self, extension: str, *, reason: str | None = None) -> None:
         """Forget an extension; :class:`~telcocore.errors.ExtensionNotFound` if unknown."""
+        extension = validate_extension(extension)
         with self._ctx.uow() as uow:
             found = uow.numbering.get_extension(extension)
             if found is None:
@@ -278,6 +295,7 @@ class NumberingService:
 
     def extensions(self, account_id: str) -> list[Extension]:
         """The account's extensions and SIP usernames, by name."""
+        account_id = validate_account_id(account_id)
         with self._ctx.uow(read_only=True) as uow:
             return uow.numbering.extensions(account_id)
 
@@ -337,6 +355,8 @@ class NumberingService:
 
         The entry records which side it came from (its ``origin``).
         """
+        source = _number_text(source, "source")
+        destination = _number_text(destination, "destination")
         if coerce_enum(CallSide, side, field="side") is CallSide.SOURCE:
             number, origin = source, BlockOrigin.CALL_SOURCE
         else:
@@ -355,6 +375,8 @@ class NumberingService:
         note: str | None,
         reason: str | None,
     ) -> BlockListEntry:
+        account_id = validate_account_id(account_id)
+        value = _number_text(value, kind.value)
         with self._ctx.uow() as uow:
             home = uow.accounts.get(account_id).home_country
             entry = BlockListEntry(
@@ -393,12 +415,14 @@ class NumberingService:
         checking that the number is valid (entries of earlier releases can be removed);
         :class:`~telcocore.errors.BlockListEntryNotFound` if it is not on the list.
         """
-        kind = BlockKind.PREFIX if prefix else BlockKind.NUMBER
+        account_id = validate_account_id(account_id)
+        kind = BlockKind.PREFIX if validate_flag(prefix, field="prefix") else BlockKind.NUMBER
+        number_or_prefix = _number_text(number_or_prefix, "number_or_prefix")
         with self._ctx.uow() as uow:
             home = uow.accounts.get(account_id).home_country
             pattern = (
                 normalize_prefix(number_or_prefix, home)
-                if prefix
+                if kind is BlockKind.PREFIX
                 else normalize(number_or_prefix, home)
             )
             found = uow.numbering.find_blocked(account_id, [pattern]) if pattern else []
@@ -420,6 +444,7 @@ class NumberingService:
 
     def block_list(self, account_id: str) -> list[BlockListEntry]:
         """The account's blocked numbers and prefixes, by pattern."""
+        account_id = validate_account_id(account_id)
         with self._ctx.uow(read_only=True) as uow:
             return uow.numbering.blocked(account_id)
 
@@ -430,6 +455,8 @@ class NumberingService:
         :func:`~telcocore.numbering.e164.normalize`: a number in national form needs one);
         only its own prefixes are looked up.
         """
+        account_id = validate_account_id(account_id)
+        number = _number_text(number, "number")
         with self._ctx.uow(read_only=True) as uow:
             normalized = normalize(number, uow.accounts.get(account_id).home_country)
             if not normalized:
@@ -453,7 +480,10 @@ class NumberingService:
         :class:`~telcocore.errors.AlreadyExists` if another DID has the number. With
         ``active``, it is activated now.
         """
+        account_id = validate_account_id(account_id)
+        number = _number_text(number, "number")
         wanted = coerce_enum(DidClass, did_class, field="did_class")
+        active = validate_flag(active, field="active")
         with self._ctx.uow() as uow:
             home = uow.accounts.get(account_id).home_country
             now = self._ctx.clock.now()
@@ -538,6 +568,7 @@ class NumberingService:
 
     def dids(self, account_id: str) -> list[Did]:
         """The account's DIDs, by number."""
+        account_id = validate_account_id(account_id)
         with self._ctx.uow(read_only=True) as uow:
             return uow.numbering.dids(account_id)
 
@@ -601,10 +632,7 @@ def _pattern(value: str, kind: BlockKind, home_country: str | None) -> str:
 
 def _require_did(uow: UnitOfWork, number: str) -> Did:
     """The DID with ``number`` in international form, formatting ignored (``+1 415-555...``)."""
-    if not isinstance(number, str):
-        msg = f"DID number {number!r} must be text such as '+14155550123'"
-        raise ValidationError(msg, field="number", value=number)
-    did = uow.numbering.get_did(digits_of(number))
+    did = uow.numbering.get_did(digits_of(_number_text(number, "number")))
     if did is None:
         raise DidNotFound(number)
     return did

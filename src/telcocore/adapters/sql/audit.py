@@ -13,7 +13,7 @@ from typing import Any
 
 from telcocore.adapters import entities
 from telcocore.audit.entry import AuditAction, AuditEntry, AuditQuery
-from telcocore.errors import AlreadyExists, ConcurrencyError
+from telcocore.errors import AlreadyExists, ConcurrencyError, StorageError
 
 from .dialect import Row, Session
 
@@ -25,14 +25,38 @@ _COLUMNS = (
 _SELECT = f"SELECT {_COLUMNS} FROM audit_entries"  # noqa: S608 - constant
 
 
+class _Unreadable:
+    """Stored patch text that is not JSON; it hashes as nothing, so the chain breaks there."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: object) -> None:
+        self.text = text
+
+
 class SqlAuditRepository:
     """Audit entries in ``seq`` order, with the chain head in its own row."""
 
     def __init__(self, session: Session[Any]) -> None:
         self._s = session
 
-    def _entry(self, row: Row) -> AuditEntry:
+    def _entry(self, row: Row, *, damaged: bool = False) -> AuditEntry:
+        """The entry a row holds.
+
+        A patch that is not the text of a JSON list was altered in the database: reading it is a
+        :class:`~telcocore.errors.StorageError`, unless ``damaged`` entries are wanted (to
+        verify the chain), which keep the text as a patch no hash matches.
+        """
         seq, id_, at, actor, action, etype, key, patch, reason, ip, prev_hash, hash_ = row
+        try:
+            operations = json.loads(patch)
+        except ValueError:
+            operations = None
+        if not isinstance(operations, list):
+            if not damaged:
+                msg = f"audit entry #{seq} ({id_}) holds a patch that is not a JSON list"
+                raise StorageError(msg)
+            operations = [{"unreadable": _Unreadable(patch)}]
         return AuditEntry(
             id=id_,
             seq=seq,
@@ -41,7 +65,7 @@ class SqlAuditRepository:
             action=AuditAction(action),
             entity_type=etype,
             entity_key=key,
-            patch=json.loads(patch),
+            patch=operations,
             reason=reason,
             source_ip=ip,
             prev_hash=prev_hash,
@@ -131,4 +155,4 @@ class SqlAuditRepository:
     def chain(self, *, after_seq: int, limit: int) -> list[AuditEntry]:
         """Entries after ``after_seq``, in ``seq`` order."""
         rows = self._s.all(f"{_SELECT} WHERE seq > ? ORDER BY seq LIMIT ?", (after_seq, limit))
-        return [self._entry(row) for row in rows]
+        return [self._entry(row, damaged=True) for row in rows]

@@ -1,0 +1,670 @@
+"""Bad input, fed to every public entry point, gets the same telcocore error on every storage.
+
+The entry points are found by introspection: every public method of every service of
+:class:`~telcocore.TelcoCore`, the core's own methods, :func:`telcocore.connect`,
+:func:`telcocore.core.open_storage` and the public constructors of values callers build.
+:data:`CALLS` says how to make a valid call of each against a small world (an account, a
+contact, a transaction, a number block, an extension, a DID, a blocked number); a new
+public method it does not describe fails :func:`test_every_entry_point_is_described`.
+
+Each test replaces one argument of one entry point with each value of :data:`BAD`, on
+memory, SQLite and PostgreSQL (when ``TELCOCORE_TEST_PG_DSN`` is set), and checks that
+every outcome is a success or a :class:`~telcocore.errors.TelcoError` with a message of
+reasonable length (a huge value is not echoed whole), that the ledger
+totals stay zero and the audit chain intact after each call, and that the outcome (the
+error's class, or success) is the same on every storage. Each entry point gets fresh
+worlds, one per storage; every call that could change them works on entities of its own,
+so the calls of one entry point do not depend on each other.
+"""
+
+from __future__ import annotations
+
+import enum
+import inspect
+import itertools
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+from tests.conftest import PG_DSN_VARIABLE, START, drop_schema, with_schema
+
+import telcocore
+from telcocore import LedgerRequest, Money, Period, TelcoCore, TelcoError
+from telcocore.accounts.credentials import ScryptHasher
+from telcocore.adapters.memory import MemoryStorage
+from telcocore.core import open_storage
+from telcocore.notifications.message import Channel
+from telcocore.numbering.dids import DidClass
+from telcocore.testing import CapturingNotifier, FixedClock, sequential_ids
+
+FAST = ScryptHasher(n=2**10)
+"""Real scrypt with a low cost, so the module stays quick."""
+GOOD = "Tr0ub4dor&3-horse"
+"""A password every rule accepts."""
+
+BAD: dict[str, object] = {
+    "none": None,
+    "int": 7,
+    "bool": True,
+    "float": 0.1,
+    "list": [],
+    "dict": {},
+    "object": object(),
+    "bytes": b"acme",
+    "nan": Decimal("NaN"),
+    "snan": Decimal("sNaN"),
+    "infinity": Decimal("Infinity"),
+    "int-10**30": 10**30,
+    "int-10**200": 10**200,
+    "61-digits": "1" * 61,
+    "1e-101": Decimal("1e-101"),
+    "empty": "",
+    "blank": "   ",
+    "megabyte": "x" * 1_000_000,
+    "nul": "a\x00b",
+    "surrogate": "\ud800",
+    "control": "a\x07\x1bb",
+    "right-to-left": "\u202eacme",
+    "sql": "'; DROP TABLE accounts; --",
+    "unknown-enum": "bogus",
+}
+"""The bad values, by name; each replaces one argument at a time."""
+
+
+# -- the world each storage holds -----------------------------------------------------------
+
+
+class World:
+    """The services on one storage, with an entity of each kind to call them with."""
+
+    def __init__(self, core: TelcoCore, notifier: CapturingNotifier) -> None:
+        self.core = core
+        self.notifier = notifier
+        self._counter = itertools.count(1)
+        core.accounts.open("Acme", "USD", account_id="acme")
+        core.accounts.open("Open", "USD", account_id="open")  # holds no block: any extension
+        self.contact = core.contacts.add(
+            "acme", "Ann", "ann@example.com", mobile="+14155550123", password=GOOD
+        ).id
+        self.transaction = core.ledger.credit("acme", "100.00", idempotency_key="world").id
+        core.numbering.set_range(1000, 100)
+        core.numbering.assign_block("acme")
+        core.numbering.register_extension("acme", "1001")
+        core.numbering.add_did("acme", "+14155550100", DidClass.LOCAL)
+        core.numbering.block_number("acme", "+14155550999")
+        self.entry = core.audit.entries(limit=1).entries[0].id
+
+    def fresh(self) -> int:
+        """A number no earlier call of this world was given."""
+        return next(self._counter)
+
+    def new_contact(self) -> str:
+        """A contact of its own, with the password :data:`GOOD`."""
+        n = self.fresh()
+        return self.core.contacts.add("acme", "Bob", f"bob{n}@example.com", password=GOOD).id
+
+    def close(self) -> None:
+        """Close the storage."""
+        self.core.close()
+
+
+Kwargs = dict[str, Any]
+
+
+@attrs.frozen
+class Call:
+    """How to call one entry point validly: its arguments, built against a world."""
+
+    target: Callable[[World], Callable[..., object]]
+    """The function to call, found on the world's services."""
+    arguments: Callable[[World], Kwargs] = lambda _w: {}
+    """Valid arguments, by name (entities of their own where the call changes state)."""
+    trusted: frozenset[str] = frozenset()
+    """Parameters that take a collaborator object from the caller's code, not a value."""
+    nested: dict[str, Callable[[World, object], Kwargs]] = attrs.Factory(dict)
+    """Extra arguments to spoil inside a valid one: a name and the arguments with ``bad``."""
+
+
+def _service(name: str, method: str) -> Callable[[World], Callable[..., object]]:
+    return lambda w: getattr(getattr(w.core, name), method)
+
+
+def _of_acme(service: str, method: str) -> Call:
+    """A call whose only argument is the account ``acme``."""
+    return Call(_service(service, method), lambda _w: {"account_id": "acme"})
+
+
+def _audit_write(w: World) -> Callable[..., object]:
+    def write(**kwargs: Any) -> object:  # noqa: ANN401 - any argument, good or bad
+        with w.core.storage.unit_of_work() as uow:
+            entry = w.core.audit.write(uow, **kwargs)
+            uow.commit()
+        return entry
+
+    return write
+
+
+def _closing(opener: Callable[..., Any]) -> Callable[[World], Callable[..., object]]:
+    def call(**kwargs: Any) -> object:  # noqa: ANN401 - any argument, good or bad
+        opened = opener(**kwargs)
+        opened.close()
+        return opened
+
+    return lambda _w: call
+
+
+def _contact_with_code(w: World) -> Kwargs:
+    contact = w.new_contact()
+    w.core.contacts.send_code(contact, "email")
+    code = w.notifier.messages[-1].data["code"]
+    return {"contact_id": contact, "target": "email", "code": code}
+
+
+def _request(w: World, **changes: object) -> LedgerRequest:
+    fields: Kwargs = {
+        "movement": "credit",
+        "account_id": "acme",
+        "amount": "1.00",
+        "idempotency_key": f"k{w.fresh()}",
+    }
+    return LedgerRequest(**(fields | changes))
+
+
+def _in_request(field: str) -> Callable[[World, object], Kwargs]:
+    return lambda w, bad: {"requests": [_request(w), _request(w, **{field: bad})]}
+
+
+ACCOUNTS: dict[str, Call] = {
+    "open": Call(
+        _service("accounts", "open"),
+        lambda w: {"name": "Acme", "currency": "USD", "account_id": f"a{w.fresh()}"},
+    ),
+    "get": _of_acme("accounts", "get"),
+    "list": Call(_service("accounts", "list")),
+    "update": Call(
+        _service("accounts", "update"),
+        lambda w: {"account_id": "acme", "name": f"Acme {w.fresh()}"},
+    ),
+    "set_status": Call(
+        _service("accounts", "set_status"), lambda _w: {"account_id": "acme", "status": "active"}
+    ),
+}
+
+CONTACTS: dict[str, Call] = {
+    "get": Call(_service("contacts", "get"), lambda w: {"contact_id": w.contact}),
+    "by_email": Call(_service("contacts", "by_email"), lambda _w: {"email": "ann@example.com"}),
+    "list": _of_acme("contacts", "list"),
+    "addresses": Call(
+        _service("contacts", "addresses"),
+        lambda _w: {"account_id": "acme", "channel": Channel.EMAIL},
+    ),
+    "locale_of": _of_acme("contacts", "locale_of"),
+    "add": Call(
+        _service("contacts", "add"),
+        lambda w: {"account_id": "acme", "name": "Cy", "email": f"cy{w.fresh()}@example.com"},
+    ),
+    "update": Call(
+        _service("contacts", "update"),
+        lambda w: {"contact_id": w.new_contact(), "name": "Renamed"},
+    ),
+    "remove": Call(_service("contacts", "remove"), lambda w: {"contact_id": w.new_contact()}),
+    "set_password": Call(
+        _service("contacts", "set_password"),
+        lambda w: {"contact_id": w.new_contact(), "password": GOOD[::-1]},
+    ),
+    "reset_password": Call(
+        _service("contacts", "reset_password"), lambda w: {"contact_id": w.new_contact()}
+    ),
+    "change_password": Call(
+        _service("contacts", "change_password"),
+        lambda w: {
+            "contact_id": w.new_contact(),
+            "old_password": GOOD,
+            "new_password": GOOD[::-1],
+        },
+    ),
+    "authenticate": Call(
+        _service("contacts", "authenticate"),
+        lambda _w: {"email": "ann@example.com", "password": GOOD},
+    ),
+    "send_code": Call(
+        _service("contacts", "send_code"), lambda w: {"contact_id": w.contact, "target": "email"}
+    ),
+    "verify": Call(_service("contacts", "verify"), _contact_with_code),
+}
+
+LEDGER: dict[str, Call] = {
+    **{
+        method: Call(
+            _service("ledger", method),
+            lambda w: {"account_id": "acme", "amount": "0.01", "idempotency_key": f"k{w.fresh()}"},
+        )
+        for method in ("credit", "debit", "charge_usage")
+    },
+    "reverse": Call(
+        _service("ledger", "reverse"),
+        lambda w: {
+            "transaction_id": w.core.ledger.credit(
+                "acme", "1.00", idempotency_key=f"k{w.fresh()}"
+            ).id,
+            "idempotency_key": f"r{w.fresh()}",
+        },
+    ),
+    "post_many": Call(
+        _service("ledger", "post_many"),
+        lambda w: {"requests": [_request(w)]},
+        nested={
+            f"requests[1].{field}": _in_request(field)
+            for field in ("movement", "account_id", "amount", "idempotency_key", "kind")
+        },
+    ),
+    "balance": _of_acme("ledger", "balance"),
+    "available": _of_acme("ledger", "available"),
+    "get": Call(_service("ledger", "get"), lambda w: {"transaction_id": w.transaction}),
+    "history": _of_acme("ledger", "history"),
+    "system_balance": Call(
+        _service("ledger", "system_balance"), lambda _w: {"account": "@cash", "currency": "USD"}
+    ),
+    "totals": Call(_service("ledger", "totals")),
+}
+
+NUMBERING: dict[str, Call] = {
+    "set_range": Call(
+        _service("numbering", "set_range"), lambda _w: {"start": 1000, "block_size": 100}
+    ),
+    "range_parameters": Call(_service("numbering", "range_parameters")),
+    "assign_block": _of_acme("numbering", "assign_block"),
+    "release_block": Call(
+        _service("numbering", "release_block"),
+        lambda w: {"account_id": "acme", "first": w.core.numbering.assign_block("acme").first},
+    ),
+    "blocks": _of_acme("numbering", "blocks"),
+    "is_allowed_extension": Call(
+        _service("numbering", "is_allowed_extension"),
+        lambda _w: {"account_id": "acme", "extension": "1002"},
+    ),
+    "register_extension": Call(
+        _service("numbering", "register_extension"),
+        lambda w: {"account_id": "open", "extension": f"ext{w.fresh()}"},
+    ),
+    "remove_extension": Call(
+        _service("numbering", "remove_extension"),
+        lambda w: {
+            "extension": w.core.numbering.register_extension("open", f"ext{w.fresh()}").name
+        },
+    ),
+    "extensions": _of_acme("numbering", "extensions"),
+    "block_number": Call(
+        _service("numbering", "block_number"),
+        lambda w: {"account_id": "acme", "number": f"+12122{w.fresh():06d}"},
+    ),
+    "block_prefix": Call(
+        _service("numbering", "block_prefix"),
+        lambda w: {"account_id": "acme", "prefix": f"+1900{w.fresh()}"},
+    ),
+    "block_from_call": Call(
+        _service("numbering", "block_from_call"),
+        lambda w: {
+            "account_id": "acme",
+            "source": f"+12122{w.fresh():06d}",
+            "destination": f"+12132{w.fresh():06d}",
+            "side": "source",
+        },
+    ),
+    "unblock": Call(
+        _service("numbering", "unblock"),
+        lambda w: {
+            "account_id": "acme",
+            "number_or_prefix": w.core.numbering.block_number(
+                "acme", f"+12122{w.fresh():06d}"
+            ).pattern,
+        },
+    ),
+    "block_list": _of_acme("numbering", "block_list"),
+    "is_blocked": Call(
+        _service("numbering", "is_blocked"),
+        lambda _w: {"account_id": "acme", "number": "+14155550999"},
+    ),
+    "add_did": Call(
+        _service("numbering", "add_did"),
+        lambda w: {"account_id": "acme", "number": f"+16462{w.fresh():06d}", "did_class": "local"},
+    ),
+    **{
+        method: Call(_service("numbering", method), lambda _w: {"number": "+14155550100"})
+        for method in ("activate_did", "deactivate_did", "get_did")
+    },
+    "remove_did": Call(
+        _service("numbering", "remove_did"),
+        lambda w: {
+            "number": w.core.numbering.add_did(
+                "acme", f"+16462{w.fresh():06d}", DidClass.LOCAL
+            ).number
+        },
+    ),
+    "dids": _of_acme("numbering", "dids"),
+}
+
+AUDIT: dict[str, Call] = {
+    "write": Call(
+        _audit_write,
+        lambda w: {
+            "action": "UPDATE",
+            "entity_type": "note",
+            "entity_key": f"n{w.fresh()}",
+            "before": None,
+            "after": {"text": "hello"},
+        },
+        trusted=frozenset({"uow"}),
+    ),
+    "get": Call(_service("audit", "get"), lambda w: {"entry_id": w.entry}),
+    "entries": Call(_service("audit", "entries")),
+    "history": Call(
+        _service("audit", "history"), lambda _w: {"entity_type": "account", "entity_key": "acme"}
+    ),
+    "state_after": Call(_service("audit", "state_after"), lambda w: {"entry_id": w.entry}),
+    "difference": Call(_service("audit", "difference"), lambda w: {"entry_id": w.entry}),
+    "verify_chain": Call(_service("audit", "verify_chain")),
+}
+
+OUTBOX: dict[str, Call] = {
+    "deliver_pending": Call(_service("outbox", "deliver_pending")),
+    "pending": Call(_service("outbox", "pending")),
+    "counts": Call(_service("outbox", "counts")),
+}
+
+SERVICES: dict[str, dict[str, Call]] = {
+    "accounts": ACCOUNTS,
+    "contacts": CONTACTS,
+    "ledger": LEDGER,
+    "numbering": NUMBERING,
+    "audit": AUDIT,
+    "outbox": OUTBOX,
+}
+"""Every service of a core, by attribute name, and the calls of its public methods."""
+
+CORE: dict[str, Call] = {
+    "acting_as": Call(lambda w: w.core.acting_as, lambda _w: {"actor": "alice"}),
+    "close": Call(lambda w: w.core.close),  # takes nothing to spoil: never called here
+}
+"""The core's own public methods."""
+
+ADAPTERS_HANDED_IN = frozenset({"storage", "context"})
+"""Attributes of a core that are its wiring (adapters and context), not services."""
+
+FUNCTIONS: dict[str, Call] = {
+    "connect": Call(_closing(telcocore.connect), lambda _w: {"url": "memory://"}),
+    "open_storage": Call(_closing(open_storage), lambda _w: {"url": "memory://"}),
+    "Money": Call(lambda _w: Money, lambda _w: {"amount": "1.00", "currency": "USD"}),
+    "LedgerRequest": Call(
+        lambda _w: LedgerRequest,
+        lambda _w: {
+            "movement": "credit",
+            "account_id": "acme",
+            "amount": "1",
+            "idempotency_key": "k",
+        },
+    ),
+    "Period": Call(lambda _w: Period, lambda _w: {"start": START, "end": START + timedelta(1)}),
+}
+"""The package's public functions and the constructors of values callers build."""
+
+RESULTS = frozenset(
+    {"Account", "BatchResult", "Contact", "LedgerEntry", "Message", "Posting", "Transaction"}
+)
+"""Classes the library hands out (built by its services, not by callers)."""
+
+WIRING = frozenset({"TelcoCore", "PasswordPolicy", "ScryptHasher"})
+"""Classes an application builds once at start-up from its own code and settings."""
+
+_CONTACT_IDS = "contact and account ids are not yet checked by the contact service"
+_LEDGER_IDS = "account and transaction ids are not yet checked by the ledger service"
+_AMOUNTS = ("debit_limit", "tax_rate", "low_balance_threshold")
+_ECHOED = "the message quotes a megabyte of bad input whole (amount, currency, email, storage URL)"
+
+KNOWN_ELSEWHERE: dict[tuple[str, str], str] = {
+    **{
+        (f"contacts.{method}", argument): _CONTACT_IDS
+        for method, argument in (
+            ("get", "contact_id"),
+            ("list", "account_id"),
+            ("addresses", "account_id"),
+            ("locale_of", "account_id"),
+            ("add", "account_id"),
+            ("add", "contact_id"),
+            ("update", "contact_id"),
+            ("remove", "contact_id"),
+            ("set_password", "contact_id"),
+            ("reset_password", "contact_id"),
+            ("change_password", "contact_id"),
+            ("send_code", "contact_id"),
+            ("verify", "contact_id"),
+        )
+    },
+    ("contacts.by_email", "email"): "a non-text email reaches the storage",
+    ("contacts.update", "expected_version"): "a Decimal sNaN version is compared raw",
+    ("contacts.change_password", "old_password"): "a non-text old password reaches the hasher",
+    **{
+        (f"ledger.{method}", "account_id"): _LEDGER_IDS
+        for method in ("credit", "debit", "charge_usage", "balance", "available", "history")
+    },
+    ("ledger.get", "transaction_id"): _LEDGER_IDS,
+    ("ledger.reverse", "transaction_id"): _LEDGER_IDS,
+    ("ledger.post_many", "requests"): "a batch that is not a list of requests fails raw",
+    ("ledger.post_many", "requests[1].account_id"): _LEDGER_IDS,
+    ("ledger.history", "kinds"): "kinds that are not a collection fail raw",
+    ("ledger.system_balance", "currency"): "a non-text currency reaches the storage",
+    **{
+        (name, argument): _ECHOED
+        for name, arguments in (
+            ("accounts.open", ("currency", *_AMOUNTS)),
+            ("accounts.update", _AMOUNTS),
+            ("contacts.add", ("email",)),
+            ("contacts.update", ("email",)),
+            ("ledger.credit", ("amount",)),
+            ("ledger.debit", ("amount",)),
+            ("ledger.charge_usage", ("amount",)),
+            ("connect", ("url",)),
+            ("open_storage", ("url",)),
+            ("Money", ("amount", "currency")),
+        )
+        for argument in arguments
+    },
+}
+"""(entry point, argument) pairs whose bad input is fixed outside this module's area."""
+
+
+# -- discovery -----------------------------------------------------------------------------
+
+
+def _public_methods(cls: type) -> set[str]:
+    return {name for name, _ in inspect.getmembers(cls, inspect.isfunction) if name[0] != "_"}
+
+
+def _exported_entry_points() -> set[str]:
+    """Public functions and classes of the package, less errors, enums, results and wiring."""
+    found = set()
+    for name in telcocore.__all__:
+        value = getattr(telcocore, name)
+        if isinstance(value, type) and issubclass(value, BaseException | enum.Enum):
+            continue
+        if callable(value) and name not in RESULTS | WIRING:
+            found.add(name)
+    return found | {"open_storage"}
+
+
+def _entry_points() -> dict[str, Call]:
+    """Every entry point described, by name (``accounts.open``, ``connect``, ...)."""
+    calls = {f"{svc}.{m}": call for svc, methods in SERVICES.items() for m, call in methods.items()}
+    calls |= {f"core.{m}": call for m, call in CORE.items()}
+    return calls | FUNCTIONS
+
+
+ENTRY_POINTS = _entry_points()
+
+
+def _parameters(name: str, call: Call) -> list[str]:
+    """The parameters of the entry point, then the nested arguments it names."""
+    if "." in name:
+        service, method = name.split(".")
+        owner = TelcoCore if service == "core" else type(getattr(_probe_core(), service))
+        function = getattr(owner, method)
+    else:
+        function = open_storage if name == "open_storage" else getattr(telcocore, name)
+    signature = inspect.signature(function)
+    names = [p for p in signature.parameters if p not in {"self", "cls"} | call.trusted]
+    return names + list(call.nested)
+
+
+def _probe_core() -> TelcoCore:
+    return TelcoCore(storage=MemoryStorage())
+
+
+CASES = [
+    pytest.param(
+        name,
+        argument,
+        id=f"{name}-{argument}",
+        marks=[pytest.mark.xfail(strict=False, reason=KNOWN_ELSEWHERE[name, argument])]
+        if (name, argument) in KNOWN_ELSEWHERE
+        else [],
+    )
+    for name, call in ENTRY_POINTS.items()
+    for argument in _parameters(name, call)
+]
+
+
+class TestEntryPoints:
+    """The table describes exactly the public API."""
+
+    def test_every_entry_point_is_described(self) -> None:
+        """Every public method of every service, of the core, and every export has a call."""
+        core = _probe_core()
+        services = {n for n in vars(core) if n[0] != "_"} - ADAPTERS_HANDED_IN
+        assert set(SERVICES) == services
+        for service, methods in SERVICES.items():
+            assert _public_methods(type(getattr(core, service))) == set(methods), service
+        assert _public_methods(TelcoCore) == set(CORE)
+        assert _exported_entry_points() == set(FUNCTIONS)
+
+    def test_known_failures_name_real_arguments(self) -> None:
+        """Each known failure names an entry point and one of its arguments."""
+        described = {(c.values[0], c.values[1]) for c in CASES}
+        assert set(KNOWN_ELSEWHERE) <= described
+
+
+# -- running the calls on every storage --------------------------------------------------------
+
+
+Outcome = str
+"""``"ok"``, or the class name of the error raised."""
+
+MAX_MESSAGE = 1000
+"""The longest error message a bad value may cause: a huge value is never echoed whole."""
+
+
+def _outcome(world: World, name: str, argument: str, bad: object) -> Outcome:
+    call = ENTRY_POINTS[name]
+    kwargs = call.arguments(world)
+    if argument in call.nested:
+        kwargs |= call.nested[argument](world, bad)
+    else:
+        kwargs[argument] = bad
+    try:
+        call.target(world)(**kwargs)
+    except TelcoError as refused:
+        if len(str(refused)) > MAX_MESSAGE:
+            return f"raw message of {len(str(refused))} characters: {type(refused).__name__}"
+        return type(refused).__name__
+    except Exception as raw:  # noqa: BLE001 - a raw error is the finding
+        return f"raw {type(raw).__name__}: {str(raw)[:100]}"
+    return "ok"
+
+
+def _damage(world: World) -> list[str]:
+    """What a call left broken: ledger totals not zero, or a broken audit chain."""
+    found = [
+        f"ledger total {total} {currency}"
+        for currency, total in world.core.ledger.totals().items()
+        if total != 0
+    ]
+    broken = world.core.audit.verify_chain()
+    return found if broken is None else [*found, f"audit chain: {broken}"]
+
+
+class Worlds:
+    """The worlds of one entry point, one per storage; opened afresh for the next one."""
+
+    def __init__(self, tmp: Path) -> None:
+        self._tmp = tmp
+        self._name: str | None = None
+        self._open: dict[str, World] = {}
+        self._schema: str | None = None
+
+    def of(self, name: str) -> dict[str, World]:
+        """The worlds for entry point ``name``: a small audit chain stays quick to verify."""
+        if name != self._name:
+            self.close()
+            self._name = name
+            self._open = {adapter: self._world(url) for adapter, url in self._urls(name).items()}
+        return self._open
+
+    def _urls(self, name: str) -> dict[str, str]:
+        urls = {"memory": "memory://", "sqlite": f"sqlite:///{self._tmp / f'{name}.db'}"}
+        dsn = os.environ.get(PG_DSN_VARIABLE)
+        if dsn:
+            self._schema = f"telco_test_{uuid.uuid4().hex[:12]}"
+            urls["postgres"] = with_schema(dsn, self._schema)
+        return urls
+
+    @staticmethod
+    def _world(url: str) -> World:
+        notifier = CapturingNotifier()
+        core = TelcoCore(
+            storage=open_storage(url),
+            clock=FixedClock(START),
+            notifier=notifier,
+            ids=sequential_ids("t"),
+            password_hasher=FAST,
+        )
+        return World(core, notifier)
+
+    def close(self) -> None:
+        """Close the open worlds and drop the PostgreSQL schema."""
+        for world in self._open.values():
+            world.close()
+        self._open = {}
+        dsn = os.environ.get(PG_DSN_VARIABLE)
+        if dsn and self._schema is not None:
+            drop_schema(dsn, self._schema)
+            self._schema = None
+
+
+@pytest.fixture(scope="module")
+def opened_worlds(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Worlds]:
+    """The worlds of the entry point under test, kept while its arguments are tested."""
+    worlds = Worlds(tmp_path_factory.mktemp("bad-input"))
+    yield worlds
+    worlds.close()
+
+
+@pytest.mark.parametrize(("name", "argument"), CASES)
+def test_bad_input_is_refused_alike_everywhere(
+    opened_worlds: Worlds, name: str, argument: str
+) -> None:
+    """Each bad value is a TelcoError (or accepted), the same on every storage, harmlessly."""
+    worlds = opened_worlds.of(name)
+    problems: list[str] = []
+    for label, bad in BAD.items():
+        outcomes: dict[str, Outcome] = {}
+        for adapter, world in worlds.items():
+            outcomes[adapter] = _outcome(world, name, argument, bad)
+            problems += [f"{label} on {adapter}: {d}" for d in _damage(world)]
+        if any(o.startswith("raw ") for o in outcomes.values()) or len(set(outcomes.values())) > 1:
+            problems.append(f"{label}: {outcomes}")
+    assert not problems, "\n".join(problems)
