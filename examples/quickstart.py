@@ -42,7 +42,8 @@ def main(url: str) -> None:
         print(f"balance:   {core.ledger.balance(account.id).format()}")
         print(f"available: {core.ledger.available(account.id).format()}")
         print("history:")
-        for entry in core.ledger.history(account.id):
+        page = core.ledger.history(account.id)  # the first 50 entries; page.next_after: more
+        for entry in page.entries:
             print(
                 f"  {entry.seq:>3} {entry.created_at:%Y-%m-%d %H:%M} {entry.kind.value:<9}"
                 f" {entry.amount.format():>9} -> {entry.balance.format():>9}"

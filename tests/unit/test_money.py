@@ -165,7 +165,7 @@ class TestFloatsRefused:
             getattr(core.ledger, method)("acme", 1.5, idempotency_key="k-1")
         assert (Money.zero("USD"), []) == (
             core.ledger.balance("acme"),
-            core.ledger.history("acme"),
+            core.ledger.history("acme").entries,
         )
 
 
