@@ -164,11 +164,25 @@ def _in_bounds(value: Decimal, field: str, given: object) -> Decimal:
         msg = f"{field} must be a finite number, got {shown_value}"
         raise InvalidAmount(msg, field=field, value=given)
     if not value.is_zero() and (
-        len(value.as_tuple().digits) > MAX_DIGITS or abs(value.adjusted()) > MAX_EXPONENT
+        _significant_digits(value) > MAX_DIGITS or abs(value.adjusted()) > MAX_EXPONENT
     ):
         msg = f"{field} {shown(given)} is out of bounds: {_BOUNDS}"
         raise InvalidAmount(msg, field=field, value=value)
     return value
+
+
+def _significant_digits(value: Decimal) -> int:
+    """The digits of ``value``, not counting zeros that end a whole number.
+
+    So ``1E+3`` and its canonical form ``1000`` both have one; ``1.000`` has four (places
+    given are kept).
+    """
+    _sign, digits, exponent = value.as_tuple()
+    count = len(digits)
+    if int(exponent) >= 0:
+        while count > 1 and digits[count - 1] == 0:
+            count -= 1
+    return count
 
 
 def _canonical(value: Decimal) -> Decimal:
@@ -280,7 +294,9 @@ class Money:
 
     def __add__(self, other: Money) -> Money:
         self._same(other, "add")
-        return Money._trusted(exact(EXACT.add, self.amount, other.amount), self.currency)
+        return Money._trusted(
+            _canonical(exact(EXACT.add, self.amount, other.amount)), self.currency
+        )
 
     def __radd__(self, other: int) -> Money:
         # ``sum()`` starts from the int 0; any other left operand is refused as in ``+``.
@@ -291,7 +307,9 @@ class Money:
 
     def __sub__(self, other: Money) -> Money:
         self._same(other, "subtract")
-        return Money._trusted(exact(EXACT.subtract, self.amount, other.amount), self.currency)
+        return Money._trusted(
+            _canonical(exact(EXACT.subtract, self.amount, other.amount)), self.currency
+        )
 
     def __neg__(self) -> Money:
         return Money._trusted(EXACT.minus(self.amount), self.currency)

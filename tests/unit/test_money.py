@@ -614,6 +614,12 @@ class TestCanonicalForm:
             format(to_decimal(Decimal("1E-7")), "f"),
         )
 
+    @pytest.mark.parametrize("value", ["1E+99", "1" + "0" * 100, "9" * 60 + "E+40"], ids=len)
+    def test_a_large_amount_reads_back(self, value: str) -> None:
+        """A canonical amount is taken back as it is: zeros ending a whole number do not count."""
+        money = Money(value, "USD")
+        assert (money, money) == (Money(money.amount, "USD"), money + Money.zero("USD"))
+
     def test_huge_int_refused_before_converting(self) -> None:
         """An int of 100,000 digits is refused without converting it (or quoting it)."""
         with pytest.raises(InvalidAmount, match="bits") as info:
