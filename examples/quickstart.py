@@ -36,15 +36,17 @@ def main(url: str) -> None:
         try:
             core.ledger.debit(account.id, "100.00", idempotency_key=f"{account.id}:big-purchase")
         except DebitLimitExceeded as refused:
-            print(f"refused: {refused.shortfall} missing")
+            print(f"refused: {refused.shortfall.format()} missing")
 
+        # Amounts show every digit they have: the call's 0.0420 leaves a balance of $7.458.
         print(f"balance:   {core.ledger.balance(account.id).format()}")
         print(f"available: {core.ledger.available(account.id).format()}")
         print("history:")
-        for entry in core.ledger.history(account.id):
+        page = core.ledger.history(account.id)  # the first 50 entries; page.next_after: more
+        for entry in page.entries:
             print(
                 f"  {entry.seq:>3} {entry.created_at:%Y-%m-%d %H:%M} {entry.kind.value:<9}"
-                f" {entry.amount.amount:>9} -> {entry.balance.amount:>9}"
+                f" {entry.amount.format():>9} -> {entry.balance.format():>9}"
             )
 
 

@@ -22,7 +22,8 @@ import pytest
 
 from telcocore import TelcoCore
 from telcocore.accounts.account import Account
-from telcocore.billing.ledger import BalanceChange, Transaction, TransactionKind
+from telcocore.billing.ledger import BalanceChange, LedgerEntry, Transaction, TransactionKind
+from telcocore.billing.services import MAX_HISTORY_LIMIT
 from telcocore.core import open_storage
 from telcocore.money import Money
 from telcocore.ports import Storage, UnitOfWork
@@ -210,3 +211,14 @@ def post_one(  # noqa: PLR0913 - every part of the posting, with defaults
 def post() -> Callable[..., tuple[Transaction, BalanceChange | None]]:
     """Posts a transaction inside a unit of work: ``post(uow, "10.00", "key-1")``."""
     return post_one
+
+
+def whole_history(core: TelcoCore, account_id: str) -> list[LedgerEntry]:
+    """Every entry of the account's history, page after page."""
+    entries: list[LedgerEntry] = []
+    after: int | None = 0
+    while after is not None:
+        page = core.ledger.history(account_id, limit=MAX_HISTORY_LIMIT, after=after)
+        entries += page.entries
+        after = page.next_after
+    return entries

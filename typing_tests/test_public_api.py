@@ -7,12 +7,14 @@ and `# type: ignore[code]` lines must stay errors (mypy reports an unused ignore
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import assert_type
+from typing import Literal, assert_type
 
 import telcocore
 from telcocore import (
     Account,
     DebitLimitExceeded,
+    HistoryPage,
+    LedgerEntry,
     Money,
     Rounding,
     TelcoCore,
@@ -32,6 +34,16 @@ def check_connect_and_post() -> None:
         assert_type(core.ledger.balance(account.id), Money)
 
 
+def check_history_pages(core: TelcoCore) -> None:
+    """History comes in pages: entries and the cursor of the next page (None at the end)."""
+    page = core.ledger.history("acme", limit=100)
+    assert_type(page, HistoryPage)
+    assert_type(page.entries, list[LedgerEntry])
+    assert_type(page.next_after, int | None)
+    if page.next_after is not None:
+        assert_type(core.ledger.history("acme", after=page.next_after), HistoryPage)
+
+
 def check_money() -> None:
     """Money arithmetic keeps the Money type; rounding names its mode."""
     price = Money("10.00", "USD")
@@ -41,6 +53,9 @@ def check_money() -> None:
     assert_type(price.amount, Decimal)
     assert_type(price.currency, str)
     assert_type(price.format(locale="de_DE"), str)
+    assert_type(sum([price, price]), Money | Literal[0])  # sum([]) is 0
+    assert_type(sum([price, price], Money.zero("USD")), Money)
+    assert_type(bool(price), bool)
 
 
 def check_errors_carry_data(core: TelcoCore) -> None:
@@ -63,4 +78,5 @@ def check_version() -> None:
 def check_misuse_is_caught() -> None:
     """Calls that must not type-check."""
     Money("1.00", "USD").round("half-up")  # type: ignore[arg-type]
+    Money("1.00", "USD") + 1  # type: ignore[operator]
     telcocore.connect()  # type: ignore[call-arg]

@@ -18,7 +18,7 @@ from telcocore.billing.ledger import (
     Transaction,
     TransactionKind,
 )
-from telcocore.billing.services import BatchResult, LedgerRequest, Movement
+from telcocore.billing.services import BatchResult, HistoryPage, LedgerRequest, Movement
 from telcocore.core import TelcoCore, connect
 from telcocore.errors import (
     AccountNotActive,
@@ -85,6 +85,7 @@ __all__ = [
     "DidNotFound",
     "ExtensionNotAllowed",
     "ExtensionNotFound",
+    "HistoryPage",
     "IdempotencyConflict",
     "InvalidAmount",
     "InvalidCode",

@@ -113,12 +113,26 @@ class InvalidCurrency(ValidationError):
 
 
 class CurrencyMismatch(ValidationError):
-    """Two amounts in different currencies were combined or ordered."""
+    """Two amounts in different currencies were combined or ordered.
 
-    def __init__(self, left: str, right: str, *, operation: str) -> None:
+    ``left`` is the currency expected, ``right`` the other one. ``message`` replaces the
+    default one, which names the ``operation``; ``field`` names the argument (the
+    currency, by default).
+    """
+
+    def __init__(
+        self,
+        left: str,
+        right: str,
+        *,
+        operation: str,
+        message: str | None = None,
+        field: str = "currency",
+    ) -> None:
         super().__init__(
-            f"cannot {operation} {left} and {right}: amounts are in different currencies",
-            field="currency",
+            message
+            or f"cannot {operation} {left} and {right}: amounts are in different currencies",
+            field=field,
             value=right,
         )
         self.left = left

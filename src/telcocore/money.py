@@ -21,6 +21,7 @@ from __future__ import annotations
 import decimal
 import enum
 import functools
+import re
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Final
@@ -30,13 +31,14 @@ import babel.core
 import babel.numbers
 
 from telcocore.errors import CurrencyMismatch, InvalidAmount, InvalidCurrency
-from telcocore.validation import validate_locale
+from telcocore.validation import shown, validate_locale
 
 __all__ = [
     "Money",
     "Rounding",
     "currency_precision",
     "exact",
+    "fixed_point",
     "round_decimal",
     "to_decimal",
     "validate_currency",
@@ -47,6 +49,15 @@ __all__ = [
 EXACT: Final = decimal.Context(
     prec=60,
     rounding=decimal.ROUND_HALF_EVEN,
+    traps=[decimal.InvalidOperation, decimal.Inexact, decimal.Overflow, decimal.DivisionByZero],
+)
+
+#: Context for sums of stored amounts (balances, system totals): exact however many digits
+#: they have, so whatever a storage holds can always be read, added to and summed.
+UNBOUNDED: Final = decimal.Context(
+    prec=decimal.MAX_PREC,
+    Emax=decimal.MAX_EMAX,
+    Emin=decimal.MIN_EMIN,
     traps=[decimal.InvalidOperation, decimal.Inexact, decimal.Overflow, decimal.DivisionByZero],
 )
 
@@ -98,13 +109,20 @@ _DECIMAL_MODES: Final = {
 }
 
 
+_NUMBER: Final = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+"""Plain ASCII decimal notation: ``12.50``, ``-3``, ``.5``, ``1E+3``; no spaces or ``_``."""
+
+_ONE: Final = Decimal(1)
+
+
 def to_decimal(value: object, *, field: str = "amount") -> Decimal:
     """Return ``value`` as a finite Decimal, refusing floats, bools and non-numbers.
 
-    Accepts a ``Decimal``, an ``int`` or a string such as ``"12.50"``.
+    Accepts a ``Decimal``, an ``int`` or a string in plain ASCII decimal notation such as
+    ``"12.50"`` or ``"1E+3"`` (no spaces, no ``_``, no other digits than ``0``-``9``). The
+    result keeps the places given (``"5.00"`` stays ``5.00``) in canonical form: no
+    positive exponent (``"1E+3"`` becomes ``1000``) and no negative zero.
     """
-    if type(value) is Decimal:
-        return _in_bounds(value, field, value)
     if isinstance(value, float):
         msg = (
             f"{field} {value!r} is a float, which cannot hold money exactly; "
@@ -112,30 +130,84 @@ def to_decimal(value: object, *, field: str = "amount") -> Decimal:
         )
         raise InvalidAmount(msg, field=field, value=value)
     if isinstance(value, bool) or not isinstance(value, int | str | Decimal):
-        msg = f"{field} must be a Decimal, an int or a numeric string, got {value!r}"
+        msg = f"{field} must be a Decimal, an int or a numeric string, got {shown(value)}"
+        raise InvalidAmount(msg, field=field, value=value)
+    if isinstance(value, str) and not _NUMBER.fullmatch(value):
+        msg = (
+            f"{field} {shown(value)} is not a number in plain decimal notation "
+            "(ASCII digits, an optional sign, point and exponent, such as '12.50')"
+        )
+        raise InvalidAmount(msg, field=field, value=value)
+    if isinstance(value, int) and value.bit_length() > _MAX_INT_BITS:
+        # Converting a huge int takes long (and repr refuses one of over 4,300 digits).
+        msg = f"{field} (an int of {value.bit_length()} bits) is out of bounds: {_BOUNDS}"
         raise InvalidAmount(msg, field=field, value=value)
     try:
-        result = Decimal(value.strip() if isinstance(value, str) else value)
-    except decimal.InvalidOperation:
-        msg = f"{field} {value!r} is not a number"
+        result = Decimal(value)
+    except decimal.InvalidOperation:  # an exponent beyond what Decimal holds
+        msg = f"{field} {shown(value)} is out of bounds: {_BOUNDS}"
         raise InvalidAmount(msg, field=field, value=value) from None
-    return _in_bounds(result, field, value)
+    return _canonical(_in_bounds(result, field, value))
+
+
+_BOUNDS: Final = (
+    f"at most {MAX_DIGITS} significant digits, between 1E-{MAX_EXPONENT} and 1E+{MAX_EXPONENT}"
+)
+
+_MAX_INT_BITS: Final = 4 * (MAX_EXPONENT + 1)
+"""An int with more bits than this is above ``10**(MAX_EXPONENT + 1)``."""
 
 
 def _in_bounds(value: Decimal, field: str, given: object) -> Decimal:
     if not value.is_finite():
-        shown = given if isinstance(given, Decimal) else repr(given)
-        msg = f"{field} must be a finite number, got {shown}"
+        shown_value = given if isinstance(given, Decimal) else shown(given)
+        msg = f"{field} must be a finite number, got {shown_value}"
         raise InvalidAmount(msg, field=field, value=given)
     if not value.is_zero() and (
-        len(value.as_tuple().digits) > MAX_DIGITS or abs(value.adjusted()) > MAX_EXPONENT
+        _significant_digits(value) > MAX_DIGITS or abs(value.adjusted()) > MAX_EXPONENT
     ):
-        msg = (
-            f"{field} {value} is out of bounds: at most {MAX_DIGITS} significant digits, "
-            f"between 1E-{MAX_EXPONENT} and 1E+{MAX_EXPONENT}"
-        )
+        msg = f"{field} {shown(given)} is out of bounds: {_BOUNDS}"
         raise InvalidAmount(msg, field=field, value=value)
     return value
+
+
+def _significant_digits(value: Decimal) -> int:
+    """The digits of ``value``, not counting zeros that end a whole number.
+
+    So ``1E+3`` and its canonical form ``1000`` both have one; ``1.000`` has four (places
+    given are kept).
+    """
+    _sign, digits, exponent = value.as_tuple()
+    count = len(digits)
+    if int(exponent) >= 0:
+        while count > 1 and digits[count - 1] == 0:
+            count -= 1
+    return count
+
+
+def _canonical(value: Decimal) -> Decimal:
+    """``value`` without a positive exponent or a negative zero (``1E+3`` is ``1000``)."""
+    if value.is_zero():
+        value = value.copy_abs()
+    if int(value.as_tuple().exponent) > 0:
+        value = value.quantize(_ONE, context=_ROUNDING)
+    return value
+
+
+def fixed_point(value: Decimal, places: int = 0) -> str:
+    """``value`` as fixed-point text with at least ``places`` decimal places, never an exponent.
+
+    NaN and infinities have no such text: :class:`~telcocore.errors.InvalidAmount`.
+
+    >>> fixed_point(Decimal("1E-9")), fixed_point(Decimal("1E+3"), 2)
+    ('0.000000001', '1000.00')
+    """
+    if not value.is_finite():
+        msg = f"amount must be a finite number, got {value}"
+        raise InvalidAmount(msg, field="amount", value=value)
+    if int(value.as_tuple().exponent) > -places:
+        value = value.quantize(_exponent(places), context=_ROUNDING)
+    return format(value, "f")
 
 
 def exact(
@@ -155,11 +227,11 @@ def exact(
 def validate_currency(code: object) -> str:
     """Return ``code`` as an upper-case ISO 4217 currency code, or raise InvalidCurrency."""
     if not isinstance(code, str):
-        msg = f"currency must be an ISO 4217 code such as 'USD', got {code!r}"
+        msg = f"currency must be an ISO 4217 code such as 'USD', got {shown(code)}"
         raise InvalidCurrency(msg, field="currency", value=code)
     upper = code.upper()
     if upper not in _ISO_4217:
-        msg = f"currency {code!r} is not an ISO 4217 code in use"
+        msg = f"currency {shown(code)} is not an ISO 4217 code in use"
         raise InvalidCurrency(msg, field="currency", value=code)
     return upper
 
@@ -191,6 +263,15 @@ class Money:
     ``amount`` accepts a ``Decimal``, an ``int`` or a numeric string; floats are refused.
     Adding, subtracting or ordering two currencies raises
     :class:`~telcocore.errors.CurrencyMismatch`; ``==`` between currencies is simply false.
+    Like a number, zero is false and ``sum()`` adds amounts (``sum([])`` is ``0``, so pass
+    ``start=Money.zero(currency)`` when the list may be empty); adding a plain number is a
+    ``TypeError``. Amounts show in fixed-point notation with at least the currency's
+    precision, and every digit they have:
+
+    >>> Money("1E+3", "USD"), str(Money("0.000000001", "USD")), str(Money("7.4580", "USD"))
+    (Money('1000.00', 'USD'), '0.000000001 USD', '7.4580 USD')
+    >>> sum([Money("1.50", "USD"), Money("2", "USD")]), bool(Money("0.00", "USD"))
+    (Money('3.50', 'USD'), False)
     """
 
     amount: Decimal = attrs.field(converter=to_decimal)
@@ -211,28 +292,42 @@ class Money:
 
     def _same(self, other: Money, operation: str) -> None:
         if not isinstance(other, Money):
-            msg = f"cannot {operation} Money and {type(other).__name__} {other!r}"
+            msg = f"cannot {operation} Money and {type(other).__name__} {shown(other)}"
             raise TypeError(msg)
         if other.currency != self.currency:
             raise CurrencyMismatch(self.currency, other.currency, operation=operation)
 
     def __add__(self, other: Money) -> Money:
         self._same(other, "add")
-        return Money._trusted(exact(EXACT.add, self.amount, other.amount), self.currency)
+        return Money._trusted(
+            _canonical(exact(EXACT.add, self.amount, other.amount)), self.currency
+        )
+
+    def __radd__(self, other: int) -> Money:
+        # ``sum()`` starts from the int 0; any other left operand is refused as in ``+``.
+        if type(other) is int and other == 0:
+            return self
+        msg = f"cannot add {type(other).__name__} {shown(other)} and Money"
+        raise TypeError(msg)
 
     def __sub__(self, other: Money) -> Money:
         self._same(other, "subtract")
-        return Money._trusted(exact(EXACT.subtract, self.amount, other.amount), self.currency)
+        return Money._trusted(
+            _canonical(exact(EXACT.subtract, self.amount, other.amount)), self.currency
+        )
 
     def __neg__(self) -> Money:
-        return Money._trusted(self.amount.copy_negate(), self.currency)
+        return Money._trusted(EXACT.minus(self.amount), self.currency)
 
     def __abs__(self) -> Money:
         return Money._trusted(self.amount.copy_abs(), self.currency)
 
+    def __bool__(self) -> bool:
+        return not self.amount.is_zero()
+
     def __mul__(self, factor: Decimal | int) -> Money:
         value = to_decimal(factor, field="factor")
-        return Money._trusted(exact(EXACT.multiply, self.amount, value), self.currency)
+        return Money._trusted(_canonical(exact(EXACT.multiply, self.amount, value)), self.currency)
 
     __rmul__ = __mul__
 
@@ -275,16 +370,20 @@ class Money:
         return Money._trusted(round_decimal(self.amount, digits, Rounding(mode)), self.currency)
 
     def format(self, locale: str = "en_US") -> str:
-        """Display the amount in ``locale`` through babel.
+        """Display the amount in ``locale`` through babel, with every digit it has.
 
-        Display rounds half-even to the currency's precision, so format a rounded amount
-        when the digits matter.
+        At least the currency's precision is shown (``$100.00``); more digits are kept
+        (``$7.458``), so round first (:meth:`round`) to show an amount in whole cents.
         """
         known = validate_locale(locale)
-        return str(babel.numbers.format_currency(self.amount, self.currency, locale=known))
+        return str(
+            babel.numbers.format_currency(
+                self.amount, self.currency, locale=known, decimal_quantization=False
+            )
+        )
 
     def __str__(self) -> str:
-        return f"{self.amount} {self.currency}"
+        return f"{fixed_point(self.amount, self.precision)} {self.currency}"
 
     def __repr__(self) -> str:
-        return f"Money('{self.amount}', '{self.currency}')"
+        return f"Money('{fixed_point(self.amount, self.precision)}', '{self.currency}')"

@@ -174,8 +174,9 @@ class LedgerRepository(Protocol):
     ) -> BalanceChange | None:
         """Add ``delta`` to the account's balance, atomically with respect to every writer.
 
-        With a ``floor``, refuse (return ``None``, change nothing) when the new balance
-        would be below it.
+        Refuse (return ``None``, change nothing) when the new balance would be below a
+        ``floor`` given, or out of the ledger's bounds
+        (:func:`~telcocore.billing.ledger.balance_allowed`).
         """
         ...
 
@@ -207,17 +208,20 @@ class LedgerRepository(Protocol):
         """The transaction that reverses ``transaction_id``, if any."""
         ...
 
-    def entries(
+    def entries(  # noqa: PLR0913 - the filters and the page, all keyword-only
         self,
         account_id: str,
         *,
         start: datetime | None = None,
         end: datetime | None = None,
         kinds: frozenset[TransactionKind] | None = None,
+        after_seq: int = 0,
+        limit: int | None = None,
     ) -> list[LedgerEntry]:
         """The account's postings in ``seq`` order, each with the balance after it.
 
-        Only those created in ``[start, end)`` and of ``kinds``, where given.
+        Only those after ``after_seq``, created in ``[start, end)`` and of ``kinds``, where
+        given; at most ``limit`` of them.
         """
         ...
 

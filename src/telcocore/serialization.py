@@ -2,7 +2,8 @@
 
 Storage adapters and the audit log use this converter (never cattrs' global one):
 
-- ``Decimal`` becomes a string (``"12.50"``) and is read back from a string or an int;
+- ``Decimal`` becomes a fixed-point string (``"12.50"``, ``"0.000000001"``, never an
+  exponent) and is read back from a string or an int;
   a float is refused, because it may already have lost the exact value;
 - ``datetime`` becomes ISO 8601 in UTC and must carry a time zone when read back;
 - ``Money`` becomes ``{"amount": "12.50", "currency": "USD"}``;
@@ -28,7 +29,7 @@ from typing import Any
 import cattrs
 
 from telcocore.errors import InvalidAmount, ValidationError
-from telcocore.money import Money, to_decimal
+from telcocore.money import Money, fixed_point, to_decimal
 from telcocore.periods import require_utc
 
 __all__ = ["configure_converter", "converter", "make_converter"]
@@ -67,7 +68,7 @@ def _structure_money(value: object, _type: object) -> Money:
 
 
 def _unstructure_money(value: Money) -> dict[str, str]:
-    return {"amount": str(value.amount), "currency": value.currency}
+    return {"amount": fixed_point(value.amount), "currency": value.currency}
 
 
 def _unstructure_enum(value: enum.Enum) -> object:
@@ -80,7 +81,7 @@ def configure_converter(conv: cattrs.Converter) -> None:
     conv.register_unstructure_hook(enum.StrEnum, _unstructure_enum)
     conv.register_unstructure_hook(enum.Enum, _unstructure_enum)
     conv.register_structure_hook(Decimal, _structure_decimal)
-    conv.register_unstructure_hook(Decimal, str)
+    conv.register_unstructure_hook(Decimal, fixed_point)
     conv.register_structure_hook(datetime, _structure_datetime)
     conv.register_unstructure_hook(datetime, _unstructure_datetime)
     conv.register_structure_hook(Money, _structure_money)

@@ -99,7 +99,9 @@ class TestHistory:
         core.ledger.charge_usage(acme, "0.042", idempotency_key="b")
         clock.advance(timedelta(minutes=1))
         core.ledger.debit(acme, "3.00", idempotency_key="c")
-        actual = [(e.kind, e.amount.amount, e.balance.amount) for e in core.ledger.history(acme)]
+        actual = [
+            (e.kind, e.amount.amount, e.balance.amount) for e in core.ledger.history(acme).entries
+        ]
         expected = [
             (TransactionKind.TOP_UP, Decimal("10.00"), Decimal("10.00")),
             (TransactionKind.USAGE, Decimal("-0.042"), Decimal("9.958")),
@@ -115,7 +117,7 @@ class TestHistory:
             core.ledger.credit(acme, "1", idempotency_key=f"k{minute}")
         entries = core.ledger.history(
             acme, start=start + timedelta(minutes=1), end=start + timedelta(minutes=3)
-        )
+        ).entries
         assert [2, 3] == [e.seq for e in entries]
 
 

@@ -54,7 +54,8 @@ class TestPosting:
         assert (expected_kinds, []) == (kinds, result.refused)
         assert _usd("11.9580") == core.ledger.balance(acme)
         assert ["seed", "c-1", "d-1", "u-1"] == [
-            core.ledger.get(e.transaction_id).idempotency_key for e in core.ledger.history(acme)
+            core.ledger.get(e.transaction_id).idempotency_key
+            for e in core.ledger.history(acme).entries
         ]
 
     @pytest.mark.usefixtures("acme")
@@ -117,7 +118,7 @@ class TestRefusals:
             core.ledger.post_many(
                 [_debit("d-1"), LedgerRequest(Movement.CREDIT, acme, "1", "c-1", kind="usage")]  # type: ignore[arg-type]
             )
-        assert [] == [e.transaction_id for e in core.ledger.history(acme)][1:]
+        assert [] == [e.transaction_id for e in core.ledger.history(acme).entries][1:]
 
 
 class TestIdempotency:

@@ -8,6 +8,7 @@ from decimal import Decimal
 from multiprocessing.context import SpawnProcess
 
 import pytest
+from tests.conftest import whole_history
 from tests.integration import storage_workers as workers
 
 import telcocore
@@ -68,7 +69,7 @@ class TestDebitLimitUnderContention:
         assert ([], ALLOWED, PROCESSES * DEBITS - ALLOWED) == (other, accepted, refused)
         with telcocore.connect(durable_url) as core:
             balance = core.ledger.balance("acme")
-            history = core.ledger.history("acme")
+            history = whole_history(core, "acme")
             postings = sum((e.amount for e in history), Money.zero("USD"))
             assert Money(-DEBIT_LIMIT, "USD") == balance
             assert balance == postings
@@ -99,7 +100,7 @@ class TestIdempotencyUnderContention:
         assert [0, 0] == _join_all(processes)
         assert first == second
         with telcocore.connect(durable_url) as core:
-            history = core.ledger.history("acme")
+            history = whole_history(core, "acme")
             assert (sorted(first), Money("100.00", "USD")) == (
                 sorted(e.transaction_id for e in history),
                 core.ledger.balance("acme"),
@@ -125,7 +126,7 @@ class TestCrash:
         assert -signal.SIGKILL == child.exitcode
 
         with telcocore.connect(durable_url) as core:
-            history = core.ledger.history("acme")
+            history = whole_history(core, "acme")
             balance = core.ledger.balance("acme")
             batches = {e.transaction_id.split("-")[0] for e in history}
             per_batch = {

@@ -158,7 +158,7 @@ class TestMigrate:
                 "acme", "0.01", idempotency_key="buy", kind=TransactionKind.PURCHASE
             )
             assert "t2" == again.id
-            history = core.ledger.history("acme")
+            history = core.ledger.history("acme").entries
             assert [("10.0000", "10.0000"), ("-0.01", "9.9900")] == [
                 (str(e.amount.amount), str(e.balance.amount)) for e in history
             ]

@@ -16,6 +16,7 @@ from telcocore import (
     AccountStatus,
     AlreadyExists,
     ConcurrencyError,
+    CurrencyMismatch,
     InvalidAmount,
     InvalidCurrency,
     InvalidStatusTransition,
@@ -140,8 +141,8 @@ class TestOpen:
 
     @pytest.mark.parametrize("setting", ["debit_limit", "low_balance_threshold"])
     def test_money_in_other_currency(self, core: TelcoCore, setting: str) -> None:
-        """A Money setting in another currency than the account's is refused."""
-        with pytest.raises(ValidationError, match="EUR") as info:
+        """A Money setting in another currency than the account's is a CurrencyMismatch."""
+        with pytest.raises(CurrencyMismatch, match="EUR") as info:
             core.accounts.open("Acme", "USD", **_kw(setting, Money("5", "EUR")))
         assert (setting, []) == (info.value.field, core.accounts.list())
 

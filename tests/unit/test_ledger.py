@@ -111,7 +111,7 @@ class TestCredit:
         core.accounts.open("Acme", "USD", account_id="acme")
         with pytest.raises(ValidationError, match=r"EUR.*USD"):
             core.ledger.credit("acme", Money("5", "EUR"), idempotency_key="k")
-        assert [] == core.ledger.history("acme")
+        assert [] == core.ledger.history("acme").entries
 
     def test_unknown_account(self, core: TelcoCore) -> None:
         """Crediting an unknown account is an AccountNotFound."""
@@ -190,12 +190,12 @@ class TestDebit:
 
     def test_refusal_posts_nothing(self, core: TelcoCore, acme: str) -> None:
         """A refused debit changes no balance and adds no history."""
-        history = core.ledger.history(acme)
+        history = core.ledger.history(acme).entries
         with pytest.raises(DebitLimitExceeded):
             core.ledger.debit(acme, "25", idempotency_key="d-1")
         assert (_usd("20.00"), history, _usd("0"), {"USD": Decimal(0)}) == (
             core.ledger.balance(acme),
-            core.ledger.history(acme),
+            core.ledger.history(acme).entries,
             core.ledger.system_balance(SystemAccount.REVENUE, "USD"),
             core.ledger.totals(),
         )
@@ -307,12 +307,12 @@ class TestIdempotency:
         """A retry returns the first transaction and posts nothing more."""
         post = getattr(core.ledger, method)
         first = post(acme, "2.00", idempotency_key="k-1")
-        balance, history = core.ledger.balance(acme), core.ledger.history(acme)
+        balance, history = core.ledger.balance(acme), core.ledger.history(acme).entries
         again = post(acme, "2.00", idempotency_key="k-1")
         assert (first, balance, history) == (
             again,
             core.ledger.balance(acme),
-            core.ledger.history(acme),
+            core.ledger.history(acme).entries,
         )
 
     def test_same_amount_written_differently(self, core: TelcoCore, acme: str) -> None:
@@ -336,7 +336,7 @@ class TestIdempotency:
         core.ledger.credit(acme, "2.00", idempotency_key="k-1")
         with pytest.raises(IdempotencyConflict, match=r"'k-1'.*account"):
             core.ledger.credit("globex", "2.00", idempotency_key="k-1")
-        assert [] == core.ledger.history("globex")
+        assert [] == core.ledger.history("globex").entries
 
     def test_other_method(self, core: TelcoCore, acme: str) -> None:
         """A debit's key reused for a credit of the same amount is a conflict."""
@@ -450,7 +450,7 @@ class TestReverse:
         assert (reversal, _usd("20.00"), 3) == (
             core.ledger.reverse(original.id, idempotency_key="r-1"),
             core.ledger.balance(acme),
-            len(core.ledger.history(acme)),
+            len(core.ledger.history(acme).entries),
         )
 
     def test_key_of_another_transaction(self, core: TelcoCore, acme: str) -> None:
@@ -462,7 +462,7 @@ class TestReverse:
     def test_reversing_a_top_up_may_pass_the_limit(self, core: TelcoCore, acme: str) -> None:
         """Correcting a mistaken top-up is allowed even when the balance goes below the limit."""
         core.ledger.debit(acme, "15.00", idempotency_key="d-1")
-        top_up = core.ledger.get(core.ledger.history(acme)[0].transaction_id)
+        top_up = core.ledger.get(core.ledger.history(acme).entries[0].transaction_id)
         core.ledger.reverse(top_up.id, idempotency_key="r-1")
         assert _usd("-15.00") == core.ledger.balance(acme)
 
@@ -493,7 +493,7 @@ class TestHistory:
         core.ledger.debit(acme, "12.50", idempotency_key="d-1")
         core.ledger.charge_usage(acme, "0.042", idempotency_key="c-1")
         core.ledger.credit(acme, "5", idempotency_key="t-2")
-        history = core.ledger.history(acme)
+        history = core.ledger.history(acme).entries
         assert (
             [1, 2, 3, 4],
             [
@@ -515,7 +515,7 @@ class TestHistory:
         """Each line carries its transaction's id, date, description and reversal link."""
         debit = core.ledger.debit(acme, "1", idempotency_key="d-1", description="2 seats")
         reversal = core.ledger.reverse(debit.id, idempotency_key="r-1")
-        lines = core.ledger.history(acme)[1:]
+        lines = core.ledger.history(acme).entries[1:]
         assert [
             (debit.id, debit.created_at, "2 seats", None),
             (reversal.id, reversal.created_at, reversal.description, debit.id),
@@ -528,7 +528,7 @@ class TestHistory:
         for number, day in enumerate(days, start=1):
             clock.set(day)
             core.ledger.credit("acme", str(number), idempotency_key=f"t-{number}")
-        history = core.ledger.history("acme", start=days[1], end=days[3])
+        history = core.ledger.history("acme", start=days[1], end=days[3]).entries
         assert ([_usd("2"), _usd("3")], [_usd("3"), _usd("6")]) == (
             [e.amount for e in history],
             [e.balance for e in history],
@@ -543,8 +543,8 @@ class TestHistory:
         core.ledger.credit("acme", "2", idempotency_key="t-2")
         later = start + timedelta(hours=1)
         assert ([_usd("2")], [_usd("1")]) == (
-            [e.amount for e in core.ledger.history("acme", start=later)],
-            [e.amount for e in core.ledger.history("acme", end=later)],
+            [e.amount for e in core.ledger.history("acme", start=later).entries],
+            [e.amount for e in core.ledger.history("acme", end=later).entries],
         )
 
     def test_bounds_in_other_zone(self, core: TelcoCore, clock: FixedClock) -> None:
@@ -558,13 +558,13 @@ class TestHistory:
                 e.amount
                 for e in core.ledger.history(
                     "acme", start=datetime(2026, 3, 15, 0, 31, tzinfo=plus_one)
-                )
+                ).entries
             ],
             [
                 e.amount
                 for e in core.ledger.history(
                     "acme", start=datetime(2026, 3, 15, 0, 30, tzinfo=plus_one)
-                )
+                ).entries
             ],
         )
 
@@ -573,7 +573,7 @@ class TestHistory:
         core.ledger.debit(acme, "2", idempotency_key="d-1")
         core.ledger.charge_usage(acme, "1", idempotency_key="c-1")
         core.ledger.charge_usage(acme, "3", idempotency_key="c-2")
-        usage = core.ledger.history(acme, kinds=[TransactionKind.USAGE])
+        usage = core.ledger.history(acme, kinds=[TransactionKind.USAGE]).entries
         assert ([3, 4], [_usd("17.00"), _usd("14.00")]) == (
             [e.seq for e in usage],
             [e.balance for e in usage],
@@ -585,7 +585,7 @@ class TestHistory:
         kinds = ["top_up", "purchase"]
         assert [TransactionKind.TOP_UP, TransactionKind.PURCHASE] == [
             e.kind
-            for e in core.ledger.history(acme, kinds=kinds)  # type: ignore[arg-type]
+            for e in core.ledger.history(acme, kinds=kinds).entries  # type: ignore[arg-type]
         ]
 
     def test_unknown_kind(self, core: TelcoCore, acme: str) -> None:
@@ -595,7 +595,7 @@ class TestHistory:
 
     def test_empty_kinds(self, core: TelcoCore, acme: str) -> None:
         """An empty kinds filter shows nothing."""
-        assert [] == core.ledger.history(acme, kinds=[])
+        assert [] == core.ledger.history(acme, kinds=[]).entries
 
     def test_unknown_account(self, core: TelcoCore) -> None:
         """History of an unknown account is an AccountNotFound."""
@@ -666,6 +666,79 @@ class TestSystemAccounts:
                 idempotency_key="k",
                 created_at=datetime(2026, 1, 1, tzinfo=UTC),
             )
+
+
+class TestOneCustomerPerTransaction:
+    """A transaction moves one customer balance; a transfer between customers is refused."""
+
+    @staticmethod
+    def _transaction(postings: object) -> Transaction:
+        return Transaction(
+            id="t",
+            kind=TransactionKind.ADJUSTMENT,
+            account_id="acme",
+            postings=postings,  # type: ignore[arg-type]
+            idempotency_key="k",
+            created_at=datetime(2026, 1, 1, tzinfo=UTC),
+        )
+
+    @pytest.mark.parametrize(
+        ("postings", "words"),
+        [
+            ((("acme", "-5"), ("globex", "5")), "not to 'globex'"),
+            ((("acme", "-5"), ("globex", "4"), ("@revenue", "1")), "not to 'globex'"),
+            ((("acme", "-5"), ("acme", "5")), "not 2 times to it"),
+            ((("globex", "-5"), ("@cash", "5")), "not to 'globex'"),
+        ],
+        ids=["transfer", "transfer-with-fee", "twice", "another-customer"],
+    )
+    def test_refused(self, postings: tuple[tuple[str, str], ...], words: str) -> None:
+        """Postings on a second customer account, or not once on its own, are refused."""
+        with pytest.raises(ValidationError, match=words) as info:
+            self._transaction([Posting(a, _usd(v)) for a, v in postings])
+        assert "a debit of one and a credit of the other" in str(info.value)
+
+    @pytest.mark.parametrize(
+        "postings",
+        [("acme", object()), (5, _usd("1")), (["@cash"], _usd("1"))],
+        ids=["not-money", "int-account", "list-account"],
+    )
+    def test_malformed_posting(self, postings: tuple[object, object]) -> None:
+        """A posting is a ledger account name and Money; anything else is a ValidationError."""
+        with pytest.raises(ValidationError, match="a posting is"):
+            Posting(*postings)  # type: ignore[arg-type]
+
+    @pytest.mark.parametrize("postings", [None, 5, "ab", [1, 2]], ids=repr)
+    def test_not_postings(self, postings: object) -> None:
+        """Postings that are not Posting values are refused."""
+        with pytest.raises(ValidationError, match="two postings"):
+            self._transaction(postings)
+
+    def test_system_accounts_in_several_currencies(self) -> None:
+        """Other system accounts and currencies may take part, each currency balanced."""
+        transaction = self._transaction(
+            [
+                Posting("acme", _usd("-5")),
+                Posting("@revenue", _usd("5")),
+                Posting("@fx", Money("3", "EUR")),
+                Posting("@fx-2", Money("-3", "EUR")),
+            ]
+        )
+        assert _usd("-5") == transaction.amount
+
+    def test_a_transfer_through_the_service(self, core: TelcoCore, acme: str) -> None:
+        """Between customers, money moves as a debit of one and a credit of the other."""
+        core.accounts.open("Globex", "USD", account_id="globex")
+        core.ledger.debit(acme, "5.00", idempotency_key="move-out", kind=TransactionKind.ADJUSTMENT)
+        core.ledger.credit(
+            "globex", "5.00", idempotency_key="move-in", kind=TransactionKind.ADJUSTMENT
+        )
+        assert (_usd("15.00"), _usd("5.00"), _usd("0"), {"USD": Decimal(0)}) == (
+            core.ledger.balance(acme),
+            core.ledger.balance("globex"),
+            core.ledger.system_balance(SystemAccount.ADJUSTMENTS, "USD"),
+            core.ledger.totals(),
+        )
 
 
 class TestZeroAndThreeDecimalCurrencies:

@@ -59,9 +59,24 @@ class TestConstruction:
         money = Money("12.50", "USD")
         assert (Decimal("12.50"), -2) == (money.amount, money.amount.as_tuple().exponent)
 
-    def test_string_with_surrounding_spaces(self) -> None:
-        """Whitespace around a numeric string is ignored."""
-        assert Decimal("3.10") == Money(" 3.10 ", "USD").amount
+    @pytest.mark.parametrize(
+        "value",
+        ["1_000", "\u0663", "\uff11\uff12", "  5.00  ", " 3.10", "3.10\n", "1 000", "\u00b2"],
+        ids=repr,
+    )
+    def test_only_plain_ascii_notation(self, value: str) -> None:
+        """Underscores, spaces and digits of other scripts are refused, naming the value."""
+        with pytest.raises(InvalidAmount, match="plain decimal notation") as info:
+            Money(value, "USD")
+        assert value == info.value.value
+
+    @pytest.mark.parametrize(
+        ("value", "expected"),
+        [("+.5", "0.5"), ("5.", "5"), ("-12.50", "-12.50"), ("1e-3", "0.001")],
+    )
+    def test_plain_notation_forms(self, value: str, expected: str) -> None:
+        """A sign, a leading or trailing point and an exponent are plain notation."""
+        assert Decimal(expected) == Money(value, "USD").amount
 
     def test_amount_is_decimal(self) -> None:
         """Whatever exact input is given, the amount is a Decimal."""
@@ -150,7 +165,7 @@ class TestFloatsRefused:
             getattr(core.ledger, method)("acme", 1.5, idempotency_key="k-1")
         assert (Money.zero("USD"), []) == (
             core.ledger.balance("acme"),
-            core.ledger.history("acme"),
+            core.ledger.history("acme").entries,
         )
 
 
@@ -540,12 +555,114 @@ class TestFormat:
         with pytest.raises(ValidationError, match="'xx'"):
             Money("1", "USD").format(locale="xx")
 
-    def test_display_rounds_half_even(self) -> None:
-        """Display rounds half-even to the currency's precision."""
-        assert ("$1.00", "$1.02") == (
+    def test_display_keeps_every_digit(self) -> None:
+        """Display pads to the currency's precision and never drops a digit."""
+        assert ("$1.005", "$7.458", "$100.00", "$0.000000001", "1.000,000001\xa0€") == (
             Money("1.005", "USD").format(),
-            Money("1.015", "USD").format(),
+            Money("7.4580", "USD").format(),
+            Money("100", "USD").format(),
+            Money("1E-9", "USD").format(),
+            Money("1000.000001", "EUR").format(locale="de_DE"),
         )
+
+    def test_display_of_a_rounded_amount(self) -> None:
+        """Rounding first shows whole cents."""
+        assert "$7.46" == Money("7.4580", "USD").round(Rounding.HALF_EVEN).format()
+
+
+class TestCanonicalForm:
+    """One fixed-point form for every amount: no exponent, no negative zero."""
+
+    @pytest.mark.parametrize(
+        ("value", "amount", "shown"),
+        [
+            ("1E+3", "1000", "Money('1000.00', 'USD')"),
+            ("1E+1", "10", "Money('10.00', 'USD')"),
+            (Decimal("-0.00"), "0.00", "Money('0.00', 'USD')"),
+            ("-0", "0", "Money('0.00', 'USD')"),
+            ("1E-3", "0.001", "Money('0.001', 'USD')"),
+            ("100", "100", "Money('100.00', 'USD')"),
+            ("7.4580", "7.4580", "Money('7.4580', 'USD')"),
+        ],
+    )
+    def test_amount_and_repr(self, value: str, amount: str, shown: str) -> None:
+        """The amount keeps its places but no exponent; repr is fixed-point, padded."""
+        money = Money(value, "USD")
+        assert (amount, shown) == (str(money.amount), repr(money))
+
+    @pytest.mark.parametrize(
+        ("money", "expected"),
+        [
+            (Money("1E-9", "USD"), "0.000000001 USD"),
+            (Money("100", "USD"), "100.00 USD"),
+            (Money("20.00", "USD"), "20.00 USD"),
+            (Money("5", "JPY"), "5 JPY"),
+            (Money("1.5", "KWD"), "1.500 KWD"),
+            (-Money("0", "USD"), "0.00 USD"),
+            (Money("-1", "USD") * 0, "0.00 USD"),
+        ],
+        ids=str,
+    )
+    def test_str(self, money: Money, expected: str) -> None:
+        """Str shows fixed-point with at least the currency's precision."""
+        assert expected == str(money)
+
+    def test_to_decimal_is_canonical(self) -> None:
+        """to_decimal turns an exponent into fixed-point digits."""
+        assert ("1000", "0.0000001") == (
+            str(to_decimal("1E+3")),
+            format(to_decimal(Decimal("1E-7")), "f"),
+        )
+
+    @pytest.mark.parametrize("value", ["1E+99", "1" + "0" * 100, "9" * 60 + "E+40"], ids=len)
+    def test_a_large_amount_reads_back(self, value: str) -> None:
+        """A canonical amount is taken back as it is: zeros ending a whole number do not count."""
+        money = Money(value, "USD")
+        assert (money, money) == (Money(money.amount, "USD"), money + Money.zero("USD"))
+
+    def test_huge_int_refused_before_converting(self) -> None:
+        """An int of 100,000 digits is refused without converting it (or quoting it)."""
+        with pytest.raises(InvalidAmount, match="bits") as info:
+            Money(10**100_000, "USD")
+        assert len(str(info.value)) < 200
+
+
+class TestNumberProtocol:
+    """Money behaves like a number where Python users expect it to."""
+
+    @pytest.mark.parametrize(
+        ("money", "expected"),
+        [
+            (Money("0", "USD"), False),
+            (Money("0.00", "USD"), False),
+            (Money("-0.00", "USD"), False),
+            (Money("0.01", "USD"), True),
+            (Money("-5", "JPY"), True),
+        ],
+        ids=repr,
+    )
+    def test_bool(self, money: Money, expected: bool) -> None:
+        """Zero is false, anything else true, as Decimal("0") is."""
+        assert (expected, expected) == (bool(money), bool(money.amount))
+
+    def test_sum(self) -> None:
+        """sum() adds amounts, starting from the int 0."""
+        assert Money("3.75", "USD") == sum([Money("1.25", "USD"), Money("2.50", "USD")])
+
+    def test_sum_with_start(self) -> None:
+        """sum() of nothing is its start: pass Money.zero for an empty list."""
+        assert (Money.zero("USD"), 0) == (sum([], Money.zero("USD")), sum([]))
+
+    def test_sum_of_two_currencies(self) -> None:
+        """sum() of two currencies is a CurrencyMismatch."""
+        with pytest.raises(CurrencyMismatch):
+            sum([Money("1", "USD"), Money("1", "EUR")])
+
+    @pytest.mark.parametrize("number", [1, -1, True, Decimal(0), Decimal(1)], ids=repr)
+    def test_a_number_on_the_left_is_refused(self, number: object) -> None:
+        """Only the int 0 (sum's start) may be added to Money; other numbers are refused."""
+        with pytest.raises(TypeError, match="cannot add"):
+            number + Money("1", "USD")  # type: ignore[operator]
 
 
 class TestProperties:

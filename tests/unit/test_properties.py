@@ -19,6 +19,7 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
+from tests.conftest import whole_history
 
 from telcocore import (
     AccountNotActive,
@@ -287,7 +288,7 @@ class LedgerMachine(RuleBasedStateMachine):
     def balance_is_sum_of_history(self) -> None:
         """Each balance is the sum of its history and the last running balance."""
         for account_id, account in self.model.items():
-            history = self.core.ledger.history(account_id)
+            history = whole_history(self.core, account_id)
             running, steps_ok = Decimal(0), True
             for entry in history:
                 running += entry.amount.amount
@@ -298,8 +299,8 @@ class LedgerMachine(RuleBasedStateMachine):
     @invariant()
     def one_posting_per_key(self) -> None:
         """The history holds one line per distinct successful key, never more."""
-        lines = sum(len(self.core.ledger.history(a)) for a in self.model)
-        ids = {e.transaction_id for a in self.model for e in self.core.ledger.history(a)}
+        lines = sum(len(whole_history(self.core, a)) for a in self.model)
+        ids = {e.transaction_id for a in self.model for e in whole_history(self.core, a)}
         assert (len(self.requests), len(self.requests)) == (lines, len(ids))
 
 

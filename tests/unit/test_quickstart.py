@@ -12,6 +12,8 @@ from types import ModuleType
 
 import pytest
 
+from telcocore import Money
+
 QUICKSTART = Path(__file__).resolve().parents[2] / "examples" / "quickstart.py"
 
 # The example's steps, as the domain rules turn them into numbers.
@@ -20,6 +22,10 @@ TOP_UP, SEATS, CALL, LIMIT, BIG = (
 )
 BALANCE = TOP_UP - SEATS - CALL  # the retried seats purchase posts once
 AVAILABLE = BALANCE + LIMIT
+
+
+def _usd(amount: Decimal) -> str:
+    return Money(amount, "USD").format()
 
 
 def _load() -> ModuleType:
@@ -49,25 +55,29 @@ class TestQuickstart:
 
     def test_refused_line(self, lines: list[str]) -> None:
         """The big purchase is refused with the shortfall: 100.00 minus what is available."""
-        assert f"refused: {BIG - AVAILABLE} USD missing" in lines
+        assert f"refused: {_usd(BIG - AVAILABLE)} missing" in lines
 
     def test_balance_line(self, lines: list[str]) -> None:
-        """The balance is shown in en_US, rounded half-even to cents."""
-        assert "balance:   $7.46" in lines
+        """The balance is shown in en_US with every digit it has."""
+        assert f"balance:   {_usd(BALANCE)}" in lines
 
     def test_available_line(self, lines: list[str]) -> None:
         """Available is the balance plus the 5.00 debit limit."""
-        assert "available: $12.46" in lines
+        assert f"available: {_usd(AVAILABLE)}" in lines
 
     def test_history(self, lines: list[str]) -> None:
         """The history has the top-up, one purchase despite the retry, and the call."""
         history = lines[lines.index("history:") + 1 :]
         rows = [line.split() for line in history]
         assert [
-            ["1", "top_up", str(TOP_UP), "->", str(TOP_UP)],
-            ["2", "purchase", str(-SEATS), "->", str(TOP_UP - SEATS)],
-            ["3", "usage", str(-CALL), "->", str(BALANCE)],
+            ["1", "top_up", _usd(TOP_UP), "->", _usd(TOP_UP)],
+            ["2", "purchase", _usd(-SEATS), "->", _usd(TOP_UP - SEATS)],
+            ["3", "usage", _usd(-CALL), "->", _usd(BALANCE)],
         ] == [[r[0], *r[3:]] for r in rows]
+
+    def test_amounts_show_alike(self, lines: list[str]) -> None:
+        """Every amount is shown one way: the $ sign, at least cents, every digit kept."""
+        assert ["refused: $87.542 missing", "balance:   $7.458", "available: $12.458"] == lines[1:4]
 
     def test_expected_numbers(self) -> None:
         """The numbers above follow from the steps: 20.00 - 12.50 - 0.0420 and + 5.00."""

@@ -37,6 +37,7 @@ from telcocore.context import ServiceContext
 from telcocore.errors import (
     AuthenticationFailed,
     ConcurrencyError,
+    CurrencyMismatch,
     InvalidCode,
     ValidationError,
     WeakPassword,
@@ -93,7 +94,9 @@ def as_money(value: object, currency: str, *, field: str) -> Money:
     if isinstance(value, Money):
         if value.currency != currency:
             msg = f"{field} {value} must be in the account's currency {currency}"
-            raise ValidationError(msg, field=field, value=value)
+            raise CurrencyMismatch(
+                currency, value.currency, operation="use", message=msg, field=field
+            )
         return value
     return Money(to_decimal(value, field=field), currency)
 

@@ -27,7 +27,13 @@ from telcocore.accounts.contacts import Contact, email_key
 from telcocore.adapters import entities
 from telcocore.adapters.nesting import READ_ONLY_COMMIT, OneUnitPerThread
 from telcocore.audit.entry import GENESIS_HASH, AuditEntry, AuditQuery
-from telcocore.billing.ledger import BalanceChange, LedgerEntry, Transaction, TransactionKind
+from telcocore.billing.ledger import (
+    BalanceChange,
+    LedgerEntry,
+    Transaction,
+    TransactionKind,
+    balance_allowed,
+)
 from telcocore.errors import (
     AccountNotFound,
     AlreadyExists,
@@ -41,7 +47,7 @@ from telcocore.errors import (
     StorageError,
     TransactionNotFound,
 )
-from telcocore.money import EXACT, Money
+from telcocore.money import UNBOUNDED, Money
 from telcocore.notifications.message import Message, OutboxCounts, OutboxItem
 from telcocore.numbering.blocklist import BlockListEntry
 from telcocore.numbering.blocks import Extension, NumberBlock, RangeState
@@ -234,8 +240,8 @@ class MemoryLedgerRepository:
         self, account_id: str, delta: Decimal, *, floor: Decimal | None
     ) -> BalanceChange | None:
         row = self._balance_of(account_id)
-        after = EXACT.add(row.amount, delta)
-        if floor is not None and after < floor:
+        after = UNBOUNDED.add(row.amount, delta)
+        if not balance_allowed(after, floor):
             return None
         _put(
             self._state.balances,
@@ -269,7 +275,7 @@ class MemoryLedgerRepository:
             if posting.ledger_account == transaction.account_id:
                 continue
             key = (posting.ledger_account, posting.amount.currency)
-            total = EXACT.add(state.system.get(key, Decimal(0)), posting.amount.amount)
+            total = UNBOUNDED.add(state.system.get(key, Decimal(0)), posting.amount.amount)
             _put(state.system, key, total, self._undo)
         entries = state.entries.setdefault(transaction.account_id, [])
         entries.append(
@@ -278,7 +284,7 @@ class MemoryLedgerRepository:
                 transaction_id=transaction.id,
                 kind=transaction.kind,
                 created_at=transaction.created_at,
-                amount=change.after - change.before,
+                amount=transaction.amount,  # as given, as the SQL storages keep it
                 balance=change.after,
                 description=transaction.description,
                 reverses=transaction.reverses,
@@ -304,21 +310,25 @@ class MemoryLedgerRepository:
         reversal = self._state.reversals.get(transaction_id)
         return None if reversal is None else self._state.transactions[reversal]
 
-    def entries(
+    def entries(  # noqa: PLR0913 - the filters and the page, all keyword-only
         self,
         account_id: str,
         *,
         start: datetime | None = None,
         end: datetime | None = None,
         kinds: frozenset[TransactionKind] | None = None,
+        after_seq: int = 0,
+        limit: int | None = None,
     ) -> list[LedgerEntry]:
-        return [
+        # An account's entries are numbered from 1: seq n is at index n - 1.
+        found = (
             e
-            for e in self._state.entries.get(account_id, [])
+            for e in self._state.entries.get(account_id, [])[after_seq:]
             if (start is None or e.created_at >= start)
             and (end is None or e.created_at < end)
             and (kinds is None or e.kind in kinds)
-        ]
+        )
+        return list(itertools.islice(found, limit))
 
     def system_balance(self, ledger_account: str, currency: str) -> Decimal:
         return self._state.system.get((ledger_account, currency), Decimal(0))
@@ -326,9 +336,9 @@ class MemoryLedgerRepository:
     def totals(self) -> dict[str, Decimal]:
         totals: dict[str, Decimal] = {}
         for row in self._state.balances.values():
-            totals[row.currency] = EXACT.add(totals.get(row.currency, Decimal(0)), row.amount)
+            totals[row.currency] = UNBOUNDED.add(totals.get(row.currency, Decimal(0)), row.amount)
         for (_, currency), amount in self._state.system.items():
-            totals[currency] = EXACT.add(totals.get(currency, Decimal(0)), amount)
+            totals[currency] = UNBOUNDED.add(totals.get(currency, Decimal(0)), amount)
         return totals
 
 

@@ -6,8 +6,17 @@ whose name starts with ``@`` (``@cash``, ``@revenue``, ``@adjustments``). A posi
 raises a balance: a top-up posts ``+X`` to the customer and ``-X`` to ``@cash``; a charge
 posts ``-X`` to the customer and ``+X`` to ``@revenue``. So the sum of all balances is zero.
 
+A transaction moves exactly one customer balance: one posting on its account, the others
+on system accounts. A transaction between two customer accounts is refused; move money
+between customers with a debit of one and a credit of the other.
+
 A posted transaction is never changed: a mistake is corrected by a reversal, a new
 transaction with every posting negated that names the original in ``reverses``.
+
+Amounts and balances stay within bounds every storage holds and sums exactly: an amount
+has at most :data:`MAX_PLACES` decimal places, and every amount and every customer balance
+is below :data:`AMOUNT_LIMIT` in absolute value. So a system account's total, a sum of such
+postings, is exact on every storage too.
 
 Every transaction carries an idempotency key. The same key again returns the first
 transaction; the same key for a different request is an
@@ -24,18 +33,23 @@ from typing import Final
 
 import attrs
 
-from telcocore.errors import ValidationError
-from telcocore.money import EXACT, Money
-from telcocore.validation import validate_text
+from telcocore.errors import InvalidAmount, ValidationError
+from telcocore.money import UNBOUNDED, Money, Rounding, round_decimal
+from telcocore.validation import shown, validate_text
 
 __all__ = [
+    "AMOUNT_LIMIT",
     "COUNTERPART",
+    "MAX_PLACES",
     "BalanceChange",
     "LedgerEntry",
     "Posting",
     "SystemAccount",
     "Transaction",
     "TransactionKind",
+    "balance_allowed",
+    "bounds_error",
+    "ledger_amount",
     "validate_idempotency_key",
 ]
 
@@ -72,7 +86,57 @@ COUNTERPART: Final[dict[TransactionKind, SystemAccount]] = {
 """The system account each kind of transaction posts against."""
 
 
-_ZERO: Final = Decimal(0)
+MAX_PLACES: Final = 12
+"""The most decimal places a posted amount has (sub-cent rates need 4 to 10)."""
+
+AMOUNT_LIMIT: Final = Decimal(10) ** 15
+"""Every posted amount and every customer balance is below this in absolute value."""
+
+_BOUNDS: Final = (
+    f"the ledger takes at most {MAX_PLACES} decimal places and amounts and balances "
+    f"below {AMOUNT_LIMIT:,f} in absolute value"
+)
+
+
+def ledger_amount(value: Money, *, field: str = "amount") -> Money:
+    """``value`` as the ledger posts it, or :class:`~telcocore.errors.InvalidAmount`.
+
+    At most :data:`MAX_PLACES` decimal places (zeros beyond them are dropped) and below
+    :data:`AMOUNT_LIMIT` in absolute value.
+    """
+    amount = value.amount
+    if int(amount.as_tuple().exponent) < -MAX_PLACES:
+        amount = round_decimal(amount, MAX_PLACES, Rounding.DOWN)
+        if amount != value.amount:
+            msg = f"{field} {value} has more than {MAX_PLACES} decimal places: {_BOUNDS}"
+            raise InvalidAmount(msg, field=field, value=value)
+    if amount.copy_abs() >= AMOUNT_LIMIT:
+        msg = f"{field} {value} is too large: {_BOUNDS}"
+        raise InvalidAmount(msg, field=field, value=value)
+    return Money._trusted(amount, value.currency)  # noqa: SLF001 - checked above
+
+
+def balance_allowed(after: Decimal, floor: Decimal | None) -> bool:
+    """Whether a customer balance may move to ``after``: at or above ``floor``, in bounds.
+
+    Every storage asks this (or its SQL twin) before it writes a balance.
+    """
+    return (floor is None or after >= floor) and after.copy_abs() < AMOUNT_LIMIT
+
+
+def bounds_error(account_id: str, balance: Money, delta: Money) -> InvalidAmount | None:
+    """The error for a posting of ``delta`` that would take ``balance`` out of bounds.
+
+    ``None`` when the balance after it would be in bounds.
+    """
+    after = UNBOUNDED.add(balance.amount, delta.amount)
+    if balance_allowed(after, None):
+        return None
+    msg = (
+        f"posting {delta} would take the balance of account {account_id!r} from {balance} "
+        f"to {Money._trusted(after, balance.currency)}: {_BOUNDS}"  # noqa: SLF001
+    )
+    return InvalidAmount(msg, field="amount", value=delta)
 
 
 def validate_idempotency_key(value: object) -> str:
@@ -82,27 +146,57 @@ def validate_idempotency_key(value: object) -> str:
     )
 
 
+def _check_posting(instance: Posting, _attribute: object, _value: Money) -> None:
+    if not isinstance(instance.ledger_account, str) or not isinstance(instance.amount, Money):
+        msg = (
+            "a posting is a ledger account (a str) and Money, got "
+            f"{shown(instance.ledger_account)} and {shown(instance.amount)}"
+        )
+        raise ValidationError(msg, field="postings", value=instance.amount)
+
+
 @attrs.frozen
 class Posting:
     """One side of a transaction: ``amount`` (signed) on ``ledger_account``."""
 
     ledger_account: str
-    amount: Money
+    amount: Money = attrs.field(validator=_check_posting)
 
 
 def _postings(value: Iterable[Posting]) -> tuple[Posting, ...]:
-    return tuple(value)
+    postings = tuple(value) if isinstance(value, Iterable) else ()
+    if len(postings) < 2 or not all(isinstance(p, Posting) for p in postings):  # noqa: PLR2004
+        msg = f"a transaction needs at least two postings (Posting), got {shown(value)}"
+        raise ValidationError(msg, field="postings", value=value)
+    return postings
 
 
-def _balanced(_instance: object, _attribute: object, postings: tuple[Posting, ...]) -> None:
-    if len(postings) < 2:  # noqa: PLR2004
-        msg = "a transaction needs at least two postings"
+def _balanced(instance: Transaction, _attribute: object, postings: tuple[Posting, ...]) -> None:
+    """One posting on the customer account, the others on system accounts (``@...``).
+
+    So every storage moves exactly the one customer balance the transaction names. The
+    postings sum to zero in each currency.
+    """
+    mine = sum(1 for p in postings if p.ledger_account == instance.account_id)
+    others = [
+        p.ledger_account
+        for p in postings
+        if p.ledger_account != instance.account_id and not p.ledger_account.startswith("@")
+    ]
+    if mine != 1 or others:
+        wrong = f"to {shown(others[0])}" if others else f"{mine} times to it"
+        msg = (
+            "a transaction posts exactly once to its customer account "
+            f"{shown(instance.account_id)} and otherwise only to system accounts (such as "
+            f"@cash), not {wrong}; move money between two customers with a debit of one "
+            "and a credit of the other"
+        )
         raise ValidationError(msg, field="postings", value=postings)
-    totals: dict[str, Decimal] = {}
+    totals: dict[str, Money] = {}
     for posting in postings:
         currency = posting.amount.currency
-        totals[currency] = EXACT.add(totals.get(currency, Decimal(0)), posting.amount.amount)
-    unbalanced = {c: t for c, t in totals.items() if t}
+        totals[currency] = totals.get(currency, Money.zero(currency)) + posting.amount
+    unbalanced = {c: str(t) for c, t in totals.items() if t}
     if unbalanced:
         msg = f"postings must sum to zero per currency, but they sum to {unbalanced}"
         raise ValidationError(msg, field="postings", value=postings)
@@ -163,12 +257,8 @@ class Transaction:
     @property
     def amount(self) -> Money:
         """The signed amount this transaction moved on its customer account."""
-        # The postings were validated with the transaction, so its currency needs no check.
-        total = Money._trusted(_ZERO, self.postings[0].amount.currency)  # noqa: SLF001
-        for posting in self.postings:
-            if posting.ledger_account == self.account_id:
-                total += posting.amount
-        return total
+        # Validated with the transaction: exactly one posting is on the customer account.
+        return next(p.amount for p in self.postings if p.ledger_account == self.account_id)
 
     def reversal(
         self,

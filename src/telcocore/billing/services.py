@@ -16,13 +16,16 @@ from decimal import Decimal
 
 import attrs
 
-from telcocore.accounts.account import Account
+from telcocore.accounts.account import Account, validate_account_id
 from telcocore.accounts.services import AmountLike, as_money
 from telcocore.billing.ledger import (
+    MAX_DESCRIPTION_LENGTH,
     LedgerEntry,
     SystemAccount,
     Transaction,
     TransactionKind,
+    bounds_error,
+    ledger_amount,
     validate_idempotency_key,
 )
 from telcocore.context import ServiceContext, retrying_lost_races
@@ -36,17 +39,19 @@ from telcocore.errors import (
     TelcoError,
     ValidationError,
 )
-from telcocore.money import EXACT, Money, to_decimal
+from telcocore.money import EXACT, Money, fixed_point, to_decimal, validate_currency
 from telcocore.notifications.message import Message, MessageKind
 from telcocore.notifications.services import OutboxService
 from telcocore.periods import require_utc
 from telcocore.ports import UnitOfWork
-from telcocore.validation import coerce_enum
+from telcocore.validation import coerce_enum, shown, validate_id, validate_int, validate_text
 
 __all__ = [
     "CREDIT_KINDS",
     "DEBIT_KINDS",
+    "MAX_HISTORY_LIMIT",
     "BatchResult",
+    "HistoryPage",
     "LedgerRequest",
     "LedgerService",
     "Movement",
@@ -157,6 +162,45 @@ _MOVEMENTS: dict[Movement, tuple[TransactionKind, frozenset[TransactionKind], in
 _REFUSALS = (RuleViolation, IdempotencyConflict, NotFoundError, ValidationError)
 """What refuses one request of a batch without touching the others."""
 
+MAX_HISTORY_LIMIT = 1000
+"""The most entries one page of :meth:`LedgerService.history` holds."""
+
+
+@attrs.frozen
+class HistoryPage:
+    """One page of an account's history, oldest first; pass ``next_after`` for the next page.
+
+    ``next_after`` is ``None`` on the last page.
+    """
+
+    entries: list[LedgerEntry]
+    next_after: int | None
+
+
+def _transaction_id(value: object) -> str:
+    return validate_id(value, field="transaction_id", label="transaction id")
+
+
+def _requests(value: object) -> list[LedgerRequest]:
+    if not isinstance(value, Iterable):
+        msg = f"requests must be an iterable of LedgerRequest, got {shown(value)}"
+        raise ValidationError(msg, field="requests", value=value)
+    requests = list(value)
+    for position, request in enumerate(requests):
+        if not isinstance(request, LedgerRequest):
+            msg = f"requests[{position}] must be a LedgerRequest, got {shown(request)}"
+            raise ValidationError(msg, field="requests", value=request)
+    return requests
+
+
+def _kinds(value: object) -> frozenset[TransactionKind] | None:
+    if value is None:
+        return None
+    if isinstance(value, str) or not isinstance(value, Iterable):  # a kind is a str too
+        msg = f"kinds must be a collection of transaction kinds, got {shown(value)}"
+        raise ValidationError(msg, field="kinds", value=value)
+    return frozenset(coerce_enum(TransactionKind, k, field="kind") for k in value)
+
 
 class LedgerService:
     """Moves money between customer accounts and the operator's system accounts."""
@@ -235,7 +279,9 @@ class LedgerService:
         Always allowed, even when it takes the balance below the debit limit (it corrects
         a mistake).
         """
+        transaction_id = _transaction_id(transaction_id)
         key = validate_idempotency_key(idempotency_key)
+        reason = validate_text(reason, field="reason", max_length=MAX_DESCRIPTION_LENGTH)
 
         def build(
             uow: UnitOfWork, account_of: Callable[[str], Account]
@@ -267,15 +313,17 @@ class LedgerService:
         unknown account, a reused key for another request, a non-positive amount) is
         reported in :attr:`BatchResult.outcomes` and the others still post. A malformed
         request (no idempotency key, a kind the movement does not take) refuses the
-        whole batch before anything is written. A storage failure posts nothing.
+        whole batch before anything is written, and so does anything in ``requests`` that
+        is not a :class:`LedgerRequest`. A storage failure posts nothing.
         """
-        prepared = [self._prepare(request) for request in requests]
+        prepared = [self._prepare(request) for request in _requests(requests)]
         return self._in_one_unit(prepared, keep_going=True)
 
     # -- reading ----------------------------------------------------------------------
 
     def balance(self, account_id: str) -> Money:
         """The account's balance: positive is credit held, negative is owed."""
+        account_id = validate_account_id(account_id)
         with self._ctx.uow(read_only=True) as uow:
             return uow.ledger.balance(account_id)
 
@@ -284,43 +332,53 @@ class LedgerService:
 
         Negative when usage already took the balance past the limit.
         """
+        account_id = validate_account_id(account_id)
         with self._ctx.uow(read_only=True) as uow:
             return uow.accounts.get(account_id).available(uow.ledger.balance(account_id))
 
     def get(self, transaction_id: str) -> Transaction:
         """A transaction, or :class:`~telcocore.errors.TransactionNotFound`."""
+        transaction_id = _transaction_id(transaction_id)
         with self._ctx.uow(read_only=True) as uow:
             return uow.ledger.get(transaction_id)
 
-    def history(
+    def history(  # noqa: PLR0913 - the filters and the page, all optional and keyword-only
         self,
         account_id: str,
         *,
         start: datetime | None = None,
         end: datetime | None = None,
         kinds: Iterable[TransactionKind] | None = None,
-    ) -> list[LedgerEntry]:
+        limit: int = 50,
+        after: int | None = None,
+    ) -> HistoryPage:
         """The account's transactions in posting order, each with the balance after it.
 
         ``start`` (included) and ``end`` (excluded) must be timezone-aware; ``kinds``
-        limits the kinds shown (the running balance still counts every posting).
+        limits the kinds shown (the running balance still counts every posting). At most
+        ``limit`` entries (1 to :data:`MAX_HISTORY_LIMIT`) per page; ``after`` is the
+        ``next_after`` of the previous page.
         """
+        account_id = validate_account_id(account_id)
         start = None if start is None else require_utc(start, field="start")
         end = None if end is None else require_utc(end, field="end")
-        wanted = (
-            None
-            if kinds is None
-            else frozenset(coerce_enum(TransactionKind, k, field="kind") for k in kinds)
-        )
+        wanted = _kinds(kinds)
+        limit = validate_int(limit, field="limit", minimum=1, maximum=MAX_HISTORY_LIMIT)
+        after_seq = 0 if after is None else validate_int(after, field="after")
         with self._ctx.uow(read_only=True) as uow:
             uow.accounts.get(account_id)
-            return uow.ledger.entries(account_id, start=start, end=end, kinds=wanted)
+            found = uow.ledger.entries(
+                account_id, start=start, end=end, kinds=wanted, after_seq=after_seq, limit=limit + 1
+            )
+        page = found[:limit]
+        return HistoryPage(page, page[-1].seq if len(found) > limit else None)
 
     def system_balance(self, account: SystemAccount, currency: str) -> Money:
         """The balance of one of the operator's system accounts."""
+        name = coerce_enum(SystemAccount, account, field="system account").value
+        currency = validate_currency(currency)
         with self._ctx.uow(read_only=True) as uow:
-            name = coerce_enum(SystemAccount, account, field="system account").value
-            return Money(uow.ledger.system_balance(name, currency), currency)
+            return Money._trusted(uow.ledger.system_balance(name, currency), currency)  # noqa: SLF001
 
     def totals(self) -> dict[str, Decimal]:
         """The sum of all balances per currency; zero in every currency, always."""
@@ -338,15 +396,18 @@ class LedgerService:
         def build(
             _uow: UnitOfWork, account_of: Callable[[str], Account]
         ) -> tuple[Transaction, Account]:
-            account = account_of(request.account_id)
+            account_id = validate_account_id(request.account_id)
             amount = request.amount
-            if isinstance(amount, Money):
+            number = None if isinstance(amount, Money) else to_decimal(amount, field="amount")
+            account = account_of(account_id)
+            if number is None:
                 value = as_money(amount, account.currency, field="amount")
-            else:  # the account's currency is valid already: only the number needs checking
-                value = Money._trusted(to_decimal(amount, field="amount"), account.currency)  # noqa: SLF001
+            else:  # the account's currency is valid already: only the number needed checking
+                value = Money._trusted(number, account.currency)  # noqa: SLF001
             if not value.is_positive():
                 msg = f"amount {value} must be positive; the method decides the direction"
                 raise ValidationError(msg, field="amount", value=value)
+            value = ledger_amount(value)
             transaction = Transaction.between(
                 id=self._ctx.ids(),
                 kind=kind,
@@ -417,9 +478,11 @@ class LedgerService:
         delta = transaction.amount
         floor = EXACT.minus(account.debit_limit.amount) if new_usage else None  # Account.floor
         change = uow.ledger.move_balance(account.id, delta.amount, floor=floor)
-        if change is None:
-            available = account.available(uow.ledger.balance(account.id))
-            raise DebitLimitExceeded(account.id, -delta, available)
+        if change is None:  # below the floor, or out of the ledger's bounds
+            balance = uow.ledger.balance(account.id)
+            raise bounds_error(account.id, balance, delta) or DebitLimitExceeded(
+                account.id, -delta, account.available(balance)
+            )
         uow.ledger.record(transaction, change)
         existing_of.posted(transaction)
         alert = change.crossed_below(account.low_balance_threshold)
@@ -436,9 +499,9 @@ class LedgerService:
             created_at=self._ctx.clock.now(),
             data={
                 "account_name": account.name,
-                "balance": str(balance.amount),
+                "balance": fixed_point(balance.amount),
                 "currency": balance.currency,
-                "threshold": str(account.low_balance_threshold.amount),
+                "threshold": fixed_point(account.low_balance_threshold.amount),
             },
         )
 

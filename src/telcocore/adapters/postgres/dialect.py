@@ -6,12 +6,14 @@ Decimals are ``NUMERIC`` (exact in the database too), instants ``TIMESTAMPTZ``, 
 .. code-block:: sql
 
     UPDATE balances SET amount = amount + :delta, seq = seq + 1
-    WHERE account_id = :id AND amount + :delta >= :floor
-    RETURNING amount, currency, seq
+    WHERE account_id = :id AND abs(amount + :delta) < :limit AND amount + :delta >= :floor
+    RETURNING amount - :delta, amount, currency, seq
 
 which is correct under READ COMMITTED with any number of processes on any number of hosts:
 a concurrent writer of the same row waits for the row lock, then checks the condition
-again on the row as that writer left it.
+again on the row as that writer left it. The condition is
+:func:`~telcocore.billing.ledger.balance_allowed`'s, so no balance out of the ledger's
+bounds is ever written.
 """
 
 from __future__ import annotations
@@ -24,8 +26,8 @@ from typing import TYPE_CHECKING, Any
 
 from telcocore.adapters import entities
 from telcocore.adapters.sql import Cursor, Dialect, MovedBalance, Session, Statement
+from telcocore.billing.ledger import AMOUNT_LIMIT
 from telcocore.errors import AlreadyExists, ConfigurationError, StorageError, TelcoError
-from telcocore.money import EXACT
 
 if TYPE_CHECKING:
     from psycopg import Connection
@@ -172,19 +174,14 @@ class PostgresDialect(Dialect["Connection[Any]"]):
         floor: Decimal | None,
     ) -> MovedBalance | None:
         """One conditional ``UPDATE ... RETURNING``: the check and the change are atomic."""
-        if floor is None:
-            row = session.one(
-                "UPDATE balances SET amount = amount + ?, seq = seq + 1 "
-                "WHERE account_id = ? RETURNING amount, currency, seq",
-                (delta, account_id),
-            )
-        else:
-            row = session.one(
-                "UPDATE balances SET amount = amount + ?, seq = seq + 1 "
-                "WHERE account_id = ? AND amount + ? >= ? RETURNING amount, currency, seq",
-                (delta, account_id, delta, floor),
-            )
-        if row is None:
-            return None
-        after, currency, seq = row
-        return MovedBalance(EXACT.subtract(after, delta), after, currency, seq)
+        condition, params = "", [delta, account_id, delta, AMOUNT_LIMIT]
+        if floor is not None:
+            condition = " AND amount + ? >= ?"
+            params += [delta, floor]
+        row = session.one(
+            "UPDATE balances SET amount = amount + ?, seq = seq + 1 "  # noqa: S608 - constant
+            f"WHERE account_id = ? AND abs(amount + ?) < ?{condition} "
+            "RETURNING amount - ?, amount, currency, seq",
+            [*params, delta],
+        )
+        return None if row is None else MovedBalance(*row)

@@ -12,6 +12,8 @@ it, so no driver exception gets past it untranslated.
 from __future__ import annotations
 
 import abc
+import contextlib
+import decimal
 import json
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
@@ -20,8 +22,7 @@ from types import TracebackType
 from typing import Any, Generic, NamedTuple, Protocol, TypeVar
 
 from telcocore.errors import StorageError, TelcoError, ValidationError
-from telcocore.money import to_decimal
-from telcocore.validation import storage_problem
+from telcocore.validation import shown, storage_problem
 
 __all__ = ["C", "Cursor", "Dialect", "MovedBalance", "Row", "Session", "Statement"]
 
@@ -132,8 +133,18 @@ class Dialect(abc.ABC, Generic[C]):
         return value
 
     def decimal_from_db(self, value: object) -> Decimal:
-        """A stored decimal read back exactly."""
-        return to_decimal(value, field="stored decimal")
+        """A stored decimal read back exactly, whatever its digits.
+
+        What is stored is never refused for its size, so every balance stays readable;
+        the ledger's bounds apply to what is written.
+        """
+        if isinstance(value, Decimal | str | int) and not isinstance(value, bool):
+            with contextlib.suppress(decimal.InvalidOperation):
+                number = Decimal(value)
+                if number.is_finite():
+                    return number
+        msg = f"stored decimal {shown(value)} is not a finite number"
+        raise StorageError(msg)
 
     def time_to_db(self, value: datetime) -> object:
         """An instant as a statement parameter."""

@@ -371,18 +371,23 @@ class SqlLedgerRepository:
         """The transaction that reverses ``transaction_id``, if any."""
         return self._transaction("reverses", transaction_id)
 
-    def entries(
+    def entries(  # noqa: PLR0913 - the filters and the page, all keyword-only
         self,
         account_id: str,
         *,
         start: datetime | None = None,
         end: datetime | None = None,
         kinds: frozenset[TransactionKind] | None = None,
+        after_seq: int = 0,
+        limit: int | None = None,
     ) -> list[LedgerEntry]:
-        """The account's postings in ``seq`` order, created in ``[start, end)``, of ``kinds``."""
+        """The account's postings after ``after_seq`` in ``seq`` order, at most ``limit``.
+
+        Only those created in ``[start, end)`` and of ``kinds``, where given.
+        """
         d = self._s.dialect
-        where = ["account_id = ?"]
-        params: list[object] = [account_id]
+        where = ["account_id = ?", "seq > ?"]
+        params: list[object] = [account_id, after_seq]
         if start is not None:
             where.append("created_at >= ?")
             params.append(d.time_to_db(start))
@@ -394,9 +399,13 @@ class SqlLedgerRepository:
                 return []
             where.append(f"kind IN ({', '.join('?' * len(kinds))})")
             params.extend(sorted(k.value for k in kinds))
+        page = ""
+        if limit is not None:
+            page = " LIMIT ?"
+            params.append(limit)
         rows = self._s.all(
             f"SELECT {_ENTRY_COLUMNS} FROM ledger_entries "  # noqa: S608 - constant fragments
-            f"WHERE {' AND '.join(where)} ORDER BY seq",
+            f"WHERE {' AND '.join(where)} ORDER BY seq{page}",
             params,
         )
         return [

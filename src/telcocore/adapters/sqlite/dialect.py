@@ -19,8 +19,9 @@ from decimal import Decimal
 
 from telcocore.adapters import entities
 from telcocore.adapters.sql import Cursor, Dialect, MovedBalance, Session
+from telcocore.billing.ledger import balance_allowed
 from telcocore.errors import AlreadyExists, StorageError, TelcoError
-from telcocore.money import EXACT, to_decimal
+from telcocore.money import UNBOUNDED, fixed_point
 
 __all__ = ["DecimalSum", "SqliteDialect"]
 
@@ -35,11 +36,11 @@ class DecimalSum:
         """Add one value; NULL is skipped."""
         if value is not None:
             amount = Decimal(value)
-            self.total = amount if self.total is None else EXACT.add(self.total, amount)
+            self.total = amount if self.total is None else UNBOUNDED.add(self.total, amount)
 
     def finalize(self) -> str | None:
-        """The sum as text."""
-        return None if self.total is None else str(self.total)
+        """The sum as fixed-point text."""
+        return None if self.total is None else fixed_point(self.total)
 
 
 class SqliteDialect(Dialect[sqlite3.Connection]):
@@ -127,12 +128,8 @@ class SqliteDialect(Dialect[sqlite3.Connection]):
         return StorageError(f"SQLite failed: {error} ({name or type(error).__name__})")
 
     def decimal_to_db(self, value: Decimal) -> object:
-        """Decimals are stored as their exact text."""
-        return str(value)
-
-    def decimal_from_db(self, value: object) -> Decimal:
-        """Stored text back to the exact Decimal."""
-        return to_decimal(value, field="stored decimal")
+        """Decimals are stored as their exact fixed-point text (``0.000000001``, ``1000``)."""
+        return fixed_point(value)
 
     def time_to_db(self, value: datetime) -> object:
         """Fixed-width UTC text, e.g. ``2026-03-14T15:09:26.000000Z``."""
@@ -168,12 +165,12 @@ class SqliteDialect(Dialect[sqlite3.Connection]):
             before = Decimal(amount)
         else:
             before, currency, seq = known.after, known.currency, known.seq
-        after = EXACT.add(before, delta)
-        if floor is not None and after < floor:
+        after = UNBOUNDED.add(before, delta)
+        if not balance_allowed(after, floor):
             return None
         session.run(
             "UPDATE balances SET amount = ?, seq = ? WHERE account_id = ?",
-            (str(after), seq + 1, account_id),
+            (fixed_point(after), seq + 1, account_id),
         )
         moved = MovedBalance(before, after, currency, seq + 1)
         session.memo[key] = moved
