@@ -34,11 +34,15 @@ from telcocore.errors import CurrencyMismatch, InvalidAmount, InvalidCurrency
 from telcocore.validation import shown, validate_locale
 
 __all__ = [
+    "AMOUNT_LIMIT",
+    "LEDGER_BOUNDS",
+    "MAX_PLACES",
     "Money",
     "Rounding",
     "currency_precision",
     "exact",
     "fixed_point",
+    "ledger_amount",
     "round_decimal",
     "to_decimal",
     "validate_currency",
@@ -208,6 +212,36 @@ def fixed_point(value: Decimal, places: int = 0) -> str:
     if int(value.as_tuple().exponent) > -places:
         value = value.quantize(_exponent(places), context=_ROUNDING)
     return format(value, "f")
+
+
+MAX_PLACES: Final = 12
+"""The most decimal places a posted amount has (sub-cent rates need 4 to 10)."""
+
+AMOUNT_LIMIT: Final = Decimal(10) ** 15
+"""Every posted amount and every customer balance is below this in absolute value."""
+
+LEDGER_BOUNDS: Final = (
+    f"the ledger takes at most {MAX_PLACES} decimal places and amounts and balances "
+    f"below {AMOUNT_LIMIT:,f} in absolute value"
+)
+
+
+def ledger_amount(value: Money, *, field: str = "amount") -> Money:
+    """``value`` as the ledger posts it, or :class:`~telcocore.errors.InvalidAmount`.
+
+    At most :data:`MAX_PLACES` decimal places (zeros beyond them are dropped) and below
+    :data:`AMOUNT_LIMIT` in absolute value.
+    """
+    amount = value.amount
+    if int(amount.as_tuple().exponent) < -MAX_PLACES:
+        amount = round_decimal(amount, MAX_PLACES, Rounding.DOWN)
+        if amount != value.amount:
+            msg = f"{field} {value} has more than {MAX_PLACES} decimal places: {LEDGER_BOUNDS}"
+            raise InvalidAmount(msg, field=field, value=value)
+    if amount.copy_abs() >= AMOUNT_LIMIT:
+        msg = f"{field} {value} is too large: {LEDGER_BOUNDS}"
+        raise InvalidAmount(msg, field=field, value=value)
+    return Money._trusted(amount, value.currency)  # noqa: SLF001 - checked above
 
 
 def exact(

@@ -38,7 +38,11 @@ def require_utc(value: object, *, field: str = "when") -> datetime:
         raise NaiveDatetime(msg, field=field, value=value)
     if value.tzinfo is UTC:
         return value
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # 0001-01-01 east of UTC, or 9999-12-31 west of it
+        msg = f"{field} {value.isoformat()} is out of range in UTC (years 1 to 9999)"
+        raise ValidationError(msg, field=field, value=value) from None
 
 
 def _start_of(day: date) -> datetime:

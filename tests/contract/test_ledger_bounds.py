@@ -8,10 +8,10 @@ import pytest
 from tests.integration import storage_workers as raw
 
 from telcocore import TelcoCore
-from telcocore.billing.ledger import AMOUNT_LIMIT, MAX_PLACES, SystemAccount
+from telcocore.billing.ledger import SystemAccount
 from telcocore.billing.services import LedgerRequest, Movement
-from telcocore.errors import CurrencyMismatch, InvalidAmount
-from telcocore.money import UNBOUNDED, Money
+from telcocore.errors import CurrencyMismatch, DebitLimitExceeded, InvalidAmount
+from telcocore.money import AMOUNT_LIMIT, MAX_PLACES, UNBOUNDED, Money
 
 LARGEST = AMOUNT_LIMIT - Decimal(1).scaleb(-MAX_PLACES)
 """The largest amount and balance the ledger takes: 999999999999999.999999999999."""
@@ -111,13 +111,13 @@ class TestBalanceBounds:
             core.ledger.charge_usage("acme", "1", idempotency_key="u-2")
         _untouched(core, "acme", str(-LARGEST), 1)
 
-    def test_a_debit_within_a_huge_limit(self, core: TelcoCore) -> None:
-        """A debit the debit limit allows is still refused past -10**15, as InvalidAmount."""
-        core.accounts.open("Acme", "USD", account_id="acme", debit_limit="5e15")
-        core.ledger.debit("acme", "900000000000000", idempotency_key="d-1")
-        with pytest.raises(InvalidAmount, match="would take the balance"):
-            core.ledger.debit("acme", "100000000000000", idempotency_key="d-2")
-        _untouched(core, "acme", "-900000000000000", 1)
+    def test_a_debit_within_the_largest_limit(self, core: TelcoCore) -> None:
+        """The largest debit limit lets a debit reach the lowest balance, and no further."""
+        core.accounts.open("Acme", "USD", account_id="acme", debit_limit=str(LARGEST))
+        core.ledger.debit("acme", str(LARGEST), idempotency_key="d-1")
+        with pytest.raises(DebitLimitExceeded):
+            core.ledger.debit("acme", str(SMALLEST), idempotency_key="d-2")
+        _untouched(core, "acme", str(-LARGEST), 1)
 
     def test_a_reversal_past_the_limit(self, core: TelcoCore) -> None:
         """A reversal that would take the balance out of bounds is refused too."""
@@ -233,3 +233,31 @@ class TestOneFormOfAmounts:
             [type(e) for _, e in batch.refused],
         )
         _untouched(core, acme, "100.00", 1)
+
+
+class TestAccountSettingsBounds:
+    """A debit limit and an alert threshold obey the ledger's bounds: they meet balances."""
+
+    @pytest.mark.parametrize("setting", ["debit_limit", "low_balance_threshold"])
+    @pytest.mark.parametrize(
+        ("amount", "words"), [("1e99", "too large"), ("1e-13", "more than 12 decimal places")]
+    )
+    def test_refused_at_opening_and_update(
+        self, core: TelcoCore, acme: str, setting: str, amount: str, words: str
+    ) -> None:
+        """Refused naming the setting; nothing is opened or changed."""
+        with pytest.raises(InvalidAmount, match=words) as opening:
+            core.accounts.open("Big", "USD", account_id="big", **{setting: amount})
+        with pytest.raises(InvalidAmount, match=words) as updating:
+            core.accounts.update(acme, **{setting: amount})
+        assert (setting, setting, ["acme"], 0) == (
+            opening.value.field,
+            updating.value.field,
+            [a.id for a in core.accounts.list()],
+            core.accounts.get(acme).version,
+        )
+
+    def test_the_largest_debit_limit_still_answers(self, core: TelcoCore, acme: str) -> None:
+        """With the largest limit, available and a refused debit still compute exactly."""
+        core.accounts.update(acme, debit_limit=str(LARGEST))
+        assert _usd(LARGEST + 100) == core.ledger.available(acme)

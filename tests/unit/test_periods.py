@@ -33,6 +33,19 @@ class TestNaiveRefused:
             _names_naive(info.value),
         )
 
+    @pytest.mark.parametrize(
+        "edge",
+        [
+            datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=5))),
+            datetime(9999, 12, 31, 23, tzinfo=timezone(timedelta(hours=-5))),
+        ],
+    )
+    def test_an_instant_utc_cannot_hold(self, edge: datetime) -> None:
+        """An instant before year 1 or after 9999 in UTC is a ValidationError naming it."""
+        with pytest.raises(ValidationError, match="out of range") as info:
+            require_utc(edge, field="start")
+        assert ("start", edge) == (info.value.field, info.value.value)
+
     @pytest.mark.parametrize("bound", ["start", "end"])
     def test_ledger_history(self, core: TelcoCore, bound: str) -> None:
         """ledger.history(start=naive) and (end=naive) are refused."""

@@ -14,9 +14,10 @@ A posted transaction is never changed: a mistake is corrected by a reversal, a n
 transaction with every posting negated that names the original in ``reverses``.
 
 Amounts and balances stay within bounds every storage holds and sums exactly: an amount
-has at most :data:`MAX_PLACES` decimal places, and every amount and every customer balance
-is below :data:`AMOUNT_LIMIT` in absolute value. So a system account's total, a sum of such
-postings, is exact on every storage too.
+has at most :data:`~telcocore.money.MAX_PLACES` decimal places, and every amount and every
+customer balance is below :data:`~telcocore.money.AMOUNT_LIMIT` in absolute value. So a
+system account's total, a sum of such postings, is exact on every storage too. An account's
+debit limit and alert threshold obey the same bounds.
 
 Every transaction carries an idempotency key. The same key again returns the first
 transaction; the same key for a different request is an
@@ -34,13 +35,11 @@ from typing import Final
 import attrs
 
 from telcocore.errors import InvalidAmount, ValidationError
-from telcocore.money import UNBOUNDED, Money, Rounding, round_decimal
+from telcocore.money import AMOUNT_LIMIT, LEDGER_BOUNDS, UNBOUNDED, Money
 from telcocore.validation import shown, validate_text
 
 __all__ = [
-    "AMOUNT_LIMIT",
     "COUNTERPART",
-    "MAX_PLACES",
     "BalanceChange",
     "LedgerEntry",
     "Posting",
@@ -49,7 +48,6 @@ __all__ = [
     "TransactionKind",
     "balance_allowed",
     "bounds_error",
-    "ledger_amount",
     "validate_idempotency_key",
 ]
 
@@ -86,36 +84,6 @@ COUNTERPART: Final[dict[TransactionKind, SystemAccount]] = {
 """The system account each kind of transaction posts against."""
 
 
-MAX_PLACES: Final = 12
-"""The most decimal places a posted amount has (sub-cent rates need 4 to 10)."""
-
-AMOUNT_LIMIT: Final = Decimal(10) ** 15
-"""Every posted amount and every customer balance is below this in absolute value."""
-
-_BOUNDS: Final = (
-    f"the ledger takes at most {MAX_PLACES} decimal places and amounts and balances "
-    f"below {AMOUNT_LIMIT:,f} in absolute value"
-)
-
-
-def ledger_amount(value: Money, *, field: str = "amount") -> Money:
-    """``value`` as the ledger posts it, or :class:`~telcocore.errors.InvalidAmount`.
-
-    At most :data:`MAX_PLACES` decimal places (zeros beyond them are dropped) and below
-    :data:`AMOUNT_LIMIT` in absolute value.
-    """
-    amount = value.amount
-    if int(amount.as_tuple().exponent) < -MAX_PLACES:
-        amount = round_decimal(amount, MAX_PLACES, Rounding.DOWN)
-        if amount != value.amount:
-            msg = f"{field} {value} has more than {MAX_PLACES} decimal places: {_BOUNDS}"
-            raise InvalidAmount(msg, field=field, value=value)
-    if amount.copy_abs() >= AMOUNT_LIMIT:
-        msg = f"{field} {value} is too large: {_BOUNDS}"
-        raise InvalidAmount(msg, field=field, value=value)
-    return Money._trusted(amount, value.currency)  # noqa: SLF001 - checked above
-
-
 def balance_allowed(after: Decimal, floor: Decimal | None) -> bool:
     """Whether a customer balance may move to ``after``: at or above ``floor``, in bounds.
 
@@ -134,7 +102,7 @@ def bounds_error(account_id: str, balance: Money, delta: Money) -> InvalidAmount
         return None
     msg = (
         f"posting {delta} would take the balance of account {account_id!r} from {balance} "
-        f"to {Money._trusted(after, balance.currency)}: {_BOUNDS}"  # noqa: SLF001
+        f"to {Money._trusted(after, balance.currency)}: {LEDGER_BOUNDS}"  # noqa: SLF001
     )
     return InvalidAmount(msg, field="amount", value=delta)
 

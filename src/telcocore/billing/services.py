@@ -25,7 +25,6 @@ from telcocore.billing.ledger import (
     Transaction,
     TransactionKind,
     bounds_error,
-    ledger_amount,
     validate_idempotency_key,
 )
 from telcocore.context import ServiceContext, retrying_lost_races
@@ -39,7 +38,7 @@ from telcocore.errors import (
     TelcoError,
     ValidationError,
 )
-from telcocore.money import EXACT, Money, fixed_point, to_decimal, validate_currency
+from telcocore.money import EXACT, Money, fixed_point, ledger_amount, to_decimal, validate_currency
 from telcocore.notifications.message import Message, MessageKind
 from telcocore.notifications.services import OutboxService
 from telcocore.periods import require_utc
@@ -480,9 +479,13 @@ class LedgerService:
         change = uow.ledger.move_balance(account.id, delta.amount, floor=floor)
         if change is None:  # below the floor, or out of the ledger's bounds
             balance = uow.ledger.balance(account.id)
-            raise bounds_error(account.id, balance, delta) or DebitLimitExceeded(
-                account.id, -delta, account.available(balance)
-            )
+            out_of_bounds = bounds_error(account.id, balance, delta)
+            if out_of_bounds is not None and not new_usage:
+                raise out_of_bounds
+            available = account.available(balance)
+            if out_of_bounds is None or -delta > available:  # the business rule speaks first
+                raise DebitLimitExceeded(account.id, -delta, available)
+            raise out_of_bounds
         uow.ledger.record(transaction, change)
         existing_of.posted(transaction)
         alert = change.crossed_below(account.low_balance_threshold)

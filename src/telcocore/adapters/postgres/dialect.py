@@ -26,8 +26,8 @@ from typing import TYPE_CHECKING, Any
 
 from telcocore.adapters import entities
 from telcocore.adapters.sql import Cursor, Dialect, MovedBalance, Session, Statement
-from telcocore.billing.ledger import AMOUNT_LIMIT
 from telcocore.errors import AlreadyExists, ConfigurationError, StorageError, TelcoError
+from telcocore.money import AMOUNT_LIMIT
 
 if TYPE_CHECKING:
     from psycopg import Connection
