@@ -307,11 +307,14 @@ class ContactService:
     def by_email(self, email: str) -> Contact | None:
         """The contact whose login email is ``email`` in any case, if any.
 
-        Anything but an email address is a :class:`~telcocore.errors.ValidationError`.
+        Text that is no email address finds nothing; anything but a ``str`` is a
+        :class:`~telcocore.errors.ValidationError`.
         """
-        email = validate_email(email)
+        address = _address_or_none(email)
+        if address is None:
+            return None
         with self._ctx.uow(read_only=True) as uow:
-            return uow.contacts.by_email(email)
+            return uow.contacts.by_email(address)
 
     def list(self, account_id: str) -> builtins.list[Contact]:
         """The account's contacts, by lower-cased email."""
@@ -491,17 +494,12 @@ class ContactService:
         nothing either. An email or password that is not a ``str`` is a
         :class:`~telcocore.errors.ValidationError`, whoever the email belongs to.
         """
-        if not isinstance(email, str):
-            msg = f"email {shown(email)} must be a string"
-            raise ValidationError(msg, field="email", value=email)
+        address = _address_or_none(email)
         _require_password_type(password)
         if len(password) > MAX_PASSWORD_LENGTH:  # no password this long was ever accepted
             raise AuthenticationFailed
         with self._ctx.uow() as uow:
-            try:
-                contact = uow.contacts.by_email(validate_email(email))
-            except ValidationError:
-                contact = None
+            contact = None if address is None else uow.contacts.by_email(address)
             kept = self._matching_hash(password, None if contact is None else contact.password_hash)
             if contact is None or kept is None:
                 raise AuthenticationFailed
@@ -702,6 +700,17 @@ class ContactService:
             after=after,
             reason=reason,
         )
+
+
+def _address_or_none(email: object) -> str | None:
+    """``email`` as a login email, or ``None`` for text that is none (no contact has it)."""
+    if not isinstance(email, str):
+        msg = f"email {shown(email)} must be a string"
+        raise ValidationError(msg, field="email", value=email)
+    try:
+        return validate_email(email)
+    except ValidationError:
+        return None
 
 
 def _require_password_type(password: object) -> None:
