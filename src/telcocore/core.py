@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from types import TracebackType
 from typing import Self
-from urllib.parse import urlsplit
 
 import attrs
 
@@ -23,6 +22,7 @@ from telcocore.adapters.memory import MemoryStorage
 from telcocore.adapters.postgres import PostgresStorage
 from telcocore.adapters.routing import ChannelRouter
 from telcocore.adapters.smtp import SmtpNotifier
+from telcocore.adapters.sql.options import split_url
 from telcocore.adapters.sqlite import SqliteStorage
 from telcocore.adapters.system import SystemClock
 from telcocore.audit.entry import Actor
@@ -33,6 +33,7 @@ from telcocore.errors import ConfigurationError
 from telcocore.notifications.services import OutboxService
 from telcocore.numbering.services import NumberingService
 from telcocore.ports import Clock, Notifier, PasswordHasher, Storage
+from telcocore.validation import shown_url
 
 __all__ = ["SCHEMES", "TelcoCore", "connect"]
 
@@ -143,14 +144,14 @@ def open_storage(url: str) -> Storage:
     - ``postgresql://user@host:port/database`` (or ``postgres://``), with the optional
       ``?schema=name``; needs ``pip install 'telcocore[postgres]'``.
     """
-    scheme = urlsplit(url).scheme if isinstance(url, str) else None
+    scheme = split_url(url, kind="storage")[0].scheme
     if scheme == "memory":
         return MemoryStorage()
     if scheme == "sqlite":
         return SqliteStorage.from_url(url)
     if scheme in {"postgresql", "postgres"}:
         return PostgresStorage.from_url(url)
-    msg = f"unknown storage URL {url!r}: the scheme must be one of {', '.join(SCHEMES)}"
+    msg = f"unknown storage URL {shown_url(url)}: the scheme must be one of {', '.join(SCHEMES)}"
     raise ConfigurationError(msg)
 
 

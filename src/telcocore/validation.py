@@ -20,6 +20,7 @@ __all__ = [
     "SHOWN_LENGTH",
     "coerce_enum",
     "shown",
+    "shown_url",
     "storage_problem",
     "validate_flag",
     "validate_id",
@@ -27,6 +28,7 @@ __all__ = [
     "validate_locale",
     "validate_text",
     "validate_version",
+    "without_passwords",
 ]
 
 E = TypeVar("E", bound=enum.Enum)
@@ -69,8 +71,40 @@ def shown(value: object) -> str:
 
     A megabyte of bad input must not become a megabyte of error message or log line.
     """
-    text = repr(value)
+    return _cut(repr(value))
+
+
+def _cut(text: str) -> str:
     return text if len(text) <= SHOWN_LENGTH else text[: SHOWN_LENGTH - 3] + "..."
+
+
+_URL_PASSWORD: Final = re.compile(r"(://[^:/@\s]*:).*@")
+"""``scheme://user:password@``: up to the line's last ``@``, however a parser would split it."""
+_PASSWORD_OPTION: Final = re.compile(
+    r"\b((?:ssl)?password\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s&#'\"]*)", re.IGNORECASE
+)
+"""``password=...`` in a URL's query or a ``key=value`` connection string."""
+
+
+def without_passwords(text: str) -> str:
+    """``text`` with every URL password and ``password=`` option replaced by ``***``.
+
+    For error messages and log lines that quote a storage URL or a driver's message about
+    one. When in doubt it hides more than the password, never less.
+
+    >>> without_passwords("postgresql://alice:S3cret@db.example/telco?sslpassword=x")
+    'postgresql://alice:***@db.example/telco?sslpassword=***'
+    """
+    return _PASSWORD_OPTION.sub(r"\1***", _URL_PASSWORD.sub(r"\1***@", text))
+
+
+def shown_url(value: object) -> str:
+    """:func:`shown` for a URL: quoted and cut, without its password.
+
+    >>> shown_url("postgresql://alice:S3cret@db.example/telco")
+    "'postgresql://alice:***@db.example/telco'"
+    """
+    return _cut(without_passwords(repr(value)))
 
 
 def _text_problem(value: object, *, max_length: int, required: bool) -> str | None:

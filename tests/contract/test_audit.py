@@ -645,11 +645,10 @@ class TestVerifyChain:
         self, core: TelcoCore, raw: RawLog, stored: str
     ) -> None:
         """A patch rewritten as text that is not a JSON list is a break at its entry."""
+        if raw.is_memory:
+            pytest.skip("memory keeps patches as checked JSON objects, never as text to parse")
         entries = _four_entries(core)
-        # In memory the patch is objects, not text: one that JSON cannot hold stands in.
-        raw.alter(
-            3, patch=[{"op": "add", "path": "/x", "value": b"\xff"}] if raw.is_memory else stored
-        )
+        raw.alter(3, patch=stored)
         expected = ChainBreak(3, entries[2].id, "was altered after it was written")
         assert expected == core.audit.verify_chain()
 

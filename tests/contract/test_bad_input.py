@@ -431,44 +431,6 @@ RESULTS = frozenset(
 WIRING = frozenset({"TelcoCore", "PasswordPolicy", "ScryptHasher"})
 """Classes an application builds once at start-up from its own code and settings."""
 
-_CONTACT_IDS = "contact and account ids are not yet checked by the contact service"
-_ECHOED = "the message quotes a megabyte of bad input whole (amount, currency, email, storage URL)"
-
-KNOWN_ELSEWHERE: dict[tuple[str, str], str] = {
-    **{
-        (f"contacts.{method}", argument): _CONTACT_IDS
-        for method, argument in (
-            ("get", "contact_id"),
-            ("list", "account_id"),
-            ("addresses", "account_id"),
-            ("locale_of", "account_id"),
-            ("add", "account_id"),
-            ("add", "contact_id"),
-            ("update", "contact_id"),
-            ("remove", "contact_id"),
-            ("set_password", "contact_id"),
-            ("reset_password", "contact_id"),
-            ("change_password", "contact_id"),
-            ("send_code", "contact_id"),
-            ("verify", "contact_id"),
-        )
-    },
-    ("contacts.by_email", "email"): "a non-text email reaches the storage",
-    ("contacts.update", "expected_version"): "a Decimal sNaN version is compared raw",
-    ("contacts.change_password", "old_password"): "a non-text old password reaches the hasher",
-    **{
-        (name, argument): _ECHOED
-        for name, arguments in (
-            ("contacts.add", ("email",)),
-            ("contacts.update", ("email",)),
-            ("connect", ("url",)),
-            ("open_storage", ("url",)),
-        )
-        for argument in arguments
-    },
-}
-"""(entry point, argument) pairs whose bad input is fixed outside this module's area."""
-
 
 # -- discovery -----------------------------------------------------------------------------
 
@@ -521,9 +483,6 @@ CASES = [
         name,
         argument,
         id=f"{name}-{argument}",
-        marks=[pytest.mark.xfail(strict=False, reason=KNOWN_ELSEWHERE[name, argument])]
-        if (name, argument) in KNOWN_ELSEWHERE
-        else [],
     )
     for name, call in ENTRY_POINTS.items()
     for argument in _parameters(name, call)
@@ -542,11 +501,6 @@ class TestEntryPoints:
             assert _public_methods(type(getattr(core, service))) == set(methods), service
         assert _public_methods(TelcoCore) == set(CORE)
         assert _exported_entry_points() == set(FUNCTIONS)
-
-    def test_known_failures_name_real_arguments(self) -> None:
-        """Each known failure names an entry point and one of its arguments."""
-        described = {(c.values[0], c.values[1]) for c in CASES}
-        assert set(KNOWN_ELSEWHERE) <= described
 
 
 # -- running the calls on every storage --------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 from datetime import timedelta
 from typing import Any
 
@@ -9,8 +11,9 @@ import pytest
 
 from telcocore import TelcoCore
 from telcocore.accounts.contacts import Contact, Target
-from telcocore.accounts.credentials import COMMON_PASSWORDS, ScryptHasher
-from telcocore.accounts.services import CONTACT_ENTITY, MAX_CODE_ATTEMPTS
+from telcocore.accounts.credentials import COMMON_PASSWORDS, MAX_PASSWORD_LENGTH, ScryptHasher
+from telcocore.accounts.notes import MAX_NOTES_LENGTH
+from telcocore.accounts.services import CONTACT_ENTITY, MAX_CODE_ATTEMPTS, MAX_NOTE_CHECKS
 from telcocore.audit.entry import REDACTED, AuditAction
 from telcocore.errors import (
     AlreadyExists,
@@ -540,3 +543,281 @@ class TestRealm:
         core.accounts.open("Other", "USD", account_id="other")
         core.accounts.update("acme", realm=None)
         assert "sip.acme.example" == core.accounts.update("other", realm="sip.acme.example").realm
+
+
+BAD_IDS = [
+    7,
+    7.0,
+    None,
+    "",
+    " ",
+    "ann\x00",
+    "ann\nbob",
+    "\ud800",
+    "-ann",
+    "x" * 100_000,
+    ["ann"],
+    {"id": "ann"},
+    object(),
+]
+"""Ids no storage keeps, compares and hashes alike."""
+
+
+def _snapshot(core: TelcoCore) -> tuple[list[Contact], int]:
+    """The contacts of acme and the number of audit entries: what a refusal must not change."""
+    return core.contacts.list("acme"), len(core.audit.entries(limit=1000).entries)
+
+
+class TestIds:
+    """Caller-given contact and account ids, to create and to look up."""
+
+    @pytest.mark.parametrize("bad", [b for b in BAD_IDS if b is not None], ids=repr)
+    def test_a_new_contacts_id_is_checked(self, core: TelcoCore, acme: str, bad: object) -> None:
+        """A bad contact_id is a ValidationError naming it; nothing is written."""
+        before = _snapshot(core)
+        with pytest.raises(ValidationError) as raised:
+            core.contacts.add(acme, "Cy", "cy@example.com", contact_id=bad)  # type: ignore[arg-type]
+        assert ("contact_id", before) == (raised.value.field, _snapshot(core))
+        assert core.audit.verify_chain() is None
+
+    @pytest.mark.parametrize(
+        "call",
+        [
+            lambda c, bad: c.get(bad),
+            lambda c, bad: c.update(bad, name="X"),
+            lambda c, bad: c.remove(bad),
+            lambda c, bad: c.set_password(bad, "another-Good-one-42"),
+            lambda c, bad: c.reset_password(bad),
+            lambda c, bad: c.change_password(bad, GOOD, "another-Good-one-42"),
+            lambda c, bad: c.send_code(bad, "email"),
+            lambda c, bad: c.verify(bad, "email", "123456"),
+        ],
+        ids=["get", "update", "remove", "set", "reset", "change", "send_code", "verify"],
+    )
+    @pytest.mark.parametrize("bad", [7, "ann\x00", "", "x" * 100_000], ids=repr)
+    @pytest.mark.usefixtures("ann")
+    def test_a_looked_up_id_is_checked(self, core: TelcoCore, call: Any, bad: object) -> None:  # noqa: ANN401
+        """Every lookup by contact id refuses a bad one alike on every storage."""
+        before = _snapshot(core)
+        with pytest.raises(ValidationError) as raised:
+            call(core.contacts, bad)
+        assert ("contact_id", before) == (raised.value.field, _snapshot(core))
+
+    @pytest.mark.parametrize(
+        "call",
+        [
+            lambda c, bad: c.add(bad, "Cy", "cy@example.com"),
+            lambda c, bad: c.list(bad),
+            lambda c, bad: c.addresses(bad, Channel.EMAIL),
+            lambda c, bad: c.locale_of(bad),
+        ],
+        ids=["add", "list", "addresses", "locale_of"],
+    )
+    @pytest.mark.parametrize("bad", [7, None, "acme\x00", " "], ids=repr)
+    @pytest.mark.usefixtures("acme")
+    def test_an_account_id_is_checked(self, core: TelcoCore, call: Any, bad: object) -> None:  # noqa: ANN401
+        """Every account id the contacts take is checked the same way."""
+        with pytest.raises(ValidationError) as raised:
+            call(core.contacts, bad)
+        assert "account_id" == raised.value.field
+
+
+class TestBadArguments:
+    """Arguments of the wrong type or unstorable text: a ValidationError, nothing written."""
+
+    @pytest.mark.parametrize(
+        ("call", "field"),
+        [
+            (lambda c: c.by_email(None), "email"),
+            (lambda c: c.by_email(7), "email"),
+            (lambda c: c.by_email(["ann@example.com"]), "email"),
+            (lambda c: c.add("acme", None, "cy@example.com"), "name"),
+            (lambda c: c.add("acme", "Cy\x00", "cy@example.com"), "name"),
+            (lambda c: c.add("acme", "Cy", {"email": 1}), "email"),
+            (lambda c: c.add("acme", "Cy", "cy@example.com", mobile=4155550123), "mobile"),
+            (lambda c: c.add("acme", "Cy", "cy@example.com", public_notes=7), "public_notes"),
+            (
+                lambda c: c.add("acme", "Cy", "cy@example.com", private_notes="\ud800"),
+                "private_notes",
+            ),
+            (lambda c: c.add("acme", "Cy", "cy@example.com", password=1.5), "password"),
+            (
+                lambda c: c.add("acme", "Cy", "cy@example.com", generate_password="yes"),
+                "generate_password",
+            ),
+            (lambda c: c.add("acme", "Cy", "cy@example.com", reason=7), "reason"),
+            (lambda c: c.update("ann", expected_version="0"), "expected_version"),
+            (lambda c: c.update("ann", expected_version=0.0), "expected_version"),
+            (lambda c: c.update("ann", name=None), "name"),
+            (lambda c: c.update("ann", email=7), "email"),
+            (lambda c: c.update("ann", mobile=[1]), "mobile"),
+            (lambda c: c.update("ann", public_notes={}), "public_notes"),
+            (lambda c: c.update("ann", name="Ann B", reason="x" * 100_000), "reason"),
+            (lambda c: c.set_password("ann", None), "password"),
+            (lambda c: c.change_password("ann", None, "another-Good-one-42"), "password"),
+            (lambda c: c.change_password("ann", GOOD, b"another-Good-one-42"), "password"),
+            (lambda c: c.authenticate(None, GOOD), "email"),
+            (lambda c: c.authenticate("ann@example.com", 7), "password"),
+            (lambda c: c.send_code("ann", None), "target"),
+            (lambda c: c.send_code("ann", ["email"]), "target"),
+            (lambda c: c.verify("ann", "email", None), "code"),
+            (lambda c: c.verify("ann", "email", 123456), "code"),
+            (lambda c: c.addresses("acme", "fax"), "channel"),
+        ],
+    )
+    @pytest.mark.usefixtures("ann")
+    def test_each_is_refused(self, core: TelcoCore, call: Any, field: str) -> None:  # noqa: ANN401
+        """The same ValidationError subclass on every storage, naming the argument."""
+        before = _snapshot(core)
+        with pytest.raises(ValidationError) as raised:
+            call(core.contacts)
+        assert (field, before) == (raised.value.field, _snapshot(core))
+
+    @pytest.mark.parametrize(
+        "email",
+        ["", "ann@example.com\x00", "\ud800@example.com", "a" * 100_000 + "@example.com"],
+        ids=repr,
+    )
+    @pytest.mark.usefixtures("ann")
+    def test_text_that_is_no_email_finds_nothing(self, core: TelcoCore, email: str) -> None:
+        """by_email() of text no contact can have is a plain miss on every storage."""
+        assert core.contacts.by_email(email) is None
+
+
+WEAK = ScryptHasher(n=2**4, r=8, p=1)
+"""Parameters weaker than FAST's: hashes made by an older release."""
+
+
+@pytest.fixture
+def scrypt_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int, int]]:
+    """The (n, r, p) of every scrypt computed while the test runs."""
+    calls: list[tuple[int, int, int]] = []
+    real = hashlib.scrypt
+
+    def counting(password: bytes, **options: Any) -> bytes:  # noqa: ANN401
+        calls.append((options["n"], options["r"], options["p"]))
+        return real(password, **options)
+
+    monkeypatch.setattr(hashlib, "scrypt", counting)
+    return calls
+
+
+class TestLoginCost:
+    """Every login path costs one hash with the current parameters, so timing tells nothing."""
+
+    @pytest.mark.parametrize(
+        ("email", "password", "stored_by"),
+        [
+            ("nobody@example.com", GOOD, None),
+            ("not an email", GOOD, None),
+            ("cy@example.com", GOOD, None),
+            ("ann@example.com", "wrong-password-1", FAST),
+            ("ann@example.com", GOOD, FAST),
+            ("ann@example.com", "wrong-password-1", WEAK),
+            ("ann@example.com", GOOD, WEAK),
+        ],
+        ids=[
+            "unknown",
+            "malformed",
+            "no-password",
+            "wrong",
+            "right",
+            "weak-hash-wrong",
+            "weak-hash-right",
+        ],
+    )
+    @pytest.mark.usefixtures("ann")
+    def test_one_current_hash_on_every_path(  # noqa: PLR0913, PLR0917 - fixtures and the path
+        self,
+        core: TelcoCore,
+        storage: Storage,
+        scrypt_calls: list[tuple[int, int, int]],
+        email: str,
+        password: str,
+        stored_by: ScryptHasher | None,
+    ) -> None:
+        """Unknown email, no password, weaker hash, right or wrong: one scrypt at FAST's cost."""
+        core.contacts.add("acme", "Cy", "cy@example.com")
+        if stored_by is not None:
+            TelcoCore(storage=storage, password_hasher=stored_by).contacts.set_password("ann", GOOD)
+        scrypt_calls.clear()
+        with contextlib.suppress(AuthenticationFailed):
+            core.contacts.authenticate(email, password)
+        assert 1 == scrypt_calls.count((FAST.n, FAST.r, FAST.p))
+        assert all(
+            call in {(FAST.n, FAST.r, FAST.p), (WEAK.n, WEAK.r, WEAK.p)} for call in scrypt_calls
+        )
+
+    @pytest.mark.parametrize("password", [None, 12345678901, b"Tr0ub4dor&3-horse"])
+    @pytest.mark.usefixtures("ann")
+    def test_a_bad_type_says_the_same_for_any_email(
+        self, core: TelcoCore, password: object
+    ) -> None:
+        """A known and an unknown email give the same error for a password of a bad type."""
+        errors = []
+        for email in ("ann@example.com", "nobody@example.com"):
+            with pytest.raises(ValidationError) as raised:
+                core.contacts.authenticate(email, password)  # type: ignore[arg-type]
+            errors.append((type(raised.value), str(raised.value)))
+        assert errors[0] == errors[1]
+
+    @pytest.mark.usefixtures("ann")
+    def test_an_over_long_password_costs_nothing_anywhere(
+        self, core: TelcoCore, scrypt_calls: list[tuple[int, int, int]]
+    ) -> None:
+        """A password longer than any accepted fails at once, whatever the email."""
+        for email in ("ann@example.com", "nobody@example.com"):
+            with pytest.raises(AuthenticationFailed):
+                core.contacts.authenticate(email, "x" * (MAX_PASSWORD_LENGTH + 1))
+        assert [] == scrypt_calls
+
+
+class TestOwnPasswordInNotes:
+    """Notes are checked against the contact's password wherever it hides."""
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            " ".join(f"A-padding-word-{i:03d}" for i in range(64)) + f" {GOOD}",
+            f"login={GOOD}",
+            f"ann:{GOOD}@pbx.example",
+            f"he said “{GOOD}”",
+        ],
+        ids=["padded", "login=", "user:pw@host", "quoted"],
+    )
+    @pytest.mark.usefixtures("ann")
+    def test_it_is_refused(self, core: TelcoCore, text: str) -> None:
+        """Padding, login=<pw> and user:<pw>@host do not hide it; nothing is stored."""
+        with pytest.raises(ValidationError) as raised:
+            core.contacts.update("ann", private_notes=text)
+        assert ("private_notes", "") == (raised.value.field, core.contacts.get("ann").private_notes)
+
+    @pytest.mark.usefixtures("ann")
+    def test_the_checks_per_change_are_bounded(
+        self, core: TelcoCore, scrypt_calls: list[tuple[int, int, int]]
+    ) -> None:
+        """A change adding too many password-like words is refused without hashing them all."""
+        words = [f"candidate-word-{i:04d}" for i in range(MAX_NOTES_LENGTH // 21)]
+        with pytest.raises(ValidationError, match="smaller changes"):
+            core.contacts.update("ann", private_notes=" ".join(words))
+        assert len(scrypt_calls) <= MAX_NOTE_CHECKS
+
+    @pytest.mark.usefixtures("ann")
+    def test_words_already_checked_are_not_checked_again(
+        self, core: TelcoCore, scrypt_calls: list[tuple[int, int, int]]
+    ) -> None:
+        """Text may grow in changes of at most MAX_NOTE_CHECKS new words each."""
+        words = [f"candidate-word-{i:04d}" for i in range(3 * MAX_NOTE_CHECKS)]
+        for end in range(MAX_NOTE_CHECKS, len(words) + 1, MAX_NOTE_CHECKS):
+            scrypt_calls.clear()
+            core.contacts.update("ann", public_notes=" ".join(words[:end]))
+            assert MAX_NOTE_CHECKS == len(scrypt_calls)
+        assert " ".join(words) == core.contacts.get("ann").public_notes
+
+    def test_a_password_set_later_is_compared_in_plain(self, core: TelcoCore, acme: str) -> None:
+        """Setting a password the notes hold (in full-width form too) is a WeakPassword."""
+        core.contacts.add(acme, "Cy", "cy@example.com", contact_id="cy")
+        core.contacts.update("cy", private_notes="ref \uff34r0ub4dor&3-horse")
+        with pytest.raises(WeakPassword) as raised:
+            core.contacts.set_password("cy", GOOD)
+        assert "notes" == raised.value.rule

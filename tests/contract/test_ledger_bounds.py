@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from tests.integration import storage_workers as raw
@@ -246,10 +247,11 @@ class TestAccountSettingsBounds:
         self, core: TelcoCore, acme: str, setting: str, amount: str, words: str
     ) -> None:
         """Refused naming the setting; nothing is opened or changed."""
+        settings: dict[str, Any] = {setting: amount}
         with pytest.raises(InvalidAmount, match=words) as opening:
-            core.accounts.open("Big", "USD", account_id="big", **{setting: amount})
+            core.accounts.open("Big", "USD", account_id="big", **settings)
         with pytest.raises(InvalidAmount, match=words) as updating:
-            core.accounts.update(acme, **{setting: amount})
+            core.accounts.update(acme, **settings)
         assert (setting, setting, ["acme"], 0) == (
             opening.value.field,
             updating.value.field,

@@ -171,6 +171,25 @@ class TestMigrate:
             telcocore.connect(durable_url)
         assert (NEWEST + 1, NEWEST) == (raised.value.found, raised.value.supported)
 
+    @pytest.mark.parametrize("version", ["1.1", "abc"])
+    def test_a_foreign_schema_version_table_is_refused(
+        self, durable_url: str, version: str
+    ) -> None:
+        """Versions that are not whole numbers (another tool's table) are a StorageError.
+
+        Nothing is created next to the foreign table.
+        """
+        workers.execute(
+            durable_url,
+            "CREATE TABLE schema_version (version TEXT PRIMARY KEY, name TEXT NOT NULL, "
+            "applied_at TEXT NOT NULL);\n"
+            f"INSERT INTO schema_version VALUES ('{version}', 'x', 'y')",
+        )
+        with pytest.raises(StorageError, match="schema_version table holds the version"):
+            telcocore.connect(durable_url)
+        with pytest.raises(Exception, match="accounts"):
+            workers.query(durable_url, "SELECT id FROM accounts")
+
     def test_a_failing_migration_changes_nothing(self, durable_url: str) -> None:
         """A migration that fails half-way is rolled back whole, its version not recorded."""
         workers.open_with(durable_url, _shipped(durable_url)).close()

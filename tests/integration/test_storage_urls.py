@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import sys
 import threading
+import traceback
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from tests.conftest import pg_dsn
 
 import telcocore
+from telcocore.adapters.postgres import PostgresStorage
+from telcocore.adapters.sqlite import SqliteStorage
 from telcocore.core import open_storage
-from telcocore.errors import ConfigurationError
+from telcocore.errors import ConfigurationError, StorageError
 from telcocore.money import Money
 
 
@@ -119,3 +124,118 @@ class TestSchemes:
         """mysql:// raises ConfigurationError listing the known schemes."""
         with pytest.raises(ConfigurationError, match="memory, postgres, postgresql, sqlite"):
             open_storage("mysql://localhost/telco")
+
+
+PASSWORD = "S3cretPW"
+"""The password of the URLs below; no error about them may show it."""
+
+
+def _everything_shown(error: BaseException) -> str:
+    """The error's message, repr and whole printed traceback, causes included."""
+    return "\n".join([str(error), repr(error), *traceback.format_exception(error)])
+
+
+class TestPasswordsStayHidden:
+    """A URL's password is never in an error message, its repr or its causes."""
+
+    @pytest.mark.parametrize(
+        "url",
+        [
+            f"postgresql://alice:{PASSWORD}@db.example/telco?pool_min_size=abc",
+            f"postgresql://alice:{PASSWORD}@db.example/telco?pool_max_size=0",
+            f"postgresql://alice:{PASSWORD}@db.example/telco?pool_timeout=soon",
+            f"postgresql://alice:{PASSWORD}@db.example/telco?schema=Bad-Name",
+            f"postgresql://alice:{PASSWORD}@[::1/telco",
+            f"postgres://alice:{PASSWORD}@db.example/telco?pool_max_size=2&pool_min_size=3",
+            f"mysql://alice:{PASSWORD}@db.example/telco",
+            f"sqlite://alice:{PASSWORD}@host/telco.db",
+            f"postgresql://alice@db.example/telco?password={PASSWORD}&pool_timeout=-1",
+        ],
+    )
+    def test_a_refused_url(self, url: str) -> None:
+        """Bad options, hosts and schemes are a ConfigurationError without the password."""
+        with pytest.raises(ConfigurationError) as raised:
+            open_storage(url)
+        assert PASSWORD not in _everything_shown(raised.value)
+
+    @pytest.mark.postgres
+    @pytest.mark.parametrize(
+        "where",
+        [
+            "127.0.0.1:1/test",  # nothing listens there
+            "[::1]x/test",  # libpq quotes the whole URL it cannot parse
+        ],
+    )
+    def test_a_failed_connection(self, where: str) -> None:
+        """A connection libpq refuses is a StorageError without the password."""
+        pg_dsn()
+        with pytest.raises(StorageError) as raised:
+            open_storage(f"postgresql://alice:{PASSWORD}@{where}")
+        assert PASSWORD not in _everything_shown(raised.value)
+
+    @pytest.mark.postgres
+    def test_an_open_storage(self, pg_url: str) -> None:
+        """The storage's repr does not hold the password (the test server trusts anyone)."""
+        url = pg_url.replace("://postgres@", f"://postgres:{PASSWORD}@", 1)
+        assert PASSWORD in url
+        storage = open_storage(url)
+        try:
+            assert PASSWORD not in repr(storage)
+        finally:
+            storage.close()
+
+
+class TestOptionValues:
+    """Out-of-range and non-integer storage options."""
+
+    @pytest.mark.parametrize(
+        ("url", "option"),
+        [
+            ("postgresql://localhost/test?pool_max_size=0", "pool_max_size"),
+            ("postgresql://localhost/test?pool_max_size=-3", "pool_max_size"),
+            ("postgresql://localhost/test?pool_max_size=1.5", "pool_max_size"),
+            ("postgresql://localhost/test?pool_min_size=0", "pool_min_size"),
+            ("postgresql://localhost/test?pool_min_size=%C2%B2", "pool_min_size"),
+            ("postgresql://localhost/test?pool_min_size=11", "pool_max_size"),
+            ("postgresql://localhost/test?pool_max_size=99999999999999999999", "pool_max_size"),
+            ("postgresql://localhost/test?pool_timeout=0", "pool_timeout"),
+            ("postgresql://localhost/test?pool_timeout=nan", "pool_timeout"),
+            ("postgresql://localhost/test?pool_timeout=inf", "pool_timeout"),
+            ("postgresql://localhost/test?pool_timeout=", "pool_timeout"),
+            ("sqlite:///telco.db?busy_timeout=-1", "busy_timeout"),
+            ("sqlite:///telco.db?busy_timeout=%C2%B2", "busy_timeout"),
+            ("sqlite:///telco.db?busy_timeout=99999999999", "busy_timeout"),
+        ],
+    )
+    def test_a_bad_value_names_its_option(self, url: str, option: str) -> None:
+        """Each is a ConfigurationError naming the option, raised before connecting."""
+        with pytest.raises(ConfigurationError, match=option):
+            open_storage(url)
+
+    @pytest.mark.parametrize(
+        ("settings", "name"),
+        [
+            ({"min_size": 0}, "min_size"),
+            ({"max_size": True}, "max_size"),
+            ({"min_size": 4, "max_size": 2}, "max_size"),
+            ({"timeout": float("nan")}, "timeout"),
+        ],
+    )
+    def test_the_postgres_constructor_checks_them_too(
+        self, settings: dict[str, Any], name: str
+    ) -> None:
+        """PostgresStorage(...) refuses the same values by their keyword names."""
+        with pytest.raises(ConfigurationError, match=name):
+            PostgresStorage("postgresql://localhost/test", **settings)
+
+    @pytest.mark.parametrize("timeout", [-1, True, 2.5, None])
+    def test_the_sqlite_constructor_checks_them_too(self, tmp_path: Path, timeout: object) -> None:
+        """SqliteStorage(...) refuses a busy timeout that is not a whole number >= 0."""
+        with pytest.raises(ConfigurationError, match="busy_timeout_ms"):
+            SqliteStorage(tmp_path / "telco.db", busy_timeout_ms=timeout)  # type: ignore[arg-type]
+
+    @pytest.mark.parametrize("url", [None, 42, b"memory://"])
+    def test_a_url_that_is_no_string(self, url: object) -> None:
+        """connect() with a non-string URL is a ConfigurationError."""
+        with pytest.raises(ConfigurationError):
+            open_storage(url)  # type: ignore[arg-type]

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal
 from typing import Any
 
 import attrs
@@ -44,6 +45,10 @@ def _entry(seq: int = 1, prev_hash: str = GENESIS_HASH, **fields: Any) -> AuditE
         "prev_hash": prev_hash,
     }
     return AuditEntry(**(values | fields)).sealed()
+
+
+def _fields(field: str, value: object) -> dict[str, Any]:
+    return {field: value}
 
 
 def _chain(length: int) -> list[AuditEntry]:
@@ -118,6 +123,36 @@ class TestEntryHash:
         """Changing any one field changes the hash."""
         entry = _entry(1)
         assert entry_hash(entry) != entry_hash(attrs.evolve(entry, **{field: value}))
+
+
+class TestWhatIsHashedIsWhatIsStored:
+    """An entry holds only values every storage keeps as they are, so hashes survive a read."""
+
+    @pytest.mark.parametrize("field", ["id", "entity_type", "entity_key"])
+    @pytest.mark.parametrize("value", [7, None, "", "  ", "a\x00b", "x" * 256, "\ud800"])
+    def test_ids_and_keys_are_non_blank_text(self, field: str, value: object) -> None:
+        """An int (hashed as a number, stored as text), blank or unstorable key is refused."""
+        with pytest.raises(ValidationError) as raised:
+            _entry(1, **_fields(field, value))
+        assert field == raised.value.field
+
+    def test_the_time_is_hashed_in_utc(self) -> None:
+        """An instant in another zone is kept, and hashed, as the UTC instant stored."""
+        elsewhere = (AT + timedelta(minutes=1)).astimezone(timezone(timedelta(hours=2)))
+        entry = _entry(1, at=elsewhere)
+        assert (UTC, entry_hash(_entry(1))) == (entry.at.tzinfo, entry.hash)
+
+    def test_the_patch_is_kept_as_json_data(self) -> None:
+        """Tuples become lists, as they come back from JSON text."""
+        entry = _entry(1, patch=({"op": "add", "path": "/tags", "value": ("a", "b")},))
+        assert [{"op": "add", "path": "/tags", "value": ["a", "b"]}] == list(entry.patch)
+
+    @pytest.mark.parametrize("value", [Decimal("1.5"), {1, 2}, "\ud800"])
+    def test_a_patch_that_is_no_json_is_refused(self, value: object) -> None:
+        """A value JSON cannot store, or text UTF-8 cannot encode, is a ValidationError."""
+        with pytest.raises(ValidationError) as raised:
+            _entry(1, patch=[{"op": "add", "path": "/x", "value": value}])
+        assert "patch" == raised.value.field
 
 
 class TestVerifyChain:

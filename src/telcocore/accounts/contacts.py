@@ -4,15 +4,7 @@ These are the pure rules; :mod:`telcocore.accounts.services` stores and changes 
 
 - The login email is unique system-wide, compared case-insensitively (:func:`email_key`).
 - The mobile is kept in E.164, read with the account's home country (:func:`parse_mobile`).
-- Notes must not hold credentials: :func:`check_notes` refuses text shaped like
-  ``password: ...``, ``pwd=...`` or ``pass - ...`` in any case:
-
->>> check_notes("public_notes", "call after 5pm")
-'call after 5pm'
->>> check_notes("private_notes", "PWD = hunter2")
-Traceback (most recent call last):
-...
-telcocore.errors.ValidationError: private_notes must not hold a password or credential ...
+- Notes must not hold credentials (:mod:`telcocore.accounts.notes`).
 """
 
 from __future__ import annotations
@@ -24,38 +16,27 @@ from typing import Final
 
 import attrs
 
+from telcocore.accounts.account import validate_account_id
 from telcocore.errors import ValidationError
 from telcocore.numbering.e164 import to_e164
 from telcocore.periods import require_utc
-from telcocore.validation import validate_text
+from telcocore.validation import shown, validate_id, validate_text
 
 __all__ = [
-    "MAX_NOTES_LENGTH",
     "Contact",
     "PendingCode",
     "Target",
-    "check_notes",
     "email_key",
-    "note_words",
     "parse_mobile",
+    "validate_contact_id",
     "validate_email",
 ]
-
-MAX_NOTES_LENGTH: Final = 4000
-"""The longest public or private notes."""
 
 _EMAIL: Final = re.compile(
     r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@"
     r"(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+"
 )
-
-_CREDENTIAL: Final = re.compile(
-    r"\b(?:pass(?:word|wd|phrase|code)?|pwd|pw|secret|pin)"
-    r"(?:\s*[:=]|\s+[-\u2013\u2014]|\s*[-\u2013\u2014]\s)\s*\S",
-    re.IGNORECASE,
-)
-"""``password: x``, ``pwd=x``, ``pass - x``, ... in any case (``pass-through`` is fine)."""
 
 
 class Target(enum.StrEnum):
@@ -65,6 +46,11 @@ class Target(enum.StrEnum):
     MOBILE = "mobile"
 
 
+def validate_contact_id(value: object) -> str:
+    """A contact id: 1-64 letters, digits, ``_ . : -``, starting with a letter or digit."""
+    return validate_id(value, field="contact_id", label="contact id")
+
+
 def validate_email(value: object) -> str:
     """A login email (``name@example.com``), stripped of surrounding spaces.
 
@@ -72,7 +58,7 @@ def validate_email(value: object) -> str:
     """
     email = value.strip() if isinstance(value, str) else value
     if not isinstance(email, str) or len(email) > 254 or not _EMAIL.fullmatch(email):  # noqa: PLR2004
-        msg = f"email {value!r} is not an address such as 'name@example.com'"
+        msg = f"email {shown(value)} is not an address such as 'name@example.com'"
         raise ValidationError(msg, field="email", value=value)
     return email
 
@@ -89,30 +75,6 @@ def parse_mobile(value: object, home_country: str | None) -> str:
     only a number written with ``+`` and its country code is accepted.
     """
     return to_e164(value, home_country, field="mobile")
-
-
-def check_notes(field: str, text: object) -> str:
-    """``text`` if it is fit for notes: a string without anything shaped like a credential.
-
-    The error names ``field`` and never repeats the text.
-    """
-    text = validate_text(text, field=field, max_length=MAX_NOTES_LENGTH, show=False)
-    if _CREDENTIAL.search(text):
-        msg = (
-            f"{field} must not hold a password or credential "
-            "(text like 'password: ...', 'pwd=...'); keep credentials out of notes"
-        )
-        raise ValidationError(msg, field=field)
-    return text
-
-
-def note_words(text: str) -> set[str]:
-    """The words of ``text`` that could be a password: split on spaces, punctuation trimmed."""
-    words = set()
-    for word in text.split():
-        words.add(word)
-        words.add(word.strip("\"'`.,;:!?()[]{}<>"))
-    return {w for w in words if w}
 
 
 def _check_name(_instance: object, _attribute: object, value: str) -> None:
@@ -143,8 +105,8 @@ class Contact:
     ``version`` counts stored changes, as an account's does.
     """
 
-    id: str
-    account_id: str
+    id: str = attrs.field(converter=validate_contact_id)
+    account_id: str = attrs.field(converter=validate_account_id)
     name: str = attrs.field(validator=_check_name)
     email: str = attrs.field(converter=validate_email)
     created_at: datetime = attrs.field(converter=_utc)

@@ -21,9 +21,9 @@ from telcocore.accounts.contacts import (
     Contact,
     PendingCode,
     Target,
-    check_notes,
-    note_words,
     parse_mobile,
+    validate_contact_id,
+    validate_email,
 )
 from telcocore.accounts.credentials import (
     MAX_PASSWORD_LENGTH,
@@ -31,6 +31,7 @@ from telcocore.accounts.credentials import (
     ScryptHasher,
     generate_password,
 )
+from telcocore.accounts.notes import check_notes, holds_password, password_candidates
 from telcocore.audit.entry import AuditAction
 from telcocore.audit.services import AuditLog
 from telcocore.context import ServiceContext
@@ -46,7 +47,7 @@ from telcocore.money import Money, to_decimal, validate_currency
 from telcocore.notifications.message import Channel, Message, MessageKind
 from telcocore.notifications.services import OutboxService
 from telcocore.ports import PasswordHasher, UnitOfWork
-from telcocore.validation import coerce_enum, validate_version
+from telcocore.validation import coerce_enum, shown, validate_version
 
 __all__ = [
     "CODE_DIGITS",
@@ -54,6 +55,7 @@ __all__ = [
     "CONTACT_ENTITY",
     "ENTITY_TYPE",
     "MAX_CODE_ATTEMPTS",
+    "MAX_NOTE_CHECKS",
     "UNSET",
     "AccountService",
     "AmountLike",
@@ -84,6 +86,11 @@ CODE_DIGITS: Final = 6
 """The digits of a verification code."""
 MAX_CODE_ATTEMPTS: Final = 5
 """Wrong tries after which a verification code stops working."""
+MAX_NOTE_CHECKS: Final = 16
+"""The most words one change of a contact's notes may add that could be its password.
+
+Each is checked against the password's slow hash, so this bounds the work of one change.
+"""
 
 
 def as_money(value: object, currency: str, *, field: str) -> Money:
@@ -298,22 +305,29 @@ class ContactService:
         self.policy = PasswordPolicy() if policy is None else policy
         """The rules hand-set passwords must meet."""
         self._code_ttl = code_ttl
-        self._dummy_hash: str | None = None
 
     # -- reading ---------------------------------------------------------------------------
 
     def get(self, contact_id: str) -> Contact:
         """The contact, or :class:`~telcocore.errors.ContactNotFound`."""
         with self._ctx.uow(read_only=True) as uow:
-            return uow.contacts.get(contact_id)
+            return self._current(uow, contact_id)
 
     def by_email(self, email: str) -> Contact | None:
-        """The contact whose login email is ``email`` in any case, if any."""
+        """The contact whose login email is ``email`` in any case, if any.
+
+        Text that is no email address finds nothing; anything but a ``str`` is a
+        :class:`~telcocore.errors.ValidationError`.
+        """
+        address = _address_or_none(email)
+        if address is None:
+            return None
         with self._ctx.uow(read_only=True) as uow:
-            return uow.contacts.by_email(email)
+            return uow.contacts.by_email(address)
 
     def list(self, account_id: str) -> builtins.list[Contact]:
         """The account's contacts, by lower-cased email."""
+        account_id = validate_account_id(account_id)
         with self._ctx.uow(read_only=True) as uow:
             uow.accounts.get(account_id)
             return uow.contacts.list(account_id)
@@ -323,6 +337,8 @@ class ContactService:
 
         This is the directory :class:`~telcocore.adapters.smtp.SmtpNotifier` asks.
         """
+        account_id = validate_account_id(account_id)
+        channel = coerce_enum(Channel, channel, field="channel")
         with self._ctx.uow(read_only=True) as uow:
             contacts = uow.contacts.list(account_id)
         if channel is Channel.EMAIL:
@@ -331,6 +347,7 @@ class ContactService:
 
     def locale_of(self, account_id: str) -> str:
         """The locale messages to the account are written in (the account's own)."""
+        account_id = validate_account_id(account_id)
         with self._ctx.uow(read_only=True) as uow:
             return uow.accounts.get(account_id).locale
 
@@ -358,6 +375,11 @@ class ContactService:
         (checked by :attr:`policy`), or ``generate_password=True`` to email a generated one,
         or neither to set one later.
         """
+        account_id = validate_account_id(account_id)
+        contact_id = None if contact_id is None else validate_contact_id(contact_id)
+        if not isinstance(generate_password, bool):
+            msg = f"generate_password must be True or False, got {shown(generate_password)}"
+            raise ValidationError(msg, field="generate_password", value=generate_password)
         if password is not None and generate_password:
             msg = "give a password or generate_password=True, not both"
             raise ValidationError(msg, field="password")
@@ -414,7 +436,7 @@ class ContactService:
                 contact.change_mobile(None if mobile is None else parse_mobile(mobile, home))
             for field, text in (("public_notes", public_notes), ("private_notes", private_notes)):
                 if not isinstance(text, Unset):
-                    setattr(contact, field, self._checked_notes(contact, field, text))
+                    setattr(contact, field, self._checked_notes(before, field, text))
             if contact == before:
                 return contact
             uow.contacts.update(contact)
@@ -425,8 +447,8 @@ class ContactService:
     def remove(self, contact_id: str, *, reason: str | None = None) -> None:
         """Remove a contact; its email becomes free."""
         with self._ctx.uow() as uow:
-            contact = uow.contacts.get(contact_id)
-            uow.contacts.remove(contact_id)
+            contact = self._current(uow, contact_id)
+            uow.contacts.remove(contact.id)
             self._write(uow, AuditAction.DELETE, contact, None, reason)
             uow.commit()
 
@@ -435,7 +457,7 @@ class ContactService:
     def set_password(self, contact_id: str, password: str, *, reason: str | None = None) -> None:
         """Set (or reset) a contact's password by hand, under :attr:`policy`."""
         with self._ctx.uow() as uow:
-            contact = uow.contacts.get(contact_id)
+            contact = self._current(uow, contact_id)
             before = attrs.evolve(contact)
             self._set_hand_password(contact, password)
             uow.contacts.update(contact)
@@ -449,7 +471,7 @@ class ContactService:
         commits and erased from the outbox once delivered.
         """
         with self._ctx.uow() as uow:
-            contact = uow.contacts.get(contact_id)
+            contact = self._current(uow, contact_id)
             before = attrs.evolve(contact)
             self._set_generated_password(uow, uow.accounts.get(contact.account_id), contact)
             uow.contacts.update(contact)
@@ -462,11 +484,10 @@ class ContactService:
 
         A wrong old password is :class:`~telcocore.errors.AuthenticationFailed`.
         """
+        _require_password_type(old_password)
         with self._ctx.uow() as uow:
-            contact = uow.contacts.get(contact_id)
-            if contact.password_hash is None or not self._hasher.verify(
-                old_password, contact.password_hash
-            ):
+            contact = self._current(uow, contact_id)
+            if self._matching_hash(old_password, contact.password_hash) is None:
                 raise AuthenticationFailed
             before = attrs.evolve(contact)
             self._set_hand_password(contact, new_password)
@@ -478,21 +499,24 @@ class ContactService:
         """The contact whose login this is, recorded in the audit log as a LOGIN.
 
         A wrong email or password is :class:`~telcocore.errors.AuthenticationFailed`, which
-        does not say which was wrong and takes as long either way. A password hash made
-        with weaker parameters than the current ones is replaced on the way.
+        does not say which was wrong. Every login costs one hash with the current
+        parameters, whether the email is unknown, has no password or has a hash made with
+        weaker parameters (that hash is replaced on the way), so the time taken tells
+        nothing either. An email or password that is not a ``str`` is a
+        :class:`~telcocore.errors.ValidationError`, whoever the email belongs to.
         """
+        address = _address_or_none(email)
+        _require_password_type(password)
+        if len(password) > MAX_PASSWORD_LENGTH:  # no password this long was ever accepted
+            raise AuthenticationFailed
         with self._ctx.uow() as uow:
-            contact = uow.contacts.by_email(email) if isinstance(email, str) else None
-            stored = None if contact is None else contact.password_hash
-            if stored is None:
-                self._hasher.verify(password, self._dummy())  # the same work as a real check
+            contact = None if address is None else uow.contacts.by_email(address)
+            kept = self._matching_hash(password, None if contact is None else contact.password_hash)
+            if contact is None or kept is None:
                 raise AuthenticationFailed
-            if not isinstance(password, str) or not self._hasher.verify(password, stored):
-                raise AuthenticationFailed
-            assert contact is not None  # noqa: S101 - it has a stored hash
             before = attrs.evolve(contact)
-            if self._hasher.needs_rehash(stored):
-                contact.password_hash = self._hasher.hash(password)
+            if kept != contact.password_hash:
+                contact.password_hash = kept
                 uow.contacts.update(contact)
             self._write(uow, AuditAction.LOGIN, before, contact, None)
             uow.commit()
@@ -508,7 +532,7 @@ class ContactService:
         """
         target = coerce_enum(Target, target, field="target")
         with self._ctx.uow() as uow:
-            contact = uow.contacts.get(contact_id)
+            contact = self._current(uow, contact_id)
             address = contact.address_of(target)
             if address is None:
                 msg = f"contact {contact_id!r} has no {target.value} to verify"
@@ -551,15 +575,18 @@ class ContactService:
         the code stops working and a new one must be sent.
         """
         target = coerce_enum(Target, target, field="target")
+        if not isinstance(code, str):
+            msg = f"a verification code must be a string, got {type(code).__name__}"
+            raise ValidationError(msg, field="code")
         with self._ctx.uow() as uow:
-            contact = uow.contacts.get(contact_id)
+            contact = self._current(uow, contact_id)
             pending = contact.pending(target)
             if pending is None or pending.address != contact.address_of(target):
                 raise InvalidCode(contact_id, target.value, "was never sent or was already used")
             if self._ctx.clock.now() >= pending.expires_at:
                 raise InvalidCode(contact_id, target.value, "has expired; send a new one")
             before = attrs.evolve(contact)
-            if not (isinstance(code, str) and self._hasher.verify(code.strip(), pending.code_hash)):
+            if not self._hasher.verify(code.strip(), pending.code_hash):
                 attempts = pending.attempts + 1
                 contact.set_pending(
                     target,
@@ -579,24 +606,58 @@ class ContactService:
 
     # -- helpers ----------------------------------------------------------------------------
 
-    def _current(self, uow: UnitOfWork, contact_id: str, expected_version: int | None) -> Contact:
+    def _current(
+        self, uow: UnitOfWork, contact_id: str, expected_version: int | None = None
+    ) -> Contact:
+        """The stored contact; the id and version are checked before anything is read."""
+        contact_id = validate_contact_id(contact_id)
+        expected_version = validate_version(expected_version)
         contact = uow.contacts.get(contact_id)
         if expected_version is not None and expected_version != contact.version:
             raise ConcurrencyError(CONTACT_ENTITY, contact_id, expected_version)
         return contact
 
-    def _dummy(self) -> str:
-        if self._dummy_hash is None:
-            self._dummy_hash = self._hasher.hash(generate_password())
-        return self._dummy_hash
+    def _matching_hash(self, password: str, stored: str | None) -> str | None:
+        """The hash to keep if ``password`` matches ``stored``, else ``None``.
 
-    def _checked_notes(self, contact: Contact, field: str, text: str) -> str:
+        Whatever the outcome, this costs exactly one hash with the current parameters: a
+        missing hash is stood in for by hashing anyway, and a hash made with other
+        parameters is checked (cheaply, if weaker) after the current-parameter hash that
+        replaces it on a match. So the time does not tell which case it was.
+        """
+        if stored is None:
+            self._hasher.hash(password)
+            return None
+        if not self._hasher.needs_rehash(stored):
+            return stored if self._hasher.verify(password, stored) else None
+        renewed = self._hasher.hash(password)
+        return renewed if self._hasher.verify(password, stored) else None
+
+    def _checked_notes(self, before: Contact, field: str, text: str) -> str:
+        """``text`` for ``field``, refused if it holds a credential or the password.
+
+        The password is known only as its slow hash, so each word the change adds that
+        could be the password is checked against it: at most :data:`MAX_NOTE_CHECKS`.
+        Words the notes held before were checked when they came, or when the password was
+        set (:meth:`_set_hand_password`, which knows the plaintext).
+        """
         text = check_notes(field, text)
-        stored = contact.password_hash
-        if stored is not None and any(
-            self._hasher.verify(word, stored)
-            for word in _password_candidates(text, self.policy.min_length)
-        ):
+        stored = before.password_hash
+        if stored is None:
+            return text
+        lengths = {"min_length": self.policy.min_length, "max_length": MAX_PASSWORD_LENGTH}
+        known = password_candidates(before.public_notes, **lengths) | password_candidates(
+            before.private_notes, **lengths
+        )
+        new = password_candidates(text, **lengths) - known
+        if len(new) > MAX_NOTE_CHECKS:
+            msg = (
+                f"{field} adds {len(new)} words of {self.policy.min_length} or more characters; "
+                f"at most {MAX_NOTE_CHECKS} can be checked against the contact's password in "
+                "one change: add the text in smaller changes"
+            )
+            raise ValidationError(msg, field=field)
+        if any(self._hasher.verify(word, stored) for word in new):
             msg = f"{field} must not hold the contact's password"
             raise ValidationError(msg, field=field)
         return text
@@ -604,7 +665,7 @@ class ContactService:
     def _set_hand_password(self, contact: Contact, password: str) -> None:
         self.policy.check(password, email=contact.email)
         for field in ("public_notes", "private_notes"):
-            if password in getattr(contact, field):
+            if holds_password(getattr(contact, field), password):
                 msg = f"the password must not appear in the contact's {field}"
                 raise WeakPassword(msg, rule="notes")
         contact.password_hash = self._hasher.hash(password)
@@ -651,8 +712,19 @@ class ContactService:
         )
 
 
-def _password_candidates(text: str, min_length: int) -> set[str]:
-    """Words and lines of ``text`` long enough to be a password (at most 64 of them)."""
-    lines = {line.strip() for line in text.splitlines()}
-    found = {w for w in note_words(text) | lines if min_length <= len(w) <= MAX_PASSWORD_LENGTH}
-    return set(sorted(found)[:64])
+def _address_or_none(email: object) -> str | None:
+    """``email`` as a login email, or ``None`` for text that is none (no contact has it)."""
+    if not isinstance(email, str):
+        msg = f"email {shown(email)} must be a string"
+        raise ValidationError(msg, field="email", value=email)
+    try:
+        return validate_email(email)
+    except ValidationError:
+        return None
+
+
+def _require_password_type(password: object) -> None:
+    """A password given to be checked must be a ``str``; the error never shows it."""
+    if not isinstance(password, str):
+        msg = f"a password must be a string, got {type(password).__name__}"
+        raise ValidationError(msg, field="password")

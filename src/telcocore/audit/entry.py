@@ -23,10 +23,12 @@ from typing import Any, Final
 import attrs
 
 from telcocore.errors import ValidationError
+from telcocore.periods import require_utc
 from telcocore.validation import shown, validate_text
 
 __all__ = [
     "GENESIS_HASH",
+    "MAX_KEY_LENGTH",
     "REDACTED",
     "SECRET_FIELDS",
     "SYSTEM",
@@ -106,21 +108,45 @@ class Actor:
 SYSTEM: Final = Actor("system")
 
 
+MAX_KEY_LENGTH: Final = 255
+"""The longest entity type or entity key an entry names."""
+
+
+def _check_key(_instance: object, attribute: attrs.Attribute[str], value: object) -> None:
+    validate_text(value, field=attribute.name, max_length=MAX_KEY_LENGTH, required=True)
+
+
+def _utc(value: object) -> datetime:
+    return require_utc(value, field="at")
+
+
 def _operations(value: Iterable[Mapping[str, Any]]) -> tuple[Mapping[str, Any], ...]:
-    return tuple(value)
+    """The patch as the JSON data it is stored as, so the hash covers exactly that."""
+    try:
+        text = json.dumps(list(value), sort_keys=True, ensure_ascii=False)
+        text.encode()
+    except (TypeError, ValueError) as exc:  # not JSON, or a lone surrogate
+        msg = f"an audit patch must be JSON data with valid Unicode text: {exc}"
+        raise ValidationError(msg, field="patch") from None
+    return tuple(json.loads(text))
 
 
 @attrs.frozen
 class AuditEntry:
-    """One recorded change. ``seq`` numbers the entries from 1 without gaps."""
+    """One recorded change. ``seq`` numbers the entries from 1 without gaps.
 
-    id: str
+    Every field holds what the storages keep, so the hash is over exactly what is
+    stored: ids and keys are non-blank ``str`` (an ``int`` key would be hashed as a number
+    and read back as text), ``at`` is in UTC, the patch is plain JSON data.
+    """
+
+    id: str = attrs.field(validator=_check_key)
     seq: int
-    at: datetime
+    at: datetime = attrs.field(converter=_utc)
     actor: str
     action: AuditAction
-    entity_type: str
-    entity_key: str
+    entity_type: str = attrs.field(validator=_check_key)
+    entity_key: str = attrs.field(validator=_check_key)
     patch: tuple[Mapping[str, Any], ...] = attrs.field(converter=_operations)
     reason: str | None = None
     source_ip: str | None = None

@@ -15,10 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlunsplit
 
 from telcocore.adapters.sql import Migration, SqlStorage, SqlUnitOfWork, load_migrations, migrate
+from telcocore.adapters.sql.options import seconds_setting, split_url, whole_setting
 from telcocore.errors import ConfigurationError, StorageError
+from telcocore.validation import shown_url, without_passwords
 
 from .dialect import PostgresDialect
 
@@ -29,6 +31,9 @@ if TYPE_CHECKING:
 __all__ = ["PostgresStorage", "PostgresUnitOfWork"]
 
 _OPTIONS = ("schema", "pool_min_size", "pool_max_size", "pool_timeout")
+_MAX_POOL_SIZE = 10_000
+_MAX_POOL_TIMEOUT = 86_400.0
+"""A day, in seconds."""
 
 
 class PostgresUnitOfWork(SqlUnitOfWork["Connection[Any]"]):
@@ -40,7 +45,8 @@ class PostgresStorage(SqlStorage["Connection[Any]"]):
 
     ``conninfo`` is a libpq URL or ``key=value`` string. ``min_size``/``max_size`` size the
     connection pool; ``timeout`` is how long (seconds) a unit of work waits for a free
-    connection. ``migrations`` replaces the shipped ones.
+    connection. ``migrations`` replaces the shipped ones. No message or repr of the
+    storage shows the password of ``conninfo``.
     """
 
     dialect: PostgresDialect
@@ -55,6 +61,11 @@ class PostgresStorage(SqlStorage["Connection[Any]"]):
         timeout: float = 30.0,
         migrations: Sequence[Migration] | None = None,
     ) -> None:
+        min_size = whole_setting(min_size, name="min_size", minimum=1, maximum=_MAX_POOL_SIZE)
+        max_size = whole_setting(
+            max_size, name="max_size", minimum=min_size, maximum=_MAX_POOL_SIZE
+        )
+        timeout = seconds_setting(timeout, name="timeout", maximum=_MAX_POOL_TIMEOUT)
         self.dialect = PostgresDialect(schema)
         import psycopg  # noqa: PLC0415 - the optional driver, present once the dialect exists
         from psycopg_pool import ConnectionPool  # noqa: PLC0415
@@ -66,8 +77,10 @@ class PostgresStorage(SqlStorage["Connection[Any]"]):
         try:
             conn = psycopg.connect(conninfo)
         except psycopg.Error as exc:
-            msg = f"cannot connect to PostgreSQL: {exc}"
-            raise StorageError(msg) from exc
+            reason = without_passwords(str(exc))
+            error = StorageError(f"cannot connect to PostgreSQL: {reason}")
+            # libpq quotes a URL it cannot parse whole: chain its error only without that.
+            raise error from (exc if reason == str(exc) else None)
         try:
             self._configure(conn)
             self.schema_version = migrate(self.dialect, conn, migrations)
@@ -92,24 +105,32 @@ class PostgresStorage(SqlStorage["Connection[Any]"]):
         The optional ``schema``, ``pool_min_size``, ``pool_max_size`` and ``pool_timeout``
         options are taken out; the rest of the URL goes to libpq.
         """
-        parts = urlsplit(url)
+        parts, options = split_url(url, kind="PostgreSQL")
         if parts.scheme not in {"postgresql", "postgres"}:
-            msg = f"PostgreSQL URL {url!r} must start with postgresql:// or postgres://"
+            msg = f"PostgreSQL URL {shown_url(url)} must start with postgresql:// or postgres://"
             raise ConfigurationError(msg)
-        query = parse_qsl(parts.query, keep_blank_values=True)
-        ours = {k: v for k, v in query if k in _OPTIONS}
-        libpq = [(k, v) for k, v in query if k not in _OPTIONS]
+        libpq = [
+            (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in _OPTIONS
+        ]
         conninfo = urlunsplit(parts._replace(query=urlencode(libpq)))
-        try:
-            min_size = int(ours.get("pool_min_size", "1"))
-            max_size = int(ours.get("pool_max_size", "10"))
-            timeout = float(ours.get("pool_timeout", "30"))
-        except ValueError as exc:
-            msg = f"PostgreSQL URL {url!r} has an invalid pool option: {exc}"
-            raise ConfigurationError(msg) from exc
+        min_size = whole_setting(
+            options.get("pool_min_size", "1"),
+            name="pool_min_size",
+            minimum=1,
+            maximum=_MAX_POOL_SIZE,
+        )
+        max_size = whole_setting(
+            options.get("pool_max_size", "10"),
+            name="pool_max_size",
+            minimum=min_size,
+            maximum=_MAX_POOL_SIZE,
+        )
+        timeout = seconds_setting(
+            options.get("pool_timeout", "30"), name="pool_timeout", maximum=_MAX_POOL_TIMEOUT
+        )
         return cls(
             conninfo,
-            schema=ours.get("schema"),
+            schema=options.get("schema"),
             min_size=min_size,
             max_size=max_size,
             timeout=timeout,

@@ -25,15 +25,6 @@ _COLUMNS = (
 _SELECT = f"SELECT {_COLUMNS} FROM audit_entries"  # noqa: S608 - constant
 
 
-class _Unreadable:
-    """Stored patch text that is not JSON; it hashes as nothing, so the chain breaks there."""
-
-    __slots__ = ("text",)
-
-    def __init__(self, text: object) -> None:
-        self.text = text
-
-
 class SqlAuditRepository:
     """Audit entries in ``seq`` order, with the chain head in its own row."""
 
@@ -45,7 +36,7 @@ class SqlAuditRepository:
 
         A patch that is not the text of a JSON list was altered in the database: reading it is a
         :class:`~telcocore.errors.StorageError`, unless ``damaged`` entries are wanted (to
-        verify the chain), which keep the text as a patch no hash matches.
+        verify the chain), which keep the text inside a patch no hash matches.
         """
         seq, id_, at, actor, action, etype, key, patch, reason, ip, prev_hash, hash_ = row
         try:
@@ -56,7 +47,8 @@ class SqlAuditRepository:
             if not damaged:
                 msg = f"audit entry #{seq} ({id_}) holds a patch that is not a JSON list"
                 raise StorageError(msg)
-            operations = [{"unreadable": _Unreadable(patch)}]
+            # Plain JSON, so the entry can be built; it is not what was hashed.
+            operations = [{"op": "unreadable", "text": str(patch)}]
         return AuditEntry(
             id=id_,
             seq=seq,

@@ -5,7 +5,9 @@ A migration is a file ``NNNN_name.sql`` (``0001_core.sql``, ``0002_...``). On co
 each in the ``schema_version`` table. The transaction holds a lock (SQLite: the write lock
 of ``BEGIN IMMEDIATE``; PostgreSQL: an advisory lock), so processes connecting at once
 migrate one after the other and the later ones find nothing left to do. A database whose
-version is newer than the newest file raises :class:`~telcocore.errors.SchemaVersionError`.
+version is newer than the newest file raises :class:`~telcocore.errors.SchemaVersionError`;
+one whose ``schema_version`` table holds something other than whole version numbers (a
+table of another tool, or a damaged one) a :class:`~telcocore.errors.StorageError`.
 """
 
 from __future__ import annotations
@@ -18,7 +20,14 @@ from importlib import resources
 
 import attrs
 
-from telcocore.errors import ConfigurationError, SchemaVersionError, TelcoError
+from telcocore.errors import (
+    ConfigurationError,
+    SchemaVersionError,
+    StorageError,
+    TelcoError,
+    ValidationError,
+)
+from telcocore.validation import shown, validate_int
 
 from .dialect import C, Dialect, Session
 
@@ -55,9 +64,22 @@ def load_migrations(package: str) -> tuple[Migration, ...]:
     return tuple(found)
 
 
-def _require_supported(current: int, newest: int) -> None:
+def _current_version(found: object, newest: int) -> int:
+    """The version ``MAX(version)`` of ``schema_version`` read, if this release can use it."""
+    if found is None:
+        return 0
+    try:
+        current = validate_int(found, field="schema version")
+    except ValidationError as exc:
+        msg = (
+            f"the database's schema_version table holds the version {shown(found)}, not a "
+            "whole number >= 0: the table belongs to another tool or is damaged; use another "
+            "database (or PostgreSQL schema)"
+        )
+        raise StorageError(msg) from exc
     if current > newest:
         raise SchemaVersionError(current, newest)
+    return current
 
 
 def migrate(dialect: Dialect[C], conn: C, migrations: Sequence[Migration]) -> int:
@@ -74,9 +96,8 @@ def migrate(dialect: Dialect[C], conn: C, migrations: Sequence[Migration]) -> in
             "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
         )
         row = session.one("SELECT MAX(version) FROM schema_version")
-        current = 0 if row is None or row[0] is None else int(row[0])
         newest = migrations[-1].version if migrations else 0
-        _require_supported(current, newest)
+        current = _current_version(None if row is None else row[0], newest)
         for migration in migrations:
             if migration.version > current:
                 session.run_script(migration.script)

@@ -18,10 +18,12 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, cast
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import unquote
 
 from telcocore.adapters.sql import Migration, SqlStorage, SqlUnitOfWork, load_migrations, migrate
+from telcocore.adapters.sql.options import split_url, whole_setting
 from telcocore.errors import ConfigurationError, StorageError
+from telcocore.validation import shown, shown_url
 
 from .dialect import DecimalSum, SqliteDialect
 
@@ -31,6 +33,8 @@ SYNCHRONOUS_MODES = ("full", "normal", "extra")
 """The ``synchronous=`` values a SQLite URL accepts; ``full`` is the default."""
 
 _MEMORY = ":memory:"
+_MAX_BUSY_TIMEOUT = 2**31 - 1
+"""SQLite keeps the busy timeout in a C ``int`` of milliseconds."""
 
 
 class SqliteUnitOfWork(SqlUnitOfWork[sqlite3.Connection]):
@@ -55,15 +59,11 @@ class SqliteStorage(SqlStorage[sqlite3.Connection]):
         migrations: Sequence[Migration] | None = None,
     ) -> None:
         if synchronous not in SYNCHRONOUS_MODES:
-            msg = f"synchronous={synchronous!r} must be one of {', '.join(SYNCHRONOUS_MODES)}"
+            msg = f"synchronous={shown(synchronous)} must be one of {', '.join(SYNCHRONOUS_MODES)}"
             raise ConfigurationError(msg)
-        if (
-            isinstance(busy_timeout_ms, bool)
-            or not isinstance(busy_timeout_ms, int)
-            or busy_timeout_ms < 0
-        ):
-            msg = f"busy_timeout {busy_timeout_ms!r} must be a whole number of milliseconds >= 0"
-            raise ConfigurationError(msg)
+        busy_timeout_ms = whole_setting(
+            busy_timeout_ms, name="busy_timeout_ms", minimum=0, maximum=_MAX_BUSY_TIMEOUT
+        )
         self.path = _MEMORY if str(path) == _MEMORY else str(Path(path).absolute())
         self.synchronous = synchronous
         self.dialect = SqliteDialect(busy_timeout_ms=busy_timeout_ms)
@@ -90,27 +90,29 @@ class SqliteStorage(SqlStorage[sqlite3.Connection]):
 
         Options: ``?synchronous=normal`` (or ``full``, ``extra``) and ``?busy_timeout=<ms>``.
         """
-        parts = urlsplit(url)
+        parts, options = split_url(url, kind="SQLite")
         path = unquote(parts.path[1:])
         if parts.scheme != "sqlite" or parts.netloc or not path:
             msg = (
-                f"SQLite URL {url!r} must look like sqlite:///relative/file.db, "
+                f"SQLite URL {shown_url(url)} must look like sqlite:///relative/file.db, "
                 "sqlite:////absolute/file.db or sqlite:///:memory:"
             )
             raise ConfigurationError(msg)
-        options = dict(parse_qsl(parts.query, keep_blank_values=True))
         unknown = set(options) - {"synchronous", "busy_timeout"}
         if unknown:
-            msg = f"unknown SQLite URL option(s) {sorted(unknown)}; use synchronous, busy_timeout"
+            names = shown(sorted(unknown))
+            msg = f"unknown SQLite URL option(s) {names}; use synchronous, busy_timeout"
             raise ConfigurationError(msg)
-        timeout = options.get("busy_timeout", "30000")
-        if not timeout.isdigit():
-            msg = f"busy_timeout={timeout!r} must be a whole number of milliseconds"
-            raise ConfigurationError(msg)
+        timeout = whole_setting(
+            options.get("busy_timeout", "30000"),
+            name="busy_timeout",
+            minimum=0,
+            maximum=_MAX_BUSY_TIMEOUT,
+        )
         return cls(
             path,
             synchronous=options.get("synchronous", "full").lower(),
-            busy_timeout_ms=int(timeout),
+            busy_timeout_ms=timeout,
             migrations=migrations,
         )
 

@@ -1,0 +1,173 @@
+"""What contacts' notes must not hold: credentials, and the contact's own password.
+
+:func:`check_notes` refuses text shaped like a credential, in the forms operators paste and
+in the languages the library writes (English, German, French, Spanish). It compares the
+text after NFKC normalization, without case, accents, invisible characters or the Cyrillic
+and Greek letters that look Latin, so full-width letters and colons count as plain ones:
+
+- a keyword followed by ``:``, ``=``, ``=>``, a tab or a dash: ``password: x``,
+  ``db_password=x``, ``SIP_PASS=x``, ``"api_key": "x"``, ``token - x``;
+- a keyword, then *is* (*ist*, *lautet*, *est*, *es*, ...) and a word that is not an
+  ordinary one such as *expired* or *reset*: ``password is x``, ``la clave es x``;
+- a keyword followed by a word holding a digit or a symbol: ``Password hunter2``,
+  ``PIN 1234``, ``Authorization: Bearer abc123``;
+- a password inside a URL: ``sip:ann:x@pbx.example``, ``https://ann:x@host``.
+
+Keywords: *password*, *passwd*, *passphrase*, *passcode*, *pwd*, *pin*, *secret*, *token*,
+*bearer*, *api key*, *access key*, *secret key*, *private key*, *auth token*; *Passwort*,
+*Kennwort*, *PIN-Code*; *mot de passe*, *mdp*; *contraseña*, *clave*. A bare *pass* or
+*pw* counts only before ``:``, ``=``, a tab or a dash (*boarding pass is ready* is
+fine, and so is *pass-through*).
+
+>>> check_notes("public_notes", "password reset requested by phone")
+'password reset requested by phone'
+>>> check_notes("private_notes", "SIP_PASSWORD=hunter2")
+Traceback (most recent call last):
+...
+telcocore.errors.ValidationError: private_notes must not hold a password or credential ...
+
+The contact's own password is known only as a slow hash, so the service checks the words
+of the notes against it: :func:`password_candidates` lists what may be the password (lines,
+words, and the parts of ``login=<pw>`` or ``sip:ann:<pw>@host``), and :func:`holds_password`
+checks the plaintext where it is known, when a password is set.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Final
+
+from telcocore.errors import ValidationError
+from telcocore.validation import validate_text
+
+__all__ = ["MAX_NOTES_LENGTH", "check_notes", "folded", "holds_password", "password_candidates"]
+
+MAX_NOTES_LENGTH: Final = 4000
+"""The longest public or private notes."""
+
+_LOOKALIKES: Final = str.maketrans(
+    {
+        # colons, equals signs and dashes that NFKC leaves as they are
+        **dict.fromkeys("\u2236\ua789\u02f8\u0589\u05c3\u16ec\u205a\ufe55", ":"),
+        **dict.fromkeys("\ua78a\u30a0\u2261", "="),
+        **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u2e3a\u2e3b", "-"),
+        # Cyrillic and Greek lower-case letters drawn like Latin ones (after casefold)
+        **dict(zip("аеорсухѕіјԁԝкмтνοαρτκιυ", "aeopcyxsijdwkmtvoaptkiu", strict=True)),
+    }
+)
+
+
+def folded(text: str) -> str:
+    """``text`` as the guard reads it: NFKC, look-alikes mapped, no case or accents.
+
+    Invisible characters are dropped, and ``Contraseña`` is ``contrasena``.
+    """
+    text = unicodedata.normalize("NFKC", text)
+    text = "".join(c for c in text if unicodedata.category(c) != "Cf").casefold()
+    text = unicodedata.normalize("NFKD", text.translate(_LOOKALIKES))
+    return "".join(c for c in text if not unicodedata.combining(c))
+
+
+_SEP: Final = r"[\s_.-]?"
+_STRONG: Final = (
+    r"pass(?:word|wd|wort|phrase|code)|pwd|kennwort|mdp|contrasena|clave|secret|token|bearer"
+    rf"|mot{_SEP}de{_SEP}passe|pin(?:{_SEP}(?:code|nummer|number))?"
+    rf"|(?:api|access|secret|private|auth){_SEP}(?:key|token)|apikey"
+)
+"""Keywords that name a secret whatever follows them."""
+_WEAK: Final = r"pass|pw"
+"""Keywords that name a secret only before an assignment (``pass: x``, not ``pass it``)."""
+_AROUND: Final = r"(?<![^\W_])(?:{})(?![^\W_])[\"'`]?"
+"""A keyword, alone or at the end of a name (``db_password``, ``x-api-key``), maybe quoted."""
+
+_ASSIGNED: Final = re.compile(
+    _AROUND.format(f"{_STRONG}|{_WEAK}")
+    + r"(?:\s*(?:[:=]|=>|->)\s*\S|[ ]*\t\s*\S|\s+-+\s*\S|\s*-+\s+\S)"
+)
+"""``password: x``, ``pwd=x``, ``"token" => x``, ``password<TAB>x``, ``pass - x``."""
+_TOLD: Final = re.compile(
+    _AROUND.format(_STRONG)
+    + r"\s+(?:(?:is|was|ist|war|lautet|est|etait|es|era)(?:\s*[:=])?\s+(?P<value>[^\s.,;!?]+)"
+    r"|\S*[0-9#$%&*+/=@^_~|\\<>])"
+)
+"""``password is x`` (unless *x* is an ordinary word), ``Password hunter2``, ``PIN 1234``."""
+_URL_PASSWORD: Final = re.compile(r"(?<![^\W_])[a-z][a-z0-9+.-]*:(?://)?[^\s:@/]+:[^\s@/]+@\w")
+"""``sip:ann:secret@pbx.example``, ``https://ann:secret@host``."""
+
+_ORDINARY_WORDS: Final = {
+    "en": "a an the not never no now still also already being been too very same different new "
+    "old to in on at of for by with expired reset changed required needed missing wrong "
+    "incorrect correct invalid valid weak strong short long set sent emailed mailed shared "
+    "stored saved locked blocked unknown empty blank known forgotten lost due ok fine ready "
+    "pending managed case",
+    "de": "nicht kein keine noch jetzt schon bereits zu sehr neu alt abgelaufen falsch richtig "
+    "gultig ungultig geandert zuruckgesetzt gesperrt leer unbekannt vergessen verschickt "
+    "gesendet der die das ein eine",
+    "fr": "pas plus ne deja encore trop tres le la les un une nouveau nouvelle ancien expire "
+    "expiree invalide valide change modifie reinitialise bloque vide inconnu oublie perdu envoye",
+    "es": "ya aun todavia muy demasiado el los nueva nuevo vieja viejo vencida caducada "
+    "incorrecta incorrecto correcta correcto invalida valida cambiada restablecida bloqueada "
+    "vacia desconocida olvidada enviada",
+}
+_ORDINARY: Final = frozenset(word for words in _ORDINARY_WORDS.values() for word in words.split())
+"""Words after *is* (*ist*, *est*, *es*, ...) that say something about a secret, not what it is."""
+
+
+def _holds_credential(text: str) -> bool:
+    text = folded(text)
+    if _ASSIGNED.search(text) or _URL_PASSWORD.search(text):
+        return True
+    return any(
+        match["value"] is None or match["value"] not in _ORDINARY for match in _TOLD.finditer(text)
+    )
+
+
+def check_notes(field: str, text: object) -> str:
+    """``text`` if it is fit for notes: a string without anything shaped like a credential.
+
+    The error names ``field`` and never repeats the text.
+    """
+    text = validate_text(text, field=field, max_length=MAX_NOTES_LENGTH, show=False)
+    if _holds_credential(text):
+        msg = (
+            f"{field} must not hold a password or credential "
+            "(text like 'password: ...', 'api_key=...', 'PIN ...'); keep credentials out of notes"
+        )
+        raise ValidationError(msg, field=field)
+    return text
+
+
+_PARTS: Final = re.compile(r"[=:@]")
+"""Where ``login=<pw>`` and ``sip:ann:<pw>@host`` split."""
+_TRIM: Final = "\"'`.,;:!?()[]{}<>\u201c\u201d\u2018\u2019\u201e\u201a\u00ab\u00bb"
+"""Punctuation and quotes around a word, typographic ones (“…”, «…», „…“) too."""
+
+
+def password_candidates(text: str, *, min_length: int, max_length: int) -> set[str]:
+    """The parts of ``text`` that may be a password of ``min_length`` to ``max_length``.
+
+    Each line and each word (as it is and trimmed of quotes and punctuation), the parts
+    of a word split at ``=``, ``:`` and ``@`` and what follows its first such sign, and
+    the NFKC form of each. A password with spaces is found when it is a whole line.
+
+    >>> sorted(password_candidates("sip:ann:Secret-Pass-7@pbx", min_length=10, max_length=128))
+    ['Secret-Pass-7', 'ann:Secret-Pass-7@pbx', 'sip:ann:Secret-Pass-7@pbx']
+    """
+    found: set[str] = set()
+    for line in text.splitlines():
+        found.add(line.strip())
+        for word in line.split():
+            found.update((word, word.strip(_TRIM)))
+            parts = _PARTS.split(word)
+            if len(parts) > 1:
+                found.update(part.strip(_TRIM) for part in parts)
+                found.add(word[len(parts[0]) + 1 :].strip(_TRIM))
+    found |= {unicodedata.normalize("NFKC", candidate) for candidate in found}
+    return {c for c in found if min_length <= len(c) <= max_length}
+
+
+def holds_password(text: str, password: str) -> bool:
+    """Whether ``text`` contains ``password``, as it is or in NFKC form."""
+    nfkc = unicodedata.normalize
+    return password in text or nfkc("NFKC", password) in nfkc("NFKC", text)
