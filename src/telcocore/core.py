@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from types import TracebackType
-from typing import Self
+from typing import Final, Self
 
 import attrs
 
@@ -33,12 +33,27 @@ from telcocore.errors import ConfigurationError
 from telcocore.notifications.services import OutboxService
 from telcocore.numbering.services import NumberingService
 from telcocore.ports import Clock, Notifier, PasswordHasher, Storage
-from telcocore.validation import shown_url
+from telcocore.validation import shown, shown_url, validate_flag
 
 __all__ = ["SCHEMES", "TelcoCore", "connect"]
 
 SCHEMES = ("memory", "postgres", "postgresql", "sqlite")
 """The storage URL schemes :func:`connect` understands."""
+
+
+_HASHER_METHODS: Final = ("hash", "verify", "needs_rehash")
+
+
+def _require_adapter(
+    value: object, name: str, methods: tuple[str, ...], *, optional: bool = False
+) -> None:
+    """Refuse, as a ConfigurationError, an adapter that lacks the methods its port names."""
+    if value is None and optional:
+        return
+    missing = [m for m in methods if not callable(getattr(value, m, None))]
+    if missing:
+        msg = f"{name} {shown(value)} lacks the method(s) {', '.join(missing)} of its port"
+        raise ConfigurationError(msg)
 
 
 class TelcoCore:
@@ -68,6 +83,16 @@ class TelcoCore:
         password_hasher: PasswordHasher | None = None,
         password_policy: PasswordPolicy | None = None,
     ) -> None:
+        _require_adapter(storage, "storage", ("unit_of_work", "close"))
+        _require_adapter(notifier, "notifier", ("send",), optional=True)
+        _require_adapter(clock, "clock", ("now",), optional=True)
+        _require_adapter(password_hasher, "password_hasher", _HASHER_METHODS, optional=True)
+        if not callable(ids):
+            msg = f"ids must be a function returning a new id, got {shown(ids)}"
+            raise ConfigurationError(msg)
+        if password_policy is not None and not isinstance(password_policy, PasswordPolicy):
+            msg = f"password_policy must be a PasswordPolicy, got {shown(password_policy)}"
+            raise ConfigurationError(msg)
         self._hasher = password_hasher
         self._policy = password_policy
         self._owns_storage = True
@@ -78,7 +103,7 @@ class TelcoCore:
                 clock=SystemClock() if clock is None else clock,
                 notifier=notifier,
                 ids=ids,
-                require_reason=require_reason,
+                require_reason=validate_flag(require_reason, field="require_reason"),
             ),
         )
 

@@ -36,7 +36,7 @@ from tests.conftest import PG_DSN_VARIABLE, START, drop_schema, with_schema
 
 import telcocore
 from telcocore import LedgerRequest, Money, Period, TelcoCore, TelcoError
-from telcocore.accounts.credentials import ScryptHasher
+from telcocore.accounts.credentials import PasswordPolicy, ScryptHasher
 from telcocore.adapters.memory import MemoryStorage
 from telcocore.core import open_storage
 from telcocore.notifications.message import Channel
@@ -411,8 +411,12 @@ FUNCTIONS: dict[str, Call] = {
         },
     ),
     "Period": Call(lambda _w: Period, lambda _w: {"start": START, "end": START + timedelta(1)}),
+    "TelcoCore": Call(_closing(TelcoCore), lambda _w: {"storage": MemoryStorage()}),
+    "PasswordPolicy": Call(lambda _w: PasswordPolicy),
+    "ScryptHasher": Call(lambda _w: ScryptHasher),
 }
-"""The package's public functions and the constructors of values callers build."""
+"""The package's public functions and the constructors of what callers build: values, the
+core from its adapters, and the password settings."""
 
 RESULTS = frozenset(
     {
@@ -427,9 +431,6 @@ RESULTS = frozenset(
     }
 )
 """Classes the library hands out (built by its services, not by callers)."""
-
-WIRING = frozenset({"TelcoCore", "PasswordPolicy", "ScryptHasher"})
-"""Classes an application builds once at start-up from its own code and settings."""
 
 
 # -- discovery -----------------------------------------------------------------------------
@@ -446,7 +447,7 @@ def _exported_entry_points() -> set[str]:
         value = getattr(telcocore, name)
         if isinstance(value, type) and issubclass(value, BaseException | enum.Enum):
             continue
-        if callable(value) and name not in RESULTS | WIRING:
+        if callable(value) and name not in RESULTS:
             found.add(name)
     return found | {"open_storage"}
 

@@ -14,7 +14,7 @@ from telcocore.accounts.credentials import (
     generate_password,
 )
 from telcocore.audit.entry import REDACTED
-from telcocore.errors import ValidationError, WeakPassword
+from telcocore.errors import ConfigurationError, ValidationError, WeakPassword
 from telcocore.notifications.message import Message, MessageKind
 from telcocore.notifications.services import RETRY_CAP, retry_delay
 
@@ -37,10 +37,40 @@ class TestScryptHasher:
             HASHER.verify("some-password", second),
         )
 
-    @pytest.mark.parametrize("stored", ["", "md5$abc", "scrypt$x$8$1$aa$bb", "scrypt$1024$8$1"])
+    @pytest.mark.parametrize(
+        "stored",
+        [
+            "",
+            "md5$abc",
+            "scrypt$x$8$1$aa$bb",
+            "scrypt$1024$8$1",
+            "scrypt$1073741824$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAA",  # more memory than scrypt takes
+            "scrypt$1000$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAA",  # n not a power of two
+            "scrypt$1024$0$1$AAAAAAAAAAAAAAAAAAAAAA$AAAA",
+            "scrypt$1024$8$-1$AAAAAAAAAAAAAAAAAAAAAA$AAAA",
+            "scrypt$1024$8$1$AAAAAAAAAAAAAAAAAAAAAA$",  # no digest
+        ],
+    )
     def test_a_malformed_hash_matches_nothing(self, stored: str) -> None:
         """A stored string that is not a scrypt hash never verifies and needs a rehash."""
         assert (False, True) == (HASHER.verify("x", stored), HASHER.needs_rehash(stored))
+
+    @pytest.mark.parametrize(
+        "settings",
+        [
+            {"n": 1000},
+            {"n": 2**30},
+            {"n": 1},
+            {"r": 0},
+            {"p": -1},
+            {"n": "1024"},
+            {"hash_bytes": 0},
+        ],
+    )
+    def test_unusable_settings_are_refused(self, settings: dict[str, object]) -> None:
+        """A hasher scrypt cannot run is a ConfigurationError when it is built."""
+        with pytest.raises(ConfigurationError, match=r"scrypt|ScryptHasher"):
+            ScryptHasher(**settings)  # type: ignore[arg-type]
 
     def test_weaker_parameters_need_a_rehash(self) -> None:
         """A hash with a lower n than the hasher's needs a rehash; an equal one does not."""

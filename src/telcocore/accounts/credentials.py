@@ -25,7 +25,8 @@ from typing import Final
 
 import attrs
 
-from telcocore.errors import WeakPassword
+from telcocore.errors import ConfigurationError, WeakPassword
+from telcocore.validation import shown
 
 __all__ = [
     "COMMON_PASSWORDS",
@@ -109,13 +110,35 @@ def generate_password(length: int = GENERATED_LENGTH) -> str:
     return "".join(secrets.choice(_ALPHABET) for _ in range(length))
 
 
+def _length(_instance: object, attribute: attrs.Attribute[int], value: object) -> None:
+    if type(value) is not int or not 1 <= value <= MAX_PASSWORD_LENGTH:
+        msg = (
+            f"PasswordPolicy {attribute.name} must be an int from 1 to {MAX_PASSWORD_LENGTH}, "
+            f"got {shown(value)}"
+        )
+        raise ConfigurationError(msg)
+
+
+def _common(value: object) -> frozenset[str]:
+    words = frozenset(value) if isinstance(value, set | frozenset | list | tuple) else None
+    if words is None or not all(isinstance(w, str) for w in words):
+        msg = f"PasswordPolicy common must be a set of passwords (str), got {shown(value)}"
+        raise ConfigurationError(msg)
+    return frozenset(w.casefold() for w in words)
+
+
 @attrs.frozen
 class PasswordPolicy:
     """The rules a hand-set password must meet: length, not the email, not a common one."""
 
-    min_length: int = MIN_PASSWORD_LENGTH
-    max_length: int = MAX_PASSWORD_LENGTH
-    common: frozenset[str] = attrs.field(default=COMMON_PASSWORDS, repr=False)
+    min_length: int = attrs.field(default=MIN_PASSWORD_LENGTH, validator=_length)
+    max_length: int = attrs.field(default=MAX_PASSWORD_LENGTH, validator=_length)
+    common: frozenset[str] = attrs.field(default=COMMON_PASSWORDS, converter=_common, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        if self.min_length > self.max_length:
+            msg = f"min_length {self.min_length} is above max_length {self.max_length}"
+            raise ConfigurationError(msg)
 
     def check(self, password: object, *, email: str) -> str:
         """``password`` if it meets every rule, else :class:`~telcocore.errors.WeakPassword`.
@@ -149,6 +172,21 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
+_MAX_MEMORY: Final = 2**31 - 1
+"""scrypt's memory bound in bytes, which :func:`hashlib.scrypt` takes at most."""
+
+
+def _usable_cost(n: int, r: int, p: int) -> bool:
+    """Whether scrypt runs with ``n``, ``r``, ``p`` within :data:`_MAX_MEMORY`."""
+    return n > 1 and n & (n - 1) == 0 and r > 0 and p > 0 and 256 * n * r * p < _MAX_MEMORY
+
+
+def _cost_parameter(_instance: object, attribute: attrs.Attribute[int], value: object) -> None:
+    if type(value) is not int or value < 1:
+        msg = f"ScryptHasher {attribute.name} must be a positive int, got {shown(value)}"
+        raise ConfigurationError(msg)
+
+
 @attrs.frozen
 class ScryptHasher:
     """Salted scrypt hashes as ``scrypt$n$r$p$salt$hash`` (salt and hash urlsafe base64).
@@ -160,11 +198,19 @@ class ScryptHasher:
     quarter of the memory, 32 MiB instead of 128 MiB, per login in progress.
     """
 
-    n: int = 2**15
-    r: int = 8
-    p: int = 3
-    salt_bytes: int = 16
-    hash_bytes: int = 32
+    n: int = attrs.field(default=2**15, validator=_cost_parameter)
+    r: int = attrs.field(default=8, validator=_cost_parameter)
+    p: int = attrs.field(default=3, validator=_cost_parameter)
+    salt_bytes: int = attrs.field(default=16, validator=_cost_parameter)
+    hash_bytes: int = attrs.field(default=32, validator=_cost_parameter)
+
+    def __attrs_post_init__(self) -> None:
+        if not _usable_cost(self.n, self.r, self.p):
+            msg = (
+                f"scrypt cost n={self.n}, r={self.r}, p={self.p} is not usable: n must be a "
+                f"power of two from 2, and 256*n*r*p below {_MAX_MEMORY} bytes"
+            )
+            raise ConfigurationError(msg)
 
     @staticmethod
     def _derive(password: str, salt: bytes, cost: tuple[int, int, int], size: int) -> bytes:
@@ -186,9 +232,11 @@ class ScryptHasher:
             return None
         try:
             n, r, p = int(parts[1]), int(parts[2]), int(parts[3])
-            return n, r, p, _unb64(parts[4]), _unb64(parts[5])
+            salt, digest = _unb64(parts[4]), _unb64(parts[5])
         except ValueError:
             return None
+        # A stored hash altered to absurd parameters matches nothing; it never reaches scrypt.
+        return (n, r, p, salt, digest) if _usable_cost(n, r, p) and digest else None
 
     def verify(self, password: str, stored: str) -> bool:
         """Whether ``password`` matches ``stored`` (compared in constant time)."""
