@@ -28,7 +28,7 @@ from telcocore.errors import (
     InvalidStatusTransition,
     ValidationError,
 )
-from telcocore.money import Money, ledger_amount, to_decimal, validate_currency
+from telcocore.money import Money, to_decimal, validate_currency
 from telcocore.periods import require_utc
 from telcocore.validation import (
     coerce_enum,
@@ -147,8 +147,6 @@ def _in_account_currency(
             f"in the account's currency {instance.currency}"
         )
         raise ValidationError(msg, field=attribute.name, value=value)
-    # The ledger adds these to balances: they obey the ledger's bounds.
-    ledger_amount(value, field=attribute.name)
 
 
 def _created_at(value: object) -> datetime:

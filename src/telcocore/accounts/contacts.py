@@ -16,7 +16,6 @@ from typing import Final
 
 import attrs
 
-from telcocore.accounts.account import validate_account_id
 from telcocore.errors import ValidationError
 from telcocore.numbering.e164 import to_e164
 from telcocore.periods import require_utc
@@ -26,6 +25,7 @@ __all__ = [
     "Contact",
     "PendingCode",
     "Target",
+    "contact_id_to_find",
     "email_key",
     "parse_mobile",
     "validate_contact_id",
@@ -47,8 +47,28 @@ class Target(enum.StrEnum):
 
 
 def validate_contact_id(value: object) -> str:
-    """A contact id: 1-64 letters, digits, ``_ . : -``, starting with a letter or digit."""
+    """A new contact's id: 1-64 letters, digits, ``_ . : -``, starting with a letter or digit."""
     return validate_id(value, field="contact_id", label="contact id")
+
+
+MAX_STORED_ID_LENGTH: Final = 1000
+"""The longest contact id a lookup takes: earlier releases kept ids of any text."""
+
+
+def contact_id_to_find(value: object) -> str:
+    """A contact id to look up: the id rule of new contacts, or any id an earlier release kept.
+
+    Earlier releases took any text as a contact id (``"ann@example.com"``), so a lookup takes
+    any non-blank text every storage keeps, up to :data:`MAX_STORED_ID_LENGTH` characters;
+    an ``int``, NUL or a lone surrogate is a ValidationError, alike on every storage.
+    """
+    return validate_text(
+        value,
+        field="contact_id",
+        label="contact id",
+        max_length=MAX_STORED_ID_LENGTH,
+        required=True,
+    )
 
 
 def validate_email(value: object) -> str:
@@ -105,8 +125,10 @@ class Contact:
     ``version`` counts stored changes, as an account's does.
     """
 
-    id: str = attrs.field(converter=validate_contact_id)
-    account_id: str = attrs.field(converter=validate_account_id)
+    # Ids are checked where callers give them (the service), not here: a contact stored by
+    # an earlier release under an id outside today's rules must still read back.
+    id: str
+    account_id: str
     name: str = attrs.field(validator=_check_name)
     email: str = attrs.field(converter=validate_email)
     created_at: datetime = attrs.field(converter=_utc)

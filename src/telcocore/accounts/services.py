@@ -21,6 +21,7 @@ from telcocore.accounts.contacts import (
     Contact,
     PendingCode,
     Target,
+    contact_id_to_find,
     parse_mobile,
     validate_contact_id,
     validate_email,
@@ -43,7 +44,7 @@ from telcocore.errors import (
     ValidationError,
     WeakPassword,
 )
-from telcocore.money import Money, to_decimal, validate_currency
+from telcocore.money import Money, ledger_amount, to_decimal, validate_currency
 from telcocore.notifications.message import Channel, Message, MessageKind
 from telcocore.notifications.services import OutboxService
 from telcocore.ports import PasswordHasher, UnitOfWork
@@ -94,9 +95,11 @@ Each is checked against the password's slow hash, so this bounds the work of one
 
 
 def as_money(value: object, currency: str, *, field: str) -> Money:
-    """``value`` as Money of ``currency``.
+    """``value`` as Money of ``currency``, within the ledger's bounds.
 
     Money must already be in that currency; a number is taken in it; a float is refused.
+    Amounts, debit limits and alert thresholds all meet balances, so all obey
+    :func:`~telcocore.money.ledger_amount`.
     """
     if isinstance(value, Money):
         if value.currency != currency:
@@ -104,8 +107,8 @@ def as_money(value: object, currency: str, *, field: str) -> Money:
             raise CurrencyMismatch(
                 currency, value.currency, operation="use", message=msg, field=field
             )
-        return value
-    return Money(to_decimal(value, field=field), currency)
+        return ledger_amount(value, field=field)
+    return ledger_amount(Money(to_decimal(value, field=field), currency), field=field)
 
 
 class AccountService:
@@ -610,7 +613,7 @@ class ContactService:
         self, uow: UnitOfWork, contact_id: str, expected_version: int | None = None
     ) -> Contact:
         """The stored contact; the id and version are checked before anything is read."""
-        contact_id = validate_contact_id(contact_id)
+        contact_id = contact_id_to_find(contact_id)
         expected_version = validate_version(expected_version)
         contact = uow.contacts.get(contact_id)
         if expected_version is not None and expected_version != contact.version:

@@ -402,11 +402,10 @@ class LedgerService:
             if number is None:
                 value = as_money(amount, account.currency, field="amount")
             else:  # the account's currency is valid already: only the number needed checking
-                value = Money._trusted(number, account.currency)  # noqa: SLF001
+                value = ledger_amount(Money._trusted(number, account.currency))  # noqa: SLF001
             if not value.is_positive():
                 msg = f"amount {value} must be positive; the method decides the direction"
                 raise ValidationError(msg, field="amount", value=value)
-            value = ledger_amount(value)
             transaction = Transaction.between(
                 id=self._ctx.ids(),
                 kind=kind,

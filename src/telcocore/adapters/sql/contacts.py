@@ -17,6 +17,7 @@ from telcocore.errors import AlreadyExists, ConcurrencyError, ContactNotFound
 from telcocore.serialization import converter
 
 from .dialect import Row, Session
+from .repositories import from_document
 
 __all__ = ["SqlContactRepository"]
 
@@ -33,7 +34,7 @@ class SqlContactRepository:
         return self._s.dialect.json_to_db(document)
 
     def _contact(self, row: Row) -> Contact:
-        return converter.structure(self._s.dialect.json_from_db(row[0]), Contact)
+        return from_document(self._s.dialect.json_from_db(row[0]), Contact)
 
     def add(self, contact: Contact) -> None:
         """Store a new contact; :class:`~telcocore.errors.AlreadyExists` if its id or email is."""

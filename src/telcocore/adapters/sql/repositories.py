@@ -26,7 +26,10 @@ import operator
 from collections.abc import Collection, Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
+
+from cattrs import transform_error
+from cattrs.errors import BaseValidationError
 
 from telcocore.accounts.account import Account, AccountStatus
 from telcocore.adapters import entities
@@ -42,6 +45,7 @@ from telcocore.errors import (
     AlreadyExists,
     ConcurrencyError,
     NotFoundError,
+    StorageError,
     TransactionNotFound,
 )
 from telcocore.money import Money
@@ -62,6 +66,28 @@ def _json_key(dialect: Dialect[Any], stored: object) -> str:
     )
 
 
+T = TypeVar("T")
+
+
+def from_document(document: object, cls: type[T]) -> T:
+    """The ``cls`` a stored JSON document holds.
+
+    A document no ``cls`` can be built from was damaged in the database, or written by
+    something else: a :class:`~telcocore.errors.StorageError` naming the kind, never a
+    raw conversion error.
+    """
+    try:
+        return converter.structure(document, cls)
+    except Exception as damaged:
+        where = (
+            "; ".join(transform_error(damaged))
+            if isinstance(damaged, BaseValidationError)
+            else damaged
+        )
+        msg = f"a stored {cls.__name__} cannot be read: {where}"
+        raise StorageError(msg) from damaged
+
+
 @functools.lru_cache(maxsize=1024)
 def _structured_account(document: str) -> Account:
     """The account a stored JSON document holds; the same text always gives an equal account.
@@ -73,7 +99,7 @@ def _structured_account(document: str) -> Account:
     still read from the database in the caller's own transaction each time; only turning
     the same text into an object again is saved.
     """
-    return converter.structure(json.loads(document), Account)
+    return from_document(json.loads(document), Account)
 
 
 def _realm_key(account: Account) -> str | None:
@@ -486,7 +512,7 @@ class SqlOutboxRepository:
             )
         return [
             OutboxItem(
-                converter.structure(d.json_from_db(message), Message),
+                from_document(d.json_from_db(message), Message),
                 attempts=attempts,
                 last_error=last_error,
                 next_attempt_at=None if due is None else d.time_from_db(due),
@@ -514,7 +540,7 @@ class SqlOutboxRepository:
         row = self._s.one("SELECT message FROM outbox WHERE id = ?", (message_id,))
         if row is None:
             raise NotFoundError(message_id)
-        erased = converter.structure(d.json_from_db(row[0]), Message).erased()
+        erased = from_document(d.json_from_db(row[0]), Message).erased()
         self._change(
             "UPDATE outbox SET attempts = attempts + 1, sent_at = ?, last_error = NULL, "
             "next_attempt_at = NULL, message = ? WHERE id = ?",
