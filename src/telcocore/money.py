@@ -167,8 +167,10 @@ def _in_bounds(value: Decimal, field: str, given: object) -> Decimal:
         shown_value = given if isinstance(given, Decimal) else shown(given)
         msg = f"{field} must be a finite number, got {shown_value}"
         raise InvalidAmount(msg, field=field, value=given)
-    if not value.is_zero() and (
-        _significant_digits(value) > MAX_DIGITS or abs(value.adjusted()) > MAX_EXPONENT
+    if (
+        abs(int(value.as_tuple().exponent)) > MAX_EXPONENT  # a zero's places, too: 0E-99999
+        if value.is_zero()
+        else _significant_digits(value) > MAX_DIGITS or abs(value.adjusted()) > MAX_EXPONENT
     ):
         msg = f"{field} {shown(given)} is out of bounds: {_BOUNDS}"
         raise InvalidAmount(msg, field=field, value=value)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import enum
 import functools
 import re
+from collections.abc import Iterable
 from typing import Final, TypeVar
 
 import babel
@@ -78,24 +79,40 @@ def _cut(text: str) -> str:
     return text if len(text) <= SHOWN_LENGTH else text[: SHOWN_LENGTH - 3] + "..."
 
 
-_URL_PASSWORD: Final = re.compile(r"(://[^:/@\s]*:).*@")
-"""``scheme://user:password@``: up to the line's last ``@``, however a parser would split it."""
+_URL_PASSWORD: Final = re.compile(r"(://|^|(?<=[\s'\"(<=]))([^:/@\s'\"]*:)(?!//)[^\s'\"]*@")
+"""``user:password@``, after ``scheme://`` or on its own: up to the last ``@`` of the word,
+however a parser would split it."""
 _PASSWORD_OPTION: Final = re.compile(
     r"\b((?:ssl)?password\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s&#'\"]*)", re.IGNORECASE
 )
 """``password=...`` in a URL's query or a ``key=value`` connection string."""
 
 
-def without_passwords(text: str) -> str:
+_SHORTEST_PIECE: Final = 3
+"""The shortest piece of a known password :func:`without_passwords` hides on its own."""
+
+
+def without_passwords(text: str, secrets: Iterable[str] = ()) -> str:
     """``text`` with every URL password and ``password=`` option replaced by ``***``.
+
+    ``secrets`` are passwords known to the caller (the one of the URL it connects with):
+    they and their pieces between ``@``, ``:`` and ``/`` are hidden wherever they stand.
 
     For error messages and log lines that quote a storage URL or a driver's message about
     one. When in doubt it hides more than the password, never less.
 
     >>> without_passwords("postgresql://alice:S3cret@db.example/telco?sslpassword=x")
     'postgresql://alice:***@db.example/telco?sslpassword=***'
+    >>> without_passwords("unknown storage URL 'alice:S3c@ret@host'")
+    "unknown storage URL 'alice:***@host'"
     """
-    return _PASSWORD_OPTION.sub(r"\1***", _URL_PASSWORD.sub(r"\1***@", text))
+    hidden = _PASSWORD_OPTION.sub(r"\1***", _URL_PASSWORD.sub(r"\1\2***@", text))
+    for secret in secrets:
+        # A driver may quote a piece of it alone ("host 'ret@h'" of the password "S3c@ret").
+        for piece in {secret, *re.split(r"[@:/]", secret)}:
+            if len(piece) >= _SHORTEST_PIECE:
+                hidden = hidden.replace(piece, "***")
+    return hidden
 
 
 def shown_url(value: object) -> str:

@@ -131,8 +131,16 @@ PASSWORD = "S3cretPW"
 
 
 def _everything_shown(error: BaseException) -> str:
-    """The error's message, repr and whole printed traceback, causes included."""
-    return "\n".join([str(error), repr(error), *traceback.format_exception(error)])
+    """The error's message, repr, whole printed traceback, and every error it holds."""
+    held = [error.__cause__, error.__context__]
+    return "\n".join(
+        [
+            str(error),
+            repr(error),
+            *traceback.format_exception(error),
+            *(f"{e!s} {e!r}" for e in held if e is not None),
+        ]
+    )
 
 
 class TestPasswordsStayHidden:
@@ -150,6 +158,7 @@ class TestPasswordsStayHidden:
             f"mysql://alice:{PASSWORD}@db.example/telco",
             f"sqlite://alice:{PASSWORD}@host/telco.db",
             f"postgresql://alice@db.example/telco?password={PASSWORD}&pool_timeout=-1",
+            f"alice:{PASSWORD}@db.example/telco",  # no scheme at all
         ],
     )
     def test_a_refused_url(self, url: str) -> None:
@@ -164,14 +173,18 @@ class TestPasswordsStayHidden:
         [
             "127.0.0.1:1/test",  # nothing listens there
             "[::1]x/test",  # libpq quotes the whole URL it cannot parse
+            "no-such-host.invalid/test",
         ],
     )
-    def test_a_failed_connection(self, where: str) -> None:
-        """A connection libpq refuses is a StorageError without the password."""
+    @pytest.mark.parametrize("password", [PASSWORD, "Pq3Wv@Zr8Kt", "Pq3Wv:Zr8@Kt9"])
+    def test_a_failed_connection(self, where: str, password: str) -> None:
+        """A connection libpq refuses is a StorageError without the password or its pieces."""
         pg_dsn()
         with pytest.raises(StorageError) as raised:
-            open_storage(f"postgresql://alice:{PASSWORD}@{where}")
-        assert PASSWORD not in _everything_shown(raised.value)
+            open_storage(f"postgresql://alice:{password}@{where}")
+        shown = _everything_shown(raised.value)
+        pieces = {password, *password.replace(":", "@").split("@")}
+        assert [] == [piece for piece in pieces if piece in shown]
 
     @pytest.mark.postgres
     def test_an_open_storage(self, pg_url: str) -> None:

@@ -59,6 +59,12 @@ class TestConstruction:
         money = Money("12.50", "USD")
         assert (Decimal("12.50"), -2) == (money.amount, money.amount.as_tuple().exponent)
 
+    @pytest.mark.parametrize("value", ["0E-101", "0E-50000000", "0E+999999999999", "-0E-9999"])
+    def test_a_zero_with_a_huge_exponent_is_out_of_bounds(self, value: str) -> None:
+        """A zero's places obey the exponent bound: ``0E-50000000`` is no 50 MB of zeros."""
+        with pytest.raises(InvalidAmount, match="out of bounds"):
+            Money(value, "USD")
+
     @pytest.mark.parametrize(
         "value",
         ["1_000", "\u0663", "\uff11\uff12", "  5.00  ", " 3.10", "3.10\n", "1 000", "\u00b2"],

@@ -13,9 +13,10 @@ libpq as it is.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl, urlencode, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from telcocore.adapters.sql import Migration, SqlStorage, SqlUnitOfWork, load_migrations, migrate
 from telcocore.adapters.sql.options import seconds_setting, split_url, whole_setting
@@ -38,6 +39,31 @@ _MAX_POOL_TIMEOUT = 86_400.0
 
 class PostgresUnitOfWork(SqlUnitOfWork["Connection[Any]"]):
     """One PostgreSQL transaction (READ COMMITTED) on a pooled connection."""
+
+
+def _passwords_of(conninfo: str) -> list[str]:
+    """The password a libpq URL or ``key=value`` string carries, to hide it in messages."""
+    try:
+        password = urlsplit(conninfo).password
+    except ValueError:
+        password = None
+    options = re.findall(r"\bpassword\s*=\s*'?([^\s']+)", conninfo, re.IGNORECASE)
+    return [p for p in (password, *options) if p]
+
+
+def _connect(conninfo: str) -> Connection[Any]:
+    """A connection, or a StorageError saying why not without the password."""
+    import psycopg  # noqa: PLC0415 - the optional driver, present once the dialect exists
+
+    try:
+        return psycopg.connect(conninfo)
+    except psycopg.Error as exc:
+        failure = exc
+    # Raised outside the except block, so the driver's error is not kept as its context.
+    reason = without_passwords(str(failure), _passwords_of(conninfo))
+    error = StorageError(f"cannot connect to PostgreSQL: {reason}")
+    # libpq quotes a URL it cannot parse whole: chain its error only without that.
+    raise error from (failure if reason == str(failure) else None)
 
 
 class PostgresStorage(SqlStorage["Connection[Any]"]):
@@ -67,20 +93,13 @@ class PostgresStorage(SqlStorage["Connection[Any]"]):
         )
         timeout = seconds_setting(timeout, name="timeout", maximum=_MAX_POOL_TIMEOUT)
         self.dialect = PostgresDialect(schema)
-        import psycopg  # noqa: PLC0415 - the optional driver, present once the dialect exists
         from psycopg_pool import ConnectionPool  # noqa: PLC0415
 
         if migrations is None:
             migrations = load_migrations(__package__ or "telcocore.adapters.postgres")
         # Migrate over a connection of its own first: a wrong address or database fails
         # here at once, with libpq's own explanation.
-        try:
-            conn = psycopg.connect(conninfo)
-        except psycopg.Error as exc:
-            reason = without_passwords(str(exc))
-            error = StorageError(f"cannot connect to PostgreSQL: {reason}")
-            # libpq quotes a URL it cannot parse whole: chain its error only without that.
-            raise error from (exc if reason == str(exc) else None)
+        conn = _connect(conninfo)
         try:
             self._configure(conn)
             self.schema_version = migrate(self.dialect, conn, migrations)
