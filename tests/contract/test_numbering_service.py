@@ -521,13 +521,21 @@ class TestWithoutAHomeCountry:
             core.numbering.is_blocked(berlin, "+49 900 123456"),
         )
 
+    @pytest.mark.parametrize("caller", ["030 1234567", "1001", "anonymous", ""])
+    def test_any_caller_is_answered(self, core: TelcoCore, berlin: str, caller: str) -> None:
+        """is_blocked answers every caller id: one no country reads is on no list."""
+        core.numbering.block_prefix(berlin, "+49 30")
+        assert (False, True) == (
+            core.numbering.is_blocked(berlin, caller),
+            core.numbering.is_blocked(berlin, "+49 30 1234567"),
+        )
+
     @pytest.mark.parametrize(
         ("field", "call"),
         [
             ("number", lambda core: core.numbering.block_number("berlin", "030 1234567")),
             ("prefix", lambda core: core.numbering.block_prefix("berlin", "0900")),
             ("number", lambda core: core.numbering.add_did("berlin", "030 1234567", "local")),
-            ("number", lambda core: core.numbering.is_blocked("berlin", "030 1234567")),
             ("number", lambda core: core.numbering.unblock("berlin", "030 1234567")),
             (
                 "number",

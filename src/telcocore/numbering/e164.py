@@ -24,7 +24,9 @@ telcocore.errors.ValidationError: number '030 1234567' is not a valid telephone 
 Block list prefixes follow the same rule through :func:`normalize_prefix`.
 
 For looking numbers up, :func:`normalize` reads a number with a home country the same way
-but never raises: the national forms a customer types become the one international form,
+but takes any text (it raises only for a number in national form without a home country,
+and :func:`readable` says beforehand whether it would): the national forms a customer types
+become the one international form,
 
 >>> normalize("+1 (415) 555-0123", "US"), normalize("14155550123", "US")
 ('+14155550123', '+14155550123')
@@ -65,6 +67,7 @@ __all__ = [
     "format_number",
     "normalize",
     "normalize_prefix",
+    "readable",
     "to_e164",
 ]
 
@@ -164,6 +167,14 @@ def to_e164(number: object, home_country: str | None, *, field: str = "number") 
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
+def readable(number: str, home_country: str | None) -> bool:
+    """Whether :func:`normalize` can read ``number``: it has a home country, or a ``+``.
+
+    Without either no country is guessed, so no stored number (all are in E.164) can be it.
+    """
+    return home_country is not None or digits_of(number).startswith("+")
+
+
 def normalize(number: str, home_country: str | None, *, field: str = "number") -> str:
     """``number`` in E.164 (``+14155550123``), parsed with ``home_country``, for a lookup.
 
@@ -175,7 +186,7 @@ def normalize(number: str, home_country: str | None, *, field: str = "number") -
     if not isinstance(number, str):
         msg = f"{field} {shown(number)} must be text such as '+14155550123'"
         raise ValidationError(msg, field=field, value=number)
-    if home_country is None and not digits_of(number).startswith("+"):
+    if not readable(number, home_country):
         raise _no_country(number, field=field)
     return _normalize(number, home_country)
 

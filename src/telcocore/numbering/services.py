@@ -53,7 +53,7 @@ from telcocore.numbering.blocks import (
     validate_extension,
 )
 from telcocore.numbering.dids import Did, DidClass
-from telcocore.numbering.e164 import digits_of, normalize, normalize_prefix, to_e164
+from telcocore.numbering.e164 import digits_of, normalize, normalize_prefix, readable, to_e164
 from telcocore.ports import NumberingRepository, UnitOfWork
 from telcocore.validation import coerce_enum, shown, validate_flag, validate_int, validate_text
 
@@ -452,13 +452,16 @@ class NumberingService:
         """Whether the account blocks ``number``: exactly, or by one of its prefixes.
 
         The number is read with the account's home country (see
-        :func:`~telcocore.numbering.e164.normalize`: a number in national form needs one);
-        only its own prefixes are looked up.
+        :func:`~telcocore.numbering.e164.normalize`); only its own prefixes are looked up.
+        Any text is answered: a number in national form on an account without a home
+        country, ``anonymous`` or an empty caller id is not blocked, as none can be on the
+        list (every entry is in E.164).
         """
         account_id = validate_account_id(account_id)
         number = _number_text(number, "number")
         with self._ctx.uow(read_only=True) as uow:
-            normalized = normalize(number, uow.accounts.get(account_id).home_country)
+            home = uow.accounts.get(account_id).home_country
+            normalized = normalize(number, home) if readable(number, home) else ""
             if not normalized:
                 return False
             found = uow.numbering.find_blocked(account_id, candidate_patterns(normalized))
