@@ -31,7 +31,7 @@ import babel.core
 import babel.numbers
 
 from telcocore.errors import CurrencyMismatch, InvalidAmount, InvalidCurrency
-from telcocore.validation import shown, validate_locale
+from telcocore.validation import coerce_enum, shown, validate_int, validate_locale
 
 __all__ = [
     "AMOUNT_LIMIT",
@@ -402,8 +402,13 @@ class Money:
 
     def round(self, mode: Rounding, places: int | None = None) -> Money:
         """Round to ``places`` digits (the currency's precision by default) with ``mode``."""
-        digits = self.precision if places is None else places
-        return Money._trusted(round_decimal(self.amount, digits, Rounding(mode)), self.currency)
+        rounding = coerce_enum(Rounding, mode, field="mode")
+        digits = (
+            self.precision
+            if places is None
+            else validate_int(places, field="places", maximum=MAX_EXPONENT)
+        )
+        return Money._trusted(round_decimal(self.amount, digits, rounding), self.currency)
 
     def format(self, locale: str = "en_US") -> str:
         """Display the amount in ``locale`` through babel, with every digit it has.
@@ -412,11 +417,13 @@ class Money:
         (``$7.458``), so round first (:meth:`round`) to show an amount in whole cents.
         """
         known = validate_locale(locale)
-        return str(
-            babel.numbers.format_currency(
-                self.amount, self.currency, locale=known, decimal_quantization=False
+        # babel computes in the ambient context, whose 28 digits a large amount exceeds.
+        with decimal.localcontext(_ROUNDING):
+            return str(
+                babel.numbers.format_currency(
+                    self.amount, self.currency, locale=known, decimal_quantization=False
+                )
             )
-        )
 
     def __str__(self) -> str:
         return f"{fixed_point(self.amount, self.precision)} {self.currency}"

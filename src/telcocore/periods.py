@@ -20,7 +20,7 @@ import attrs
 from dateutil.relativedelta import relativedelta
 
 from telcocore.errors import NaiveDatetime, ValidationError
-from telcocore.validation import shown
+from telcocore.validation import shown, validate_int
 
 __all__ = ["UTC", "Period", "months_before", "require_utc"]
 
@@ -54,6 +54,14 @@ def months_before(day: date, months: int) -> date:
     return day - relativedelta(months=months)
 
 
+def _a_day(value: object, *, field: str) -> date:
+    """A calendar day whose next day a datetime holds, or a ValidationError naming it."""
+    if not isinstance(value, date) or value >= date.max:
+        msg = f"{field} must be a date before {date.max.isoformat()}, got {shown(value)}"
+        raise ValidationError(msg, field=field, value=value)
+    return value
+
+
 def _start(value: object) -> datetime:
     return require_utc(value, field="start")
 
@@ -78,19 +86,25 @@ class Period:
     @classmethod
     def day(cls, day: date) -> Period:
         """The UTC day ``day``."""
-        start = _start_of(day)
+        start = _start_of(_a_day(day, field="day"))
         return cls(start, start + timedelta(days=1))
 
     @classmethod
     def month(cls, year: int, month: int) -> Period:
-        """The UTC calendar month ``year``-``month``."""
+        """The UTC calendar month ``year``-``month`` (up to 9999-11)."""
+        year = validate_int(year, field="year", minimum=1, maximum=date.max.year)
+        month = validate_int(month, field="month", minimum=1, maximum=12)
         start = datetime(year, month, 1, tzinfo=UTC)
+        if (year, month) == (date.max.year, 12):  # its end is past what a datetime holds
+            msg = f"month {year}-{month:02d} ends after the last instant a datetime holds"
+            raise ValidationError(msg, field="month", value=month)
         return cls(start, start + relativedelta(months=1))
 
     @classmethod
     def days(cls, first: date, last: date) -> Period:
-        """The UTC days from ``first`` to ``last``, both included."""
-        return cls(_start_of(first), _start_of(last) + timedelta(days=1))
+        """The UTC days from ``first`` to ``last``, both included (up to 9999-12-30)."""
+        end = _start_of(_a_day(last, field="last")) + timedelta(days=1)
+        return cls(_start_of(_a_day(first, field="first")), end)
 
     def __contains__(self, instant: datetime) -> bool:
         return self.start <= require_utc(instant, field="instant") < self.end

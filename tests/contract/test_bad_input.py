@@ -418,6 +418,31 @@ FUNCTIONS: dict[str, Call] = {
 """The package's public functions and the constructors of what callers build: values, the
 core from its adapters, and the password settings."""
 
+
+def _of_money(method: str) -> Callable[[World], Callable[..., object]]:
+    return lambda _w: getattr(Money("1.005", "USD"), method)
+
+
+VALUES: dict[str, dict[str, Call]] = {
+    "Money": {
+        "zero": Call(lambda _w: Money.zero, lambda _w: {"currency": "USD"}),
+        "round": Call(_of_money("round"), lambda _w: {"mode": "half_up", "places": 2}),
+        "format": Call(_of_money("format"), lambda _w: {"locale": "de_DE"}),
+        "is_zero": Call(_of_money("is_zero")),
+        "is_negative": Call(_of_money("is_negative")),
+        "is_positive": Call(_of_money("is_positive")),
+    },
+    "Period": {
+        "day": Call(lambda _w: Period.day, lambda _w: {"day": START.date()}),
+        "month": Call(lambda _w: Period.month, lambda _w: {"year": 2026, "month": 3}),
+        "days": Call(
+            lambda _w: Period.days,
+            lambda _w: {"first": START.date(), "last": START.date() + timedelta(2)},
+        ),
+    },
+}
+"""The public methods of the values callers build, by class: they take input too."""
+
 RESULTS = frozenset(
     {
         "Account",
@@ -437,7 +462,8 @@ RESULTS = frozenset(
 
 
 def _public_methods(cls: type) -> set[str]:
-    return {name for name, _ in inspect.getmembers(cls, inspect.isfunction) if name[0] != "_"}
+    members = inspect.getmembers(cls, lambda v: inspect.isfunction(v) or inspect.ismethod(v))
+    return {name for name, _ in members if name[0] != "_"}
 
 
 def _exported_entry_points() -> set[str]:
@@ -456,6 +482,7 @@ def _entry_points() -> dict[str, Call]:
     """Every entry point described, by name (``accounts.open``, ``connect``, ...)."""
     calls = {f"{svc}.{m}": call for svc, methods in SERVICES.items() for m, call in methods.items()}
     calls |= {f"core.{m}": call for m, call in CORE.items()}
+    calls |= {f"{cls}.{m}": call for cls, methods in VALUES.items() for m, call in methods.items()}
     return calls | FUNCTIONS
 
 
@@ -466,7 +493,13 @@ def _parameters(name: str, call: Call) -> list[str]:
     """The parameters of the entry point, then the nested arguments it names."""
     if "." in name:
         service, method = name.split(".")
-        owner = TelcoCore if service == "core" else type(getattr(_probe_core(), service))
+        owner = (
+            TelcoCore
+            if service == "core"
+            else getattr(telcocore, service)
+            if service in VALUES
+            else type(getattr(_probe_core(), service))
+        )
         function = getattr(owner, method)
     else:
         function = open_storage if name == "open_storage" else getattr(telcocore, name)
@@ -502,6 +535,8 @@ class TestEntryPoints:
             assert _public_methods(type(getattr(core, service))) == set(methods), service
         assert _public_methods(TelcoCore) == set(CORE)
         assert _exported_entry_points() == set(FUNCTIONS)
+        for cls, methods in VALUES.items():
+            assert _public_methods(getattr(telcocore, cls)) == set(methods), cls
 
 
 # -- running the calls on every storage --------------------------------------------------------
