@@ -406,9 +406,11 @@ class Money:
         digits = (
             self.precision
             if places is None
-            else validate_int(places, field="places", maximum=MAX_EXPONENT)
+            else validate_int(places, field="places", minimum=-MAX_EXPONENT, maximum=MAX_EXPONENT)
         )
-        return Money._trusted(round_decimal(self.amount, digits, rounding), self.currency)
+        # Negative places round to tens, hundreds, ...: still shown without an exponent.
+        rounded = _canonical(round_decimal(self.amount, digits, rounding))
+        return Money._trusted(rounded, self.currency)
 
     def format(self, locale: str = "en_US") -> str:
         """Display the amount in ``locale`` through babel, with every digit it has.
