@@ -169,8 +169,12 @@ def open_storage(url: str) -> Storage:
     - ``postgresql://user@host:port/database`` (or ``postgres://``), with the optional
       ``?schema=name``; needs ``pip install 'telcocore[postgres]'``.
     """
-    scheme = split_url(url, kind="storage")[0].scheme
+    parts, options = split_url(url, kind="storage")
+    scheme = parts.scheme
     if scheme == "memory":
+        if parts.netloc or parts.path or options:
+            msg = f"memory URL {shown_url(url)} takes no host, path or options: use memory://"
+            raise ConfigurationError(msg)
         return MemoryStorage()
     if scheme == "sqlite":
         return SqliteStorage.from_url(url)

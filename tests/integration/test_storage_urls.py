@@ -64,12 +64,19 @@ class TestSqliteUrls:
             "sqlite:///telco.db?journal=off",
             "sqlite:///telco.db?synchronous=off",
             "sqlite:///telco.db?busy_timeout=soon",
+            "memory://?journal=off",
+            "memory://host",
         ],
     )
     def test_a_malformed_url_is_refused(self, url: str) -> None:
         """A host, no path, an unknown option or a bad value raises ConfigurationError."""
         with pytest.raises(ConfigurationError):
             open_storage(url)
+
+    def test_a_path_no_file_system_takes_is_a_storage_error(self) -> None:
+        """A NUL in the path (``%00``) is a StorageError naming the database, not a raw one."""
+        with pytest.raises(StorageError, match="cannot open SQLite database"):
+            open_storage("sqlite:///%00telco.db")
 
 
 class TestPostgresUrls:
@@ -232,6 +239,7 @@ class TestOptionValues:
             ({"max_size": True}, "max_size"),
             ({"min_size": 4, "max_size": 2}, "max_size"),
             ({"timeout": float("nan")}, "timeout"),
+            ({"schema": 5}, "schema"),
         ],
     )
     def test_the_postgres_constructor_checks_them_too(
@@ -240,6 +248,11 @@ class TestOptionValues:
         """PostgresStorage(...) refuses the same values by their keyword names."""
         with pytest.raises(ConfigurationError, match=name):
             PostgresStorage("postgresql://localhost/test", **settings)
+
+    def test_the_postgres_constructor_takes_text_only(self) -> None:
+        """A conninfo that is not text is a ConfigurationError, before any driver call."""
+        with pytest.raises(ConfigurationError, match="conninfo"):
+            PostgresStorage(5)  # type: ignore[arg-type]
 
     @pytest.mark.parametrize("timeout", [-1, True, 2.5, None])
     def test_the_sqlite_constructor_checks_them_too(self, tmp_path: Path, timeout: object) -> None:

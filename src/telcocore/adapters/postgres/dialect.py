@@ -28,6 +28,7 @@ from telcocore.adapters import entities
 from telcocore.adapters.sql import Cursor, Dialect, MovedBalance, Session, Statement
 from telcocore.errors import AlreadyExists, ConfigurationError, StorageError, TelcoError
 from telcocore.money import AMOUNT_LIMIT
+from telcocore.validation import shown
 
 if TYPE_CHECKING:
     from psycopg import Connection
@@ -58,9 +59,9 @@ def validate_schema(value: str) -> str:
     Lower-case letters, digits and ``_``, at most 63, not starting with a digit: such a
     name never needs quoting rules of its own.
     """
-    if not _SCHEMA.fullmatch(value):
+    if not isinstance(value, str) or not _SCHEMA.fullmatch(value):
         msg = (
-            f"PostgreSQL schema {value!r} must be 1-63 lower-case letters, digits or '_', "
+            f"PostgreSQL schema {shown(value)} must be 1-63 lower-case letters, digits or '_', "
             "not starting with a digit"
         )
         raise ConfigurationError(msg)

@@ -21,7 +21,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from telcocore.adapters.sql import Migration, SqlStorage, SqlUnitOfWork, load_migrations, migrate
 from telcocore.adapters.sql.options import seconds_setting, split_url, whole_setting
 from telcocore.errors import ConfigurationError, StorageError
-from telcocore.validation import shown_url, without_passwords
+from telcocore.validation import shown, shown_url, without_passwords
 
 from .dialect import PostgresDialect
 
@@ -87,6 +87,9 @@ class PostgresStorage(SqlStorage["Connection[Any]"]):
         timeout: float = 30.0,
         migrations: Sequence[Migration] | None = None,
     ) -> None:
+        if not isinstance(conninfo, str):
+            msg = f"conninfo must be a PostgreSQL URL or key=value text, got {shown(conninfo)}"
+            raise ConfigurationError(msg)
         min_size = whole_setting(min_size, name="min_size", minimum=1, maximum=_MAX_POOL_SIZE)
         max_size = whole_setting(
             max_size, name="max_size", minimum=min_size, maximum=_MAX_POOL_SIZE

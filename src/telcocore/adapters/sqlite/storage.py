@@ -129,8 +129,8 @@ class SqliteStorage(SqlStorage[sqlite3.Connection]):
                 isolation_level=None,
                 check_same_thread=False,
             )
-        except sqlite3.Error as exc:
-            msg = f"cannot open SQLite database {self.path!r}: {exc}"
+        except (sqlite3.Error, ValueError) as exc:  # ValueError: a NUL in the path
+            msg = f"cannot open SQLite database {shown(self.path)}: {exc}"
             raise StorageError(msg) from exc
         try:
             conn.execute(f"PRAGMA busy_timeout = {dialect.busy_timeout_ms:d}")
