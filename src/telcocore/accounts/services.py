@@ -48,7 +48,7 @@ from telcocore.money import Money, ledger_amount, to_decimal, validate_currency
 from telcocore.notifications.message import Channel, Message, MessageKind
 from telcocore.notifications.services import OutboxService
 from telcocore.ports import PasswordHasher, UnitOfWork
-from telcocore.validation import coerce_enum, shown, validate_version
+from telcocore.validation import coerce_enum, shown, validate_flag, validate_version
 
 __all__ = [
     "CODE_DIGITS",
@@ -380,9 +380,7 @@ class ContactService:
         """
         account_id = validate_account_id(account_id)
         contact_id = None if contact_id is None else validate_contact_id(contact_id)
-        if not isinstance(generate_password, bool):
-            msg = f"generate_password must be True or False, got {shown(generate_password)}"
-            raise ValidationError(msg, field="generate_password", value=generate_password)
+        generate_password = validate_flag(generate_password, field="generate_password")
         if password is not None and generate_password:
             msg = "give a password or generate_password=True, not both"
             raise ValidationError(msg, field="password")

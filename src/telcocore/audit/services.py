@@ -16,6 +16,7 @@ import attrs
 
 from telcocore.audit.diff import JSON, Patch, apply_patch, make_patch
 from telcocore.audit.entry import (
+    MAX_KEY_LENGTH,
     AuditAction,
     AuditEntry,
     AuditQuery,
@@ -39,7 +40,6 @@ from telcocore.validation import (
 )
 
 __all__ = [
-    "MAX_KEY_LENGTH",
     "MAX_REASON_LENGTH",
     "AuditLog",
     "AuditPage",
@@ -49,8 +49,6 @@ __all__ = [
 
 MAX_REASON_LENGTH: Final = 1000
 """The longest reason a change may give, in characters."""
-MAX_KEY_LENGTH: Final = 200
-"""The longest entity type, entity key or actor an entry holds or a query names."""
 
 
 @attrs.frozen
