@@ -33,6 +33,7 @@ __all__ = [
     "GENERATED_LENGTH",
     "MAX_PASSWORD_LENGTH",
     "MIN_PASSWORD_LENGTH",
+    "PREVIOUS_DEFAULT_HASH",
     "PasswordPolicy",
     "ScryptHasher",
     "generate_password",
@@ -171,6 +172,17 @@ def _b64(data: bytes) -> str:
 def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
+
+PREVIOUS_DEFAULT_HASH: Final = (
+    "scrypt$16384$8$1$0vbnAtnIrr1KdEIXfQNo7w$3xJjFz12t3OfKcmmg3giPOoNw8SslEW2pzvtNDU8FwM"
+)
+"""A stored hash with the previous default's parameters (n=2**14, r=8, p=1) of no password.
+
+Until each contact logs in again, its hash has those parameters and a login checks it
+besides making a current one; a login that finds no such hash checks this one instead, so
+that every login costs the same. It is written out, not made at start, so that no first
+login costs more than the others.
+"""
 
 _MAX_MEMORY: Final = 2**31 - 1
 """scrypt's memory bound in bytes, which :func:`hashlib.scrypt` takes at most."""

@@ -27,6 +27,7 @@ from telcocore.accounts.contacts import (
 )
 from telcocore.accounts.credentials import (
     MAX_PASSWORD_LENGTH,
+    PREVIOUS_DEFAULT_HASH,
     PasswordPolicy,
     ScryptHasher,
     generate_password,
@@ -620,18 +621,21 @@ class ContactService:
     def _matching_hash(self, password: str, stored: str | None) -> str | None:
         """The hash to keep if ``password`` matches ``stored``, else ``None``.
 
-        Whatever the outcome, this costs exactly one hash with the current parameters: a
-        missing hash is stood in for by hashing anyway, and a hash made with other
-        parameters is checked (cheaply, if weaker) after the current-parameter hash that
-        replaces it on a match. So the time does not tell which case it was.
+        Whatever the outcome, this costs one hash with the current parameters and one check
+        at the previous default's: a hash with weaker parameters is checked after the
+        current-parameter hash that replaces it on a match; a current hash is checked, and a
+        missing one stood in for by hashing anyway, each beside a check of
+        :data:`~telcocore.accounts.credentials.PREVIOUS_DEFAULT_HASH`. So while contacts
+        still have hashes of the previous default, the time does not tell which case it was.
         """
+        if stored is not None and self._hasher.needs_rehash(stored):
+            renewed = self._hasher.hash(password)
+            return renewed if self._hasher.verify(password, stored) else None
+        self._hasher.verify(password, PREVIOUS_DEFAULT_HASH)
         if stored is None:
             self._hasher.hash(password)
             return None
-        if not self._hasher.needs_rehash(stored):
-            return stored if self._hasher.verify(password, stored) else None
-        renewed = self._hasher.hash(password)
-        return renewed if self._hasher.verify(password, stored) else None
+        return stored if self._hasher.verify(password, stored) else None
 
     def _checked_notes(self, before: Contact, field: str, text: str) -> str:
         """``text`` for ``field``, refused if it holds a credential or the password.
