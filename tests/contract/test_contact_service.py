@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from tests.unit.test_notes import ORDINARY_NOTE
 
 from telcocore import TelcoCore
 from telcocore.accounts.contacts import Contact, Target
@@ -246,6 +247,13 @@ class TestPolicy:
             (min(COMMON_PASSWORDS), "common"),
             ("PASSWORD123", "common"),
             (12345678901, "type"),
+            ("Maintenance", "shape"),
+            ("switchboard.", "shape"),
+            ("read-only-access", "shape"),
+            ("someone@else.example", "shape"),
+            ("https://portal.example", "shape"),
+            ("+1 (415) 555-0100", "shape"),
+            ("2024-03-01 12:00", "shape"),
         ],
     )
     def test_each_rule_refuses(self, core: TelcoCore, acme: str, password: str, rule: str) -> None:
@@ -266,11 +274,14 @@ class TestPolicy:
             core.contacts.set_password("cy", "Cyrillus.Maximus")
         assert "email" == raised.value.rule
 
+    @pytest.mark.parametrize(
+        "password", ["another-Good-one-42", "correct horse battery", "correcthorsebatterystaple"]
+    )
     @pytest.mark.usefixtures("ann")
-    def test_a_good_password_is_accepted(self, core: TelcoCore) -> None:
-        """A password meeting every rule logs in."""
-        core.contacts.set_password("ann", "another-Good-one-42")
-        assert "ann" == core.contacts.authenticate("ann@example.com", "another-Good-one-42").id
+    def test_a_good_password_is_accepted(self, core: TelcoCore, password: str) -> None:
+        """A password meeting every rule logs in: a passphrase, or a long run of letters."""
+        core.contacts.set_password("ann", password)
+        assert "ann" == core.contacts.authenticate("ann@example.com", password).id
 
 
 class TestGeneratedPassword:
@@ -796,19 +807,64 @@ class TestOwnPasswordInNotes:
     @pytest.mark.parametrize(
         "text",
         [
-            " ".join(f"A-padding-word-{i:03d}" for i in range(64)) + f" {GOOD}",
+            " ".join(f"pad{i:02d}" for i in range(64)) + f" {GOOD}",
+            " ".join(["Escalation", "Maintenance", "switchboard", "https://portal.example/"] * 16)
+            + f" {GOOD}",
             f"login={GOOD}",
             f"ann:{GOOD}@pbx.example",
             f"he said “{GOOD}”",
         ],
-        ids=["padded", "login=", "user:pw@host", "quoted"],
+        ids=["padded", "padded-long", "login=", "user:pw@host", "quoted"],
     )
     @pytest.mark.usefixtures("ann")
     def test_it_is_refused(self, core: TelcoCore, text: str) -> None:
         """Padding, login=<pw> and user:<pw>@host do not hide it; nothing is stored."""
-        with pytest.raises(ValidationError) as raised:
+        with pytest.raises(ValidationError, match="must not hold the contact's password") as raised:
             core.contacts.update("ann", private_notes=text)
         assert ("private_notes", "") == (raised.value.field, core.contacts.get("ann").private_notes)
+
+    @pytest.mark.usefixtures("ann")
+    def test_an_ordinary_note_is_kept(
+        self, core: TelcoCore, scrypt_calls: list[tuple[int, int, int]]
+    ) -> None:
+        """A note of a few lines is checked line by line, not word by word, and kept."""
+        assert (
+            ORDINARY_NOTE == core.contacts.update("ann", private_notes=ORDINARY_NOTE).private_notes
+        )
+        assert len(scrypt_calls) < MAX_NOTE_CHECKS
+
+    @pytest.mark.parametrize(
+        "word",
+        [
+            "Maintenance",
+            "ESCALATION:",
+            "(read-only)",
+            "ann.smith@ex.io",
+            "https://portal.example/acme",
+            "2024-03-01",
+            "+1 415 555 0100",
+            "password123",
+        ],
+    )
+    @pytest.mark.usefixtures("ann")
+    def test_what_the_policy_refuses_is_not_hashed(
+        self, core: TelcoCore, scrypt_calls: list[tuple[int, int, int]], word: str
+    ) -> None:
+        """Words no password set under the policy can be cost no hash."""
+        with pytest.raises(WeakPassword):
+            core.contacts.set_password("ann", word)
+        core.contacts.update("ann", private_notes=word)
+        assert [] == scrypt_calls
+
+    @pytest.mark.usefixtures("ann")
+    def test_a_generated_password_is_found(
+        self, core: TelcoCore, notifier: CapturingNotifier
+    ) -> None:
+        """A generated password is looked for, whatever the policy says of its form."""
+        core.contacts.reset_password("ann")
+        password = _password_of(notifier)
+        with pytest.raises(ValidationError, match="must not hold the contact's password"):
+            core.contacts.update("ann", private_notes=f"new one: ({password})")
 
     @pytest.mark.usefixtures("ann")
     def test_the_checks_per_change_are_bounded(
