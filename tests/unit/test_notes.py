@@ -65,6 +65,29 @@ REFUSED = [
     # a password inside a URL
     "sip:ann:hunter2@pbx.example",
     "https://ann:hunter2@portal.example/",
+    # a bare pass or pw before a value, spelled apart or in leet, after an arrow
+    "user admin pass admin123",
+    "PW hunter2",
+    "p@ssword: hunter2",
+    "pa55word = hunter2",
+    "pass word: hunter2",
+    "password \u2192 hunter2",
+    "password \u21d2 hunter2",
+    # credentials, and ordinary words that go on to a value
+    "creds: admin/admin123",
+    "credentials: ...",
+    "credentials: admin / Adm1n!",
+    "password: changed to hunter2",
+    "password is now hunter2",
+    "password: none, token: hunter",
+    "PIN: 1234",
+    "PIN is 123",
+    # secret tokens of well-known services
+    "key sk_live_4eC39HqLyjWDarjtT1zdp7dc",
+    "sk_test_4eC39HqLyjWDarjtT1zdp7dc",
+    "ghp_0123456789abcdefghijABCDEFGHIJ012345",
+    "aws AKIAIOSFODNN7EXAMPLE",
+    "slack xoxb-1234567890-abcdefghijkl",
 ]
 
 KEPT = [
@@ -92,6 +115,19 @@ KEPT = [
     "la clave es incorrecta",
     "sip:ann@pbx.example",
     "mailto:ann@example.com",
+    # an assignment, an "is" or a number that says something about the secret
+    "password: N/A",
+    "password: none",
+    "pwd: in the vault",
+    "PIN: ask customer",
+    "PIN is 4 digits",
+    "password 2FA enabled",
+    "token 5 used",
+    "password: see https://vault.example/acme",
+    "Passwort: siehe Tresor",
+    # the prefixes of tokens, named without a token
+    "Stripe keys start with sk_live_",
+    "akiak",
 ]
 
 
@@ -121,6 +157,19 @@ class TestCredentialShapes:
         """Notes must be text of at most MAX_NOTES_LENGTH that every storage keeps."""
         with pytest.raises(ValidationError):
             check_notes("public_notes", text)
+
+
+ORDINARY_NOTE = """\
+Escalation: first the on-call engineer (ext. 4410), then the operations manager.
+Portal: https://portal.acme-telecom.example/customers/acme?tab=trunks
+Extensions 4410-4419 ring the support queue; 4420 is the switchboard.
+Maintenance windows: Sundays 02:00-04:00 UTC, announced to noc@acme.example.
+Password: in the vault, ask the account manager."""
+
+
+def test_an_operators_note_is_kept() -> None:
+    """A note of several lines with steps, a URL and extensions holds no credential."""
+    assert ORDINARY_NOTE == check_notes("private_notes", ORDINARY_NOTE)
 
 
 class TestPasswordCandidates:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import secrets
 import string
 from typing import Final
@@ -31,11 +32,15 @@ from telcocore.validation import shown
 __all__ = [
     "COMMON_PASSWORDS",
     "GENERATED_LENGTH",
+    "LONGEST_WORD",
     "MAX_PASSWORD_LENGTH",
     "MIN_PASSWORD_LENGTH",
+    "PREVIOUS_DEFAULT_HASH",
+    "TRIMMED",
     "PasswordPolicy",
     "ScryptHasher",
     "generate_password",
+    "looks_generated",
 ]
 
 MIN_PASSWORD_LENGTH: Final = 10
@@ -110,6 +115,41 @@ def generate_password(length: int = GENERATED_LENGTH) -> str:
     return "".join(secrets.choice(_ALPHABET) for _ in range(length))
 
 
+def looks_generated(text: str) -> bool:
+    """Whether ``text`` has the form of a generated password (its length and alphabet)."""
+    return len(text) == GENERATED_LENGTH and all(c in _ALPHABET for c in text)
+
+
+TRIMMED: Final = "\"'`.,;:!?()[]{}<>\u201c\u201d\u2018\u2019\u201e\u201a\u00ab\u00bb"
+"""Punctuation and quotes around a word, typographic ones (“…”, «…», „…“) too."""
+LONGEST_WORD: Final = 15
+"""The most letters of what :class:`PasswordPolicy` takes for a single dictionary word."""
+
+_EMAIL_SHAPE: Final = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_WEB_SHAPE: Final = re.compile(r"(?:[a-z][a-z0-9+.-]*:)?//|www\.", re.IGNORECASE)
+_NUMBER_SHAPE: Final = re.compile(r"[0-9\s+\-./:()]*[0-9][0-9\s+\-./:()]*")
+
+
+def _shape(password: str) -> str | None:
+    """What ``password`` is shaped like, if it is a word, an address or a number."""
+    text = password.strip()
+    if _EMAIL_SHAPE.fullmatch(text):
+        return "an e-mail address"
+    if _WEB_SHAPE.match(text):
+        return "a web address"
+    if _NUMBER_SHAPE.fullmatch(text):
+        return "only digits and separators (a number, a date, a time, a phone number)"
+    word = text.strip(TRIMMED)
+    parts = word.split("-")
+    if (
+        all(part.isalpha() for part in parts)
+        and len(word) - len(parts) + 1 <= LONGEST_WORD
+        and (word.islower() or word.isupper() or word[1:].islower())
+    ):
+        return "a single word of letters"
+    return None
+
+
 def _length(_instance: object, attribute: attrs.Attribute[int], value: object) -> None:
     if type(value) is not int or not 1 <= value <= MAX_PASSWORD_LENGTH:
         msg = (
@@ -129,7 +169,14 @@ def _common(value: object) -> frozenset[str]:
 
 @attrs.frozen
 class PasswordPolicy:
-    """The rules a hand-set password must meet: length, not the email, not a common one."""
+    """The rules a hand-set password must meet: length, not the email, not a common one.
+
+    Nor may it be shaped like what notes are full of (rule ``shape``): a single word of at
+    most :data:`LONGEST_WORD` letters in one case or capitalized, maybe hyphenated or with
+    punctuation around it (``Escalation:``), an e-mail or web address, or only digits and
+    separators (a number, a date, a phone number). Those are the first guesses of any
+    attack, and the notes guard need not compare them with a contact's password hash.
+    """
 
     min_length: int = attrs.field(default=MIN_PASSWORD_LENGTH, validator=_length)
     max_length: int = attrs.field(default=MAX_PASSWORD_LENGTH, validator=_length)
@@ -148,20 +195,40 @@ class PasswordPolicy:
         if not isinstance(password, str):
             msg = "the password must be a string"
             raise WeakPassword(msg, rule="type")
+        broken = self._broken(password, email)
+        if broken is not None:
+            raise broken
+        return password
+
+    def allows(self, password: str, *, email: str | None = None) -> bool:
+        """Whether :meth:`check` takes ``password``; with no ``email``, whatever the email."""
+        return self._broken(password, email) is None
+
+    def _broken(self, password: str, email: str | None) -> WeakPassword | None:
+        """The refusal of the first rule ``password`` breaks, if any."""
         if len(password) < self.min_length:
             msg = f"the password must be at least {self.min_length} characters long"
-            raise WeakPassword(msg, rule="min_length")
+            return WeakPassword(msg, rule="min_length")
         if len(password) > self.max_length:
             msg = f"the password must be at most {self.max_length} characters long"
-            raise WeakPassword(msg, rule="max_length")
+            return WeakPassword(msg, rule="max_length")
         folded = password.strip().casefold()
-        if folded in {email.casefold(), email.partition("@")[0].casefold()}:
+        if email is not None and folded in {
+            email.casefold(),
+            email.partition("@")[0].casefold(),
+        }:
             msg = "the password must not be the login email or its name part"
-            raise WeakPassword(msg, rule="email")
+            return WeakPassword(msg, rule="email")
         if folded in self.common:
             msg = "the password is among the most common passwords; choose another"
-            raise WeakPassword(msg, rule="common")
-        return password
+            return WeakPassword(msg, rule="common")
+        shape = _shape(password)
+        if shape is not None:
+            msg = (
+                f"the password must not be {shape}; use several words, or mix in digits or symbols"
+            )
+            return WeakPassword(msg, rule="shape")
+        return None
 
 
 def _b64(data: bytes) -> str:
@@ -171,6 +238,17 @@ def _b64(data: bytes) -> str:
 def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
+
+PREVIOUS_DEFAULT_HASH: Final = (
+    "scrypt$16384$8$1$0vbnAtnIrr1KdEIXfQNo7w$3xJjFz12t3OfKcmmg3giPOoNw8SslEW2pzvtNDU8FwM"
+)
+"""A stored hash with the previous default's parameters (n=2**14, r=8, p=1) of no password.
+
+Until each contact logs in again, its hash has those parameters and a login checks it
+besides making a current one; a login that finds no such hash checks this one instead, so
+that every login costs the same. It is written out, not made at start, so that no first
+login costs more than the others.
+"""
 
 _MAX_MEMORY: Final = 2**31 - 1
 """scrypt's memory bound in bytes, which :func:`hashlib.scrypt` takes at most."""

@@ -27,10 +27,13 @@ from telcocore.accounts.contacts import (
     validate_email,
 )
 from telcocore.accounts.credentials import (
+    GENERATED_LENGTH,
     MAX_PASSWORD_LENGTH,
+    PREVIOUS_DEFAULT_HASH,
     PasswordPolicy,
     ScryptHasher,
     generate_password,
+    looks_generated,
 )
 from telcocore.accounts.notes import check_notes, holds_password, password_candidates
 from telcocore.audit.entry import AuditAction
@@ -621,47 +624,59 @@ class ContactService:
     def _matching_hash(self, password: str, stored: str | None) -> str | None:
         """The hash to keep if ``password`` matches ``stored``, else ``None``.
 
-        Whatever the outcome, this costs exactly one hash with the current parameters: a
-        missing hash is stood in for by hashing anyway, and a hash made with other
-        parameters is checked (cheaply, if weaker) after the current-parameter hash that
-        replaces it on a match. So the time does not tell which case it was.
+        Whatever the outcome, this costs one hash with the current parameters and one check
+        at the previous default's: a hash with weaker parameters is checked after the
+        current-parameter hash that replaces it on a match; a current hash is checked, and a
+        missing one stood in for by hashing anyway, each beside a check of
+        :data:`~telcocore.accounts.credentials.PREVIOUS_DEFAULT_HASH`. So while contacts
+        still have hashes of the previous default, the time does not tell which case it was.
         """
+        if stored is not None and self._hasher.needs_rehash(stored):
+            renewed = self._hasher.hash(password)
+            return renewed if self._hasher.verify(password, stored) else None
+        self._hasher.verify(password, PREVIOUS_DEFAULT_HASH)
         if stored is None:
             self._hasher.hash(password)
             return None
-        if not self._hasher.needs_rehash(stored):
-            return stored if self._hasher.verify(password, stored) else None
-        renewed = self._hasher.hash(password)
-        return renewed if self._hasher.verify(password, stored) else None
+        return stored if self._hasher.verify(password, stored) else None
 
     def _checked_notes(self, before: Contact, field: str, text: str) -> str:
         """``text`` for ``field``, refused if it holds a credential or the password.
 
         The password is known only as its slow hash, so each word the change adds that
         could be the password is checked against it: at most :data:`MAX_NOTE_CHECKS`.
-        Words the notes held before were checked when they came, or when the password was
-        set (:meth:`_set_hand_password`, which knows the plaintext).
+        A word could be the password if :attr:`policy` takes it (whatever the email, which
+        may have changed since) or it has the form of a generated password. Words the notes
+        held before were checked when they came, or when the password was set
+        (:meth:`_set_hand_password`, which knows the plaintext).
         """
         text = check_notes(field, text)
         stored = before.password_hash
         if stored is None:
             return text
-        lengths = {"min_length": self.policy.min_length, "max_length": MAX_PASSWORD_LENGTH}
-        known = password_candidates(before.public_notes, **lengths) | password_candidates(
-            before.private_notes, **lengths
+        new = self._plausible_passwords(text) - self._plausible_passwords(
+            f"{before.public_notes}\n{before.private_notes}"
         )
-        new = password_candidates(text, **lengths) - known
         if len(new) > MAX_NOTE_CHECKS:
             msg = (
-                f"{field} adds {len(new)} words of {self.policy.min_length} or more characters; "
-                f"at most {MAX_NOTE_CHECKS} can be checked against the contact's password in "
-                "one change: add the text in smaller changes"
+                f"{field} adds {len(new)} words that could be the contact's password; at most "
+                f"{MAX_NOTE_CHECKS} can be checked against it in one change: add the text in "
+                "smaller changes"
             )
             raise ValidationError(msg, field=field)
         if any(self._hasher.verify(word, stored) for word in new):
             msg = f"{field} must not hold the contact's password"
             raise ValidationError(msg, field=field)
         return text
+
+    def _plausible_passwords(self, notes: str) -> set[str]:
+        """The parts of ``notes`` a contact's password could be: hand-set or generated."""
+        found = password_candidates(
+            notes,
+            min_length=min(self.policy.min_length, GENERATED_LENGTH),
+            max_length=max(self.policy.max_length, GENERATED_LENGTH),
+        )
+        return {word for word in found if self.policy.allows(word) or looks_generated(word)}
 
     def _set_hand_password(self, contact: Contact, password: str) -> None:
         self.policy.check(password, email=contact.email)
