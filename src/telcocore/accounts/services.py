@@ -504,10 +504,11 @@ class ContactService:
 
         A wrong email or password is :class:`~telcocore.errors.AuthenticationFailed`, which
         does not say which was wrong. Every login costs one hash with the current
-        parameters, whether the email is unknown, has no password or has a hash made with
-        weaker parameters (that hash is replaced on the way), so the time taken tells
-        nothing either. An email or password that is not a ``str`` is a
-        :class:`~telcocore.errors.ValidationError`, whoever the email belongs to.
+        parameters and one check at the previous default's
+        (:data:`~telcocore.accounts.credentials.PREVIOUS_DEFAULT_HASH`), whether the email is
+        unknown, has no password, or has a hash of the previous default (replaced on the
+        way), so the time taken tells nothing either. An email or password that is not a
+        ``str`` is a :class:`~telcocore.errors.ValidationError`, whoever the email belongs to.
         """
         address = _address_or_none(email)
         _require_password_type(password)
