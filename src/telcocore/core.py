@@ -194,12 +194,18 @@ def connect(
 ) -> TelcoCore:
     """Open the storage at ``url`` and return a :class:`TelcoCore` using it.
 
-    Nothing connects at import time; this is where storage is opened.
+    Nothing connects at import time; this is where storage is opened. If another argument
+    is refused, the storage is closed again before the error is raised.
     """
-    return TelcoCore(
-        storage=open_storage(url),
-        notifier=notifier,
-        clock=clock,
-        require_reason=require_reason,
-        password_hasher=password_hasher,
-    )
+    storage = open_storage(url)
+    try:
+        return TelcoCore(
+            storage=storage,
+            notifier=notifier,
+            clock=clock,
+            require_reason=require_reason,
+            password_hasher=password_hasher,
+        )
+    except BaseException:
+        storage.close()
+        raise
