@@ -1,15 +1,16 @@
-"""Durable debits per second on SQLite and PostgreSQL, each against the raw driver.
+"""Debits per second on memory, SQLite and PostgreSQL, each against the raw driver.
 
-*Ours*: ``core.ledger.debit`` (one durable transaction per debit) on
-``telcocore.connect("sqlite:///<temporary file>")`` and on
-``telcocore.connect("<TELCOCORE_BENCH_PG_DSN>?schema=bench_<random>")``; and, on SQLite, the
-ledger's batch API when there is one. Each debit is 0.01 USD with a fresh idempotency key on
-an active account funded so that nothing is refused.
+*Ours*: ``core.ledger.debit`` (one transaction per debit) on ``telcocore.connect("memory://")``,
+on ``telcocore.connect("sqlite:///<temporary file>")`` and on
+``telcocore.connect("<TELCOCORE_BENCH_PG_DSN>?schema=bench_<random>")``; and, on a SQLite
+file, the ledger's batch API. Each debit is 0.01 USD with a fresh idempotency key on an
+active account funded so that nothing is refused.
 
-*Baseline*: the same debit written directly with ``sqlite3`` or ``psycopg``, in its own file
-or schema: one transaction (``BEGIN IMMEDIATE`` on SQLite) holding a conditional
-``UPDATE accounts SET balance = balance - :x, seq = seq + 1 WHERE id = :id AND status =
-'active' AND currency = :cur AND balance - :x >= -debit_limit RETURNING balance, seq``, an
+*Baseline*: the same debit written directly with ``sqlite3`` or ``psycopg``, in its own
+file, in-memory database (next to ``memory://``) or schema: one transaction (``BEGIN
+IMMEDIATE`` on SQLite) holding a conditional ``UPDATE accounts SET balance = balance - :x,
+seq = seq + 1 WHERE id = :id AND status = 'active' AND currency = :cur AND balance - :x >=
+-debit_limit RETURNING balance, seq``, an
 ``INSERT`` of the transaction row (its idempotency key under a unique constraint) and an
 ``executemany`` ``INSERT`` of its two postings, then ``COMMIT``. The batched baseline does
 the same for 100 debits per transaction. The SQLite baseline uses the adapter's own
@@ -258,7 +259,7 @@ _Row = tuple[str, str, int, str, int | None, int | None]
 class RawSqlite:
     """The SQLite baseline: the ledger's tables and its debit, written by hand."""
 
-    def __init__(self, path: Path, settings: SqliteSettings) -> None:
+    def __init__(self, path: Path | str, settings: SqliteSettings) -> None:
         self.connection = sqlite3.connect(path, isolation_level=None)
         self.keys = (f"raw-{i}" for i in itertools.count())
         execute = self.connection.execute
@@ -329,12 +330,13 @@ class RawSqlite:
 
 
 @contextlib.contextmanager
-def _sqlite(*, batched: bool) -> Iterator[Case]:
+def _sqlite(*, batched: bool, memory: bool = False) -> Iterator[Case]:
+    """A SQLite file each (``memory``: ``memory://`` and a private in-memory database)."""
     with tempfile.TemporaryDirectory(prefix="telcocore-bench-") as directory:
         # Four slashes: an absolute path whether the adapter strips one slash or none.
-        url = f"sqlite:///{Path(directory, 'ours.db')}"
+        url = "memory://" if memory else f"sqlite:///{Path(directory, 'ours.db')}"
         with _watch_sqlite() as (statements, connections):
-            core = _connect(url, "SQLite")
+            core = _connect(url, "memory" if memory else "SQLite")
         notes = []
         if isinstance(core, Unavailable):
             settings = SqliteSettings()
@@ -346,7 +348,7 @@ def _sqlite(*, batched: bool) -> Iterator[Case]:
         notes.append(f"baseline: {settings.describe()}")
         if batched:
             notes.append(f"{BATCH} debits per transaction")
-        raw = RawSqlite(Path(directory, "raw.db"), settings)
+        raw = RawSqlite(":memory:" if memory else Path(directory, "raw.db"), settings)
         try:
             yield Case(
                 ours=ours, baseline=raw.batched if batched else raw.each, note="; ".join(notes)
@@ -363,6 +365,10 @@ def _sqlite_each() -> contextlib.AbstractContextManager[Case]:
 
 def _sqlite_batched() -> contextlib.AbstractContextManager[Case]:
     return _sqlite(batched=True)
+
+
+def _memory() -> contextlib.AbstractContextManager[Case]:
+    return _sqlite(batched=False, memory=True)
 
 
 # -- PostgreSQL -------------------------------------------------------------------------
@@ -496,6 +502,17 @@ def _postgres() -> Iterator[Case]:
 
 
 BENCHMARKS = [
+    Benchmark(
+        name="ledger.debit.memory",
+        measures="core.ledger.debit on memory://, one transaction per debit",
+        baseline="sqlite3 :memory:: BEGIN IMMEDIATE, conditional UPDATE, 3 INSERTs, COMMIT",
+        setup=_memory,
+        ops=20_000,
+        quick_ops=2_000,
+        repeats=7,
+        quick_repeats=3,
+        unit="debits/s",
+    ),
     Benchmark(
         name="storage.sqlite.debit",
         measures="core.ledger.debit on sqlite:///file, one durable transaction per debit",

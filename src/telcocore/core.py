@@ -18,7 +18,6 @@ import attrs
 
 from telcocore.accounts.credentials import PasswordPolicy
 from telcocore.accounts.services import AccountService, ContactService
-from telcocore.adapters.memory import MemoryStorage
 from telcocore.adapters.postgres import PostgresStorage
 from telcocore.adapters.routing import ChannelRouter
 from telcocore.adapters.smtp import SmtpNotifier
@@ -62,7 +61,7 @@ class TelcoCore:
     Build it with :func:`connect`, or hand in your own adapters (any object that fits the
     protocols in :mod:`telcocore.ports`)::
 
-        core = TelcoCore(storage=MemoryStorage(), notifier=my_notifier, clock=my_clock)
+        core = TelcoCore(storage=SqliteStorage("telco.db"), notifier=my_notifier, clock=my_clock)
 
     Without a notifier, messages wait in the outbox until one is configured. Changes are
     recorded in the audit log as made by ``system``; use :meth:`acting_as` for a user.
@@ -163,7 +162,8 @@ class TelcoCore:
 def open_storage(url: str) -> Storage:
     """The storage a URL names, opened and migrated to the newest schema.
 
-    - ``memory://``: in this process's memory, gone when it ends;
+    - ``memory://``: a private in-memory SQLite database (the same as
+      ``sqlite:///:memory:``), gone when the storage is closed;
     - ``sqlite:///relative/file.db``, ``sqlite:////absolute/file.db``, ``sqlite:///:memory:``
       (options ``?synchronous=normal``, ``?busy_timeout=<ms>``);
     - ``postgresql://user@host:port/database`` (or ``postgres://``), with the optional
@@ -175,7 +175,7 @@ def open_storage(url: str) -> Storage:
         if parts.netloc or parts.path or options:
             msg = f"memory URL {shown_url(url)} takes no host, path or options: use memory://"
             raise ConfigurationError(msg)
-        return MemoryStorage()
+        return SqliteStorage(":memory:")
     if scheme == "sqlite":
         return SqliteStorage.from_url(url)
     if scheme in {"postgresql", "postgres"}:
@@ -194,12 +194,18 @@ def connect(
 ) -> TelcoCore:
     """Open the storage at ``url`` and return a :class:`TelcoCore` using it.
 
-    Nothing connects at import time; this is where storage is opened.
+    Nothing connects at import time; this is where storage is opened. If another argument
+    is refused, the storage is closed again before the error is raised.
     """
-    return TelcoCore(
-        storage=open_storage(url),
-        notifier=notifier,
-        clock=clock,
-        require_reason=require_reason,
-        password_hasher=password_hasher,
-    )
+    storage = open_storage(url)
+    try:
+        return TelcoCore(
+            storage=storage,
+            notifier=notifier,
+            clock=clock,
+            require_reason=require_reason,
+            password_hasher=password_hasher,
+        )
+    except BaseException:
+        storage.close()
+        raise

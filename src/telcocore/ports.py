@@ -1,7 +1,9 @@
 """The ports: every interface the services need from the outside world.
 
 Services depend on these protocols only; adapters (:mod:`telcocore.adapters`) implement
-them for memory, SQLite and PostgreSQL storage, for clocks and for notifiers.
+them for SQLite (a file or memory) and PostgreSQL storage, for clocks and for notifiers.
+Anyone who writes another storage implements them too: :class:`~telcocore.TelcoCore` takes
+any object that fits.
 
 A :class:`UnitOfWork` is one transaction. Use it as a context manager, change things
 through its repositories, then call :meth:`~UnitOfWork.commit`; leaving the block without

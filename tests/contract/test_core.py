@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+import telcocore.core
 from telcocore import TelcoCore
 from telcocore.core import open_storage
-from telcocore.errors import StorageError
+from telcocore.errors import ConfigurationError, StorageError
+from telcocore.ports import Storage
 
 
 class TestActingAsViews:
@@ -46,3 +48,19 @@ class TestClosingTheCore:
             assert "acme" == core.accounts.get("acme").id
         with pytest.raises(StorageError, match="closed"):
             core.accounts.get("acme")
+
+    def test_connect_closes_the_storage_it_opened_when_an_argument_is_refused(
+        self, storage_url: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A clock that is no clock raises ConfigurationError and leaves no storage open."""
+        opened: list[Storage] = []
+
+        def recording(url: str) -> Storage:
+            opened.append(open_storage(url))
+            return opened[-1]
+
+        monkeypatch.setattr(telcocore.core, "open_storage", recording)
+        with pytest.raises(ConfigurationError, match="clock"):
+            telcocore.connect(storage_url, clock=object())  # type: ignore[arg-type]
+        with pytest.raises(StorageError, match="closed"), opened[0].unit_of_work():
+            pass

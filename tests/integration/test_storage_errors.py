@@ -87,11 +87,11 @@ class TestPostgresErrors:
 
 
 class TestEveryDatabase:
-    """Errors every SQL adapter translates alike."""
+    """Errors every storage (memory included) translates alike."""
 
-    def test_a_unique_violation_is_already_exists(self, durable_url: str) -> None:
+    def test_a_unique_violation_is_already_exists(self, storage_url: str) -> None:
         """A unique violation raises AlreadyExists caused by the driver's error."""
-        with telcocore.connect(durable_url) as core:
+        with telcocore.connect(storage_url) as core:
             unit = _sql_unit(core.storage)
             with unit, pytest.raises(AlreadyExists) as raised:
                 unit._session.run("INSERT INTO schema_version VALUES (1, 'again', 'now')")
@@ -100,16 +100,16 @@ class TestEveryDatabase:
             or "psycopg" in type(raised.value.__cause__).__module__
         )
 
-    def test_a_unit_outside_its_with_block_is_refused(self, durable_url: str) -> None:
+    def test_a_unit_outside_its_with_block_is_refused(self, storage_url: str) -> None:
         """Using a unit's repositories before entering it raises StorageError."""
-        with telcocore.connect(durable_url) as core:
+        with telcocore.connect(storage_url) as core:
             unit = core.storage.unit_of_work()
             with pytest.raises(StorageError, match="not open"):
                 unit.accounts.list()
 
-    def test_a_closed_storage_is_refused(self, durable_url: str) -> None:
+    def test_a_closed_storage_is_refused(self, storage_url: str) -> None:
         """A unit of work on a closed storage raises StorageError."""
-        storage = open_storage(durable_url)
+        storage = open_storage(storage_url)
         storage.close()
         with pytest.raises(StorageError, match="closed"), storage.unit_of_work():
             pass

@@ -14,9 +14,10 @@ from tests.conftest import pg_dsn
 
 import telcocore
 from telcocore.adapters.postgres import PostgresStorage
+from telcocore.adapters.sql import SqlUnitOfWork
 from telcocore.adapters.sqlite import SqliteStorage
 from telcocore.core import open_storage
-from telcocore.errors import ConfigurationError, StorageError
+from telcocore.errors import AccountNotFound, ConfigurationError, StorageError
 from telcocore.money import Money
 
 
@@ -55,6 +56,17 @@ class TestSqliteUrls:
             reader.start()
             reader.join()
             assert ["Acme"] == seen
+
+    def test_memory_scheme_is_a_private_sqlite_database(self) -> None:
+        """memory:// is an in-memory SQLite database, each one private to its storage."""
+        with telcocore.connect("memory://") as first, telcocore.connect("memory://") as second:
+            first.accounts.open("Acme", "USD", account_id="acme")
+            with pytest.raises(AccountNotFound):
+                second.accounts.get("acme")
+            with first.storage.unit_of_work(read_only=True) as uow:
+                assert isinstance(uow, SqlUnitOfWork)
+                rows = uow._session.all("SELECT id FROM accounts")
+        assert [("acme",)] == [tuple(row) for row in rows]
 
     @pytest.mark.parametrize(
         "url",

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import hypothesis
 import pytest
 
 from telcocore import TelcoCore
-from telcocore.adapters.memory import MemoryStorage
+from telcocore.core import open_storage
+from telcocore.ports import Storage
 from telcocore.testing import CapturingNotifier, FixedClock, sequential_ids
 
 # Deterministic and database-free: the same examples on every machine, nothing written to disk.
@@ -39,12 +41,14 @@ def notifier() -> CapturingNotifier:
 
 
 @pytest.fixture
-def storage() -> MemoryStorage:
-    """A fresh in-memory storage."""
-    return MemoryStorage()
+def storage() -> Iterator[Storage]:
+    """A fresh ``memory://`` storage, closed after the test."""
+    storage = open_storage("memory://")
+    yield storage
+    storage.close()
 
 
 @pytest.fixture
-def core(storage: MemoryStorage, clock: FixedClock, notifier: CapturingNotifier) -> TelcoCore:
+def core(storage: Storage, clock: FixedClock, notifier: CapturingNotifier) -> TelcoCore:
     """A core on memory storage with a fixed clock, a capturing notifier and readable ids."""
     return TelcoCore(storage=storage, clock=clock, notifier=notifier, ids=sequential_ids())

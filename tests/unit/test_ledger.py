@@ -18,14 +18,15 @@ from telcocore import (
     MessageKind,
     Money,
     Posting,
+    StorageError,
     SystemAccount,
     TelcoCore,
     Transaction,
     TransactionKind,
     ValidationError,
 )
-from telcocore.adapters.memory import MemoryStorage
 from telcocore.notifications.services import DeliveryReport
+from telcocore.ports import Storage
 from telcocore.testing import CapturingNotifier, FailingNotifier, FixedClock, sequential_ids
 from telcocore.validation import shown
 
@@ -781,20 +782,18 @@ class TestZeroAndThreeDecimalCurrencies:
 
 
 class ProbeNotifier(CapturingNotifier):
-    """Records, for each message, whether its unit of work had ended and the balance then."""
+    """Records, for each message, the committed balance then (None: a unit was still open)."""
 
-    def __init__(self, core_holder: list[TelcoCore], storage: MemoryStorage) -> None:
+    def __init__(self, core_holder: list[TelcoCore]) -> None:
         super().__init__()
         self._core = core_holder
-        self._storage = storage
         self.seen: list[Money | None] = []
 
     def send(self, message: Message) -> None:
-        """Capture the message and look at committed state, if no unit is open."""
-        if self._storage.lock.acquire(blocking=False):
-            self._storage.lock.release()
+        """Capture the message and read the balance; units of work do not nest on a thread."""
+        try:
             self.seen.append(self._core[0].ledger.balance(message.account_id))
-        else:
+        except StorageError:
             self.seen.append(None)
         super().send(message)
 
@@ -873,10 +872,10 @@ class TestLowBalanceAlert:
         core.ledger.charge_usage(acme, "30.00", idempotency_key="c-1")
         assert [] == notifier.messages
 
-    def test_sent_after_commit(self, storage: MemoryStorage, clock: FixedClock) -> None:
+    def test_sent_after_commit(self, storage: Storage, clock: FixedClock) -> None:
         """The notifier is called after the unit of work ended, and sees the new balance."""
         holder: list[TelcoCore] = []
-        probe = ProbeNotifier(holder, storage)
+        probe = ProbeNotifier(holder)
         core = TelcoCore(storage=storage, clock=clock, notifier=probe, ids=sequential_ids())
         holder.append(core)
         core.accounts.open("Acme", "USD", account_id="acme", low_balance_threshold="10.00")
@@ -884,7 +883,7 @@ class TestLowBalanceAlert:
         core.ledger.debit("acme", "12.00", idempotency_key="d-1")
         assert [_usd("8.00")] == probe.seen
 
-    def test_no_notifier_keeps_message(self, storage: MemoryStorage, clock: FixedClock) -> None:
+    def test_no_notifier_keeps_message(self, storage: Storage, clock: FixedClock) -> None:
         """Without a notifier the alert waits in the outbox and goes out once one exists."""
         silent = TelcoCore(storage=storage, clock=clock, notifier=None, ids=sequential_ids("a"))
         silent.accounts.open("Acme", "USD", account_id="acme", low_balance_threshold="10.00")
@@ -904,9 +903,7 @@ class TestLowBalanceAlert:
             [(m.account_id, m.kind, m.data["balance"]) for m in capturing.messages],
         )
 
-    def test_failing_notifier_leaves_pending(
-        self, storage: MemoryStorage, clock: FixedClock
-    ) -> None:
+    def test_failing_notifier_leaves_pending(self, storage: Storage, clock: FixedClock) -> None:
         """A refused delivery neither fails the debit nor loses the message.
 
         Each failure makes the message wait (30 s, then 60 s) before it is tried again.

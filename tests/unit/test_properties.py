@@ -31,7 +31,7 @@ from telcocore import (
     TelcoCore,
     TransactionKind,
 )
-from telcocore.adapters.memory import MemoryStorage
+from telcocore.core import open_storage
 from telcocore.money import currency_precision
 from telcocore.testing import CapturingNotifier, FixedClock, sequential_ids
 
@@ -104,7 +104,7 @@ class LedgerMachine(RuleBasedStateMachine):
         super().__init__()
         self.clock = FixedClock(datetime(2026, 1, 1, tzinfo=UTC))
         self.core = TelcoCore(
-            storage=MemoryStorage(),
+            storage=open_storage("memory://"),
             clock=self.clock,
             notifier=CapturingNotifier(),
             ids=sequential_ids(),
@@ -114,6 +114,10 @@ class LedgerMachine(RuleBasedStateMachine):
         self.transactions: dict[str, ModelTransaction] = {}
         self.refused: list[tuple[str, str, Decimal, TransactionKind]] = []
         self.serial = itertools.count(1)
+
+    def teardown(self) -> None:
+        """Close this run's storage."""
+        self.core.close()
 
     def _key(self) -> str:
         return f"key-{next(self.serial)}"

@@ -2,16 +2,22 @@
 
 A unit of work takes a connection from its storage on ``__enter__``, begins a transaction,
 and on ``__exit__`` rolls back whatever was not committed and gives the connection back.
+
+One unit of work at a time per thread: a unit opened inside another one, on the same
+thread, would wait forever for the one in-memory SQLite connection, fail deep in the
+driver (a SQLite file) or commit on a second connection behind the outer unit's back
+(PostgreSQL). Every storage refuses it up front, the same way. And a read-only unit never
+commits (:data:`READ_ONLY_COMMIT`).
 """
 
 from __future__ import annotations
 
 import abc
 import functools
+import threading
 from types import TracebackType
 from typing import Generic, Self
 
-from telcocore.adapters.nesting import READ_ONLY_COMMIT, OneUnitPerThread
 from telcocore.errors import StorageError
 from telcocore.ports import (
     AccountRepository,
@@ -28,7 +34,28 @@ from .dialect import C, Dialect, Session
 from .numbering import SqlNumberingRepository
 from .repositories import SqlAccountRepository, SqlLedgerRepository, SqlOutboxRepository
 
-__all__ = ["SqlStorage", "SqlUnitOfWork"]
+__all__ = ["READ_ONLY_COMMIT", "OneUnitPerThread", "SqlStorage", "SqlUnitOfWork"]
+
+READ_ONLY_COMMIT = "a read-only unit of work cannot commit; open one without read_only to write"
+"""The message of the StorageError a read-only unit's ``commit()`` raises, on every storage."""
+
+
+class OneUnitPerThread:
+    """Tracks, per thread, whether a unit of work of one storage is open."""
+
+    def __init__(self) -> None:
+        self._open = threading.local()
+
+    def enter(self) -> None:
+        """Mark a unit open on this thread, or raise StorageError if one already is."""
+        if getattr(self._open, "unit", False):
+            msg = "a unit of work is already open on this thread; units of work do not nest"
+            raise StorageError(msg)
+        self._open.unit = True
+
+    def leave(self) -> None:
+        """Mark this thread's unit closed."""
+        self._open.unit = False
 
 
 class SqlStorage(abc.ABC, Generic[C]):
