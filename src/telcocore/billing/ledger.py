@@ -35,7 +35,14 @@ from typing import Final
 import attrs
 
 from telcocore.errors import InvalidAmount, ValidationError
-from telcocore.money import AMOUNT_LIMIT, LEDGER_BOUNDS, UNBOUNDED, Money
+from telcocore.money import (
+    AMOUNT_LIMIT,
+    EXACT,
+    LEDGER_BOUNDS,
+    UNBOUNDED,
+    Money,
+    exact,
+)
 from telcocore.validation import shown, validate_text
 
 __all__ = [
@@ -82,6 +89,9 @@ COUNTERPART: Final[dict[TransactionKind, SystemAccount]] = {
     TransactionKind.ADJUSTMENT: SystemAccount.ADJUSTMENTS,
 }
 """The system account each kind of transaction posts against."""
+
+
+_ZERO: Final = Decimal(0)
 
 
 def balance_allowed(after: Decimal, floor: Decimal | None) -> bool:
@@ -160,11 +170,11 @@ def _balanced(instance: Transaction, _attribute: object, postings: tuple[Posting
             "and a credit of the other"
         )
         raise ValidationError(msg, field="postings", value=postings)
-    totals: dict[str, Money] = {}
+    totals: dict[str, Decimal] = {}
     for posting in postings:
         currency = posting.amount.currency
-        totals[currency] = totals.get(currency, Money.zero(currency)) + posting.amount
-    unbalanced = {c: str(t) for c, t in totals.items() if t}
+        totals[currency] = exact(EXACT.add, totals.get(currency, _ZERO), posting.amount.amount)
+    unbalanced = {c: str(Money._trusted(t, c)) for c, t in totals.items() if t}  # noqa: SLF001
     if unbalanced:
         msg = f"postings must sum to zero per currency, but they sum to {unbalanced}"
         raise ValidationError(msg, field="postings", value=postings)
