@@ -149,7 +149,7 @@ def to_e164(number: object, home_country: str | None, *, field: str = "number") 
     if not text:
         msg = f"{field} {shown(number)} must be a telephone number such as '+14155550123'"
         raise ValidationError(msg, field=field, value=number)
-    if home_country is None and not text.startswith("+"):
+    if not readable(text, home_country):
         raise _no_country(number, field=field)
     try:
         parsed = phonenumbers.parse(text, _region(home_country))
