@@ -13,7 +13,7 @@ from typing import Final, TypeVar
 
 import babel
 
-from telcocore.errors import ValidationError
+from telcocore.errors import ConfigurationError, ValidationError
 
 __all__ = [
     "MAX_ID_LENGTH",
@@ -27,6 +27,7 @@ __all__ = [
     "validate_id",
     "validate_int",
     "validate_locale",
+    "validate_setting",
     "validate_text",
     "validate_version",
     "without_passwords",
@@ -178,6 +179,17 @@ def validate_int(value: object, *, field: str, minimum: int = 0, maximum: int = 
         msg = f"{field} {value} must be from {minimum} to {maximum}"
         raise ValidationError(msg, field=field, value=value)
     return value
+
+
+def validate_setting(value: object, *, name: str, minimum: int = 0, maximum: int = MAX_INT) -> int:
+    """:func:`validate_int` for a setting an application configures once, at start-up.
+
+    The error is a :class:`~telcocore.errors.ConfigurationError` naming ``name``.
+    """
+    try:
+        return validate_int(value, field=name, minimum=minimum, maximum=maximum)
+    except ValidationError as exc:
+        raise ConfigurationError(str(exc)) from None
 
 
 def validate_version(value: object) -> int | None:

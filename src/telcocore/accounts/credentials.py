@@ -27,7 +27,7 @@ from typing import Final
 import attrs
 
 from telcocore.errors import ConfigurationError, WeakPassword
-from telcocore.validation import shown
+from telcocore.validation import shown, validate_setting
 
 __all__ = [
     "COMMON_PASSWORDS",
@@ -151,12 +151,9 @@ def _shape(password: str) -> str | None:
 
 
 def _length(_instance: object, attribute: attrs.Attribute[int], value: object) -> None:
-    if type(value) is not int or not 1 <= value <= MAX_PASSWORD_LENGTH:
-        msg = (
-            f"PasswordPolicy {attribute.name} must be an int from 1 to {MAX_PASSWORD_LENGTH}, "
-            f"got {shown(value)}"
-        )
-        raise ConfigurationError(msg)
+    validate_setting(
+        value, name=f"PasswordPolicy {attribute.name}", minimum=1, maximum=MAX_PASSWORD_LENGTH
+    )
 
 
 def _common(value: object) -> frozenset[str]:
@@ -260,9 +257,7 @@ def _usable_cost(n: int, r: int, p: int) -> bool:
 
 
 def _cost_parameter(_instance: object, attribute: attrs.Attribute[int], value: object) -> None:
-    if type(value) is not int or value < 1:
-        msg = f"ScryptHasher {attribute.name} must be a positive int, got {shown(value)}"
-        raise ConfigurationError(msg)
+    validate_setting(value, name=f"ScryptHasher {attribute.name}", minimum=1)
 
 
 @attrs.frozen

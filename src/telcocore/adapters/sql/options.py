@@ -10,8 +10,8 @@ import contextlib
 import math
 from urllib.parse import SplitResult, parse_qsl, urlsplit
 
-from telcocore.errors import ConfigurationError, ValidationError
-from telcocore.validation import shown, shown_url, validate_int
+from telcocore.errors import ConfigurationError
+from telcocore.validation import shown, shown_url, validate_setting
 
 __all__ = ["seconds_setting", "split_url", "whole_setting"]
 
@@ -40,10 +40,7 @@ def whole_setting(value: object, *, name: str, minimum: int, maximum: int) -> in
     """
     if isinstance(value, str) and value.isascii() and value.isdigit():
         value = int(value)
-    try:
-        return validate_int(value, field=name, minimum=minimum, maximum=maximum)
-    except ValidationError as exc:
-        raise ConfigurationError(str(exc)) from None
+    return validate_setting(value, name=name, minimum=minimum, maximum=maximum)
 
 
 def seconds_setting(value: object, *, name: str, maximum: float) -> float:
