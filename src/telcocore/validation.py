@@ -10,6 +10,7 @@ import functools
 import re
 from collections.abc import Iterable
 from typing import Final, TypeVar
+from urllib.parse import urlsplit
 
 import babel
 
@@ -20,6 +21,7 @@ __all__ = [
     "MAX_INT",
     "SHOWN_LENGTH",
     "coerce_enum",
+    "passwords_in",
     "shown",
     "shown_url",
     "storage_problem",
@@ -87,6 +89,20 @@ _PASSWORD_OPTION: Final = re.compile(
     r"\b((?:ssl)?password\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s&#'\"]*)", re.IGNORECASE
 )
 """``password=...`` in a URL's query or a ``key=value`` connection string."""
+
+
+def passwords_in(url: str) -> list[str]:
+    """The passwords a URL or ``key=value`` connection string carries, to hide them elsewhere.
+
+    >>> passwords_in("postgresql://alice:S3cret@db/telco?sslpassword='k3y'")
+    ['S3cret', 'k3y']
+    """
+    try:
+        password = urlsplit(url).password
+    except ValueError:  # e.g. an unclosed "[" of an IPv6 host
+        password = None
+    options = [match[2].strip("'") for match in _PASSWORD_OPTION.finditer(url)]
+    return [p for p in (password, *options) if p]
 
 
 _SHORTEST_PIECE: Final = 3

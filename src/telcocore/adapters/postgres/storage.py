@@ -13,15 +13,14 @@ libpq as it is.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlunsplit
 
 from telcocore.adapters.sql import Migration, SqlStorage, SqlUnitOfWork, load_migrations, migrate
 from telcocore.adapters.sql.options import seconds_setting, split_url, whole_setting
 from telcocore.errors import ConfigurationError, StorageError
-from telcocore.validation import shown, shown_url, without_passwords
+from telcocore.validation import passwords_in, shown, shown_url, without_passwords
 
 from .dialect import PostgresDialect
 
@@ -41,16 +40,6 @@ class PostgresUnitOfWork(SqlUnitOfWork["Connection[Any]"]):
     """One PostgreSQL transaction (READ COMMITTED) on a pooled connection."""
 
 
-def _passwords_of(conninfo: str) -> list[str]:
-    """The password a libpq URL or ``key=value`` string carries, to hide it in messages."""
-    try:
-        password = urlsplit(conninfo).password
-    except ValueError:
-        password = None
-    options = re.findall(r"\bpassword\s*=\s*'?([^\s']+)", conninfo, re.IGNORECASE)
-    return [p for p in (password, *options) if p]
-
-
 def _connect(conninfo: str) -> Connection[Any]:
     """A connection, or a StorageError saying why not without the password."""
     import psycopg  # noqa: PLC0415 - the optional driver, present once the dialect exists
@@ -60,7 +49,7 @@ def _connect(conninfo: str) -> Connection[Any]:
     except psycopg.Error as exc:
         failure = exc
     # Raised outside the except block, so the driver's error is not kept as its context.
-    reason = without_passwords(str(failure), _passwords_of(conninfo))
+    reason = without_passwords(str(failure), passwords_in(conninfo))
     error = StorageError(f"cannot connect to PostgreSQL: {reason}")
     # libpq quotes a URL it cannot parse whole: chain its error only without that.
     raise error from (failure if reason == str(failure) else None)
