@@ -108,8 +108,11 @@ _TOLD: Final = re.compile(
     + _VALUE
 )
 """``password is x``, ``das Passwort ist x``."""
+_SECRET_CHAR: Final = r"[0-9#$%&*+/=@^_~|\\<>]"  # noqa: S105 - a character class
+"""A digit or symbol, which makes a word look like a secret."""
+_SECRET_LIKE: Final = re.compile(_SECRET_CHAR)
 _SHAPED: Final = re.compile(
-    _AROUND.format(f"{_STRONG}|{_WEAK}") + r"\s+(?=\S*[0-9#$%&*+/=@^_~|\\<>])" + _VALUE
+    _AROUND.format(f"{_STRONG}|{_WEAK}") + rf"\s+(?=\S*{_SECRET_CHAR})" + _VALUE
 )
 """``Password hunter2``, ``PIN 1234``, ``pass admin123``: a word with a digit or symbol."""
 _URL_PASSWORD: Final = re.compile(r"(?<![^\W_])[a-z][a-z0-9+.-]*:(?://)?[^\s:@/]+:[^\s@/]+@\w")
@@ -143,8 +146,6 @@ _ORDINARY: Final = frozenset(word for words in _ORDINARY_WORDS.values() for word
 """Words that say something about a secret, not what it is: *expired*, *none*, *in the vault*."""
 _COUNT: Final = re.compile(r"[0-9]{1,2}")
 """A number too short for a secret: ``PIN is 4 digits``, ``token 5 used``."""
-_SECRET_LIKE: Final = re.compile(r"[0-9#$%&*+/=@^_~|\\<>]")
-"""A digit or symbol, which makes a word look like a secret."""
 _PLAIN_URL: Final = re.compile(r"[a-z][a-z0-9+.-]*://[^\s@]+")
 """A web address without a user or password in it."""
 
