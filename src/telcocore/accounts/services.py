@@ -377,9 +377,8 @@ class ContactService:
 
         ``mobile`` is read by :func:`~telcocore.accounts.contacts.parse_mobile`: in national
         form only with the account's home country, and refused unless valid. Give a hand-set
-        ``password``
-        (checked by :attr:`policy`), or ``generate_password=True`` to email a generated one,
-        or neither to set one later.
+        ``password`` (checked by :attr:`policy`), or ``generate_password=True`` to email a
+        generated one, or neither to set one later.
         """
         account_id = validate_account_id(account_id)
         contact_id = None if contact_id is None else validate_contact_id(contact_id)
