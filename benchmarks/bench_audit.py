@@ -9,20 +9,21 @@ the account before to the account after, sealed into the hash chain) in the same
 work, then commits.
 
 *Baseline*: the same update on the same storage without the audit entry: a unit of work
-from the storage's own ``unit_of_work()`` doing ``uow.accounts.get``, the name change,
-``uow.accounts.update`` and ``commit``, on a second account of the same storage. So the
+from the storage's own ``unit_of_work()`` doing ``uow.get(AccountRepository).get``, the name change,
+``uow.get(AccountRepository).update`` and ``commit``, on a second account of the same storage. So
+the
 ratio shows what auditing adds to an update.
 
 ``audit.diff``:
 
-*Ours*: :func:`telcocore.audit.diff.make_patch`, which asks jsonpatch for the patch and then
+*Ours*: :func:`telcocore.audit.model.diff.make_patch`, which asks jsonpatch for the patch and then
 verifies it (applies it to a copy of "before" and compares with "after" strictly) before
 returning it.
 
 *Baseline*: ``jsonpatch.make_patch(before, after).patch`` alone, unchecked.
 
 Both diff the same pairs of typical account documents: the converter's unstructured
-:class:`~telcocore.accounts.account.Account` (secrets redacted, as the audit log stores it)
+:class:`~telcocore.accounts.model.Account` (secrets redacted, as the audit log stores it)
 before and after one update each (name, debit limit, channel limit, locale, tax rate, low
 balance threshold, status, several settings at once), taken in turn.
 
@@ -55,10 +56,11 @@ from benchmarks.harness import (
     schema_sql,
     with_schema,
 )
-from telcocore.accounts.account import Account, AccountStatus
-from telcocore.audit.diff import make_patch
+from telcocore.accounts.model import Account, AccountStatus
+from telcocore.accounts.ports import AccountRepository
+from telcocore.audit.model.diff import make_patch
 from telcocore.audit.services import document
-from telcocore.money import Money
+from telcocore.kernel.money import Money
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -96,9 +98,9 @@ def _baseline_update(core: telcocore.TelcoCore) -> Operation:
     def run(n: int) -> None:
         for name in itertools.islice(names, n):
             with unit_of_work() as uow:
-                account = uow.accounts.get(PLAIN)
+                account = uow.get(AccountRepository).get(PLAIN)
                 account.name = name
-                uow.accounts.update(account)
+                uow.get(AccountRepository).update(account)
                 uow.commit()
 
     return run
@@ -268,7 +270,7 @@ BENCHMARKS = [
     ),
     Benchmark(
         name="audit.diff",
-        measures="telcocore.audit.diff.make_patch (verified) on account documents",
+        measures="telcocore.audit.model.diff.make_patch (verified) on account documents",
         baseline="jsonpatch.make_patch(before, after).patch on the same pairs (unchecked)",
         setup=_diff,
         ops=5_000,

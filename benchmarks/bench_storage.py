@@ -49,7 +49,7 @@ from benchmarks.harness import (
     schema_sql,
     with_schema,
 )
-from telcocore.billing.services import LedgerRequest, Movement
+from telcocore.billing.ledger.services import LedgerRequest, Movement
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

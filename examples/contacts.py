@@ -11,7 +11,8 @@ import sys
 import uuid
 
 import telcocore
-from telcocore.errors import AuthenticationFailed, ValidationError, WeakPassword
+from telcocore.contacts.errors import AuthenticationFailed, WeakPassword
+from telcocore.kernel.errors import ValidationError
 from telcocore.testing import CapturingNotifier
 
 

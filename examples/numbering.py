@@ -10,8 +10,8 @@ from __future__ import annotations
 import sys
 
 import telcocore
-from telcocore.numbering.dids import DidClass
-from telcocore.numbering.e164 import NumberFormat, classify, format_number
+from telcocore.numbering.model.dids import DidClass
+from telcocore.numbering.model.e164 import NumberFormat, classify, format_number
 
 
 def main(url: str) -> None:

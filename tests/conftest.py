@@ -21,12 +21,14 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import pytest
 
 from telcocore import TelcoCore
-from telcocore.accounts.account import Account
-from telcocore.billing.ledger import BalanceChange, LedgerEntry, Transaction, TransactionKind
-from telcocore.billing.services import MAX_HISTORY_LIMIT
+from telcocore.accounts.model import Account
+from telcocore.accounts.ports import AccountRepository
+from telcocore.billing.ledger.model import BalanceChange, LedgerEntry, Transaction, TransactionKind
+from telcocore.billing.ledger.ports import LedgerRepository
+from telcocore.billing.ledger.services import MAX_HISTORY_LIMIT
 from telcocore.core import open_storage
-from telcocore.money import Money
-from telcocore.ports import Storage, UnitOfWork
+from telcocore.kernel.money import Money
+from telcocore.platform.ports import Storage, UnitOfWork
 from telcocore.testing import CapturingNotifier, FixedClock, sequential_ids
 
 # The integration tests' child processes are spawned: fresh interpreters that get this
@@ -172,8 +174,8 @@ def opened(storage: Storage) -> Callable[..., Account]:
     def open_one(account_id: str = "acme", currency: str = "USD", **settings: Any) -> Account:  # noqa: ANN401
         account = make_account(account_id, currency, **settings)
         with storage.unit_of_work() as uow:
-            uow.accounts.add(account)
-            uow.ledger.open_balance(account.id, account.currency)
+            uow.get(AccountRepository).add(account)
+            uow.get(LedgerRepository).open_balance(account.id, account.currency)
             uow.commit()
         return account
 
@@ -191,7 +193,7 @@ def post_one(  # noqa: PLR0913 - every part of the posting, with defaults
     floor: Decimal | None = None,
 ) -> tuple[Transaction, BalanceChange | None]:
     """Move the balance by ``amount`` and, unless refused, record transaction ``tx-<key>``."""
-    currency = uow.ledger.balance(account_id).currency
+    currency = uow.get(LedgerRepository).balance(account_id).currency
     transaction = Transaction.between(
         id=f"tx-{key}",
         kind=kind,
@@ -201,9 +203,9 @@ def post_one(  # noqa: PLR0913 - every part of the posting, with defaults
         created_at=at,
         description=f"posting {key}",
     )
-    change = uow.ledger.move_balance(account_id, Decimal(amount), floor=floor)
+    change = uow.get(LedgerRepository).move_balance(account_id, Decimal(amount), floor=floor)
     if change is not None:
-        uow.ledger.record(transaction, change)
+        uow.get(LedgerRepository).record(transaction, change)
     return transaction, change
 
 

@@ -8,57 +8,61 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from telcocore.accounts.account import Account, AccountStatus
-from telcocore.accounts.contacts import Contact, Target
-from telcocore.accounts.credentials import PasswordPolicy, ScryptHasher
-from telcocore.billing.ledger import (
+from telcocore.accounts.errors import AccountNotActive, AccountNotFound, InvalidStatusTransition
+from telcocore.accounts.model import Account, AccountStatus
+from telcocore.audit.errors import AuditEntryNotFound
+from telcocore.billing.ledger.errors import (
+    AlreadyReversed,
+    DebitLimitExceeded,
+    IdempotencyConflict,
+    TransactionNotFound,
+)
+from telcocore.billing.ledger.model import (
     LedgerEntry,
     Posting,
     SystemAccount,
     Transaction,
     TransactionKind,
 )
-from telcocore.billing.services import BatchResult, HistoryPage, LedgerRequest, Movement
-from telcocore.core import TelcoCore, connect
-from telcocore.errors import (
-    AccountNotActive,
-    AccountNotFound,
-    AlreadyExists,
-    AlreadyReversed,
-    AuditEntryNotFound,
+from telcocore.billing.ledger.services import BatchResult, HistoryPage, LedgerRequest, Movement
+from telcocore.contacts.errors import (
     AuthenticationFailed,
-    BlockListEntryNotFound,
+    ContactNotFound,
+    InvalidCode,
+    WeakPassword,
+)
+from telcocore.contacts.model.contact import Contact, Target
+from telcocore.contacts.model.credentials import PasswordPolicy, ScryptHasher
+from telcocore.core import TelcoCore, connect
+from telcocore.kernel.errors import (
+    AlreadyExists,
     ConcurrencyError,
     ConfigurationError,
     ConflictError,
-    ContactNotFound,
     CurrencyMismatch,
-    DebitLimitExceeded,
-    DidNotFound,
-    ExtensionNotAllowed,
-    ExtensionNotFound,
-    IdempotencyConflict,
     InvalidAmount,
-    InvalidCode,
     InvalidCurrency,
-    InvalidStatusTransition,
     NaiveDatetime,
     NotFoundError,
-    NumberBlockInUse,
-    NumberBlockNotFound,
-    NumberRangeExhausted,
-    NumberRangeNotSet,
     RuleViolation,
     SchemaVersionError,
     StorageError,
     TelcoError,
-    TransactionNotFound,
     ValidationError,
-    WeakPassword,
 )
-from telcocore.money import Money, Rounding
-from telcocore.notifications.message import Channel, Message, MessageKind
-from telcocore.periods import Period
+from telcocore.kernel.money import Money, Rounding
+from telcocore.kernel.periods import Period
+from telcocore.notifications.model.message import Channel, Message, MessageKind
+from telcocore.numbering.errors import (
+    BlockListEntryNotFound,
+    DidNotFound,
+    ExtensionNotAllowed,
+    ExtensionNotFound,
+    NumberBlockInUse,
+    NumberBlockNotFound,
+    NumberRangeExhausted,
+    NumberRangeNotSet,
+)
 
 if TYPE_CHECKING:
     __version__: str

@@ -16,23 +16,26 @@ from typing import Final, Self
 
 import attrs
 
-from telcocore.accounts.credentials import PasswordPolicy
-from telcocore.accounts.services import AccountService, ContactService
+from telcocore.accounts.services import AccountService
 from telcocore.adapters.postgres import PostgresStorage
 from telcocore.adapters.routing import ChannelRouter
 from telcocore.adapters.smtp import SmtpNotifier
-from telcocore.adapters.sql.options import split_url
 from telcocore.adapters.sqlite import SqliteStorage
 from telcocore.adapters.system import SystemClock
-from telcocore.audit.entry import Actor
 from telcocore.audit.services import AuditLog
-from telcocore.billing.services import LedgerService
-from telcocore.context import ServiceContext, new_id
-from telcocore.errors import ConfigurationError
+from telcocore.billing.ledger.services import LedgerService, open_balance
+from telcocore.contacts.model.credentials import PasswordPolicy
+from telcocore.contacts.ports import PasswordHasher
+from telcocore.contacts.services import ContactService
+from telcocore.kernel.actor import Actor
+from telcocore.kernel.errors import ConfigurationError
+from telcocore.kernel.validation import shown, shown_url, validate_flag
+from telcocore.notifications.ports import Notifier
 from telcocore.notifications.services import OutboxService
 from telcocore.numbering.services import NumberingService
-from telcocore.ports import Clock, Notifier, PasswordHasher, Storage
-from telcocore.validation import shown, shown_url, validate_flag
+from telcocore.platform.context import ServiceContext, new_id
+from telcocore.platform.ports import Clock, Storage
+from telcocore.platform.sql.options import split_url
 
 __all__ = ["SCHEMES", "TelcoCore", "connect"]
 
@@ -59,7 +62,7 @@ class TelcoCore:
     """The library's services, wired to one storage, clock and notifier.
 
     Build it with :func:`connect`, or hand in your own adapters (any object that fits the
-    protocols in :mod:`telcocore.ports`)::
+    protocols in :mod:`telcocore.platform.ports` and the domains' ``ports`` modules)::
 
         core = TelcoCore(storage=SqliteStorage("telco.db"), notifier=my_notifier, clock=my_clock)
 
@@ -95,12 +98,12 @@ class TelcoCore:
         self._hasher = password_hasher
         self._policy = password_policy
         self._owns_storage = True
+        self._notifier = notifier
         self._wire(
             storage,
             ServiceContext(
                 uow=storage.unit_of_work,
                 clock=SystemClock() if clock is None else clock,
-                notifier=notifier,
                 ids=ids,
                 require_reason=validate_flag(require_reason, field="require_reason"),
             ),
@@ -110,15 +113,15 @@ class TelcoCore:
         self.storage = storage
         self.context = context
         self.audit = AuditLog(context)
-        self.outbox = OutboxService(context)
-        self.accounts = AccountService(context, self.audit)
+        self.outbox = OutboxService(context, self._notifier)
+        self.accounts = AccountService(context, self.audit, when_opened=(open_balance,))
         self.contacts = ContactService(
             context, self.audit, self.outbox, hasher=self._hasher, policy=self._policy
         )
         self.ledger = LedgerService(context, self.outbox)
         self.numbering = NumberingService(context, self.audit)
         notifiers = (
-            context.notifier if isinstance(context.notifier, ChannelRouter) else [context.notifier]
+            self._notifier if isinstance(self._notifier, ChannelRouter) else [self._notifier]
         )
         for notifier in notifiers:
             if isinstance(notifier, SmtpNotifier) and notifier.directory is None:
@@ -134,6 +137,7 @@ class TelcoCore:
         """
         view = object.__new__(TelcoCore)
         view._hasher, view._policy = self._hasher, self._policy
+        view._notifier = self._notifier
         view._owns_storage = False
         view._wire(self.storage, attrs.evolve(self.context, actor=Actor(actor, ip)))
         return view

@@ -13,8 +13,8 @@ import itertools
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from telcocore.notifications.message import Message, MessageKind
-from telcocore.periods import require_utc
+from telcocore.kernel.periods import require_utc
+from telcocore.notifications.model.message import Message, MessageKind
 
 __all__ = ["CapturingNotifier", "FailingNotifier", "FixedClock", "sequential_ids"]
 

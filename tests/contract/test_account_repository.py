@@ -8,10 +8,12 @@ from decimal import Decimal
 
 import pytest
 
-from telcocore.accounts.account import Account, AccountStatus
-from telcocore.errors import AccountNotFound, AlreadyExists, ConcurrencyError
-from telcocore.money import Money
-from telcocore.ports import Storage
+from telcocore.accounts.errors import AccountNotFound
+from telcocore.accounts.model import Account, AccountStatus
+from telcocore.accounts.ports import AccountRepository
+from telcocore.kernel.errors import AlreadyExists, ConcurrencyError
+from telcocore.kernel.money import Money
+from telcocore.platform.ports import Storage
 
 NewAccount = Callable[..., Account]
 
@@ -19,21 +21,21 @@ NewAccount = Callable[..., Account]
 def _stored(storage: Storage, *accounts: Account) -> None:
     with storage.unit_of_work() as uow:
         for account in accounts:
-            uow.accounts.add(account)
+            uow.get(AccountRepository).add(account)
         uow.commit()
 
 
 def _get(storage: Storage, account_id: str) -> Account:
     with storage.unit_of_work() as uow:
-        return uow.accounts.get(account_id)
+        return uow.get(AccountRepository).get(account_id)
 
 
 def _updated(storage: Storage, account_id: str, *, name: str, status: AccountStatus) -> Account:
     with storage.unit_of_work() as uow:
-        account = uow.accounts.get(account_id)
+        account = uow.get(AccountRepository).get(account_id)
         account.name = name
         account.change_status(status)
-        uow.accounts.update(account)
+        uow.get(AccountRepository).update(account)
         uow.commit()
     return account
 
@@ -62,7 +64,7 @@ class TestAdd:
         """A second account with the same id raises AlreadyExists and stores nothing."""
         _stored(storage, new_account("acme"))
         with pytest.raises(AlreadyExists), storage.unit_of_work() as uow:
-            uow.accounts.add(new_account("acme", "EUR"))
+            uow.get(AccountRepository).add(new_account("acme", "EUR"))
         assert "USD" == _get(storage, "acme").currency
 
     def test_a_refused_add_leaves_the_unit_usable(
@@ -72,8 +74,8 @@ class TestAdd:
         _stored(storage, new_account("acme"))
         with storage.unit_of_work() as uow:
             with pytest.raises(AlreadyExists):
-                uow.accounts.add(new_account("acme"))
-            uow.accounts.add(new_account("globex"))
+                uow.get(AccountRepository).add(new_account("acme"))
+            uow.get(AccountRepository).add(new_account("globex"))
             uow.commit()
         assert "globex" == _get(storage, "globex").id
 
@@ -84,7 +86,7 @@ class TestGet:
     def test_an_unknown_id_raises(self, storage: Storage) -> None:
         """get() of an id never stored raises AccountNotFound."""
         with pytest.raises(AccountNotFound), storage.unit_of_work() as uow:
-            uow.accounts.get("nobody")
+            uow.get(AccountRepository).get("nobody")
 
     def test_changing_a_read_account_stores_nothing(
         self, storage: Storage, new_account: NewAccount
@@ -92,7 +94,7 @@ class TestGet:
         """Changing the object returned by get() changes nothing until update()."""
         _stored(storage, new_account("acme"))
         with storage.unit_of_work() as uow:
-            uow.accounts.get("acme").name = "Changed"
+            uow.get(AccountRepository).get("acme").name = "Changed"
             uow.commit()
         assert "acme Ltd" == _get(storage, "acme").name
 
@@ -106,9 +108,9 @@ class TestHold:
         """``hold`` reads what ``get`` reads; an unknown id raises the same error."""
         _stored(storage, new_account("acme", "EUR", debit_limit=Money("5", "EUR")))
         with storage.unit_of_work() as uow:
-            assert uow.accounts.get("acme") == uow.accounts.hold("acme")
+            assert uow.get(AccountRepository).get("acme") == uow.get(AccountRepository).hold("acme")
             with pytest.raises(AccountNotFound, match="'nobody'"):
-                uow.accounts.hold("nobody")
+                uow.get(AccountRepository).hold("nobody")
 
     def test_a_held_account_changes_only_after_the_holder_ends(
         self, storage: Storage, new_account: NewAccount
@@ -127,7 +129,7 @@ class TestHold:
 
         updater = threading.Thread(target=update)
         with storage.unit_of_work() as uow:
-            held = uow.accounts.hold("acme")
+            held = uow.get(AccountRepository).hold("acme")
             updater.start()
             updater.join(timeout=0.3)  # long enough for an unblocked update to commit
             events.append("holder done")
@@ -144,7 +146,7 @@ class TestList:
         """list() orders by id, code point by code point (upper case first)."""
         _stored(storage, *(new_account(i) for i in ("beta", "Zeta", "alpha", "a-1", "a1")))
         with storage.unit_of_work() as uow:
-            ids = [a.id for a in uow.accounts.list()]
+            ids = [a.id for a in uow.get(AccountRepository).list()]
         assert ["Zeta", "a-1", "a1", "alpha", "beta"] == ids
 
     def test_a_status_selects(self, storage: Storage, new_account: NewAccount) -> None:
@@ -156,13 +158,13 @@ class TestList:
             new_account("c", status=AccountStatus.INACTIVE),
         )
         with storage.unit_of_work() as uow:
-            ids = [a.id for a in uow.accounts.list(status=AccountStatus.INACTIVE)]
+            ids = [a.id for a in uow.get(AccountRepository).list(status=AccountStatus.INACTIVE)]
         assert ["a", "c"] == ids
 
     def test_an_empty_store_lists_nothing(self, storage: Storage) -> None:
         """list() of an empty storage is empty."""
         with storage.unit_of_work() as uow:
-            assert [] == uow.accounts.list()
+            assert [] == uow.get(AccountRepository).list()
 
 
 class TestUpdate:
@@ -184,7 +186,9 @@ class TestUpdate:
         _stored(storage, new_account("acme"))
         _updated(storage, "acme", name="acme Ltd", status=AccountStatus.INACTIVE)
         with storage.unit_of_work() as uow:
-            assert ["acme"] == [a.id for a in uow.accounts.list(status=AccountStatus.INACTIVE)]
+            assert ["acme"] == [
+                a.id for a in uow.get(AccountRepository).list(status=AccountStatus.INACTIVE)
+            ]
 
     def test_a_stale_update_is_refused(self, storage: Storage, new_account: NewAccount) -> None:
         """Updating from an outdated read raises ConcurrencyError and overwrites nothing."""
@@ -193,11 +197,11 @@ class TestUpdate:
         fresh = _get(storage, "acme")
         fresh.name = "First writer"
         with storage.unit_of_work() as uow:
-            uow.accounts.update(fresh)
+            uow.get(AccountRepository).update(fresh)
             uow.commit()
         stale.name = "Second writer"
         with pytest.raises(ConcurrencyError) as raised, storage.unit_of_work() as uow:
-            uow.accounts.update(stale)
+            uow.get(AccountRepository).update(stale)
         assert 0 == raised.value.expected_version
         assert ("First writer", 1) == (_get(storage, "acme").name, _get(storage, "acme").version)
 
@@ -206,4 +210,4 @@ class TestUpdate:
     ) -> None:
         """update() of an account never stored raises AccountNotFound."""
         with pytest.raises(AccountNotFound), storage.unit_of_work() as uow:
-            uow.accounts.update(new_account("ghost"))
+            uow.get(AccountRepository).update(new_account("ghost"))

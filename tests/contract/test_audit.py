@@ -14,21 +14,15 @@ import pytest
 
 import telcocore
 from telcocore import TelcoCore
-from telcocore.accounts.account import Account, AccountStatus
-from telcocore.adapters.sql import SqlUnitOfWork
-from telcocore.audit.entry import REDACTED, AuditAction, AuditEntry, ChainBreak
+from telcocore.accounts.errors import AccountNotFound, InvalidStatusTransition
+from telcocore.accounts.model import Account, AccountStatus
+from telcocore.audit.errors import AuditEntryNotFound
+from telcocore.audit.model.entry import REDACTED, AuditAction, AuditEntry, ChainBreak
 from telcocore.audit.services import Version
-from telcocore.errors import (
-    AccountNotFound,
-    AlreadyExists,
-    AuditEntryNotFound,
-    ConcurrencyError,
-    InvalidStatusTransition,
-    StorageError,
-    ValidationError,
-)
-from telcocore.ports import Storage
-from telcocore.serialization import converter
+from telcocore.kernel.errors import AlreadyExists, ConcurrencyError, StorageError, ValidationError
+from telcocore.kernel.serialization import converter
+from telcocore.platform.ports import Storage
+from telcocore.platform.sql.unit_of_work import SqlUnitOfWork
 from telcocore.testing import FixedClock, sequential_ids
 
 START = datetime(2026, 3, 14, 15, 9, 26, tzinfo=UTC)

@@ -9,7 +9,7 @@ public method it does not describe fails :func:`test_every_entry_point_is_descri
 
 Each test replaces one argument of one entry point with each value of :data:`BAD`, on
 memory, SQLite and PostgreSQL (when ``TELCOCORE_TEST_PG_DSN`` is set), and checks that
-every outcome is a success or a :class:`~telcocore.errors.TelcoError` with a message of
+every outcome is a success or a :class:`~telcocore.kernel.errors.TelcoError` with a message of
 reasonable length (a huge value is not echoed whole), that the ledger
 totals stay zero and the audit chain intact after each call, and that the outcome (the
 error's class, or success) is the same on every storage. Each entry point gets fresh
@@ -37,10 +37,10 @@ from tests.conftest import PG_DSN_VARIABLE, START, drop_schema, with_schema
 
 import telcocore
 from telcocore import LedgerRequest, Money, Period, TelcoCore, TelcoError
-from telcocore.accounts.credentials import PasswordPolicy, ScryptHasher
+from telcocore.contacts.model.credentials import PasswordPolicy, ScryptHasher
 from telcocore.core import open_storage
-from telcocore.notifications.message import Channel
-from telcocore.numbering.dids import DidClass
+from telcocore.notifications.model.message import Channel
+from telcocore.numbering.model.dids import DidClass
 from telcocore.testing import CapturingNotifier, FixedClock, sequential_ids
 
 FAST = ScryptHasher(n=2**10)

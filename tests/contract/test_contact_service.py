@@ -11,22 +11,21 @@ import pytest
 from tests.unit.test_notes import ORDINARY_NOTE
 
 from telcocore import TelcoCore
-from telcocore.accounts.contacts import Contact, Target
-from telcocore.accounts.credentials import COMMON_PASSWORDS, MAX_PASSWORD_LENGTH, ScryptHasher
-from telcocore.accounts.notes import MAX_NOTES_LENGTH
-from telcocore.accounts.services import CONTACT_ENTITY, MAX_CODE_ATTEMPTS, MAX_NOTE_CHECKS
-from telcocore.audit.entry import REDACTED, AuditAction
-from telcocore.errors import (
-    AlreadyExists,
+from telcocore.audit.model.entry import REDACTED, AuditAction
+from telcocore.contacts.errors import (
     AuthenticationFailed,
-    ConcurrencyError,
     ContactNotFound,
     InvalidCode,
-    ValidationError,
     WeakPassword,
 )
-from telcocore.notifications.message import Channel, MessageKind
-from telcocore.ports import Storage
+from telcocore.contacts.model.contact import Contact, Target
+from telcocore.contacts.model.credentials import COMMON_PASSWORDS, MAX_PASSWORD_LENGTH, ScryptHasher
+from telcocore.contacts.model.notes import MAX_NOTES_LENGTH
+from telcocore.contacts.services import CONTACT_ENTITY, MAX_CODE_ATTEMPTS, MAX_NOTE_CHECKS
+from telcocore.kernel.errors import AlreadyExists, ConcurrencyError, ValidationError
+from telcocore.notifications.model.message import Channel, MessageKind
+from telcocore.notifications.ports import OutboxRepository
+from telcocore.platform.ports import Storage
 from telcocore.testing import CapturingNotifier, FailingNotifier, FixedClock, sequential_ids
 
 FAST = ScryptHasher(n=2**10)
@@ -310,7 +309,7 @@ class TestGeneratedPassword:
         core.contacts.reset_password("ann")
         password = _password_of(notifier)
         with storage.unit_of_work() as uow:
-            assert [] == list(uow.outbox.pending(limit=10))
+            assert [] == list(uow.get(OutboxRepository).pending(limit=10))
         core.contacts.authenticate("ann@example.com", password)
 
     @pytest.mark.usefixtures("ann")

@@ -7,8 +7,8 @@ import pytest
 import telcocore.core
 from telcocore import TelcoCore
 from telcocore.core import open_storage
-from telcocore.errors import ConfigurationError, StorageError
-from telcocore.ports import Storage
+from telcocore.kernel.errors import ConfigurationError, StorageError
+from telcocore.platform.ports import Storage
 
 
 class TestActingAsViews:

@@ -13,16 +13,16 @@ from typing import Any
 import pytest
 
 from telcocore import TelcoCore
-from telcocore.billing.ledger import SystemAccount, TransactionKind
-from telcocore.billing.services import MAX_HISTORY_LIMIT, LedgerRequest, Movement
-from telcocore.errors import (
+from telcocore.billing.ledger.model import SystemAccount, TransactionKind
+from telcocore.billing.ledger.services import MAX_HISTORY_LIMIT, LedgerRequest, Movement
+from telcocore.kernel.errors import (
     CurrencyMismatch,
     InvalidAmount,
     InvalidCurrency,
     TelcoError,
     ValidationError,
 )
-from telcocore.money import Money
+from telcocore.kernel.money import Money
 
 BAD_IDS: list[object] = [
     None,

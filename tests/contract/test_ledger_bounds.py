@@ -9,10 +9,11 @@ import pytest
 from tests.integration import storage_workers as raw
 
 from telcocore import TelcoCore
-from telcocore.billing.ledger import SystemAccount
-from telcocore.billing.services import LedgerRequest, Movement
-from telcocore.errors import CurrencyMismatch, DebitLimitExceeded, InvalidAmount
-from telcocore.money import AMOUNT_LIMIT, MAX_PLACES, UNBOUNDED, Money
+from telcocore.billing.ledger.errors import DebitLimitExceeded
+from telcocore.billing.ledger.model import SystemAccount
+from telcocore.billing.ledger.services import LedgerRequest, Movement
+from telcocore.kernel.errors import CurrencyMismatch, InvalidAmount
+from telcocore.kernel.money import AMOUNT_LIMIT, MAX_PLACES, UNBOUNDED, Money
 
 LARGEST = AMOUNT_LIMIT - Decimal(1).scaleb(-MAX_PLACES)
 """The largest amount and balance the ledger takes: 999999999999999.999999999999."""

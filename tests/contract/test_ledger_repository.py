@@ -8,17 +8,20 @@ from decimal import Decimal
 
 import pytest
 
-from telcocore.accounts.account import Account
-from telcocore.billing.ledger import (
+from telcocore.accounts.errors import AccountNotFound
+from telcocore.accounts.model import Account
+from telcocore.billing.ledger.errors import TransactionNotFound
+from telcocore.billing.ledger.model import (
     BalanceChange,
     Posting,
     SystemAccount,
     Transaction,
     TransactionKind,
 )
-from telcocore.errors import AccountNotFound, AlreadyExists, TransactionNotFound
-from telcocore.money import Money
-from telcocore.ports import Storage
+from telcocore.billing.ledger.ports import LedgerRepository
+from telcocore.kernel.errors import AlreadyExists
+from telcocore.kernel.money import Money
+from telcocore.platform.ports import Storage
 
 Opened = Callable[..., Account]
 Post = Callable[..., tuple[Transaction, BalanceChange | None]]
@@ -28,7 +31,7 @@ T0 = datetime(2026, 3, 14, 15, 9, 26, 123456, tzinfo=UTC)
 
 def _balance(storage: Storage, account_id: str = "acme") -> Money:
     with storage.unit_of_work() as uow:
-        return uow.ledger.balance(account_id)
+        return uow.get(LedgerRepository).balance(account_id)
 
 
 class TestOpenBalance:
@@ -45,12 +48,12 @@ class TestOpenBalance:
         """open_balance() twice for one account raises AlreadyExists."""
         opened("acme")
         with pytest.raises(AlreadyExists), storage.unit_of_work() as uow:
-            uow.ledger.open_balance("acme", "USD")
+            uow.get(LedgerRepository).open_balance("acme", "USD")
 
     def test_an_unknown_account_has_no_balance(self, storage: Storage) -> None:
         """open_balance() for an account not stored raises AccountNotFound."""
         with pytest.raises(AccountNotFound), storage.unit_of_work() as uow:
-            uow.ledger.open_balance("ghost", "USD")
+            uow.get(LedgerRepository).open_balance("ghost", "USD")
 
     def test_reading_an_unknown_balance_raises(self, storage: Storage) -> None:
         """balance() of an account without a balance raises AccountNotFound."""
@@ -65,8 +68,8 @@ class TestMoveBalance:
         """Each move returns the balance before and after it and the next sequence number."""
         opened("acme")
         with storage.unit_of_work() as uow:
-            first = uow.ledger.move_balance("acme", Decimal("10.00"), floor=None)
-            second = uow.ledger.move_balance("acme", Decimal("-0.005"), floor=None)
+            first = uow.get(LedgerRepository).move_balance("acme", Decimal("10.00"), floor=None)
+            second = uow.get(LedgerRepository).move_balance("acme", Decimal("-0.005"), floor=None)
             uow.commit()
         assert BalanceChange(Money("0", "USD"), Money("10.00", "USD"), 1) == first
         assert BalanceChange(Money("10.00", "USD"), Money("9.995", "USD"), 2) == second
@@ -77,8 +80,10 @@ class TestMoveBalance:
         opened("acme")
         with storage.unit_of_work() as uow:
             for _ in range(10):
-                uow.ledger.move_balance("acme", Decimal("0.1"), floor=None)
-            uow.ledger.move_balance("acme", Decimal("0.000000000000000000001"), floor=None)
+                uow.get(LedgerRepository).move_balance("acme", Decimal("0.1"), floor=None)
+            uow.get(LedgerRepository).move_balance(
+                "acme", Decimal("0.000000000000000000001"), floor=None
+            )
             uow.commit()
         assert Decimal("1.000000000000000000001") == _balance(storage).amount
 
@@ -86,8 +91,10 @@ class TestMoveBalance:
         """With a floor, a move that would end below it returns None and changes nothing."""
         opened("acme")
         with storage.unit_of_work() as uow:
-            uow.ledger.move_balance("acme", Decimal("5.00"), floor=None)
-            refused = uow.ledger.move_balance("acme", Decimal("-5.01"), floor=Decimal(0))
+            uow.get(LedgerRepository).move_balance("acme", Decimal("5.00"), floor=None)
+            refused = uow.get(LedgerRepository).move_balance(
+                "acme", Decimal("-5.01"), floor=Decimal(0)
+            )
             uow.commit()
         assert refused is None
         assert Money("5.00", "USD") == _balance(storage)
@@ -96,7 +103,9 @@ class TestMoveBalance:
         """A move that ends exactly on the floor goes through."""
         opened("acme")
         with storage.unit_of_work() as uow:
-            change = uow.ledger.move_balance("acme", Decimal("-5.00"), floor=Decimal("-5.00"))
+            change = uow.get(LedgerRepository).move_balance(
+                "acme", Decimal("-5.00"), floor=Decimal("-5.00")
+            )
             uow.commit()
         assert change is not None
         assert Money("-5.00", "USD") == change.after
@@ -105,15 +114,15 @@ class TestMoveBalance:
         """The sequence number counts only the moves that happened."""
         opened("acme")
         with storage.unit_of_work() as uow:
-            uow.ledger.move_balance("acme", Decimal(-1), floor=Decimal(0))
-            change = uow.ledger.move_balance("acme", Decimal(1), floor=None)
+            uow.get(LedgerRepository).move_balance("acme", Decimal(-1), floor=Decimal(0))
+            change = uow.get(LedgerRepository).move_balance("acme", Decimal(1), floor=None)
         assert change is not None
         assert 1 == change.seq
 
     def test_moving_an_unknown_balance_raises(self, storage: Storage) -> None:
         """move_balance() of an account without a balance raises AccountNotFound."""
         with pytest.raises(AccountNotFound), storage.unit_of_work() as uow:
-            uow.ledger.move_balance("ghost", Decimal(1), floor=Decimal(0))
+            uow.get(LedgerRepository).move_balance("ghost", Decimal(1), floor=Decimal(0))
 
 
 class TestRecord:
@@ -128,8 +137,8 @@ class TestRecord:
             transaction, _ = post(uow, "10.00", "k1", at=T0)
             uow.commit()
         with storage.unit_of_work() as uow:
-            assert transaction == uow.ledger.get(transaction.id)
-            assert transaction == uow.ledger.by_idempotency_key("k1")
+            assert transaction == uow.get(LedgerRepository).get(transaction.id)
+            assert transaction == uow.get(LedgerRepository).by_idempotency_key("k1")
 
     def test_many_keys_are_looked_up_at_once(
         self, storage: Storage, opened: Opened, post: Post
@@ -141,8 +150,8 @@ class TestRecord:
             second, _ = post(uow, "2.00", "k2", at=T0)
             uow.commit()
         with storage.unit_of_work() as uow:
-            found = uow.ledger.by_idempotency_keys(["k2", "missing", "k1", "k2"])
-            none = uow.ledger.by_idempotency_keys([])
+            found = uow.get(LedgerRepository).by_idempotency_keys(["k2", "missing", "k1", "k2"])
+            none = uow.get(LedgerRepository).by_idempotency_keys([])
         assert ({"k1": first, "k2": second}, {}) == (found, none)
 
     def test_a_transaction_with_many_postings_reads_back_equal(
@@ -165,21 +174,21 @@ class TestRecord:
             created_at=T0,
         )
         with storage.unit_of_work() as uow:
-            change = uow.ledger.move_balance("acme", usd.amount, floor=None)
+            change = uow.get(LedgerRepository).move_balance("acme", usd.amount, floor=None)
             assert change is not None
-            uow.ledger.record(transaction, change)
+            uow.get(LedgerRepository).record(transaction, change)
             uow.commit()
         with storage.unit_of_work() as uow:
-            assert transaction == uow.ledger.get("multi")
-            assert Decimal("1.50") == uow.ledger.system_balance("@fx", "EUR")
+            assert transaction == uow.get(LedgerRepository).get("multi")
+            assert Decimal("1.50") == uow.get(LedgerRepository).system_balance("@fx", "EUR")
 
     def test_unknown_transactions_are_not_found(self, storage: Storage) -> None:
         """get() raises TransactionNotFound; the lookups by key and reversal return None."""
         with storage.unit_of_work() as uow:
             with pytest.raises(TransactionNotFound):
-                uow.ledger.get("nothing")
-            assert uow.ledger.by_idempotency_key("nothing") is None
-            assert uow.ledger.reversal_of("nothing") is None
+                uow.get(LedgerRepository).get("nothing")
+            assert uow.get(LedgerRepository).by_idempotency_key("nothing") is None
+            assert uow.get(LedgerRepository).reversal_of("nothing") is None
 
     def test_a_taken_idempotency_key_is_refused(
         self, storage: Storage, opened: Opened, post: Post
@@ -190,7 +199,7 @@ class TestRecord:
             post(uow, "1.00", "same")
             uow.commit()
         with storage.unit_of_work() as uow:
-            change = uow.ledger.move_balance("acme", Decimal(1), floor=None)
+            change = uow.get(LedgerRepository).move_balance("acme", Decimal(1), floor=None)
             assert change is not None
             other = Transaction.between(
                 id="other",
@@ -201,7 +210,7 @@ class TestRecord:
                 created_at=T0,
             )
             with pytest.raises(AlreadyExists) as raised:
-                uow.ledger.record(other, change)
+                uow.get(LedgerRepository).record(other, change)
         assert "same" == raised.value.key
         assert Money("1.00", "USD") == _balance(storage)
 
@@ -215,19 +224,19 @@ class TestRecord:
             reversal = original.reversal(
                 id="rev-1", idempotency_key="rev-1", created_at=T0, description="oops"
             )
-            change = uow.ledger.move_balance("acme", Decimal("-4.00"), floor=None)
+            change = uow.get(LedgerRepository).move_balance("acme", Decimal("-4.00"), floor=None)
             assert change is not None
-            uow.ledger.record(reversal, change)
+            uow.get(LedgerRepository).record(reversal, change)
             uow.commit()
         with storage.unit_of_work() as uow:
-            assert reversal == uow.ledger.reversal_of(original.id)
+            assert reversal == uow.get(LedgerRepository).reversal_of(original.id)
             again = original.reversal(
                 id="rev-2", idempotency_key="rev-2", created_at=T0, description="twice"
             )
-            change = uow.ledger.move_balance("acme", Decimal("-4.00"), floor=None)
+            change = uow.get(LedgerRepository).move_balance("acme", Decimal("-4.00"), floor=None)
             assert change is not None
             with pytest.raises(AlreadyExists):
-                uow.ledger.record(again, change)
+                uow.get(LedgerRepository).record(again, change)
 
 
 class TestEntries:
@@ -248,7 +257,7 @@ class TestEntries:
     def test_entries_carry_the_running_balance_in_order(self, storage: Storage) -> None:
         """Entries come by seq, each with its amount and the balance after it."""
         with storage.unit_of_work() as uow:
-            entries = uow.ledger.entries("acme")
+            entries = uow.get(LedgerRepository).entries("acme")
         actual = [(e.seq, e.transaction_id, e.amount.amount, e.balance.amount) for e in entries]
         expected = [
             (1, "tx-a", Decimal("10.00"), Decimal("10.00")),
@@ -262,7 +271,7 @@ class TestEntries:
     def test_an_entry_keeps_every_field(self, storage: Storage) -> None:
         """An entry's kind, instant (to the microsecond), description and currency read back."""
         with storage.unit_of_work() as uow:
-            entry = uow.ledger.entries("acme")[1]
+            entry = uow.get(LedgerRepository).entries("acme")[1]
         assert (TransactionKind.USAGE, T0 + timedelta(hours=1), "posting b", None) == (
             entry.kind,
             entry.created_at,
@@ -275,7 +284,7 @@ class TestEntries:
     def test_a_time_range_includes_start_and_excludes_end(self, storage: Storage) -> None:
         """entries(start, end) keeps what was created in [start, end)."""
         with storage.unit_of_work() as uow:
-            entries = uow.ledger.entries(
+            entries = uow.get(LedgerRepository).entries(
                 "acme", start=T0 + timedelta(hours=1), end=T0 + timedelta(hours=3)
             )
         assert [2, 3] == [e.seq for e in entries]
@@ -284,7 +293,9 @@ class TestEntries:
     def test_kinds_select_without_changing_balances(self, storage: Storage) -> None:
         """entries(kinds=...) keeps those kinds; balances still count every posting."""
         with storage.unit_of_work() as uow:
-            entries = uow.ledger.entries("acme", kinds=frozenset({TransactionKind.TOP_UP}))
+            entries = uow.get(LedgerRepository).entries(
+                "acme", kinds=frozenset({TransactionKind.TOP_UP})
+            )
         assert [(1, Decimal("10.00")), (4, Decimal("6.75"))] == [
             (e.seq, e.balance.amount) for e in entries
         ]
@@ -293,7 +304,7 @@ class TestEntries:
     def test_no_kinds_select_nothing(self, storage: Storage) -> None:
         """entries(kinds=frozenset()) is empty."""
         with storage.unit_of_work() as uow:
-            assert [] == uow.ledger.entries("acme", kinds=frozenset())
+            assert [] == uow.get(LedgerRepository).entries("acme", kinds=frozenset())
 
     def test_an_account_without_postings_has_no_entries(
         self, storage: Storage, opened: Opened
@@ -301,7 +312,7 @@ class TestEntries:
         """A new account's history is empty."""
         opened("acme")
         with storage.unit_of_work() as uow:
-            assert [] == uow.ledger.entries("acme")
+            assert [] == uow.get(LedgerRepository).entries("acme")
 
 
 class TestSums:
@@ -321,10 +332,10 @@ class TestSums:
             uow.commit()
         with storage.unit_of_work() as uow:
             actual = (
-                uow.ledger.system_balance(SystemAccount.CASH.value, "USD"),
-                uow.ledger.system_balance(SystemAccount.REVENUE.value, "USD"),
-                uow.ledger.system_balance(SystemAccount.CASH.value, "JPY"),
-                uow.ledger.system_balance("@nothing", "USD"),
+                uow.get(LedgerRepository).system_balance(SystemAccount.CASH.value, "USD"),
+                uow.get(LedgerRepository).system_balance(SystemAccount.REVENUE.value, "USD"),
+                uow.get(LedgerRepository).system_balance(SystemAccount.CASH.value, "JPY"),
+                uow.get(LedgerRepository).system_balance("@nothing", "USD"),
             )
         assert (Decimal("-12.50"), Decimal("0.75"), Decimal(-500), Decimal(0)) == actual
 
@@ -341,9 +352,9 @@ class TestSums:
             post(uow, "7", "c", account_id="yen")
             uow.commit()
         with storage.unit_of_work() as uow:
-            assert {"USD": 0, "JPY": 0} == uow.ledger.totals()
+            assert {"USD": 0, "JPY": 0} == uow.get(LedgerRepository).totals()
 
     def test_an_empty_ledger_has_no_totals(self, storage: Storage) -> None:
         """totals() of an empty storage is empty."""
         with storage.unit_of_work() as uow:
-            assert {} == uow.ledger.totals()
+            assert {} == uow.get(LedgerRepository).totals()

@@ -8,16 +8,12 @@ from decimal import Decimal
 import pytest
 
 from telcocore import TelcoCore
-from telcocore.accounts.account import AccountStatus
-from telcocore.billing.ledger import SystemAccount, TransactionKind
-from telcocore.errors import (
-    AccountNotActive,
-    AlreadyReversed,
-    DebitLimitExceeded,
-    IdempotencyConflict,
-)
-from telcocore.money import Money
-from telcocore.notifications.message import MessageKind
+from telcocore.accounts.errors import AccountNotActive
+from telcocore.accounts.model import AccountStatus
+from telcocore.billing.ledger.errors import AlreadyReversed, DebitLimitExceeded, IdempotencyConflict
+from telcocore.billing.ledger.model import SystemAccount, TransactionKind
+from telcocore.kernel.money import Money
+from telcocore.notifications.model.message import MessageKind
 from telcocore.testing import CapturingNotifier, FixedClock
 
 

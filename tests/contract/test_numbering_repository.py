@@ -9,19 +9,20 @@ import attrs
 import pytest
 from tests.conftest import START
 
-from telcocore.accounts.account import Account
+from telcocore.accounts.model import Account
 from telcocore.adapters.postgres import PostgresStorage
-from telcocore.errors import (
-    AlreadyExists,
+from telcocore.kernel.errors import AlreadyExists
+from telcocore.numbering.errors import (
     BlockListEntryNotFound,
     DidNotFound,
     ExtensionNotFound,
     NumberBlockNotFound,
 )
-from telcocore.numbering.blocklist import BlockKind, BlockListEntry, BlockOrigin
-from telcocore.numbering.blocks import Extension, NumberBlock, RangeParameters, RangeState
-from telcocore.numbering.dids import Did, DidClass
-from telcocore.ports import Storage
+from telcocore.numbering.model.blocklist import BlockKind, BlockListEntry, BlockOrigin
+from telcocore.numbering.model.blocks import Extension, NumberBlock, RangeParameters, RangeState
+from telcocore.numbering.model.dids import Did, DidClass
+from telcocore.numbering.ports import NumberingRepository
+from telcocore.platform.ports import Storage
 
 Opened = Callable[..., Account]
 
@@ -64,16 +65,19 @@ class TestRange:
     def test_empty_at_first(self, storage: Storage) -> None:
         """A new storage has no parameters and a zero counter."""
         with storage.unit_of_work() as uow:
-            assert RangeState(None) == uow.numbering.lock_range()
+            assert RangeState(None) == uow.get(NumberingRepository).lock_range()
 
     def test_state_round_trips(self, storage: Storage) -> None:
         """The saved state reads back, end included."""
         state = RangeState(RangeParameters(1000, 100, 9999), next_index=7, generation=3)
         with storage.unit_of_work() as uow:
-            uow.numbering.save_range(state)
+            uow.get(NumberingRepository).save_range(state)
             uow.commit()
         with storage.unit_of_work() as uow:
-            assert (state, state) == (uow.numbering.read_range(), uow.numbering.lock_range())
+            assert (state, state) == (
+                uow.get(NumberingRepository).read_range(),
+                uow.get(NumberingRepository).lock_range(),
+            )
 
     def test_a_read_does_not_wait_for_the_lock_holder(self, storage: Storage) -> None:
         """Where units run side by side, ``read_range`` answers while another holds the lock.
@@ -83,18 +87,20 @@ class TestRange:
         """
         committed = RangeState(RangeParameters(1000, 100), next_index=2)
         with storage.unit_of_work() as uow:
-            uow.numbering.save_range(committed)
+            uow.get(NumberingRepository).save_range(committed)
             uow.commit()
         seen: list[RangeState] = []
 
         def read() -> None:
             with storage.unit_of_work() as uow:
-                seen.append(uow.numbering.read_range())
+                seen.append(uow.get(NumberingRepository).read_range())
 
         side_by_side = isinstance(storage, PostgresStorage)
         reader = threading.Thread(target=read)
         with storage.unit_of_work() as uow:
-            uow.numbering.save_range(attrs.evolve(uow.numbering.lock_range(), next_index=9))
+            uow.get(NumberingRepository).save_range(
+                attrs.evolve(uow.get(NumberingRepository).lock_range(), next_index=9)
+            )
             reader.start()
             # A reader that waits for the lock never answers here; one that does not, soon.
             reader.join(timeout=10 if side_by_side else 0.2)
@@ -106,28 +112,28 @@ class TestRange:
     def test_uncommitted_state_is_rolled_back(self, storage: Storage) -> None:
         """Leaving the unit without commit restores the old state."""
         with storage.unit_of_work() as uow:
-            uow.numbering.save_range(RangeState(RangeParameters(0, 1), next_index=5))
+            uow.get(NumberingRepository).save_range(RangeState(RangeParameters(0, 1), next_index=5))
         with storage.unit_of_work() as uow:
-            assert RangeState(None) == uow.numbering.lock_range()
+            assert RangeState(None) == uow.get(NumberingRepository).lock_range()
 
     def test_free_list_pops_lowest_first(self, storage: Storage) -> None:
         """Free starts come back lowest first, then None."""
         with storage.unit_of_work() as uow:
             for first in (3000, 1000, 2000):
-                uow.numbering.add_free(first)
+                uow.get(NumberingRepository).add_free(first)
             uow.commit()
         with storage.unit_of_work() as uow:
-            popped = [uow.numbering.pop_free() for _ in range(4)]
+            popped = [uow.get(NumberingRepository).pop_free() for _ in range(4)]
         assert [1000, 2000, 3000, None] == popped
 
     def test_free_list_rejects_twice_and_clears(self, storage: Storage) -> None:
         """A start on the list twice is refused; clearing empties it."""
         with storage.unit_of_work() as uow:
-            uow.numbering.add_free(1000)
+            uow.get(NumberingRepository).add_free(1000)
             with pytest.raises(AlreadyExists):
-                uow.numbering.add_free(1000)
-            uow.numbering.clear_free()
-            assert uow.numbering.pop_free() is None
+                uow.get(NumberingRepository).add_free(1000)
+            uow.get(NumberingRepository).clear_free()
+            assert uow.get(NumberingRepository).pop_free() is None
 
 
 class TestBlocks:
@@ -139,27 +145,30 @@ class TestBlocks:
         blocks = [_block(2000, 2999), _block(1000, 1999, "globex"), _block(3000, 3999)]
         with storage.unit_of_work() as uow:
             for block in blocks:
-                uow.numbering.add_block(block)
+                uow.get(NumberingRepository).add_block(block)
             uow.commit()
         with storage.unit_of_work() as uow:
-            assert (blocks[0], None) == (uow.numbering.block_at(2000), uow.numbering.block_at(1))
-            assert [1000, 2000, 3000] == [b.first for b in uow.numbering.blocks()]
-            assert [blocks[0], blocks[2]] == uow.numbering.blocks(acme)
+            assert (blocks[0], None) == (
+                uow.get(NumberingRepository).block_at(2000),
+                uow.get(NumberingRepository).block_at(1),
+            )
+            assert [1000, 2000, 3000] == [b.first for b in uow.get(NumberingRepository).blocks()]
+            assert [blocks[0], blocks[2]] == uow.get(NumberingRepository).blocks(acme)
             assert (True, False) == (
-                uow.numbering.has_blocks(acme),
-                uow.numbering.has_blocks("nobody"),
+                uow.get(NumberingRepository).has_blocks(acme),
+                uow.get(NumberingRepository).has_blocks("nobody"),
             )
 
     def test_a_taken_start_is_refused(self, storage: Storage, acme: str) -> None:
         """Two blocks with one first number raise AlreadyExists; the unit stays usable."""
         with storage.unit_of_work() as uow:
-            uow.numbering.add_block(_block(1000, 1999, acme))
+            uow.get(NumberingRepository).add_block(_block(1000, 1999, acme))
             with pytest.raises(AlreadyExists):
-                uow.numbering.add_block(_block(1000, 1499, acme))
-            uow.numbering.add_block(_block(2000, 2999, acme))
+                uow.get(NumberingRepository).add_block(_block(1000, 1499, acme))
+            uow.get(NumberingRepository).add_block(_block(2000, 2999, acme))
             uow.commit()
         with storage.unit_of_work() as uow:
-            assert [1000, 2000] == [b.first for b in uow.numbering.blocks()]
+            assert [1000, 2000] == [b.first for b in uow.get(NumberingRepository).blocks()]
 
     @pytest.mark.parametrize(
         ("first", "last", "found"),
@@ -176,29 +185,29 @@ class TestBlocks:
     ) -> None:
         """The block sharing a number with a range is found; neighbours are not."""
         with storage.unit_of_work() as uow:
-            uow.numbering.add_block(_block(1000, 1999, acme))
-            hit = uow.numbering.block_overlapping(first, last)
+            uow.get(NumberingRepository).add_block(_block(1000, 1999, acme))
+            hit = uow.get(NumberingRepository).block_overlapping(first, last)
         assert found == (None if hit is None else hit.first)
 
     def test_overlap_of_a_range_spanning_several(self, storage: Storage, acme: str) -> None:
         """A range covering several small blocks finds one of them."""
         with storage.unit_of_work() as uow:
             for first in (100, 200, 300):
-                uow.numbering.add_block(_block(first, first + 9, acme))
-            hit = uow.numbering.block_overlapping(0, 1000)
+                uow.get(NumberingRepository).add_block(_block(first, first + 9, acme))
+            hit = uow.get(NumberingRepository).block_overlapping(0, 1000)
         assert hit is not None
         assert hit.first in {100, 200, 300}
 
     def test_remove(self, storage: Storage, acme: str) -> None:
         """A removed block is gone; removing it again raises NumberBlockNotFound."""
         with storage.unit_of_work() as uow:
-            uow.numbering.add_block(_block(1000, 1999, acme))
-            uow.numbering.remove_block(1000)
+            uow.get(NumberingRepository).add_block(_block(1000, 1999, acme))
+            uow.get(NumberingRepository).remove_block(1000)
             with pytest.raises(NumberBlockNotFound):
-                uow.numbering.remove_block(1000)
+                uow.get(NumberingRepository).remove_block(1000)
             assert (None, False) == (
-                uow.numbering.block_overlapping(1000, 1999),
-                uow.numbering.has_blocks(acme),
+                uow.get(NumberingRepository).block_overlapping(1000, 1999),
+                uow.get(NumberingRepository).has_blocks(acme),
             )
 
 
@@ -209,18 +218,22 @@ class TestExtensions:
         """Extensions read back by name, a taken name is refused, removal forgets."""
         ext = Extension(name="1001", account_id=acme, created_at=START)
         with storage.unit_of_work() as uow:
-            uow.numbering.add_extension(Extension(name="alice", account_id=acme, created_at=START))
-            uow.numbering.add_extension(ext)
+            uow.get(NumberingRepository).add_extension(
+                Extension(name="alice", account_id=acme, created_at=START)
+            )
+            uow.get(NumberingRepository).add_extension(ext)
             with pytest.raises(AlreadyExists):
-                uow.numbering.add_extension(ext)
+                uow.get(NumberingRepository).add_extension(ext)
             uow.commit()
         with storage.unit_of_work() as uow:
-            assert ext == uow.numbering.get_extension("1001")
-            assert ["1001", "alice"] == [e.name for e in uow.numbering.extensions(acme)]
-            uow.numbering.remove_extension("alice")
+            assert ext == uow.get(NumberingRepository).get_extension("1001")
+            assert ["1001", "alice"] == [
+                e.name for e in uow.get(NumberingRepository).extensions(acme)
+            ]
+            uow.get(NumberingRepository).remove_extension("alice")
             with pytest.raises(ExtensionNotFound):
-                uow.numbering.remove_extension("alice")
-            assert uow.numbering.get_extension("alice") is None
+                uow.get(NumberingRepository).remove_extension("alice")
+            assert uow.get(NumberingRepository).get_extension("alice") is None
 
 
 class TestBlockList:
@@ -231,25 +244,29 @@ class TestBlockList:
         entries = [_entry("+1900", BlockKind.PREFIX), _entry("+14155550123"), _entry("1001")]
         with storage.unit_of_work() as uow:
             for entry in entries:
-                uow.numbering.add_blocked(entry)
+                uow.get(NumberingRepository).add_blocked(entry)
             uow.commit()
         with storage.unit_of_work() as uow:
-            assert sorted(entries, key=lambda e: e.pattern) == uow.numbering.blocked(acme)
-            assert [entries[0]] == uow.numbering.find_blocked(acme, ["+1", "+19", "+190", "+1900"])
-            assert [] == uow.numbering.find_blocked(acme, [])
-            assert [] == uow.numbering.find_blocked("globex", ["+1900"])
+            assert sorted(entries, key=lambda e: e.pattern) == uow.get(NumberingRepository).blocked(
+                acme
+            )
+            assert [entries[0]] == uow.get(NumberingRepository).find_blocked(
+                acme, ["+1", "+19", "+190", "+1900"]
+            )
+            assert [] == uow.get(NumberingRepository).find_blocked(acme, [])
+            assert [] == uow.get(NumberingRepository).find_blocked("globex", ["+1900"])
 
     def test_unique_and_remove(self, storage: Storage, acme: str) -> None:
         """A pattern is on an account's list once; removing returns the entry."""
         entry = _entry("+14155550123")
         with storage.unit_of_work() as uow:
-            uow.numbering.add_blocked(entry)
+            uow.get(NumberingRepository).add_blocked(entry)
             with pytest.raises(AlreadyExists):
-                uow.numbering.add_blocked(entry)
-            assert entry == uow.numbering.remove_blocked(acme, entry.pattern)
+                uow.get(NumberingRepository).add_blocked(entry)
+            assert entry == uow.get(NumberingRepository).remove_blocked(acme, entry.pattern)
             with pytest.raises(BlockListEntryNotFound):
-                uow.numbering.remove_blocked(acme, entry.pattern)
-            assert [] == uow.numbering.blocked(acme)
+                uow.get(NumberingRepository).remove_blocked(acme, entry.pattern)
+            assert [] == uow.get(NumberingRepository).blocked(acme)
 
 
 class TestDids:
@@ -259,10 +276,10 @@ class TestDids:
         """DIDs read back, update in place, are unique and can be removed."""
         did = _did("+18005550100", active=True)
         with storage.unit_of_work() as uow:
-            uow.numbering.add_did(did)
-            uow.numbering.add_did(_did("+14155550199"))
+            uow.get(NumberingRepository).add_did(did)
+            uow.get(NumberingRepository).add_did(_did("+14155550199"))
             with pytest.raises(AlreadyExists):
-                uow.numbering.add_did(did)
+                uow.get(NumberingRepository).add_did(did)
             uow.commit()
         changed = Did(
             number=did.number,
@@ -274,13 +291,15 @@ class TestDids:
             deactivated_at=START,
         )
         with storage.unit_of_work() as uow:
-            assert did == uow.numbering.get_did(did.number)
-            uow.numbering.update_did(changed)
-            assert changed == uow.numbering.get_did(did.number)
-            assert ["+14155550199", "+18005550100"] == [d.number for d in uow.numbering.dids(acme)]
-            uow.numbering.remove_did(did.number)
+            assert did == uow.get(NumberingRepository).get_did(did.number)
+            uow.get(NumberingRepository).update_did(changed)
+            assert changed == uow.get(NumberingRepository).get_did(did.number)
+            assert ["+14155550199", "+18005550100"] == [
+                d.number for d in uow.get(NumberingRepository).dids(acme)
+            ]
+            uow.get(NumberingRepository).remove_did(did.number)
             with pytest.raises(DidNotFound):
-                uow.numbering.remove_did(did.number)
+                uow.get(NumberingRepository).remove_did(did.number)
             with pytest.raises(DidNotFound):
-                uow.numbering.update_did(changed)
-            assert uow.numbering.get_did(did.number) is None
+                uow.get(NumberingRepository).update_did(changed)
+            assert uow.get(NumberingRepository).get_did(did.number) is None

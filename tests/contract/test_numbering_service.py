@@ -7,11 +7,11 @@ from collections.abc import Callable
 import pytest
 
 from telcocore import TelcoCore
-from telcocore.accounts.account import AccountStatus
-from telcocore.audit.entry import AuditAction
-from telcocore.errors import (
-    AccountNotActive,
-    AlreadyExists,
+from telcocore.accounts.errors import AccountNotActive
+from telcocore.accounts.model import AccountStatus
+from telcocore.audit.model.entry import AuditAction
+from telcocore.kernel.errors import AlreadyExists, ValidationError
+from telcocore.numbering.errors import (
     BlockListEntryNotFound,
     DidNotFound,
     ExtensionNotAllowed,
@@ -20,11 +20,10 @@ from telcocore.errors import (
     NumberBlockNotFound,
     NumberRangeExhausted,
     NumberRangeNotSet,
-    ValidationError,
 )
-from telcocore.numbering.blocklist import BlockKind, BlockOrigin, CallSide
-from telcocore.numbering.blocks import RangeParameters
-from telcocore.numbering.dids import DidClass
+from telcocore.numbering.model.blocklist import BlockKind, BlockOrigin, CallSide
+from telcocore.numbering.model.blocks import RangeParameters
+from telcocore.numbering.model.dids import DidClass
 from telcocore.numbering.services import (
     BLOCK_ENTITY,
     BLOCK_LIST_ENTITY,

@@ -6,15 +6,16 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from telcocore.errors import AlreadyExists, NotFoundError
-from telcocore.notifications.message import (
+from telcocore.kernel.errors import AlreadyExists, NotFoundError
+from telcocore.notifications.model.message import (
     Channel,
     Message,
     MessageKind,
     OutboxCounts,
     OutboxItem,
 )
-from telcocore.ports import Storage
+from telcocore.notifications.ports import OutboxRepository
+from telcocore.platform.ports import Storage
 
 T0 = datetime(2026, 3, 14, 15, 9, 26, tzinfo=UTC)
 
@@ -34,13 +35,13 @@ def _message(number: int) -> Message:
 def _queued(storage: Storage, *numbers: int) -> None:
     with storage.unit_of_work() as uow:
         for number in numbers:
-            uow.outbox.add(_message(number))
+            uow.get(OutboxRepository).add(_message(number))
         uow.commit()
 
 
 def _pending(storage: Storage, limit: int = 100) -> list[OutboxItem]:
     with storage.unit_of_work() as uow:
-        return list(uow.outbox.pending(limit=limit))
+        return list(uow.get(OutboxRepository).pending(limit=limit))
 
 
 class TestAdd:
@@ -55,7 +56,7 @@ class TestAdd:
         """A second message with the same id raises AlreadyExists."""
         _queued(storage, 1)
         with pytest.raises(AlreadyExists), storage.unit_of_work() as uow:
-            uow.outbox.add(_message(1))
+            uow.get(OutboxRepository).add(_message(1))
 
 
 class TestPending:
@@ -79,7 +80,7 @@ class TestMarking:
         """mark_sent() takes the message out of pending()."""
         _queued(storage, 1, 2)
         with storage.unit_of_work() as uow:
-            uow.outbox.mark_sent("m1", at=T0)
+            uow.get(OutboxRepository).mark_sent("m1", at=T0)
             uow.commit()
         assert ["m2"] == [i.message.id for i in _pending(storage)]
 
@@ -87,8 +88,8 @@ class TestMarking:
         """mark_failed() keeps the message pending with its attempts and last error."""
         _queued(storage, 1)
         with storage.unit_of_work() as uow:
-            uow.outbox.mark_failed("m1", error="first")
-            uow.outbox.mark_failed("m1", error="ConnectionRefusedError: down")
+            uow.get(OutboxRepository).mark_failed("m1", error="first")
+            uow.get(OutboxRepository).mark_failed("m1", error="ConnectionRefusedError: down")
             uow.commit()
         expected = OutboxItem(_message(1), attempts=2, last_error="ConnectionRefusedError: down")
         assert [expected] == _pending(storage)
@@ -97,9 +98,9 @@ class TestMarking:
         """mark_sent() and mark_failed() of an unknown id raise NotFoundError."""
         with storage.unit_of_work() as uow:
             with pytest.raises(NotFoundError):
-                uow.outbox.mark_sent("nothing", at=T0)
+                uow.get(OutboxRepository).mark_sent("nothing", at=T0)
             with pytest.raises(NotFoundError):
-                uow.outbox.mark_failed("nothing", error="x")
+                uow.get(OutboxRepository).mark_failed("nothing", error="x")
 
 
 class TestCounts:
@@ -108,17 +109,19 @@ class TestCounts:
     def test_an_empty_outbox_counts_nothing(self, storage: Storage) -> None:
         """counts() of an empty outbox is zero due, zero deferred."""
         with storage.unit_of_work() as uow:
-            assert OutboxCounts(due=0, deferred=0) == uow.outbox.counts(now=T0)
+            assert OutboxCounts(due=0, deferred=0) == uow.get(OutboxRepository).counts(now=T0)
 
     def test_a_retry_time_in_the_future_defers_a_message(self, storage: Storage) -> None:
         """Unsent messages count as due unless their retry time is after now; sent ones not."""
         _queued(storage, 1, 2, 3, 4)
         with storage.unit_of_work() as uow:
-            uow.outbox.mark_sent("m1", at=T0)
-            uow.outbox.mark_failed("m2", error="down", retry_at=T0 + timedelta(seconds=30))
-            uow.outbox.mark_failed("m3", error="down", retry_at=T0)
+            uow.get(OutboxRepository).mark_sent("m1", at=T0)
+            uow.get(OutboxRepository).mark_failed(
+                "m2", error="down", retry_at=T0 + timedelta(seconds=30)
+            )
+            uow.get(OutboxRepository).mark_failed("m3", error="down", retry_at=T0)
             uow.commit()
         with storage.unit_of_work() as uow:
-            now = uow.outbox.counts(now=T0)
-            later = uow.outbox.counts(now=T0 + timedelta(seconds=30))
+            now = uow.get(OutboxRepository).counts(now=T0)
+            later = uow.get(OutboxRepository).counts(now=T0 + timedelta(seconds=30))
         assert (OutboxCounts(due=2, deferred=1), OutboxCounts(due=3, deferred=0)) == (now, later)

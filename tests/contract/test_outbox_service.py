@@ -9,8 +9,9 @@ import pytest
 from tests.conftest import START
 
 from telcocore import TelcoCore, ValidationError
-from telcocore.notifications.message import MessageKind, OutboxCounts
-from telcocore.ports import Notifier, Storage
+from telcocore.notifications.model.message import MessageKind, OutboxCounts
+from telcocore.notifications.ports import Notifier
+from telcocore.platform.ports import Storage
 from telcocore.testing import CapturingNotifier, FailingNotifier, FixedClock, sequential_ids
 
 

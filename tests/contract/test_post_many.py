@@ -5,19 +5,14 @@ from __future__ import annotations
 import pytest
 
 from telcocore import TelcoCore
-from telcocore.accounts.account import AccountStatus
-from telcocore.billing.ledger import Transaction, TransactionKind
-from telcocore.billing.services import LedgerRequest, Movement
-from telcocore.errors import (
-    AccountNotActive,
-    AccountNotFound,
-    DebitLimitExceeded,
-    IdempotencyConflict,
-    InvalidAmount,
-    ValidationError,
-)
-from telcocore.money import Money
-from telcocore.notifications.message import MessageKind
+from telcocore.accounts.errors import AccountNotActive, AccountNotFound
+from telcocore.accounts.model import AccountStatus
+from telcocore.billing.ledger.errors import DebitLimitExceeded, IdempotencyConflict
+from telcocore.billing.ledger.model import Transaction, TransactionKind
+from telcocore.billing.ledger.services import LedgerRequest, Movement
+from telcocore.kernel.errors import InvalidAmount, ValidationError
+from telcocore.kernel.money import Money
+from telcocore.notifications.model.message import MessageKind
 from telcocore.testing import CapturingNotifier
 
 

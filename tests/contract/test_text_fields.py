@@ -13,10 +13,8 @@ from collections.abc import Callable
 import pytest
 
 from telcocore import TelcoCore
-from telcocore.errors import (
-    AuthenticationFailed,
-    ValidationError,
-)
+from telcocore.contacts.errors import AuthenticationFailed
+from telcocore.kernel.errors import ValidationError
 
 BAD = {"nul": "\x00", "surrogate": "\ud800"}
 

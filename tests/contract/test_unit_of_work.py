@@ -9,12 +9,16 @@ from decimal import Decimal
 
 import pytest
 
-from telcocore.accounts.account import Account
+from telcocore.accounts.errors import AccountNotFound
+from telcocore.accounts.model import Account
+from telcocore.accounts.ports import AccountRepository
 from telcocore.adapters.sqlite import SqliteStorage
-from telcocore.errors import AccountNotFound, StorageError
-from telcocore.money import Money
-from telcocore.notifications.message import Message, MessageKind
-from telcocore.ports import Storage
+from telcocore.billing.ledger.ports import LedgerRepository
+from telcocore.kernel.errors import StorageError
+from telcocore.kernel.money import Money
+from telcocore.notifications.model.message import Message, MessageKind
+from telcocore.notifications.ports import OutboxRepository
+from telcocore.platform.ports import Storage
 
 NewAccount = Callable[..., Account]
 Opened = Callable[..., Account]
@@ -40,12 +44,12 @@ def _one_unit_at_a_time(storage: Storage) -> bool:
 
 def _ids(storage: Storage) -> list[str]:
     with storage.unit_of_work() as uow:
-        return [a.id for a in uow.accounts.list()]
+        return [a.id for a in uow.get(AccountRepository).list()]
 
 
 def _balance(storage: Storage) -> Money:
     with storage.unit_of_work() as uow:
-        return uow.ledger.balance("acme")
+        return uow.get(LedgerRepository).balance("acme")
 
 
 class TestCommit:
@@ -56,7 +60,7 @@ class TestCommit:
     ) -> None:
         """After commit, another unit reads the change."""
         with storage.unit_of_work() as uow:
-            uow.accounts.add(new_account("acme"))
+            uow.get(AccountRepository).add(new_account("acme"))
             uow.commit()
         assert ["acme"] == _ids(storage)
 
@@ -65,17 +69,17 @@ class TestCommit:
     ) -> None:
         """A change made after commit() and not committed is rolled back on exit."""
         with storage.unit_of_work() as uow:
-            uow.accounts.add(new_account("first"))
+            uow.get(AccountRepository).add(new_account("first"))
             uow.commit()
-            uow.accounts.add(new_account("second"))
+            uow.get(AccountRepository).add(new_account("second"))
         assert ["first"] == _ids(storage)
 
     def test_a_unit_may_commit_twice(self, storage: Storage, new_account: NewAccount) -> None:
         """Each commit() keeps what was done before it."""
         with storage.unit_of_work() as uow:
-            uow.accounts.add(new_account("first"))
+            uow.get(AccountRepository).add(new_account("first"))
             uow.commit()
-            uow.accounts.add(new_account("second"))
+            uow.get(AccountRepository).add(new_account("second"))
             uow.commit()
         assert ["first", "second"] == _ids(storage)
 
@@ -91,20 +95,20 @@ class TestRollback:
 
         def change_everything_then_fail() -> None:
             with storage.unit_of_work() as uow:
-                uow.accounts.add(new_account("other"))
-                uow.ledger.move_balance("acme", Decimal(5), floor=None)
+                uow.get(AccountRepository).add(new_account("other"))
+                uow.get(LedgerRepository).move_balance("acme", Decimal(5), floor=None)
                 acme.name = "Renamed"
-                uow.accounts.update(acme)
-                uow.outbox.add(_message())
+                uow.get(AccountRepository).update(acme)
+                uow.get(OutboxRepository).add(_message())
                 raise Boom
 
         with pytest.raises(Boom):
             change_everything_then_fail()
         with storage.unit_of_work() as uow:
             actual = (
-                [(a.id, a.name, a.version) for a in uow.accounts.list()],
-                uow.ledger.balance("acme"),
-                list(uow.outbox.pending(limit=10)),
+                [(a.id, a.name, a.version) for a in uow.get(AccountRepository).list()],
+                uow.get(LedgerRepository).balance("acme"),
+                list(uow.get(OutboxRepository).pending(limit=10)),
             )
         assert ([("acme", "acme Ltd", 0)], Money("0", "USD"), []) == actual
 
@@ -119,8 +123,8 @@ class TestRollback:
         """A unit left normally but without commit() keeps nothing."""
         opened("acme")
         with storage.unit_of_work() as uow:
-            uow.ledger.move_balance("acme", Decimal(5), floor=None)
-            uow.accounts.get("acme")
+            uow.get(LedgerRepository).move_balance("acme", Decimal(5), floor=None)
+            uow.get(AccountRepository).get("acme")
         assert Money("0", "USD") == _balance(storage)
 
     def test_a_rolled_back_account_is_not_found(
@@ -128,9 +132,9 @@ class TestRollback:
     ) -> None:
         """An account added in a unit that did not commit does not exist afterwards."""
         with storage.unit_of_work() as uow:
-            uow.accounts.add(new_account("acme"))
+            uow.get(AccountRepository).add(new_account("acme"))
         with pytest.raises(AccountNotFound), storage.unit_of_work() as uow:
-            uow.accounts.get("acme")
+            uow.get(AccountRepository).get("acme")
 
 
 class TestIsolation:
@@ -151,12 +155,12 @@ class TestIsolation:
 
         def read() -> None:
             with storage.unit_of_work() as uow:
-                seen.append([a.id for a in uow.accounts.list()])
+                seen.append([a.id for a in uow.get(AccountRepository).list()])
             reader_done.set()
 
         reader = threading.Thread(target=read)
         with storage.unit_of_work() as uow:
-            uow.accounts.add(new_account("acme"))
+            uow.get(AccountRepository).add(new_account("acme"))
             reader.start()
             reader_done.wait(timeout=0.5)  # the reader may finish now, or wait for us
         reader.join()
@@ -168,7 +172,7 @@ class TestIsolation:
         """A unit in another thread, begun after the commit, sees the change."""
         seen: list[list[str]] = []
         with storage.unit_of_work() as uow:
-            uow.accounts.add(new_account("acme"))
+            uow.get(AccountRepository).add(new_account("acme"))
             uow.commit()
 
         def read() -> None:
@@ -186,7 +190,7 @@ class TestNesting:
     def test_a_nested_unit_is_refused(self, storage: Storage, new_account: NewAccount) -> None:
         """Opening a unit inside another raises StorageError and changes nothing."""
         with storage.unit_of_work() as outer:
-            outer.accounts.add(new_account("acme"))
+            outer.get(AccountRepository).add(new_account("acme"))
             with pytest.raises(StorageError, match="nest"), storage.unit_of_work():
                 pass
         assert [] == _ids(storage)
@@ -198,7 +202,7 @@ class TestNesting:
         with storage.unit_of_work(), pytest.raises(StorageError), storage.unit_of_work():
             pass
         with storage.unit_of_work() as uow:
-            uow.accounts.add(new_account("acme"))
+            uow.get(AccountRepository).add(new_account("acme"))
             uow.commit()
         assert ["acme"] == _ids(storage)
 
@@ -228,8 +232,8 @@ class TestReadOnly:
         opened("acme")
         with storage.unit_of_work(read_only=True) as uow:
             assert (["acme"], Money("0", "USD")) == (
-                [a.id for a in uow.accounts.list()],
-                uow.ledger.balance("acme"),
+                [a.id for a in uow.get(AccountRepository).list()],
+                uow.get(LedgerRepository).balance("acme"),
             )
 
     def test_it_cannot_commit(self, storage: Storage) -> None:
@@ -244,7 +248,7 @@ class TestReadOnly:
         """Every storage refuses the statement with StorageError. Nothing is stored."""
         with storage.unit_of_work(read_only=True) as uow:
             with pytest.raises(StorageError, match="cannot run INSERT statements"):
-                uow.accounts.add(new_account("acme"))
+                uow.get(AccountRepository).add(new_account("acme"))
             with pytest.raises(StorageError):
                 uow.commit()
         assert [] == _ids(storage)
@@ -259,20 +263,20 @@ class TestReadOnly:
 
         def rename() -> None:
             with storage.unit_of_work() as uow:
-                account = uow.accounts.get("acme")
+                account = uow.get(AccountRepository).get("acme")
                 account.name = "Renamed"
-                uow.accounts.update(account)
+                uow.get(AccountRepository).update(account)
                 uow.commit()
 
         writer = threading.Thread(target=rename)
         with storage.unit_of_work(read_only=True) as uow:
-            first = uow.accounts.get("acme").name
+            first = uow.get(AccountRepository).get("acme").name
             writer.start()
             writer.join(timeout=0.5 if _one_unit_at_a_time(storage) else 10)
-            second = uow.accounts.get("acme").name
+            second = uow.get(AccountRepository).get("acme").name
         writer.join()
         with storage.unit_of_work(read_only=True) as uow:
-            after = uow.accounts.get("acme").name
+            after = uow.get(AccountRepository).get("acme").name
         assert (first, first, "Renamed") == (first, second, after)
 
     def test_it_does_not_wait_for_a_writer(
@@ -288,12 +292,12 @@ class TestReadOnly:
 
         def read() -> None:
             with storage.unit_of_work(read_only=True) as uow:
-                seen.append([a.id for a in uow.accounts.list()])
+                seen.append([a.id for a in uow.get(AccountRepository).list()])
 
         side_by_side = not _one_unit_at_a_time(storage)
         reader = threading.Thread(target=read)
         with storage.unit_of_work() as writer:
-            writer.accounts.add(new_account("globex"))
+            writer.get(AccountRepository).add(new_account("globex"))
             reader.start()
             reader.join(timeout=10 if side_by_side else 0.2)
             answered_while_open = bool(seen)

@@ -7,8 +7,8 @@ import signal
 from typing import Any
 
 import telcocore
-from telcocore.accounts.credentials import ScryptHasher
-from telcocore.errors import AlreadyExists
+from telcocore.contacts.model.credentials import ScryptHasher
+from telcocore.kernel.errors import AlreadyExists
 
 FAST = ScryptHasher(n=2**10)
 

@@ -16,13 +16,14 @@ from urllib.parse import parse_qsl, urlsplit
 
 import telcocore
 from telcocore.adapters.postgres import PostgresStorage
-from telcocore.adapters.sql import Migration
 from telcocore.adapters.sqlite import SqliteStorage
-from telcocore.billing.ledger import Transaction, TransactionKind
+from telcocore.billing.ledger.errors import DebitLimitExceeded
+from telcocore.billing.ledger.model import Transaction, TransactionKind
+from telcocore.billing.ledger.ports import LedgerRepository
 from telcocore.core import open_storage
-from telcocore.errors import DebitLimitExceeded
-from telcocore.money import Money
-from telcocore.ports import Storage
+from telcocore.kernel.money import Money
+from telcocore.platform.ports import Storage
+from telcocore.platform.sql.migrations import Migration
 
 SPAWN: SpawnContext = multiprocessing.get_context("spawn")
 """Fresh interpreters: no state inherited from the test process."""
@@ -132,10 +133,12 @@ def post_batches(url: str, batch_size: int, progress: Any) -> None:  # noqa: ANN
                     idempotency_key=f"b{batch}-{number}",
                     created_at=AT,
                 )
-                change = uow.ledger.move_balance("acme", transaction.amount.amount, floor=None)
+                change = uow.get(LedgerRepository).move_balance(
+                    "acme", transaction.amount.amount, floor=None
+                )
                 if change is None:  # pragma: no cover - there is no floor
                     raise AssertionError
-                uow.ledger.record(transaction, change)
+                uow.get(LedgerRepository).record(transaction, change)
             uow.commit()
         progress.put(batch)
         batch += 1

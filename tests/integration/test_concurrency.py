@@ -12,8 +12,8 @@ from tests.conftest import whole_history
 from tests.integration import storage_workers as workers
 
 import telcocore
-from telcocore.billing.ledger import SystemAccount
-from telcocore.money import Money
+from telcocore.billing.ledger.model import SystemAccount
+from telcocore.kernel.money import Money
 from telcocore.testing import FixedClock
 
 pytestmark = pytest.mark.slow

@@ -17,12 +17,13 @@ from tests.integration import contact_workers, storage_workers
 
 import telcocore
 from telcocore import TelcoCore
-from telcocore.accounts.credentials import ScryptHasher
 from telcocore.adapters.routing import ChannelRouter
 from telcocore.adapters.smtp import SmtpConfig, SmtpNotifier, SmtpSecurity
-from telcocore.errors import TelcoError
-from telcocore.notifications.message import Channel, Message, MessageKind, OutboxCounts
-from telcocore.ports import Storage
+from telcocore.contacts.model.credentials import ScryptHasher
+from telcocore.kernel.errors import TelcoError
+from telcocore.notifications.model.message import Channel, Message, MessageKind, OutboxCounts
+from telcocore.notifications.ports import OutboxRepository
+from telcocore.platform.ports import Storage
 from telcocore.testing import CapturingNotifier, FixedClock
 
 FAST = ScryptHasher(n=2**10)
@@ -231,7 +232,7 @@ class TestOutboxTransactions:
         """A message added in a unit that is not committed is never delivered."""
         core = TelcoCore(storage=storage, clock=clock, notifier=notifier)
         with storage.unit_of_work() as uow:
-            uow.outbox.add(
+            uow.get(OutboxRepository).add(
                 Message(
                     id="m1", kind=MessageKind.PASSWORD, account_id="acme", created_at=clock.now()
                 )

@@ -11,8 +11,9 @@ import pytest
 from tests.integration import storage_workers as raw
 
 import telcocore
-from telcocore.errors import ContactNotFound, StorageError, ValidationError
-from telcocore.money import Money
+from telcocore.contacts.errors import ContactNotFound
+from telcocore.kernel.errors import StorageError, ValidationError
+from telcocore.kernel.money import Money
 
 OLD_ID = "ann@example.com"
 """A contact id earlier releases took and today's id rule refuses for new contacts."""

@@ -9,11 +9,11 @@ import pytest
 from tests.integration import storage_workers as workers
 
 import telcocore
-from telcocore.adapters.sql import Migration, load_migrations
-from telcocore.billing.ledger import Transaction, TransactionKind
-from telcocore.errors import SchemaVersionError, StorageError
-from telcocore.money import Money
-from telcocore.serialization import converter
+from telcocore.billing.ledger.model import Transaction, TransactionKind
+from telcocore.kernel.errors import SchemaVersionError, StorageError
+from telcocore.kernel.money import Money
+from telcocore.kernel.serialization import converter
+from telcocore.platform.sql.migrations import Migration, load_migrations
 
 SHIPPED = load_migrations("telcocore.adapters.sqlite")
 PG_SHIPPED = load_migrations("telcocore.adapters.postgres")

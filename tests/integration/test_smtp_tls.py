@@ -18,7 +18,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from telcocore.adapters.smtp import SmtpConfig, SmtpNotifier, SmtpSecurity
-from telcocore.notifications.message import Message, MessageKind
+from telcocore.notifications.model.message import Message, MessageKind
 
 USER, SECRET = "noc", "relay-secret-1"
 

@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 
 import telcocore
-from telcocore.adapters.sql import SqlUnitOfWork
+from telcocore.accounts.ports import AccountRepository
 from telcocore.core import open_storage
-from telcocore.errors import AlreadyExists, StorageError
-from telcocore.ports import Storage
+from telcocore.kernel.errors import AlreadyExists, StorageError
+from telcocore.platform.ports import Storage
+from telcocore.platform.sql.unit_of_work import SqlUnitOfWork
 
 
 def _sql_unit(storage: Storage) -> SqlUnitOfWork[object]:
@@ -63,7 +64,7 @@ class TestSqliteErrors:
             ):
                 pass
             with core.storage.unit_of_work() as uow:  # the first unit ended cleanly
-                assert [] == uow.accounts.list()
+                assert [] == uow.get(AccountRepository).list()
 
 
 class TestPostgresErrors:
@@ -105,7 +106,7 @@ class TestEveryDatabase:
         with telcocore.connect(storage_url) as core:
             unit = core.storage.unit_of_work()
             with pytest.raises(StorageError, match="not open"):
-                unit.accounts.list()
+                unit.get(AccountRepository).list()
 
     def test_a_closed_storage_is_refused(self, storage_url: str) -> None:
         """A unit of work on a closed storage raises StorageError."""

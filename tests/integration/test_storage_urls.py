@@ -13,12 +13,13 @@ import pytest
 from tests.conftest import pg_dsn
 
 import telcocore
+from telcocore.accounts.errors import AccountNotFound
 from telcocore.adapters.postgres import PostgresStorage
-from telcocore.adapters.sql import SqlUnitOfWork
 from telcocore.adapters.sqlite import SqliteStorage
 from telcocore.core import open_storage
-from telcocore.errors import AccountNotFound, ConfigurationError, StorageError
-from telcocore.money import Money
+from telcocore.kernel.errors import ConfigurationError, StorageError
+from telcocore.kernel.money import Money
+from telcocore.platform.sql.unit_of_work import SqlUnitOfWork
 
 
 def _round_trip(url: str) -> Money:

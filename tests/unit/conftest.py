@@ -10,7 +10,7 @@ import pytest
 
 from telcocore import TelcoCore
 from telcocore.core import open_storage
-from telcocore.ports import Storage
+from telcocore.platform.ports import Storage
 from telcocore.testing import CapturingNotifier, FixedClock, sequential_ids
 
 # Deterministic and database-free: the same examples on every machine, nothing written to disk.

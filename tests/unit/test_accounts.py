@@ -24,9 +24,9 @@ from telcocore import (
     TelcoCore,
     ValidationError,
 )
-from telcocore.accounts.account import ALLOWED_TRANSITIONS
+from telcocore.accounts.model import ALLOWED_TRANSITIONS
+from telcocore.kernel.validation import shown
 from telcocore.testing import FixedClock
-from telcocore.validation import shown
 
 STATUSES = list(AccountStatus)
 CREATED = datetime(2026, 1, 1, tzinfo=UTC)

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from telcocore.audit import diff
-from telcocore.audit.diff import JSON, Patch, apply_patch, make_patch, strict_equal
+from telcocore.audit.model import diff
+from telcocore.audit.model.diff import JSON, Patch, apply_patch, make_patch, strict_equal
 
 # -- strategies ---------------------------------------------------------------------------
 

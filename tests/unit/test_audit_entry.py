@@ -10,12 +10,10 @@ from typing import Any
 import attrs
 import pytest
 
-from telcocore.audit.entry import (
+from telcocore.audit.model.entry import (
     GENESIS_HASH,
     REDACTED,
     SECRET_FIELDS,
-    SYSTEM,
-    Actor,
     AuditAction,
     AuditEntry,
     AuditQuery,
@@ -24,7 +22,8 @@ from telcocore.audit.entry import (
     redact,
     verify_chain,
 )
-from telcocore.errors import ValidationError
+from telcocore.kernel.actor import SYSTEM, Actor
+from telcocore.kernel.errors import ValidationError
 
 AT = datetime(2026, 3, 14, 15, 9, 26, tzinfo=UTC)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from telcocore.context import RACE_ATTEMPTS, retrying_lost_races
-from telcocore.errors import AlreadyExists, StorageError
+from telcocore.kernel.errors import AlreadyExists, StorageError
+from telcocore.platform.context import RACE_ATTEMPTS, retrying_lost_races
 
 
 class Racer:

@@ -6,16 +6,17 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from telcocore.accounts.contacts import email_key, parse_mobile
-from telcocore.accounts.credentials import (
+from telcocore.audit.model.entry import REDACTED
+from telcocore.contacts.errors import WeakPassword
+from telcocore.contacts.model.contact import email_key, parse_mobile
+from telcocore.contacts.model.credentials import (
     GENERATED_LENGTH,
     PasswordPolicy,
     ScryptHasher,
     generate_password,
 )
-from telcocore.audit.entry import REDACTED
-from telcocore.errors import ConfigurationError, ValidationError, WeakPassword
-from telcocore.notifications.message import Message, MessageKind
+from telcocore.kernel.errors import ConfigurationError, ValidationError
+from telcocore.notifications.model.message import Message, MessageKind
 from telcocore.notifications.services import RETRY_CAP, retry_delay
 
 HASHER = ScryptHasher(n=2**10, r=8, p=1)

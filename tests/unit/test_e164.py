@@ -6,9 +6,9 @@ from collections.abc import Callable
 
 import pytest
 
-from telcocore.errors import ValidationError
-from telcocore.numbering.blocklist import candidate_patterns
-from telcocore.numbering.e164 import (
+from telcocore.kernel.errors import ValidationError
+from telcocore.numbering.model.blocklist import candidate_patterns
+from telcocore.numbering.model.e164 import (
     NumberClass,
     NumberFormat,
     classify,

@@ -8,33 +8,49 @@ import re
 import pytest
 
 import telcocore
-from telcocore import errors
-from telcocore.errors import (
-    AccountNotActive,
-    AccountNotFound,
-    AlreadyExists,
+from telcocore.accounts import errors as account_errors
+from telcocore.accounts.errors import AccountNotActive, AccountNotFound, InvalidStatusTransition
+from telcocore.audit import errors as audit_errors
+from telcocore.billing.ledger import errors as ledger_errors
+from telcocore.billing.ledger.errors import (
     AlreadyReversed,
+    DebitLimitExceeded,
+    IdempotencyConflict,
+    TransactionNotFound,
+)
+from telcocore.contacts import errors as contact_errors
+from telcocore.kernel import errors
+from telcocore.kernel.errors import (
+    AlreadyExists,
     ConcurrencyError,
     ConfigurationError,
     ConflictError,
     CurrencyMismatch,
-    DebitLimitExceeded,
-    IdempotencyConflict,
     InvalidAmount,
     InvalidCurrency,
-    InvalidStatusTransition,
     NaiveDatetime,
     NotFoundError,
     RuleViolation,
     SchemaVersionError,
     StorageError,
     TelcoError,
-    TransactionNotFound,
     ValidationError,
 )
-from telcocore.money import Money
+from telcocore.kernel.money import Money
+from telcocore.numbering import errors as numbering_errors
 
-ERROR_CLASSES = [getattr(errors, name) for name in errors.__all__]
+ERROR_MODULES = [
+    errors,
+    account_errors,
+    audit_errors,
+    ledger_errors,
+    contact_errors,
+    numbering_errors,
+]
+"""The kernel's error module (the base of the tree) and each domain's."""
+
+ERROR_NAMES = sorted(name for module in ERROR_MODULES for name in module.__all__)
+ERROR_CLASSES = [getattr(telcocore, name) for name in ERROR_NAMES]
 
 _TREE_LINE = re.compile(r"^(?P<indent>[ │├└─]*)(?P<name>[A-Z]\w+)(?: \((?P<mixin>\w+)\))?")
 
@@ -57,32 +73,41 @@ def _tree() -> list[tuple[str, str | None, str | None]]:
     return rows
 
 
+def _bases(name: str) -> tuple[type, ...]:
+    """The direct bases of the error class exported as ``name``."""
+    cls: type = getattr(telcocore, name)
+    return cls.__bases__
+
+
 class TestHierarchy:
     """Every error is a TelcoError, mixing in the stdlib error it resembles."""
 
     @pytest.mark.parametrize("cls", ERROR_CLASSES, ids=lambda c: c.__name__)
     def test_is_telco_error(self, cls: type[Exception]) -> None:
-        """Every class in errors.__all__ is a TelcoError."""
+        """Every error class is a TelcoError."""
         assert issubclass(cls, TelcoError)
 
-    def test_all_sorted(self) -> None:
-        """errors.__all__ is sorted."""
-        assert sorted(errors.__all__) == errors.__all__
+    @pytest.mark.parametrize("module", ERROR_MODULES, ids=lambda m: m.__name__)
+    def test_all_sorted(self, module: object) -> None:
+        """Each errors module's __all__ is sorted."""
+        names = list(vars(module)["__all__"])
+        assert sorted(names) == names
 
-    def test_all_lists_every_error(self) -> None:
-        """Every exception class defined in the module is listed in errors.__all__."""
+    @pytest.mark.parametrize("module", ERROR_MODULES, ids=lambda m: m.__name__)
+    def test_all_lists_every_error(self, module: object) -> None:
+        """Every exception class defined in an errors module is listed in its __all__."""
         defined = {
             name
-            for name, value in vars(errors).items()
+            for name, value in vars(module).items()
             if isinstance(value, type)
             and issubclass(value, BaseException)
-            and value.__module__ == errors.__name__
+            and value.__module__ == vars(module)["__name__"]
         }
-        assert defined == set(errors.__all__)
+        assert defined == set(vars(module)["__all__"])
 
     def test_every_error_exported_by_package(self) -> None:
         """Every error is importable from the package itself."""
-        assert set() == set(errors.__all__) - set(telcocore.__all__)
+        assert set() == set(ERROR_NAMES) - set(telcocore.__all__)
 
     @pytest.mark.parametrize(
         ("cls", "mixin"),
@@ -129,9 +154,9 @@ class TestDocstringTree:
     """The module docstring draws the whole tree, and the drawing is true."""
 
     def test_names_every_class(self) -> None:
-        """Every class in errors.__all__ appears in the drawing, once."""
+        """Every error class of the kernel and the domains appears in the drawing, once."""
         drawn = [name for name, _, _ in _tree()]
-        assert (sorted(errors.__all__), len(drawn)) == (sorted(drawn), len(set(drawn)))
+        assert (ERROR_NAMES, len(drawn)) == (sorted(drawn), len(set(drawn)))
 
     def test_root_is_telco_error(self) -> None:
         """The drawing has one root, TelcoError."""
@@ -142,7 +167,7 @@ class TestDocstringTree:
         wrong = [
             (name, parent)
             for name, parent, _ in _tree()
-            if parent is not None and getattr(errors, parent) not in getattr(errors, name).__bases__
+            if parent is not None and getattr(telcocore, parent) not in _bases(name)
         ]
         assert [] == wrong
 
@@ -153,7 +178,7 @@ class TestDocstringTree:
         wrong = [
             (name, mixin)
             for name, _, mixin in _tree()
-            if mixin is not None and getattr(builtins, mixin) not in getattr(errors, name).__bases__
+            if mixin is not None and getattr(builtins, mixin) not in _bases(name)
         ]
         assert [] == wrong
 

@@ -25,10 +25,10 @@ from telcocore import (
     TransactionKind,
     ValidationError,
 )
+from telcocore.kernel.validation import shown
 from telcocore.notifications.services import DeliveryReport
-from telcocore.ports import Storage
+from telcocore.platform.ports import Storage
 from telcocore.testing import CapturingNotifier, FailingNotifier, FixedClock, sequential_ids
-from telcocore.validation import shown
 
 
 def _usd(amount: str) -> Money:

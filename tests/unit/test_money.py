@@ -22,7 +22,7 @@ from telcocore import (
     TelcoCore,
     ValidationError,
 )
-from telcocore.money import currency_precision, round_decimal, to_decimal, validate_currency
+from telcocore.kernel.money import currency_precision, round_decimal, to_decimal, validate_currency
 
 CURRENCIES = ["USD", "EUR", "JPY", "CLP", "KWD", "BHD"]
 

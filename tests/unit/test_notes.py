@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from telcocore.accounts.notes import (
+from telcocore.contacts.model.notes import (
     MAX_NOTES_LENGTH,
     check_notes,
     holds_password,
     password_candidates,
 )
-from telcocore.errors import ValidationError
+from telcocore.kernel.errors import ValidationError
 
 REFUSED = [
     # the keyword, then a colon, an equals sign, a tab or a dash

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from telcocore import Account, NaiveDatetime, Period, TelcoCore, ValidationError
-from telcocore.periods import months_before, require_utc
+from telcocore.kernel.periods import months_before, require_utc
 from telcocore.testing import FixedClock
 
 NAIVE = datetime(2026, 3, 14, 15, 9, 26)  # noqa: DTZ001 - the point of these tests

@@ -32,7 +32,7 @@ from telcocore import (
     TransactionKind,
 )
 from telcocore.core import open_storage
-from telcocore.money import currency_precision
+from telcocore.kernel.money import currency_precision
 from telcocore.testing import CapturingNotifier, FixedClock, sequential_ids
 
 CURRENCIES = ["USD", "JPY", "KWD"]

@@ -8,8 +8,8 @@ import pytest
 
 import telcocore
 from telcocore.adapters.routing import ChannelRouter
-from telcocore.errors import ConfigurationError, ValidationError
-from telcocore.notifications.message import Channel, Message, MessageKind
+from telcocore.kernel.errors import ConfigurationError, ValidationError
+from telcocore.notifications.model.message import Channel, Message, MessageKind
 from telcocore.testing import CapturingNotifier, FixedClock
 
 

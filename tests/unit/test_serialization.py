@@ -28,9 +28,9 @@ from telcocore import (
     Transaction,
     TransactionKind,
     ValidationError,
-    serialization,
 )
-from telcocore.serialization import converter, make_converter
+from telcocore.kernel import serialization
+from telcocore.kernel.serialization import converter, make_converter
 
 CURRENCIES = ["USD", "EUR", "JPY", "KWD"]
 

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from telcocore.notifications.message import Message, MessageKind
-from telcocore.notifications.templates import render
+from telcocore.notifications.model.message import Message, MessageKind
+from telcocore.notifications.model.templates import render
 
 DATA = {
     MessageKind.PASSWORD: {"name": "Cy", "email": "cy@example.com", "password": "Tr0ub4dor&3"},

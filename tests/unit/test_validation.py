@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from telcocore.errors import ValidationError
-from telcocore.validation import storage_problem, validate_text
+from telcocore.kernel.errors import ValidationError
+from telcocore.kernel.validation import storage_problem, validate_text
 
 
 @pytest.mark.parametrize(

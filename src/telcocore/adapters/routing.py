@@ -7,7 +7,7 @@ through its own gateway's notifier (any object with ``send(message)``)::
     core = telcocore.connect("sqlite:///telco.db", notifier=notifier)
 
 A message whose channel has no notifier is refused with
-:class:`~telcocore.errors.ConfigurationError`, so it stays in the outbox, retried with
+:class:`~telcocore.ConfigurationError`, so it stays in the outbox, retried with
 backoff, until a notifier for it is configured.
 """
 
@@ -15,11 +15,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from telcocore.errors import ConfigurationError
-from telcocore.notifications.message import Channel, Message
+from telcocore.kernel.errors import ConfigurationError
+from telcocore.kernel.validation import coerce_enum
+from telcocore.notifications.model.message import Channel, Message
+from telcocore.notifications.ports import Notifier
 from telcocore.notifications.services import destination
-from telcocore.ports import Notifier
-from telcocore.validation import coerce_enum
 
 __all__ = ["ChannelRouter"]
 

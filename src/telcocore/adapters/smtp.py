@@ -21,8 +21,8 @@ from typing import Protocol
 
 import attrs
 
-from telcocore.notifications.message import Channel, Message
-from telcocore.notifications.templates import render
+from telcocore.notifications.model.message import Channel, Message
+from telcocore.notifications.model.templates import render
 
 __all__ = ["ContactDirectory", "SmtpConfig", "SmtpNotifier", "SmtpSecurity"]
 

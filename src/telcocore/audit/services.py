@@ -15,8 +15,9 @@ from typing import Any, Final
 
 import attrs
 
-from telcocore.audit.diff import JSON, Patch, apply_patch, make_patch
-from telcocore.audit.entry import (
+from telcocore.audit.errors import AuditEntryNotFound
+from telcocore.audit.model.diff import JSON, Patch, apply_patch, make_patch
+from telcocore.audit.model.entry import (
     MAX_KEY_LENGTH,
     AuditAction,
     AuditEntry,
@@ -25,12 +26,11 @@ from telcocore.audit.entry import (
     redact,
     verify_chain,
 )
-from telcocore.context import ServiceContext
-from telcocore.errors import AuditEntryNotFound, ValidationError
-from telcocore.periods import require_utc
-from telcocore.ports import UnitOfWork
-from telcocore.serialization import converter
-from telcocore.validation import (
+from telcocore.audit.ports import AuditRepository
+from telcocore.kernel.errors import ValidationError
+from telcocore.kernel.periods import require_utc
+from telcocore.kernel.serialization import converter
+from telcocore.kernel.validation import (
     MAX_INT,
     coerce_enum,
     shown,
@@ -39,6 +39,8 @@ from telcocore.validation import (
     validate_int,
     validate_text,
 )
+from telcocore.platform.context import ServiceContext
+from telcocore.platform.ports import UnitOfWork
 
 __all__ = [
     "MAX_REASON_LENGTH",
@@ -91,7 +93,7 @@ def document(entity: object, *, field: str = "entity") -> JSON:
     """The entity as the audit log sees it: the converter's JSON data, secrets redacted.
 
     Anything that does not become JSON data (bytes, a NaN, an arbitrary object) is a
-    :class:`~telcocore.errors.ValidationError` naming ``field``.
+    :class:`~telcocore.ValidationError` naming ``field``.
     """
     if entity is None:
         return None
@@ -162,7 +164,7 @@ class AuditLog:
         if self._ctx.require_reason and not (reason and reason.strip()):
             msg = f"a reason is required to {action.value.lower()} {entity_type} {entity_key!r}"
             raise ValidationError(msg, field="reason", value=reason)
-        seq, prev_hash = uow.audit.lock_head()
+        seq, prev_hash = uow.get(AuditRepository).lock_head()
         actor = self._ctx.actor
         entry = AuditEntry(
             id=self._ctx.ids(),
@@ -177,14 +179,14 @@ class AuditLog:
             source_ip=actor.ip,
             prev_hash=prev_hash,
         ).sealed()
-        uow.audit.add(entry)
+        uow.get(AuditRepository).add(entry)
         return entry
 
     def get(self, entry_id: str) -> AuditEntry:
-        """One entry, or :class:`~telcocore.errors.NotFoundError`."""
+        """One entry, or :class:`~telcocore.NotFoundError`."""
         entry_id = validate_id(entry_id, field="entry_id", label="audit entry id")
         with self._ctx.uow(read_only=True) as uow:
-            entry = uow.audit.get(entry_id)
+            entry = uow.get(AuditRepository).get(entry_id)
         if entry is None:
             raise AuditEntryNotFound(entry_id)
         return entry
@@ -217,7 +219,7 @@ class AuditLog:
             end=None if end is None else require_utc(end, field="end"),
         )
         with self._ctx.uow(read_only=True) as uow:
-            found = uow.audit.find(query, limit=limit + 1, before_seq=before)
+            found = uow.get(AuditRepository).find(query, limit=limit + 1, before_seq=before)
         page = found[:limit]
         return AuditPage(page, page[-1].seq if len(found) > limit else None)
 
@@ -225,7 +227,7 @@ class AuditLog:
         """Every version of one entity, oldest first, rebuilt by replaying its patches."""
         entity_type, entity_key = _text(entity_type, "entity_type"), _text(entity_key, "entity_key")
         with self._ctx.uow(read_only=True) as uow:
-            entries = uow.audit.of_entity(entity_type, entity_key)
+            entries = uow.get(AuditRepository).of_entity(entity_type, entity_key)
         versions: list[Version] = []
         state: JSON = None
         for entry in entries:
@@ -252,13 +254,13 @@ class AuditLog:
         with self._ctx.uow(read_only=True) as uow:
             # A read-only unit reads one snapshot on every storage, so an entry committed
             # meanwhile is in neither the head nor the entries read; writers do not wait.
-            return verify_chain(_iterate(uow), head=uow.audit.head())
+            return verify_chain(_iterate(uow), head=uow.get(AuditRepository).head())
 
 
 def _iterate(uow: UnitOfWork) -> Iterator[AuditEntry]:
     after = 0
     while True:
-        batch = uow.audit.chain(after_seq=after, limit=1000)
+        batch = uow.get(AuditRepository).chain(after_seq=after, limit=1000)
         if not batch:
             return
         yield from batch

@@ -19,10 +19,10 @@ from typing import Final
 
 import attrs
 
-from telcocore.context import ServiceContext
-from telcocore.notifications.message import Message, OutboxCounts, OutboxItem
-from telcocore.ports import DescribedNotifier, Notifier
-from telcocore.validation import validate_int
+from telcocore.kernel.validation import validate_int
+from telcocore.notifications.model.message import Message, OutboxCounts, OutboxItem
+from telcocore.notifications.ports import DescribedNotifier, Notifier, OutboxRepository
+from telcocore.platform.context import ServiceContext
 
 __all__ = [
     "RETRY_BASE",
@@ -68,28 +68,35 @@ class OutboxService:
     """Hands committed outbox messages to the notifier, at least once each."""
 
     def __init__(
-        self, context: ServiceContext, *, base: timedelta = RETRY_BASE, cap: timedelta = RETRY_CAP
+        self,
+        context: ServiceContext,
+        notifier: Notifier | None,
+        *,
+        base: timedelta = RETRY_BASE,
+        cap: timedelta = RETRY_CAP,
     ) -> None:
         self._ctx = context
+        self.notifier = notifier
+        """Where messages go; ``None`` keeps them in the outbox until one is configured."""
         self._base = base
         self._cap = cap
 
     def pending(self, *, limit: int = 100) -> list[OutboxItem]:
         """Up to ``limit`` messages not yet delivered, oldest first, due or deferred.
 
-        Each :class:`~telcocore.notifications.message.OutboxItem` shows its failed
+        Each :class:`~telcocore.notifications.model.message.OutboxItem` shows its failed
         ``attempts``, its ``last_error`` and, while it waits out a retry delay, when it is due
         again (``next_attempt_at``). Secrets in the messages (a generated password, a
         verification code) stay hidden in their repr.
         """
         limit = validate_int(limit, field="limit", minimum=1)
         with self._ctx.uow(read_only=True) as uow:
-            return list(uow.outbox.pending(limit=limit))
+            return list(uow.get(OutboxRepository).pending(limit=limit))
 
     def counts(self) -> OutboxCounts:
         """How many undelivered messages are due now, and how many are deferred."""
         with self._ctx.uow(read_only=True) as uow:
-            return uow.outbox.counts(now=self._ctx.clock.now())
+            return uow.get(OutboxRepository).counts(now=self._ctx.clock.now())
 
     def deliver_pending(self, *, limit: int = 100) -> DeliveryReport:
         """Send up to ``limit`` messages that are due, oldest first.
@@ -100,11 +107,11 @@ class OutboxService:
         Without a notifier nothing is sent and every message stays in the outbox.
         """
         limit = validate_int(limit, field="limit", minimum=1)
-        notifier = self._ctx.notifier
+        notifier = self.notifier
         if notifier is None:
             return DeliveryReport(sent=0, failed=0)
         with self._ctx.uow(read_only=True) as uow:
-            items = list(uow.outbox.pending(limit=limit, now=self._ctx.clock.now()))
+            items = list(uow.get(OutboxRepository).pending(limit=limit, now=self._ctx.clock.now()))
         sent = failed = 0
         for item in items:
             message = item.message
@@ -125,12 +132,14 @@ class OutboxService:
                     retry_at.isoformat(),
                 )
                 with self._ctx.uow() as uow:
-                    uow.outbox.mark_failed(message.id, error=_describe(exc), retry_at=retry_at)
+                    uow.get(OutboxRepository).mark_failed(
+                        message.id, error=_describe(exc), retry_at=retry_at
+                    )
                     uow.commit()
                 failed += 1
                 continue
             with self._ctx.uow() as uow:
-                uow.outbox.mark_sent(message.id, at=self._ctx.clock.now())
+                uow.get(OutboxRepository).mark_sent(message.id, at=self._ctx.clock.now())
                 uow.commit()
             sent += 1
         return DeliveryReport(sent=sent, failed=failed)

@@ -21,11 +21,19 @@ from typing import Final
 
 import attrs
 
-from telcocore.accounts.account import validate_account_id
-from telcocore.audit.entry import AuditAction
+from telcocore.accounts.model import validate_account_id
+from telcocore.accounts.ports import AccountRepository
+from telcocore.audit.model.entry import AuditAction
 from telcocore.audit.services import AuditLog
-from telcocore.context import ServiceContext, retrying_lost_races
-from telcocore.errors import (
+from telcocore.kernel.errors import ValidationError
+from telcocore.kernel.validation import (
+    coerce_enum,
+    shown,
+    validate_flag,
+    validate_int,
+    validate_text,
+)
+from telcocore.numbering.errors import (
     BlockListEntryNotFound,
     DidNotFound,
     ExtensionNotAllowed,
@@ -34,16 +42,15 @@ from telcocore.errors import (
     NumberBlockNotFound,
     NumberRangeExhausted,
     NumberRangeNotSet,
-    ValidationError,
 )
-from telcocore.numbering.blocklist import (
+from telcocore.numbering.model.blocklist import (
     BlockKind,
     BlockListEntry,
     BlockOrigin,
     CallSide,
     candidate_patterns,
 )
-from telcocore.numbering.blocks import (
+from telcocore.numbering.model.blocks import (
     MAX_NUMBER,
     Extension,
     NumberBlock,
@@ -52,10 +59,11 @@ from telcocore.numbering.blocks import (
     extension_number,
     validate_extension,
 )
-from telcocore.numbering.dids import Did, DidClass
-from telcocore.numbering.e164 import digits_of, normalize, normalize_prefix, readable, to_e164
-from telcocore.ports import NumberingRepository, UnitOfWork
-from telcocore.validation import coerce_enum, shown, validate_flag, validate_int, validate_text
+from telcocore.numbering.model.dids import Did, DidClass
+from telcocore.numbering.model.e164 import digits_of, normalize, normalize_prefix, readable, to_e164
+from telcocore.numbering.ports import NumberingRepository
+from telcocore.platform.context import ServiceContext, retrying_lost_races
+from telcocore.platform.ports import UnitOfWork
 
 __all__ = [
     "BLOCK_ENTITY",
@@ -108,7 +116,7 @@ class NumberingService:
         """
         new = RangeParameters(start=start, block_size=block_size, end=end)
         with self._ctx.uow() as uow:
-            repo = uow.numbering
+            repo = uow.get(NumberingRepository)
             state = repo.lock_range()
             old = state.parameters
             if old == new:
@@ -133,16 +141,16 @@ class NumberingService:
     def range_parameters(self) -> RangeParameters | None:
         """The range parameters, or ``None`` if they were never set."""
         with self._ctx.uow(read_only=True) as uow:
-            return uow.numbering.read_range().parameters
+            return uow.get(NumberingRepository).read_range().parameters
 
     # -- internal blocks -------------------------------------------------------------------
 
     def assign_block(self, account_id: str, *, reason: str | None = None) -> NumberBlock:
         """Assign the lowest free block of the range to an active account.
 
-        :class:`~telcocore.errors.NumberRangeNotSet` before :meth:`set_range`,
-        :class:`~telcocore.errors.NumberRangeExhausted` when no block is left,
-        :class:`~telcocore.errors.AccountNotActive` for an account that is not active.
+        :class:`~telcocore.NumberRangeNotSet` before :meth:`set_range`,
+        :class:`~telcocore.NumberRangeExhausted` when no block is left,
+        :class:`~telcocore.AccountNotActive` for an account that is not active.
         An account may hold several blocks.
         """
         account_id = validate_account_id(account_id)
@@ -150,12 +158,12 @@ class NumberingService:
 
     def _assign(self, account_id: str, reason: str | None) -> NumberBlock:
         with self._ctx.uow() as uow:
-            repo = uow.numbering
+            repo = uow.get(NumberingRepository)
             state = repo.lock_range()
             params = state.parameters
             if params is None:
                 raise NumberRangeNotSet
-            uow.accounts.get(account_id).require_active("be assigned a number block")
+            uow.get(AccountRepository).get(account_id).require_active("be assigned a number block")
             first = repo.pop_free()
             if first is None or not params.fits_block(first):
                 index = _next_free_index(repo, params, state.next_index)
@@ -185,14 +193,14 @@ class NumberingService:
         """Return the account's block starting at ``first`` to the pool.
 
         It is the first to be assigned again (lowest first).
-        :class:`~telcocore.errors.NumberBlockNotFound` if the account holds no such block,
-        :class:`~telcocore.errors.NumberBlockInUse` while extensions of the account lie in
+        :class:`~telcocore.NumberBlockNotFound` if the account holds no such block,
+        :class:`~telcocore.NumberBlockInUse` while extensions of the account lie in
         it (remove them first).
         """
         account_id = validate_account_id(account_id)
         first = validate_int(first, field="first", maximum=MAX_NUMBER)
         with self._ctx.uow() as uow:
-            repo = uow.numbering
+            repo = uow.get(NumberingRepository)
             state = repo.lock_range()
             block = repo.block_at(first)
             if block is None or block.account_id != account_id:
@@ -221,7 +229,7 @@ class NumberingService:
         """The blocks of ``account_id`` (every assigned block if ``None``), by first number."""
         account_id = None if account_id is None else validate_account_id(account_id)
         with self._ctx.uow(read_only=True) as uow:
-            return uow.numbering.blocks(account_id)
+            return uow.get(NumberingRepository).blocks(account_id)
 
     # -- extensions and SIP usernames --------------------------------------------------------
 
@@ -238,30 +246,30 @@ class NumberingService:
         except ValidationError:
             return False
         with self._ctx.uow(read_only=True) as uow:
-            return _refusal(uow.numbering, account_id, extension) is None
+            return _refusal(uow.get(NumberingRepository), account_id, extension) is None
 
     def register_extension(
         self, account_id: str, extension: str, *, reason: str | None = None
     ) -> Extension:
         """Register an extension or SIP username of the account, unique system-wide.
 
-        :class:`~telcocore.errors.ExtensionNotAllowed` outside the account's blocks or
-        inside another account's, :class:`~telcocore.errors.AlreadyExists` if the name is
+        :class:`~telcocore.ExtensionNotAllowed` outside the account's blocks or
+        inside another account's, :class:`~telcocore.AlreadyExists` if the name is
         taken.
         """
         account_id = validate_account_id(account_id)
         name = validate_extension(extension)
         with self._ctx.uow() as uow:
-            uow.accounts.get(account_id)
+            uow.get(AccountRepository).get(account_id)
             if extension_number(name) is not None:
                 # Blocks are assigned and released under the range lock: holding it too, a
                 # number cannot land in a block that changes hands meanwhile.
-                uow.numbering.lock_range()
-            refusal = _refusal(uow.numbering, account_id, name)
+                uow.get(NumberingRepository).lock_range()
+            refusal = _refusal(uow.get(NumberingRepository), account_id, name)
             if refusal is not None:
                 raise refusal
             created = Extension(name=name, account_id=account_id, created_at=self._ctx.clock.now())
-            uow.numbering.add_extension(created)
+            uow.get(NumberingRepository).add_extension(created)
             self._audit.write(
                 uow,
                 action=AuditAction.CREATE,
@@ -275,13 +283,13 @@ class NumberingService:
         return created
 
     def remove_extension(self, extension: str, *, reason: str | None = None) -> None:
-        """Forget an extension; :class:`~telcocore.errors.ExtensionNotFound` if unknown."""
+        """Forget an extension; :class:`~telcocore.ExtensionNotFound` if unknown."""
         extension = validate_extension(extension)
         with self._ctx.uow() as uow:
-            found = uow.numbering.get_extension(extension)
+            found = uow.get(NumberingRepository).get_extension(extension)
             if found is None:
                 raise ExtensionNotFound(extension)
-            uow.numbering.remove_extension(extension)
+            uow.get(NumberingRepository).remove_extension(extension)
             self._audit.write(
                 uow,
                 action=AuditAction.DELETE,
@@ -297,7 +305,7 @@ class NumberingService:
         """The account's extensions and SIP usernames, by name."""
         account_id = validate_account_id(account_id)
         with self._ctx.uow(read_only=True) as uow:
-            return uow.numbering.extensions(account_id)
+            return uow.get(NumberingRepository).extensions(account_id)
 
     # -- block list ----------------------------------------------------------------------------
 
@@ -311,7 +319,7 @@ class NumberingService:
     ) -> BlockListEntry:
         """Block one number for the account, stored in E.164.
 
-        The number is read by the rule of :func:`~telcocore.numbering.e164.to_e164`: in
+        The number is read by the rule of :func:`~telcocore.numbering.model.e164.to_e164`: in
         national form only with the account's home country, and refused unless valid.
         """
         return self._block(
@@ -378,7 +386,7 @@ class NumberingService:
         account_id = validate_account_id(account_id)
         value = _number_text(value, kind.value)
         with self._ctx.uow() as uow:
-            home = uow.accounts.get(account_id).home_country
+            home = uow.get(AccountRepository).get(account_id).home_country
             entry = BlockListEntry(
                 account_id=account_id,
                 pattern=_pattern(value, kind, home),
@@ -387,7 +395,7 @@ class NumberingService:
                 created_at=self._ctx.clock.now(),
                 note=note,
             )
-            uow.numbering.add_blocked(entry)
+            uow.get(NumberingRepository).add_blocked(entry)
             key = f"{account_id}:{entry.pattern}"
             self._audit.write(
                 uow,
@@ -413,22 +421,24 @@ class NumberingService:
 
         It is read with the account's home country as when it was blocked, without
         checking that the number is valid (entries of earlier releases can be removed);
-        :class:`~telcocore.errors.BlockListEntryNotFound` if it is not on the list.
+        :class:`~telcocore.BlockListEntryNotFound` if it is not on the list.
         """
         account_id = validate_account_id(account_id)
         kind = BlockKind.PREFIX if validate_flag(prefix, field="prefix") else BlockKind.NUMBER
         number_or_prefix = _number_text(number_or_prefix, "number_or_prefix")
         with self._ctx.uow() as uow:
-            home = uow.accounts.get(account_id).home_country
+            home = uow.get(AccountRepository).get(account_id).home_country
             pattern = (
                 normalize_prefix(number_or_prefix, home)
                 if kind is BlockKind.PREFIX
                 else normalize(number_or_prefix, home)
             )
-            found = uow.numbering.find_blocked(account_id, [pattern]) if pattern else []
+            found = (
+                uow.get(NumberingRepository).find_blocked(account_id, [pattern]) if pattern else []
+            )
             if not found or found[0].kind is not kind:
                 raise BlockListEntryNotFound(pattern)
-            removed = uow.numbering.remove_blocked(account_id, pattern)
+            removed = uow.get(NumberingRepository).remove_blocked(account_id, pattern)
             key = f"{account_id}:{pattern}"
             self._audit.write(
                 uow,
@@ -446,13 +456,13 @@ class NumberingService:
         """The account's blocked numbers and prefixes, by pattern."""
         account_id = validate_account_id(account_id)
         with self._ctx.uow(read_only=True) as uow:
-            return uow.numbering.blocked(account_id)
+            return uow.get(NumberingRepository).blocked(account_id)
 
     def is_blocked(self, account_id: str, number: str) -> bool:
         """Whether the account blocks ``number``: exactly, or by one of its prefixes.
 
         The number is read with the account's home country (see
-        :func:`~telcocore.numbering.e164.normalize`); only its own prefixes are looked up.
+        :func:`~telcocore.numbering.model.e164.normalize`); only its own prefixes are looked up.
         Any text is answered: a number in national form on an account without a home
         country, ``anonymous`` or an empty caller id is not blocked, as none can be on the
         list (every entry is in E.164).
@@ -460,11 +470,13 @@ class NumberingService:
         account_id = validate_account_id(account_id)
         number = _number_text(number, "number")
         with self._ctx.uow(read_only=True) as uow:
-            home = uow.accounts.get(account_id).home_country
+            home = uow.get(AccountRepository).get(account_id).home_country
             normalized = normalize(number, home) if readable(number, home) else ""
             if not normalized:
                 return False
-            found = uow.numbering.find_blocked(account_id, candidate_patterns(normalized))
+            found = uow.get(NumberingRepository).find_blocked(
+                account_id, candidate_patterns(normalized)
+            )
         return any(entry.matches(normalized) for entry in found)
 
     # -- DIDs --------------------------------------------------------------------------------------
@@ -478,9 +490,9 @@ class NumberingService:
         active: bool = False,
         reason: str | None = None,
     ) -> Did:
-        """Register a DID the account owns, in E.164 by :func:`~telcocore.numbering.e164.to_e164`.
+        """Register a DID the account owns, in E.164 (:func:`.e164.to_e164`).
 
-        :class:`~telcocore.errors.AlreadyExists` if another DID has the number. With
+        :class:`~telcocore.AlreadyExists` if another DID has the number. With
         ``active``, it is activated now.
         """
         account_id = validate_account_id(account_id)
@@ -488,7 +500,7 @@ class NumberingService:
         wanted = coerce_enum(DidClass, did_class, field="did_class")
         active = validate_flag(active, field="active")
         with self._ctx.uow() as uow:
-            home = uow.accounts.get(account_id).home_country
+            home = uow.get(AccountRepository).get(account_id).home_country
             now = self._ctx.clock.now()
             did = Did(
                 number=to_e164(number, home),
@@ -498,7 +510,7 @@ class NumberingService:
                 active=active,
                 activated_at=now if active else None,
             )
-            uow.numbering.add_did(did)
+            uow.get(NumberingRepository).add_did(did)
             self._audit.write(
                 uow,
                 action=AuditAction.CREATE,
@@ -530,7 +542,7 @@ class NumberingService:
                 if active
                 else attrs.evolve(did, active=False, deactivated_at=now)
             )
-            uow.numbering.update_did(changed)
+            uow.get(NumberingRepository).update_did(changed)
             self._audit.write(
                 uow,
                 action=AuditAction.UPDATE,
@@ -544,10 +556,10 @@ class NumberingService:
         return changed
 
     def remove_did(self, number: str, *, reason: str | None = None) -> None:
-        """Forget a DID; :class:`~telcocore.errors.DidNotFound` if unknown."""
+        """Forget a DID; :class:`~telcocore.DidNotFound` if unknown."""
         with self._ctx.uow() as uow:
             did = _require_did(uow, number)
-            uow.numbering.remove_did(did.number)
+            uow.get(NumberingRepository).remove_did(did.number)
             self._audit.write(
                 uow,
                 action=AuditAction.DELETE,
@@ -560,7 +572,7 @@ class NumberingService:
             uow.commit()
 
     def get_did(self, number: str) -> Did:
-        """The DID with this number; :class:`~telcocore.errors.DidNotFound` if unknown.
+        """The DID with this number; :class:`~telcocore.DidNotFound` if unknown.
 
         The number is international (``+`` and the country code); spaces, dashes, dots and
         parentheses are ignored, so ``+1 (415) 555-0199`` finds ``+14155550199``. The same
@@ -573,7 +585,7 @@ class NumberingService:
         """The account's DIDs, by number."""
         account_id = validate_account_id(account_id)
         with self._ctx.uow(read_only=True) as uow:
-            return uow.numbering.dids(account_id)
+            return uow.get(NumberingRepository).dids(account_id)
 
 
 def _next_free_index(repo: NumberingRepository, params: RangeParameters, index: int) -> int:
@@ -635,7 +647,7 @@ def _pattern(value: str, kind: BlockKind, home_country: str | None) -> str:
 
 def _require_did(uow: UnitOfWork, number: str) -> Did:
     """The DID with ``number`` in international form, formatting ignored (``+1 415-555...``)."""
-    did = uow.numbering.get_did(digits_of(_number_text(number, "number")))
+    did = uow.get(NumberingRepository).get_did(digits_of(_number_text(number, "number")))
     if did is None:
         raise DidNotFound(number)
     return did

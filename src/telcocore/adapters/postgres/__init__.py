@@ -8,7 +8,8 @@ install it (``pip install 'telcocore[postgres]'``) when it is missing.
 
 from __future__ import annotations
 
-from .dialect import PostgresDialect
+from telcocore.platform.sql.postgres import PostgresDialect
+
 from .storage import PostgresStorage, PostgresUnitOfWork
 
 __all__ = ["PostgresDialect", "PostgresStorage", "PostgresUnitOfWork"]

@@ -17,12 +17,13 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlunsplit
 
-from telcocore.adapters.sql import Migration, SqlStorage, SqlUnitOfWork, load_migrations, migrate
-from telcocore.adapters.sql.options import seconds_setting, split_url, whole_setting
-from telcocore.errors import ConfigurationError, StorageError
-from telcocore.validation import passwords_in, shown, shown_url, without_passwords
-
-from .dialect import PostgresDialect
+from telcocore.domains import REPOSITORIES
+from telcocore.kernel.errors import ConfigurationError, StorageError
+from telcocore.kernel.validation import passwords_in, shown, shown_url, without_passwords
+from telcocore.platform.sql.migrations import Migration, load_migrations, migrate
+from telcocore.platform.sql.options import seconds_setting, split_url, whole_setting
+from telcocore.platform.sql.postgres import PostgresDialect
+from telcocore.platform.sql.unit_of_work import SqlStorage, SqlUnitOfWork
 
 if TYPE_CHECKING:
     from psycopg import Connection
@@ -87,6 +88,7 @@ class PostgresStorage(SqlStorage["Connection[Any]"]):
         self.dialect = PostgresDialect(schema)
         from psycopg_pool import ConnectionPool  # noqa: PLC0415
 
+        self.repositories = REPOSITORIES
         if migrations is None:
             migrations = load_migrations(__package__ or "telcocore.adapters.postgres")
         # Migrate over a connection of its own first: a wrong address or database fails
@@ -156,7 +158,7 @@ class PostgresStorage(SqlStorage["Connection[Any]"]):
         conn.commit()
 
     def unit_of_work(self, *, read_only: bool = False) -> PostgresUnitOfWork:
-        """A new unit of work (``read_only``: see :meth:`telcocore.ports.Storage.unit_of_work`)."""
+        """A new unit of work; ``read_only`` as in :meth:`.Storage.unit_of_work`."""
         return PostgresUnitOfWork(self, read_only=read_only)
 
     def acquire(self) -> Connection[Any]:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from .dialect import SqliteDialect
+from telcocore.platform.sql.sqlite import SqliteDialect
+
 from .storage import SqliteStorage, SqliteUnitOfWork
 
 __all__ = ["SqliteDialect", "SqliteStorage", "SqliteUnitOfWork"]

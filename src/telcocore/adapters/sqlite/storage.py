@@ -20,12 +20,13 @@ from pathlib import Path
 from typing import Any, cast
 from urllib.parse import unquote
 
-from telcocore.adapters.sql import Migration, SqlStorage, SqlUnitOfWork, load_migrations, migrate
-from telcocore.adapters.sql.options import split_url, whole_setting
-from telcocore.errors import ConfigurationError, StorageError
-from telcocore.validation import shown, shown_url
-
-from .dialect import DecimalSum, SqliteDialect
+from telcocore.domains import REPOSITORIES
+from telcocore.kernel.errors import ConfigurationError, StorageError
+from telcocore.kernel.validation import shown, shown_url
+from telcocore.platform.sql.migrations import Migration, load_migrations, migrate
+from telcocore.platform.sql.options import split_url, whole_setting
+from telcocore.platform.sql.sqlite import DecimalSum, SqliteDialect
+from telcocore.platform.sql.unit_of_work import SqlStorage, SqlUnitOfWork
 
 __all__ = ["SYNCHRONOUS_MODES", "SqliteStorage", "SqliteUnitOfWork"]
 
@@ -45,7 +46,7 @@ class SqliteStorage(SqlStorage[sqlite3.Connection]):
     """A SQLite database file (or ``":memory:"``), migrated to the newest schema on open.
 
     ``busy_timeout_ms`` is how long a unit of work waits for another writer's lock before
-    :class:`~telcocore.errors.StorageError`. ``migrations`` replaces the shipped ones.
+    :class:`~telcocore.StorageError`. ``migrations`` replaces the shipped ones.
     """
 
     dialect: SqliteDialect
@@ -73,6 +74,7 @@ class SqliteStorage(SqlStorage[sqlite3.Connection]):
         self._local = threading.local()
         self._pid = os.getpid()
         self._closed = False
+        self.repositories = REPOSITORIES
         if migrations is None:
             migrations = load_migrations(__package__ or "telcocore.adapters.sqlite")
         conn = self.acquire()
@@ -117,7 +119,7 @@ class SqliteStorage(SqlStorage[sqlite3.Connection]):
         )
 
     def unit_of_work(self, *, read_only: bool = False) -> SqliteUnitOfWork:
-        """A new unit of work (``read_only``: see :meth:`telcocore.ports.Storage.unit_of_work`)."""
+        """A new unit of work; ``read_only`` as in :meth:`.Storage.unit_of_work`."""
         return SqliteUnitOfWork(self, read_only=read_only)
 
     def _open(self) -> sqlite3.Connection:

@@ -1,0 +1,42 @@
+"""What the accounts need from storage."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from telcocore.accounts.model import Account, AccountStatus
+
+__all__ = ["AccountRepository"]
+
+
+class AccountRepository(Protocol):
+    """Stores accounts."""
+
+    def add(self, account: Account) -> None:
+        """Store a new account; :class:`~telcocore.AlreadyExists` if its id is taken."""
+        ...
+
+    def get(self, account_id: str) -> Account:
+        """The account, or :class:`~telcocore.AccountNotFound`."""
+        ...
+
+    def hold(self, account_id: str) -> Account:
+        """The account, which no other unit of work can change until this one ends.
+
+        The ledger reads an account this way before it moves the account's balance, so a
+        status or debit limit committed by another process is either seen or waits.
+        """
+        ...
+
+    def list(self, *, status: AccountStatus | None = None) -> list[Account]:
+        """All accounts (with ``status``, if given), ordered by id."""
+        ...
+
+    def update(self, account: Account) -> None:
+        """Store changes to ``account`` if nobody stored another change since it was read.
+
+        The stored version must still be ``account.version``; it is then incremented.
+        Otherwise :class:`~telcocore.ConcurrencyError`. A realm another account
+        has (compared lower-cased) is :class:`~telcocore.AlreadyExists`.
+        """
+        ...

@@ -1,0 +1,1 @@
+"""The audit log's model: entries, their chain, and the JSON Patch difference."""

@@ -1,0 +1,155 @@
+"""The audit log in SQL: ``audit_entries`` and the one-row ``audit_head``.
+
+Appending locks the head row first (``UPDATE audit_head SET seq = seq``): on PostgreSQL that
+is a row lock held to the end of the transaction, on SQLite the write lock is held already.
+So writers append one after the other and the chain never forks. The patch is stored as
+JSON text in both databases, exactly as it was hashed.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from telcocore.audit.model.entry import AuditAction, AuditEntry, AuditQuery
+from telcocore.audit.ports import AuditRepository
+from telcocore.kernel import entities
+from telcocore.kernel.errors import AlreadyExists, ConcurrencyError, StorageError
+from telcocore.platform.sql.dialect import Row, Session
+from telcocore.platform.sql.unit_of_work import SqlDomain
+
+__all__ = ["STORAGE", "SqlAuditRepository"]
+
+_COLUMNS = (
+    "seq, id, at, actor, action, entity_type, entity_key, patch, reason, source_ip, prev_hash, hash"
+)
+_SELECT = f"SELECT {_COLUMNS} FROM audit_entries"  # noqa: S608 - constant
+
+
+class SqlAuditRepository:
+    """Audit entries in ``seq`` order, with the chain head in its own row."""
+
+    def __init__(self, session: Session[Any]) -> None:
+        self._s = session
+
+    def _entry(self, row: Row, *, damaged: bool = False) -> AuditEntry:
+        """The entry a row holds.
+
+        A patch that is not the text of a JSON list was altered in the database: reading it is a
+        :class:`~telcocore.StorageError`, unless ``damaged`` entries are wanted (to
+        verify the chain), which keep the text inside a patch no hash matches.
+        """
+        seq, id_, at, actor, action, etype, key, patch, reason, ip, prev_hash, hash_ = row
+        try:
+            operations = json.loads(patch)
+        except ValueError:
+            operations = None
+        if not isinstance(operations, list):
+            if not damaged:
+                msg = f"audit entry #{seq} ({id_}) holds a patch that is not a JSON list"
+                raise StorageError(msg)
+            # Plain JSON, so the entry can be built; it is not what was hashed.
+            operations = [{"op": "unreadable", "text": str(patch)}]
+        return AuditEntry(
+            id=id_,
+            seq=seq,
+            at=self._s.dialect.time_from_db(at),
+            actor=actor,
+            action=AuditAction(action),
+            entity_type=etype,
+            entity_key=key,
+            patch=operations,
+            reason=reason,
+            source_ip=ip,
+            prev_hash=prev_hash,
+            hash=hash_,
+        )
+
+    def head(self) -> tuple[int, str]:
+        """The newest entry's ``(seq, hash)``."""
+        row = self._s.one("SELECT seq, hash FROM audit_head WHERE id = 1")
+        assert row is not None  # noqa: S101 - created by the migration
+        return int(row[0]), str(row[1])
+
+    def lock_head(self) -> tuple[int, str]:
+        """The head, locked until this unit of work ends."""
+        self._s.run("UPDATE audit_head SET seq = seq WHERE id = 1")
+        return self.head()
+
+    def add(self, entry: AuditEntry) -> None:
+        """Append ``entry`` after the head and move the head to it."""
+        moved = self._s.run(
+            "UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1 AND seq = ? AND hash = ?",
+            (entry.seq, entry.hash, entry.seq - 1, entry.prev_hash),
+        )
+        if not moved:
+            raise ConcurrencyError(entities.AUDIT_LOG, entry.seq, entry.seq - 1)
+        inserted = self._s.run(
+            f"INSERT INTO audit_entries ({_COLUMNS}) "  # noqa: S608 - constant
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            (
+                entry.seq,
+                entry.id,
+                self._s.dialect.time_to_db(entry.at),
+                entry.actor,
+                entry.action.value,
+                entry.entity_type,
+                entry.entity_key,
+                json.dumps(entry.body()["patch"], sort_keys=True, ensure_ascii=False),
+                entry.reason,
+                entry.source_ip,
+                entry.prev_hash,
+                entry.hash,
+            ),
+        )
+        if not inserted:
+            raise AlreadyExists(entities.AUDIT_ENTRY, entry.id)
+
+    def get(self, entry_id: str) -> AuditEntry | None:
+        """The entry with this id, if any."""
+        row = self._s.one(f"{_SELECT} WHERE id = ?", (entry_id,))
+        return None if row is None else self._entry(row)
+
+    def find(self, query: AuditQuery, *, limit: int, before_seq: int | None) -> list[AuditEntry]:
+        """Matching entries, newest first."""
+        d = self._s.dialect
+        where: list[str] = []
+        params: list[object] = []
+        for column, value in (
+            ("entity_type", query.entity_type),
+            ("entity_key", query.entity_key),
+            ("actor", query.actor),
+            ("action", None if query.action is None else query.action.value),
+        ):
+            if value is not None:
+                where.append(f"{column} = ?")
+                params.append(value)
+        if query.start is not None:
+            where.append("at >= ?")
+            params.append(d.time_to_db(query.start))
+        if query.end is not None:
+            where.append("at < ?")
+            params.append(d.time_to_db(query.end))
+        if before_seq is not None:
+            where.append("seq < ?")
+            params.append(before_seq)
+        condition = f" WHERE {' AND '.join(where)}" if where else ""
+        rows = self._s.all(f"{_SELECT}{condition} ORDER BY seq DESC LIMIT ?", [*params, limit])
+        return [self._entry(row) for row in rows]
+
+    def of_entity(self, entity_type: str, entity_key: str) -> list[AuditEntry]:
+        """Every entry of one entity, oldest first."""
+        rows = self._s.all(
+            f"{_SELECT} WHERE entity_type = ? AND entity_key = ? ORDER BY seq",
+            (entity_type, entity_key),
+        )
+        return [self._entry(row) for row in rows]
+
+    def chain(self, *, after_seq: int, limit: int) -> list[AuditEntry]:
+        """Entries after ``after_seq``, in ``seq`` order."""
+        rows = self._s.all(f"{_SELECT} WHERE seq > ? ORDER BY seq LIMIT ?", (after_seq, limit))
+        return [self._entry(row, damaged=True) for row in rows]
+
+
+STORAGE = SqlDomain("audit", {AuditRepository: SqlAuditRepository})
+"""What this domain stores in a SQL database (registered in :mod:`telcocore.domains`)."""

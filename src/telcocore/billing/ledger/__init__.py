@@ -1,0 +1,1 @@
+"""The ledger: double-entry transactions and the customer balances they move."""

@@ -1,0 +1,89 @@
+"""What the ledger needs from storage."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+from decimal import Decimal
+from typing import Protocol
+
+from telcocore.billing.ledger.model import BalanceChange, LedgerEntry, Transaction, TransactionKind
+from telcocore.kernel.money import Money
+
+__all__ = ["LedgerRepository"]
+
+
+class LedgerRepository(Protocol):
+    """Stores ledger transactions and the customer balances they move."""
+
+    def open_balance(self, account_id: str, currency: str) -> None:
+        """Create the zero balance of a stored customer account.
+
+        :class:`~telcocore.AccountNotFound` if the account is not stored,
+        :class:`~telcocore.AlreadyExists` if it already has a balance.
+        """
+        ...
+
+    def move_balance(
+        self, account_id: str, delta: Decimal, *, floor: Decimal | None
+    ) -> BalanceChange | None:
+        """Add ``delta`` to the account's balance, atomically with respect to every writer.
+
+        Refuse (return ``None``, change nothing) when the new balance would be below a
+        ``floor`` given, or out of the ledger's bounds
+        (:func:`~telcocore.billing.ledger.model.balance_allowed`).
+        """
+        ...
+
+    def balance(self, account_id: str) -> Money:
+        """The account's balance now."""
+        ...
+
+    def record(self, transaction: Transaction, change: BalanceChange) -> None:
+        """Store ``transaction``, whose customer posting made ``change``.
+
+        :class:`~telcocore.AlreadyExists` if its idempotency key, its id, or (for a
+        reversal) the transaction it reverses is taken.
+        """
+        ...
+
+    def by_idempotency_key(self, key: str) -> Transaction | None:
+        """The transaction posted with ``key``, if any."""
+        ...
+
+    def by_idempotency_keys(self, keys: Collection[str]) -> dict[str, Transaction]:
+        """The transactions posted with any of ``keys``, by key (one look-up for a batch)."""
+        ...
+
+    def get(self, transaction_id: str) -> Transaction:
+        """The transaction, or :class:`~telcocore.TransactionNotFound`."""
+        ...
+
+    def reversal_of(self, transaction_id: str) -> Transaction | None:
+        """The transaction that reverses ``transaction_id``, if any."""
+        ...
+
+    def entries(  # noqa: PLR0913 - the filters and the page, all keyword-only
+        self,
+        account_id: str,
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        kinds: frozenset[TransactionKind] | None = None,
+        after_seq: int = 0,
+        limit: int | None = None,
+    ) -> list[LedgerEntry]:
+        """The account's postings in ``seq`` order, each with the balance after it.
+
+        Only those after ``after_seq``, created in ``[start, end)`` and of ``kinds``, where
+        given; at most ``limit`` of them.
+        """
+        ...
+
+    def system_balance(self, ledger_account: str, currency: str) -> Decimal:
+        """The balance of a system account (``@revenue``, ...) in ``currency``."""
+        ...
+
+    def totals(self) -> dict[str, Decimal]:
+        """The sum of every balance, customers' and system's, per currency (always zero)."""
+        ...

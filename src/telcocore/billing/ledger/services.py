@@ -1,0 +1,540 @@
+"""Ledger use cases: credit, debit, charge usage, reverse, balances and history.
+
+Every method that moves money takes an ``idempotency_key``. Posting the same key again
+returns the first transaction and moves nothing; the same key with another account, kind
+or amount raises :class:`~telcocore.IdempotencyConflict`. A refused request
+(over
+the debit limit, inactive account) stores nothing, so its key stays free for a retry.
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+from decimal import Decimal
+
+import attrs
+
+from telcocore.accounts.model import Account, validate_account_id
+from telcocore.accounts.ports import AccountRepository
+from telcocore.billing.ledger.errors import AlreadyReversed, DebitLimitExceeded, IdempotencyConflict
+from telcocore.billing.ledger.model import (
+    MAX_DESCRIPTION_LENGTH,
+    LedgerEntry,
+    SystemAccount,
+    Transaction,
+    TransactionKind,
+    bounds_error,
+    validate_idempotency_key,
+)
+from telcocore.billing.ledger.ports import LedgerRepository
+from telcocore.kernel.errors import (
+    AlreadyExists,
+    NotFoundError,
+    RuleViolation,
+    TelcoError,
+    ValidationError,
+)
+from telcocore.kernel.money import (
+    EXACT,
+    AmountLike,
+    Money,
+    as_money,
+    fixed_point,
+    ledger_amount,
+    to_decimal,
+    validate_currency,
+)
+from telcocore.kernel.periods import require_utc
+from telcocore.kernel.validation import coerce_enum, shown, validate_id, validate_int, validate_text
+from telcocore.notifications.model.message import Message, MessageKind
+from telcocore.notifications.ports import OutboxRepository
+from telcocore.notifications.services import OutboxService
+from telcocore.platform.context import ServiceContext, retrying_lost_races
+from telcocore.platform.ports import UnitOfWork
+
+__all__ = [
+    "CREDIT_KINDS",
+    "DEBIT_KINDS",
+    "MAX_HISTORY_LIMIT",
+    "BatchResult",
+    "HistoryPage",
+    "LedgerRequest",
+    "LedgerService",
+    "Movement",
+]
+
+_Builder = Callable[[UnitOfWork, Callable[[str], Account]], tuple[Transaction, Account]]
+"""Builds, inside a unit of work, the transaction to post and the account it concerns;
+its second argument reads an account in that unit of work."""
+
+
+@attrs.frozen
+class _Prepared:
+    key: str
+    build: _Builder
+    new_usage: bool
+
+
+class _KeyLookup:
+    """Finds the transaction already posted with a key, inside one unit of work.
+
+    A single request asks the storage; a batch asks once for all its keys and then
+    remembers what it posts itself, so a key repeated in the batch is found too.
+    """
+
+    def __init__(self, uow: UnitOfWork, prepared: Sequence[_Prepared]) -> None:
+        self._uow = uow
+        self._known: dict[str, Transaction] | None = None
+        if len(prepared) > 1:
+            self._known = uow.get(LedgerRepository).by_idempotency_keys([p.key for p in prepared])
+
+    def find(self, key: str) -> Transaction | None:
+        if self._known is None:
+            return self._uow.get(LedgerRepository).by_idempotency_key(key)
+        return self._known.get(key)
+
+    def posted(self, transaction: Transaction) -> None:
+        if self._known is not None:
+            self._known[transaction.idempotency_key] = transaction
+
+
+class Movement(enum.StrEnum):
+    """Which way a :class:`LedgerRequest` moves money."""
+
+    CREDIT = "credit"
+    """As :meth:`LedgerService.credit`: always allowed."""
+    DEBIT = "debit"
+    """As :meth:`LedgerService.debit`: new usage, within the debit limit."""
+    USAGE = "usage"
+    """As :meth:`LedgerService.charge_usage`: consumed usage, always posted."""
+
+
+@attrs.frozen
+class LedgerRequest:
+    """One money movement, as the arguments of credit, debit or charge_usage."""
+
+    movement: Movement
+    account_id: str
+    amount: AmountLike
+    idempotency_key: str
+    kind: TransactionKind | None = None
+    """The kind; ``None`` for the movement's default (top_up, purchase, usage)."""
+    description: str = ""
+
+
+@attrs.frozen
+class BatchResult:
+    """What :meth:`LedgerService.post_many` did with each request, in order.
+
+    Each outcome is the transaction posted (or found, for a reused key), or the error
+    that refused the request.
+    """
+
+    outcomes: tuple[Transaction | TelcoError, ...]
+
+    @property
+    def posted(self) -> list[Transaction]:
+        """The transactions, without the refusals."""
+        return [o for o in self.outcomes if isinstance(o, Transaction)]
+
+    @property
+    def refused(self) -> list[tuple[int, TelcoError]]:
+        """The position of each refused request, with its error."""
+        return [(i, o) for i, o in enumerate(self.outcomes) if isinstance(o, TelcoError)]
+
+
+CREDIT_KINDS = frozenset(
+    {
+        TransactionKind.TOP_UP,
+        TransactionKind.PAYMENT,
+        TransactionKind.REFUND,
+        TransactionKind.ADJUSTMENT,
+    }
+)
+"""Kinds that :meth:`LedgerService.credit` accepts."""
+
+DEBIT_KINDS = frozenset(
+    {TransactionKind.PURCHASE, TransactionKind.RECURRING, TransactionKind.ADJUSTMENT}
+)
+"""Kinds that :meth:`LedgerService.debit` accepts."""
+
+_MOVEMENTS: dict[Movement, tuple[TransactionKind, frozenset[TransactionKind], int, bool]] = {
+    Movement.CREDIT: (TransactionKind.TOP_UP, CREDIT_KINDS, 1, False),
+    Movement.DEBIT: (TransactionKind.PURCHASE, DEBIT_KINDS, -1, True),
+    Movement.USAGE: (TransactionKind.USAGE, frozenset({TransactionKind.USAGE}), -1, False),
+}
+"""Per movement: default kind, allowed kinds, sign, and whether it is new usage."""
+
+_REFUSALS = (RuleViolation, IdempotencyConflict, NotFoundError, ValidationError)
+"""What refuses one request of a batch without touching the others."""
+
+MAX_HISTORY_LIMIT = 1000
+"""The most entries one page of :meth:`LedgerService.history` holds."""
+
+
+@attrs.frozen
+class HistoryPage:
+    """One page of an account's history, oldest first; pass ``next_after`` for the next page.
+
+    ``next_after`` is ``None`` on the last page.
+    """
+
+    entries: list[LedgerEntry]
+    next_after: int | None
+
+
+def _transaction_id(value: object) -> str:
+    return validate_id(value, field="transaction_id", label="transaction id")
+
+
+def _requests(value: object) -> list[LedgerRequest]:
+    if not isinstance(value, Iterable):
+        msg = f"requests must be an iterable of LedgerRequest, got {shown(value)}"
+        raise ValidationError(msg, field="requests", value=value)
+    requests = list(value)
+    for position, request in enumerate(requests):
+        if not isinstance(request, LedgerRequest):
+            msg = f"requests[{position}] must be a LedgerRequest, got {shown(request)}"
+            raise ValidationError(msg, field="requests", value=request)
+    return requests
+
+
+def _kinds(value: object) -> frozenset[TransactionKind] | None:
+    if value is None:
+        return None
+    if isinstance(value, str) or not isinstance(value, Iterable):  # a kind is a str too
+        msg = f"kinds must be a collection of transaction kinds, got {shown(value)}"
+        raise ValidationError(msg, field="kinds", value=value)
+    return frozenset(coerce_enum(TransactionKind, k, field="kind") for k in value)
+
+
+class LedgerService:
+    """Moves money between customer accounts and the operator's system accounts."""
+
+    def __init__(self, context: ServiceContext, outbox: OutboxService) -> None:
+        self._ctx = context
+        self._outbox = outbox
+
+    # -- moving money -----------------------------------------------------------------
+
+    def credit(
+        self,
+        account_id: str,
+        amount: AmountLike,
+        *,
+        idempotency_key: str,
+        kind: TransactionKind = TransactionKind.TOP_UP,
+        description: str = "",
+    ) -> Transaction:
+        """Add money to the account (a top-up, payment, refund or adjustment).
+
+        Always allowed, whatever the account's status or balance.
+        """
+        request = LedgerRequest(
+            Movement.CREDIT, account_id, amount, idempotency_key, kind=kind, description=description
+        )
+        return self._write(self._prepare(request))
+
+    def debit(
+        self,
+        account_id: str,
+        amount: AmountLike,
+        *,
+        idempotency_key: str,
+        kind: TransactionKind = TransactionKind.PURCHASE,
+        description: str = "",
+    ) -> Transaction:
+        """Charge new usage, such as a purchase or a recurring charge.
+
+        Only for an active account, and only while it fits:
+        ``balance - amount >= -debit_limit``.
+
+        Raises :class:`~telcocore.DebitLimitExceeded` (with ``available`` and
+        ``shortfall``) or :class:`~telcocore.AccountNotActive`; nothing is posted
+        then.
+        """
+        request = LedgerRequest(
+            Movement.DEBIT, account_id, amount, idempotency_key, kind=kind, description=description
+        )
+        return self._write(self._prepare(request))
+
+    def charge_usage(
+        self,
+        account_id: str,
+        amount: AmountLike,
+        *,
+        idempotency_key: str,
+        description: str = "",
+    ) -> Transaction:
+        """Post usage already consumed, such as a rated call.
+
+        Always posted, even past the debit limit or on an inactive account: the call
+        happened. The balance may then be below ``-debit_limit``; :meth:`available` shows
+        it as negative.
+        """
+        request = LedgerRequest(
+            Movement.USAGE, account_id, amount, idempotency_key, description=description
+        )
+        return self._write(self._prepare(request))
+
+    def reverse(
+        self, transaction_id: str, *, idempotency_key: str, reason: str = ""
+    ) -> Transaction:
+        """Post the reversal of a transaction: the same postings negated.
+
+        A transaction is reversed at most once, and a reversal cannot itself be reversed.
+        Always allowed, even when it takes the balance below the debit limit (it corrects
+        a mistake).
+        """
+        transaction_id = _transaction_id(transaction_id)
+        key = validate_idempotency_key(idempotency_key)
+        reason = validate_text(reason, field="reason", max_length=MAX_DESCRIPTION_LENGTH)
+
+        def build(
+            uow: UnitOfWork, account_of: Callable[[str], Account]
+        ) -> tuple[Transaction, Account]:
+            original = uow.get(LedgerRepository).get(transaction_id)
+            if original.reverses is not None:
+                raise AlreadyReversed(transaction_id, f"it is the reversal of {original.reverses}")
+            account = account_of(original.account_id)
+            existing = uow.get(LedgerRepository).reversal_of(transaction_id)
+            if existing is not None:
+                if existing.idempotency_key == key:  # a retry of this very reversal
+                    return existing, account
+                raise AlreadyReversed(transaction_id, f"it was reversed by {existing.id}")
+            reversal = original.reversal(
+                id=self._ctx.ids(),
+                idempotency_key=key,
+                created_at=self._ctx.clock.now(),
+                description=reason or f"reversal of {transaction_id}",
+            )
+            return reversal, account
+
+        return self._write(_Prepared(key, build, new_usage=False))
+
+    def post_many(self, requests: Iterable[LedgerRequest]) -> BatchResult:
+        """Post many money movements in one storage transaction (one commit, one sync).
+
+        Each request is judged as its single-call twin would judge it, in order, seeing
+        the ones before it: a refused request (over the debit limit, inactive account,
+        unknown account, a reused key for another request, a non-positive amount) is
+        reported in :attr:`BatchResult.outcomes` and the others still post. A malformed
+        request (no idempotency key, a kind the movement does not take) refuses the
+        whole batch before anything is written, and so does anything in ``requests`` that
+        is not a :class:`LedgerRequest`. A storage failure posts nothing.
+        """
+        prepared = [self._prepare(request) for request in _requests(requests)]
+        return self._in_one_unit(prepared, keep_going=True)
+
+    # -- reading ----------------------------------------------------------------------
+
+    def balance(self, account_id: str) -> Money:
+        """The account's balance: positive is credit held, negative is owed."""
+        account_id = validate_account_id(account_id)
+        with self._ctx.uow(read_only=True) as uow:
+            return uow.get(LedgerRepository).balance(account_id)
+
+    def available(self, account_id: str) -> Money:
+        """What new usage may still spend: ``balance + debit_limit``.
+
+        Negative when usage already took the balance past the limit.
+        """
+        account_id = validate_account_id(account_id)
+        with self._ctx.uow(read_only=True) as uow:
+            return (
+                uow.get(AccountRepository)
+                .get(account_id)
+                .available(uow.get(LedgerRepository).balance(account_id))
+            )
+
+    def get(self, transaction_id: str) -> Transaction:
+        """A transaction, or :class:`~telcocore.TransactionNotFound`."""
+        transaction_id = _transaction_id(transaction_id)
+        with self._ctx.uow(read_only=True) as uow:
+            return uow.get(LedgerRepository).get(transaction_id)
+
+    def history(  # noqa: PLR0913 - the filters and the page, all optional and keyword-only
+        self,
+        account_id: str,
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        kinds: Iterable[TransactionKind] | None = None,
+        limit: int = 50,
+        after: int | None = None,
+    ) -> HistoryPage:
+        """The account's transactions in posting order, each with the balance after it.
+
+        ``start`` (included) and ``end`` (excluded) must be timezone-aware; ``kinds``
+        limits the kinds shown (the running balance still counts every posting). At most
+        ``limit`` entries (1 to :data:`MAX_HISTORY_LIMIT`) per page; ``after`` is the
+        ``next_after`` of the previous page.
+        """
+        account_id = validate_account_id(account_id)
+        start = None if start is None else require_utc(start, field="start")
+        end = None if end is None else require_utc(end, field="end")
+        wanted = _kinds(kinds)
+        limit = validate_int(limit, field="limit", minimum=1, maximum=MAX_HISTORY_LIMIT)
+        after_seq = 0 if after is None else validate_int(after, field="after")
+        with self._ctx.uow(read_only=True) as uow:
+            uow.get(AccountRepository).get(account_id)
+            found = uow.get(LedgerRepository).entries(
+                account_id, start=start, end=end, kinds=wanted, after_seq=after_seq, limit=limit + 1
+            )
+        page = found[:limit]
+        return HistoryPage(page, page[-1].seq if len(found) > limit else None)
+
+    def system_balance(self, account: SystemAccount, currency: str) -> Money:
+        """The balance of one of the operator's system accounts."""
+        name = coerce_enum(SystemAccount, account, field="system account").value
+        currency = validate_currency(currency)
+        with self._ctx.uow(read_only=True) as uow:
+            balance = uow.get(LedgerRepository).system_balance(name, currency)
+            return Money._trusted(balance, currency)  # noqa: SLF001
+
+    def totals(self) -> dict[str, Decimal]:
+        """The sum of all balances per currency; zero in every currency, always."""
+        with self._ctx.uow(read_only=True) as uow:
+            return uow.get(LedgerRepository).totals()
+
+    # -- the one write path -----------------------------------------------------------
+
+    def _prepare(self, request: LedgerRequest) -> _Prepared:
+        movement = coerce_enum(Movement, request.movement, field="movement")
+        default, allowed, sign, new_usage = _MOVEMENTS[movement]
+        kind = _kind(default if request.kind is None else request.kind, allowed, movement.value)
+        key = validate_idempotency_key(request.idempotency_key)
+
+        def build(
+            _uow: UnitOfWork, account_of: Callable[[str], Account]
+        ) -> tuple[Transaction, Account]:
+            account_id = validate_account_id(request.account_id)
+            amount = request.amount
+            number = None if isinstance(amount, Money) else to_decimal(amount, field="amount")
+            account = account_of(account_id)
+            if number is None:
+                value = as_money(amount, account.currency, field="amount")
+            else:  # the account's currency is valid already: only the number needed checking
+                value = ledger_amount(Money._trusted(number, account.currency))  # noqa: SLF001
+            if not value.is_positive():
+                msg = f"amount {value} must be positive; the method decides the direction"
+                raise ValidationError(msg, field="amount", value=value)
+            transaction = Transaction.between(
+                id=self._ctx.ids(),
+                kind=kind,
+                account_id=account.id,
+                amount=value if sign > 0 else -value,
+                idempotency_key=key,
+                created_at=self._ctx.clock.now(),
+                description=request.description,
+            )
+            return transaction, account
+
+        return _Prepared(key, build, new_usage=new_usage)
+
+    def _write(self, prepared: _Prepared) -> Transaction:
+        outcome = self._in_one_unit([prepared], keep_going=False)
+        result = outcome.outcomes[0]
+        if isinstance(result, TelcoError):  # pragma: no cover - keep_going=False raises
+            raise result
+        return result
+
+    def _in_one_unit(self, prepared: Sequence[_Prepared], *, keep_going: bool) -> BatchResult:
+        # A concurrent writer may take the same key between our lookup and our insert; the
+        # storage's unique constraint refuses the second one, and the retry finds the first.
+        return retrying_lost_races(lambda: self._unit_once(prepared, keep_going=keep_going))
+
+    def _unit_once(self, prepared: Sequence[_Prepared], *, keep_going: bool) -> BatchResult:
+        outcomes: list[Transaction | TelcoError] = []
+        alert = False
+        with self._ctx.uow() as uow:
+            # Ledger postings never change an account, so within this unit each account is
+            # read once, however many requests name it, and held: its status and debit limit
+            # cannot change before the postings commit. A batch looks its keys up at once.
+            account_of = functools.cache(uow.get(AccountRepository).hold)
+            existing_of = _KeyLookup(uow, prepared)
+            for request in prepared:
+                try:
+                    transaction, alerted = self._apply(uow, request, account_of, existing_of)
+                except _REFUSALS as refused:
+                    if not keep_going or isinstance(refused, AlreadyExists):
+                        raise
+                    outcomes.append(refused)
+                    continue
+                outcomes.append(transaction)
+                alert = alert or alerted
+            uow.commit()
+        if alert:
+            self._outbox.deliver_pending()
+        return BatchResult(tuple(outcomes))
+
+    def _apply(
+        self,
+        uow: UnitOfWork,
+        request: _Prepared,
+        account_of: Callable[[str], Account],
+        existing_of: _KeyLookup,
+    ) -> tuple[Transaction, bool]:
+        """Post one request inside ``uow``; a refusal raises before anything is written."""
+        key, build, new_usage = request.key, request.build, request.new_usage
+        existing = existing_of.find(key)
+        transaction, account = build(uow, account_of)
+        if existing is not None:
+            difference = existing.difference(transaction)
+            if difference is not None:
+                raise IdempotencyConflict(key, difference)
+            return existing, False
+        if new_usage:  # after the key check: a retry returns the first result
+            account.require_active(f"be charged for {transaction.kind.value}")
+        delta = transaction.amount
+        floor = EXACT.minus(account.debit_limit.amount) if new_usage else None  # Account.floor
+        change = uow.get(LedgerRepository).move_balance(account.id, delta.amount, floor=floor)
+        if change is None:  # below the floor, or out of the ledger's bounds
+            balance = uow.get(LedgerRepository).balance(account.id)
+            out_of_bounds = bounds_error(account.id, balance, delta)
+            if out_of_bounds is not None and not new_usage:
+                raise out_of_bounds
+            available = account.available(balance)
+            if out_of_bounds is None or -delta > available:  # the business rule speaks first
+                raise DebitLimitExceeded(account.id, -delta, available)
+            raise out_of_bounds
+        uow.get(LedgerRepository).record(transaction, change)
+        existing_of.posted(transaction)
+        alert = change.crossed_below(account.low_balance_threshold)
+        if alert:
+            uow.get(OutboxRepository).add(self._low_balance_message(account, change.after))
+        return transaction, alert
+
+    def _low_balance_message(self, account: Account, balance: Money) -> Message:
+        assert account.low_balance_threshold is not None  # noqa: S101 - checked by the caller
+        return Message(
+            id=self._ctx.ids(),
+            kind=MessageKind.LOW_BALANCE,
+            account_id=account.id,
+            created_at=self._ctx.clock.now(),
+            data={
+                "account_name": account.name,
+                "balance": fixed_point(balance.amount),
+                "currency": balance.currency,
+                "threshold": fixed_point(account.low_balance_threshold.amount),
+            },
+        )
+
+
+def _kind(
+    kind: TransactionKind, allowed: frozenset[TransactionKind], method: str
+) -> TransactionKind:
+    value = coerce_enum(TransactionKind, kind, field="kind")
+    if value not in allowed:
+        choices = ", ".join(sorted(k.value for k in allowed))
+        msg = f"kind {kind!r} cannot be used with {method}; use one of {choices}"
+        raise ValidationError(msg, field="kind", value=kind)
+    return value
+
+
+def open_balance(uow: UnitOfWork, account: Account) -> None:
+    """Open the zero balance of a new account, in the unit of work that stores the account."""
+    uow.get(LedgerRepository).open_balance(account.id, account.currency)

@@ -1,0 +1,428 @@
+"""The ledger's repository, written once for every SQL database.
+
+Statements use ``?`` placeholders and only SQL that SQLite and PostgreSQL share; what
+differs (decimals, instants, errors) is asked of the
+:class:`~telcocore.platform.sql.dialect.Dialect`.
+
+- A customer balance is one row (``balances``: currency, amount, seq). A transaction is one
+  row with a UNIQUE ``idempotency_key``, a UNIQUE nullable ``reverses`` and the ``seq`` of
+  its customer posting, which is a ``ledger_entries`` row (with ``balance_after``, for the
+  history); its other postings are ``system_postings`` rows. A transaction is read back
+  from these rows. System balances are sums of the postings: no row is updated by every
+  transaction.
+- A balance moves in one conditional ``UPDATE`` where the database adds decimals exactly
+  (PostgreSQL), or by a read, a check and a write in Python under the write lock the unit of
+  work holds from its start (SQLite); see :attr:`Dialect.exact_decimals
+  <telcocore.platform.sql.dialect.Dialect.exact_decimals>`.
+- Inserts use ``ON CONFLICT DO NOTHING`` and count the rows inserted, so a taken key raises
+  :class:`~telcocore.AlreadyExists` and the transaction stays usable.
+"""
+
+from __future__ import annotations
+
+import itertools
+import operator
+from collections.abc import Collection, Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, NamedTuple
+
+from telcocore.accounts.errors import AccountNotFound
+from telcocore.billing.ledger.errors import TransactionNotFound
+from telcocore.billing.ledger.model import (
+    BalanceChange,
+    LedgerEntry,
+    Posting,
+    Transaction,
+    TransactionKind,
+    balance_allowed,
+)
+from telcocore.billing.ledger.ports import LedgerRepository
+from telcocore.kernel import entities
+from telcocore.kernel.errors import AlreadyExists
+from telcocore.kernel.money import AMOUNT_LIMIT, UNBOUNDED, Money
+from telcocore.platform.sql.dialect import Row, Session
+from telcocore.platform.sql.unit_of_work import SqlDomain
+
+__all__ = ["STORAGE", "SqlLedgerRepository"]
+
+
+_money = Money._trusted  # noqa: SLF001 - values read back from a validated store
+
+
+_ENTRY_COLUMNS = (
+    "seq, transaction_id, kind, created_at, currency, amount, balance_after, description, reverses"
+)
+
+
+_INSERT_POSTING = (
+    "INSERT INTO system_postings (transaction_id, position, ledger_account, currency, amount) "
+    "VALUES (?, ?, ?, ?, ?)"
+)
+
+
+_INSERT_ENTRY = (
+    f"INSERT INTO ledger_entries (account_id, {_ENTRY_COLUMNS}) "  # noqa: S608 - constant
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+_SELECT_TRANSACTIONS = (
+    "SELECT t.id, t.kind, t.account_id, t.idempotency_key, t.created_at, t.reverses, "
+    "e.currency, e.amount, e.description, p.position, p.ledger_account, p.currency, p.amount "
+    "FROM ledger_transactions AS t "
+    "JOIN ledger_entries AS e ON e.account_id = t.account_id AND e.seq = t.seq "
+    "JOIN system_postings AS p ON p.transaction_id = t.id"
+)
+
+
+"""A transaction's row, its entry and its system postings: one row per system posting."""
+
+
+_KEYS_PER_QUERY = 500
+
+
+"""Idempotency keys looked up per statement (SQLite allows 32,766 parameters)."""
+
+
+class SqlLedgerRepository:
+    """Balances, transactions, the customers' entries and the system postings."""
+
+    def __init__(self, session: Session[Any]) -> None:
+        self._s = session
+
+    def _transactions(self, column: str, values: Sequence[str]) -> list[Transaction]:
+        """The transactions whose ``column`` is one of ``values``, rebuilt from their rows.
+
+        One row per system posting, in position order; the customer posting (the entry)
+        takes the one position the system postings leave free.
+        """
+        rows = self._s.all(
+            f"{_SELECT_TRANSACTIONS} WHERE t.{column} IN ({', '.join('?' * len(values))}) "
+            "ORDER BY t.id, p.position",
+            values,
+        )
+        d = self._s.dialect
+        built: list[Transaction] = []
+        for _id, group in itertools.groupby(rows, key=operator.itemgetter(0)):
+            parts = list(group)
+            first = parts[0]
+            postings = [Posting(r[10], _money(d.decimal_from_db(r[12]), r[11])) for r in parts]
+            mine = Posting(first[2], _money(d.decimal_from_db(first[7]), first[6]))
+            positions = (r[9] for r in parts)  # sorted: the first gap is the entry's place
+            free = next((i for i, p in enumerate(positions) if p != i), len(parts))
+            postings.insert(free, mine)
+            built.append(
+                Transaction(
+                    id=first[0],
+                    kind=TransactionKind(first[1]),
+                    account_id=first[2],
+                    postings=postings,
+                    idempotency_key=first[3],
+                    created_at=d.time_from_db(first[4]),
+                    description=first[8],
+                    reverses=first[5],
+                )
+            )
+        return built
+
+    def _transaction(self, column: str, value: str) -> Transaction | None:
+        found = self._transactions(column, [value])
+        return found[0] if found else None
+
+    def _require_balance(self, account_id: str) -> Row:
+        row = self._s.one(
+            "SELECT amount, currency FROM balances WHERE account_id = ?", (account_id,)
+        )
+        if row is None:
+            raise AccountNotFound(account_id)
+        return row
+
+    def open_balance(self, account_id: str, currency: str) -> None:
+        """Create the zero balance of a stored account.
+
+        :class:`~telcocore.AccountNotFound` without the account,
+        :class:`~telcocore.AlreadyExists` if it has one.
+        """
+        inserted = self._s.run(
+            "INSERT INTO balances (account_id, currency, amount, seq) "
+            "SELECT id, ?, ?, 0 FROM accounts WHERE id = ? ON CONFLICT DO NOTHING",
+            (currency, self._s.dialect.decimal_to_db(Decimal(0)), account_id),
+        )
+        if not inserted:
+            if self._s.one("SELECT 1 FROM balances WHERE account_id = ?", (account_id,)):
+                raise AlreadyExists(entities.BALANCE, account_id)
+            raise AccountNotFound(account_id)
+
+    def move_balance(
+        self, account_id: str, delta: Decimal, *, floor: Decimal | None
+    ) -> BalanceChange | None:
+        """Add ``delta`` to the balance atomically.
+
+        ``None`` (nothing changed) when a ``floor`` is given and the new balance would be
+        below it.
+        """
+        session = self._s
+        if session.dialect.exact_decimals:
+            moved = _move_in_database(session, account_id, delta, floor)
+        else:
+            moved = _move_in_python(session, account_id, delta, floor)
+        if moved is None:
+            self._require_balance(account_id)
+            return None
+        return BalanceChange(
+            _money(moved.before, moved.currency), _money(moved.after, moved.currency), moved.seq
+        )
+
+    def balance(self, account_id: str) -> Money:
+        """The account's balance now."""
+        amount, currency = self._require_balance(account_id)
+        return _money(self._s.dialect.decimal_from_db(amount), currency)
+
+    def record(self, transaction: Transaction, change: BalanceChange) -> None:
+        """Store ``transaction`` and its postings.
+
+        :class:`~telcocore.AlreadyExists` if its id, its idempotency key or the
+        transaction it reverses is taken.
+        """
+        d = self._s.dialect
+        created_at = d.time_to_db(transaction.created_at)
+        inserted = self._s.run(
+            "INSERT INTO ledger_transactions "
+            "(id, idempotency_key, reverses, account_id, kind, created_at, seq) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            (
+                transaction.id,
+                transaction.idempotency_key,
+                transaction.reverses,
+                transaction.account_id,
+                transaction.kind.value,
+                created_at,
+                change.seq,
+            ),
+        )
+        if not inserted:
+            raise self._taken(transaction)
+        postings = [
+            (
+                _INSERT_POSTING,
+                (
+                    transaction.id,
+                    i,
+                    p.ledger_account,
+                    p.amount.currency,
+                    d.decimal_to_db(p.amount.amount),
+                ),
+            )
+            for i, p in enumerate(transaction.postings)
+            if p.ledger_account != transaction.account_id
+        ]
+        entry = (
+            transaction.account_id,
+            change.seq,
+            transaction.id,
+            transaction.kind.value,
+            created_at,
+            change.after.currency,
+            d.decimal_to_db(transaction.amount.amount),  # after - before, written as given
+            d.decimal_to_db(change.after.amount),
+            transaction.description,
+            transaction.reverses,
+        )
+        self._s.run_all([*postings, (_INSERT_ENTRY, entry)])
+
+    def _taken(self, transaction: Transaction) -> AlreadyExists:
+        if self.by_idempotency_key(transaction.idempotency_key) is not None:
+            return AlreadyExists(entities.IDEMPOTENCY_KEY, transaction.idempotency_key)
+        if transaction.reverses is not None and self.reversal_of(transaction.reverses) is not None:
+            return AlreadyExists(entities.REVERSAL, transaction.reverses)
+        return AlreadyExists(entities.TRANSACTION, transaction.id)
+
+    def by_idempotency_key(self, key: str) -> Transaction | None:
+        """The transaction posted with ``key``, if any."""
+        return self._transaction("idempotency_key", key)
+
+    def by_idempotency_keys(self, keys: Collection[str]) -> dict[str, Transaction]:
+        """The transactions posted with any of ``keys``, by key."""
+        found: dict[str, Transaction] = {}
+        unique = list(dict.fromkeys(keys))
+        for start in range(0, len(unique), _KEYS_PER_QUERY):
+            chunk = unique[start : start + _KEYS_PER_QUERY]
+            for transaction in self._transactions("idempotency_key", chunk):
+                found[transaction.idempotency_key] = transaction
+        return found
+
+    def get(self, transaction_id: str) -> Transaction:
+        """The transaction, or :class:`~telcocore.TransactionNotFound`."""
+        found = self._transaction("id", transaction_id)
+        if found is None:
+            raise TransactionNotFound(transaction_id)
+        return found
+
+    def reversal_of(self, transaction_id: str) -> Transaction | None:
+        """The transaction that reverses ``transaction_id``, if any."""
+        return self._transaction("reverses", transaction_id)
+
+    def entries(  # noqa: PLR0913 - the filters and the page, all keyword-only
+        self,
+        account_id: str,
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        kinds: frozenset[TransactionKind] | None = None,
+        after_seq: int = 0,
+        limit: int | None = None,
+    ) -> list[LedgerEntry]:
+        """The account's postings after ``after_seq`` in ``seq`` order, at most ``limit``.
+
+        Only those created in ``[start, end)`` and of ``kinds``, where given.
+        """
+        d = self._s.dialect
+        where = ["account_id = ?", "seq > ?"]
+        params: list[object] = [account_id, after_seq]
+        if start is not None:
+            where.append("created_at >= ?")
+            params.append(d.time_to_db(start))
+        if end is not None:
+            where.append("created_at < ?")
+            params.append(d.time_to_db(end))
+        if kinds is not None:
+            if not kinds:
+                return []
+            where.append(f"kind IN ({', '.join('?' * len(kinds))})")
+            params.extend(sorted(k.value for k in kinds))
+        page = ""
+        if limit is not None:
+            page = " LIMIT ?"
+            params.append(limit)
+        rows = self._s.all(
+            f"SELECT {_ENTRY_COLUMNS} FROM ledger_entries "  # noqa: S608 - constant fragments
+            f"WHERE {' AND '.join(where)} ORDER BY seq{page}",
+            params,
+        )
+        return [
+            LedgerEntry(
+                seq=seq,
+                transaction_id=transaction_id,
+                kind=TransactionKind(kind),
+                created_at=d.time_from_db(created_at),
+                amount=_money(d.decimal_from_db(amount), currency),
+                balance=_money(d.decimal_from_db(balance), currency),
+                description=description,
+                reverses=reverses,
+            )
+            for (
+                seq,
+                transaction_id,
+                kind,
+                created_at,
+                currency,
+                amount,
+                balance,
+                description,
+                reverses,
+            ) in rows
+        ]
+
+    def system_balance(self, ledger_account: str, currency: str) -> Decimal:
+        """The sum of a system account's postings in ``currency``."""
+        d = self._s.dialect
+        row = self._s.one(
+            f"SELECT {d.sum_function}(amount) FROM system_postings "  # noqa: S608 - constant
+            "WHERE ledger_account = ? AND currency = ?",
+            (ledger_account, currency),
+        )
+        return Decimal(0) if row is None or row[0] is None else d.decimal_from_db(row[0])
+
+    def totals(self) -> dict[str, Decimal]:
+        """The sum of every balance, customers' and system's, per currency."""
+        d = self._s.dialect
+        rows = self._s.all(
+            f"SELECT currency, {d.sum_function}(amount) FROM ("  # noqa: S608 - constant
+            "SELECT currency, amount FROM balances "
+            "UNION ALL SELECT currency, amount FROM system_postings"
+            ") AS everything GROUP BY currency"
+        )
+        return {currency: d.decimal_from_db(total) for currency, total in rows}
+
+
+STORAGE = SqlDomain("billing.ledger", {LedgerRepository: SqlLedgerRepository})
+"""What this domain stores in a SQL database (registered in :mod:`telcocore.domains`)."""
+
+
+class _Moved(NamedTuple):
+    """A customer balance before and after a move, with its new posting sequence number."""
+
+    before: Decimal
+    after: Decimal
+    currency: str
+    seq: int
+
+
+def _move_in_database(
+    session: Session[Any], account_id: str, delta: Decimal, floor: Decimal | None
+) -> _Moved | None:
+    """One conditional ``UPDATE ... RETURNING``: the check and the change are atomic.
+
+    .. code-block:: sql
+
+        UPDATE balances SET amount = amount + :delta, seq = seq + 1
+        WHERE account_id = :id AND abs(amount + :delta) < :limit AND amount + :delta >= :floor
+        RETURNING amount - :delta, amount, currency, seq
+
+    is correct under READ COMMITTED with any number of processes on any number of hosts:
+    a concurrent writer of the same row waits for the row lock, then checks the condition
+    again on the row as that writer left it. The condition is
+    :func:`~telcocore.billing.ledger.model.balance_allowed`'s, so no balance out of the
+    ledger's bounds is ever written.
+    """
+    to_db = session.dialect.decimal_to_db
+    condition, params = "", [to_db(delta), account_id, to_db(delta), AMOUNT_LIMIT]
+    if floor is not None:
+        condition = " AND amount + ? >= ?"
+        params += [to_db(delta), to_db(floor)]
+    row = session.one(
+        "UPDATE balances SET amount = amount + ?, seq = seq + 1 "  # noqa: S608 - constant
+        f"WHERE account_id = ? AND abs(amount + ?) < ?{condition} "
+        "RETURNING amount - ?, amount, currency, seq",
+        [*params, to_db(delta)],
+    )
+    if row is None:
+        return None
+    before, after, currency, seq = row
+    from_db = session.dialect.decimal_from_db
+    return _Moved(from_db(before), from_db(after), currency, seq)
+
+
+def _move_in_python(
+    session: Session[Any], account_id: str, delta: Decimal, floor: Decimal | None
+) -> _Moved | None:
+    """Read, check and write the balance in Python, exactly.
+
+    For a database whose arithmetic on decimals is not exact; its write transaction holds
+    the write lock, so nobody can move the balance in between. Once it has moved a
+    balance, the transaction remembers the row and the next move of the same balance (a
+    batch) skips the read.
+    """
+    key = ("balance", account_id)
+    known: _Moved | None = session.memo.get(key)
+    if known is None:
+        row = session.one(
+            "SELECT amount, currency, seq FROM balances WHERE account_id = ?", (account_id,)
+        )
+        if row is None:
+            return None
+        amount, currency, seq = row
+        before = Decimal(amount)
+    else:
+        before, currency, seq = known.after, known.currency, known.seq
+    after = UNBOUNDED.add(before, delta)
+    if not balance_allowed(after, floor):
+        return None
+    session.run(
+        "UPDATE balances SET amount = ?, seq = ? WHERE account_id = ?",
+        (session.dialect.decimal_to_db(after), seq + 1, account_id),
+    )
+    moved = _Moved(before, after, currency, seq + 1)
+    session.memo[key] = moved
+    return moved

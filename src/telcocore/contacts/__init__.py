@@ -1,0 +1,1 @@
+"""Contacts: the people of an account, their logins, passwords and verified addresses."""

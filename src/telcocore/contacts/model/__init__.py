@@ -1,0 +1,1 @@
+"""The contacts' model: contacts, credentials and notes."""

@@ -1,0 +1,1 @@
+"""The notifications' model: messages, the outbox's items, and their templates."""

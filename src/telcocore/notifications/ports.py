@@ -1,0 +1,60 @@
+"""What notifications need from the outside: the outbox's storage and notifiers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol, runtime_checkable
+
+from telcocore.notifications.model.message import Message, OutboxCounts, OutboxItem
+
+__all__ = ["DescribedNotifier", "Notifier", "OutboxRepository"]
+
+
+class Notifier(Protocol):
+    """Delivers a message (email, SMS). Raising means "not delivered, try again later"."""
+
+    def send(self, message: Message) -> None:
+        """Deliver ``message`` or raise."""
+        ...
+
+
+@runtime_checkable
+class DescribedNotifier(Notifier, Protocol):
+    """A notifier that can say where it delivers, for the outbox's log lines.
+
+    Optional: the outbox names any other notifier by its type.
+    """
+
+    def destination(self, message: Message) -> str:
+        """Where ``message`` goes, without credentials: e.g. ``smtp mail.example.com:587``."""
+        ...
+
+
+class OutboxRepository(Protocol):
+    """The transactional outbox: messages written with the change that causes them."""
+
+    def add(self, message: Message) -> None:
+        """Queue ``message``; it is visible to delivery only once the unit commits."""
+        ...
+
+    def pending(self, *, limit: int, now: datetime | None = None) -> Sequence[OutboxItem]:
+        """Messages not yet sent, oldest first; with ``now``, only those due by then."""
+        ...
+
+    def counts(self, *, now: datetime) -> OutboxCounts:
+        """How many messages not yet sent are due at ``now``, and how many are deferred."""
+        ...
+
+    def mark_sent(self, message_id: str, *, at: datetime) -> None:
+        """Record that the message was delivered, and erase its secrets.
+
+        The stored message keeps its kind, address and other data; the values of
+        :data:`~telcocore.notifications.model.message.SECRET_DATA` (a generated password, a
+        verification code) become :data:`~telcocore.audit.model.entry.REDACTED`.
+        """
+        ...
+
+    def mark_failed(self, message_id: str, *, error: str, retry_at: datetime | None = None) -> None:
+        """Record a failed attempt; the message stays pending, due again at ``retry_at``."""
+        ...

@@ -1,0 +1,99 @@
+"""The outbox's repository on every SQL database."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from telcocore.kernel import entities
+from telcocore.kernel.errors import AlreadyExists, NotFoundError
+from telcocore.kernel.serialization import converter
+from telcocore.notifications.model.message import Message, OutboxCounts, OutboxItem
+from telcocore.notifications.ports import OutboxRepository
+from telcocore.platform.sql.dialect import Session
+from telcocore.platform.sql.rows import from_document
+from telcocore.platform.sql.unit_of_work import SqlDomain
+
+__all__ = ["STORAGE", "SqlOutboxRepository"]
+
+
+class SqlOutboxRepository:
+    """The outbox, in the order messages were added."""
+
+    def __init__(self, session: Session[Any]) -> None:
+        self._s = session
+
+    def add(self, message: Message) -> None:
+        """Queue ``message``; :class:`~telcocore.AlreadyExists` if its id is taken."""
+        inserted = self._s.run(
+            "INSERT INTO outbox (id, message, attempts) VALUES (?, ?, 0) ON CONFLICT DO NOTHING",
+            (message.id, self._s.dialect.json_to_db(converter.unstructure(message))),
+        )
+        if not inserted:
+            raise AlreadyExists(entities.MESSAGE, message.id)
+
+    def pending(self, *, limit: int, now: datetime | None = None) -> Sequence[OutboxItem]:
+        """Messages not yet sent, oldest first; with ``now``, only those due by then."""
+        d = self._s.dialect
+        columns = "SELECT message, attempts, last_error, next_attempt_at FROM outbox "
+        if now is None:
+            rows = self._s.all(
+                f"{columns}WHERE sent_at IS NULL ORDER BY position LIMIT ?",
+                (limit,),
+            )
+        else:
+            rows = self._s.all(
+                f"{columns}WHERE sent_at IS NULL "
+                "AND (next_attempt_at IS NULL OR next_attempt_at <= ?) ORDER BY position LIMIT ?",
+                (d.time_to_db(now), limit),
+            )
+        return [
+            OutboxItem(
+                from_document(d.json_from_db(message), Message),
+                attempts=attempts,
+                last_error=last_error,
+                next_attempt_at=None if due is None else d.time_from_db(due),
+            )
+            for message, attempts, last_error, due in rows
+        ]
+
+    def counts(self, *, now: datetime) -> OutboxCounts:
+        """How many messages not yet sent are due at ``now``, and how many are deferred."""
+        row = self._s.one(
+            "SELECT COUNT(*), COALESCE(SUM(CASE WHEN next_attempt_at IS NULL "
+            "OR next_attempt_at <= ? THEN 1 ELSE 0 END), 0) FROM outbox WHERE sent_at IS NULL",
+            (self._s.dialect.time_to_db(now),),
+        )
+        unsent, due = (0, 0) if row is None else (int(row[0]), int(row[1]))
+        return OutboxCounts(due=due, deferred=unsent - due)
+
+    def _change(self, query: str, params: Sequence[object]) -> None:
+        if not self._s.run(query, params):
+            raise NotFoundError(params[-1])
+
+    def mark_sent(self, message_id: str, *, at: datetime) -> None:
+        """Record that the message was delivered, and erase its secrets."""
+        d = self._s.dialect
+        row = self._s.one("SELECT message FROM outbox WHERE id = ?", (message_id,))
+        if row is None:
+            raise NotFoundError(message_id)
+        erased = from_document(d.json_from_db(row[0]), Message).erased()
+        self._change(
+            "UPDATE outbox SET attempts = attempts + 1, sent_at = ?, last_error = NULL, "
+            "next_attempt_at = NULL, message = ? WHERE id = ?",
+            (d.time_to_db(at), d.json_to_db(converter.unstructure(erased)), message_id),
+        )
+
+    def mark_failed(self, message_id: str, *, error: str, retry_at: datetime | None = None) -> None:
+        """Record a failed attempt; the message stays pending, due again at ``retry_at``."""
+        d = self._s.dialect
+        self._change(
+            "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? "
+            "WHERE id = ?",
+            (error, None if retry_at is None else d.time_to_db(retry_at), message_id),
+        )
+
+
+STORAGE = SqlDomain("notifications", {OutboxRepository: SqlOutboxRepository})
+"""What this domain stores in a SQL database (registered in :mod:`telcocore.domains`)."""

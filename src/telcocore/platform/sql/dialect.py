@@ -1,0 +1,324 @@
+"""What differs between the SQL databases, and the session that runs statements through it.
+
+The repositories in each domain's ``sql`` module are written once, with ``?``
+placeholders, against a :class:`Dialect`. A dialect says how its driver runs a statement,
+how Decimals, instants and JSON documents are stored and read back, and how the driver's
+errors become telcocore's errors: values and transactions, nothing of any domain.
+
+A :class:`Session` is one connection seen through its dialect: every statement goes through
+it, so no driver exception gets past it untranslated.
+"""
+
+from __future__ import annotations
+
+import abc
+import contextlib
+import decimal
+import json
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+from types import TracebackType
+from typing import Any, Generic, Protocol, TypeVar
+
+from telcocore.kernel.errors import StorageError, TelcoError, ValidationError
+from telcocore.kernel.validation import shown, storage_problem
+
+__all__ = ["C", "Cursor", "Dialect", "Row", "Session", "Statement"]
+
+C = TypeVar("C")
+"""The driver's connection type."""
+
+Row = Sequence[Any]
+"""One result row, its columns in ``SELECT`` order."""
+
+Statement = tuple[str, Sequence[object]]
+"""A query with ``?`` placeholders and its parameters."""
+
+
+_JSON = json.JSONEncoder(separators=(",", ":"), sort_keys=True, check_circular=False)
+"""One encoder for every document (``json.dumps`` with options builds one per call)."""
+
+
+class Cursor(Protocol):
+    """The part of a DB-API cursor the repositories use."""
+
+    @property
+    def rowcount(self) -> int:
+        """Rows changed by the last statement."""
+        ...
+
+    def fetchone(self) -> Any:  # noqa: ANN401 - the driver's row type
+        """The next row, or ``None``."""
+        ...
+
+    def fetchall(self) -> Any:  # noqa: ANN401 - the driver's row type
+        """The remaining rows."""
+        ...
+
+
+class Dialect(abc.ABC, Generic[C]):
+    """How one database and its driver do what the shared SQL code needs."""
+
+    name: str
+    """Shown in error messages: ``"SQLite"``, ``"PostgreSQL"``."""
+
+    sum_function: str = "SUM"
+    """The aggregate that adds stored decimals exactly."""
+
+    exact_decimals: bool = True
+    """Whether the database's own arithmetic on stored decimals is exact.
+
+    Where it is not (SQLite keeps them as text and would add them as binary floats), a
+    write transaction holds the database's write lock from its start, so code may read a
+    value, compute in Python and write the result back without another writer in between.
+    """
+
+    driver_error: type[Exception] = Exception
+    """The base class of the driver's own exceptions; they never leave a :class:`Session`."""
+
+    share_lock: str = ""
+    """Appended to a ``SELECT`` of one row to keep others from changing it until commit.
+
+    Empty where the transaction holds the database's write lock from its start (SQLite).
+    """
+
+    # -- running statements -------------------------------------------------------------
+
+    @abc.abstractmethod
+    def execute(self, conn: C, query: str, params: Sequence[object]) -> Cursor:
+        """Run one statement written with ``?`` placeholders."""
+
+    def execute_all(self, conn: C, statements: Iterable[Statement]) -> None:
+        """Run statements whose results are not needed, in order."""
+        for query, params in statements:
+            self.execute(conn, query, params)
+
+    @abc.abstractmethod
+    def run_script(self, conn: C, script: str) -> None:
+        """Run a migration script (several statements) inside the open transaction."""
+
+    @abc.abstractmethod
+    def begin(self, conn: C) -> None:
+        """Start a transaction (SQLite: taking the write lock at once)."""
+
+    def begin_read(self, conn: C) -> None:
+        """Start a transaction that will only read (SQLite: without the write lock)."""
+        self.begin(conn)
+
+    @abc.abstractmethod
+    def begin_migration(self, conn: C) -> None:
+        """Start the migration transaction, holding the migration lock.
+
+        The lock keeps other processes from migrating at the same time.
+        """
+
+    @abc.abstractmethod
+    def commit(self, conn: C) -> None:
+        """Commit the open transaction."""
+
+    @abc.abstractmethod
+    def rollback(self, conn: C) -> None:
+        """Roll back the open transaction, if any."""
+
+    @abc.abstractmethod
+    def translate(self, error: Exception) -> TelcoError:
+        """The telcocore error for a driver error (which becomes its ``__cause__``)."""
+
+    # -- values -------------------------------------------------------------------------
+
+    def decimal_to_db(self, value: Decimal) -> object:
+        """A Decimal as a statement parameter."""
+        return value
+
+    def decimal_from_db(self, value: object) -> Decimal:
+        """A stored decimal read back exactly, whatever its digits.
+
+        What is stored is never refused for its size, so every balance stays readable;
+        the ledger's bounds apply to what is written.
+        """
+        if isinstance(value, Decimal | str | int) and not isinstance(value, bool):
+            with contextlib.suppress(decimal.InvalidOperation):
+                number = Decimal(value)
+                if number.is_finite():
+                    return number
+        msg = f"stored decimal {shown(value)} is not a finite number"
+        raise StorageError(msg)
+
+    def time_to_db(self, value: datetime) -> object:
+        """An instant as a statement parameter."""
+        return value
+
+    def time_from_db(self, value: object) -> datetime:
+        """A stored instant, in UTC."""
+        if not isinstance(value, datetime):  # pragma: no cover - a corrupt row
+            msg = f"stored instant {value!r} is not a timestamp"
+            raise StorageError(msg)
+        return value.astimezone(UTC)
+
+    def json_to_db(self, value: object) -> object:
+        """A JSON-ready document as a statement parameter (compact text, keys sorted)."""
+        return _JSON.encode(value)
+
+    def json_from_db(self, value: object) -> Any:  # noqa: ANN401 - a JSON document
+        """A stored JSON document."""
+        if isinstance(value, str | bytes):
+            return json.loads(value)
+        return value
+
+
+class _Translated:
+    """``with session.translated:`` turns a driver error into the dialect's telcocore error."""
+
+    __slots__ = ("_dialect",)
+
+    def __init__(self, dialect: Dialect[Any]) -> None:
+        self._dialect = dialect
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if isinstance(exc, self._dialect.driver_error):
+            raise self._dialect.translate(exc) from exc
+        if isinstance(exc, UnicodeEncodeError):  # the domain lets no such text this far
+            msg = f"text {exc.object!r} is not valid Unicode (it holds a lone surrogate)"
+            raise ValidationError(msg, value=exc.object) from exc
+
+
+class _NoRows:
+    """The result of a query that cannot match anything."""
+
+    rowcount = 0
+
+    def fetchone(self) -> None:
+        return None
+
+    def fetchall(self) -> list[Row]:
+        return []
+
+
+def _unstorable(params: Sequence[object]) -> bool:
+    """Whether a text parameter holds what no storage keeps (see :func:`storage_problem`)."""
+    return any(isinstance(p, str) and storage_problem(p) is not None for p in params)
+
+
+class Session(Generic[C]):
+    """A connection (while bound) and its dialect; every statement goes through here.
+
+    The transaction begins lazily: a statement run after a commit starts a new one.
+    """
+
+    def __init__(self, dialect: Dialect[C], *, read_only: bool = False) -> None:
+        self.dialect = dialect
+        self.read_only = read_only
+        """Whether statements other than ``SELECT`` are refused, and no write lock taken."""
+        self.translated = _Translated(dialect)
+        """A context manager translating the driver's errors."""
+        self._conn: C | None = None
+        self._in_transaction = False
+        self.memo: dict[object, Any] = {}
+        """What the dialect remembers for the open transaction only; emptied when one begins."""
+
+    @property
+    def conn(self) -> C:
+        """The bound connection."""
+        if self._conn is None:
+            msg = "the unit of work is not open: use it as a context manager (with ...:)"
+            raise StorageError(msg)
+        return self._conn
+
+    def bind(self, conn: C) -> None:
+        """Work on ``conn`` from now on (no transaction open yet)."""
+        self._conn = conn
+        self._in_transaction = False
+
+    def unbind(self) -> C:
+        """Stop working on the connection and return it."""
+        conn = self.conn
+        self._conn = None
+        return conn
+
+    # -- transactions ---------------------------------------------------------------------
+
+    def begin(self, *, migration: bool = False) -> None:
+        """Begin a transaction now (with ``migration``, under the migration lock)."""
+        self.memo.clear()
+        with self.translated:
+            if migration:
+                self.dialect.begin_migration(self.conn)
+            elif self.read_only:
+                self.dialect.begin_read(self.conn)
+            else:
+                self.dialect.begin(self.conn)
+        self._in_transaction = True
+
+    def commit(self) -> None:
+        """Commit what was done since the transaction began."""
+        if self._in_transaction:
+            with self.translated:
+                self.dialect.commit(self.conn)
+            self._in_transaction = False  # after a failed commit, exit still rolls back
+
+    def rollback(self) -> None:
+        """Undo what was done since the transaction began (nothing if none is open)."""
+        if self._in_transaction:
+            self._in_transaction = False
+            with self.translated:
+                self.dialect.rollback(self.conn)
+
+    # -- statements -----------------------------------------------------------------------
+
+    def _refuse_writes(self, query: str) -> None:
+        if self.read_only and not query.startswith("SELECT"):
+            msg = f"a read-only unit of work cannot run {query.split(maxsplit=1)[0]} statements"
+            raise StorageError(msg)
+
+    def _execute(self, query: str, params: Sequence[object]) -> Cursor:
+        self._refuse_writes(query)
+        if not self._in_transaction:
+            self.begin()
+        if query.startswith("SELECT") and _unstorable(params):
+            # Stored text never holds such a character: the domain refuses it before it is
+            # written. So the lookup matches nothing; asking the driver would fail (or, on
+            # PostgreSQL, abort the unit).
+            return _NoRows()
+        return self.dialect.execute(self.conn, query, params)
+
+    def one(self, query: str, params: Sequence[object] = ()) -> Row | None:
+        """The first row of a query, or ``None``."""
+        with self.translated:
+            row: Row | None = self._execute(query, params).fetchone()
+        return row
+
+    def all(self, query: str, params: Sequence[object] = ()) -> list[Row]:
+        """Every row of a query."""
+        with self.translated:
+            return list(self._execute(query, params).fetchall())
+
+    def run(self, query: str, params: Sequence[object] = ()) -> int:
+        """Run a statement; the number of rows it changed."""
+        with self.translated:
+            return self._execute(query, params).rowcount
+
+    def run_all(self, statements: Iterable[Statement]) -> None:
+        """Run statements whose results are not needed, in order (PostgreSQL: at once)."""
+        statements = list(statements)
+        for query, _params in statements:
+            self._refuse_writes(query)
+        if not self._in_transaction:
+            self.begin()
+        with self.translated:
+            self.dialect.execute_all(self.conn, statements)
+
+    def run_script(self, script: str) -> None:
+        """Run a migration script in the open transaction."""
+        if not self._in_transaction:
+            self.begin()
+        with self.translated:
+            self.dialect.run_script(self.conn, script)

@@ -1,0 +1,143 @@
+"""How the shared SQL code runs on SQLite (standard-library :mod:`sqlite3`).
+
+Every unit of work starts with ``BEGIN IMMEDIATE``: it takes the database's write lock at
+once (waiting up to the busy timeout), so writers in any number of threads and processes
+run one after the other and a read-then-write inside a unit can never be overtaken.
+
+Decimals are stored as TEXT (their exact ``str``), because SQLite's own arithmetic on them
+would go through binary floats. So the debit-limit check is done in Python, on the exact
+values, while the write lock is held (see
+:attr:`~telcocore.platform.sql.dialect.Dialect.exact_decimals`); sums use a ``decimal_sum``
+aggregate written in
+Python, registered on every connection.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from telcocore.kernel import entities
+from telcocore.kernel.errors import AlreadyExists, StorageError, TelcoError
+from telcocore.kernel.money import UNBOUNDED, fixed_point
+from telcocore.platform.sql.dialect import Cursor, Dialect
+
+__all__ = ["DecimalSum", "SqliteDialect"]
+
+
+class DecimalSum:
+    """``decimal_sum(x)``: the exact sum of decimals stored as text (``NULL`` if none)."""
+
+    def __init__(self) -> None:
+        self.total: Decimal | None = None
+
+    def step(self, value: str | None) -> None:
+        """Add one value; NULL is skipped."""
+        if value is not None:
+            amount = Decimal(value)
+            self.total = amount if self.total is None else UNBOUNDED.add(self.total, amount)
+
+    def finalize(self) -> str | None:
+        """The sum as fixed-point text."""
+        return None if self.total is None else fixed_point(self.total)
+
+
+class SqliteDialect(Dialect[sqlite3.Connection]):
+    """SQLite through :mod:`sqlite3`, used with ``isolation_level=None``.
+
+    So the driver starts no transaction of its own: this dialect issues ``BEGIN IMMEDIATE``,
+    ``COMMIT`` and ``ROLLBACK``.
+    """
+
+    name = "SQLite"
+    sum_function = "decimal_sum"
+    exact_decimals = False
+    driver_error = sqlite3.Error
+
+    def __init__(self, *, busy_timeout_ms: int) -> None:
+        self.busy_timeout_ms = busy_timeout_ms
+
+    def execute(self, conn: sqlite3.Connection, query: str, params: Sequence[object]) -> Cursor:
+        """Run one statement (SQLite understands ``?`` itself)."""
+        return conn.execute(query, params)
+
+    def run_script(self, conn: sqlite3.Connection, script: str) -> None:
+        """Run the script statement by statement, inside the open transaction.
+
+        (``executescript`` would commit first.)
+        """
+        statement = ""
+        for line in script.splitlines(keepends=True):
+            statement += line
+            if sqlite3.complete_statement(statement):
+                conn.execute(statement)
+                statement = ""
+        rest = [
+            ln for ln in statement.splitlines() if ln.strip() and not ln.strip().startswith("--")
+        ]
+        if rest:
+            msg = f"a migration script ends with an incomplete statement: {statement.strip()!r}"
+            raise StorageError(msg)
+
+    def begin(self, conn: sqlite3.Connection) -> None:
+        """``BEGIN IMMEDIATE``: take the write lock now."""
+        self._require_idle(conn)
+        conn.execute("BEGIN IMMEDIATE")
+
+    @staticmethod
+    def _require_idle(conn: sqlite3.Connection) -> None:
+        if conn.in_transaction:
+            msg = (
+                "a unit of work is already open on this thread's SQLite connection; "
+                "units of work do not nest"
+            )
+            raise StorageError(msg)
+
+    def begin_read(self, conn: sqlite3.Connection) -> None:
+        """``BEGIN`` (deferred): in WAL mode a reader neither waits for nor blocks a writer."""
+        self._require_idle(conn)
+        conn.execute("BEGIN")
+
+    def begin_migration(self, conn: sqlite3.Connection) -> None:
+        """The write lock of ``BEGIN IMMEDIATE`` also keeps other migrations out."""
+        self.begin(conn)
+
+    def commit(self, conn: sqlite3.Connection) -> None:
+        """``COMMIT``."""
+        conn.execute("COMMIT")
+
+    def rollback(self, conn: sqlite3.Connection) -> None:
+        """``ROLLBACK``, if SQLite has not already ended the transaction."""
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+
+    def translate(self, error: Exception) -> TelcoError:
+        """The telcocore error for a sqlite3 error.
+
+        Unique violations become :class:`~telcocore.AlreadyExists`, anything else a
+        :class:`~telcocore.StorageError` saying what happened.
+        """
+        name = getattr(error, "sqlite_errorname", "")
+        if name in {"SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY"}:
+            return AlreadyExists(entities.RECORD, str(error))
+        if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+            return StorageError(
+                f"the SQLite database stayed locked by another writer for longer than the "
+                f"busy timeout ({self.busy_timeout_ms} ms); try again later"
+            )
+        return StorageError(f"SQLite failed: {error} ({name or type(error).__name__})")
+
+    def decimal_to_db(self, value: Decimal) -> object:
+        """Decimals are stored as their exact fixed-point text (``0.000000001``, ``1000``)."""
+        return fixed_point(value)
+
+    def time_to_db(self, value: datetime) -> object:
+        """Fixed-width UTC text, e.g. ``2026-03-14T15:09:26.000000Z``."""
+        naive = value.astimezone(UTC).replace(tzinfo=None)
+        return f"{naive.isoformat(timespec='microseconds')}Z"
+
+    def time_from_db(self, value: object) -> datetime:
+        """Stored text back to a UTC datetime."""
+        return datetime.fromisoformat(str(value))

@@ -1,0 +1,168 @@
+"""The unit of work and the storage base shared by the SQL adapters.
+
+A unit of work takes a connection from its storage on ``__enter__``, begins a transaction,
+and on ``__exit__`` rolls back whatever was not committed and gives the connection back.
+
+One unit of work at a time per thread: a unit opened inside another one, on the same
+thread, would wait forever for the one in-memory SQLite connection, fail deep in the
+driver (a SQLite file) or commit on a second connection behind the outer unit's back
+(PostgreSQL). Every storage refuses it up front, the same way. And a read-only unit never
+commits (:data:`READ_ONLY_COMMIT`).
+"""
+
+from __future__ import annotations
+
+import abc
+import functools
+import threading
+from collections.abc import Callable, Mapping
+from types import TracebackType
+from typing import Any, Generic, Self, TypeVar
+
+import attrs
+
+from telcocore.kernel.errors import ConfigurationError, StorageError
+from telcocore.kernel.validation import shown
+
+from .dialect import C, Dialect, Session
+
+__all__ = [
+    "READ_ONLY_COMMIT",
+    "OneUnitPerThread",
+    "RepositoryFactory",
+    "SqlDomain",
+    "SqlStorage",
+    "SqlUnitOfWork",
+]
+
+R = TypeVar("R")
+
+RepositoryFactory = Callable[[Session[Any]], object]
+"""Builds a repository working in one session (usually the repository class itself)."""
+
+
+@attrs.frozen
+class SqlDomain:
+    """What a domain stores in a SQL database: its tables' migrations and its repositories.
+
+    Each domain's ``sql`` module defines one, and :mod:`telcocore.domains` lists them.
+    """
+
+    name: str
+    """The domain's module path under ``telcocore``: ``accounts``, ``billing.ledger``."""
+    repositories: Mapping[type[Any], RepositoryFactory]
+    """The repository class (a factory taking the session) for each repository protocol."""
+
+
+READ_ONLY_COMMIT = "a read-only unit of work cannot commit; open one without read_only to write"
+"""The message of the StorageError a read-only unit's ``commit()`` raises, on every storage."""
+
+
+class OneUnitPerThread:
+    """Tracks, per thread, whether a unit of work of one storage is open."""
+
+    def __init__(self) -> None:
+        self._open = threading.local()
+
+    def enter(self) -> None:
+        """Mark a unit open on this thread, or raise StorageError if one already is."""
+        if getattr(self._open, "unit", False):
+            msg = "a unit of work is already open on this thread; units of work do not nest"
+            raise StorageError(msg)
+        self._open.unit = True
+
+    def leave(self) -> None:
+        """Mark this thread's unit closed."""
+        self._open.unit = False
+
+
+class SqlStorage(abc.ABC, Generic[C]):
+    """A SQL database: hands out connections to units of work."""
+
+    dialect: Dialect[C]
+    repositories: Mapping[type[Any], RepositoryFactory]
+    """The repository factory for each repository protocol, from every registered domain."""
+
+    @functools.cached_property
+    def units(self) -> OneUnitPerThread:
+        """Refuses a unit of work opened inside another on the same thread."""
+        return OneUnitPerThread()
+
+    @abc.abstractmethod
+    def acquire(self) -> C:
+        """A connection for one unit of work, with no transaction open."""
+
+    @abc.abstractmethod
+    def release(self, conn: C) -> None:
+        """Take back a connection a unit of work is done with."""
+
+    @abc.abstractmethod
+    def unit_of_work(self, *, read_only: bool = False) -> SqlUnitOfWork[C]:
+        """A new unit of work; ``read_only`` as in :meth:`.Storage.unit_of_work`."""
+
+    @abc.abstractmethod
+    def close(self) -> None:
+        """Release every connection and file."""
+
+
+class SqlUnitOfWork(Generic[C]):
+    """One database transaction, with the repositories that work inside it.
+
+    Use it as a context manager; a statement run after :meth:`commit` begins the next
+    transaction, which is rolled back on exit unless committed too.
+    """
+
+    def __init__(self, storage: SqlStorage[C], *, read_only: bool = False) -> None:
+        self._storage = storage
+        self._session: Session[C] = Session(storage.dialect, read_only=read_only)
+        self._repositories: dict[type[Any], Any] = {}
+
+    def get(self, port: type[R]) -> R:
+        """The repository implementing ``port`` in this unit, built the first time it is asked."""
+        try:
+            return self._repositories[port]  # type: ignore[no-any-return]
+        except KeyError:
+            pass
+        try:
+            factory = self._storage.repositories[port]
+        except (KeyError, TypeError):
+            msg = f"the storage has no repository for {shown(port)}; is its domain registered?"
+            raise ConfigurationError(msg) from None
+        repository = self._repositories[port] = factory(self._session)
+        return repository  # type: ignore[return-value]
+
+    def __enter__(self) -> Self:
+        self._storage.units.enter()
+        try:
+            self._session.bind(self._storage.acquire())
+        except BaseException:
+            self._storage.units.leave()
+            raise
+        try:
+            self._session.begin()
+        except BaseException:
+            self._storage.release(self._session.unbind())
+            self._storage.units.leave()
+            raise
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            self._session.rollback()
+        except Exception:
+            if exc is None:  # never hide the error that is already on its way out
+                raise
+        finally:
+            self._storage.release(self._session.unbind())
+            self._storage.units.leave()
+
+    def commit(self) -> None:
+        """Make every change of this unit durable and visible to others."""
+        if self._session.read_only:
+            raise StorageError(READ_ONLY_COMMIT)
+        self._session.commit()
