@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from importlib import resources
+from pathlib import Path
 
 import attrs
 import pytest
@@ -12,7 +13,12 @@ import telcocore
 from telcocore.core import open_storage
 from telcocore.domains import SQL_DOMAINS
 from telcocore.kernel.errors import ConfigurationError, SchemaVersionError, StorageError
-from telcocore.platform.sql.migrations import Migration, ModuleMigrations, expand_macros
+from telcocore.platform.sql.migrations import (
+    Migration,
+    ModuleMigrations,
+    expand_macros,
+    load_migrations,
+)
 from telcocore.platform.sql.postgres import PostgresDialect
 from telcocore.platform.sql.sqlite import SqliteDialect
 from telcocore.platform.sql.unit_of_work import SqlDomain, SqlStorage
@@ -102,6 +108,64 @@ class TestShippedMigrations:
     def test_ledger_tables_come_after_accounts(self) -> None:
         """The domains are registered accounts first: the others' tables refer to it."""
         assert "accounts" == SQL_DOMAINS[0].name
+
+
+def _package(root: Path, name: str, files: dict[str, str]) -> str:
+    """A package ``name`` under ``root`` whose migrations folder holds ``files``."""
+    folder = root / name / "migrations"
+    folder.mkdir(parents=True)
+    (root / name / "__init__.py").write_text("")
+    for file, text in files.items():
+        (folder / file).write_text(text)
+    return name
+
+
+class TestLoading:
+    """How a domain's migration files become the scripts one database runs."""
+
+    def test_the_neutral_file_or_the_databases_own(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A neutral file has its macros expanded; a database file is taken for that database."""
+        monkeypatch.syspath_prepend(str(tmp_path))
+        package = _package(
+            tmp_path,
+            "pkg_both",
+            {
+                "0001_a.sql": "CREATE TABLE a (x {decimal});\n",
+                "0002_b.sqlite.sql": "-- sqlite\n",
+                "0002_b.postgresql.sql": "-- postgresql\n",
+                "notes.txt": "not a migration",
+            },
+        )
+        loaded = [
+            [(m.version, m.name, m.script) for m in load_migrations(package, dialect)]
+            for dialect in (SQLITE, POSTGRES)
+        ]
+        assert [
+            [(1, "a", "CREATE TABLE a (x TEXT);\n"), (2, "b", "-- sqlite\n")],
+            [(1, "a", "CREATE TABLE a (x NUMERIC);\n"), (2, "b", "-- postgresql\n")],
+        ] == loaded
+
+    def test_a_number_without_a_file_for_the_database_is_refused(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A PostgreSQL-only number is a ConfigurationError on SQLite, naming the version."""
+        monkeypatch.syspath_prepend(str(tmp_path))
+        package = _package(tmp_path, "pkg_pg_only", {"0001_a.postgresql.sql": "SELECT 1;\n"})
+        with pytest.raises(ConfigurationError, match=r"no SQLite file .*\[1\]"):
+            load_migrations(package, SQLITE)
+
+    def test_a_gap_in_the_numbers_is_refused(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Numbers must run 1, 2, 3, ... without a gap."""
+        monkeypatch.syspath_prepend(str(tmp_path))
+        package = _package(
+            tmp_path, "pkg_gap", {"0001_a.sql": "SELECT 1;\n", "0003_c.sql": "SELECT 1;\n"}
+        )
+        with pytest.raises(ConfigurationError, match=r"\[1, 3\]"):
+            load_migrations(package, SQLITE)
 
 
 class TestMigrate:
