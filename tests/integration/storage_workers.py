@@ -21,9 +21,13 @@ from telcocore.billing.ledger.errors import DebitLimitExceeded
 from telcocore.billing.ledger.model import Transaction, TransactionKind
 from telcocore.billing.ledger.ports import LedgerRepository
 from telcocore.core import open_storage
+from telcocore.domains import SQL_DOMAINS
 from telcocore.kernel.money import Money
 from telcocore.platform.ports import Storage
-from telcocore.platform.sql.migrations import Migration
+from telcocore.platform.sql.dialect import Dialect
+from telcocore.platform.sql.migrations import ModuleMigrations
+from telcocore.platform.sql.postgres import PostgresDialect
+from telcocore.platform.sql.sqlite import SqliteDialect
 
 SPAWN: SpawnContext = multiprocessing.get_context("spawn")
 """Fresh interpreters: no state inherited from the test process."""
@@ -31,7 +35,20 @@ SPAWN: SpawnContext = multiprocessing.get_context("spawn")
 AT = datetime(2026, 3, 14, 15, 9, 26, tzinfo=UTC)
 
 
-def open_with(url: str, migrations: Sequence[Migration] | None = None) -> Storage:
+def dialect_of(url: str) -> Dialect[Any]:
+    """The dialect of the database of ``url``."""
+    if url.startswith("sqlite:"):
+        return SqliteDialect(busy_timeout_ms=0)
+    return PostgresDialect(None)
+
+
+def shipped(url: str) -> list[ModuleMigrations]:
+    """The migrations every registered domain ships, for the database of ``url``."""
+    dialect = dialect_of(url)
+    return [domain.migrations(dialect) for domain in SQL_DOMAINS]
+
+
+def open_with(url: str, migrations: Sequence[ModuleMigrations] | None = None) -> Storage:
     """Open the SQLite or PostgreSQL storage of ``url`` with these ``migrations``."""
     if url.startswith("sqlite:"):
         return SqliteStorage.from_url(url, migrations=migrations)
@@ -145,11 +162,11 @@ def post_batches(url: str, batch_size: int, progress: Any) -> None:  # noqa: ANN
 
 
 def open_storage_once(url: str, results: Any) -> None:  # noqa: ANN401 - a Queue
-    """Open (and so migrate) the storage, then report its schema version or the error."""
+    """Open (and so migrate) the storage, then report its schema versions or the error."""
     try:
         storage = open_storage(url)
     except Exception as exc:  # noqa: BLE001 - reported to the test, which fails on it
         results.put(repr(exc))
         return
-    results.put(getattr(storage, "schema_version", None))
+    results.put(dict(getattr(storage, "schema_versions", {})))
     storage.close()

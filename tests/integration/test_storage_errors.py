@@ -95,7 +95,9 @@ class TestEveryDatabase:
         with telcocore.connect(storage_url) as core:
             unit = _sql_unit(core.storage)
             with unit, pytest.raises(AlreadyExists) as raised:
-                unit._session.run("INSERT INTO schema_version VALUES (1, 'again', 'now')")
+                unit._session.run(
+                    "INSERT INTO schema_migrations VALUES ('accounts', 1, 'again', 'now')"
+                )
         assert (
             "sqlite3" in type(raised.value.__cause__).__module__
             or "psycopg" in type(raised.value.__cause__).__module__

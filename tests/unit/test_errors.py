@@ -283,10 +283,19 @@ class TestDataAndMessages:
     def test_schema_version_error(self) -> None:
         """The version found and the version supported are named."""
         error = SchemaVersionError(7, 3)
-        assert (7, 3, True) == (
+        assert (7, 3, None, True) == (
             error.found,
             error.supported,
+            error.module,
             "7" in str(error) and "3" in str(error),
+        )
+
+    def test_schema_version_error_of_a_module(self) -> None:
+        """The module that is newer than the release is named too."""
+        error = SchemaVersionError(2, 1, module="billing.ledger")
+        assert ("billing.ledger", "database schema of 'billing.ledger' is at version 2") == (
+            error.module,
+            str(error).split(",", 1)[0],
         )
 
     def test_validation_error_fields(self) -> None:

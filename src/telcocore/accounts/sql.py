@@ -132,5 +132,5 @@ class SqlAccountRepository:
         account.version = version
 
 
-STORAGE = SqlDomain("accounts", {AccountRepository: SqlAccountRepository})
+STORAGE = SqlDomain("accounts", {AccountRepository: SqlAccountRepository}, baseline=1)
 """What this domain stores in a SQL database (registered in :mod:`telcocore.domains`)."""

@@ -151,5 +151,5 @@ class SqlAuditRepository:
         return [self._entry(row, damaged=True) for row in rows]
 
 
-STORAGE = SqlDomain("audit", {AuditRepository: SqlAuditRepository})
+STORAGE = SqlDomain("audit", {AuditRepository: SqlAuditRepository}, baseline=1)
 """What this domain stores in a SQL database (registered in :mod:`telcocore.domains`)."""

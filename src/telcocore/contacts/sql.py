@@ -105,5 +105,5 @@ class SqlContactRepository:
             raise ContactNotFound(contact_id)
 
 
-STORAGE = SqlDomain("contacts", {ContactRepository: SqlContactRepository})
+STORAGE = SqlDomain("contacts", {ContactRepository: SqlContactRepository}, baseline=1)
 """What this domain stores in a SQL database (registered in :mod:`telcocore.domains`)."""

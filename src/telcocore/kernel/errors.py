@@ -173,12 +173,18 @@ class StorageError(TelcoError, OSError):
 
 
 class SchemaVersionError(StorageError):
-    """The database was written by a newer release than this one."""
+    """The database was written by a newer release than this one.
 
-    def __init__(self, found: int, supported: int) -> None:
+    ``module`` is the part of the schema that is newer (``accounts``, ``billing.ledger``),
+    ``found`` its version in the database and ``supported`` the newest this release knows.
+    """
+
+    def __init__(self, found: int, supported: int, *, module: str | None = None) -> None:
+        where = "database schema" if module is None else f"database schema of {module!r}"
         super().__init__(
-            f"database schema version {found} is newer than this release supports "
+            f"{where} is at version {found}, newer than this release supports "
             f"({supported}); upgrade telcocore"
         )
         self.found = found
         self.supported = supported
+        self.module = module

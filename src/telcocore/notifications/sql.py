@@ -95,5 +95,5 @@ class SqlOutboxRepository:
         )
 
 
-STORAGE = SqlDomain("notifications", {OutboxRepository: SqlOutboxRepository})
+STORAGE = SqlDomain("notifications", {OutboxRepository: SqlOutboxRepository}, baseline=1)
 """What this domain stores in a SQL database (registered in :mod:`telcocore.domains`)."""

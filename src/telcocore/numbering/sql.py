@@ -337,5 +337,5 @@ class SqlNumberingRepository:
         return [self._did(row) for row in rows]
 
 
-STORAGE = SqlDomain("numbering", {NumberingRepository: SqlNumberingRepository})
+STORAGE = SqlDomain("numbering", {NumberingRepository: SqlNumberingRepository}, baseline=1)
 """What this domain stores in a SQL database (registered in :mod:`telcocore.domains`)."""

@@ -17,13 +17,13 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlunsplit
 
-from telcocore.domains import REPOSITORIES
+from telcocore.domains import SQL_DOMAINS
 from telcocore.kernel.errors import ConfigurationError, StorageError
 from telcocore.kernel.validation import passwords_in, shown, shown_url, without_passwords
-from telcocore.platform.sql.migrations import Migration, load_migrations, migrate
+from telcocore.platform.sql.migrations import ModuleMigrations, migrate
 from telcocore.platform.sql.options import seconds_setting, split_url, whole_setting
 from telcocore.platform.sql.postgres import PostgresDialect
-from telcocore.platform.sql.unit_of_work import SqlStorage, SqlUnitOfWork
+from telcocore.platform.sql.unit_of_work import SqlDomain, SqlStorage, SqlUnitOfWork
 
 if TYPE_CHECKING:
     from psycopg import Connection
@@ -61,8 +61,9 @@ class PostgresStorage(SqlStorage["Connection[Any]"]):
 
     ``conninfo`` is a libpq URL or ``key=value`` string. ``min_size``/``max_size`` size the
     connection pool; ``timeout`` is how long (seconds) a unit of work waits for a free
-    connection. ``migrations`` replaces the shipped ones. No message or repr of the
-    storage shows the password of ``conninfo``.
+    connection. ``domains`` are what it stores (default: every registered domain), their
+    migrations applied on open; ``migrations``, if given, run instead of the domains' own.
+    No message or repr of the storage shows the password of ``conninfo``.
     """
 
     dialect: PostgresDialect
@@ -75,7 +76,8 @@ class PostgresStorage(SqlStorage["Connection[Any]"]):
         min_size: int = 1,
         max_size: int = 10,
         timeout: float = 30.0,
-        migrations: Sequence[Migration] | None = None,
+        domains: Sequence[SqlDomain] = SQL_DOMAINS,
+        migrations: Sequence[ModuleMigrations] | None = None,
     ) -> None:
         if not isinstance(conninfo, str):
             msg = f"conninfo must be a PostgreSQL URL or key=value text, got {shown(conninfo)}"
@@ -88,15 +90,13 @@ class PostgresStorage(SqlStorage["Connection[Any]"]):
         self.dialect = PostgresDialect(schema)
         from psycopg_pool import ConnectionPool  # noqa: PLC0415
 
-        self.repositories = REPOSITORIES
-        if migrations is None:
-            migrations = load_migrations(__package__ or "telcocore.adapters.postgres")
+        modules = self._register(domains, migrations)
         # Migrate over a connection of its own first: a wrong address or database fails
         # here at once, with libpq's own explanation.
         conn = _connect(conninfo)
         try:
             self._configure(conn)
-            self.schema_version = migrate(self.dialect, conn, migrations)
+            self.schema_versions = migrate(self.dialect, conn, modules)
         finally:
             conn.close()
         self._pool: ConnectionPool[Connection[Any]] = ConnectionPool(
@@ -111,7 +111,7 @@ class PostgresStorage(SqlStorage["Connection[Any]"]):
 
     @classmethod
     def from_url(
-        cls, url: str, *, migrations: Sequence[Migration] | None = None
+        cls, url: str, *, migrations: Sequence[ModuleMigrations] | None = None
     ) -> PostgresStorage:
         """Open ``postgresql://user@host:port/db`` (or ``postgres://``).
 

@@ -20,13 +20,13 @@ from pathlib import Path
 from typing import Any, cast
 from urllib.parse import unquote
 
-from telcocore.domains import REPOSITORIES
+from telcocore.domains import SQL_DOMAINS
 from telcocore.kernel.errors import ConfigurationError, StorageError
 from telcocore.kernel.validation import shown, shown_url
-from telcocore.platform.sql.migrations import Migration, load_migrations, migrate
+from telcocore.platform.sql.migrations import ModuleMigrations, migrate
 from telcocore.platform.sql.options import split_url, whole_setting
 from telcocore.platform.sql.sqlite import DecimalSum, SqliteDialect
-from telcocore.platform.sql.unit_of_work import SqlStorage, SqlUnitOfWork
+from telcocore.platform.sql.unit_of_work import SqlDomain, SqlStorage, SqlUnitOfWork
 
 __all__ = ["SYNCHRONOUS_MODES", "SqliteStorage", "SqliteUnitOfWork"]
 
@@ -46,7 +46,9 @@ class SqliteStorage(SqlStorage[sqlite3.Connection]):
     """A SQLite database file (or ``":memory:"``), migrated to the newest schema on open.
 
     ``busy_timeout_ms`` is how long a unit of work waits for another writer's lock before
-    :class:`~telcocore.StorageError`. ``migrations`` replaces the shipped ones.
+    :class:`~telcocore.StorageError`. ``domains`` are what it stores (default: every
+    registered domain), their migrations applied on open; ``migrations``, if given, run
+    instead of the domains' own.
     """
 
     dialect: SqliteDialect
@@ -57,7 +59,8 @@ class SqliteStorage(SqlStorage[sqlite3.Connection]):
         *,
         synchronous: str = "full",
         busy_timeout_ms: int = 30_000,
-        migrations: Sequence[Migration] | None = None,
+        domains: Sequence[SqlDomain] = SQL_DOMAINS,
+        migrations: Sequence[ModuleMigrations] | None = None,
     ) -> None:
         if synchronous not in SYNCHRONOUS_MODES:
             msg = f"synchronous={shown(synchronous)} must be one of {', '.join(SYNCHRONOUS_MODES)}"
@@ -74,12 +77,10 @@ class SqliteStorage(SqlStorage[sqlite3.Connection]):
         self._local = threading.local()
         self._pid = os.getpid()
         self._closed = False
-        self.repositories = REPOSITORIES
-        if migrations is None:
-            migrations = load_migrations(__package__ or "telcocore.adapters.sqlite")
+        modules = self._register(domains, migrations)
         conn = self.acquire()
         try:
-            self.schema_version = migrate(self.dialect, conn, migrations)
+            self.schema_versions = migrate(self.dialect, conn, modules)
         except BaseException:
             self.release(conn)
             self.close()
@@ -87,7 +88,9 @@ class SqliteStorage(SqlStorage[sqlite3.Connection]):
         self.release(conn)
 
     @classmethod
-    def from_url(cls, url: str, *, migrations: Sequence[Migration] | None = None) -> SqliteStorage:
+    def from_url(
+        cls, url: str, *, migrations: Sequence[ModuleMigrations] | None = None
+    ) -> SqliteStorage:
         """Open ``sqlite:///relative.db``, ``sqlite:////absolute.db`` or ``sqlite:///:memory:``.
 
         Options: ``?synchronous=normal`` (or ``full``, ``extra``) and ``?busy_timeout=<ms>``.

@@ -346,7 +346,7 @@ class SqlLedgerRepository:
         return {currency: d.decimal_from_db(total) for currency, total in rows}
 
 
-STORAGE = SqlDomain("billing.ledger", {LedgerRepository: SqlLedgerRepository})
+STORAGE = SqlDomain("billing.ledger", {LedgerRepository: SqlLedgerRepository}, baseline=2)
 """What this domain stores in a SQL database (registered in :mod:`telcocore.domains`)."""
 
 

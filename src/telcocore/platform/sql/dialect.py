@@ -15,10 +15,10 @@ import abc
 import contextlib
 import decimal
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
-from types import TracebackType
+from types import MappingProxyType, TracebackType
 from typing import Any, Generic, Protocol, TypeVar
 
 from telcocore.kernel.errors import StorageError, TelcoError, ValidationError
@@ -82,6 +82,21 @@ class Dialect(abc.ABC, Generic[C]):
 
     Empty where the transaction holds the database's write lock from its start (SQLite).
     """
+
+    migration_suffix: str = ""
+    """Names this database's own migration files: ``NNNN_name.<suffix>.sql``."""
+
+    type_macros: Mapping[str, str] = MappingProxyType({})
+    """What each type macro of a dialect-neutral migration file becomes on this database.
+
+    A neutral file writes ``{decimal}``, ``{instant}``, ``{json}``, ``{bigint}``,
+    ``{boolean}``, ``{sorted_text}`` (text ids listed in order, sorted by code point
+    whatever the locale) and ``{serial}`` (an integer numbered by the database) where
+    SQLite and PostgreSQL store a column differently; see "Migrations" in the storage guide.
+    """
+
+    table_exists_query: str = ""
+    """A query with one ``?`` (a table name) that returns a row if the table exists."""
 
     # -- running statements -------------------------------------------------------------
 

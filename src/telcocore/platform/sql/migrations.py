@@ -1,22 +1,33 @@
-"""Schema migrations: numbered SQL files shipped in each adapter's ``migrations`` folder.
+"""Schema migrations: numbered SQL files in each domain's ``migrations`` folder.
 
-A migration is a file ``NNNN_name.sql`` (``0001_core.sql``, ``0002_...``). On connect,
-:func:`migrate` applies those newer than the database, all in one transaction, and records
-each in the ``schema_version`` table. The transaction holds a lock (SQLite: the write lock
-of ``BEGIN IMMEDIATE``; PostgreSQL: an advisory lock), so processes connecting at once
-migrate one after the other and the later ones find nothing left to do. A database whose
-version is newer than the newest file raises :class:`~telcocore.SchemaVersionError`;
-one whose ``schema_version`` table holds something other than whole version numbers (a
-table of another tool, or a damaged one) a :class:`~telcocore.StorageError`.
+Each domain with tables numbers its own migrations from 1: ``0001_accounts.sql``,
+``0002_...``. A file written once for every database uses the type macros of
+:attr:`.Dialect.type_macros` (``{decimal}``, ``{instant}``, ...), which each dialect expands;
+where the databases really differ, a number has one file per database instead
+(``0002_name.sqlite.sql`` and ``0002_name.postgresql.sql``).
+
+On connect, :func:`migrate` applies, domain by domain in the order of
+:data:`telcocore.domains.SQL_DOMAINS`, the migrations newer than the database, all in one
+transaction, and records each in the ``schema_migrations`` table (module, version). The
+transaction holds a lock (SQLite: the write lock of ``BEGIN IMMEDIATE``; PostgreSQL: an
+advisory lock), so processes connecting at once migrate one after the other and the later
+ones find nothing left to do. A database newer than this release in any module raises
+:class:`~telcocore.SchemaVersionError`; a ``schema_migrations`` table that is not
+telcocore's (a table of another tool, or a damaged one) a :class:`~telcocore.StorageError`.
+
+A database of the earlier, flat layout (a ``schema_version`` table at version
+:data:`EARLIER_LAYOUT_VERSION`) is taken over in place: its tables are exactly those of
+each domain's first :attr:`.SqlDomain.baseline` migrations, which are recorded as applied.
 """
 
 from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from importlib import resources
+from typing import Any
 
 import attrs
 
@@ -31,32 +42,103 @@ from telcocore.kernel.validation import shown, validate_int
 
 from .dialect import C, Dialect, Session
 
-__all__ = ["Migration", "load_migrations", "migrate"]
+__all__ = [
+    "EARLIER_LAYOUT_VERSION",
+    "Migration",
+    "ModuleMigrations",
+    "expand_macros",
+    "load_migrations",
+    "migrate",
+]
 
-_FILE_NAME = re.compile(r"(\d{4})_(\w+)\.sql")
+EARLIER_LAYOUT_VERSION = 5
+"""The version of the flat ``schema_version`` table a database is taken over from."""
+
+_FILE_NAME = re.compile(r"(\d{4})_(\w+)(?:\.(\w+))?\.sql")
+_MACRO = re.compile(r"\{(\w+)\}")
+_TABLE = "schema_migrations"
+_EARLIER_TABLE = "schema_version"
 
 
 @attrs.frozen
 class Migration:
-    """One schema change: its version number, its name and its SQL script."""
+    """One schema change of a module: its version number, its name and its SQL script."""
 
     version: int
     name: str
     script: str
 
 
-def load_migrations(package: str) -> tuple[Migration, ...]:
-    """The migrations in ``package``'s ``migrations`` folder, by version.
+@attrs.frozen
+class ModuleMigrations:
+    """A module's migrations, by version, ready to run on one database."""
 
-    They must be numbered from 1 without gaps.
+    module: str
+    """The module recorded in ``schema_migrations``: ``accounts``, ``billing.ledger``."""
+    migrations: tuple[Migration, ...]
+    baseline: int = 0
+    """How many of them a database of the earlier flat layout already holds."""
+
+    @property
+    def newest(self) -> int:
+        """The newest version (0 without migrations)."""
+        return self.migrations[-1].version if self.migrations else 0
+
+
+def expand_macros(script: str, macros: Mapping[str, str], *, source: str) -> str:
+    """``script`` with each ``{macro}`` replaced by its type; an unknown one is refused."""
+
+    def expand(match: re.Match[str]) -> str:
+        try:
+            return macros[match[1]]
+        except KeyError:
+            known = ", ".join(f"{{{name}}}" for name in sorted(macros))
+            msg = f"{source} uses the unknown type macro {match[0]}; known: {known}"
+            raise ConfigurationError(msg) from None
+
+    return _MACRO.sub(expand, script)
+
+
+def load_migrations(package: str, dialect: Dialect[Any]) -> tuple[Migration, ...]:
+    """The migrations in ``package``'s ``migrations`` folder for ``dialect``, by version.
+
+    For each number, the dialect's own file (``NNNN_name.<suffix>.sql``) if there is one,
+    else the dialect-neutral ``NNNN_name.sql``, its type macros expanded. They must be
+    numbered from 1 without gaps; no package or folder means no migrations.
     """
-    folder = resources.files(package).joinpath("migrations")
-    found = []
-    for entry in folder.iterdir():
+    try:
+        folder = resources.files(package).joinpath("migrations")
+        entries = list(folder.iterdir()) if folder.is_dir() else []
+    except ModuleNotFoundError:
+        entries = []
+    neutral: dict[int, tuple[str, str]] = {}
+    own: dict[int, tuple[str, str]] = {}
+    others: set[int] = set()
+    for entry in entries:
         match = _FILE_NAME.fullmatch(entry.name)
-        if match:
-            found.append(Migration(int(match[1]), match[2], entry.read_text(encoding="utf-8")))
-    found.sort(key=lambda m: m.version)
+        if not match:
+            continue
+        version, name, suffix = int(match[1]), match[2], match[3]
+        if suffix is None:
+            script = expand_macros(
+                entry.read_text(encoding="utf-8"),
+                dialect.type_macros,
+                source=f"migration {package}/{entry.name}",
+            )
+            neutral[version] = (name, script)
+        elif suffix == dialect.migration_suffix:
+            own[version] = (name, entry.read_text(encoding="utf-8"))
+        else:
+            others.add(version)
+    chosen = neutral | own
+    missing = others - set(chosen)
+    if missing:
+        msg = (
+            f"the migrations of {package} have no {dialect.name} file (nor a neutral one) "
+            f"for version(s) {sorted(missing)}"
+        )
+        raise ConfigurationError(msg)
+    found = [Migration(v, *chosen[v]) for v in sorted(chosen)]
     numbers = [m.version for m in found]
     if numbers != list(range(1, len(found) + 1)):
         msg = f"the migrations of {package} must be numbered 1, 2, 3, ... but are {numbers}"
@@ -64,47 +146,106 @@ def load_migrations(package: str) -> tuple[Migration, ...]:
     return tuple(found)
 
 
-def _current_version(found: object, newest: int) -> int:
-    """The version ``MAX(version)`` of ``schema_version`` read, if this release can use it."""
-    if found is None:
-        return 0
+def _whole(found: object, table: str) -> int:
+    """A version read from ``table``, if it is a whole number >= 0; else a StorageError."""
     try:
-        current = validate_int(found, field="schema version")
+        return validate_int(found, field="schema version")
     except ValidationError as exc:
         msg = (
-            f"the database's schema_version table holds the version {shown(found)}, not a "
-            "whole number >= 0: the table belongs to another tool or is damaged; use another "
+            f"the database's {table} table holds the version {shown(found)}, not a whole "
+            "number >= 0: the table belongs to another tool or is damaged; use another "
             "database (or PostgreSQL schema)"
         )
         raise StorageError(msg) from exc
-    if current > newest:
-        raise SchemaVersionError(current, newest)
-    return current
 
 
-def migrate(dialect: Dialect[C], conn: C, migrations: Sequence[Migration]) -> int:
-    """Bring the database on ``conn`` up to the newest of ``migrations``.
+def _exists(session: Session[C], table: str) -> bool:
+    return session.one(session.dialect.table_exists_query, (table,)) is not None
 
-    Returns the version the database is at afterwards.
+
+def _read_versions(session: Session[C]) -> dict[str, int]:
+    """The newest version recorded for each module."""
+    try:
+        rows = session.all(f"SELECT module, version FROM {_TABLE}")  # noqa: S608 - a constant
+    except StorageError as exc:
+        msg = (
+            f"the database's {_TABLE} table is not telcocore's (it has no module and version "
+            f"columns): it belongs to another tool or is damaged; use another database (or "
+            f"PostgreSQL schema). {exc}"
+        )
+        raise StorageError(msg) from exc
+    versions: dict[str, int] = {}
+    for module, version in rows:
+        if not isinstance(module, str):
+            msg = f"the database's {_TABLE} table holds the module {shown(module)}, not a name"
+            raise StorageError(msg)
+        versions[module] = max(versions.get(module, 0), _whole(version, _TABLE))
+    return versions
+
+
+def _refuse_newer(current: Mapping[str, int], supported: Mapping[str, int]) -> None:
+    """SchemaVersionError for the first module the database holds newer than this release."""
+    for name, found in current.items():
+        if found > supported.get(name, 0):
+            raise SchemaVersionError(found, supported.get(name, 0), module=name)
+
+
+def _record(session: Session[C], module: str, migration: Migration, at: str) -> None:
+    session.run(
+        f"INSERT INTO {_TABLE} (module, version, name, applied_at) VALUES (?, ?, ?, ?)",  # noqa: S608
+        (module, migration.version, migration.name, at),
+    )
+
+
+def _take_over_earlier_layout(
+    session: Session[C], modules: Sequence[ModuleMigrations], at: str
+) -> None:
+    """Record the baseline migrations of a flat-layout database, then drop its old table."""
+    row = session.one(f"SELECT MAX(version) FROM {_EARLIER_TABLE}")  # noqa: S608 - a constant
+    found = None if row is None else row[0]
+    version = 0 if found is None else _whole(found, _EARLIER_TABLE)
+    if version > EARLIER_LAYOUT_VERSION:
+        raise SchemaVersionError(version, EARLIER_LAYOUT_VERSION, module=_EARLIER_TABLE)
+    if 0 < version < EARLIER_LAYOUT_VERSION:
+        msg = (
+            f"the database is at schema version {version} of the earlier layout; open it "
+            f"once with a release at schema version {EARLIER_LAYOUT_VERSION} (telcocore "
+            "before migrations per domain) to upgrade it, then with this one"
+        )
+        raise StorageError(msg)
+    if version == EARLIER_LAYOUT_VERSION:
+        for module in modules:
+            for migration in module.migrations[: module.baseline]:
+                _record(session, module.module, migration, at)
+    session.run(f"DROP TABLE {_EARLIER_TABLE}")
+
+
+def migrate(dialect: Dialect[C], conn: C, modules: Sequence[ModuleMigrations]) -> dict[str, int]:
+    """Bring the database on ``conn`` up to the newest migration of each of ``modules``.
+
+    ``modules`` are applied in their order (a module after those its tables refer to).
+    Returns the version each module is at afterwards.
     """
     session = Session(dialect)
     session.bind(conn)
+    at = datetime.now(UTC).isoformat()
     try:
         session.begin(migration=True)
-        session.run(
-            "CREATE TABLE IF NOT EXISTS schema_version ("
-            "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
-        )
-        row = session.one("SELECT MAX(version) FROM schema_version")
-        newest = migrations[-1].version if migrations else 0
-        current = _current_version(None if row is None else row[0], newest)
-        for migration in migrations:
-            if migration.version > current:
-                session.run_script(migration.script)
-                session.run(
-                    "INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)",
-                    (migration.version, migration.name, datetime.now(UTC).isoformat()),
-                )
+        if not _exists(session, _TABLE):
+            session.run(
+                f"CREATE TABLE {_TABLE} (module TEXT NOT NULL, version INTEGER NOT NULL, "
+                "name TEXT NOT NULL, applied_at TEXT NOT NULL, PRIMARY KEY (module, version))"
+            )
+            if _exists(session, _EARLIER_TABLE):
+                _take_over_earlier_layout(session, modules, at)
+        current = _read_versions(session)
+        supported = {module.module: module.newest for module in modules}
+        _refuse_newer(current, supported)
+        for module in modules:
+            for migration in module.migrations:
+                if migration.version > current.get(module.module, 0):
+                    session.run_script(migration.script)
+                    _record(session, module.module, migration, at)
         session.commit()
     except BaseException:
         with contextlib.suppress(TelcoError):  # the error on its way out says more
@@ -112,4 +253,4 @@ def migrate(dialect: Dialect[C], conn: C, migrations: Sequence[Migration]) -> in
         raise
     finally:
         session.unbind()
-    return max(current, newest)
+    return current | {name: version for name, version in supported.items() if version}

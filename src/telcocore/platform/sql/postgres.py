@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from telcocore.kernel import entities
@@ -62,6 +63,22 @@ class PostgresDialect(Dialect["Connection[Any]"]):
 
     name = "PostgreSQL"
     share_lock = " FOR SHARE"
+    migration_suffix = "postgresql"
+    type_macros: Mapping[str, str] = MappingProxyType(
+        {
+            "decimal": "NUMERIC",
+            "instant": "TIMESTAMPTZ",
+            "json": "JSONB",
+            "bigint": "BIGINT",
+            "boolean": "BOOLEAN",
+            "sorted_text": 'TEXT COLLATE "C"',  # code point order, whatever the locale
+            "serial": "BIGINT GENERATED ALWAYS AS IDENTITY",
+        }
+    )
+    table_exists_query = (
+        "SELECT 1 FROM information_schema.tables "
+        "WHERE table_schema = current_schema() AND table_name = ?"
+    )
 
     def __init__(self, schema: str | None) -> None:
         require_driver()

@@ -15,9 +15,10 @@ Python, registered on every connection.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
+from types import MappingProxyType
 
 from telcocore.kernel import entities
 from telcocore.kernel.errors import AlreadyExists, StorageError, TelcoError
@@ -55,6 +56,19 @@ class SqliteDialect(Dialect[sqlite3.Connection]):
     sum_function = "decimal_sum"
     exact_decimals = False
     driver_error = sqlite3.Error
+    migration_suffix = "sqlite"
+    type_macros: Mapping[str, str] = MappingProxyType(
+        {
+            "decimal": "TEXT",  # the exact string: SQLite has no exact decimal type
+            "instant": "TEXT",  # fixed-width UTC text: comparing it compares the time
+            "json": "TEXT",
+            "bigint": "INTEGER",  # 64 bits; INTEGER PRIMARY KEY is the rowid
+            "boolean": "INTEGER",
+            "sorted_text": "TEXT",  # SQLite compares text by code point anyway
+            "serial": "INTEGER",  # as INTEGER PRIMARY KEY, numbered by SQLite
+        }
+    )
+    table_exists_query = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
 
     def __init__(self, *, busy_timeout_ms: int) -> None:
         self.busy_timeout_ms = busy_timeout_ms

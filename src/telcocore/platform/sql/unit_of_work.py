@@ -15,7 +15,7 @@ from __future__ import annotations
 import abc
 import functools
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
 
@@ -25,6 +25,7 @@ from telcocore.kernel.errors import ConfigurationError, StorageError
 from telcocore.kernel.validation import shown
 
 from .dialect import C, Dialect, Session
+from .migrations import ModuleMigrations, load_migrations
 
 __all__ = [
     "READ_ONLY_COMMIT",
@@ -49,9 +50,29 @@ class SqlDomain:
     """
 
     name: str
-    """The domain's module path under ``telcocore``: ``accounts``, ``billing.ledger``."""
+    """The domain's module path under ``telcocore``: ``accounts``, ``billing.ledger``.
+
+    Also the module its migrations are recorded under in ``schema_migrations``.
+    """
     repositories: Mapping[type[Any], RepositoryFactory]
     """The repository class (a factory taking the session) for each repository protocol."""
+    baseline: int = attrs.field(default=0, kw_only=True)
+    """How many of its migrations the earlier flat layout (schema version 5) had applied.
+
+    Only domains that existed then have one; a new domain leaves it at 0.
+    """
+    package: str = attrs.field(kw_only=True)
+    """The package whose ``migrations`` folder holds its migrations: ``telcocore.<name>``."""
+
+    @package.default
+    def _package(self) -> str:
+        return f"telcocore.{self.name}"
+
+    def migrations(self, dialect: Dialect[Any]) -> ModuleMigrations:
+        """Its migrations, ready to run on the database of ``dialect``."""
+        return ModuleMigrations(
+            self.name, load_migrations(self.package, dialect), baseline=self.baseline
+        )
 
 
 READ_ONLY_COMMIT = "a read-only unit of work cannot commit; open one without read_only to write"
@@ -82,6 +103,19 @@ class SqlStorage(abc.ABC, Generic[C]):
     dialect: Dialect[C]
     repositories: Mapping[type[Any], RepositoryFactory]
     """The repository factory for each repository protocol, from every registered domain."""
+    schema_versions: Mapping[str, int]
+    """The schema version of each module (domain) after migrating on open."""
+
+    def _register(
+        self, domains: Sequence[SqlDomain], migrations: Sequence[ModuleMigrations] | None
+    ) -> list[ModuleMigrations]:
+        """Take the domains' repositories; their migrations (or ``migrations``) to run."""
+        self.repositories = {
+            port: factory for domain in domains for port, factory in domain.repositories.items()
+        }
+        if migrations is not None:
+            return list(migrations)
+        return [domain.migrations(self.dialect) for domain in domains]
 
     @functools.cached_property
     def units(self) -> OneUnitPerThread:

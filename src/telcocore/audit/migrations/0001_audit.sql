@@ -1,17 +1,18 @@
 -- The audit log: a hash chain of entries numbered from 1, and its head in one row.
+-- The patch is JSON text (never a JSON type), kept byte for byte as it was hashed.
 
 CREATE TABLE audit_head (
     id INTEGER PRIMARY KEY CHECK (id = 1),
-    seq INTEGER NOT NULL,
+    seq {bigint} NOT NULL,
     hash TEXT NOT NULL
 );
 INSERT INTO audit_head (id, seq, hash)
 VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000');
 
 CREATE TABLE audit_entries (
-    seq INTEGER PRIMARY KEY,
+    seq {bigint} PRIMARY KEY,
     id TEXT NOT NULL UNIQUE,
-    at TEXT NOT NULL,
+    at {instant} NOT NULL,
     actor TEXT NOT NULL,
     action TEXT NOT NULL,
     entity_type TEXT NOT NULL,

@@ -1,0 +1,150 @@
+"""Databases written by the last release of the flat layout (schema 5) upgrade in place.
+
+The fixtures were made by that release (commit 864b26a) with ``tests/fixtures/
+make_schema5.py``: a SQLite file and a ``pg_dump`` of a PostgreSQL schema, each holding rows
+of every domain. Opening one with this release takes it over: nothing is lost, and opening
+it again changes nothing.
+"""
+
+from __future__ import annotations
+
+import shutil
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+from tests.integration import storage_workers as workers
+
+import telcocore
+from telcocore.kernel.money import Money
+
+FIXTURES = Path(__file__).parent.parent / "fixtures"
+PASSWORD = "correct horse battery staple 5"  # what make_schema5.py gave Ann
+TABLES = (
+    "accounts",
+    "balances",
+    "ledger_transactions",
+    "ledger_entries",
+    "system_postings",
+    "outbox",
+    "audit_head",
+    "audit_entries",
+    "number_range",
+    "number_free",
+    "number_blocks",
+    "extensions",
+    "block_list",
+    "dids",
+    "contacts",
+)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def schema5_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The URL of a copy of the schema-5 fixture of each database."""
+    if request.param == "sqlite":
+        path = tmp_path / "schema5.sqlite"
+        shutil.copyfile(FIXTURES / "schema5.sqlite", path)
+        return f"sqlite:///{path}"
+    url = str(request.getfixturevalue("pg_url"))
+    import psycopg  # noqa: PLC0415 - only the PostgreSQL tests need the driver
+
+    schema = dict(parse_qsl(urlsplit(url).query))["schema"]
+    dump = (FIXTURES / "schema5.postgresql.sql").read_text(encoding="utf-8")
+    with psycopg.connect(url.split("?", 1)[0], autocommit=True) as conn:
+        conn.execute(dump.replace("{schema}", f'"{schema}"').encode())
+    return url
+
+
+def _rows(url: str) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every domain table, sorted."""
+    return {
+        table: sorted(workers.query(url, f"SELECT * FROM {table}"), key=repr)  # noqa: S608
+        for table in TABLES
+    }
+
+
+def _records(url: str) -> list[tuple[Any, ...]]:
+    return list(
+        workers.query(
+            url, "SELECT module, version, applied_at FROM schema_migrations ORDER BY 1, 2"
+        )
+    )
+
+
+class TestSchema5Upgrade:
+    """A schema-5 database of each kind opens, upgraded, with every row readable."""
+
+    def test_the_fixture_is_of_the_earlier_layout(self, schema5_url: str) -> None:
+        """Before opening: the flat schema_version table at 5, and rows in every table."""
+        assert [(5,)] == workers.query(schema5_url, "SELECT MAX(version) FROM schema_version")
+        assert [] == [table for table, rows in _rows(schema5_url).items() if not rows]
+
+    def test_rows_are_kept_and_the_baselines_recorded(self, schema5_url: str) -> None:
+        """Taking over changes no row, records each domain's baseline, drops the old table."""
+        before = _rows(schema5_url)
+        telcocore.connect(schema5_url).close()
+        expected = sorted(
+            (m.module, v.version, v.name)
+            for m in workers.shipped(schema5_url)
+            for v in m.migrations[: m.baseline]
+        )
+        recorded = workers.query(
+            schema5_url, "SELECT module, version, name FROM schema_migrations ORDER BY 1, 2"
+        )
+        assert (before, expected) == (_rows(schema5_url), [tuple(r) for r in recorded])
+        with pytest.raises(Exception, match="schema_version"):
+            workers.query(schema5_url, "SELECT version FROM schema_version")
+
+    def test_every_domain_reads_through_the_services(self, schema5_url: str) -> None:
+        """Balances, history, contacts, outbox, audit chain and numbering all read back."""
+        with telcocore.connect(schema5_url) as core:
+            history = core.ledger.history("acme").entries
+            ann = core.contacts.authenticate("ann@example.com", PASSWORD)
+            blocks = core.numbering.blocks()
+            assert (
+                Money("9.99", "USD"),
+                Money("1.23", "EUR"),
+                [Decimal("10.00"), Decimal("-0.0100"), Decimal("-2.5"), Decimal("2.5")],
+                ["Acme", "Bolt"],
+                ("ann", ["ann", "bo"]),
+                1,
+                None,
+                [("acme", 1000, 1099), ("bolt", 1100, 1199)],
+                ["1001"],
+                ["+12025550123"],
+                ["+12025550199"],
+            ) == (
+                core.ledger.balance("acme"),
+                core.ledger.balance("bolt"),
+                [e.amount.amount for e in history],
+                sorted(a.name for a in core.accounts.list()),
+                (ann.id, [c.id for c in core.contacts.list("acme")]),
+                core.outbox.counts().due,
+                core.audit.verify_chain(),
+                [(b.account_id, b.first, b.last) for b in blocks],
+                [e.name for e in core.numbering.extensions("acme")],
+                [e.pattern for e in core.numbering.block_list("acme")],
+                [d.number for d in core.numbering.dids("acme")],
+            )
+
+    def test_writes_go_on_after_the_upgrade(self, schema5_url: str) -> None:
+        """New postings, contacts and audit entries follow the old ones."""
+        with telcocore.connect(schema5_url) as core:
+            core.ledger.credit("acme", "0.01", idempotency_key="after-upgrade")
+            core.contacts.add("bolt", "Cy", "cy@example.com", contact_id="cy")
+            core.numbering.assign_block("acme")
+            assert (Money("10.00", "USD"), 5, None) == (
+                core.ledger.balance("acme"),
+                len(core.ledger.history("acme").entries),
+                core.audit.verify_chain(),
+            )
+
+    def test_opening_again_changes_nothing(self, schema5_url: str) -> None:
+        """A second open finds nothing to do: same records, same rows."""
+        telcocore.connect(schema5_url).close()
+        before = (_records(schema5_url), _rows(schema5_url))
+        telcocore.connect(schema5_url).close()
+        assert before == (_records(schema5_url), _rows(schema5_url))
