@@ -21,7 +21,7 @@ NOT_DOMAINS = frozenset({"kernel", "platform", "adapters", "billing"})
 DOMAIN_PARTS = frozenset({"model", "errors", "ports", "services", "sql", "migrations"})
 """What a domain package may hold, besides its ``__init__``."""
 
-COMPOSITION_ROOT = frozenset({"telcocore", "telcocore.core", "telcocore.domains"})
+COMPOSITION_ROOT = frozenset({"telcocore", "telcocore.core"})
 """The modules that wire every domain together."""
 
 MAX_DOMAINS_IMPORTED = 3

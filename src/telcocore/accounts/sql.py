@@ -133,4 +133,4 @@ class SqlAccountRepository:
 
 
 STORAGE = SqlDomain("accounts", {AccountRepository: SqlAccountRepository}, baseline=1)
-"""What this domain stores in a SQL database (registered in :mod:`telcocore.domains`)."""
+"""What this domain stores in a SQL database (found by :mod:`telcocore.domains`)."""

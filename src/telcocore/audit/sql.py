@@ -152,4 +152,4 @@ class SqlAuditRepository:
 
 
 STORAGE = SqlDomain("audit", {AuditRepository: SqlAuditRepository}, baseline=1)
-"""What this domain stores in a SQL database (registered in :mod:`telcocore.domains`)."""
+"""What this domain stores in a SQL database (found by :mod:`telcocore.domains`)."""

@@ -105,5 +105,7 @@ class SqlContactRepository:
             raise ContactNotFound(contact_id)
 
 
-STORAGE = SqlDomain("contacts", {ContactRepository: SqlContactRepository}, baseline=1)
-"""What this domain stores in a SQL database (registered in :mod:`telcocore.domains`)."""
+STORAGE = SqlDomain(
+    "contacts", {ContactRepository: SqlContactRepository}, after=["accounts"], baseline=1
+)
+"""What this domain stores in a SQL database (found by :mod:`telcocore.domains`)."""

@@ -96,4 +96,4 @@ class SqlOutboxRepository:
 
 
 STORAGE = SqlDomain("notifications", {OutboxRepository: SqlOutboxRepository}, baseline=1)
-"""What this domain stores in a SQL database (registered in :mod:`telcocore.domains`)."""
+"""What this domain stores in a SQL database (found by :mod:`telcocore.domains`)."""

@@ -337,5 +337,7 @@ class SqlNumberingRepository:
         return [self._did(row) for row in rows]
 
 
-STORAGE = SqlDomain("numbering", {NumberingRepository: SqlNumberingRepository}, baseline=1)
-"""What this domain stores in a SQL database (registered in :mod:`telcocore.domains`)."""
+STORAGE = SqlDomain(
+    "numbering", {NumberingRepository: SqlNumberingRepository}, after=["accounts"], baseline=1
+)
+"""What this domain stores in a SQL database (found by :mod:`telcocore.domains`)."""

@@ -346,8 +346,10 @@ class SqlLedgerRepository:
         return {currency: d.decimal_from_db(total) for currency, total in rows}
 
 
-STORAGE = SqlDomain("billing.ledger", {LedgerRepository: SqlLedgerRepository}, baseline=2)
-"""What this domain stores in a SQL database (registered in :mod:`telcocore.domains`)."""
+STORAGE = SqlDomain(
+    "billing.ledger", {LedgerRepository: SqlLedgerRepository}, after=["accounts"], baseline=2
+)
+"""What this domain stores in a SQL database (found by :mod:`telcocore.domains`)."""
 
 
 class _Moved(NamedTuple):

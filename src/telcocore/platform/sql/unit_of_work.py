@@ -46,7 +46,8 @@ RepositoryFactory = Callable[[Session[Any]], object]
 class SqlDomain:
     """What a domain stores in a SQL database: its tables' migrations and its repositories.
 
-    Each domain's ``sql`` module defines one, and :mod:`telcocore.domains` lists them.
+    Each domain's ``sql`` module defines one as ``STORAGE``; :mod:`telcocore.domains` finds
+    them there.
     """
 
     name: str
@@ -56,6 +57,8 @@ class SqlDomain:
     """
     repositories: Mapping[type[Any], RepositoryFactory]
     """The repository class (a factory taking the session) for each repository protocol."""
+    after: tuple[str, ...] = attrs.field(default=(), kw_only=True, converter=tuple)
+    """The domains whose tables this one's refer to: their migrations run first."""
     baseline: int = attrs.field(default=0, kw_only=True)
     """How many of its migrations the earlier flat layout (schema version 5) had applied.
 
