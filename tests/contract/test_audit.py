@@ -411,7 +411,12 @@ class TestRecordChange:
             (None, "did"),
             (None, 7),
             (
-                Did(number="+14155550100", account_id="a", did_class="local", created_at=START),
+                Did(
+                    number="+14155550100",
+                    account_id="a",
+                    did_class=DidClass.LOCAL,
+                    created_at=START,
+                ),
                 Extension(name="1001", account_id="a", created_at=START),
             ),
         ],
