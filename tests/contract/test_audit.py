@@ -21,6 +21,8 @@ from telcocore.audit.model.entry import REDACTED, AuditAction, AuditEntry, Chain
 from telcocore.audit.services import Version
 from telcocore.kernel.errors import AlreadyExists, ConcurrencyError, StorageError, ValidationError
 from telcocore.kernel.serialization import converter
+from telcocore.numbering.model.blocks import Extension
+from telcocore.numbering.model.dids import Did, DidClass
 from telcocore.platform.ports import Storage
 from telcocore.platform.sql.unit_of_work import SqlUnitOfWork
 from telcocore.testing import FixedClock, sequential_ids
@@ -346,6 +348,101 @@ class TestRequireReason:
         strict.accounts.open("Acme", "USD", account_id="acme", reason="new customer")
         strict.accounts.update("acme", name="Acme Ltd", reason="legal name")
         assert ["new customer", "legal name"] == [e.reason for e in _all_entries(strict)]
+
+
+class TestRecordChange:
+    """record_change files a change under the type and key its entity names."""
+
+    @staticmethod
+    def _did(number: str = "+14155550100") -> Did:
+        return Did(number=number, account_id="acme", did_class=DidClass.LOCAL, created_at=START)
+
+    @staticmethod
+    def _record(core: TelcoCore, action: AuditAction, before: Any, after: Any) -> AuditEntry:  # noqa: ANN401 - any entity, good or bad
+        with core.storage.unit_of_work() as uow:
+            entry = core.audit.record_change(uow, action, before, after, reason="by hand")
+            uow.commit()
+        return entry
+
+    def test_the_entity_names_type_and_key(self, core: TelcoCore) -> None:
+        """A creation is filed under the class's ENTITY and the object's entity_key."""
+        entry = self._record(core, AuditAction.CREATE, None, self._did())
+        assert (Did.ENTITY, "+14155550100", "by hand", [entry]) == (
+            entry.entity_type,
+            entry.entity_key,
+            entry.reason,
+            _all_entries(core),
+        )
+
+    def test_a_deletion_takes_the_key_from_before(self, core: TelcoCore) -> None:
+        """With ``after`` None, the entity before the change names the key; the chain holds."""
+        did = self._did()
+        self._record(core, AuditAction.CREATE, None, did)
+        entry = self._record(core, AuditAction.DELETE, did, None)
+        assert ("did", "+14155550100", None) == (
+            entry.entity_type,
+            entry.entity_key,
+            core.audit.verify_chain(),
+        )
+
+    def test_it_writes_what_write_would(self, core: TelcoCore) -> None:
+        """The same patch and fields as write() given the type and key by hand."""
+        did = self._did()
+        recorded = self._record(core, AuditAction.CREATE, None, did)
+        with core.storage.unit_of_work() as uow:
+            written = core.audit.write(
+                uow,
+                action=AuditAction.CREATE,
+                entity_type="did",
+                entity_key=did.number,
+                before=None,
+                after=did,
+                reason="by hand",
+            )
+            uow.commit()
+        fields = ("action", "entity_type", "entity_key", "patch", "reason")
+        assert [getattr(recorded, f) for f in fields] == [getattr(written, f) for f in fields]
+
+    @pytest.mark.parametrize(
+        ("before", "after"),
+        [
+            (None, None),
+            (None, {"number": "+14155550100"}),
+            (None, "did"),
+            (None, 7),
+            (
+                Did(
+                    number="+14155550100",
+                    account_id="a",
+                    did_class=DidClass.LOCAL,
+                    created_at=START,
+                ),
+                Extension(name="1001", account_id="a", created_at=START),
+            ),
+        ],
+        ids=["nothing", "a dict", "text", "a number", "two types"],
+    )
+    def test_no_audited_entity_is_refused(self, core: TelcoCore, before: Any, after: Any) -> None:  # noqa: ANN401 - bad on purpose
+        """Without an entity of one audited type, nothing is written."""
+        with pytest.raises(ValidationError):
+            self._record(core, AuditAction.UPDATE, before, after)
+        assert [] == _all_entries(core)
+
+    def test_require_reason_applies(self, storage: Storage, clock: FixedClock) -> None:
+        """A core that requires reasons refuses a change recorded without one."""
+        strict = TelcoCore(storage=storage, clock=clock, require_reason=True)
+        with pytest.raises(ValidationError) as caught, strict.storage.unit_of_work() as uow:
+            strict.audit.record_change(uow, AuditAction.CREATE, None, self._did())
+        assert ("reason", []) == (caught.value.field, _all_entries(strict))
+
+    def test_storage_errors_use_the_same_name(self, core: TelcoCore) -> None:
+        """A taken DID number is an AlreadyExists about the entity type of its entries."""
+        core.accounts.open("Acme", "USD", account_id="acme")
+        core.numbering.add_did("acme", "+14155550100", DidClass.LOCAL)
+        with pytest.raises(AlreadyExists) as caught:
+            core.numbering.add_did("acme", "+14155550100", DidClass.LOCAL)
+        entry = core.audit.entries(limit=1).entries[0]
+        assert (entry.entity_type, entry.entity_key) == (caught.value.entity, caught.value.key)
 
 
 # -- reading the log ----------------------------------------------------------------------

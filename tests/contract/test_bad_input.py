@@ -40,6 +40,7 @@ from telcocore import LedgerRequest, Money, Period, TelcoCore, TelcoError
 from telcocore.contacts.model.credentials import PasswordPolicy, ScryptHasher
 from telcocore.core import open_storage
 from telcocore.notifications.model.message import Channel
+from telcocore.numbering.model.blocks import Extension
 from telcocore.numbering.model.dids import DidClass
 from telcocore.testing import CapturingNotifier, FixedClock, sequential_ids
 
@@ -140,14 +141,19 @@ def _of_acme(service: str, method: str) -> Call:
     return Call(_service(service, method), lambda _w: {"account_id": "acme"})
 
 
-def _audit_write(w: World) -> Callable[..., object]:
-    def write(**kwargs: Any) -> object:  # noqa: ANN401 - any argument, good or bad
-        with w.core.storage.unit_of_work() as uow:
-            entry = w.core.audit.write(uow, **kwargs)
-            uow.commit()
-        return entry
+def _in_a_unit(method: str) -> Callable[[World], Callable[..., object]]:
+    """An audit method that takes a unit of work, called in one that it commits."""
 
-    return write
+    def target(w: World) -> Callable[..., object]:
+        def call(**kwargs: Any) -> object:  # noqa: ANN401 - any argument, good or bad
+            with w.core.storage.unit_of_work() as uow:
+                entry = getattr(w.core.audit, method)(uow, **kwargs)
+                uow.commit()
+            return entry
+
+        return call
+
+    return target
 
 
 def _closing(opener: Callable[..., Any]) -> Callable[[World], Callable[..., object]]:
@@ -363,13 +369,22 @@ NUMBERING: dict[str, Call] = {
 
 AUDIT: dict[str, Call] = {
     "write": Call(
-        _audit_write,
+        _in_a_unit("write"),
         lambda w: {
             "action": "UPDATE",
             "entity_type": "note",
             "entity_key": f"n{w.fresh()}",
             "before": None,
             "after": {"text": "hello"},
+        },
+        trusted=frozenset({"uow"}),
+    ),
+    "record_change": Call(
+        _in_a_unit("record_change"),
+        lambda w: {
+            "action": "CREATE",
+            "before": None,
+            "after": Extension(name=f"x{w.fresh()}", account_id="acme", created_at=START),
         },
         trusted=frozenset({"uow"}),
     ),

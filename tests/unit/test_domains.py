@@ -14,6 +14,8 @@ def _domain(name: str, *after: str) -> SqlDomain:
 
 
 class TestFound:
+    """Every domain with tables is found, in an order its foreign keys allow."""
+
     def test_every_domain_with_a_sql_module_is_found(self) -> None:
         """Each domain package's ``sql`` module is read, the money domains' included."""
         names = {domain.name for domain in SQL_DOMAINS}
@@ -37,6 +39,8 @@ class TestFound:
 
 
 class TestCreationOrder:
+    """The order is deterministic, and a domain that can never be made is refused."""
+
     def test_waits_for_what_it_names_and_otherwise_goes_by_name(self) -> None:
         """Dependencies first; among domains that are ready, alphabetical order."""
         domains = [_domain("zeta"), _domain("calls", "rating", "accounts"), _domain("accounts")]

@@ -18,7 +18,7 @@ import functools
 import re
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Final
+from typing import Any, ClassVar, Final
 
 import attrs
 import phonenumbers
@@ -157,6 +157,14 @@ class Account:
     ``version`` counts stored changes; a write based on an older version is refused
     with :class:`~telcocore.ConcurrencyError`.
     """
+
+    ENTITY: ClassVar[str] = "account"
+    """Its name in the audit log and in storage errors (its key: the account's id)."""
+
+    @property
+    def entity_key(self) -> str:
+        """The key of its audit entries: the account's id."""
+        return self.id
 
     id: str = attrs.field(converter=validate_account_id)
     name: str = attrs.field(validator=_check_name)

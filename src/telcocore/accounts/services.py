@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Sequence
 from decimal import Decimal
+from typing import Final
 
 import attrs
 
@@ -42,10 +43,8 @@ UNSET = Unset.UNSET
 """The default of every :meth:`AccountService.update` setting: leave it unchanged."""
 
 
-ENTITY_TYPE = "account"
-
-
-"""The entity type of accounts in the audit log."""
+ENTITY_TYPE: Final = Account.ENTITY
+"""The entity type of accounts in the audit log (:attr:`Account.ENTITY`)."""
 
 
 class AccountService:
@@ -111,7 +110,7 @@ class AccountService:
             uow.get(AccountRepository).add(account)
             for opened in self._when_opened:
                 opened(uow, account)
-            self._record(uow, None, account, reason)
+            self._audit.record_change(uow, AuditAction.CREATE, None, account, reason=reason)
             uow.commit()
         return account
 
@@ -202,29 +201,12 @@ class AccountService:
         with self._ctx.uow() as uow:
             account = uow.get(AccountRepository).get(account_id)
             if expected_version is not None and expected_version != account.version:
-                raise ConcurrencyError(ENTITY_TYPE, account_id, expected_version)
+                raise ConcurrencyError(Account.ENTITY, account_id, expected_version)
             before = attrs.evolve(account)
             change(account)
             if account == before:  # nothing changed: no write, no audit entry
                 return account
             uow.get(AccountRepository).update(account)
-            self._record(uow, before, account, reason)
+            self._audit.record_change(uow, AuditAction.UPDATE, before, account, reason=reason)
             uow.commit()
         return account
-
-    def _record(
-        self, uow: UnitOfWork, before: Account | None, after: Account, reason: str | None
-    ) -> None:
-        action = AuditAction.CREATE if before is None else AuditAction.UPDATE
-        self._audit.write(
-            uow,
-            action=action,
-            entity_type=ENTITY_TYPE,
-            entity_key=after.id,
-            before=before,
-            after=after,
-            reason=reason,
-        )
-
-
-# -- contacts and credentials ------------------------------------------------------------

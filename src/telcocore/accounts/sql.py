@@ -10,12 +10,11 @@ from __future__ import annotations
 import copy
 import functools
 import json
-from typing import Any
+from typing import Any, Final
 
 from telcocore.accounts.errors import AccountNotFound
 from telcocore.accounts.model import Account, AccountStatus
 from telcocore.accounts.ports import AccountRepository
-from telcocore.kernel import entities
 from telcocore.kernel.errors import AlreadyExists, ConcurrencyError
 from telcocore.kernel.serialization import converter
 from telcocore.platform.sql.dialect import Row, Session
@@ -23,6 +22,8 @@ from telcocore.platform.sql.rows import from_document, json_key
 from telcocore.platform.sql.unit_of_work import SqlDomain
 
 __all__ = ["STORAGE", "SqlAccountRepository"]
+
+_REALM: Final = f"{Account.ENTITY} with realm"
 
 
 @functools.lru_cache(maxsize=1024)
@@ -76,8 +77,8 @@ class SqlAccountRepository:
         )
         if not inserted:
             if self._s.one("SELECT 1 FROM accounts WHERE id = ?", (account.id,)) is None:
-                raise AlreadyExists(entities.REALM, account.realm)
-            raise AlreadyExists(entities.ACCOUNT, account.id)
+                raise AlreadyExists(_REALM, account.realm)
+            raise AlreadyExists(Account.ENTITY, account.id)
 
     def get(self, account_id: str) -> Account:
         """The account, or :class:`~telcocore.AccountNotFound`."""
@@ -124,11 +125,11 @@ class SqlAccountRepository:
                 ),
             )
         except AlreadyExists:
-            raise AlreadyExists(entities.REALM, account.realm) from None
+            raise AlreadyExists(_REALM, account.realm) from None
         if not updated:
             if self._s.one("SELECT 1 FROM accounts WHERE id = ?", (account.id,)) is None:
                 raise AccountNotFound(account.id)
-            raise ConcurrencyError(entities.ACCOUNT, account.id, account.version)
+            raise ConcurrencyError(Account.ENTITY, account.id, account.version)
         account.version = version
 
 

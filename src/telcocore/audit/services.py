@@ -1,7 +1,8 @@
 """Audit use cases: writing entries inside a unit of work, and reading them back.
 
-Services call :meth:`AuditLog.write` in the same unit of work as the change, so a change
-and its entry commit or roll back together. Readers list entries, view the difference an
+Services call :meth:`AuditLog.record_change` in the same unit of work as the change, so a
+change and its entry commit or roll back together; the entity names its own type and key
+(:class:`Audited`). Readers list entries, view the difference an
 entry made, rebuild an entity as it was after any entry, and verify the hash chain.
 """
 
@@ -11,7 +12,7 @@ import json
 import re
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Any, Final
+from typing import Any, ClassVar, Final, Protocol, runtime_checkable
 
 import attrs
 
@@ -46,12 +47,26 @@ __all__ = [
     "MAX_REASON_LENGTH",
     "AuditLog",
     "AuditPage",
+    "Audited",
     "Difference",
     "Version",
 ]
 
 MAX_REASON_LENGTH: Final = 1000
 """The longest reason a change may give, in characters."""
+
+
+@runtime_checkable
+class Audited(Protocol):
+    """An entity the audit log records: its class names its type, each object its key."""
+
+    ENTITY: ClassVar[str]
+    """The entity type of its entries (``"account"``, ``"did"``), also used in storage errors."""
+
+    @property
+    def entity_key(self) -> str:
+        """The key of its entries: which one of its type it is."""
+        ...
 
 
 @attrs.frozen
@@ -126,6 +141,17 @@ def _plain_json(data: object) -> bool:
     )
 
 
+def _audited(entity: object) -> Audited:
+    """``entity`` if it names its audit type and key, else a :class:`~telcocore.ValidationError`."""
+    if entity is None:
+        msg = "a change needs the entity before or after it: both are None"
+        raise ValidationError(msg, field="after", value=entity)
+    if not isinstance(entity, Audited) or not isinstance(type(entity).ENTITY, str):
+        msg = f"{shown(entity)} is no audited entity: it names no ENTITY type and entity_key"
+        raise ValidationError(msg, field="after", value=entity)
+    return entity
+
+
 def _text(value: object, field: str) -> str:
     return validate_text(value, field=field, max_length=MAX_KEY_LENGTH, required=True)
 
@@ -181,6 +207,35 @@ class AuditLog:
         ).sealed()
         uow.get(AuditRepository).add(entry)
         return entry
+
+    def record_change(
+        self,
+        uow: UnitOfWork,
+        action: AuditAction,
+        before: Audited | None,
+        after: Audited | None,
+        *,
+        reason: str | None = None,
+    ) -> AuditEntry:
+        """Append the entry for a change of one entity made in ``uow``; it commits with it.
+
+        ``before`` is ``None`` for a creation and ``after`` for a deletion; the entity type
+        and key come from the entity itself (:class:`Audited`), so a change is always filed
+        under the same name. With ``require_reason``, ``reason`` must be given.
+        """
+        entity = _audited(after if after is not None else before)
+        if before is not None and type(_audited(before)) is not type(entity):
+            msg = f"before {shown(before)} and after {shown(after)} are not the same entity type"
+            raise ValidationError(msg, field="before", value=before)
+        return self.write(
+            uow,
+            action=action,
+            entity_type=type(entity).ENTITY,
+            entity_key=entity.entity_key,
+            before=before,
+            after=after,
+            reason=reason,
+        )
 
     def get(self, entry_id: str) -> AuditEntry:
         """One entry, or :class:`~telcocore.NotFoundError`."""

@@ -9,16 +9,18 @@ JSON text in both databases, exactly as it was hashed.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Final
 
 from telcocore.audit.model.entry import AuditAction, AuditEntry, AuditQuery
 from telcocore.audit.ports import AuditRepository
-from telcocore.kernel import entities
 from telcocore.kernel.errors import AlreadyExists, ConcurrencyError, StorageError
 from telcocore.platform.sql.dialect import Row, Session
 from telcocore.platform.sql.unit_of_work import SqlDomain
 
 __all__ = ["STORAGE", "SqlAuditRepository"]
+
+_AUDIT_LOG: Final = "audit log"
+"""The chain as a whole, in errors: an entry that does not follow the current head."""
 
 _COLUMNS = (
     "seq, id, at, actor, action, entity_type, entity_key, patch, reason, source_ip, prev_hash, hash"
@@ -83,7 +85,7 @@ class SqlAuditRepository:
             (entry.seq, entry.hash, entry.seq - 1, entry.prev_hash),
         )
         if not moved:
-            raise ConcurrencyError(entities.AUDIT_LOG, entry.seq, entry.seq - 1)
+            raise ConcurrencyError(_AUDIT_LOG, entry.seq, entry.seq - 1)
         inserted = self._s.run(
             f"INSERT INTO audit_entries ({_COLUMNS}) "  # noqa: S608 - constant
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
@@ -103,7 +105,7 @@ class SqlAuditRepository:
             ),
         )
         if not inserted:
-            raise AlreadyExists(entities.AUDIT_ENTRY, entry.id)
+            raise AlreadyExists(AuditEntry.ENTITY, entry.id)
 
     def get(self, entry_id: str) -> AuditEntry | None:
         """The entry with this id, if any."""

@@ -53,8 +53,8 @@ __all__ = [
 ]
 
 
-CONTACT_ENTITY = "contact"
-"""The entity type of contacts in the audit log."""
+CONTACT_ENTITY: Final = Contact.ENTITY
+"""The entity type of contacts in the audit log (:attr:`Contact.ENTITY`)."""
 CODE_TTL: Final = timedelta(minutes=15)
 """How long a verification code works, unless the service is given another."""
 CODE_DIGITS: Final = 6
@@ -187,7 +187,7 @@ class ContactService:
             if generate_password:
                 self._set_generated_password(uow, account, contact)
             uow.get(ContactRepository).add(contact)
-            self._write(uow, AuditAction.CREATE, None, contact, reason)
+            self._audit.record_change(uow, AuditAction.CREATE, None, contact, reason=reason)
             uow.commit()
         if generate_password:
             self._outbox.deliver_pending()
@@ -226,9 +226,7 @@ class ContactService:
                     setattr(contact, field, self._checked_notes(before, field, text))
             if contact == before:
                 return contact
-            uow.get(ContactRepository).update(contact)
-            self._write(uow, AuditAction.UPDATE, before, contact, reason)
-            uow.commit()
+            self._save(uow, AuditAction.UPDATE, before, contact, reason)
         return contact
 
     def remove(self, contact_id: str, *, reason: str | None = None) -> None:
@@ -236,7 +234,7 @@ class ContactService:
         with self._ctx.uow() as uow:
             contact = self._current(uow, contact_id)
             uow.get(ContactRepository).remove(contact.id)
-            self._write(uow, AuditAction.DELETE, contact, None, reason)
+            self._audit.record_change(uow, AuditAction.DELETE, contact, None, reason=reason)
             uow.commit()
 
     # -- passwords --------------------------------------------------------------------------
@@ -247,9 +245,7 @@ class ContactService:
             contact = self._current(uow, contact_id)
             before = attrs.evolve(contact)
             self._set_hand_password(contact, password)
-            uow.get(ContactRepository).update(contact)
-            self._write(uow, AuditAction.UPDATE, before, contact, reason)
-            uow.commit()
+            self._save(uow, AuditAction.UPDATE, before, contact, reason)
 
     def reset_password(self, contact_id: str, *, reason: str | None = None) -> None:
         """Generate a new password and email it to the contact's login email.
@@ -263,9 +259,7 @@ class ContactService:
             self._set_generated_password(
                 uow, uow.get(AccountRepository).get(contact.account_id), contact
             )
-            uow.get(ContactRepository).update(contact)
-            self._write(uow, AuditAction.GENERATE, before, contact, reason)
-            uow.commit()
+            self._save(uow, AuditAction.GENERATE, before, contact, reason)
         self._outbox.deliver_pending()
 
     def change_password(self, contact_id: str, old_password: str, new_password: str) -> None:
@@ -280,9 +274,7 @@ class ContactService:
                 raise AuthenticationFailed
             before = attrs.evolve(contact)
             self._set_hand_password(contact, new_password)
-            uow.get(ContactRepository).update(contact)
-            self._write(uow, AuditAction.UPDATE, before, contact, "password changed by its user")
-            uow.commit()
+            self._save(uow, AuditAction.UPDATE, before, contact, "password changed by its user")
 
     def authenticate(self, email: str, password: str) -> Contact:
         """The contact whose login this is, recorded in the audit log as a LOGIN.
@@ -309,7 +301,7 @@ class ContactService:
             if kept != contact.password_hash:
                 contact.password_hash = kept
                 uow.get(ContactRepository).update(contact)
-            self._write(uow, AuditAction.LOGIN, before, contact, None)
+            self._audit.record_change(uow, AuditAction.LOGIN, before, contact)
             uow.commit()
         return contact
 
@@ -354,7 +346,9 @@ class ContactService:
                     },
                 )
             )
-            self._write(uow, AuditAction.GENERATE, before, contact, f"{target.value} code sent")
+            self._audit.record_change(
+                uow, AuditAction.GENERATE, before, contact, reason=f"{target.value} code sent"
+            )
             uow.commit()
         self._outbox.deliver_pending()
 
@@ -385,14 +379,10 @@ class ContactService:
                     if attempts >= MAX_CODE_ATTEMPTS
                     else attrs.evolve(pending, attempts=attempts),
                 )
-                uow.get(ContactRepository).update(contact)
-                self._write(uow, AuditAction.UPDATE, before, contact, "wrong verification code")
-                uow.commit()
+                self._save(uow, AuditAction.UPDATE, before, contact, "wrong verification code")
                 raise InvalidCode(contact_id, target.value, "is wrong")
             contact.mark_verified(target)
-            uow.get(ContactRepository).update(contact)
-            self._write(uow, AuditAction.UPDATE, before, contact, f"{target.value} verified")
-            uow.commit()
+            self._save(uow, AuditAction.UPDATE, before, contact, f"{target.value} verified")
         return contact
 
     # -- helpers ----------------------------------------------------------------------------
@@ -405,8 +395,21 @@ class ContactService:
         expected_version = validate_version(expected_version)
         contact = uow.get(ContactRepository).get(contact_id)
         if expected_version is not None and expected_version != contact.version:
-            raise ConcurrencyError(CONTACT_ENTITY, contact_id, expected_version)
+            raise ConcurrencyError(Contact.ENTITY, contact_id, expected_version)
         return contact
+
+    def _save(
+        self,
+        uow: UnitOfWork,
+        action: AuditAction,
+        before: Contact,
+        contact: Contact,
+        reason: str | None,
+    ) -> None:
+        """Store the changed contact, record the change from ``before`` and commit."""
+        uow.get(ContactRepository).update(contact)
+        self._audit.record_change(uow, action, before, contact, reason=reason)
+        uow.commit()
 
     def _matching_hash(self, password: str, stored: str | None) -> str | None:
         """The hash to keep if ``password`` matches ``stored``, else ``None``.
@@ -493,25 +496,6 @@ class ContactService:
                     "locale": account.locale,
                 },
             )
-        )
-
-    def _write(
-        self,
-        uow: UnitOfWork,
-        action: AuditAction,
-        before: Contact | None,
-        after: Contact | None,
-        reason: str | None,
-    ) -> None:
-        key = (after if after is not None else before).id  # type: ignore[union-attr]
-        self._audit.write(
-            uow,
-            action=action,
-            entity_type=CONTACT_ENTITY,
-            entity_key=key,
-            before=before,
-            after=after,
-            reason=reason,
         )
 
 

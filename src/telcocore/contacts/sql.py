@@ -9,12 +9,11 @@ first to commit or roll back) and inserts nothing.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 from telcocore.contacts.errors import ContactNotFound
 from telcocore.contacts.model.contact import Contact, email_key
 from telcocore.contacts.ports import ContactRepository
-from telcocore.kernel import entities
 from telcocore.kernel.errors import AlreadyExists, ConcurrencyError
 from telcocore.kernel.serialization import converter
 from telcocore.platform.sql.dialect import Row, Session
@@ -22,6 +21,8 @@ from telcocore.platform.sql.rows import from_document
 from telcocore.platform.sql.unit_of_work import SqlDomain
 
 __all__ = ["STORAGE", "SqlContactRepository"]
+
+_CONTACT_EMAIL: Final = f"{Contact.ENTITY} with email"
 
 
 class SqlContactRepository:
@@ -53,8 +54,8 @@ class SqlContactRepository:
         )
         if not inserted:
             if self._s.one("SELECT 1 FROM contacts WHERE id = ?", (contact.id,)) is not None:
-                raise AlreadyExists(entities.CONTACT, contact.id)
-            raise AlreadyExists(entities.CONTACT_EMAIL, contact.email)
+                raise AlreadyExists(Contact.ENTITY, contact.id)
+            raise AlreadyExists(_CONTACT_EMAIL, contact.email)
 
     def get(self, contact_id: str) -> Contact:
         """The contact, or :class:`~telcocore.ContactNotFound`."""
@@ -92,11 +93,11 @@ class SqlContactRepository:
                 ),
             )
         except AlreadyExists:
-            raise AlreadyExists(entities.CONTACT_EMAIL, contact.email) from None
+            raise AlreadyExists(_CONTACT_EMAIL, contact.email) from None
         if not updated:
             if self._s.one("SELECT 1 FROM contacts WHERE id = ?", (contact.id,)) is None:
                 raise ContactNotFound(contact.id)
-            raise ConcurrencyError(entities.CONTACT, contact.id, contact.version)
+            raise ConcurrencyError(Contact.ENTITY, contact.id, contact.version)
         contact.version = version
 
     def remove(self, contact_id: str) -> None:
@@ -106,6 +107,6 @@ class SqlContactRepository:
 
 
 STORAGE = SqlDomain(
-    "contacts", {ContactRepository: SqlContactRepository}, after=["accounts"], baseline=1
+    "contacts", {ContactRepository: SqlContactRepository}, after=("accounts",), baseline=1
 )
 """What this domain stores in a SQL database (found by :mod:`telcocore.domains`)."""

@@ -1,51 +1,16 @@
-"""The names every storage adapter gives stored things in its errors.
+"""The one name of stored things that belongs to no domain.
 
-:class:`~telcocore.AlreadyExists` and
-:class:`~telcocore.ConcurrencyError`
-carry an ``entity``; all adapters use these words, so callers see the same error whatever
-the storage.
+Each domain names its own entities next to its model (``Account.ENTITY``, ``Did.ENTITY``),
+and its repositories use those names in :class:`~telcocore.AlreadyExists` and
+:class:`~telcocore.ConcurrencyError`. Only the dialects, which see a broken constraint
+without knowing whose it is, use :data:`RECORD`.
 """
 
 from __future__ import annotations
 
 from typing import Final
 
-__all__ = [
-    "ACCOUNT",
-    "AUDIT_ENTRY",
-    "AUDIT_LOG",
-    "BALANCE",
-    "BLOCK_LIST_ENTRY",
-    "CONTACT",
-    "CONTACT_EMAIL",
-    "DID",
-    "EXTENSION",
-    "FREE_BLOCK",
-    "IDEMPOTENCY_KEY",
-    "MESSAGE",
-    "NUMBER_BLOCK",
-    "REALM",
-    "RECORD",
-    "REVERSAL",
-    "TRANSACTION",
-]
+__all__ = ["RECORD"]
 
-ACCOUNT: Final = "account"
-BALANCE: Final = "balance"
-IDEMPOTENCY_KEY: Final = "transaction with idempotency key"
-REVERSAL: Final = "reversal of transaction"
-TRANSACTION: Final = "transaction"
-MESSAGE: Final = "message"
-AUDIT_ENTRY: Final = "audit entry"
-AUDIT_LOG: Final = "audit log"
-"""The chain as a whole: an entry that does not follow the current head."""
 RECORD: Final = "record"
 """Any row, when only the database knows which constraint it broke."""
-NUMBER_BLOCK: Final = "number block"
-FREE_BLOCK: Final = "free number block"
-EXTENSION: Final = "extension"
-BLOCK_LIST_ENTRY: Final = "block list entry"
-DID: Final = "DID"
-CONTACT: Final = "contact"
-CONTACT_EMAIL: Final = "contact with email"
-REALM: Final = "account with realm"

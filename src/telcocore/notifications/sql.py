@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from telcocore.kernel import entities
 from telcocore.kernel.errors import AlreadyExists, NotFoundError
 from telcocore.kernel.serialization import converter
 from telcocore.notifications.model.message import Message, OutboxCounts, OutboxItem
@@ -31,7 +30,7 @@ class SqlOutboxRepository:
             (message.id, self._s.dialect.json_to_db(converter.unstructure(message))),
         )
         if not inserted:
-            raise AlreadyExists(entities.MESSAGE, message.id)
+            raise AlreadyExists(Message.ENTITY, message.id)
 
     def pending(self, *, limit: int, now: datetime | None = None) -> Sequence[OutboxItem]:
         """Messages not yet sent, oldest first; with ``now``, only those due by then."""

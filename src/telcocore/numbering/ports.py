@@ -1,4 +1,8 @@
-"""What numbering needs from storage."""
+"""What numbering needs from storage: one port per part of numbering.
+
+The range and its blocks, extensions, the block list and DIDs each have their own
+repository; a service asks its unit of work only for the ones it uses.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +13,11 @@ from telcocore.numbering.model.blocklist import BlockListEntry
 from telcocore.numbering.model.blocks import Extension, NumberBlock, RangeState
 from telcocore.numbering.model.dids import Did
 
-__all__ = ["NumberingRepository"]
+__all__ = ["BlockListRepository", "DidRepository", "ExtensionRepository", "RangeRepository"]
 
 
-class NumberingRepository(Protocol):
-    """Stores the number range, internal blocks, extensions, block lists and DIDs.
+class RangeRepository(Protocol):
+    """Stores the number range, its free list and the assigned blocks.
 
     Block assignment is serialized by :meth:`lock_range`: every unit that assigns or
     releases blocks, or changes the parameters, locks the range first.
@@ -71,6 +75,10 @@ class NumberingRepository(Protocol):
         """Whether the account holds at least one block."""
         ...
 
+
+class ExtensionRepository(Protocol):
+    """Stores extensions and SIP usernames, unique system-wide."""
+
     def add_extension(self, extension: Extension) -> None:
         """Store an extension; :class:`~telcocore.AlreadyExists` if its name is taken."""
         ...
@@ -87,6 +95,10 @@ class NumberingRepository(Protocol):
         """The account's extensions, by name."""
         ...
 
+
+class BlockListRepository(Protocol):
+    """Stores each account's blocked numbers and prefixes."""
+
     def add_blocked(self, entry: BlockListEntry) -> None:
         """Store a block list entry; :class:`~telcocore.AlreadyExists` if present."""
         ...
@@ -102,6 +114,10 @@ class NumberingRepository(Protocol):
     def find_blocked(self, account_id: str, patterns: Sequence[str]) -> list[BlockListEntry]:
         """The account's entries whose pattern is one of ``patterns`` (exact lookups)."""
         ...
+
+
+class DidRepository(Protocol):
+    """Stores the DIDs accounts own."""
 
     def add_did(self, did: Did) -> None:
         """Store a DID; :class:`~telcocore.AlreadyExists` if its number is taken."""

@@ -1,4 +1,4 @@
-"""The numbering repository in SQL: the range row, blocks, extensions, block lists, DIDs.
+"""The numbering repositories in SQL: the range row, blocks, extensions, block lists, DIDs.
 
 - ``number_range`` is one row: the parameters and the assignment counter. :meth:`lock_range`
   updates it (``UPDATE ... RETURNING``) before reading it: on PostgreSQL that takes the row
@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Final
 
-from telcocore.kernel import entities
 from telcocore.kernel.errors import AlreadyExists
 from telcocore.numbering.errors import (
     BlockListEntryNotFound,
@@ -27,11 +26,22 @@ from telcocore.numbering.errors import (
 from telcocore.numbering.model.blocklist import BlockKind, BlockListEntry, BlockOrigin
 from telcocore.numbering.model.blocks import Extension, NumberBlock, RangeParameters, RangeState
 from telcocore.numbering.model.dids import Did, DidClass
-from telcocore.numbering.ports import NumberingRepository
+from telcocore.numbering.ports import (
+    BlockListRepository,
+    DidRepository,
+    ExtensionRepository,
+    RangeRepository,
+)
 from telcocore.platform.sql.dialect import Row, Session
 from telcocore.platform.sql.unit_of_work import SqlDomain
 
-__all__ = ["STORAGE", "SqlNumberingRepository"]
+__all__ = [
+    "STORAGE",
+    "SqlBlockListRepository",
+    "SqlDidRepository",
+    "SqlExtensionRepository",
+    "SqlRangeRepository",
+]
 
 _BLOCK: Final = "SELECT first_number, last_number, account_id, assigned_at, generation "
 _RANGE_COLUMNS: Final = "start_number, block_size, end_number, generation, next_index"
@@ -47,11 +57,19 @@ _DID: Final = (
 )
 
 
-class SqlNumberingRepository:
-    """Numbering tables, shared by SQLite and PostgreSQL."""
+_FREE_BLOCK: Final = f"free {NumberBlock.ENTITY}"
+"""What a block start already on the free list is called in its error."""
+
+
+class _SqlRepository:
+    """A numbering repository working in one session (SQLite or PostgreSQL)."""
 
     def __init__(self, session: Session[Any]) -> None:
         self._s = session
+
+
+class SqlRangeRepository(_SqlRepository):
+    """The range row, the free list and the assigned blocks."""
 
     # -- range and free list ---------------------------------------------------------------
 
@@ -99,7 +117,7 @@ class SqlNumberingRepository:
             "INSERT INTO number_free (first_number) VALUES (?) ON CONFLICT DO NOTHING", (first,)
         )
         if not inserted:
-            raise AlreadyExists(entities.FREE_BLOCK, first)
+            raise AlreadyExists(_FREE_BLOCK, first)
 
     def clear_free(self) -> None:
         """Empty the free list."""
@@ -132,7 +150,7 @@ class SqlNumberingRepository:
             ),
         )
         if not inserted:
-            raise AlreadyExists(entities.NUMBER_BLOCK, block.first)
+            raise AlreadyExists(NumberBlock.ENTITY, block.first)
 
     def remove_block(self, first: int) -> None:
         """Forget the block starting at ``first``."""
@@ -171,7 +189,9 @@ class SqlNumberingRepository:
         row = self._s.one("SELECT 1 FROM number_blocks WHERE account_id = ? LIMIT 1", (account_id,))
         return row is not None
 
-    # -- extensions ------------------------------------------------------------------------
+
+class SqlExtensionRepository(_SqlRepository):
+    """The extensions table."""
 
     def _extension(self, row: Row) -> Extension:
         name, account_id, created_at = row
@@ -191,7 +211,7 @@ class SqlNumberingRepository:
             ),
         )
         if not inserted:
-            raise AlreadyExists(entities.EXTENSION, extension.name)
+            raise AlreadyExists(Extension.ENTITY, extension.name)
 
     def get_extension(self, name: str) -> Extension | None:
         """The extension with this name, if any."""
@@ -214,7 +234,9 @@ class SqlNumberingRepository:
         )
         return [self._extension(row) for row in rows]
 
-    # -- block list ------------------------------------------------------------------------
+
+class SqlBlockListRepository(_SqlRepository):
+    """The block list table."""
 
     def _entry(self, row: Row) -> BlockListEntry:
         account_id, pattern, kind, origin, created_at, note = row
@@ -242,7 +264,7 @@ class SqlNumberingRepository:
             ),
         )
         if not inserted:
-            raise AlreadyExists(entities.BLOCK_LIST_ENTRY, entry.pattern)
+            raise AlreadyExists(BlockListEntry.ENTITY, entry.pattern)
 
     def remove_blocked(self, account_id: str, pattern: str) -> BlockListEntry:
         """Remove and return an entry."""
@@ -272,7 +294,9 @@ class SqlNumberingRepository:
         )
         return [self._entry(row) for row in rows]
 
-    # -- DIDs --------------------------------------------------------------------------------
+
+class SqlDidRepository(_SqlRepository):
+    """The DIDs table."""
 
     def _did(self, row: Row) -> Did:
         number, account_id, did_class, created_at, active, activated_at, deactivated_at = row
@@ -309,7 +333,7 @@ class SqlNumberingRepository:
             ),
         )
         if not inserted:
-            raise AlreadyExists(entities.DID, did.number)
+            raise AlreadyExists(Did.ENTITY, did.number)
 
     def get_did(self, number: str) -> Did | None:
         """The DID with this number, if any."""
@@ -338,6 +362,14 @@ class SqlNumberingRepository:
 
 
 STORAGE = SqlDomain(
-    "numbering", {NumberingRepository: SqlNumberingRepository}, after=["accounts"], baseline=1
+    "numbering",
+    {
+        RangeRepository: SqlRangeRepository,
+        ExtensionRepository: SqlExtensionRepository,
+        BlockListRepository: SqlBlockListRepository,
+        DidRepository: SqlDidRepository,
+    },
+    after=("accounts",),
+    baseline=1,
 )
 """What this domain stores in a SQL database (found by :mod:`telcocore.domains`)."""

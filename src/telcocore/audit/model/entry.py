@@ -16,7 +16,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any, Final
+from typing import Any, ClassVar, Final
 
 import attrs
 
@@ -104,6 +104,9 @@ class AuditEntry:
     stored: ids and keys are non-blank ``str`` (an ``int`` key would be hashed as a number
     and read back as text), ``at`` is in UTC, the patch is plain JSON data.
     """
+
+    ENTITY: ClassVar[str] = "audit entry"
+    """What storage errors call it."""
 
     id: str = attrs.field(validator=_check_key)
     seq: int

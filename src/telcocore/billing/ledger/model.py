@@ -30,7 +30,7 @@ import enum
 from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
-from typing import Final
+from typing import ClassVar, Final
 
 import attrs
 
@@ -191,6 +191,9 @@ def _check_description(_instance: object, _attribute: object, value: str) -> Non
 @attrs.frozen
 class Transaction:
     """An immutable, balanced set of postings concerning one customer account."""
+
+    ENTITY: ClassVar[str] = "transaction"
+    """What storage errors call it."""
 
     id: str
     kind: TransactionKind

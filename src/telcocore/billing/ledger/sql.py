@@ -25,7 +25,7 @@ import operator
 from collections.abc import Collection, Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import Any, Final, NamedTuple
 
 from telcocore.accounts.errors import AccountNotFound
 from telcocore.billing.ledger.errors import TransactionNotFound
@@ -38,13 +38,17 @@ from telcocore.billing.ledger.model import (
     balance_allowed,
 )
 from telcocore.billing.ledger.ports import LedgerRepository
-from telcocore.kernel import entities
 from telcocore.kernel.errors import AlreadyExists
 from telcocore.kernel.money import AMOUNT_LIMIT, UNBOUNDED, Money
 from telcocore.platform.sql.dialect import Row, Session
 from telcocore.platform.sql.unit_of_work import SqlDomain
 
 __all__ = ["STORAGE", "SqlLedgerRepository"]
+
+_BALANCE: Final = "balance"
+"""What errors call an account's balance row."""
+_IDEMPOTENCY_KEY: Final = f"{Transaction.ENTITY} with idempotency key"
+_REVERSAL: Final = f"reversal of {Transaction.ENTITY}"
 
 
 _money = Money._trusted  # noqa: SLF001 - values read back from a validated store
@@ -151,7 +155,7 @@ class SqlLedgerRepository:
         )
         if not inserted:
             if self._s.one("SELECT 1 FROM balances WHERE account_id = ?", (account_id,)):
-                raise AlreadyExists(entities.BALANCE, account_id)
+                raise AlreadyExists(_BALANCE, account_id)
             raise AccountNotFound(account_id)
 
     def move_balance(
@@ -233,10 +237,10 @@ class SqlLedgerRepository:
 
     def _taken(self, transaction: Transaction) -> AlreadyExists:
         if self.by_idempotency_key(transaction.idempotency_key) is not None:
-            return AlreadyExists(entities.IDEMPOTENCY_KEY, transaction.idempotency_key)
+            return AlreadyExists(_IDEMPOTENCY_KEY, transaction.idempotency_key)
         if transaction.reverses is not None and self.reversal_of(transaction.reverses) is not None:
-            return AlreadyExists(entities.REVERSAL, transaction.reverses)
-        return AlreadyExists(entities.TRANSACTION, transaction.id)
+            return AlreadyExists(_REVERSAL, transaction.reverses)
+        return AlreadyExists(Transaction.ENTITY, transaction.id)
 
     def by_idempotency_key(self, key: str) -> Transaction | None:
         """The transaction posted with ``key``, if any."""
@@ -347,7 +351,7 @@ class SqlLedgerRepository:
 
 
 STORAGE = SqlDomain(
-    "billing.ledger", {LedgerRepository: SqlLedgerRepository}, after=["accounts"], baseline=2
+    "billing.ledger", {LedgerRepository: SqlLedgerRepository}, after=("accounts",), baseline=2
 )
 """What this domain stores in a SQL database (found by :mod:`telcocore.domains`)."""
 

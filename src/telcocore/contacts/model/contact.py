@@ -12,7 +12,7 @@ from __future__ import annotations
 import enum
 import re
 from datetime import datetime
-from typing import Final
+from typing import ClassVar, Final
 
 import attrs
 
@@ -124,6 +124,14 @@ class Contact:
     ``password_hash`` is ``None`` until a password is set; it never shows in a repr.
     ``version`` counts stored changes, as an account's does.
     """
+
+    ENTITY: ClassVar[str] = "contact"
+    """Its name in the audit log and in storage errors (its key: the contact's id)."""
+
+    @property
+    def entity_key(self) -> str:
+        """The key of its audit entries: the contact's id."""
+        return self.id
 
     # Ids are checked where callers give them (the service), not here: a contact stored by
     # an earlier release under an id outside today's rules must still read back.

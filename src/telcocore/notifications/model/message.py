@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Final
+from typing import ClassVar, Final
 
 import attrs
 
@@ -59,6 +59,9 @@ class Message:
     ``to`` is an address (an email or an E.164 number); ``None`` means the account's own
     contacts, resolved by the notifier. ``data`` holds the template's values as strings.
     """
+
+    ENTITY: ClassVar[str] = "message"
+    """What storage errors call it."""
 
     id: str
     kind: MessageKind

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Final
+from typing import ClassVar, Final
 
 import attrs
 
@@ -72,6 +72,14 @@ def _check_note(_instance: object, _attribute: object, value: str | None) -> Non
 @attrs.frozen
 class BlockListEntry:
     """A blocked number or prefix of an account, normalized (``+14155550123``, ``+1900``)."""
+
+    ENTITY: ClassVar[str] = "block_list_entry"
+    """Its name in the audit log and in storage errors (its key: ``<account>:<pattern>``)."""
+
+    @property
+    def entity_key(self) -> str:
+        """The key of its audit entries: ``<account>:<pattern>``."""
+        return f"{self.account_id}:{self.pattern}"
 
     account_id: str
     pattern: str = attrs.field(converter=_pattern)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Final
+from typing import ClassVar, Final
 
 import attrs
 
@@ -98,6 +98,14 @@ class RangeParameters:
     ``end`` is the last number of the range (inclusive); a block must fit before it.
     """
 
+    ENTITY: ClassVar[str] = "number_range"
+    """Its name in the audit log and in storage errors (its key: ``system``: there is one range)."""
+
+    @property
+    def entity_key(self) -> str:
+        """The key of its audit entries: ``system``: there is one range."""
+        return "system"
+
     start: int = attrs.field(validator=_check_start)
     block_size: int = attrs.field(validator=_check_block_size)
     end: int | None = attrs.field(default=None, validator=_check_end)
@@ -151,6 +159,14 @@ class RangeState:
 class NumberBlock:
     """Numbers ``first`` to ``last`` (inclusive), assigned to an account."""
 
+    ENTITY: ClassVar[str] = "number_block"
+    """Its name in the audit log and in storage errors (its key: the block's first number)."""
+
+    @property
+    def entity_key(self) -> str:
+        """The key of its audit entries: the block's first number."""
+        return str(self.first)
+
     first: int
     last: int
     account_id: str
@@ -185,6 +201,14 @@ def validate_extension(value: object) -> str:
 @attrs.frozen
 class Extension:
     """An extension or SIP authentication username of an account, unique system-wide."""
+
+    ENTITY: ClassVar[str] = "extension"
+    """Its name in the audit log and in storage errors (its key: the name)."""
+
+    @property
+    def entity_key(self) -> str:
+        """The key of its audit entries: the name."""
+        return self.name
 
     name: str = attrs.field(converter=validate_extension)
     account_id: str

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import ClassVar
 
 import attrs
 
@@ -59,6 +60,14 @@ def _utc_or_none(value: object) -> datetime | None:
 @attrs.frozen
 class Did:
     """A DID owned by ``account_id``; active from ``activated_at`` while ``active``."""
+
+    ENTITY: ClassVar[str] = "did"
+    """Its name in the audit log and in storage errors (its key: the E.164 number)."""
+
+    @property
+    def entity_key(self) -> str:
+        """The key of its audit entries: the E.164 number."""
+        return self.number
 
     number: str = attrs.field(converter=validate_e164)
     account_id: str

@@ -57,7 +57,7 @@ class SqlDomain:
     """
     repositories: Mapping[type[Any], RepositoryFactory]
     """The repository class (a factory taking the session) for each repository protocol."""
-    after: tuple[str, ...] = attrs.field(default=(), kw_only=True, converter=tuple)
+    after: tuple[str, ...] = attrs.field(default=(), kw_only=True)
     """The domains whose tables this one's refer to: their migrations run first."""
     baseline: int = attrs.field(default=0, kw_only=True)
     """How many of its migrations the earlier flat layout (schema version 5) had applied.
