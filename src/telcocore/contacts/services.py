@@ -190,7 +190,7 @@ class ContactService:
             self._write(uow, AuditAction.CREATE, None, contact, reason)
             uow.commit()
         if generate_password:
-            self._outbox.deliver_pending()
+            self._outbox.wake()
         return contact
 
     def update(  # noqa: PLR0913 - one optional keyword per detail
@@ -254,8 +254,8 @@ class ContactService:
     def reset_password(self, contact_id: str, *, reason: str | None = None) -> None:
         """Generate a new password and email it to the contact's login email.
 
-        The password is not returned: it is only in the message, sent once this change
-        commits and erased from the outbox once delivered.
+        The password is not returned: it is only in the message, written to the outbox with
+        this change, sent by the next delivery run and erased from the outbox once delivered.
         """
         with self._ctx.uow() as uow:
             contact = self._current(uow, contact_id)
@@ -266,7 +266,7 @@ class ContactService:
             uow.get(ContactRepository).update(contact)
             self._write(uow, AuditAction.GENERATE, before, contact, reason)
             uow.commit()
-        self._outbox.deliver_pending()
+        self._outbox.wake()
 
     def change_password(self, contact_id: str, old_password: str, new_password: str) -> None:
         """The contact's own change: the old password must match, the new one meet the policy.
@@ -356,7 +356,7 @@ class ContactService:
             )
             self._write(uow, AuditAction.GENERATE, before, contact, f"{target.value} code sent")
             uow.commit()
-        self._outbox.deliver_pending()
+        self._outbox.wake()
 
     def verify(self, contact_id: str, target: Target | str, code: str) -> Contact:
         """Mark the email or mobile verified if ``code`` is its current, unexpired code.
