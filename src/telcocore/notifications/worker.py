@@ -74,6 +74,11 @@ class DeliveryWorker:
         thread = self._thread
         return thread is not None and thread.is_alive()
 
+    @property
+    def stopping(self) -> bool:
+        """Whether :meth:`stop` was called since the last :meth:`start`."""
+        return self._stopping.is_set()
+
     def start(self, outbox: OutboxService, *, interval: float) -> None:
         """Start delivering ``outbox`` every ``interval`` seconds and whenever woken.
 
