@@ -150,10 +150,10 @@ class TelcoCore:
         return view
 
     def start_delivery(self, interval: float = 5.0) -> None:
-        """Deliver the outbox in a background thread, every ``interval`` seconds and at once
-        when a change committed a message, until :meth:`close`.
+        """Deliver the outbox in a background thread until :meth:`close`.
 
-        The worker calls :meth:`~telcocore.notifications.services.OutboxService.deliver_pending`
+        The thread delivers every ``interval`` seconds, and at once when a change committed
+        a message. It calls :meth:`~telcocore.notifications.services.OutboxService.deliver_pending`
         off the request path: a posting or a password reset never waits for the notifier. It
         logs an error in a run (logger ``telcocore.notifications.worker``) and goes on; a
         refused message is retried after its delay. Workers in several processes may share
@@ -217,7 +217,7 @@ def open_storage(url: str) -> Storage:
     raise ConfigurationError(msg)
 
 
-def connect(
+def connect(  # noqa: PLR0913 - the URL, then keyword-only adapters and options
     url: str,
     *,
     notifier: Notifier | None = None,

@@ -324,7 +324,9 @@ class TestGeneratedPassword:
         core.contacts.reset_password("ann")
         with pytest.raises(AuthenticationFailed):
             core.contacts.authenticate("ann@example.com", GOOD)
-        assert "ann" == core.contacts.authenticate("ann@example.com", _password_of(core, notifier)).id
+        assert (
+            "ann" == core.contacts.authenticate("ann@example.com", _password_of(core, notifier)).id
+        )
 
     def test_undelivered_it_waits_in_the_outbox(self, storage: Storage, clock: FixedClock) -> None:
         """With the mail server down the message stays pending, password and all."""
