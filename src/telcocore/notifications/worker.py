@@ -1,10 +1,11 @@
 """The delivery worker: a background thread that delivers the outbox off the request path.
 
 :meth:`telcocore.TelcoCore.start_delivery` starts one; :meth:`telcocore.TelcoCore.close`
-stops it. The worker calls :meth:`~telcocore.notifications.services.OutboxService.
-deliver_pending` one message at a time, every ``interval`` seconds and as soon as a
-service says it committed a message (:meth:`DeliveryWorker.wake`). Asked to stop, it
-finishes the message it is sending and sends no other.
+stops it. The worker runs :meth:`OutboxService.deliver_pending
+<telcocore.notifications.services.OutboxService.deliver_pending>` one message at a time,
+every ``interval`` seconds and as soon as a service says it committed a message
+(:meth:`DeliveryWorker.wake`). Asked to stop, it finishes the message it is sending and
+sends no other.
 
 An error in a run (the storage unreachable, a bug) never ends the worker silently: it is
 logged (logger ``telcocore.notifications.worker``, level ERROR, with the traceback) and
