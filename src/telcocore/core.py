@@ -31,8 +31,7 @@ from telcocore.kernel.actor import Actor
 from telcocore.kernel.errors import ConfigurationError
 from telcocore.kernel.validation import shown, shown_url, validate_flag
 from telcocore.notifications.ports import Notifier
-from telcocore.notifications.services import OutboxService
-from telcocore.notifications.worker import DeliveryWorker, validate_interval
+from telcocore.notifications.services import DeliveryWorker, OutboxService, validate_interval
 from telcocore.numbering.services import NumberingService
 from telcocore.platform.context import ServiceContext, new_id
 from telcocore.platform.ports import Clock, Storage
@@ -155,7 +154,7 @@ class TelcoCore:
         The thread delivers every ``interval`` seconds, and at once when a change committed
         a message. It calls :meth:`~telcocore.notifications.services.OutboxService.deliver_pending`
         off the request path: a posting or a password reset never waits for the notifier. It
-        logs an error in a run (logger ``telcocore.notifications.worker``) and goes on; a
+        logs an error in a run (logger ``telcocore.notifications.services``) and goes on; a
         refused message is retried after its delay. Workers in several processes may share
         one database: each message is claimed before it is sent, so only one sends it.
 

@@ -179,6 +179,7 @@ def _delivering(**kwargs: Any) -> None:  # noqa: ANN401 - any argument, good or 
 def _contact_with_code(w: World) -> Kwargs:
     contact = w.new_contact()
     w.core.contacts.send_code(contact, "email")
+    w.core.outbox.deliver_pending()
     code = w.notifier.messages[-1].data["code"]
     return {"contact_id": contact, "target": "email", "code": code}
 

@@ -20,7 +20,7 @@ from telcocore import ConfigurationError, TelcoCore
 from telcocore.adapters.smtp import SmtpConfig, SmtpNotifier, SmtpSecurity
 from telcocore.notifications.model.message import Message, MessageKind, OutboxCounts
 from telcocore.notifications.ports import Notifier
-from telcocore.notifications.worker import DeliveryWorker
+from telcocore.notifications.services import DeliveryWorker
 from telcocore.platform.ports import Storage
 from telcocore.testing import CapturingNotifier, FixedClock, sequential_ids
 
@@ -250,7 +250,7 @@ class TestWorker:
         self, storage: Storage, caplog: pytest.LogCaptureFixture, stopping: list[TelcoCore]
     ) -> None:
         """A run that raises is logged with its traceback; the next run delivers."""
-        caplog.set_level(logging.ERROR, logger="telcocore.notifications.worker")
+        caplog.set_level(logging.ERROR, logger="telcocore.notifications.services")
         clock = BreakableClock(START)
         notifier = CapturingNotifier()
         core = _core(storage, clock, notifier)

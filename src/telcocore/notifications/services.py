@@ -10,9 +10,12 @@ the application asks for it, in one of two ways:
       with telcocore.connect(url, notifier=notifier) as core:
           core.outbox.deliver_pending()
 
-- or start the core's worker, a background thread that delivers every few seconds and as
-  soon as a change wrote a message: :meth:`telcocore.TelcoCore.start_delivery` (or
-  ``connect(url, deliver_every=5.0)``); :meth:`~telcocore.TelcoCore.close` stops it.
+- or start the core's worker (:class:`DeliveryWorker`), a background thread that delivers
+  every few seconds and as soon as a change wrote a message:
+  :meth:`telcocore.TelcoCore.start_delivery` (or ``connect(url, deliver_every=5.0)``);
+  :meth:`~telcocore.TelcoCore.close` stops it, after the message it is sending. An error
+  in one of its runs (the storage unreachable, a bug) is logged (level ERROR, with the
+  traceback) and the worker goes on.
 
 While nothing delivers, messages wait in the outbox, in order, and none is lost.
 
@@ -33,25 +36,31 @@ that are due, and messages deferred while they wait out a retry delay (or are be
 from __future__ import annotations
 
 import logging
+import math
+import threading
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Final
 
 import attrs
 
-from telcocore.kernel.validation import validate_int
+from telcocore.kernel.errors import ConfigurationError
+from telcocore.kernel.validation import shown, validate_int
 from telcocore.notifications.model.message import Message, OutboxCounts, OutboxItem
 from telcocore.notifications.ports import DescribedNotifier, Notifier, OutboxRepository
 from telcocore.platform.context import ServiceContext
 
 __all__ = [
     "CLAIM_LEASE",
+    "MAX_INTERVAL",
     "RETRY_BASE",
     "RETRY_CAP",
     "DeliveryReport",
+    "DeliveryWorker",
     "OutboxService",
     "destination",
     "retry_delay",
+    "validate_interval",
 ]
 
 log = logging.getLogger(__name__)
@@ -93,6 +102,10 @@ class OutboxService:
     Services never deliver: they call :meth:`wake` after committing a message, which only
     tells the core's delivery worker, if one runs, that there is work. Delivery happens in
     :meth:`deliver_pending`, called by that worker or on the application's schedule.
+
+    ``base`` and ``cap`` set the retry delays (:func:`retry_delay`), ``lease`` how long a
+    message being sent stays claimed, and ``on_queued`` what :meth:`wake` calls (the core
+    passes its worker's :meth:`DeliveryWorker.wake`).
     """
 
     def __init__(  # noqa: PLR0913 - the ports, then the retry and claim settings
@@ -205,6 +218,112 @@ class OutboxService:
             uow.get(OutboxRepository).mark_sent(message.id, at=self._ctx.clock.now())
             uow.commit()
         return True
+
+
+MAX_INTERVAL: Final = 86_400.0
+"""The longest interval between two delivery runs, in seconds (a day)."""
+
+_PER_RUN: Final = 1000
+"""At most this many messages per run, so a notifier that fails at once cannot spin."""
+
+
+def validate_interval(value: object, *, name: str = "interval") -> float:
+    """Seconds between delivery runs: a positive int or float, at most :data:`MAX_INTERVAL`.
+
+    Anything else is a :class:`~telcocore.ConfigurationError` naming ``name``.
+
+    >>> validate_interval(5)
+    5.0
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        msg = f"{name} must be a number of seconds (an int or a float), got {shown(value)}"
+        raise ConfigurationError(msg)
+    seconds = float(value)
+    if not (math.isfinite(seconds) and 0 < seconds <= MAX_INTERVAL):
+        msg = f"{name} {shown(value)} must be more than 0 and at most {MAX_INTERVAL:g} seconds"
+        raise ConfigurationError(msg)
+    return seconds
+
+
+class DeliveryWorker:
+    """Runs :meth:`OutboxService.deliver_pending` in a daemon thread until stopped.
+
+    One worker belongs to one core and is shared with the core's views; only the core starts
+    and stops it. :meth:`wake` may be called from any thread, whether the worker runs or not.
+    """
+
+    def __init__(self, *, name: str = "telcocore-delivery") -> None:
+        self._name = name
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._wakeup = threading.Event()
+        self._stopping = threading.Event()
+
+    @property
+    def running(self) -> bool:
+        """Whether the thread is alive."""
+        thread = self._thread
+        return thread is not None and thread.is_alive()
+
+    @property
+    def stopping(self) -> bool:
+        """Whether :meth:`stop` was called since the last :meth:`start`."""
+        return self._stopping.is_set()
+
+    def start(self, outbox: OutboxService, *, interval: float) -> None:
+        """Start delivering ``outbox`` every ``interval`` seconds and whenever woken.
+
+        A worker that runs already is a :class:`~telcocore.ConfigurationError`.
+        """
+        seconds = validate_interval(interval)
+        with self._lock:
+            if self.running:
+                msg = "delivery is running already: stop it (close the core) first"
+                raise ConfigurationError(msg)
+            self._stopping.clear()
+            self._wakeup.set()  # deliver what waits at once
+            self._thread = threading.Thread(
+                target=self._loop, args=(outbox, seconds), name=self._name, daemon=True
+            )
+            self._thread.start()
+
+    def wake(self) -> None:
+        """Ask for a run now (a message was committed); return at once."""
+        self._wakeup.set()
+
+    def stop(self, timeout: float | None = None) -> None:
+        """Stop the thread and wait for it: it finishes the message it is sending, if any.
+
+        Waits at most ``timeout`` seconds (``None``: as long as it takes). Stopping a worker
+        that does not run does nothing.
+        """
+        with self._lock:
+            thread = self._thread
+            self._stopping.set()
+            self._wakeup.set()
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
+
+    def _loop(self, outbox: OutboxService, interval: float) -> None:
+        while not self._stopping.is_set():
+            self._wakeup.wait(interval)
+            self._wakeup.clear()
+            if self._stopping.is_set():
+                break
+            self._run(outbox)
+
+    def _run(self, outbox: OutboxService) -> None:
+        """Deliver due messages one at a time until none is left or the worker is stopped."""
+        for _ in range(_PER_RUN):
+            if self._stopping.is_set():
+                return
+            try:
+                report = outbox.deliver_pending(limit=1)
+            except Exception:
+                log.exception("outbox delivery run failed; the worker goes on")
+                return
+            if report.sent + report.failed == 0:
+                return
 
 
 def destination(notifier: Notifier, message: Message) -> str:
