@@ -27,6 +27,10 @@ def main(url: str) -> None:
         )
         print(f"added {ann.name} <{ann.email}>, mobile {ann.mobile}")
 
+        # Changes only queue their messages; a delivery run (cron, a loop, or the worker
+        # started by core.start_delivery()) sends them.
+        core.outbox.deliver_pending()
+
         mailed = notifier.of_kind(telcocore.MessageKind.PASSWORD)[-1]
         print(f"a password was mailed to {mailed.to}")
         contact = core.contacts.authenticate(login.upper(), mailed.data["password"])
@@ -48,6 +52,7 @@ def main(url: str) -> None:
             print(f"notes refused: {refused}")
 
         core.contacts.send_code(ann.id, "email")
+        core.outbox.deliver_pending()
         code = notifier.of_kind(telcocore.MessageKind.VERIFICATION)[-1].data["code"]
         verified = core.contacts.verify(ann.id, "email", code)
         print(f"email verified: {verified.email_verified}, mobile: {verified.mobile_verified}")

@@ -34,6 +34,15 @@ def check_connect_and_post() -> None:
         assert_type(core.ledger.balance(account.id), Money)
 
 
+def check_delivery(core: TelcoCore) -> None:
+    """Delivery is scheduled by the caller, or left to the core's worker."""
+    report = core.outbox.deliver_pending(limit=50)
+    assert_type(report.sent + report.failed, int)
+    assert_type(core.start_delivery(interval=5.0), None)
+    with telcocore.connect("memory://", deliver_every=2) as delivering:
+        assert_type(delivering, TelcoCore)
+
+
 def check_history_pages(core: TelcoCore) -> None:
     """History comes in pages: entries and the cursor of the next page (None at the end)."""
     page = core.ledger.history("acme", limit=100)

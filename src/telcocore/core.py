@@ -31,7 +31,7 @@ from telcocore.kernel.actor import Actor
 from telcocore.kernel.errors import ConfigurationError
 from telcocore.kernel.validation import shown, shown_url, validate_flag
 from telcocore.notifications.ports import Notifier
-from telcocore.notifications.services import OutboxService
+from telcocore.notifications.services import DeliveryWorker, OutboxService, validate_interval
 from telcocore.numbering.services import NumberingService
 from telcocore.platform.context import ServiceContext, new_id
 from telcocore.platform.ports import Clock, Storage
@@ -66,12 +66,16 @@ class TelcoCore:
 
         core = TelcoCore(storage=SqliteStorage("telco.db"), notifier=my_notifier, clock=my_clock)
 
-    Without a notifier, messages wait in the outbox until one is configured. Changes are
+    Services never deliver messages on the request path: a change only writes its messages
+    to the outbox, in its own transaction. Deliver them with ``core.outbox.deliver_pending()``
+    on a schedule (cron, a loop, a job queue), or let :meth:`start_delivery` run a
+    background worker. While nothing delivers, messages wait in the outbox; without a
+    notifier, they wait until one is configured. Changes are
     recorded in the audit log as made by ``system``; use :meth:`acting_as` for a user.
     With ``require_reason``, every audited change must give a ``reason``.
 
-    The core owns the storage it is given: :meth:`close` (or leaving a ``with`` block)
-    closes it.
+    The core owns the storage it is given and its delivery worker: :meth:`close` (or
+    leaving a ``with`` block) stops the worker, then closes the storage.
     """
 
     def __init__(  # noqa: PLR0913 - the adapters and options, all keyword-only
@@ -99,6 +103,7 @@ class TelcoCore:
         self._policy = password_policy
         self._owns_storage = True
         self._notifier = notifier
+        self._worker = DeliveryWorker()
         self._wire(
             storage,
             ServiceContext(
@@ -113,7 +118,7 @@ class TelcoCore:
         self.storage = storage
         self.context = context
         self.audit = AuditLog(context)
-        self.outbox = OutboxService(context, self._notifier)
+        self.outbox = OutboxService(context, self._notifier, on_queued=self._worker.wake)
         self.accounts = AccountService(context, self.audit, when_opened=(open_balance,))
         self.contacts = ContactService(
             context, self.audit, self.outbox, hasher=self._hasher, policy=self._policy
@@ -138,17 +143,40 @@ class TelcoCore:
         view = object.__new__(TelcoCore)
         view._hasher, view._policy = self._hasher, self._policy
         view._notifier = self._notifier
+        view._worker = self._worker  # views wake the core's worker; only the core runs it
         view._owns_storage = False
         view._wire(self.storage, attrs.evolve(self.context, actor=Actor(actor, ip)))
         return view
 
-    def close(self) -> None:
-        """Release the storage's connections and files; on a view, do nothing.
+    def start_delivery(self, interval: float = 5.0) -> None:
+        """Deliver the outbox in a background thread until :meth:`close`.
 
-        A view from :meth:`acting_as` shares its core's storage, so closing it leaves the
-        storage open.
+        The thread delivers every ``interval`` seconds, and at once when a change committed
+        a message. It calls :meth:`~telcocore.notifications.services.OutboxService.deliver_pending`
+        off the request path: a posting or a password reset never waits for the notifier. It
+        logs an error in a run (logger ``telcocore.notifications.services``) and goes on; a
+        refused message is retried after its delay. Workers in several processes may share
+        one database: each message is claimed before it is sent, so only one sends it.
+
+        Instead of the worker, an application may call ``core.outbox.deliver_pending()`` on
+        its own schedule. ``interval`` must be more than 0 and at most a day, else
+        :class:`~telcocore.ConfigurationError`; so is starting a worker that runs already, or
+        starting one from a view (:meth:`acting_as`): only the core runs its worker.
+        """
+        if not self._owns_storage:
+            msg = "start delivery on the core, not on a view from acting_as()"
+            raise ConfigurationError(msg)
+        self._worker.start(self.outbox, interval=validate_interval(interval))
+
+    def close(self) -> None:
+        """Stop the delivery worker, then release the storage; on a view, do nothing.
+
+        The worker finishes the message it is sending, if any, and sends no other; messages
+        still due stay in the outbox for the next run. A view from :meth:`acting_as` shares
+        its core's storage and worker, so closing it leaves both running.
         """
         if self._owns_storage:
+            self._worker.stop()
             self.storage.close()
 
     def __enter__(self) -> Self:
@@ -188,22 +216,29 @@ def open_storage(url: str) -> Storage:
     raise ConfigurationError(msg)
 
 
-def connect(
+def connect(  # noqa: PLR0913 - the URL, then keyword-only adapters and options
     url: str,
     *,
     notifier: Notifier | None = None,
     clock: Clock | None = None,
     require_reason: bool = False,
     password_hasher: PasswordHasher | None = None,
+    deliver_every: float | None = None,
 ) -> TelcoCore:
     """Open the storage at ``url`` and return a :class:`TelcoCore` using it.
+
+    With ``deliver_every`` (seconds), the core's delivery worker is started
+    (:meth:`TelcoCore.start_delivery`); without it, nothing delivers the outbox until the
+    application calls ``core.outbox.deliver_pending()``.
 
     Nothing connects at import time; this is where storage is opened. If another argument
     is refused, the storage is closed again before the error is raised.
     """
+    if deliver_every is not None:
+        validate_interval(deliver_every, name="deliver_every")
     storage = open_storage(url)
     try:
-        return TelcoCore(
+        core = TelcoCore(
             storage=storage,
             notifier=notifier,
             clock=clock,
@@ -213,3 +248,6 @@ def connect(
     except BaseException:
         storage.close()
         raise
+    if deliver_every is not None:
+        core.start_delivery(deliver_every)
+    return core

@@ -176,9 +176,16 @@ def _new_core(**kwargs: Any) -> object:  # noqa: ANN401 - any argument, good or 
     return core
 
 
+def _delivering(**kwargs: Any) -> None:  # noqa: ANN401 - any argument, good or bad
+    """Start the delivery worker of a core of its own, then close that core."""
+    with telcocore.connect("memory://") as core:
+        core.start_delivery(**kwargs)
+
+
 def _contact_with_code(w: World) -> Kwargs:
     contact = w.new_contact()
     w.core.contacts.send_code(contact, "email")
+    w.core.outbox.deliver_pending()
     code = w.notifier.messages[-1].data["code"]
     return {"contact_id": contact, "target": "email", "code": code}
 
@@ -400,6 +407,7 @@ AUDIT: dict[str, Call] = {
 
 OUTBOX: dict[str, Call] = {
     "deliver_pending": Call(_service("outbox", "deliver_pending")),
+    "wake": Call(_service("outbox", "wake")),
     "pending": Call(_service("outbox", "pending")),
     "counts": Call(_service("outbox", "counts")),
 }
@@ -417,6 +425,8 @@ SERVICES: dict[str, dict[str, Call]] = {
 CORE: dict[str, Call] = {
     "acting_as": Call(lambda w: w.core.acting_as, lambda _w: {"actor": "alice"}),
     "close": Call(lambda w: w.core.close),  # takes nothing to spoil: never called here
+    # on a core of its own, closed at once: each call starts (and stops) its own worker
+    "start_delivery": Call(lambda _w: _delivering, lambda _w: {"interval": 5.0}),
 }
 """The core's own public methods."""
 

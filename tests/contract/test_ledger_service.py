@@ -160,5 +160,6 @@ class TestLowBalanceAlert:
         core.ledger.credit(acme, "3.00", idempotency_key="a")
         core.ledger.charge_usage(acme, "1.50", idempotency_key="b")
         core.ledger.charge_usage(acme, "0.50", idempotency_key="c")
+        core.outbox.deliver_pending()
         alerts = notifier.of_kind(MessageKind.LOW_BALANCE)
         assert ["1.50"] == [m.data["balance"] for m in alerts]

@@ -125,3 +125,57 @@ class TestCounts:
             now = uow.get(OutboxRepository).counts(now=T0)
             later = uow.get(OutboxRepository).counts(now=T0 + timedelta(seconds=30))
         assert (OutboxCounts(due=2, deferred=1), OutboxCounts(due=3, deferred=0)) == (now, later)
+
+
+def _claim(storage: Storage, message_id: str, now: datetime, until: datetime) -> bool:
+    with storage.unit_of_work() as uow:
+        claimed = uow.get(OutboxRepository).claim(message_id, now=now, until=until)
+        uow.commit()
+    return claimed
+
+
+class TestClaim:
+    """Taking a due message for delivery: one claimant wins, and the claim lapses."""
+
+    def test_the_first_claim_wins_and_a_second_loses(self, storage: Storage) -> None:
+        """A claimed message is not due again until the claim's end, when it can be retaken."""
+        _queued(storage, 1)
+        until = T0 + timedelta(minutes=5)
+        outcomes = [_claim(storage, "m1", T0, until), _claim(storage, "m1", T0, until)]
+        with storage.unit_of_work() as uow:
+            due_now = list(uow.get(OutboxRepository).pending(limit=10, now=T0))
+        (item,) = _pending(storage)
+        assert ([True, False], [], 0, until) == (
+            outcomes,
+            due_now,
+            item.attempts,
+            item.next_attempt_at,
+        )
+        assert _claim(storage, "m1", until, until + timedelta(minutes=5))
+
+    def test_a_sent_or_unknown_message_cannot_be_claimed(self, storage: Storage) -> None:
+        """claim() is False once the message was sent, and for an id the outbox lacks."""
+        _queued(storage, 1)
+        with storage.unit_of_work() as uow:
+            uow.get(OutboxRepository).mark_sent("m1", at=T0)
+            uow.commit()
+        later = T0 + timedelta(hours=1)
+        assert [False, False] == [
+            _claim(storage, "m1", later, later),
+            _claim(storage, "m404", later, later),
+        ]
+
+    def test_a_message_deferred_by_a_failure_is_claimed_only_once_due(
+        self, storage: Storage
+    ) -> None:
+        """Before its retry time a failed message cannot be claimed; from then on it can."""
+        _queued(storage, 1)
+        retry_at = T0 + timedelta(seconds=30)
+        with storage.unit_of_work() as uow:
+            uow.get(OutboxRepository).mark_failed("m1", error="down", retry_at=retry_at)
+            uow.commit()
+        end = retry_at + timedelta(minutes=5)
+        assert [False, True] == [
+            _claim(storage, "m1", T0, end),
+            _claim(storage, "m1", retry_at, end),
+        ]

@@ -11,6 +11,7 @@ from tests.conftest import START
 from telcocore import TelcoCore, ValidationError
 from telcocore.notifications.model.message import MessageKind, OutboxCounts
 from telcocore.notifications.ports import Notifier
+from telcocore.notifications.services import DeliveryReport
 from telcocore.platform.ports import Storage
 from telcocore.testing import CapturingNotifier, FailingNotifier, FixedClock, sequential_ids
 
@@ -53,7 +54,8 @@ class TestPending:
     ) -> None:
         """After a refusal each message waits 30 s: listed with its error, counted deferred."""
         core = _core(storage, clock, FailingNotifier())
-        _two_messages(core)  # each delivery after its commit fails
+        _two_messages(core)
+        assert core.outbox.deliver_pending() == DeliveryReport(sent=0, failed=2)
         items = core.outbox.pending()
         retry_at = clock.now() + timedelta(seconds=30)
         assert [(1, retry_at, "ConnectionRefusedError: server is down")] * 2 == [
@@ -69,6 +71,8 @@ class TestPending:
         notifier = CapturingNotifier()
         core = _core(storage, clock, notifier)
         _two_messages(core)
+        assert [] == notifier.messages  # nothing is sent on the request path
+        assert core.outbox.deliver_pending() == DeliveryReport(sent=2, failed=0)
         assert ([], OutboxCounts(due=0, deferred=0)) == (
             core.outbox.pending(),
             core.outbox.counts(),
@@ -83,6 +87,7 @@ class TestPending:
         core = _core(storage, clock, FailingNotifier(TimeoutError("gateway timed out")))
         cy = core.contacts.add("acme", "Cy", "cy@example.com")
         core.contacts.send_code(cy.id, "email")
+        core.outbox.deliver_pending()
         (item,) = core.outbox.pending()
         due = (START + timedelta(seconds=30)).isoformat()
         expected = (

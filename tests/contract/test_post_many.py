@@ -135,11 +135,13 @@ class TestIdempotency:
 
 
 class TestAlerts:
-    """A batch crossing the threshold sends one alert after it commits."""
+    """A batch crossing the threshold queues one alert, sent by the next delivery run."""
 
     @pytest.mark.usefixtures("acme")
     def test_one_alert_per_crossing(self, core: TelcoCore, notifier: CapturingNotifier) -> None:
         """Going below 2.00 inside the batch sends exactly one low-balance alert."""
         core.ledger.post_many([_debit(f"d-{i}", "3.00") for i in range(3)])
+        assert [] == notifier.messages  # queued with the batch, not sent on its path
+        core.outbox.deliver_pending()
         alerts = notifier.of_kind(MessageKind.LOW_BALANCE)
         assert [("acme", "1.00")] == [(m.account_id, m.data["balance"]) for m in alerts]

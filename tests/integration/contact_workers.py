@@ -32,3 +32,28 @@ def add_email(url: str, email: str, start: Any, results: Any) -> None:  # noqa: 
             results.put(repr(exc))
         else:
             results.put("added")
+
+
+class _Recorder:
+    """A notifier that keeps the id of each message it sends."""
+
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+
+    def send(self, message: Any) -> None:  # noqa: ANN401 - a Message
+        """Keep the message's id."""
+        self.sent.append(message.id)
+
+
+def deliver_all(url: str, start: Any, results: Any) -> None:  # noqa: ANN401 - Barrier, Queue
+    """Once ``start`` opens, deliver until nothing is due; report the ids this process sent."""
+    recorder = _Recorder()
+    with telcocore.connect(url, notifier=recorder) as core:
+        start.wait()
+        try:
+            while core.outbox.deliver_pending(limit=5).sent or core.outbox.counts().due:
+                pass
+        except Exception as exc:  # noqa: BLE001 - reported to the test, which fails on it
+            results.put(repr(exc))
+        else:
+            results.put(recorder.sent)

@@ -102,6 +102,8 @@ class TestSmtp:
         smtp_server.start()
         core, _ = _smtp_core(storage, clock, smtp_server.port)
         core.contacts.add("acme", "Cy", "cy@example.com", generate_password=True)
+        assert [] == smtp_server.inbox.messages  # queued, not sent on the request path
+        assert 1 == core.outbox.deliver_pending().sent
         (mail,) = smtp_server.inbox.messages
         (password,) = [
             line.strip() for line in mail.get_content().splitlines() if line.startswith("    ")
@@ -123,6 +125,7 @@ class TestSmtp:
         core.contacts.add("acme", "Bob", "bob@example.com")
         core.ledger.credit("acme", "10.00", idempotency_key="a")
         core.ledger.charge_usage("acme", "6.00", idempotency_key="b")
+        core.outbox.deliver_pending()
         (mail,) = smtp_server.inbox.messages
         assert ("ann@example.com, bob@example.com", "Your balance is low") == (
             mail["To"],
@@ -151,6 +154,7 @@ class TestSmtp:
         core.ledger.credit("acme", "10.00", idempotency_key="a")
         core.ledger.charge_usage("acme", "6.00", idempotency_key="b")
         core.contacts.send_code(ann.id, "mobile")
+        core.outbox.deliver_pending()
         (mail,) = smtp_server.inbox.messages
         assert ("ann@example.com", "Your balance is low") == (mail["To"], mail["Subject"])
         assert ["+14155550123"] == [m.to for m in sms.messages]
@@ -161,6 +165,7 @@ class TestSmtp:
         """While down, the message stays pending with a retry time; once up, it is sent."""
         core, _ = _smtp_core(storage, clock, smtp_server.port)
         core.contacts.add("acme", "Cy", "cy@example.com", generate_password=True)
+        assert 1 == core.outbox.deliver_pending().failed
         (item,) = core.outbox.pending()
         assert (1, clock.now() + timedelta(seconds=30)) == (item.attempts, item.next_attempt_at)
         assert OutboxCounts(due=0, deferred=1) == core.outbox.counts()
@@ -193,6 +198,7 @@ class TestSmtp:
         core = TelcoCore(storage=storage, clock=clock, notifier=notifier, password_hasher=FAST)
         core.accounts.open("Acme", "USD", account_id="acme")
         core.contacts.add("acme", "Cy", "cy@example.com", generate_password=True)
+        core.outbox.deliver_pending()
         (item,) = core.outbox.pending()
         assert item.next_attempt_at is not None
         (record,) = caplog.records
@@ -217,6 +223,7 @@ class TestSmtp:
         cy = core.contacts.add("acme", "Cy", "cy@example.com", mobile="+14155550123")
         core.contacts.send_code(cy.id, "email")
         core.contacts.send_code(cy.id, "mobile")
+        core.outbox.deliver_pending()
         assert [
             f"via smtp 127.0.0.1:{port}: ConnectionRefusedError",
             "via no notifier for sms: ConfigurationError",
@@ -307,6 +314,7 @@ class TestNoPasswordIsKept:
             core.accounts.open("Acme", "USD", account_id="acme")
             cy = core.contacts.add("acme", "Cy", "cy@example.com", generate_password=True).id
             core.contacts.reset_password(cy)
+            core.outbox.deliver_pending()
             core.contacts.set_password(cy, hand_set)
             core.contacts.change_password(cy, hand_set, changed)
             core.contacts.authenticate("cy@example.com", changed)

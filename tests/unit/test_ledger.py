@@ -798,6 +798,12 @@ class ProbeNotifier(CapturingNotifier):
         super().send(message)
 
 
+def _sent(core: TelcoCore, notifier: CapturingNotifier) -> list[Message]:
+    """Every message the notifier got, once a delivery run sent what the outbox holds."""
+    core.outbox.deliver_pending()
+    return notifier.messages
+
+
 class TestLowBalanceAlert:
     """One alert per downward crossing of the threshold, sent after commit."""
 
@@ -814,16 +820,16 @@ class TestLowBalanceAlert:
         """Down across, down again below: one; up above and down across again: a second."""
         counts = []
         core.ledger.debit(alerted, "5.00", idempotency_key="d-1")  # 15: above
-        counts.append(len(notifier.messages))
+        counts.append(len(_sent(core, notifier)))
         core.ledger.debit(alerted, "6.00", idempotency_key="d-2")  # 9: crossed
-        counts.append(len(notifier.messages))
+        counts.append(len(_sent(core, notifier)))
         core.ledger.charge_usage(alerted, "1.00", idempotency_key="c-1")  # 8: still below
         core.ledger.debit(alerted, "3.00", idempotency_key="d-3")  # 5: still below
-        counts.append(len(notifier.messages))
+        counts.append(len(_sent(core, notifier)))
         core.ledger.credit(alerted, "10.00", idempotency_key="t-1")  # 15: back above
-        counts.append(len(notifier.messages))
+        counts.append(len(_sent(core, notifier)))
         core.ledger.charge_usage(alerted, "6.00", idempotency_key="c-2")  # 9: crossed again
-        counts.append(len(notifier.messages))
+        counts.append(len(_sent(core, notifier)))
         assert [0, 1, 1, 1, 2] == counts
 
     def test_message_content(
@@ -831,7 +837,7 @@ class TestLowBalanceAlert:
     ) -> None:
         """The alert names the account, its balance, the currency and the threshold."""
         core.ledger.debit(alerted, "10.01", idempotency_key="d-1")
-        [message] = notifier.messages
+        [message] = _sent(core, notifier)
         assert (
             MessageKind.LOW_BALANCE,
             "acme",
@@ -844,9 +850,9 @@ class TestLowBalanceAlert:
     ) -> None:
         """Reaching the threshold exactly sends nothing; going below it from there sends one."""
         core.ledger.debit(alerted, "10.00", idempotency_key="d-1")
-        counts = [len(notifier.messages)]
+        counts = [len(_sent(core, notifier))]
         core.ledger.debit(alerted, "0.01", idempotency_key="d-2")
-        counts.append(len(notifier.messages))
+        counts.append(len(_sent(core, notifier)))
         assert [0, 1] == counts
 
     def test_retry_sends_nothing_more(
@@ -854,7 +860,9 @@ class TestLowBalanceAlert:
     ) -> None:
         """Retrying the crossing debit does not send a second alert."""
         core.ledger.debit(alerted, "11.00", idempotency_key="d-1")
+        core.outbox.deliver_pending()
         core.ledger.debit(alerted, "11.00", idempotency_key="d-1")
+        core.outbox.deliver_pending()
         assert 1 == len(notifier.of_kind(MessageKind.LOW_BALANCE))
 
     def test_refused_debit_sends_nothing(
@@ -863,17 +871,17 @@ class TestLowBalanceAlert:
         """A debit refused at the limit sends no alert."""
         with pytest.raises(DebitLimitExceeded):
             core.ledger.debit(alerted, "25.00", idempotency_key="d-1")
-        assert [] == notifier.messages
+        assert [] == _sent(core, notifier)
 
     def test_no_threshold_no_alert(
         self, core: TelcoCore, notifier: CapturingNotifier, acme: str
     ) -> None:
         """Without a threshold nothing is sent."""
         core.ledger.charge_usage(acme, "30.00", idempotency_key="c-1")
-        assert [] == notifier.messages
+        assert [] == _sent(core, notifier)
 
     def test_sent_after_commit(self, storage: Storage, clock: FixedClock) -> None:
-        """The notifier is called after the unit of work ended, and sees the new balance."""
+        """The notifier is called only by a delivery run, and sees the committed balance."""
         holder: list[TelcoCore] = []
         probe = ProbeNotifier(holder)
         core = TelcoCore(storage=storage, clock=clock, notifier=probe, ids=sequential_ids())
@@ -881,7 +889,9 @@ class TestLowBalanceAlert:
         core.accounts.open("Acme", "USD", account_id="acme", low_balance_threshold="10.00")
         core.ledger.credit("acme", "20.00", idempotency_key="seed")
         core.ledger.debit("acme", "12.00", idempotency_key="d-1")
-        assert [_usd("8.00")] == probe.seen
+        seen_by_the_debit = list(probe.seen)
+        core.outbox.deliver_pending()
+        assert ([], [_usd("8.00")]) == (seen_by_the_debit, probe.seen)
 
     def test_no_notifier_keeps_message(self, storage: Storage, clock: FixedClock) -> None:
         """Without a notifier the alert waits in the outbox and goes out once one exists."""
@@ -913,6 +923,7 @@ class TestLowBalanceAlert:
         core.accounts.open("Acme", "USD", account_id="acme", low_balance_threshold="10.00")
         core.ledger.credit("acme", "20.00", idempotency_key="seed")
         debit = core.ledger.debit("acme", "12.00", idempotency_key="d-1")
+        core.outbox.deliver_pending()
         clock.advance(timedelta(seconds=30))
         retry = core.outbox.deliver_pending()
         clock.advance(timedelta(seconds=60))

@@ -58,6 +58,7 @@ def test_an_unrouted_message_waits_in_the_outbox_until_routed() -> None:
     cy = core.contacts.add(acme.id, "Cy", "cy@example.com", mobile="4155550123")
     core.contacts.send_code(cy.id, "mobile")
     core.contacts.send_code(cy.id, "email")
+    core.outbox.deliver_pending()
     assert [Channel.EMAIL] == [m.channel for m in mail.messages]
 
     sms = CapturingNotifier()

@@ -190,7 +190,7 @@ class ContactService:
             self._audit.record_change(uow, AuditAction.CREATE, None, contact, reason=reason)
             uow.commit()
         if generate_password:
-            self._outbox.deliver_pending()
+            self._outbox.wake()
         return contact
 
     def update(  # noqa: PLR0913 - one optional keyword per detail
@@ -250,8 +250,8 @@ class ContactService:
     def reset_password(self, contact_id: str, *, reason: str | None = None) -> None:
         """Generate a new password and email it to the contact's login email.
 
-        The password is not returned: it is only in the message, sent once this change
-        commits and erased from the outbox once delivered.
+        The password is not returned: it is only in the message, written to the outbox with
+        this change, sent by the next delivery run and erased from the outbox once delivered.
         """
         with self._ctx.uow() as uow:
             contact = self._current(uow, contact_id)
@@ -260,7 +260,7 @@ class ContactService:
                 uow, uow.get(AccountRepository).get(contact.account_id), contact
             )
             self._save(uow, AuditAction.GENERATE, before, contact, reason)
-        self._outbox.deliver_pending()
+        self._outbox.wake()
 
     def change_password(self, contact_id: str, old_password: str, new_password: str) -> None:
         """The contact's own change: the old password must match, the new one meet the policy.
@@ -350,7 +350,7 @@ class ContactService:
                 uow, AuditAction.GENERATE, before, contact, reason=f"{target.value} code sent"
             )
             uow.commit()
-        self._outbox.deliver_pending()
+        self._outbox.wake()
 
     def verify(self, contact_id: str, target: Target | str, code: str) -> Contact:
         """Mark the email or mobile verified if ``code`` is its current, unexpired code.

@@ -46,6 +46,15 @@ class OutboxRepository(Protocol):
         """How many messages not yet sent are due at ``now``, and how many are deferred."""
         ...
 
+    def claim(self, message_id: str, *, now: datetime, until: datetime) -> bool:
+        """Take a message that is still due at ``now`` for delivery, until ``until``.
+
+        ``False`` if it was sent, or claimed by another worker, since it was read: only one
+        of several workers racing for a message gets ``True``. A claimed message is not due
+        again before ``until``, so if its worker dies it is retried then.
+        """
+        ...
+
     def mark_sent(self, message_id: str, *, at: datetime) -> None:
         """Record that the message was delivered, and erase its secrets.
 

@@ -1,36 +1,66 @@
 """Delivering the outbox: messages go to the notifier only after their change committed.
 
-Each run takes the messages that are due, oldest first. A message the notifier accepts is
-marked sent (and its secrets erased); one it refuses is retried later, after a delay that
-doubles with each failed attempt up to a cap. No message is ever given up: each is
-delivered at least once. A refusal is logged (logger ``telcocore.notifications.services``,
-level WARNING) with the message, where it was going (for SMTP, the server's host and
-port) and when it is due again.
+Nothing delivers on the request path: a posting, a new contact or a password reset only
+writes its message to the outbox, in its own transaction, and returns. Delivery runs when
+the application asks for it, in one of two ways:
+
+- call :meth:`OutboxService.deliver_pending` on a schedule (cron, a loop, a job queue);
+  for example, a script run every minute by cron::
+
+      with telcocore.connect(url, notifier=notifier) as core:
+          core.outbox.deliver_pending()
+
+- or start the core's worker (:class:`DeliveryWorker`), a background thread that delivers
+  every few seconds and as soon as a change wrote a message:
+  :meth:`telcocore.TelcoCore.start_delivery` (or ``connect(url, deliver_every=5.0)``);
+  :meth:`~telcocore.TelcoCore.close` stops it, after the message it is sending. An error
+  in one of its runs (the storage unreachable, a bug) is logged (level ERROR, with the
+  traceback) and the worker goes on.
+
+While nothing delivers, messages wait in the outbox, in order, and none is lost.
+
+Each run takes the messages that are due, oldest first, and claims each one before
+sending it (a short transaction marks it taken for :data:`CLAIM_LEASE`), so workers in
+several processes sharing one database never send the same message twice while its
+worker is alive. A message the notifier accepts is marked sent (and its secrets erased);
+one it refuses is retried later, after a delay that doubles with each failed attempt up
+to a cap. No message is ever given up: each is delivered at least once (a worker that
+dies while sending leaves its message to be retried once the claim lapses). A refusal is
+logged (logger ``telcocore.notifications.services``, level WARNING) with the message,
+where it was going (for SMTP, the server's host and port) and when it is due again.
 
 :meth:`OutboxService.pending` and :meth:`OutboxService.counts` show what waits: messages
-that are due, and messages deferred while they wait out a retry delay.
+that are due, and messages deferred while they wait out a retry delay (or are being sent).
 """
 
 from __future__ import annotations
 
 import logging
+import math
+import threading
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Final
 
 import attrs
 
-from telcocore.kernel.validation import validate_int
+from telcocore.kernel.errors import ConfigurationError
+from telcocore.kernel.validation import shown, validate_int
 from telcocore.notifications.model.message import Message, OutboxCounts, OutboxItem
 from telcocore.notifications.ports import DescribedNotifier, Notifier, OutboxRepository
 from telcocore.platform.context import ServiceContext
 
 __all__ = [
+    "CLAIM_LEASE",
+    "MAX_INTERVAL",
     "RETRY_BASE",
     "RETRY_CAP",
     "DeliveryReport",
+    "DeliveryWorker",
     "OutboxService",
     "destination",
     "retry_delay",
+    "validate_interval",
 ]
 
 log = logging.getLogger(__name__)
@@ -39,6 +69,8 @@ RETRY_BASE: Final = timedelta(seconds=30)
 """The delay after the first failed attempt."""
 RETRY_CAP: Final = timedelta(hours=1)
 """The longest delay between two attempts."""
+CLAIM_LEASE: Final = timedelta(minutes=5)
+"""How long a message being sent stays claimed: longer than any notifier takes to send."""
 
 
 def retry_delay(
@@ -65,29 +97,51 @@ class DeliveryReport:
 
 
 class OutboxService:
-    """Hands committed outbox messages to the notifier, at least once each."""
+    """Hands committed outbox messages to the notifier, at least once each.
 
-    def __init__(
+    Services never deliver: they call :meth:`wake` after committing a message, which only
+    tells the core's delivery worker, if one runs, that there is work. Delivery happens in
+    :meth:`deliver_pending`, called by that worker or on the application's schedule.
+
+    ``base`` and ``cap`` set the retry delays (:func:`retry_delay`), ``lease`` how long a
+    message being sent stays claimed, and ``on_queued`` what :meth:`wake` calls (the core
+    passes its worker's :meth:`DeliveryWorker.wake`).
+    """
+
+    def __init__(  # noqa: PLR0913 - the ports, then the retry and claim settings
         self,
         context: ServiceContext,
         notifier: Notifier | None,
         *,
         base: timedelta = RETRY_BASE,
         cap: timedelta = RETRY_CAP,
+        lease: timedelta = CLAIM_LEASE,
+        on_queued: Callable[[], None] | None = None,
     ) -> None:
         self._ctx = context
         self.notifier = notifier
         """Where messages go; ``None`` keeps them in the outbox until one is configured."""
         self._base = base
         self._cap = cap
+        self._lease = lease
+        self._on_queued = on_queued
+
+    def wake(self) -> None:
+        """Say that a committed change wrote messages; return at once, delivering nothing.
+
+        If the core's delivery worker runs, it delivers them soon, off the caller's thread;
+        otherwise they wait for the next :meth:`deliver_pending`.
+        """
+        if self._on_queued is not None:
+            self._on_queued()
 
     def pending(self, *, limit: int = 100) -> list[OutboxItem]:
         """Up to ``limit`` messages not yet delivered, oldest first, due or deferred.
 
         Each :class:`~telcocore.notifications.model.message.OutboxItem` shows its failed
-        ``attempts``, its ``last_error`` and, while it waits out a retry delay, when it is due
-        again (``next_attempt_at``). Secrets in the messages (a generated password, a
-        verification code) stay hidden in their repr.
+        ``attempts``, its ``last_error`` and, while it waits out a retry delay or is being
+        sent, when it is due again (``next_attempt_at``). Secrets in the messages (a
+        generated password, a verification code) stay hidden in their repr.
         """
         limit = validate_int(limit, field="limit", minimum=1)
         with self._ctx.uow(read_only=True) as uow:
@@ -99,12 +153,18 @@ class OutboxService:
             return uow.get(OutboxRepository).counts(now=self._ctx.clock.now())
 
     def deliver_pending(self, *, limit: int = 100) -> DeliveryReport:
-        """Send up to ``limit`` messages that are due, oldest first.
+        """Send up to ``limit`` messages that are due, oldest first; call it on a schedule.
+
+        This is the only place messages are sent: run it from cron, a loop or a job queue,
+        or let :meth:`telcocore.TelcoCore.start_delivery` run it in the background. Each
+        message is claimed in its own transaction before it is sent, so concurrent runs
+        (threads or processes on one database) share the work and never send one message
+        twice; a message another run claimed first is left to it and not counted.
 
         A message is marked sent only after the notifier accepted it; one the notifier
         refused stays pending and is due again after :func:`retry_delay`. A crash between
-        sending and marking sends the message again next time (at-least-once delivery).
-        Without a notifier nothing is sent and every message stays in the outbox.
+        sending and marking sends the message again once its claim lapses (at-least-once
+        delivery). Without a notifier nothing is sent and every message stays in the outbox.
         """
         limit = validate_int(limit, field="limit", minimum=1)
         notifier = self.notifier
@@ -114,35 +174,156 @@ class OutboxService:
             items = list(uow.get(OutboxRepository).pending(limit=limit, now=self._ctx.clock.now()))
         sent = failed = 0
         for item in items:
-            message = item.message
-            try:
-                notifier.send(message)
-            except Exception as exc:  # noqa: BLE001 - any notifier failure leaves it pending
-                retry_at = self._ctx.clock.now() + retry_delay(
-                    item.attempts + 1, base=self._base, cap=self._cap
-                )
-                log.warning(
-                    "message %s (%s, %s) not delivered via %s: %s; attempt %d, due again at %s",
-                    message.id,
-                    message.kind.value,
-                    message.channel.value,
-                    destination(notifier, message),
-                    type(exc).__name__,
-                    item.attempts + 1,
-                    retry_at.isoformat(),
-                )
-                with self._ctx.uow() as uow:
-                    uow.get(OutboxRepository).mark_failed(
-                        message.id, error=_describe(exc), retry_at=retry_at
-                    )
-                    uow.commit()
-                failed += 1
+            if not self._claim(item.message.id):
                 continue
-            with self._ctx.uow() as uow:
-                uow.get(OutboxRepository).mark_sent(message.id, at=self._ctx.clock.now())
-                uow.commit()
-            sent += 1
+            if self._send(notifier, item):
+                sent += 1
+            else:
+                failed += 1
         return DeliveryReport(sent=sent, failed=failed)
+
+    def _claim(self, message_id: str) -> bool:
+        now = self._ctx.clock.now()
+        with self._ctx.uow() as uow:
+            claimed = uow.get(OutboxRepository).claim(message_id, now=now, until=now + self._lease)
+            uow.commit()
+        return claimed
+
+    def _send(self, notifier: Notifier, item: OutboxItem) -> bool:
+        """Hand one claimed message to the notifier and record the outcome."""
+        message = item.message
+        try:
+            notifier.send(message)
+        except Exception as exc:  # noqa: BLE001 - any notifier failure leaves it pending
+            retry_at = self._ctx.clock.now() + retry_delay(
+                item.attempts + 1, base=self._base, cap=self._cap
+            )
+            log.warning(
+                "message %s (%s, %s) not delivered via %s: %s; attempt %d, due again at %s",
+                message.id,
+                message.kind.value,
+                message.channel.value,
+                destination(notifier, message),
+                type(exc).__name__,
+                item.attempts + 1,
+                retry_at.isoformat(),
+            )
+            with self._ctx.uow() as uow:
+                uow.get(OutboxRepository).mark_failed(
+                    message.id, error=_describe(exc), retry_at=retry_at
+                )
+                uow.commit()
+            return False
+        with self._ctx.uow() as uow:
+            uow.get(OutboxRepository).mark_sent(message.id, at=self._ctx.clock.now())
+            uow.commit()
+        return True
+
+
+MAX_INTERVAL: Final = 86_400.0
+"""The longest interval between two delivery runs, in seconds (a day)."""
+
+_PER_RUN: Final = 1000
+"""At most this many messages per run, so a notifier that fails at once cannot spin."""
+
+
+def validate_interval(value: object, *, name: str = "interval") -> float:
+    """Seconds between delivery runs: a positive int or float, at most :data:`MAX_INTERVAL`.
+
+    Anything else is a :class:`~telcocore.ConfigurationError` naming ``name``.
+
+    >>> validate_interval(5)
+    5.0
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        msg = f"{name} must be a number of seconds (an int or a float), got {shown(value)}"
+        raise ConfigurationError(msg)
+    seconds = float(value)
+    if not (math.isfinite(seconds) and 0 < seconds <= MAX_INTERVAL):
+        msg = f"{name} {shown(value)} must be more than 0 and at most {MAX_INTERVAL:g} seconds"
+        raise ConfigurationError(msg)
+    return seconds
+
+
+class DeliveryWorker:
+    """Runs :meth:`OutboxService.deliver_pending` in a daemon thread until stopped.
+
+    One worker belongs to one core and is shared with the core's views; only the core starts
+    and stops it. :meth:`wake` may be called from any thread, whether the worker runs or not.
+    """
+
+    def __init__(self, *, name: str = "telcocore-delivery") -> None:
+        self._name = name
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._wakeup = threading.Event()
+        self._stopping = threading.Event()
+
+    @property
+    def running(self) -> bool:
+        """Whether the thread is alive."""
+        thread = self._thread
+        return thread is not None and thread.is_alive()
+
+    @property
+    def stopping(self) -> bool:
+        """Whether :meth:`stop` was called since the last :meth:`start`."""
+        return self._stopping.is_set()
+
+    def start(self, outbox: OutboxService, *, interval: float) -> None:
+        """Start delivering ``outbox`` every ``interval`` seconds and whenever woken.
+
+        A worker that runs already is a :class:`~telcocore.ConfigurationError`.
+        """
+        seconds = validate_interval(interval)
+        with self._lock:
+            if self.running:
+                msg = "delivery is running already: stop it (close the core) first"
+                raise ConfigurationError(msg)
+            self._stopping.clear()
+            self._wakeup.set()  # deliver what waits at once
+            self._thread = threading.Thread(
+                target=self._loop, args=(outbox, seconds), name=self._name, daemon=True
+            )
+            self._thread.start()
+
+    def wake(self) -> None:
+        """Ask for a run now (a message was committed); return at once."""
+        self._wakeup.set()
+
+    def stop(self, timeout: float | None = None) -> None:
+        """Stop the thread and wait for it: it finishes the message it is sending, if any.
+
+        Waits at most ``timeout`` seconds (``None``: as long as it takes). Stopping a worker
+        that does not run does nothing.
+        """
+        with self._lock:
+            thread = self._thread
+            self._stopping.set()
+            self._wakeup.set()
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
+
+    def _loop(self, outbox: OutboxService, interval: float) -> None:
+        while not self._stopping.is_set():
+            self._wakeup.wait(interval)
+            self._wakeup.clear()
+            if self._stopping.is_set():
+                break
+            self._run(outbox)
+
+    def _run(self, outbox: OutboxService) -> None:
+        """Deliver due messages one at a time until none is left or the worker is stopped."""
+        for _ in range(_PER_RUN):
+            if self._stopping.is_set():
+                return
+            try:
+                report = outbox.deliver_pending(limit=1)
+            except Exception:
+                log.exception("outbox delivery run failed; the worker goes on")
+                return
+            if report.sent + report.failed == 0:
+                return
 
 
 def destination(notifier: Notifier, message: Message) -> str:

@@ -71,6 +71,22 @@ class SqlOutboxRepository:
         if not self._s.run(query, params):
             raise NotFoundError(params[-1])
 
+    def claim(self, message_id: str, *, now: datetime, until: datetime) -> bool:
+        """Take a message still due at ``now`` for delivery until ``until``; ``False`` if lost.
+
+        One conditional update: on SQLite the unit holds the write lock; on PostgreSQL a
+        second worker's update waits for the first one's row lock, then finds the row no
+        longer due and changes nothing.
+        """
+        d = self._s.dialect
+        return bool(
+            self._s.run(
+                "UPDATE outbox SET next_attempt_at = ? WHERE id = ? AND sent_at IS NULL "
+                "AND (next_attempt_at IS NULL OR next_attempt_at <= ?)",
+                (d.time_to_db(until), message_id, d.time_to_db(now)),
+            )
+        )
+
     def mark_sent(self, message_id: str, *, at: datetime) -> None:
         """Record that the message was delivered, and erase its secrets."""
         d = self._s.dialect

@@ -468,7 +468,7 @@ class LedgerService:
                 alert = alert or alerted
             uow.commit()
         if alert:
-            self._outbox.deliver_pending()
+            self._outbox.wake()  # the worker, if one runs, delivers: never on this path
         return BatchResult(tuple(outcomes))
 
     def _apply(
