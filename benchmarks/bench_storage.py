@@ -33,7 +33,6 @@ import telcocore
 from benchmarks.harness import (
     Benchmark,
     Case,
-    Operation,
     Skip,
     pg_admin,
     postgres_dsn,
@@ -120,7 +119,7 @@ def _bytes_per_posting(path: Path, debits: int) -> str:
 
 @contextlib.contextmanager
 def _sqlite(*, batched: bool, synchronous: str) -> Iterator[Case]:
-    """telcocore and the raw code on a SQLite file each, at the same ``synchronous``."""
+    """Telcocore and the raw code on a SQLite file each, at the same ``synchronous``."""
     with tempfile.TemporaryDirectory(prefix="telcocore-bench-") as directory:
         ours_path, raw_path = Path(directory, "ours.db"), Path(directory, "raw.db")
         query = "" if synchronous == "FULL" else f"?synchronous={synchronous.lower()}"
@@ -151,7 +150,9 @@ def _sqlite(*, batched: bool, synchronous: str) -> Iterator[Case]:
             ours.close()
 
 
-def _sqlite_setup(*, batched: bool, synchronous: str) -> Callable[[], contextlib.AbstractContextManager[Case]]:
+def _sqlite_setup(
+    *, batched: bool, synchronous: str
+) -> Callable[[], contextlib.AbstractContextManager[Case]]:
     return lambda: _sqlite(batched=batched, synchronous=synchronous)
 
 

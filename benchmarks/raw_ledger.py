@@ -45,6 +45,19 @@ class Refused(RuntimeError):
     """The raw debit was refused (inactive account, over the limit): a benchmark failure."""
 
 
+def _require(condition: bool, message: str) -> None:  # noqa: FBT001 - a condition
+    """Raise :class:`Refused` with ``message`` unless ``condition`` holds."""
+    if not condition:
+        raise Refused(message)
+
+
+def _found(row: tuple[Any, ...] | None, message: str) -> tuple[Any, ...]:
+    """``row``, or :class:`Refused` with ``message`` when there is none."""
+    if row is None:
+        raise Refused(message)
+    return row
+
+
 def _fixed(value: Decimal) -> str:
     """The exact fixed-point text SQLite stores (never ``1E+12``)."""
     return format(value, "f")
@@ -140,7 +153,9 @@ class RawSqlite:
         execute("PRAGMA foreign_keys = ON")
         execute(f"PRAGMA synchronous = {synchronous}")
         self.connection.executescript(_SQLITE_SCHEMA)
-        execute("INSERT INTO accounts VALUES (?, 'active', ?, ?)", (ACCOUNT, CURRENCY, _fixed(funds)))
+        execute(
+            "INSERT INTO accounts VALUES (?, 'active', ?, ?)", (ACCOUNT, CURRENCY, _fixed(funds))
+        )
         execute("INSERT INTO balances VALUES (?, ?, ?, 0)", (ACCOUNT, CURRENCY, _fixed(funds)))
 
     def _read(self) -> tuple[Decimal, Decimal, str, int]:
@@ -150,9 +165,7 @@ class RawSqlite:
             msg = f"no account {ACCOUNT}"
             raise Refused(msg)
         status, limit, amount, currency, seq = row
-        if status != "active":
-            msg = f"account {ACCOUNT} is {status}"
-            raise Refused(msg)
+        _require(status == "active", f"account {ACCOUNT} is {status}")
         return -Decimal(limit), Decimal(amount), currency, seq
 
     def each(self, n: int, amount: Decimal) -> None:
@@ -164,9 +177,7 @@ class RawSqlite:
             try:
                 floor, balance, currency, seq = self._read()
                 after = balance - amount
-                if after < floor:
-                    msg = f"debit {key} over the limit"
-                    raise Refused(msg)
+                _require(after >= floor, f"debit {key} over the limit")
                 seq += 1
                 transaction_id, now = uuid.uuid4().hex, _sqlite_now()
                 execute(_INSERT_TRANSACTION, (transaction_id, key, ACCOUNT, KIND, now, seq))
@@ -194,9 +205,7 @@ class RawSqlite:
             transactions, entries, postings = [], [], []
             for i, key in enumerate(keys):
                 balance -= amount
-                if balance < floor:
-                    msg = f"debit {key} over the limit"
-                    raise Refused(msg)
+                _require(balance >= floor, f"debit {key} over the limit")
                 seq += 1
                 transaction_id = f"{prefix}{i:04x}"
                 transactions.append((transaction_id, key, ACCOUNT, KIND, now, seq))
@@ -321,11 +330,7 @@ class RawPostgres:
                 with connection.pipeline() as pipeline, connection.cursor() as cursor:
                     cursor.execute(_PG_MOVE, params)
                     pipeline.sync()
-                    row = cursor.fetchone()
-                    if row is None:
-                        msg = f"debit {key} refused"
-                        raise Refused(msg)
-                    after, currency, seq = row
+                    after, currency, seq = _found(cursor.fetchone(), f"debit {key} refused")
                     transaction_id, now = uuid.uuid4().hex, datetime.now(UTC)
                     cursor.execute(
                         _PG_INSERT_TRANSACTION, (transaction_id, key, ACCOUNT, KIND, now, seq)
@@ -354,19 +359,16 @@ class RawPostgres:
             with connection.pipeline() as pipeline, connection.cursor() as cursor:
                 cursor.execute(_PG_LOCK, (ACCOUNT,))
                 pipeline.sync()
-                row = cursor.fetchone()
-                if row is None or row[0] != "active":
-                    msg = f"account {ACCOUNT} missing or not active"
-                    raise Refused(msg)
-                _status, limit, balance, currency, seq = row
+                status, limit, balance, currency, seq = _found(
+                    cursor.fetchone(), f"no account {ACCOUNT}"
+                )
+                _require(status == "active", f"account {ACCOUNT} is {status}")
                 floor = -limit
                 prefix, now = uuid.uuid4().hex, datetime.now(UTC)
                 transactions, entries, postings = [], [], []
                 for i, key in enumerate(keys):
                     balance -= amount
-                    if balance < floor:
-                        msg = f"debit {key} over the limit"
-                        raise Refused(msg)
+                    _require(balance >= floor, f"debit {key} over the limit")
                     seq += 1
                     transaction_id = f"{prefix}{i:04x}"
                     transactions.append((transaction_id, key, ACCOUNT, KIND, now, seq))

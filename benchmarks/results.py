@@ -73,7 +73,7 @@ class Machine:
 
     @classmethod
     def here(cls) -> Machine:
-        """This machine, now (call it before the benchmarks run)."""
+        """The machine running this, now (call it before the benchmarks run)."""
         return cls(
             cpus=os.cpu_count() or 0,
             cpu_model=_cpu_model(),
@@ -128,9 +128,11 @@ def render_results(  # noqa: PLR0913 - everything the file shows, keyword-only
     ]
     if noisy:
         lines += [
-            f"**The machine was busy during this run**: {', '.join(noisy)} spread beyond "
-            f"{noise:.0%} (other processes were running on its {machine.cpus} CPUs). Their "
-            "figures are less reliable than the others'; run them again with `-k` to check.",
+            (
+                f"**The machine was busy during this run**: {', '.join(noisy)} spread beyond "
+                f"{noise:.0%} (other processes were running on its {machine.cpus} CPUs). Their "
+                "figures are less reliable than the others'; run them again with `-k` to check."
+            ),
             "",
         ]
     notes = [(r.benchmark.name, note) for r in results for note in r.notes]

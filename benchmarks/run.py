@@ -120,7 +120,7 @@ class Result:
         if not ratios:
             return None
         middle = statistics.median(ratios)
-        if len(ratios) < 4:  # noqa: PLR2004 - quartiles need four points to mean anything
+        if len(ratios) < 4:
             return (max(ratios) - min(ratios)) / middle
         first, _, third = statistics.quantiles(ratios, n=4, method="inclusive")
         return (third - first) / middle
