@@ -7,17 +7,20 @@ Usage::
 
 Every ``bench_*.py`` module next to this file exposes ``BENCHMARKS``, a list of
 :class:`benchmarks.harness.Benchmark`. For each benchmark the runner builds both sides,
-warms each up, then times ``repeats`` repetitions of ``ops`` operations per side,
-alternating the sides (ours first, then the baseline first, ...) so that drift in the
-machine hits both alike. A figure is the median of the repetitions, in operations per
-second. The ratio is ours divided by the baseline: 1.00 means as fast as the hand-written
-baseline, 0.50 half as fast.
+warms each up until two consecutive warm-up rounds agree within 10 % (bounded), then times
+``repeats`` repetitions of ``ops`` operations per side, alternating the sides (ours first,
+then the baseline first, ...) so that drift in the machine hits both alike. A figure is the
+median of the repetitions, in operations per second. The ratio is the median of the paired
+ratios (repetition *i* of ours over repetition *i* of the baseline): 1.00 means as fast as
+the hand-written baseline, 0.50 half as fast. The spread is the interquartile range of the
+paired ratios over their median.
 
-The ``target`` column shows the lowest ratio an issue asks for, with PASS or FAIL. It is
-informational: the exit status is 0 whatever the figures, unless ``--strict`` is given, in
-which case a FAIL exits 1. A benchmark that raises while running is an error: its row says
-so and the exit status is 2. Skipped benchmarks (no PostgreSQL, an adapter not written yet)
-never fail.
+The ``target`` column shows the lowest ratio asked for, with PASS or FAIL, or NOISY when the
+spread is above :data:`NOISE` (too busy a machine to judge). It is informational: the exit
+status is 0 whatever the figures, unless ``--strict`` is given, in which case a FAIL exits
+1. A benchmark that raises while running is an error: its row says so and the exit status
+is 2. Skipped benchmarks (no PostgreSQL, say) never fail. ``--results PATH`` writes the
+table with the machine, the versions and the command as Markdown (``RESULTS.md``).
 """
 
 from __future__ import annotations
@@ -325,7 +328,7 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
         description="Run telcocore's benchmarks, each against a baseline measured in the same run.",
     )
     parser.add_argument(
-        "--quick", action="store_true", help="small counts: the whole suite in well under 30 s"
+        "--quick", action="store_true", help="small counts: the whole suite in under a minute"
     )
     parser.add_argument(
         "--strict", action="store_true", help="exit 1 when a benchmark misses its target"
