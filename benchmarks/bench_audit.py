@@ -148,7 +148,7 @@ def _postgres() -> Iterator[Case]:
         admin.execute(schema_sql("CREATE SCHEMA IF NOT EXISTS {}", schema))
         core = telcocore.connect(url)
         try:
-            note = f"both sides on one storage in schema {schema}, dropped afterwards"
+            note = "both sides on one storage in schema bench_audit_<random>, dropped afterwards"
             yield _update_case(core, note)
         finally:
             core.close()

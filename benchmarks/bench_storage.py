@@ -195,7 +195,7 @@ def _postgres(*, batched: bool) -> Iterator[Case]:
             admin.execute(schema_sql("CREATE SCHEMA IF NOT EXISTS {}", schema))
         ours = Ours(url)
         raw = RawPostgres(dsn, raw_schema, funds=FUNDS)
-        note = f"schemas {ours_schema} (ours) and {raw_schema} (baseline), dropped afterwards"
+        note = "schemas bench_<random> (ours) and bench_raw_<random> (baseline), dropped afterwards"
         if batched:
             note += f"; {BATCH} debits per transaction"
         side = raw
@@ -294,7 +294,7 @@ BENCHMARKS = [
         setup=_postgres_setup(batched=False),
         ops=500,
         quick_ops=100,
-        repeats=9,
+        repeats=15,
         quick_repeats=3,
         target=0.70,
         unit="debits/s",
@@ -306,7 +306,7 @@ BENCHMARKS = [
         setup=_postgres_setup(batched=True),
         ops=5_000,
         quick_ops=500,
-        repeats=9,
+        repeats=11,
         quick_repeats=3,
         target=0.50,
         unit="debits/s",

@@ -201,7 +201,8 @@ class RawSqlite:
         execute("BEGIN IMMEDIATE")
         try:
             floor, balance, currency, seq = self._read()
-            prefix, now = uuid.uuid4().hex, _sqlite_now()  # ids unique as uuid4s are
+            # 28 random hex digits per batch and the row number: 32 characters, like a uuid4 hex
+            prefix, now = uuid.uuid4().hex[:28], _sqlite_now()
             transactions, entries, postings = [], [], []
             for i, key in enumerate(keys):
                 balance -= amount
@@ -364,7 +365,7 @@ class RawPostgres:
                 )
                 _require(status == "active", f"account {ACCOUNT} is {status}")
                 floor = -limit
-                prefix, now = uuid.uuid4().hex, datetime.now(UTC)
+                prefix, now = uuid.uuid4().hex[:28], datetime.now(UTC)
                 transactions, entries, postings = [], [], []
                 for i, key in enumerate(keys):
                     balance -= amount

@@ -10,6 +10,7 @@ import os
 import platform
 import shlex
 import sqlite3
+import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -70,6 +71,7 @@ class Machine:
     system: str
     load_before: str
     started: datetime
+    temporary: str
 
     @classmethod
     def here(cls) -> Machine:
@@ -83,6 +85,7 @@ class Machine:
             system=f"{platform.system()} {platform.release()} ({platform.machine()})",
             load_before=_load(),
             started=datetime.now(UTC),
+            temporary=tempfile.gettempdir(),
         )
 
 
@@ -116,6 +119,7 @@ def render_results(  # noqa: PLR0913 - everything the file shows, keyword-only
         f"| Python | {machine.python} |",
         f"| SQLite | {machine.sqlite} |",
         f"| PostgreSQL | {machine.postgres} (on this machine's loopback) |",
+        f"| SQLite files | in {machine.temporary} (set TMPDIR to move them) |",
         f"| load average (1 min) | {machine.load_before} before, {load_after} after |",
         "",
         "`ours` and `baseline` are medians of the timed repetitions in operations per second;",
