@@ -127,6 +127,9 @@ def examples(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON, default=False)
 def bench(session: nox.Session) -> None:
-    """Run the benchmarks: `nox -s bench -- ARGS` passes ARGS to benchmarks/run.py."""
+    """Run the benchmarks: `nox -s bench -- ARGS` passes ARGS to benchmarks/run.py.
+
+    `nox -s bench -- --results benchmarks/RESULTS.md` regenerates the committed results.
+    """
     session.install(".[postgres]", *group("bench"))
     session.run("python", "benchmarks/run.py", *session.posargs)

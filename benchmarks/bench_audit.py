@@ -14,7 +14,7 @@ from the storage's own ``unit_of_work()`` doing ``uow.get(AccountRepository).get
 the
 ratio shows what auditing adds to an update.
 
-``audit.diff``:
+``audit.diff.<family>`` (account, contact, account_contacts):
 
 *Ours*: :func:`telcocore.audit.model.diff.make_patch`, which asks jsonpatch for the patch and then
 verifies it (applies it to a copy of "before" and compares with "after" strictly) before
@@ -22,10 +22,11 @@ returning it.
 
 *Baseline*: ``jsonpatch.make_patch(before, after).patch`` alone, unchecked.
 
-Both diff the same pairs of typical account documents: the converter's unstructured
-:class:`~telcocore.accounts.model.Account` (secrets redacted, as the audit log stores it)
-before and after one update each (name, debit limit, channel limit, locale, tax rate, low
-balance threshold, status, several settings at once), taken in turn.
+Both diff the same pairs of documents from :mod:`benchmarks.documents`, one row per family:
+the converter's unstructured :class:`~telcocore.accounts.model.Account` and
+:class:`~telcocore.contacts.model.Contact` (secrets redacted, as the audit log stores them)
+before and after one typical update each, and an account with its contacts as a list (a
+contact added, removed, changed), taken in turn.
 
 No issue sets a target for these benchmarks. Temporary files and schemas are removed
 afterwards.
@@ -37,15 +38,13 @@ import contextlib
 import itertools
 import tempfile
 import uuid
-from datetime import UTC, datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import attrs
 import jsonpatch
 
 import telcocore
+from benchmarks.documents import document_pairs, leaves
 from benchmarks.harness import (
     Benchmark,
     Case,
@@ -56,11 +55,8 @@ from benchmarks.harness import (
     schema_sql,
     with_schema,
 )
-from telcocore.accounts.model import Account, AccountStatus
 from telcocore.accounts.ports import AccountRepository
 from telcocore.audit.model.diff import make_patch
-from telcocore.audit.services import document
-from telcocore.kernel.money import Money
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -152,7 +148,7 @@ def _postgres() -> Iterator[Case]:
         admin.execute(schema_sql("CREATE SCHEMA IF NOT EXISTS {}", schema))
         core = telcocore.connect(url)
         try:
-            note = f"both sides on one storage in schema {schema}, dropped afterwards"
+            note = "both sides on one storage in schema bench_audit_<random>, dropped afterwards"
             yield _update_case(core, note)
         finally:
             core.close()
@@ -164,50 +160,8 @@ def _postgres() -> Iterator[Case]:
 # -- audit.diff -------------------------------------------------------------------------
 
 
-def _set(**changes: Any) -> Callable[[Account], Account]:  # noqa: ANN401 - any field
-    def change(account: Account) -> Account:
-        return attrs.evolve(account, **changes)
-
-    return change
-
-
-def _document_pairs() -> list[tuple[Any, Any]]:
-    """``(before, after)`` account documents, one pair per typical update."""
-    account = Account(
-        id="acme-1001",
-        name="Acme Telecom Ltd",
-        currency=CURRENCY,
-        created_at=datetime(2026, 1, 15, 9, 30, tzinfo=UTC),
-        debit_limit=Money("250.00", CURRENCY),
-        channel_limit=10,
-        home_country="GB",
-        locale="en_GB",
-        realm="acme.sip.example.net",
-        tax_rate=Decimal("0.2"),
-        low_balance_threshold=Money("20.00", CURRENCY),
-        version=7,
-    )
-    updates = [
-        _set(name="Acme Telecom Group Ltd"),
-        _set(debit_limit=Money("500.00", CURRENCY)),
-        _set(channel_limit=25),
-        _set(channel_limit=None),
-        _set(locale="de_DE", home_country="DE"),
-        _set(tax_rate=Decimal("0.19")),
-        _set(low_balance_threshold=None),
-        _set(status=AccountStatus.PENALTY),
-        _set(realm=None, name="Acme", debit_limit=Money("0", CURRENCY), channel_limit=2),
-    ]
-    pairs = []
-    for update in updates:
-        after = update(account)
-        after.version = account.version + 1
-        pairs.append((document(account), document(after)))
-    return pairs
-
-
-def _diff_side(diff: Callable[[Any, Any], object]) -> Operation:
-    pairs = itertools.cycle(_document_pairs())
+def _diff_side(diff: Callable[[Any, Any], object], family: str) -> Operation:
+    pairs = itertools.cycle(document_pairs()[family])
 
     def run(n: int) -> None:
         for before, after in itertools.islice(pairs, n):
@@ -220,18 +174,25 @@ def _jsonpatch_patch(before: Any, after: Any) -> object:  # noqa: ANN401 - JSON 
     return jsonpatch.make_patch(before, after).patch
 
 
-@contextlib.contextmanager
-def _diff() -> Iterator[Case]:
-    pairs = _document_pairs()
-    for before, after in pairs:  # the two sides must agree before they are compared
-        if make_patch(before, after) != _jsonpatch_patch(before, after):
-            msg = "make_patch and jsonpatch disagree on a typical account update"
-            raise RuntimeError(msg)
-    yield Case(
-        ours=_diff_side(make_patch),
-        baseline=_diff_side(_jsonpatch_patch),
-        note=f"{len(pairs)} pairs of account documents, taken in turn",
-    )
+def _diff(family: str) -> Callable[[], contextlib.AbstractContextManager[Case]]:
+    @contextlib.contextmanager
+    def setup() -> Iterator[Case]:
+        pairs = document_pairs()[family]
+        for before, after in pairs:  # the two sides must agree before they are compared
+            if make_patch(before, after) != _jsonpatch_patch(before, after):
+                msg = f"make_patch and jsonpatch disagree on a typical {family} update"
+                raise RuntimeError(msg)
+        sizes = sorted({leaves(before) for before, _ in pairs})
+        yield Case(
+            ours=_diff_side(make_patch, family),
+            baseline=_diff_side(_jsonpatch_patch, family),
+            note=(
+                f"{len(pairs)} pairs of {family} documents ({'/'.join(map(str, sizes))} "
+                "scalar fields), taken in turn"
+            ),
+        )
+
+    return setup
 
 
 BENCHMARKS = [
@@ -268,15 +229,22 @@ BENCHMARKS = [
         quick_repeats=2,
         unit="updates/s",
     ),
-    Benchmark(
-        name="audit.diff",
-        measures="telcocore.audit.model.diff.make_patch (verified) on account documents",
-        baseline="jsonpatch.make_patch(before, after).patch on the same pairs (unchecked)",
-        setup=_diff,
-        ops=5_000,
-        quick_ops=500,
-        repeats=7,
-        quick_repeats=3,
-        unit="diffs/s",
+    *(
+        Benchmark(
+            name=f"audit.diff.{name}",
+            measures=f"telcocore.audit.model.diff.make_patch (verified) on {family} documents",
+            baseline="jsonpatch.make_patch(before, after).patch on the same pairs (unchecked)",
+            setup=_diff(family),
+            ops=ops,
+            quick_ops=ops // 10,
+            repeats=7,
+            quick_repeats=3,
+            unit="diffs/s",
+        )
+        for name, family, ops in (
+            ("account", "account", 5_000),
+            ("contact", "contact", 5_000),
+            ("account_contacts", "account+contacts", 1_000),
+        )
     ),
 ]

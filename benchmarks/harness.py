@@ -56,6 +56,9 @@ class Case:
     """The same work without telcocore."""
     note: str = ""
     """Something the reader of the results should know (e.g. the SQLite settings used)."""
+    report: Callable[[], str] | None = None
+    """Called once both sides were timed, before cleanup: a note measured afterwards
+    (the bytes each side's database file takes per posting, say)."""
 
 
 @dataclass(frozen=True)

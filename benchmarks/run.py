@@ -3,20 +3,24 @@
 Usage::
 
     python benchmarks/run.py [--quick] [--strict] [-k NAME_SUBSTRING] [--json PATH]
+                             [--results PATH]
 
 Every ``bench_*.py`` module next to this file exposes ``BENCHMARKS``, a list of
 :class:`benchmarks.harness.Benchmark`. For each benchmark the runner builds both sides,
-warms each up, then times ``repeats`` repetitions of ``ops`` operations per side,
-alternating the sides (ours first, then the baseline first, ...) so that drift in the
-machine hits both alike. A figure is the median of the repetitions, in operations per
-second. The ratio is ours divided by the baseline: 1.00 means as fast as the hand-written
-baseline, 0.50 half as fast.
+warms each up until two consecutive warm-up rounds agree within 10 % (bounded), then times
+``repeats`` repetitions of ``ops`` operations per side, alternating the sides (ours first,
+then the baseline first, ...) so that drift in the machine hits both alike. A figure is the
+median of the repetitions, in operations per second. The ratio is the median of the paired
+ratios (repetition *i* of ours over repetition *i* of the baseline): 1.00 means as fast as
+the hand-written baseline, 0.50 half as fast. The spread is the interquartile range of the
+paired ratios over their median.
 
-The ``target`` column shows the lowest ratio an issue asks for, with PASS or FAIL. It is
-informational: the exit status is 0 whatever the figures, unless ``--strict`` is given, in
-which case a FAIL exits 1. A benchmark that raises while running is an error: its row says
-so and the exit status is 2. Skipped benchmarks (no PostgreSQL, an adapter not written yet)
-never fail.
+The ``target`` column shows the lowest ratio asked for, with PASS or FAIL, or NOISY when the
+spread is above :data:`NOISE` (too busy a machine to judge). It is informational: the exit
+status is 0 whatever the figures, unless ``--strict`` is given, in which case a FAIL exits
+1. A benchmark that raises while running is an error: its row says so and the exit status
+is 2. Skipped benchmarks (no PostgreSQL, say) never fail. ``--results PATH`` writes the
+table with the machine, the versions and the command as Markdown (``RESULTS.md``).
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ if importlib.util.find_spec("telcocore") is None:
     sys.path.insert(0, str(HERE.parent / "src"))
 
 from benchmarks.harness import Benchmark, Case, Operation, Skip  # noqa: E402 - needs the path above
+from benchmarks.results import Machine, render_results  # noqa: E402 - needs the path above
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -49,7 +54,13 @@ if TYPE_CHECKING:
 __all__ = ["Figure", "Result", "discover", "main", "measure", "render_table"]
 
 WARMUP_FRACTION = 10
-"""Each side is warmed up with ``ops // WARMUP_FRACTION`` operations (at least one)."""
+"""A warm-up round is ``ops // WARMUP_FRACTION`` operations (at least one)."""
+WARMUP_AGREEMENT = 0.10
+"""Warm-up ends when two consecutive rounds' rates differ by at most this fraction..."""
+WARMUP_ROUNDS = 12
+"""... or after this many rounds."""
+NOISE = 0.15
+"""A row whose ratio spread exceeds this says NOISY rather than PASS or FAIL."""
 
 
 @dataclass(frozen=True)
@@ -91,16 +102,50 @@ class Result:
         the same machine; the median of their ratios shrugs off a slow stretch (a disk
         whose ``fsync`` slows down for a while) that would tilt a ratio of medians.
         """
+        ratios = self.ratios
+        return statistics.median(ratios) if ratios else None
+
+    @property
+    def ratios(self) -> list[float]:
+        """Each repetition of ours divided by the baseline repetition next to it."""
         if self.ours is None or self.baseline is None:
-            return None
+            return []
         pairs = zip(self.ours.samples, self.baseline.samples, strict=True)
-        return statistics.median(ours / baseline for ours, baseline in pairs)
+        return [ours / baseline for ours, baseline in pairs]
+
+    @property
+    def spread(self) -> float | None:
+        """The interquartile range of the paired ratios over their median (0.05 is 5 %).
+
+        With fewer than four pairs, ``(max - min) / median`` of the ratios instead.
+        """
+        ratios = self.ratios
+        if not ratios:
+            return None
+        middle = statistics.median(ratios)
+        if len(ratios) < 4:
+            return (max(ratios) - min(ratios)) / middle
+        first, _, third = statistics.quantiles(ratios, n=4, method="inclusive")
+        return (third - first) / middle
+
+    @property
+    def noisy(self) -> bool:
+        """The paired ratios disagree by more than :data:`NOISE`: the machine was busy."""
+        spread = self.spread
+        return spread is not None and spread > NOISE
 
     @property
     def verdict(self) -> str:
-        """``PASS`` or ``FAIL`` against the target; empty when there is none or no ratio."""
+        """``PASS``, ``FAIL`` or ``NOISY`` (too much spread to judge).
+
+        Empty when there is no ratio; without a target, ``NOISY`` or empty.
+        """
         target, ratio = self.benchmark.target, self.ratio
-        if target is None or ratio is None:
+        if ratio is None:
+            return ""
+        if self.noisy:
+            return "NOISY"
+        if target is None:
             return ""
         return "PASS" if ratio >= target else "FAIL"
 
@@ -121,6 +166,7 @@ class Result:
             "ours": figure(self.ours),
             "baseline": figure(self.baseline),
             "ratio": self.ratio,
+            "ratio_spread": self.spread,
             "target": bench.target,
             "verdict": self.verdict or None,
             "skipped": self.skipped or None,
@@ -158,13 +204,29 @@ def _time(operation: Operation, ops: int) -> float:
     return ops / elapsed if elapsed > 0 else float("inf")
 
 
+def warm_up(operation: Operation, ops: int) -> int:
+    """Run ``operation`` until two consecutive rounds agree within :data:`WARMUP_AGREEMENT`.
+
+    A round is ``ops // WARMUP_FRACTION`` operations (at least one); at most
+    :data:`WARMUP_ROUNDS` rounds. Returns the number of rounds run. Caches, prepared
+    statements and a database server's first slow stretch are behind us afterwards.
+    """
+    size = max(ops // WARMUP_FRACTION, 1)
+    previous = _time(operation, size)
+    for rounds in range(2, WARMUP_ROUNDS + 1):
+        current = _time(operation, size)
+        if abs(current - previous) <= WARMUP_AGREEMENT * max(current, previous):
+            return rounds
+        previous = current
+    return WARMUP_ROUNDS
+
+
 def measure(case: Case, ops: int, repeats: int) -> tuple[Figure | None, Figure]:
     """Warm up both sides, then time ``repeats`` alternating repetitions of each."""
     ours = case.ours if not isinstance(case.ours, str) else None
-    warmup = max(ops // WARMUP_FRACTION, 1)
     if ours is not None:
-        ours(warmup)
-    case.baseline(warmup)
+        warm_up(ours, ops)
+    warm_up(case.baseline, ops)
     ours_samples: list[float] = []
     baseline_samples: list[float] = []
     for repetition in range(repeats):
@@ -192,6 +254,8 @@ def run_one(benchmark: Benchmark, *, quick: bool) -> Result:
             if case.note:
                 result.notes.append(case.note)
             result.ours, result.baseline = measure(case, ops, repeats)
+            if case.report is not None:
+                result.notes.append(case.report())
     except Skip as skip:
         result.skipped = str(skip)
     except Exception as error:  # noqa: BLE001 - reported in the table, and in the exit status
@@ -206,7 +270,15 @@ def _rate(figure: Figure | None) -> str:
 
 def render_table(results: Sequence[Result]) -> str:
     """The results as one Markdown table (pipe-separated, so it pastes into an issue)."""
-    header = ("benchmark", "ours (ops/s)", "baseline (ops/s)", "ratio", "target", "result")
+    header = (
+        "benchmark",
+        "ours (ops/s)",
+        "baseline (ops/s)",
+        "ratio",
+        "spread",
+        "target",
+        "result",
+    )
     rows: list[tuple[str, ...]] = []
     for result in results:
         if result.error:
@@ -216,12 +288,21 @@ def render_table(results: Sequence[Result]) -> str:
         else:
             ours = _rate(result.ours)
         ratio = "" if result.ratio is None else f"{result.ratio:.2f}"
+        spread = "" if result.spread is None else f"{result.spread:.0%}"
         target = "" if result.benchmark.target is None else f">= {result.benchmark.target:.2f}"
         rows.append(
-            (result.benchmark.name, ours, _rate(result.baseline), ratio, target, result.verdict)
+            (
+                result.benchmark.name,
+                ours,
+                _rate(result.baseline),
+                ratio,
+                spread,
+                target,
+                result.verdict,
+            )
         )
     widths = [max(len(row[i]) for row in (header, *rows)) for i in range(len(header))]
-    numeric = {1, 2, 3}  # right-aligned, except a reason written in place of a figure
+    numeric = {1, 2, 3, 4}  # right-aligned, except a reason written in place of a figure
 
     def line(cells: Sequence[str]) -> str:
         padded = [
@@ -247,7 +328,7 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
         description="Run telcocore's benchmarks, each against a baseline measured in the same run.",
     )
     parser.add_argument(
-        "--quick", action="store_true", help="small counts: the whole suite in well under 30 s"
+        "--quick", action="store_true", help="small counts: the whole suite in under a minute"
     )
     parser.add_argument(
         "--strict", action="store_true", help="exit 1 when a benchmark misses its target"
@@ -261,12 +342,19 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
         help="run only benchmarks whose name contains this (repeatable: any of them)",
     )
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write the results here")
+    parser.add_argument(
+        "--results",
+        type=Path,
+        metavar="PATH",
+        help="also write a Markdown report (the machine, versions, the command) here",
+    )
     return parser.parse_args(argv)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the selected benchmarks, print the table, and return the exit status."""
-    args = _parse(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    args = _parse(arguments)
     benchmarks = [
         b for b in discover() if not args.patterns or any(p in b.name for p in args.patterns)
     ]
@@ -279,14 +367,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"on {platform.machine()}, {platform.system()}",
         flush=True,
     )
+    machine = Machine.here() if args.results is not None else None
     results: list[Result] = []
     for benchmark in benchmarks:
         print(f"  running {benchmark.name} ...", file=sys.stderr, flush=True)
         results.append(run_one(benchmark, quick=args.quick))
-    print(render_table(results))
+    table = render_table(results)
+    print(table)
     for result in results:
         for note in result.notes:
             print(f"{result.benchmark.name}: {note}")
+    if args.results is not None and machine is not None:
+        text = render_results(
+            machine=machine,
+            results=results,
+            table=table,
+            argv=arguments,
+            noise=NOISE,
+            spread_of=lambda result: result.spread,
+        )
+        args.results.write_text(text, encoding="utf-8")
     if args.json is not None:
         document = {
             "python": platform.python_version(),

@@ -1,7 +1,8 @@
 """The benchmark runner still works: a quick run of the ledger benchmark prints its row.
 
 Only the shape of the output is checked, never a figure: timings belong in the benchmark
-suite (``python benchmarks/run.py``), not in tests.
+suite (``python benchmarks/run.py``), not in tests. The verdict rules (PASS, FAIL, NOISY)
+are checked on made-up samples.
 """
 
 from __future__ import annotations
@@ -14,6 +15,11 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 RUNNER = ROOT / "benchmarks" / "run.py"
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))  # so that ``benchmarks`` imports as a package
+
+from benchmarks.harness import Benchmark, Case  # noqa: E402 - needs the path above
+from benchmarks.run import Figure, Result  # noqa: E402 - needs the path above
 
 
 def _table(output: str) -> tuple[list[str], dict[str, list[str]]]:
@@ -25,10 +31,16 @@ def _table(output: str) -> tuple[list[str], dict[str, list[str]]]:
 
 
 @pytest.fixture(scope="module")
-def quick_ledger() -> subprocess.CompletedProcess[str]:
-    """``python benchmarks/run.py --quick -k ledger``, run once for the module."""
+def results_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the quick run writes its ``--results`` report."""
+    return tmp_path_factory.mktemp("bench") / "RESULTS.md"
+
+
+@pytest.fixture(scope="module")
+def quick_ledger(results_file: Path) -> subprocess.CompletedProcess[str]:
+    """``python benchmarks/run.py --quick -k ledger --results ...``, run once for the module."""
     return subprocess.run(  # noqa: S603 - our own script, run with the current interpreter
-        [sys.executable, str(RUNNER), "--quick", "-k", "ledger"],
+        [sys.executable, str(RUNNER), "--quick", "-k", "ledger", "--results", str(results_file)],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -49,7 +61,15 @@ class TestQuickLedgerRun:
     ) -> None:
         """The header names ours, the baseline, the ratio and the target."""
         header, _ = _table(quick_ledger.stdout)
-        expected = ["benchmark", "ours (ops/s)", "baseline (ops/s)", "ratio", "target", "result"]
+        expected = [
+            "benchmark",
+            "ours (ops/s)",
+            "baseline (ops/s)",
+            "ratio",
+            "spread",
+            "target",
+            "result",
+        ]
         assert expected == header
 
     def test_only_ledger_benchmarks_ran(
@@ -69,3 +89,68 @@ class TestQuickLedgerRun:
         figures = [row[header.index(column)] for column in ("ours (ops/s)", "baseline (ops/s)")]
         assert all(figure.replace(",", "").isdigit() for figure in figures), row
         assert float(row[header.index("ratio")]) > 0
+
+    def test_ledger_row_has_a_spread(self, quick_ledger: subprocess.CompletedProcess[str]) -> None:
+        """The in-memory debit row shows the spread of its paired ratios, in percent."""
+        header, rows = _table(quick_ledger.stdout)
+        spread = rows["ledger.debit.memory"][header.index("spread")]
+        assert spread.endswith("%"), spread
+        assert int(spread.removesuffix("%")) >= 0
+
+    def test_results_file_names_the_machine_and_the_command(
+        self, quick_ledger: subprocess.CompletedProcess[str], results_file: Path
+    ) -> None:
+        """``--results`` writes the table, the versions and the command that reproduces it."""
+        assert 0 == quick_ledger.returncode, quick_ledger.stderr
+        text = results_file.read_text(encoding="utf-8")
+        for expected in ("| CPUs |", "| Python |", "| SQLite |", "| PostgreSQL |"):
+            assert expected in text
+        assert f"python benchmarks/run.py --quick -k ledger --results {results_file}" in text
+        assert "| ledger.debit.memory " in text
+
+
+def _result(ours: tuple[float, ...], baseline: tuple[float, ...], target: float | None) -> Result:
+    """A result made of the given samples, for the verdict rules."""
+    benchmark = Benchmark(
+        name="made.up",
+        measures="",
+        baseline="",
+        setup=lambda: NotImplemented,
+        ops=1,
+        quick_ops=1,
+        target=target,
+    )
+    return Result(benchmark, Figure(ours), Figure(baseline))
+
+
+class TestVerdict:
+    """A row passes, fails, or is too noisy to judge."""
+
+    def test_steady_ratio_above_the_target_passes(self) -> None:
+        """Paired ratios of 0.60 each against a target of 0.50: PASS."""
+        result = _result((60.0,) * 5, (100.0,) * 5, 0.50)
+        assert (0.0, "PASS") == (result.spread, result.verdict)
+
+    def test_steady_ratio_below_the_target_fails(self) -> None:
+        """Paired ratios of 0.40 each against a target of 0.50: FAIL."""
+        assert "FAIL" == _result((40.0,) * 5, (100.0,) * 5, 0.50).verdict
+
+    def test_scattered_ratios_are_noisy(self) -> None:
+        """Ratios from 0.3 to 0.9 (median 0.6) are too spread to call PASS."""
+        result = _result((30.0, 45.0, 60.0, 75.0, 90.0), (100.0,) * 5, 0.50)
+        assert 0.6 == pytest.approx(result.ratio)
+        assert "NOISY" == result.verdict
+
+    def test_noisy_without_a_target(self) -> None:
+        """A row with no target still says NOISY when its ratios disagree."""
+        assert "NOISY" == _result((30.0, 90.0), (100.0, 100.0), None).verdict
+
+    def test_the_ratio_pairs_repetitions(self) -> None:
+        """The ratio is the median of ours[i] / baseline[i], not a ratio of medians."""
+        result = _result((10.0, 20.0, 40.0), (10.0, 20.0, 40.0), None)
+        assert (1.0, "") == (result.ratio, result.verdict)
+
+
+def test_case_report_is_optional() -> None:
+    """A case without a report has ``None`` there (the runner then adds no note)."""
+    assert Case(ours="skipped", baseline=lambda _n: None).report is None
