@@ -9,30 +9,44 @@ repositories and migrations. See "Adding a domain" in the architecture guide.
 from __future__ import annotations
 
 import importlib
+import importlib.util
+import pkgutil
 from collections.abc import Iterator, Mapping
-from pathlib import Path
 from typing import Any, Final
 
 from telcocore.kernel.errors import ConfigurationError
+from telcocore.kernel.validation import shown
 from telcocore.platform.sql.unit_of_work import RepositoryFactory, SqlDomain
 
 __all__ = ["REPOSITORIES", "SQL_DOMAINS", "in_creation_order"]
 
-_ROOT = Path(__file__).parent
-_NOT_DOMAINS: Final = frozenset({"kernel", "platform", "adapters"})
+_NOT_DOMAINS: Final = frozenset({"telcocore.kernel", "telcocore.platform", "telcocore.adapters"})
 """Packages of telcocore that hold no domain (``billing`` holds the money domains)."""
 
 
+def _packages(parent: str) -> Iterator[str]:
+    """The subpackages of ``parent``, by name, as the import system finds them."""
+    path = importlib.import_module(parent).__path__
+    for info in sorted(pkgutil.iter_modules(path, f"{parent}."), key=lambda i: i.name):
+        if info.ispkg and info.name not in _NOT_DOMAINS:
+            yield info.name
+
+
 def _sql_modules() -> Iterator[str]:
-    """The ``sql`` module of every domain package, by name, from the source tree."""
-    for package in sorted(_ROOT.iterdir()):
-        if package.name in _NOT_DOMAINS or not (package / "__init__.py").is_file():
-            continue
-        if (package / "sql.py").is_file():
-            yield f"telcocore.{package.name}.sql"
-        for sub in sorted(package.iterdir()):
-            if (sub / "__init__.py").is_file() and (sub / "sql.py").is_file():
-                yield f"telcocore.{package.name}.{sub.name}.sql"
+    """The ``sql`` module of every domain package (and of each money domain), by name."""
+    for package in _packages("telcocore"):
+        for candidate in (package, *_packages(package)):
+            if importlib.util.find_spec(f"{candidate}.sql") is not None:
+                yield f"{candidate}.sql"
+
+
+def _storage(module_name: str) -> SqlDomain:
+    """What the ``sql`` module ``module_name`` declares its domain stores."""
+    storage = getattr(importlib.import_module(module_name), "STORAGE", None)
+    if not isinstance(storage, SqlDomain):
+        msg = f"{module_name} must declare STORAGE, a SqlDomain, got {shown(storage)}"
+        raise ConfigurationError(msg)
+    return storage
 
 
 def in_creation_order(domains: list[SqlDomain]) -> tuple[SqlDomain, ...]:
@@ -58,7 +72,7 @@ def in_creation_order(domains: list[SqlDomain]) -> tuple[SqlDomain, ...]:
 
 
 SQL_DOMAINS: Final[tuple[SqlDomain, ...]] = in_creation_order(
-    [importlib.import_module(name).STORAGE for name in _sql_modules()]
+    [_storage(name) for name in _sql_modules()]
 )
 """Every domain with tables, each after the domains its tables refer to."""
 

@@ -1,7 +1,6 @@
-"""Account use cases: accounts and their contacts.
+"""Account use cases: :class:`AccountService` opens accounts and changes their settings and status.
 
-:class:`AccountService` opens accounts and changes their settings and status;
-:class:`ContactService` keeps their contacts: details, passwords, logins, verified addresses.
+An account's contacts are kept by :mod:`telcocore.contacts.services`.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Contacts of an account: name, login email, mobile, notes, and what is verified.
 
-These are the pure rules; :mod:`telcocore.accounts.services` stores and changes contacts.
+These are the pure rules; :mod:`telcocore.contacts.services` stores and changes contacts.
 
 - The login email is unique system-wide, compared case-insensitively (:func:`email_key`).
 - The mobile is kept in E.164, read with the account's home country (:func:`parse_mobile`).

@@ -18,6 +18,9 @@ telcocore's (a table of another tool, or a damaged one) a :class:`~telcocore.Sto
 A database of the earlier, flat layout (a ``schema_version`` table at version
 :data:`EARLIER_LAYOUT_VERSION`) is taken over in place: its tables are exactly those of
 each domain's first :attr:`.SqlDomain.baseline` migrations, which are recorded as applied.
+Every database of this layout keeps a ``schema_version`` table holding
+:data:`LAYOUT_MARKER`, so a release of the earlier layout refuses it with its own
+:class:`~telcocore.SchemaVersionError` instead of running its first migration again.
 """
 
 from __future__ import annotations
@@ -43,7 +46,9 @@ from telcocore.kernel.validation import shown, validate_int
 from .dialect import C, Dialect, Session
 
 __all__ = [
+    "EARLIER_LAYOUT_MODULES",
     "EARLIER_LAYOUT_VERSION",
+    "LAYOUT_MARKER",
     "Migration",
     "ModuleMigrations",
     "expand_macros",
@@ -53,6 +58,14 @@ __all__ = [
 
 EARLIER_LAYOUT_VERSION = 5
 """The version of the flat ``schema_version`` table a database is taken over from."""
+
+EARLIER_LAYOUT_MODULES = frozenset(
+    {"accounts", "audit", "billing.ledger", "contacts", "notifications", "numbering"}
+)
+"""The modules whose baselines together make the tables of the earlier layout."""
+
+LAYOUT_MARKER = EARLIER_LAYOUT_VERSION + 1
+"""The version this layout writes in ``schema_version``: newer than any earlier release."""
 
 _FILE_NAME = re.compile(r"(\d{4})_(\w+)(?:\.(\w+))?\.sql")
 _MACRO = re.compile(r"\{(\w+)\}")
@@ -200,7 +213,7 @@ def _record(session: Session[C], module: str, migration: Migration, at: str) -> 
 def _take_over_earlier_layout(
     session: Session[C], modules: Sequence[ModuleMigrations], at: str
 ) -> None:
-    """Record the baseline migrations of a flat-layout database, then drop its old table."""
+    """Record the baseline migrations of a flat-layout database (its table stays)."""
     row = session.one(f"SELECT MAX(version) FROM {_EARLIER_TABLE}")  # noqa: S608 - a constant
     found = None if row is None else row[0]
     version = 0 if found is None else _whole(found, _EARLIER_TABLE)
@@ -214,10 +227,18 @@ def _take_over_earlier_layout(
         )
         raise StorageError(msg)
     if version == EARLIER_LAYOUT_VERSION:
+        missing = EARLIER_LAYOUT_MODULES - {m.module for m in modules if m.baseline}
+        if missing:
+            msg = (
+                f"the database is at schema version {version} of the earlier layout, which "
+                f"holds the tables of {', '.join(sorted(EARLIER_LAYOUT_MODULES))}; open it "
+                f"with every one of those domains to upgrade it (missing: "
+                f"{', '.join(sorted(missing))})"
+            )
+            raise StorageError(msg)
         for module in modules:
             for migration in module.migrations[: module.baseline]:
                 _record(session, module.module, migration, at)
-    session.run(f"DROP TABLE {_EARLIER_TABLE}")
 
 
 def migrate(dialect: Dialect[C], conn: C, modules: Sequence[ModuleMigrations]) -> dict[str, int]:
@@ -238,6 +259,15 @@ def migrate(dialect: Dialect[C], conn: C, modules: Sequence[ModuleMigrations]) -
             )
             if _exists(session, _EARLIER_TABLE):
                 _take_over_earlier_layout(session, modules, at)
+            else:
+                session.run(
+                    f"CREATE TABLE {_EARLIER_TABLE} (version INTEGER PRIMARY KEY, "
+                    "name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+                )
+            session.run(
+                f"INSERT INTO {_EARLIER_TABLE} (version, name, applied_at) VALUES (?, ?, ?)",  # noqa: S608
+                (LAYOUT_MARKER, "migrations_per_domain", at),
+            )
         current = _read_versions(session)
         supported = {module.module: module.newest for module in modules}
         _refuse_newer(current, supported)
