@@ -16,9 +16,8 @@ from telcocore.accounts.errors import AccountNotFound
 from telcocore.accounts.model import Account, AccountStatus
 from telcocore.accounts.ports import AccountRepository
 from telcocore.kernel.errors import AlreadyExists, ConcurrencyError
-from telcocore.kernel.serialization import converter
 from telcocore.platform.sql.dialect import Row, Session
-from telcocore.platform.sql.rows import from_document, json_key
+from telcocore.platform.sql.rows import from_document, json_key, to_document
 from telcocore.platform.sql.unit_of_work import SqlDomain
 
 __all__ = ["STORAGE", "SqlAccountRepository"]
@@ -50,11 +49,6 @@ class SqlAccountRepository:
     def __init__(self, session: Session[Any]) -> None:
         self._s = session
 
-    def _document(self, account: Account, version: int) -> object:
-        document = converter.unstructure(account)
-        document["version"] = version
-        return self._s.dialect.json_to_db(document)
-
     def _account(self, row: Row) -> Account:
         stored = row[0]
         # The key is the stored document itself, exactly (as text, whatever the driver
@@ -72,7 +66,7 @@ class SqlAccountRepository:
                 account.version,
                 account.status.value,
                 _realm_key(account),
-                self._document(account, account.version),
+                to_document(self._s.dialect, account, account.version),
             ),
         )
         if not inserted:
@@ -119,7 +113,7 @@ class SqlAccountRepository:
                     version,
                     account.status.value,
                     _realm_key(account),
-                    self._document(account, version),
+                    to_document(self._s.dialect, account, version),
                     account.id,
                     account.version,
                 ),

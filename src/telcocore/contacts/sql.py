@@ -15,9 +15,8 @@ from telcocore.contacts.errors import ContactNotFound
 from telcocore.contacts.model.contact import Contact, email_key
 from telcocore.contacts.ports import ContactRepository
 from telcocore.kernel.errors import AlreadyExists, ConcurrencyError
-from telcocore.kernel.serialization import converter
 from telcocore.platform.sql.dialect import Row, Session
-from telcocore.platform.sql.rows import from_document
+from telcocore.platform.sql.rows import from_document, to_document
 from telcocore.platform.sql.unit_of_work import SqlDomain
 
 __all__ = ["STORAGE", "SqlContactRepository"]
@@ -30,11 +29,6 @@ class SqlContactRepository:
 
     def __init__(self, session: Session[Any]) -> None:
         self._s = session
-
-    def _document(self, contact: Contact, version: int) -> object:
-        document = converter.unstructure(contact)
-        document["version"] = version
-        return self._s.dialect.json_to_db(document)
 
     def _contact(self, row: Row) -> Contact:
         return from_document(self._s.dialect.json_from_db(row[0]), Contact)
@@ -49,7 +43,7 @@ class SqlContactRepository:
                 contact.account_id,
                 contact.email_key,
                 contact.version,
-                self._document(contact, contact.version),
+                to_document(self._s.dialect, contact, contact.version),
             ),
         )
         if not inserted:
@@ -87,7 +81,7 @@ class SqlContactRepository:
                 (
                     contact.email_key,
                     version,
-                    self._document(contact, version),
+                    to_document(self._s.dialect, contact, version),
                     contact.id,
                     contact.version,
                 ),

@@ -1,4 +1,4 @@
-"""Reading stored rows and documents back, for every SQL repository."""
+"""Storing aggregates as JSON documents and reading them back, for every SQL repository."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from telcocore.kernel.serialization import converter
 
 from .dialect import Dialect
 
-__all__ = ["from_document", "json_key"]
+__all__ = ["from_document", "json_key", "to_document"]
 
 
 def json_key(dialect: Dialect[Any], stored: object) -> str:
@@ -24,6 +24,13 @@ def json_key(dialect: Dialect[Any], stored: object) -> str:
 
 
 T = TypeVar("T")
+
+
+def to_document(dialect: Dialect[Any], value: object, version: int) -> object:
+    """``value`` (an attrs aggregate) as a stored document carrying ``version``."""
+    document = converter.unstructure(value)
+    document["version"] = version
+    return dialect.json_to_db(document)
 
 
 def from_document(document: object, cls: type[T]) -> T:
