@@ -51,8 +51,8 @@ class LedgerRepository(Protocol):
         """Store a new ``transaction`` (its key believed unused) without looking anything up.
 
         :class:`~telcocore.AlreadyExists` if its idempotency key, its id, or (for a
-        reversal) the transaction it reverses is taken; the unit of work may then be
-        unusable and must be rolled back.
+        reversal) the transaction it reverses is taken, raised here or by the next
+        statement or the commit of the unit of work, which must then be rolled back.
         """
         ...
 

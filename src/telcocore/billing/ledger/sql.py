@@ -246,9 +246,11 @@ class SqlLedgerRepository:
     def add(self, transaction: Transaction, change: BalanceChange) -> None:
         """Store a new ``transaction`` and its postings, every row in one batch of statements.
 
-        For a key believed new: nothing is looked up first. A taken id, idempotency key or
-        reversal raises :class:`~telcocore.AlreadyExists` and leaves the unit of work
-        unusable (PostgreSQL aborts it): roll it back, then look the key up.
+        For a key believed new: nothing is looked up first, and the rows go with the next
+        statement or the commit (on PostgreSQL, the rows and the ``COMMIT`` in one round
+        trip). A taken id, idempotency key or reversal raises
+        :class:`~telcocore.AlreadyExists` there and leaves the unit of work unusable
+        (PostgreSQL aborts it): roll it back, then look the key up.
         """
         d = self._s.dialect
         created_at = d.time_to_db(transaction.created_at)
@@ -298,7 +300,7 @@ class SqlLedgerRepository:
                     )
                 )
         statements.append((_INSERT_ENTRY, entry))
-        self._s.run_all(statements)
+        self._s.run_later(statements)
 
     def _taken(self, transaction: Transaction) -> AlreadyExists:
         if self.by_idempotency_key(transaction.idempotency_key) is not None:
