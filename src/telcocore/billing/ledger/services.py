@@ -436,13 +436,10 @@ class LedgerService:
         return _Prepared(key, build, new_usage=new_usage)
 
     def _post_one(self, request: LedgerRequest) -> Transaction:
-        """Post one request, the short way when it can answer, else the careful way.
+        """Post one request the short way, or the careful way when its key may matter.
 
-        The short way (:meth:`_post_new`) takes the key to be new and looks nothing up
-        before it writes; the storage's UNIQUE constraint on the key says whether it was.
-        Whenever the key may matter (a refusal that a retry of an earlier request would not
-        get, a key found taken) its unit is rolled back and the request goes the careful
-        way (:meth:`_write`), which looks the key up first. So both answer alike.
+        :meth:`_post_new` looks nothing up (the UNIQUE key says if it was new); after a
+        refusal or a taken key (its unit rolled back) :meth:`_write` looks the key up first.
         """
         try:
             posted = self._post_new(request)
@@ -462,11 +459,10 @@ class LedgerService:
         ctx = self._ctx
         with ctx.uow() as uow:
             account = uow.get(AccountRepository).hold(account_id)
-            currency = account.currency
             if number is None:
-                value = as_money(amount, currency, field="amount")
+                value = as_money(amount, account.currency, field="amount")
             else:  # the account's currency is valid already: only the number needed checking
-                value = ledger_amount(Money._trusted(number, currency))  # noqa: SLF001
+                value = ledger_amount(Money._trusted(number, account.currency))  # noqa: SLF001
             if not value.is_positive():
                 msg = f"amount {value} must be positive; the method decides the direction"
                 raise ValidationError(msg, field="amount", value=value)
