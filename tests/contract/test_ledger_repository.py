@@ -21,7 +21,7 @@ from telcocore.billing.ledger.model import (
 from telcocore.billing.ledger.ports import LedgerRepository
 from telcocore.kernel.errors import AlreadyExists
 from telcocore.kernel.money import Money
-from telcocore.platform.ports import Storage
+from telcocore.platform.ports import Storage, UnitOfWork
 
 Opened = Callable[..., Account]
 Post = Callable[..., tuple[Transaction, BalanceChange | None]]
@@ -358,3 +358,91 @@ class TestSums:
         """totals() of an empty storage is empty."""
         with storage.unit_of_work() as uow:
             assert {} == uow.get(LedgerRepository).totals()
+
+
+def _added(uow: UnitOfWork, key: str, amount: str = "10.00") -> Transaction:
+    """Move acme's balance by ``amount`` and store ``tx-<key>`` with add()."""
+    transaction = Transaction.between(
+        id=f"tx-{key}",
+        kind=TransactionKind.TOP_UP,
+        account_id="acme",
+        amount=Money(amount, "USD"),
+        idempotency_key=key,
+        created_at=T0,
+        description=f"posting {key}",
+    )
+    ledger = uow.get(LedgerRepository)
+    change = ledger.move_balance("acme", Decimal(amount), floor=None)
+    assert change is not None
+    ledger.add(transaction, change)
+    return transaction
+
+
+def _add_and_commit(storage: Storage, *, key: str, id_: str) -> None:
+    """One unit: move acme's balance by 5.00, add() transaction ``id_`` with ``key``, commit."""
+    transaction = Transaction.between(
+        id=id_,
+        kind=TransactionKind.TOP_UP,
+        account_id="acme",
+        amount=Money("5.00", "USD"),
+        idempotency_key=key,
+        created_at=T0,
+    )
+    with storage.unit_of_work() as uow:
+        ledger = uow.get(LedgerRepository)
+        change = ledger.move_balance("acme", Decimal("5.00"), floor=None)
+        assert change is not None
+        ledger.add(transaction, change)
+        uow.commit()
+
+
+class TestAdd:
+    """Storing a transaction whose key is taken to be new, its rows sent with the commit."""
+
+    def test_an_added_transaction_is_stored_by_the_commit(
+        self, storage: Storage, opened: Opened
+    ) -> None:
+        """add() then commit() stores the transaction, its entry and its system posting."""
+        opened("acme")
+        with storage.unit_of_work() as uow:
+            added = _added(uow, "k1")
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            ledger = uow.get(LedgerRepository)
+            assert added == ledger.get("tx-k1")
+            assert added == ledger.by_idempotency_key("k1")
+            assert [Decimal("10.00")] == [e.amount.amount for e in ledger.entries("acme")]
+            assert Decimal("-10.00") == ledger.system_balance("@cash", "USD")
+
+    def test_the_unit_reads_what_it_added(self, storage: Storage, opened: Opened) -> None:
+        """A statement after add() in the same unit sees the added rows."""
+        opened("acme")
+        with storage.unit_of_work() as uow:
+            added = _added(uow, "k1")
+            assert added == uow.get(LedgerRepository).by_idempotency_key("k1")
+
+    def test_without_a_commit_nothing_is_stored(self, storage: Storage, opened: Opened) -> None:
+        """A unit that adds and is not committed leaves no row and the balance as it was."""
+        opened("acme")
+        with storage.unit_of_work() as uow:
+            _added(uow, "k1")
+        with storage.unit_of_work() as uow:
+            ledger = uow.get(LedgerRepository)
+            assert ledger.by_idempotency_key("k1") is None
+            assert [] == ledger.entries("acme")
+        assert Money("0", "USD") == _balance(storage)
+
+    def test_a_taken_key_raises_already_exists_and_stores_nothing(
+        self, storage: Storage, opened: Opened
+    ) -> None:
+        """add() with a key already stored fails by the commit at the latest; nothing moves."""
+        opened("acme")
+        with storage.unit_of_work() as uow:
+            first = _added(uow, "k1")
+            uow.commit()
+        with pytest.raises(AlreadyExists):
+            _add_and_commit(storage, key="k1", id_="tx-other")
+        assert Money("10.00", "USD") == _balance(storage)
+        with storage.unit_of_work() as uow:
+            assert first == uow.get(LedgerRepository).by_idempotency_key("k1")
+            assert 1 == len(uow.get(LedgerRepository).entries("acme"))

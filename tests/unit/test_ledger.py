@@ -942,3 +942,33 @@ class TestLowBalanceAlert:
             later.outbox.deliver_pending(),
             [m.account_id for m in capturing.messages],
         )
+
+
+class TestBuiltBalanced:
+    """The transaction the service builds for one request, without validating it again."""
+
+    @pytest.mark.parametrize("kind", list(TransactionKind))
+    @pytest.mark.parametrize("amount", ["2.50", "-0.001"])
+    def test_it_equals_the_validated_one(self, kind: TransactionKind, amount: str) -> None:
+        """Transaction._posted builds what Transaction.between builds, checks passed."""
+        parts = {
+            "id": "t",
+            "kind": kind,
+            "account_id": "acme",
+            "amount": _usd(amount),
+            "idempotency_key": "k",
+            "created_at": datetime(2026, 1, 1, tzinfo=UTC),
+            "description": "why",
+        }
+        built = Transaction._posted(**parts)  # type: ignore[arg-type]
+        assert Transaction.between(**parts) == built  # type: ignore[arg-type]
+        assert _usd(amount) == built.amount
+        assert built == Transaction(  # validated again, it passes
+            id=built.id,
+            kind=built.kind,
+            account_id=built.account_id,
+            postings=built.postings,
+            idempotency_key=built.idempotency_key,
+            created_at=built.created_at,
+            description=built.description,
+        )

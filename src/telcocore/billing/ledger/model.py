@@ -141,6 +141,14 @@ class Posting:
     amount: Money = attrs.field(validator=_check_posting)
 
 
+def _trusted_posting(ledger_account: str, amount: Money) -> Posting:
+    """A posting of values already checked, without running the validator again."""
+    posting = object.__new__(Posting)
+    object.__setattr__(posting, "ledger_account", ledger_account)
+    object.__setattr__(posting, "amount", amount)
+    return posting
+
+
 def _postings(value: Iterable[Posting]) -> tuple[Posting, ...]:
     postings = tuple(value) if isinstance(value, Iterable) else ()
     if len(postings) < 2 or not all(isinstance(p, Posting) for p in postings):  # noqa: PLR2004
@@ -234,6 +242,40 @@ class Transaction:
             created_at=created_at,
             description=description,
         )
+
+    @classmethod
+    def _posted(  # noqa: PLR0913 - the parts of a transaction, as in between()
+        cls,
+        *,
+        id: str,  # noqa: A002 - the attribute's own name
+        kind: TransactionKind,
+        account_id: str,
+        amount: Money,
+        idempotency_key: str,
+        created_at: datetime,
+        description: str,
+    ) -> Transaction:
+        """:meth:`between` for parts the caller validated, built without checking again.
+
+        Balanced by construction: ``amount`` on ``account_id`` (a validated account id,
+        which never starts with ``@``), ``-amount`` on the kind's system account. The
+        caller has validated the id, key, description and amount (in the ledger's bounds).
+        """
+        postings = (
+            _trusted_posting(account_id, amount),
+            _trusted_posting(COUNTERPART[kind].value, -amount),
+        )
+        transaction = object.__new__(cls)
+        set_ = object.__setattr__
+        set_(transaction, "id", id)
+        set_(transaction, "kind", kind)
+        set_(transaction, "account_id", account_id)
+        set_(transaction, "postings", postings)
+        set_(transaction, "idempotency_key", idempotency_key)
+        set_(transaction, "created_at", created_at)
+        set_(transaction, "description", description)
+        set_(transaction, "reverses", None)
+        return transaction
 
     @property
     def amount(self) -> Money:

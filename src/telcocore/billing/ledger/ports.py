@@ -47,6 +47,15 @@ class LedgerRepository(Protocol):
         """
         ...
 
+    def add(self, transaction: Transaction, change: BalanceChange) -> None:
+        """Store a new ``transaction`` (its key believed unused) without looking anything up.
+
+        :class:`~telcocore.AlreadyExists` if its idempotency key, its id, or (for a
+        reversal) the transaction it reverses is taken, raised here or by the next
+        statement or the commit of the unit of work, which must then be rolled back.
+        """
+        ...
+
     def by_idempotency_key(self, key: str) -> Transaction | None:
         """The transaction posted with ``key``, if any."""
         ...

@@ -17,7 +17,7 @@ from decimal import Decimal
 
 import attrs
 
-from telcocore.accounts.model import Account, validate_account_id
+from telcocore.accounts.model import Account, AccountStatus, validate_account_id
 from telcocore.accounts.ports import AccountRepository
 from telcocore.billing.ledger.errors import AlreadyReversed, DebitLimitExceeded, IdempotencyConflict
 from telcocore.billing.ledger.model import (
@@ -236,7 +236,7 @@ class LedgerService:
         request = LedgerRequest(
             Movement.CREDIT, account_id, amount, idempotency_key, kind=kind, description=description
         )
-        return self._write(self._prepare(request))
+        return self._post_one(request)
 
     def debit(
         self,
@@ -259,7 +259,7 @@ class LedgerService:
         request = LedgerRequest(
             Movement.DEBIT, account_id, amount, idempotency_key, kind=kind, description=description
         )
-        return self._write(self._prepare(request))
+        return self._post_one(request)
 
     def charge_usage(
         self,
@@ -278,7 +278,7 @@ class LedgerService:
         request = LedgerRequest(
             Movement.USAGE, account_id, amount, idempotency_key, description=description
         )
-        return self._write(self._prepare(request))
+        return self._post_one(request)
 
     def reverse(
         self, transaction_id: str, *, idempotency_key: str, reason: str = ""
@@ -434,6 +434,66 @@ class LedgerService:
             return transaction, account
 
         return _Prepared(key, build, new_usage=new_usage)
+
+    def _post_one(self, request: LedgerRequest) -> Transaction:
+        """Post one request the short way, or the careful way when its key may matter.
+
+        :meth:`_post_new` looks nothing up (the UNIQUE key says if it was new); after a
+        refusal or a taken key (its unit rolled back) :meth:`_write` looks the key up first.
+        """
+        try:
+            posted = self._post_new(request)
+        except AlreadyExists:
+            posted = None
+        return self._write(self._prepare(request)) if posted is None else posted
+
+    def _post_new(self, request: LedgerRequest) -> Transaction | None:
+        """Post one request whose key is taken to be new; ``None`` if its key may matter."""
+        movement = coerce_enum(Movement, request.movement, field="movement")
+        default, allowed, sign, new_usage = _MOVEMENTS[movement]
+        kind = _kind(default if request.kind is None else request.kind, allowed, movement.value)
+        key = validate_idempotency_key(request.idempotency_key)
+        account_id = validate_account_id(request.account_id)
+        amount = request.amount
+        number = None if isinstance(amount, Money) else to_decimal(amount, field="amount")
+        ctx = self._ctx
+        with ctx.uow() as uow:
+            account = uow.get(AccountRepository).hold(account_id)
+            if number is None:
+                value = as_money(amount, account.currency, field="amount")
+            else:  # the account's currency is valid already: only the number needed checking
+                value = ledger_amount(Money._trusted(number, account.currency))  # noqa: SLF001
+            if not value.is_positive():
+                msg = f"amount {value} must be positive; the method decides the direction"
+                raise ValidationError(msg, field="amount", value=value)
+            description = validate_text(
+                request.description, field="description", max_length=MAX_DESCRIPTION_LENGTH
+            )
+            if new_usage and account.status is not AccountStatus.ACTIVE:
+                return None  # refused, unless the key was posted before
+            delta = value if sign > 0 else -value
+            floor = EXACT.minus(account.debit_limit.amount) if new_usage else None
+            ledger = uow.get(LedgerRepository)
+            change = ledger.move_balance(account_id, delta.amount, floor=floor)
+            if change is None:
+                return None  # refused, unless the key was posted before
+            transaction = Transaction._posted(  # noqa: SLF001 - balanced as built here
+                id=ctx.ids(),
+                kind=kind,
+                account_id=account_id,
+                amount=delta,
+                idempotency_key=key,
+                created_at=ctx.clock.now(),
+                description=description,
+            )
+            ledger.add(transaction, change)
+            alert = change.crossed_below(account.low_balance_threshold)
+            if alert:
+                uow.get(OutboxRepository).add(self._low_balance_message(account, change.after))
+            uow.commit()
+        if alert:
+            self._outbox.wake()  # the worker, if one runs, delivers: never on this path
+        return transaction
 
     def _write(self, prepared: _Prepared) -> Transaction:
         outcome = self._in_one_unit([prepared], keep_going=False)

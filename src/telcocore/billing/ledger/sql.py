@@ -71,6 +71,14 @@ _INSERT_ENTRY = (
 )
 
 
+_INSERT_TRANSACTION = (
+    "INSERT INTO ledger_transactions "
+    "(id, idempotency_key, reverses, account_id, kind, created_at, seq) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+"""A transaction's row, without ``ON CONFLICT``: a taken key fails the statement."""
+
+
 _SELECT_TRANSACTIONS = (
     "SELECT t.id, t.kind, t.account_id, t.idempotency_key, t.created_at, t.reverses, "
     "e.currency, e.amount, e.description, p.position, p.ledger_account, p.currency, p.amount "
@@ -234,6 +242,65 @@ class SqlLedgerRepository:
             transaction.reverses,
         )
         self._s.run_all([*postings, (_INSERT_ENTRY, entry)])
+
+    def add(self, transaction: Transaction, change: BalanceChange) -> None:
+        """Store a new ``transaction`` and its postings, every row in one batch of statements.
+
+        For a key believed new: nothing is looked up first, and the rows go with the next
+        statement or the commit (on PostgreSQL, the rows and the ``COMMIT`` in one round
+        trip). A taken id, idempotency key or reversal raises
+        :class:`~telcocore.AlreadyExists` there and leaves the unit of work unusable
+        (PostgreSQL aborts it): roll it back, then look the key up.
+        """
+        d = self._s.dialect
+        created_at = d.time_to_db(transaction.created_at)
+        transaction_id, account_id = transaction.id, transaction.account_id
+        kind, reverses = transaction.kind.value, transaction.reverses
+        statements: list[tuple[str, Sequence[object]]] = [
+            (
+                _INSERT_TRANSACTION,
+                (
+                    transaction_id,
+                    transaction.idempotency_key,
+                    reverses,
+                    account_id,
+                    kind,
+                    created_at,
+                    change.seq,
+                ),
+            )
+        ]
+        entry: Sequence[object] = ()
+        for position, posting in enumerate(transaction.postings):
+            amount = posting.amount
+            if posting.ledger_account == account_id:
+                entry = (
+                    account_id,
+                    change.seq,
+                    transaction_id,
+                    kind,
+                    created_at,
+                    amount.currency,
+                    d.decimal_to_db(amount.amount),  # after - before, written as given
+                    d.decimal_to_db(change.after.amount),
+                    transaction.description,
+                    reverses,
+                )
+            else:
+                statements.append(
+                    (
+                        _INSERT_POSTING,
+                        (
+                            transaction_id,
+                            position,
+                            posting.ledger_account,
+                            amount.currency,
+                            d.decimal_to_db(amount.amount),
+                        ),
+                    )
+                )
+        statements.append((_INSERT_ENTRY, entry))
+        self._s.run_later(statements)
 
     def _taken(self, transaction: Transaction) -> AlreadyExists:
         if self.by_idempotency_key(transaction.idempotency_key) is not None:

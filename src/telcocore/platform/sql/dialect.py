@@ -109,6 +109,11 @@ class Dialect(abc.ABC, Generic[C]):
         for query, params in statements:
             self.execute(conn, query, params)
 
+    def execute_and_commit(self, conn: C, statements: Sequence[Statement]) -> None:
+        """Run statements whose results are not needed, then commit (PostgreSQL: at once)."""
+        self.execute_all(conn, statements)
+        self.commit(conn)
+
     @abc.abstractmethod
     def run_script(self, conn: C, script: str) -> None:
         """Run a migration script (several statements) inside the open transaction."""
@@ -237,6 +242,7 @@ class Session(Generic[C]):
         """A context manager translating the driver's errors."""
         self._conn: C | None = None
         self._in_transaction = False
+        self._later: list[Statement] = []
         self.memo: dict[object, Any] = {}
         """What the dialect remembers for the open transaction only; emptied when one begins."""
 
@@ -264,6 +270,7 @@ class Session(Generic[C]):
     def begin(self, *, migration: bool = False) -> None:
         """Begin a transaction now (with ``migration``, under the migration lock)."""
         self.memo.clear()
+        self._later.clear()
         with self.translated:
             if migration:
                 self.dialect.begin_migration(self.conn)
@@ -276,12 +283,17 @@ class Session(Generic[C]):
     def commit(self) -> None:
         """Commit what was done since the transaction began."""
         if self._in_transaction:
+            later, self._later = self._later, []
             with self.translated:
-                self.dialect.commit(self.conn)
+                if later:
+                    self.dialect.execute_and_commit(self.conn, later)
+                else:
+                    self.dialect.commit(self.conn)
             self._in_transaction = False  # after a failed commit, exit still rolls back
 
     def rollback(self) -> None:
         """Undo what was done since the transaction began (nothing if none is open)."""
+        self._later.clear()
         if self._in_transaction:
             self._in_transaction = False
             with self.translated:
@@ -294,10 +306,17 @@ class Session(Generic[C]):
             msg = f"a read-only unit of work cannot run {query.split(maxsplit=1)[0]} statements"
             raise StorageError(msg)
 
+    def _flush(self) -> None:
+        """Run the statements :meth:`run_later` kept, before anything else runs."""
+        later, self._later = self._later, []
+        self.dialect.execute_all(self.conn, later)
+
     def _execute(self, query: str, params: Sequence[object]) -> Cursor:
         self._refuse_writes(query)
         if not self._in_transaction:
             self.begin()
+        if self._later:
+            self._flush()
         if query.startswith("SELECT") and _unstorable(params):
             # Stored text never holds such a character: the domain refuses it before it is
             # written. So the lookup matches nothing; asking the driver would fail (or, on
@@ -329,11 +348,29 @@ class Session(Generic[C]):
         if not self._in_transaction:
             self.begin()
         with self.translated:
+            if self._later:
+                self._flush()
             self.dialect.execute_all(self.conn, statements)
+
+    def run_later(self, statements: Iterable[Statement]) -> None:
+        """Run statements whose results are not needed, in order, with the next one run.
+
+        They go with the next statement, or with the commit (PostgreSQL: in the same round
+        trip); a rollback drops them. Their errors are raised there: a write whose
+        failure must be seen at once uses :meth:`run_all`.
+        """
+        statements = list(statements)
+        for query, _params in statements:
+            self._refuse_writes(query)
+        if not self._in_transaction:
+            self.begin()
+        self._later.extend(statements)
 
     def run_script(self, script: str) -> None:
         """Run a migration script in the open transaction."""
         if not self._in_transaction:
             self.begin()
         with self.translated:
+            if self._later:
+                self._flush()
             self.dialect.run_script(self.conn, script)

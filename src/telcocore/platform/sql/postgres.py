@@ -110,6 +110,13 @@ class PostgresDialect(Dialect["Connection[Any]"]):
             for query, params in statements:
                 conn.execute(self._query(query), params)
 
+    def execute_and_commit(self, conn: Connection[Any], statements: Sequence[Statement]) -> None:
+        """Send the statements and ``COMMIT`` in one pipeline: one round trip for all."""
+        with conn.pipeline():
+            for query, params in statements:
+                conn.execute(self._query(query), params)
+            conn.commit()
+
     def run_script(self, conn: Connection[Any], script: str) -> None:
         """Run the whole script at once (no parameters, so several statements may go)."""
         conn.execute(script.encode())
