@@ -83,7 +83,9 @@ another worker: keep a notifier's timeouts (an SMTP server's, say) well below it
 def retry_delay(
     attempts: int, *, base: timedelta = RETRY_BASE, cap: timedelta = RETRY_CAP
 ) -> timedelta:
-    """The wait after ``attempts`` failed attempts: ``base * 2**(attempts - 1)``, at most ``cap``.
+    """The wait after attempt number ``attempts`` was refused: ``base * 2**(attempts - 1)``.
+
+    At most ``cap``.
 
     >>> [str(retry_delay(n)) for n in (1, 2, 3, 10)]
     ['0:00:30', '0:01:00', '0:02:00', '1:00:00']
@@ -157,10 +159,10 @@ class OutboxService:
     def pending(self, *, limit: int = 100) -> list[OutboxItem]:
         """Up to ``limit`` messages not yet delivered, oldest first, due or deferred.
 
-        Each :class:`~telcocore.notifications.model.message.OutboxItem` shows its failed
-        ``attempts``, its ``last_error`` and, while it waits out a retry delay or is being
-        sent, when it is due again (``next_attempt_at``). Secrets in the messages (a
-        generated password, a verification code) stay hidden in their repr.
+        Each :class:`~telcocore.notifications.model.message.OutboxItem` shows its
+        ``attempts`` (claims so far), its ``last_error`` and, while it waits out a retry
+        delay or is being sent, when it is due again (``next_attempt_at``). Secrets in the
+        messages (a generated password, a verification code) stay hidden in their repr.
         """
         limit = validate_int(limit, field="limit", minimum=1)
         with self._ctx.uow(read_only=True) as uow:
