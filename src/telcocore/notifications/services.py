@@ -248,16 +248,17 @@ class OutboxService:
         return "sent" if recorded else self._late(notifier, message, "sent")
 
     def _late(self, notifier: Notifier, message: Message, outcome: str) -> str:
-        """Log a send that outlived its claim, whose outcome another worker owns now."""
+        """Log a send that outlived its claim, whose outcome another worker records now."""
         log.warning(
-            "message %s (%s, %s) was %s via %s after its claim of %s ran out: another worker "
-            "has claimed it since, so it may be (or have been) sent twice; not recorded",
+            "message %s (%s, %s) was %s via %s after its claim of %s ran out; another worker "
+            "claimed it since and records its outcome, so this one is not recorded%s",
             message.id,
             message.kind.value,
             message.channel.value,
             outcome,
             destination(notifier, message),
             self._lease,
+            " (the message may be sent twice)" if outcome == "sent" else "",
         )
         return "late"
 
