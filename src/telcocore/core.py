@@ -10,6 +10,7 @@ Money('10.00', 'USD')
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from types import TracebackType
 from typing import Final, Self
@@ -31,13 +32,20 @@ from telcocore.kernel.actor import Actor
 from telcocore.kernel.errors import ConfigurationError
 from telcocore.kernel.validation import shown, shown_url, validate_flag
 from telcocore.notifications.ports import Notifier
-from telcocore.notifications.services import DeliveryWorker, OutboxService, validate_interval
+from telcocore.notifications.services import (
+    STOP_TIMEOUT,
+    DeliveryWorker,
+    OutboxService,
+    validate_interval,
+)
 from telcocore.numbering.services import NumberingService
 from telcocore.platform.context import ServiceContext, new_id
 from telcocore.platform.ports import Clock, Storage
 from telcocore.platform.sql.options import split_url
 
 __all__ = ["SCHEMES", "TelcoCore", "connect"]
+
+log = logging.getLogger(__name__)
 
 SCHEMES = ("memory", "postgres", "postgresql", "sqlite")
 """The storage URL schemes :func:`connect` understands."""
@@ -104,6 +112,7 @@ class TelcoCore:
         self._owns_storage = True
         self._notifier = notifier
         self._worker = DeliveryWorker()
+        self._stop_timeout = STOP_TIMEOUT
         self._wire(
             storage,
             ServiceContext(
@@ -144,11 +153,22 @@ class TelcoCore:
         view._hasher, view._policy = self._hasher, self._policy
         view._notifier = self._notifier
         view._worker = self._worker  # views wake the core's worker; only the core runs it
+        view._stop_timeout = self._stop_timeout
         view._owns_storage = False
         view._wire(self.storage, attrs.evolve(self.context, actor=Actor(actor, ip)))
         return view
 
-    def start_delivery(self, interval: float = 5.0) -> None:
+    @property
+    def delivery(self) -> DeliveryWorker:
+        """The core's delivery worker, for its state: ``running``, ``stopping``, ``failure``.
+
+        ``core.delivery.running`` is ``False`` before :meth:`start_delivery`, after
+        :meth:`close`, and after a ``BaseException`` in the worker's thread ended it (logged
+        at CRITICAL; ``core.delivery.failure`` holds it). Views share their core's worker.
+        """
+        return self._worker
+
+    def start_delivery(self, interval: float = 5.0, *, stop_timeout: float = STOP_TIMEOUT) -> None:
         """Deliver the outbox in a background thread until :meth:`close`.
 
         The thread delivers every ``interval`` seconds, and at once when a change committed
@@ -156,28 +176,49 @@ class TelcoCore:
         off the request path: a posting or a password reset never waits for the notifier. It
         logs an error in a run (logger ``telcocore.notifications.services``) and goes on; a
         refused message is retried after its delay. Workers in several processes may share
-        one database: each message is claimed before it is sent, so only one sends it.
+        one database: each message is claimed before it is sent, so at most one worker
+        sends it at a time while each send takes less than the claim's lease
+        (:data:`~telcocore.notifications.services.CLAIM_LEASE`); a send that outlives the
+        lease may be repeated (at-least-once delivery).
 
-        Instead of the worker, an application may call ``core.outbox.deliver_pending()`` on
-        its own schedule. ``interval`` must be more than 0 and at most a day, else
-        :class:`~telcocore.ConfigurationError`; so is starting a worker that runs already, or
-        starting one from a view (:meth:`acting_as`): only the core runs its worker.
+        :meth:`close` waits at most ``stop_timeout`` seconds (default
+        :data:`~telcocore.notifications.services.STOP_TIMEOUT`, 30) for the message being
+        sent. Instead of the worker, an application may call ``core.outbox.deliver_pending()``
+        on its own schedule. ``interval`` and ``stop_timeout`` must be more than 0 and at most
+        a day, else :class:`~telcocore.ConfigurationError`; so is starting a worker that runs
+        already, or starting one from a view (:meth:`acting_as`): only the core runs its
+        worker.
         """
+        seconds = validate_interval(interval)
+        patience = validate_interval(stop_timeout, name="stop_timeout")
         if not self._owns_storage:
             msg = "start delivery on the core, not on a view from acting_as()"
             raise ConfigurationError(msg)
-        self._worker.start(self.outbox, interval=validate_interval(interval))
+        self._worker.start(self.outbox, interval=seconds)
+        self._stop_timeout = patience
 
     def close(self) -> None:
         """Stop the delivery worker, then release the storage; on a view, do nothing.
 
         The worker finishes the message it is sending, if any, and sends no other; messages
-        still due stay in the outbox for the next run. A view from :meth:`acting_as` shares
-        its core's storage and worker, so closing it leaves both running.
+        still due stay in the outbox for the next run. ``close()`` waits for it at most the
+        ``stop_timeout`` given to :meth:`start_delivery` (30 seconds by default). If the
+        worker is still sending then (a notifier that never returns), ``close()`` logs a
+        warning and returns without closing the storage the worker still uses: the worker's
+        thread closes it when its send ends. A view from :meth:`acting_as` shares its
+        core's storage and worker, so closing it leaves both running.
         """
-        if self._owns_storage:
-            self._worker.stop()
+        if not self._owns_storage:
+            return
+        if self._worker.stop(self._stop_timeout):
             self.storage.close()
+            return
+        log.warning(
+            "the delivery worker is still sending a message %g s after close(): the storage "
+            "stays open until that send ends, and is closed then",
+            self._stop_timeout,
+        )
+        self._worker.when_finished(self.storage.close)
 
     def __enter__(self) -> Self:
         return self

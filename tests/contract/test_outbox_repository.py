@@ -73,34 +73,112 @@ class TestPending:
         assert [] == _pending(storage)
 
 
+FIRST = "c1"
+"""The claim token of the tests' single claims."""
+
+
+def _claim(
+    storage: Storage, message_id: str, now: datetime, until: datetime, token: str = FIRST
+) -> bool:
+    with storage.unit_of_work() as uow:
+        claimed = uow.get(OutboxRepository).claim(message_id, token=token, now=now, until=until)
+        uow.commit()
+    return claimed
+
+
+def _sent(storage: Storage, message_id: str, token: str = FIRST, at: datetime = T0) -> bool:
+    with storage.unit_of_work() as uow:
+        done = uow.get(OutboxRepository).mark_sent(message_id, token=token, at=at)
+        uow.commit()
+    return done
+
+
+def _failed(
+    storage: Storage,
+    message_id: str,
+    token: str = FIRST,
+    error: str = "down",
+    retry_at: datetime | None = None,
+) -> bool:
+    with storage.unit_of_work() as uow:
+        done = uow.get(OutboxRepository).mark_failed(
+            message_id, token=token, error=error, retry_at=retry_at
+        )
+        uow.commit()
+    return done
+
+
+LEASE = timedelta(minutes=5)
+
+
 class TestMarking:
-    """Recording delivery attempts."""
+    """Recording the outcome of a claimed attempt."""
 
     def test_a_sent_message_is_no_longer_pending(self, storage: Storage) -> None:
-        """mark_sent() takes the message out of pending()."""
+        """mark_sent() by the claim's holder takes the message out of pending()."""
         _queued(storage, 1, 2)
-        with storage.unit_of_work() as uow:
-            uow.get(OutboxRepository).mark_sent("m1", at=T0)
-            uow.commit()
+        assert _claim(storage, "m1", T0, T0 + LEASE)
+        assert _sent(storage, "m1")
         assert ["m2"] == [i.message.id for i in _pending(storage)]
 
-    def test_a_failed_attempt_is_counted_and_explained(self, storage: Storage) -> None:
-        """mark_failed() keeps the message pending with its attempts and last error."""
+    def test_each_claim_counts_an_attempt_and_a_failure_explains_it(self, storage: Storage) -> None:
+        """Two claims, each refused: two attempts, the last error kept, due at retry_at."""
         _queued(storage, 1)
-        with storage.unit_of_work() as uow:
-            uow.get(OutboxRepository).mark_failed("m1", error="first")
-            uow.get(OutboxRepository).mark_failed("m1", error="ConnectionRefusedError: down")
-            uow.commit()
+        assert _claim(storage, "m1", T0, T0 + LEASE, token="c1")
+        assert _failed(storage, "m1", token="c1", error="first", retry_at=T0)
+        assert _claim(storage, "m1", T0, T0 + LEASE, token="c2")
+        assert _failed(storage, "m1", token="c2", error="ConnectionRefusedError: down")
         expected = OutboxItem(_message(1), attempts=2, last_error="ConnectionRefusedError: down")
         assert [expected] == _pending(storage)
+
+    def test_a_claim_whose_worker_died_counts_as_an_attempt(self, storage: Storage) -> None:
+        """A claim never marked leaves one attempt counted; the message is due when it lapses."""
+        _queued(storage, 1)
+        assert _claim(storage, "m1", T0, T0 + LEASE)
+        (item,) = _pending(storage)
+        assert (1, T0 + LEASE) == (item.attempts, item.next_attempt_at)
 
     def test_marking_an_unknown_message_raises(self, storage: Storage) -> None:
         """mark_sent() and mark_failed() of an unknown id raise NotFoundError."""
         with storage.unit_of_work() as uow:
             with pytest.raises(NotFoundError):
-                uow.get(OutboxRepository).mark_sent("nothing", at=T0)
+                uow.get(OutboxRepository).mark_sent("nothing", token="c1", at=T0)
             with pytest.raises(NotFoundError):
-                uow.get(OutboxRepository).mark_failed("nothing", error="x")
+                uow.get(OutboxRepository).mark_failed("nothing", token="c1", error="x")
+
+
+class TestLostClaims:
+    """An outcome is recorded only by the worker still holding the claim."""
+
+    def test_a_lapsed_claim_cannot_mark_the_message_sent_again(self, storage: Storage) -> None:
+        """The second claimant sends it; the first one's late mark_sent changes nothing."""
+        _queued(storage, 1)
+        assert _claim(storage, "m1", T0, T0 + LEASE, token="slow")
+        assert _claim(storage, "m1", T0 + LEASE, T0 + 2 * LEASE, token="fast")
+        assert _sent(storage, "m1", token="fast", at=T0 + LEASE)
+        assert not _sent(storage, "m1", token="slow", at=T0 + 2 * LEASE)
+        with storage.unit_of_work() as uow:
+            counts = uow.get(OutboxRepository).counts(now=T0 + 3 * LEASE)
+        assert OutboxCounts(due=0, deferred=0) == counts
+
+    def test_a_late_failure_is_not_written_onto_a_sent_message(self, storage: Storage) -> None:
+        """After another claimant sent it, mark_failed() is False and leaves the row sent."""
+        _queued(storage, 1, 2)
+        assert _claim(storage, "m1", T0, T0 + LEASE, token="slow")
+        assert _claim(storage, "m1", T0 + LEASE, T0 + 2 * LEASE, token="fast")
+        assert _sent(storage, "m1", token="fast")
+        assert not _failed(storage, "m1", token="slow", error="late", retry_at=T0)
+        assert ["m2"] == [i.message.id for i in _pending(storage)]
+
+    def test_a_late_failure_does_not_disturb_the_new_claim(self, storage: Storage) -> None:
+        """While the second claimant sends, the first one's failure changes nothing."""
+        _queued(storage, 1)
+        assert _claim(storage, "m1", T0, T0 + LEASE, token="slow")
+        assert _claim(storage, "m1", T0 + LEASE, T0 + 2 * LEASE, token="fast")
+        assert not _failed(storage, "m1", token="slow", error="late", retry_at=T0)
+        (item,) = _pending(storage)
+        assert (2, None, T0 + 2 * LEASE) == (item.attempts, item.last_error, item.next_attempt_at)
+        assert _sent(storage, "m1", token="fast")
 
 
 class TestCounts:
@@ -114,24 +192,15 @@ class TestCounts:
     def test_a_retry_time_in_the_future_defers_a_message(self, storage: Storage) -> None:
         """Unsent messages count as due unless their retry time is after now; sent ones not."""
         _queued(storage, 1, 2, 3, 4)
-        with storage.unit_of_work() as uow:
-            uow.get(OutboxRepository).mark_sent("m1", at=T0)
-            uow.get(OutboxRepository).mark_failed(
-                "m2", error="down", retry_at=T0 + timedelta(seconds=30)
-            )
-            uow.get(OutboxRepository).mark_failed("m3", error="down", retry_at=T0)
-            uow.commit()
+        for number in (1, 2, 3):
+            assert _claim(storage, f"m{number}", T0, T0 + LEASE)
+        assert _sent(storage, "m1")
+        assert _failed(storage, "m2", retry_at=T0 + timedelta(seconds=30))
+        assert _failed(storage, "m3", retry_at=T0)
         with storage.unit_of_work() as uow:
             now = uow.get(OutboxRepository).counts(now=T0)
             later = uow.get(OutboxRepository).counts(now=T0 + timedelta(seconds=30))
         assert (OutboxCounts(due=2, deferred=1), OutboxCounts(due=3, deferred=0)) == (now, later)
-
-
-def _claim(storage: Storage, message_id: str, now: datetime, until: datetime) -> bool:
-    with storage.unit_of_work() as uow:
-        claimed = uow.get(OutboxRepository).claim(message_id, now=now, until=until)
-        uow.commit()
-    return claimed
 
 
 class TestClaim:
@@ -140,29 +209,32 @@ class TestClaim:
     def test_the_first_claim_wins_and_a_second_loses(self, storage: Storage) -> None:
         """A claimed message is not due again until the claim's end, when it can be retaken."""
         _queued(storage, 1)
-        until = T0 + timedelta(minutes=5)
-        outcomes = [_claim(storage, "m1", T0, until), _claim(storage, "m1", T0, until)]
+        until = T0 + LEASE
+        outcomes = [
+            _claim(storage, "m1", T0, until, token="a"),
+            _claim(storage, "m1", T0, until, token="b"),
+        ]
         with storage.unit_of_work() as uow:
             due_now = list(uow.get(OutboxRepository).pending(limit=10, now=T0))
         (item,) = _pending(storage)
-        assert ([True, False], [], 0, until) == (
+        assert ([True, False], [], 1, until) == (
             outcomes,
             due_now,
             item.attempts,
             item.next_attempt_at,
         )
-        assert _claim(storage, "m1", until, until + timedelta(minutes=5))
+        assert not _sent(storage, "m1", token="b")  # the loser holds nothing
+        assert _claim(storage, "m1", until, until + LEASE, token="c")
 
     def test_a_sent_or_unknown_message_cannot_be_claimed(self, storage: Storage) -> None:
         """claim() is False once the message was sent, and for an id the outbox lacks."""
         _queued(storage, 1)
-        with storage.unit_of_work() as uow:
-            uow.get(OutboxRepository).mark_sent("m1", at=T0)
-            uow.commit()
+        assert _claim(storage, "m1", T0, T0 + LEASE)
+        assert _sent(storage, "m1")
         later = T0 + timedelta(hours=1)
         assert [False, False] == [
-            _claim(storage, "m1", later, later),
-            _claim(storage, "m404", later, later),
+            _claim(storage, "m1", later, later, token="c2"),
+            _claim(storage, "m404", later, later, token="c3"),
         ]
 
     def test_a_message_deferred_by_a_failure_is_claimed_only_once_due(
@@ -171,11 +243,10 @@ class TestClaim:
         """Before its retry time a failed message cannot be claimed; from then on it can."""
         _queued(storage, 1)
         retry_at = T0 + timedelta(seconds=30)
-        with storage.unit_of_work() as uow:
-            uow.get(OutboxRepository).mark_failed("m1", error="down", retry_at=retry_at)
-            uow.commit()
-        end = retry_at + timedelta(minutes=5)
+        assert _claim(storage, "m1", T0, T0 + LEASE)
+        assert _failed(storage, "m1", retry_at=retry_at)
+        end = retry_at + LEASE
         assert [False, True] == [
-            _claim(storage, "m1", T0, end),
-            _claim(storage, "m1", retry_at, end),
+            _claim(storage, "m1", T0, end, token="c2"),
+            _claim(storage, "m1", retry_at, end, token="c3"),
         ]

@@ -46,24 +46,36 @@ class OutboxRepository(Protocol):
         """How many messages not yet sent are due at ``now``, and how many are deferred."""
         ...
 
-    def claim(self, message_id: str, *, now: datetime, until: datetime) -> bool:
+    def claim(self, message_id: str, *, token: str, now: datetime, until: datetime) -> bool:
         """Take a message that is still due at ``now`` for delivery, until ``until``.
 
-        ``False`` if it was sent, or claimed by another worker, since it was read: only one
-        of several workers racing for a message gets ``True``. A claimed message is not due
-        again before ``until``, so if its worker dies it is retried then.
+        The row then holds ``token`` (a fresh id per claim), and its ``attempts`` grow by
+        one: an attempt counts when it starts, so a worker that dies while sending still
+        used one. ``False`` if it was sent, or claimed by another worker, since it was
+        read: only one of several workers racing for a message gets ``True``. A claimed
+        message is not due again before ``until``, so if its worker dies it is retried then.
         """
         ...
 
-    def mark_sent(self, message_id: str, *, at: datetime) -> None:
-        """Record that the message was delivered, and erase its secrets.
+    def mark_sent(self, message_id: str, *, token: str, at: datetime) -> bool:
+        """Record that the message was delivered, and erase its secrets; ``True`` if done.
 
-        The stored message keeps its kind, address and other data; the values of
+        Only while the row still holds the claim ``token`` and is unsent: ``False``, with
+        nothing changed, if the claim lapsed and another worker claimed the message since.
+        An unknown id is a :class:`~telcocore.NotFoundError`. The stored message keeps
+        its kind, address and other data; the values of
         :data:`~telcocore.notifications.model.message.SECRET_DATA` (a generated password, a
         verification code) become :data:`~telcocore.audit.model.entry.REDACTED`.
         """
         ...
 
-    def mark_failed(self, message_id: str, *, error: str, retry_at: datetime | None = None) -> None:
-        """Record a failed attempt; the message stays pending, due again at ``retry_at``."""
+    def mark_failed(
+        self, message_id: str, *, token: str, error: str, retry_at: datetime | None = None
+    ) -> bool:
+        """Record why the claimed attempt failed; the message is due again at ``retry_at``.
+
+        The attempt was counted by :meth:`claim`. Only while the row still holds the claim
+        ``token`` and is unsent: ``False``, with nothing changed, if the claim was lost. An
+        unknown id is a :class:`~telcocore.NotFoundError`.
+        """
         ...

@@ -13,21 +13,26 @@ the application asks for it, in one of two ways:
 - or start the core's worker (:class:`DeliveryWorker`), a background thread that delivers
   every few seconds and as soon as a change wrote a message:
   :meth:`telcocore.TelcoCore.start_delivery` (or ``connect(url, deliver_every=5.0)``);
-  :meth:`~telcocore.TelcoCore.close` stops it, after the message it is sending. An error
-  in one of its runs (the storage unreachable, a bug) is logged (level ERROR, with the
-  traceback) and the worker goes on.
+  :meth:`~telcocore.TelcoCore.close` stops it, after the message it is sending, waiting at
+  most :data:`STOP_TIMEOUT` seconds. An error in one of its runs (the storage unreachable,
+  a bug) is logged (level ERROR, with the traceback) and the worker goes on; a
+  ``BaseException`` raised in its thread is logged at CRITICAL and ends it
+  (:attr:`DeliveryWorker.failure`).
 
 While nothing delivers, messages wait in the outbox, in order, and none is lost.
 
 Each run takes the messages that are due, oldest first, and claims each one before
-sending it (a short transaction marks it taken for :data:`CLAIM_LEASE`), so workers in
-several processes sharing one database never send the same message twice while its
-worker is alive. A message the notifier accepts is marked sent (and its secrets erased);
-one it refuses is retried later, after a delay that doubles with each failed attempt up
-to a cap. No message is ever given up: each is delivered at least once (a worker that
-dies while sending leaves its message to be retried once the claim lapses). A refusal is
-logged (logger ``telcocore.notifications.services``, level WARNING) with the message,
-where it was going (for SMTP, the server's host and port) and when it is due again.
+sending it: a short transaction gives it a fresh claim token, makes it not due for
+:data:`CLAIM_LEASE`, and counts the attempt. The outcome is recorded only while the
+message still holds that token. So at most one worker sends a message at a time while
+each send takes less than the lease; a send that outlives the lease may be repeated by
+another worker (at-least-once), and its late outcome is logged (WARNING) and not recorded.
+A message the notifier accepts is marked sent (and its secrets erased); one it refuses is
+retried later, after a delay that doubles with each attempt up to a cap. No message is
+ever given up: a worker that dies while sending leaves its message to be retried once the
+claim lapses, with that attempt counted. A refusal is logged (logger
+``telcocore.notifications.services``, level WARNING) with the message, where it was going
+(for SMTP, the server's host and port) and when it is due again.
 
 :meth:`OutboxService.pending` and :meth:`OutboxService.counts` show what waits: messages
 that are due, and messages deferred while they wait out a retry delay (or are being sent).
@@ -55,6 +60,7 @@ __all__ = [
     "MAX_INTERVAL",
     "RETRY_BASE",
     "RETRY_CAP",
+    "STOP_TIMEOUT",
     "DeliveryReport",
     "DeliveryWorker",
     "OutboxService",
@@ -70,13 +76,16 @@ RETRY_BASE: Final = timedelta(seconds=30)
 RETRY_CAP: Final = timedelta(hours=1)
 """The longest delay between two attempts."""
 CLAIM_LEASE: Final = timedelta(minutes=5)
-"""How long a message being sent stays claimed: longer than any notifier takes to send."""
+"""How long a message being sent stays claimed. A send that takes longer may be repeated by
+another worker: keep a notifier's timeouts (an SMTP server's, say) well below it."""
 
 
 def retry_delay(
     attempts: int, *, base: timedelta = RETRY_BASE, cap: timedelta = RETRY_CAP
 ) -> timedelta:
-    """The wait after ``attempts`` failed attempts: ``base * 2**(attempts - 1)``, at most ``cap``.
+    """The wait after attempt number ``attempts`` was refused: ``base * 2**(attempts - 1)``.
+
+    At most ``cap``.
 
     >>> [str(retry_delay(n)) for n in (1, 2, 3, 10)]
     ['0:00:30', '0:01:00', '0:02:00', '1:00:00']
@@ -93,7 +102,19 @@ class DeliveryReport:
     """What one delivery run did."""
 
     sent: int
+    """Messages the notifier accepted, recorded as sent."""
     failed: int
+    """Messages the notifier refused, due again after their retry delay."""
+    skipped: int = 0
+    """Due messages another run claimed first, between this run reading and claiming them."""
+    late: int = 0
+    """Messages whose send outlived the claim: this run handed them to the notifier, but
+    another run had claimed them meanwhile, so their outcome was not recorded here."""
+
+    @property
+    def progressed(self) -> bool:
+        """Whether the run met any due message (sent, refused, skipped or late)."""
+        return self.sent + self.failed + self.skipped + self.late > 0
 
 
 class OutboxService:
@@ -138,10 +159,10 @@ class OutboxService:
     def pending(self, *, limit: int = 100) -> list[OutboxItem]:
         """Up to ``limit`` messages not yet delivered, oldest first, due or deferred.
 
-        Each :class:`~telcocore.notifications.model.message.OutboxItem` shows its failed
-        ``attempts``, its ``last_error`` and, while it waits out a retry delay or is being
-        sent, when it is due again (``next_attempt_at``). Secrets in the messages (a
-        generated password, a verification code) stay hidden in their repr.
+        Each :class:`~telcocore.notifications.model.message.OutboxItem` shows its
+        ``attempts`` (claims so far), its ``last_error`` and, while it waits out a retry
+        delay or is being sent, when it is due again (``next_attempt_at``). Secrets in the
+        messages (a generated password, a verification code) stay hidden in their repr.
         """
         limit = validate_int(limit, field="limit", minimum=1)
         with self._ctx.uow(read_only=True) as uow:
@@ -157,14 +178,19 @@ class OutboxService:
 
         This is the only place messages are sent: run it from cron, a loop or a job queue,
         or let :meth:`telcocore.TelcoCore.start_delivery` run it in the background. Each
-        message is claimed in its own transaction before it is sent, so concurrent runs
-        (threads or processes on one database) share the work and never send one message
-        twice; a message another run claimed first is left to it and not counted.
+        message is claimed in its own transaction before it is sent (the claim counts as an
+        attempt), so concurrent runs (threads or processes on one database) share the work:
+        at most one run sends a message at a time, as long as each send takes less than
+        the lease. A message another run claimed first is left to it and counted
+        ``skipped``.
 
         A message is marked sent only after the notifier accepted it; one the notifier
-        refused stays pending and is due again after :func:`retry_delay`. A crash between
-        sending and marking sends the message again once its claim lapses (at-least-once
-        delivery). Without a notifier nothing is sent and every message stays in the outbox.
+        refused stays pending and is due again after :func:`retry_delay`. Delivery is
+        at-least-once: a crash between sending and marking sends the message again once
+        its claim lapses, and so does a send that outlives the lease (a stalled mail
+        server). Such a late send is counted ``late`` and logged (WARNING), and its outcome
+        is not recorded over what the worker that claimed the message next recorded.
+        Without a notifier nothing is sent and every message stays in the outbox.
         """
         limit = validate_int(limit, field="limit", minimum=1)
         notifier = self.notifier
@@ -172,32 +198,32 @@ class OutboxService:
             return DeliveryReport(sent=0, failed=0)
         with self._ctx.uow(read_only=True) as uow:
             items = list(uow.get(OutboxRepository).pending(limit=limit, now=self._ctx.clock.now()))
-        sent = failed = 0
+        outcomes = {"sent": 0, "failed": 0, "skipped": 0, "late": 0}
         for item in items:
-            if not self._claim(item.message.id):
-                continue
-            if self._send(notifier, item):
-                sent += 1
-            else:
-                failed += 1
-        return DeliveryReport(sent=sent, failed=failed)
+            token = self._claim(item.message.id)
+            outcome = "skipped" if token is None else self._send(notifier, item, token)
+            outcomes[outcome] += 1
+        return DeliveryReport(**outcomes)
 
-    def _claim(self, message_id: str) -> bool:
+    def _claim(self, message_id: str) -> str | None:
+        """Claim the message with a fresh token; the token, or ``None`` if another run won."""
         now = self._ctx.clock.now()
+        token = self._ctx.ids()
         with self._ctx.uow() as uow:
-            claimed = uow.get(OutboxRepository).claim(message_id, now=now, until=now + self._lease)
+            claimed = uow.get(OutboxRepository).claim(
+                message_id, token=token, now=now, until=now + self._lease
+            )
             uow.commit()
-        return claimed
+        return token if claimed else None
 
-    def _send(self, notifier: Notifier, item: OutboxItem) -> bool:
-        """Hand one claimed message to the notifier and record the outcome."""
+    def _send(self, notifier: Notifier, item: OutboxItem, token: str) -> str:
+        """Hand one claimed message to the notifier, record the outcome; say which it was."""
         message = item.message
+        attempt = item.attempts + 1  # the claim counted it
         try:
             notifier.send(message)
         except Exception as exc:  # noqa: BLE001 - any notifier failure leaves it pending
-            retry_at = self._ctx.clock.now() + retry_delay(
-                item.attempts + 1, base=self._base, cap=self._cap
-            )
+            retry_at = self._ctx.clock.now() + retry_delay(attempt, base=self._base, cap=self._cap)
             log.warning(
                 "message %s (%s, %s) not delivered via %s: %s; attempt %d, due again at %s",
                 message.id,
@@ -205,19 +231,36 @@ class OutboxService:
                 message.channel.value,
                 destination(notifier, message),
                 type(exc).__name__,
-                item.attempts + 1,
+                attempt,
                 retry_at.isoformat(),
             )
             with self._ctx.uow() as uow:
-                uow.get(OutboxRepository).mark_failed(
-                    message.id, error=_describe(exc), retry_at=retry_at
+                recorded = uow.get(OutboxRepository).mark_failed(
+                    message.id, token=token, error=_describe(exc), retry_at=retry_at
                 )
                 uow.commit()
-            return False
+            return "failed" if recorded else self._late(notifier, message, "refused")
         with self._ctx.uow() as uow:
-            uow.get(OutboxRepository).mark_sent(message.id, at=self._ctx.clock.now())
+            recorded = uow.get(OutboxRepository).mark_sent(
+                message.id, token=token, at=self._ctx.clock.now()
+            )
             uow.commit()
-        return True
+        return "sent" if recorded else self._late(notifier, message, "sent")
+
+    def _late(self, notifier: Notifier, message: Message, outcome: str) -> str:
+        """Log a send that outlived its claim, whose outcome another worker records now."""
+        log.warning(
+            "message %s (%s, %s) was %s via %s after its claim of %s ran out; another worker "
+            "claimed it since and records its outcome, so this one is not recorded%s",
+            message.id,
+            message.kind.value,
+            message.channel.value,
+            outcome,
+            destination(notifier, message),
+            self._lease,
+            " (the message may be sent twice)" if outcome == "sent" else "",
+        )
+        return "late"
 
 
 MAX_INTERVAL: Final = 86_400.0
@@ -245,11 +288,21 @@ def validate_interval(value: object, *, name: str = "interval") -> float:
     return seconds
 
 
+STOP_TIMEOUT: Final = 30.0
+"""How long, in seconds, closing a core waits for its delivery worker to stop, by default."""
+
+
 class DeliveryWorker:
     """Runs :meth:`OutboxService.deliver_pending` in a daemon thread until stopped.
 
     One worker belongs to one core and is shared with the core's views; only the core starts
     and stops it. :meth:`wake` may be called from any thread, whether the worker runs or not.
+
+    Its state shows in :attr:`running`, :attr:`stopping` and :attr:`failure`. An error in a
+    run (an ``Exception``: the storage unreachable, a bug) is logged at ERROR and the worker
+    goes on; anything else raised in its thread (a ``BaseException`` such as ``SystemExit``
+    or ``KeyboardInterrupt`` from a notifier) is logged at CRITICAL, kept in
+    :attr:`failure`, and ends the worker: :attr:`running` is then ``False``.
     """
 
     def __init__(self, *, name: str = "telcocore-delivery") -> None:
@@ -258,6 +311,9 @@ class DeliveryWorker:
         self._thread: threading.Thread | None = None
         self._wakeup = threading.Event()
         self._stopping = threading.Event()
+        self._failure: BaseException | None = None
+        self._finished = True
+        self._when_finished: list[Callable[[], None]] = []
 
     @property
     def running(self) -> bool:
@@ -270,6 +326,14 @@ class DeliveryWorker:
         """Whether :meth:`stop` was called since the last :meth:`start`."""
         return self._stopping.is_set()
 
+    @property
+    def failure(self) -> BaseException | None:
+        """What ended the thread other than :meth:`stop` (logged at CRITICAL); else ``None``.
+
+        Reset by :meth:`start`.
+        """
+        return self._failure
+
     def start(self, outbox: OutboxService, *, interval: float) -> None:
         """Start delivering ``outbox`` every ``interval`` seconds and whenever woken.
 
@@ -281,6 +345,8 @@ class DeliveryWorker:
                 msg = "delivery is running already: stop it (close the core) first"
                 raise ConfigurationError(msg)
             self._stopping.clear()
+            self._failure = None
+            self._finished = False
             self._wakeup.set()  # deliver what waits at once
             self._thread = threading.Thread(
                 target=self._loop, args=(outbox, seconds), name=self._name, daemon=True
@@ -291,29 +357,67 @@ class DeliveryWorker:
         """Ask for a run now (a message was committed); return at once."""
         self._wakeup.set()
 
-    def stop(self, timeout: float | None = None) -> None:
+    def stop(self, timeout: float | None = None) -> bool:
         """Stop the thread and wait for it: it finishes the message it is sending, if any.
 
-        Waits at most ``timeout`` seconds (``None``: as long as it takes). Stopping a worker
-        that does not run does nothing.
+        Waits at most ``timeout`` seconds (``None``: as long as it takes). ``True`` if the
+        thread has ended (or never ran); ``False`` if it is still sending when the time is
+        up (or if called from the worker's own thread): it sends no other message after
+        that one. Stopping a worker that does not run does nothing.
         """
         with self._lock:
             thread = self._thread
             self._stopping.set()
             self._wakeup.set()
-        if thread is not None and thread is not threading.current_thread():
+        if thread is None:
+            return True
+        if thread is not threading.current_thread():
             thread.join(timeout)
+        return not thread.is_alive()
+
+    def when_finished(self, action: Callable[[], None]) -> None:
+        """Call ``action`` once the thread has ended: now if it does not run, else from it.
+
+        The core uses it to close its storage after a worker that outlived ``close()``.
+        """
+        with self._lock:
+            if not self._finished:
+                self._when_finished.append(action)
+                return
+        action()
 
     def _loop(self, outbox: OutboxService, interval: float) -> None:
-        while not self._stopping.is_set():
-            self._wakeup.wait(interval)
-            self._wakeup.clear()
-            if self._stopping.is_set():
-                break
-            self._run(outbox)
+        try:
+            while not self._stopping.is_set():
+                self._wakeup.wait(interval)
+                self._wakeup.clear()
+                if self._stopping.is_set():
+                    break
+                self._run(outbox)
+        except BaseException as exc:  # logged and kept; the thread ends
+            self._failure = exc
+            log.critical(
+                "the outbox delivery worker stopped on %s: nothing is delivered until it is "
+                "started again; the message it was sending is retried once its claim lapses",
+                type(exc).__name__,
+                exc_info=exc,
+            )
+        finally:
+            with self._lock:
+                self._finished = True
+                actions, self._when_finished = self._when_finished, []
+            for action in actions:
+                try:
+                    action()
+                except Exception:
+                    log.exception("closing after the outbox delivery worker ended failed")
 
     def _run(self, outbox: OutboxService) -> None:
-        """Deliver due messages one at a time until none is left or the worker is stopped."""
+        """Deliver due messages one at a time until none is left or the worker is stopped.
+
+        A message another worker claimed first does not end the run: the next one due is
+        taken, so workers sharing one database share the work instead of taking turns.
+        """
         for _ in range(_PER_RUN):
             if self._stopping.is_set():
                 return
@@ -322,7 +426,7 @@ class DeliveryWorker:
             except Exception:
                 log.exception("outbox delivery run failed; the worker goes on")
                 return
-            if report.sent + report.failed == 0:
+            if not report.progressed:
                 return
 
 

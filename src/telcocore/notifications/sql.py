@@ -67,47 +67,68 @@ class SqlOutboxRepository:
         unsent, due = (0, 0) if row is None else (int(row[0]), int(row[1]))
         return OutboxCounts(due=due, deferred=unsent - due)
 
-    def _change(self, query: str, params: Sequence[object]) -> None:
-        if not self._s.run(query, params):
-            raise NotFoundError(params[-1])
+    def _exists(self, message_id: str) -> bool:
+        return self._s.one("SELECT 1 FROM outbox WHERE id = ?", (message_id,)) is not None
 
-    def claim(self, message_id: str, *, now: datetime, until: datetime) -> bool:
-        """Take a message still due at ``now`` for delivery until ``until``; ``False`` if lost.
+    def claim(self, message_id: str, *, token: str, now: datetime, until: datetime) -> bool:
+        """Take a message still due at ``now`` with ``token`` until ``until``; ``False`` if lost.
 
-        One conditional update: on SQLite the unit holds the write lock; on PostgreSQL a
-        second worker's update waits for the first one's row lock, then finds the row no
-        longer due and changes nothing.
+        The claim counts as an attempt. One conditional update: on SQLite the unit holds the
+        write lock; on PostgreSQL a second worker's update waits for the first one's row
+        lock, then finds the row no longer due and changes nothing.
         """
         d = self._s.dialect
         return bool(
             self._s.run(
-                "UPDATE outbox SET next_attempt_at = ? WHERE id = ? AND sent_at IS NULL "
+                "UPDATE outbox SET next_attempt_at = ?, claim_token = ?, attempts = attempts + 1 "
+                "WHERE id = ? AND sent_at IS NULL "
                 "AND (next_attempt_at IS NULL OR next_attempt_at <= ?)",
-                (d.time_to_db(until), message_id, d.time_to_db(now)),
+                (d.time_to_db(until), token, message_id, d.time_to_db(now)),
             )
         )
 
-    def mark_sent(self, message_id: str, *, at: datetime) -> None:
-        """Record that the message was delivered, and erase its secrets."""
+    def mark_sent(self, message_id: str, *, token: str, at: datetime) -> bool:
+        """Record the delivery and erase the secrets, if ``token`` still holds the claim.
+
+        ``False`` (and nothing changed) if the claim was lost; an unknown id is a
+        :class:`~telcocore.NotFoundError`.
+        """
         d = self._s.dialect
         row = self._s.one("SELECT message FROM outbox WHERE id = ?", (message_id,))
         if row is None:
             raise NotFoundError(message_id)
         erased = from_document(d.json_from_db(row[0]), Message).erased()
-        self._change(
-            "UPDATE outbox SET attempts = attempts + 1, sent_at = ?, last_error = NULL, "
-            "next_attempt_at = NULL, message = ? WHERE id = ?",
-            (d.time_to_db(at), d.json_to_db(converter.unstructure(erased)), message_id),
+        return bool(
+            self._s.run(
+                "UPDATE outbox SET sent_at = ?, last_error = NULL, next_attempt_at = NULL, "
+                "claim_token = NULL, message = ? "
+                "WHERE id = ? AND claim_token = ? AND sent_at IS NULL",
+                (
+                    d.time_to_db(at),
+                    d.json_to_db(converter.unstructure(erased)),
+                    message_id,
+                    token,
+                ),
+            )
         )
 
-    def mark_failed(self, message_id: str, *, error: str, retry_at: datetime | None = None) -> None:
-        """Record a failed attempt; the message stays pending, due again at ``retry_at``."""
+    def mark_failed(
+        self, message_id: str, *, token: str, error: str, retry_at: datetime | None = None
+    ) -> bool:
+        """Record why the claimed attempt failed, due again at ``retry_at``, if ``token`` holds.
+
+        The attempt was counted by :meth:`claim`. ``False`` (and nothing changed) if the
+        claim was lost; an unknown id is a :class:`~telcocore.NotFoundError`.
+        """
         d = self._s.dialect
-        self._change(
-            "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? "
-            "WHERE id = ?",
-            (error, None if retry_at is None else d.time_to_db(retry_at), message_id),
+        changed = self._s.run(
+            "UPDATE outbox SET last_error = ?, next_attempt_at = ?, claim_token = NULL "
+            "WHERE id = ? AND claim_token = ? AND sent_at IS NULL",
+            (error, None if retry_at is None else d.time_to_db(retry_at), message_id, token),
         )
+        if not changed and not self._exists(message_id):
+            raise NotFoundError(message_id)
+        return bool(changed)
 
 
 STORAGE = SqlDomain("notifications", {OutboxRepository: SqlOutboxRepository}, baseline=1)

@@ -83,10 +83,12 @@ class OutboxItem:
 
     message: Message
     attempts: int = 0
+    """How often the message was claimed for sending: each claim counts, whether the notifier
+    then accepted it, refused it, or its worker died while sending."""
     sent_at: datetime | None = None
     last_error: str | None = None
     next_attempt_at: datetime | None = None
-    """When a failed message is due again (``None``: at once)."""
+    """When a failed message, or one being sent, is due again (``None``: at once)."""
 
     def due_by(self, now: datetime) -> bool:
         """Whether the message is still to send and no retry delay holds it back at ``now``."""
