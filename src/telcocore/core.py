@@ -75,9 +75,9 @@ class TelcoCore:
         core = TelcoCore(storage=SqliteStorage("telco.db"), notifier=my_notifier, clock=my_clock)
 
     Services never deliver messages on the request path: a change only writes its messages
-    to the outbox, in its own transaction. Deliver them with ``core.outbox.deliver_pending()``
-    on a schedule (cron, a loop, a job queue), or let :meth:`start_delivery` run a
-    background worker. While nothing delivers, messages wait in the outbox; without a
+    to the outbox, in the same transaction as the change. Deliver them with
+    ``core.outbox.deliver_pending()`` on a schedule (cron, a loop, a job queue), or let
+    :meth:`start_delivery` run a background worker. While nothing delivers, messages wait in the outbox; without a
     notifier, they wait until one is configured. Changes are
     recorded in the audit log as made by ``system``; use :meth:`acting_as` for a user.
     With ``require_reason``, every audited change must give a ``reason``.

@@ -1,8 +1,8 @@
 """Delivering the outbox: messages go to the notifier only after their change committed.
 
 Nothing delivers on the request path: a posting, a new contact or a password reset only
-writes its message to the outbox, in its own transaction, and returns. Delivery runs when
-the application asks for it, in one of two ways:
+writes its message to the outbox, in the same transaction as the change, and returns.
+Delivery runs when the application asks for it, in one of two ways:
 
 - call :meth:`OutboxService.deliver_pending` on a schedule (cron, a loop, a job queue);
   for example, a script run every minute by cron::
