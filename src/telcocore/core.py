@@ -77,8 +77,8 @@ class TelcoCore:
     Services never deliver messages on the request path: a change only writes its messages
     to the outbox, in the same transaction as the change. Deliver them with
     ``core.outbox.deliver_pending()`` on a schedule (cron, a loop, a job queue), or let
-    :meth:`start_delivery` run a background worker. While nothing delivers, messages wait in the outbox; without a
-    notifier, they wait until one is configured. Changes are
+    :meth:`start_delivery` run a background worker. While nothing delivers, messages wait
+    in the outbox; without a notifier, they wait until one is configured. Changes are
     recorded in the audit log as made by ``system``; use :meth:`acting_as` for a user.
     With ``require_reason``, every audited change must give a ``reason``.
 
