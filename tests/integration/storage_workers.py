@@ -20,6 +20,7 @@ from telcocore.adapters.sqlite import SqliteStorage
 from telcocore.billing.ledger.errors import DebitLimitExceeded
 from telcocore.billing.ledger.model import Transaction, TransactionKind
 from telcocore.billing.ledger.ports import LedgerRepository
+from telcocore.billing.ledger.services import LedgerRequest, Movement
 from telcocore.core import open_storage
 from telcocore.domains import SQL_DOMAINS
 from telcocore.kernel.money import Money
@@ -130,6 +131,39 @@ def post_same_keys(
         start.wait()
         ids = [core.ledger.credit("acme", "1.00", idempotency_key=key).id for key in keys]
     results.put(ids)
+
+
+def post_same_batches(
+    url: str,
+    keys: Sequence[str],
+    batch_size: int,
+    start: Any,  # noqa: ANN401 - a multiprocessing Barrier
+    results: Any,  # noqa: ANN401 - a multiprocessing Queue
+) -> None:
+    """Credit 1.00 under each key through ``post_many``, ``batch_size`` keys per batch.
+
+    Even keys go to ``acme``, odd ones to ``beta``. Report ``(key, transaction id or
+    error)`` for every request.
+    """
+    outcomes: list[tuple[str, str]] = []
+    with telcocore.connect(url) as core:
+        start.wait()
+        for first in range(0, len(keys), batch_size):
+            chunk = keys[first : first + batch_size]
+            requests = [
+                LedgerRequest(Movement.CREDIT, ("acme", "beta")[int(key[2:]) % 2], "1.00", key)
+                for key in chunk
+            ]
+            try:
+                result = core.ledger.post_many(requests)
+            except Exception as exc:  # noqa: BLE001 - reported to the test, which fails on it
+                outcomes.extend((key, repr(exc)) for key in chunk)
+                continue
+            outcomes.extend(
+                (key, o.id if isinstance(o, Transaction) else repr(o))
+                for key, o in zip(chunk, result.outcomes, strict=True)
+            )
+    results.put(outcomes)
 
 
 def post_batches(url: str, batch_size: int, progress: Any) -> None:  # noqa: ANN401 - a Queue

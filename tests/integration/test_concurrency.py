@@ -107,6 +107,41 @@ class TestIdempotencyUnderContention:
             )
 
 
+class TestBatchesUnderContention:
+    """Processes posting batches of the same keys, over the same accounts, at once."""
+
+    def test_each_key_posts_once(self, durable_url: str) -> None:
+        """Every process gets the same transaction for a key; each key moved money once."""
+        _open_acme(durable_url)
+        with telcocore.connect(durable_url) as core:
+            core.accounts.open("Beta", "USD", account_id="beta")
+        keys = [f"k-{number}" for number in range(200)]
+        start = workers.SPAWN.Barrier(3)
+        results = workers.SPAWN.Queue()
+        orders = [keys, keys[::-1], keys[1::2] + keys[::2]]  # each batch meets the others'
+        processes = [
+            workers.SPAWN.Process(
+                target=workers.post_same_batches, args=(durable_url, order, 25, start, results)
+            )
+            for order in orders
+        ]
+        for process in processes:
+            process.start()
+        reports = [dict(results.get(timeout=120)) for _ in processes]
+        assert [0, 0, 0] == _join_all(processes)
+        first = reports[0]
+        assert [first, first] == reports[1:]
+        with telcocore.connect(durable_url) as core:
+            posted = {account: whole_history(core, account) for account in ("acme", "beta")}
+            assert sorted(first.values()) == sorted(
+                e.transaction_id for history in posted.values() for e in history
+            )
+            for account, history in posted.items():
+                assert list(range(1, 101)) == [e.seq for e in history]
+                assert Money("100.00", "USD") == core.ledger.balance(account)
+            assert {"USD": 0} == core.ledger.totals()
+
+
 class TestCrash:
     """A process killed in the middle of its work leaves whole transactions or none."""
 

@@ -48,6 +48,7 @@ from telcocore.kernel.validation import shown, validate_text
 __all__ = [
     "COUNTERPART",
     "BalanceChange",
+    "HeldBalance",
     "LedgerEntry",
     "Posting",
     "SystemAccount",
@@ -347,3 +348,17 @@ class LedgerEntry:
     balance: Money
     description: str = ""
     reverses: str | None = None
+
+
+@attrs.frozen
+class HeldBalance:
+    """A customer balance read under a lock, with the ``seq`` of its last posting."""
+
+    balance: Money
+    seq: int
+
+    def move(self, delta: Money) -> BalanceChange:
+        """The change posting ``delta`` makes: exact, with the next ``seq``; unchecked."""
+        after = UNBOUNDED.add(self.balance.amount, delta.amount)
+        moved = Money._trusted(after, self.balance.currency)  # noqa: SLF001
+        return BalanceChange(self.balance, moved, self.seq + 1)

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
 
-from telcocore.billing.ledger.model import BalanceChange, LedgerEntry, Transaction, TransactionKind
+from telcocore.billing.ledger.model import (
+    BalanceChange,
+    HeldBalance,
+    LedgerEntry,
+    Transaction,
+    TransactionKind,
+)
 from telcocore.kernel.money import Money
 
 __all__ = ["LedgerRepository"]
@@ -53,6 +59,25 @@ class LedgerRepository(Protocol):
         :class:`~telcocore.AlreadyExists` if its idempotency key, its id, or (for a
         reversal) the transaction it reverses is taken, raised here or by the next
         statement or the commit of the unit of work, which must then be rolled back.
+        """
+        ...
+
+    def hold_balances(self, account_ids: Collection[str]) -> dict[str, HeldBalance]:
+        """The balances of ``account_ids``, by account, locked until the transaction ends.
+
+        No other writer can move them before then (PostgreSQL: ``SELECT ... FOR UPDATE``,
+        in account order so that two batches never deadlock; SQLite: the write lock the
+        unit of work holds from its start). An account without a balance is left out.
+        """
+        ...
+
+    def record_batch(self, recorded: Sequence[tuple[Transaction, BalanceChange]]) -> None:
+        """Store each transaction with the change its customer posting made, in order.
+
+        Every balance is left as its last change in ``recorded`` made it; the balances
+        must be held (:meth:`hold_balances`) and the changes follow on from them. The
+        rows go in one batch per table. :class:`~telcocore.AlreadyExists` if an
+        idempotency key or an id is taken; the unit of work must then be rolled back.
         """
         ...
 

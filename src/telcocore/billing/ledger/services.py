@@ -19,6 +19,7 @@ import attrs
 
 from telcocore.accounts.model import Account, AccountStatus, validate_account_id
 from telcocore.accounts.ports import AccountRepository
+from telcocore.billing.ledger._batch import BatchRequest, post_batch
 from telcocore.billing.ledger.errors import AlreadyReversed, DebitLimitExceeded, IdempotencyConflict
 from telcocore.billing.ledger.model import (
     MAX_DESCRIPTION_LENGTH,
@@ -326,8 +327,18 @@ class LedgerService:
         whole batch before anything is written, and so does anything in ``requests`` that
         is not a :class:`LedgerRequest`. A storage failure posts nothing.
         """
-        prepared = [self._prepare(request) for request in _requests(requests)]
-        return self._in_one_unit(prepared, keep_going=True)
+        batch = [(request.account_id, self._prepare(request)) for request in _requests(requests)]
+        # A concurrent writer may take one of the keys between the look-up and the insert;
+        # the storage's unique constraint refuses the batch, and the retry finds that key.
+        return retrying_lost_races(lambda: self._post_batch_once(batch))
+
+    def _post_batch_once(self, batch: Sequence[BatchRequest]) -> BatchResult:
+        with self._ctx.uow() as uow:
+            outcomes, alerted = post_batch(uow, batch, self._low_balance_message)
+            uow.commit()
+        if alerted:
+            self._outbox.wake()  # the worker, if one runs, delivers: never on this path
+        return BatchResult(outcomes)
 
     # -- reading ----------------------------------------------------------------------
 

@@ -31,6 +31,7 @@ from telcocore.accounts.errors import AccountNotFound
 from telcocore.billing.ledger.errors import TransactionNotFound
 from telcocore.billing.ledger.model import (
     BalanceChange,
+    HeldBalance,
     LedgerEntry,
     Posting,
     Transaction,
@@ -302,6 +303,94 @@ class SqlLedgerRepository:
         statements.append((_INSERT_ENTRY, entry))
         self._s.run_later(statements)
 
+    def hold_balances(self, account_ids: Collection[str]) -> dict[str, HeldBalance]:
+        """The balances of ``account_ids``, locked until the transaction ends.
+
+        One ``SELECT`` (per :data:`_KEYS_PER_QUERY` accounts), in account order, with the
+        dialect's :attr:`~telcocore.platform.sql.dialect.Dialect.update_lock`.
+        """
+        d = self._s.dialect
+        held: dict[str, HeldBalance] = {}
+        ordered = sorted(set(account_ids))
+        for start in range(0, len(ordered), _KEYS_PER_QUERY):
+            chunk = ordered[start : start + _KEYS_PER_QUERY]
+            rows = self._s.all(
+                "SELECT account_id, amount, currency, seq FROM balances "  # noqa: S608
+                f"WHERE account_id IN ({', '.join('?' * len(chunk))}) "
+                f"ORDER BY account_id{d.update_lock}",
+                chunk,
+            )
+            for account_id, amount, currency, seq in rows:
+                held[account_id] = HeldBalance(_money(d.decimal_from_db(amount), currency), seq)
+        return held
+
+    def record_batch(self, recorded: Sequence[tuple[Transaction, BalanceChange]]) -> None:
+        """Store the transactions and set each balance to its last change, in one batch.
+
+        One ``executemany`` per table (PostgreSQL: all in one pipeline) and one
+        ``UPDATE`` per balance. The transactions are inserted without ``ON CONFLICT``: a
+        taken key or id fails the batch with :class:`~telcocore.AlreadyExists`.
+        """
+        d = self._s.dialect
+        transactions: list[tuple[object, ...]] = []
+        postings: list[tuple[object, ...]] = []
+        entries: list[tuple[object, ...]] = []
+        last: dict[str, BalanceChange] = {}
+        for transaction, change in recorded:
+            created_at = d.time_to_db(transaction.created_at)
+            kind = transaction.kind.value
+            transactions.append(
+                (
+                    transaction.id,
+                    transaction.idempotency_key,
+                    transaction.reverses,
+                    transaction.account_id,
+                    kind,
+                    created_at,
+                    change.seq,
+                )
+            )
+            postings.extend(
+                (
+                    transaction.id,
+                    i,
+                    p.ledger_account,
+                    p.amount.currency,
+                    d.decimal_to_db(p.amount.amount),
+                )
+                for i, p in enumerate(transaction.postings)
+                if p.ledger_account != transaction.account_id
+            )
+            entries.append(
+                (
+                    transaction.account_id,
+                    change.seq,
+                    transaction.id,
+                    kind,
+                    created_at,
+                    change.after.currency,
+                    d.decimal_to_db(transaction.amount.amount),
+                    d.decimal_to_db(change.after.amount),
+                    transaction.description,
+                    transaction.reverses,
+                )
+            )
+            last[transaction.account_id] = change
+        balances = [
+            (d.decimal_to_db(change.after.amount), change.seq, account_id)
+            for account_id, change in last.items()
+        ]
+        for account_id in last:  # a later move in this transaction reads the row again
+            self._s.memo.pop(_memo_key(account_id), None)
+        self._s.run_batches(
+            [
+                (_INSERT_TRANSACTION, transactions),
+                (_INSERT_POSTING, postings),
+                (_INSERT_ENTRY, entries),
+                ("UPDATE balances SET amount = ?, seq = ? WHERE account_id = ?", balances),
+            ]
+        )
+
     def _taken(self, transaction: Transaction) -> AlreadyExists:
         if self.by_idempotency_key(transaction.idempotency_key) is not None:
             return AlreadyExists(_IDEMPOTENCY_KEY, transaction.idempotency_key)
@@ -467,6 +556,11 @@ def _move_in_database(
     return _Moved(from_db(before), from_db(after), currency, seq)
 
 
+def _memo_key(account_id: str) -> tuple[str, str]:
+    """Where :func:`_move_in_python` remembers a balance row in the session's memo."""
+    return ("balance", account_id)
+
+
 def _move_in_python(
     session: Session[Any], account_id: str, delta: Decimal, floor: Decimal | None
 ) -> _Moved | None:
@@ -477,7 +571,7 @@ def _move_in_python(
     balance, the transaction remembers the row and the next move of the same balance (a
     batch) skips the read.
     """
-    key = ("balance", account_id)
+    key = _memo_key(account_id)
     known: _Moved | None = session.memo.get(key)
     if known is None:
         row = session.one(

@@ -24,7 +24,7 @@ from typing import Any, Generic, Protocol, TypeVar
 from telcocore.kernel.errors import StorageError, TelcoError, ValidationError
 from telcocore.kernel.validation import shown, storage_problem
 
-__all__ = ["C", "Cursor", "Dialect", "Row", "Session", "Statement"]
+__all__ = ["Batch", "C", "Cursor", "Dialect", "Row", "Session", "Statement"]
 
 C = TypeVar("C")
 """The driver's connection type."""
@@ -34,6 +34,9 @@ Row = Sequence[Any]
 
 Statement = tuple[str, Sequence[object]]
 """A query with ``?`` placeholders and its parameters."""
+
+Batch = tuple[str, Sequence[Sequence[object]]]
+"""A query with ``?`` placeholders and the parameters of each time it runs."""
 
 
 _JSON = json.JSONEncoder(separators=(",", ":"), sort_keys=True, check_circular=False)
@@ -83,6 +86,12 @@ class Dialect(abc.ABC, Generic[C]):
     Empty where the transaction holds the database's write lock from its start (SQLite).
     """
 
+    update_lock: str = ""
+    """Appended to a ``SELECT`` of rows the transaction will update, to lock them until commit.
+
+    Empty where the transaction holds the database's write lock from its start (SQLite).
+    """
+
     migration_suffix: str = ""
     """Names this database's own migration files: ``NNNN_name.<suffix>.sql``."""
 
@@ -113,6 +122,12 @@ class Dialect(abc.ABC, Generic[C]):
         """Run statements whose results are not needed, then commit (PostgreSQL: at once)."""
         self.execute_all(conn, statements)
         self.commit(conn)
+
+    def execute_batches(self, conn: C, batches: Iterable[Batch]) -> None:
+        """Run each query once per parameter row, in order; the results are not needed."""
+        for query, rows in batches:
+            for params in rows:
+                self.execute(conn, query, params)
 
     @abc.abstractmethod
     def run_script(self, conn: C, script: str) -> None:
@@ -365,6 +380,19 @@ class Session(Generic[C]):
         if not self._in_transaction:
             self.begin()
         self._later.extend(statements)
+
+    def run_batches(self, batches: Iterable[Batch]) -> None:
+        """Run each query once per parameter row, in order (``executemany``; PostgreSQL: at once).
+
+        A query with no rows is skipped.
+        """
+        batches = [(query, rows) for query, rows in batches if rows]
+        for query, _rows in batches:
+            self._refuse_writes(query)
+        if not self._in_transaction:
+            self.begin()
+        with self.translated:
+            self.dialect.execute_batches(self.conn, batches)
 
     def run_script(self, script: str) -> None:
         """Run a migration script in the open transaction."""

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from telcocore.kernel import entities
 from telcocore.kernel.errors import AlreadyExists, ConfigurationError, StorageError, TelcoError
 from telcocore.kernel.validation import shown
-from telcocore.platform.sql.dialect import Cursor, Dialect, Statement
+from telcocore.platform.sql.dialect import Batch, Cursor, Dialect, Statement
 
 if TYPE_CHECKING:
     from psycopg import Connection
@@ -63,6 +63,7 @@ class PostgresDialect(Dialect["Connection[Any]"]):
 
     name = "PostgreSQL"
     share_lock = " FOR SHARE"
+    update_lock = " FOR UPDATE"
     migration_suffix = "postgresql"
     type_macros: Mapping[str, str] = MappingProxyType(
         {
@@ -116,6 +117,12 @@ class PostgresDialect(Dialect["Connection[Any]"]):
             for query, params in statements:
                 conn.execute(self._query(query), params)
             conn.commit()
+
+    def execute_batches(self, conn: Connection[Any], batches: Iterable[Batch]) -> None:
+        """One ``executemany`` per query, all in one pipeline: one round trip for them all."""
+        with conn.pipeline(), conn.cursor() as cursor:
+            for query, rows in batches:
+                cursor.executemany(self._query(query), rows)
 
     def run_script(self, conn: Connection[Any], script: str) -> None:
         """Run the whole script at once (no parameters, so several statements may go)."""

@@ -15,7 +15,7 @@ Python, registered on every connection.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from types import MappingProxyType
@@ -23,7 +23,7 @@ from types import MappingProxyType
 from telcocore.kernel import entities
 from telcocore.kernel.errors import AlreadyExists, StorageError, TelcoError
 from telcocore.kernel.money import UNBOUNDED, fixed_point
-from telcocore.platform.sql.dialect import Cursor, Dialect
+from telcocore.platform.sql.dialect import Batch, Cursor, Dialect
 
 __all__ = ["DecimalSum", "SqliteDialect"]
 
@@ -76,6 +76,11 @@ class SqliteDialect(Dialect[sqlite3.Connection]):
     def execute(self, conn: sqlite3.Connection, query: str, params: Sequence[object]) -> Cursor:
         """Run one statement (SQLite understands ``?`` itself)."""
         return conn.execute(query, params)
+
+    def execute_batches(self, conn: sqlite3.Connection, batches: Iterable[Batch]) -> None:
+        """One ``executemany`` per query."""
+        for query, rows in batches:
+            conn.executemany(query, rows)
 
     def run_script(self, conn: sqlite3.Connection, script: str) -> None:
         """Run the script statement by statement, inside the open transaction.
