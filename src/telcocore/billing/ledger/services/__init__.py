@@ -10,7 +10,6 @@ the debit limit, inactive account) stores nothing, so its key stays free for a r
 from __future__ import annotations
 
 import enum
-import functools
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -19,7 +18,6 @@ import attrs
 
 from telcocore.accounts.model import Account, AccountStatus, validate_account_id
 from telcocore.accounts.ports import AccountRepository
-from telcocore.billing.ledger._batch import BatchRequest, post_batch
 from telcocore.billing.ledger.errors import AlreadyReversed, DebitLimitExceeded, IdempotencyConflict
 from telcocore.billing.ledger.model import (
     MAX_DESCRIPTION_LENGTH,
@@ -31,10 +29,9 @@ from telcocore.billing.ledger.model import (
     validate_idempotency_key,
 )
 from telcocore.billing.ledger.ports import LedgerRepository
+from telcocore.billing.ledger.services.batch import BatchRequest, post_batch
 from telcocore.kernel.errors import (
     AlreadyExists,
-    NotFoundError,
-    RuleViolation,
     TelcoError,
     ValidationError,
 )
@@ -77,29 +74,6 @@ class _Prepared:
     key: str
     build: _Builder
     new_usage: bool
-
-
-class _KeyLookup:
-    """Finds the transaction already posted with a key, inside one unit of work.
-
-    A single request asks the storage; a batch asks once for all its keys and then
-    remembers what it posts itself, so a key repeated in the batch is found too.
-    """
-
-    def __init__(self, uow: UnitOfWork, prepared: Sequence[_Prepared]) -> None:
-        self._uow = uow
-        self._known: dict[str, Transaction] | None = None
-        if len(prepared) > 1:
-            self._known = uow.get(LedgerRepository).by_idempotency_keys([p.key for p in prepared])
-
-    def find(self, key: str) -> Transaction | None:
-        if self._known is None:
-            return self._uow.get(LedgerRepository).by_idempotency_key(key)
-        return self._known.get(key)
-
-    def posted(self, transaction: Transaction) -> None:
-        if self._known is not None:
-            self._known[transaction.idempotency_key] = transaction
 
 
 class Movement(enum.StrEnum):
@@ -169,8 +143,6 @@ _MOVEMENTS: dict[Movement, tuple[TransactionKind, frozenset[TransactionKind], in
 }
 """Per movement: default kind, allowed kinds, sign, and whether it is new usage."""
 
-_REFUSALS = (RuleViolation, IdempotencyConflict, NotFoundError, ValidationError)
-"""What refuses one request of a batch without touching the others."""
 
 MAX_HISTORY_LIMIT = 1000
 """The most entries one page of :meth:`LedgerService.history` holds."""
@@ -507,51 +479,29 @@ class LedgerService:
         return transaction
 
     def _write(self, prepared: _Prepared) -> Transaction:
-        outcome = self._in_one_unit([prepared], keep_going=False)
-        result = outcome.outcomes[0]
-        if isinstance(result, TelcoError):  # pragma: no cover - keep_going=False raises
-            raise result
-        return result
+        """Post one request the careful way: look its key up first, then post it.
 
-    def _in_one_unit(self, prepared: Sequence[_Prepared], *, keep_going: bool) -> BatchResult:
-        # A concurrent writer may take the same key between our lookup and our insert; the
-        # storage's unique constraint refuses the second one, and the retry finds the first.
-        return retrying_lost_races(lambda: self._unit_once(prepared, keep_going=keep_going))
+        A concurrent writer may take the same key between the lookup and the insert; the
+        storage's unique constraint refuses the second one, and the retry finds the first.
+        """
+        return retrying_lost_races(lambda: self._write_once(prepared))
 
-    def _unit_once(self, prepared: Sequence[_Prepared], *, keep_going: bool) -> BatchResult:
-        outcomes: list[Transaction | TelcoError] = []
-        alert = False
+    def _write_once(self, prepared: _Prepared) -> Transaction:
         with self._ctx.uow() as uow:
-            # Ledger postings never change an account, so within this unit each account is
-            # read once, however many requests name it, and held: its status and debit limit
-            # cannot change before the postings commit. A batch looks its keys up at once.
-            account_of = functools.cache(uow.get(AccountRepository).hold)
-            existing_of = _KeyLookup(uow, prepared)
-            for request in prepared:
-                try:
-                    transaction, alerted = self._apply(uow, request, account_of, existing_of)
-                except _REFUSALS as refused:
-                    if not keep_going or isinstance(refused, AlreadyExists):
-                        raise
-                    outcomes.append(refused)
-                    continue
-                outcomes.append(transaction)
-                alert = alert or alerted
+            # The account is held: its status and debit limit cannot change before the
+            # posting commits.
+            transaction, alert = self._apply(uow, prepared, uow.get(AccountRepository).hold)
             uow.commit()
         if alert:
             self._outbox.wake()  # the worker, if one runs, delivers: never on this path
-        return BatchResult(tuple(outcomes))
+        return transaction
 
     def _apply(
-        self,
-        uow: UnitOfWork,
-        request: _Prepared,
-        account_of: Callable[[str], Account],
-        existing_of: _KeyLookup,
+        self, uow: UnitOfWork, request: _Prepared, account_of: Callable[[str], Account]
     ) -> tuple[Transaction, bool]:
         """Post one request inside ``uow``; a refusal raises before anything is written."""
         key, build, new_usage = request.key, request.build, request.new_usage
-        existing = existing_of.find(key)
+        existing = uow.get(LedgerRepository).by_idempotency_key(key)
         transaction, account = build(uow, account_of)
         if existing is not None:
             difference = existing.difference(transaction)
@@ -573,7 +523,6 @@ class LedgerService:
                 raise DebitLimitExceeded(account.id, -delta, available)
             raise out_of_bounds
         uow.get(LedgerRepository).record(transaction, change)
-        existing_of.posted(transaction)
         alert = change.crossed_below(account.low_balance_threshold)
         if alert:
             uow.get(OutboxRepository).add(self._low_balance_message(account, change.after))
