@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+import time
+
 import pytest
 
 from telcocore.kernel.errors import AlreadyExists, StorageError
-from telcocore.platform.context import RACE_ATTEMPTS, retrying_lost_races
+from telcocore.platform.context import RACE_ATTEMPTS, new_id, retrying_lost_races
 
 
 class Racer:
@@ -50,3 +53,25 @@ def test_other_errors_are_not_run_again() -> None:
     with pytest.raises(StorageError, match="disk full"):
         retrying_lost_races(broken)
     assert [1] == runs
+
+
+class TestNewId:
+    """Ids are 32 hex digits that sort by the millisecond they were made in."""
+
+    def test_an_id_is_the_millisecond_then_80_random_bits(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """The first 12 digits are the time in ms; ids of one millisecond still differ."""
+        monkeypatch.setattr(time, "time_ns", lambda: 1_764_000_000_123_456_789)
+        ids = {new_id() for _ in range(1000)}
+        assert (1000, {f"{1_764_000_000_123:012x}"}) == (len(ids), {i[:12] for i in ids})
+        assert all(re.fullmatch(r"[0-9a-f]{32}", i) for i in ids)
+
+    def test_later_ids_sort_after_earlier_ones(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """An id made a millisecond later sorts after every id of the millisecond before."""
+        now = [1_764_000_000_000_000_000]
+        monkeypatch.setattr(time, "time_ns", lambda: now[0])
+        earlier = [new_id() for _ in range(100)]
+        now[0] += 1_000_000
+        later = [new_id() for _ in range(100)]
+        assert max(earlier) < min(later)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable
 from typing import Final, TypeVar
 
@@ -37,8 +38,15 @@ def retrying_lost_races(attempt: Callable[[], T]) -> T:
 
 
 def new_id() -> str:
-    """A new random id: 32 hex digits (128 bits from the operating system's random source)."""
-    return os.urandom(16).hex()
+    """A new id: 32 hex digits, the time in milliseconds then 80 random bits.
+
+    The first 12 digits are the milliseconds since 1970 (UTC), the other 20 come from the
+    operating system's random source, as in a UUIDv7 or a ULID. Ids made one after the
+    other sort together, so a new row lands next to the last one in the indexes of its
+    table instead of anywhere in them: fewer pages written per insert. Two ids made in the
+    same millisecond differ by their 80 random bits.
+    """
+    return f"{time.time_ns() // 1_000_000:012x}{os.urandom(10).hex()}"
 
 
 @attrs.frozen

@@ -405,14 +405,17 @@ class LedgerService:
             if not value.is_positive():
                 msg = f"amount {value} must be positive; the method decides the direction"
                 raise ValidationError(msg, field="amount", value=value)
-            transaction = Transaction.between(
-                id=self._ctx.ids(),
+            description = validate_text(
+                request.description, field="description", max_length=MAX_DESCRIPTION_LENGTH
+            )
+            transaction = Transaction._posted(  # noqa: SLF001 - balanced as built here
+                id=_transaction_id(self._ctx.ids()),
                 kind=kind,
                 account_id=account.id,
                 amount=value if sign > 0 else -value,
                 idempotency_key=key,
                 created_at=self._ctx.clock.now(),
-                description=request.description,
+                description=description,
             )
             return transaction, account
 
@@ -461,7 +464,7 @@ class LedgerService:
             if change is None:
                 return None  # refused, unless the key was posted before
             transaction = Transaction._posted(  # noqa: SLF001 - balanced as built here
-                id=ctx.ids(),
+                id=_transaction_id(ctx.ids()),  # the id source is the caller's: checked
                 kind=kind,
                 account_id=account_id,
                 amount=delta,
