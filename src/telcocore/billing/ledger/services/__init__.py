@@ -304,7 +304,21 @@ class LedgerService:
         whole batch before anything is written, and so does anything in ``requests`` that
         is not a :class:`LedgerRequest`. A storage failure posts nothing.
         """
-        batch = [(request, *_checked(request)) for request in _requests(requests)]
+        kinds: dict[tuple[Movement, TransactionKind | None], tuple[TransactionKind, int, bool]] = {}
+
+        def checked(request: LedgerRequest) -> tuple[TransactionKind, int, bool, str]:
+            # The movement and kind of a batch's requests repeat: each pair is checked once.
+            movement, kind = request.movement, request.kind
+            if type(movement) is not Movement or (
+                kind is not None and type(kind) is not TransactionKind
+            ):
+                return _checked(request)
+            known = kinds.get((movement, kind))
+            if known is None:
+                known = kinds[movement, kind] = _checked(request)[:3]
+            return (*known, validate_idempotency_key(request.idempotency_key))
+
+        batch = [(request, *checked(request)) for request in _requests(requests)]
         # A concurrent writer may take one of the keys between the look-up and the insert;
         # the storage's unique constraint refuses the batch, and the retry finds that key.
         return retrying_lost_races(lambda: self._post_batch_once(batch))
