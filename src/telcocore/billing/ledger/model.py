@@ -56,6 +56,7 @@ __all__ = [
     "TransactionKind",
     "balance_allowed",
     "bounds_error",
+    "posting_pair",
     "validate_idempotency_key",
 ]
 
@@ -148,6 +149,18 @@ def _trusted_posting(ledger_account: str, amount: Money) -> Posting:
     object.__setattr__(posting, "ledger_account", ledger_account)
     object.__setattr__(posting, "amount", amount)
     return posting
+
+
+def posting_pair(account_id: str, kind: TransactionKind, amount: Money) -> tuple[Posting, ...]:
+    """The balanced postings of :meth:`Transaction.between`, for values already checked.
+
+    ``amount`` (signed) on ``account_id``, a validated account id (which never starts with
+    ``@``), and ``-amount`` on the kind's system account (:data:`COUNTERPART`).
+    """
+    return (
+        _trusted_posting(account_id, amount),
+        _trusted_posting(COUNTERPART[kind].value, -amount),
+    )
 
 
 def _postings(value: Iterable[Posting]) -> tuple[Posting, ...]:
@@ -262,10 +275,33 @@ class Transaction:
         which never starts with ``@``), ``-amount`` on the kind's system account. The
         caller has validated the id, key, description and amount (in the ledger's bounds).
         """
-        postings = (
-            _trusted_posting(account_id, amount),
-            _trusted_posting(COUNTERPART[kind].value, -amount),
+        return cls._with_postings(
+            id=id,
+            kind=kind,
+            account_id=account_id,
+            postings=posting_pair(account_id, kind, amount),
+            idempotency_key=idempotency_key,
+            created_at=created_at,
+            description=description,
         )
+
+    @classmethod
+    def _with_postings(  # noqa: PLR0913 - the parts of a transaction, as in between()
+        cls,
+        *,
+        id: str,  # noqa: A002 - the attribute's own name
+        kind: TransactionKind,
+        account_id: str,
+        postings: tuple[Posting, ...],
+        idempotency_key: str,
+        created_at: datetime,
+        description: str,
+    ) -> Transaction:
+        """:meth:`_posted` with its :func:`posting_pair` made already (shared by a batch).
+
+        Postings are immutable, so transactions of the same account, kind and amount may
+        share one pair.
+        """
         transaction = object.__new__(cls)
         set_ = object.__setattr__
         set_(transaction, "id", id)

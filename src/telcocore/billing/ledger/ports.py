@@ -71,11 +71,12 @@ class LedgerRepository(Protocol):
         """
         ...
 
-    def record_batch(self, recorded: Sequence[tuple[Transaction, BalanceChange]]) -> None:
-        """Store each transaction with the change its customer posting made, in order.
+    def record_batch(self, recorded: Sequence[tuple[Transaction, Decimal, int]]) -> None:
+        """Store each transaction with its account's balance after it and its ``seq``.
 
-        Every balance is left as its last change in ``recorded`` made it; the balances
-        must be held (:meth:`hold_balances`) and the changes follow on from them. The
+        In order. Every balance is left as its last transaction in ``recorded`` left it;
+        the balances must be held (:meth:`hold_balances`) and the changes follow on from
+        them (each ``seq`` one more than the last). The
         rows go in one batch per table. :class:`~telcocore.AlreadyExists` if an
         idempotency key or an id is taken; the unit of work must then be rolled back.
         """

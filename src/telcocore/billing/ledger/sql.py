@@ -324,62 +324,67 @@ class SqlLedgerRepository:
                 held[account_id] = HeldBalance(_money(d.decimal_from_db(amount), currency), seq)
         return held
 
-    def record_batch(self, recorded: Sequence[tuple[Transaction, BalanceChange]]) -> None:
-        """Store the transactions and set each balance to its last change, in one batch.
+    def record_batch(self, recorded: Sequence[tuple[Transaction, Decimal, int]]) -> None:
+        """Store the transactions and set each balance to its last one's, in one batch.
 
         One ``executemany`` per table (PostgreSQL: all in one pipeline) and one
         ``UPDATE`` per balance. The transactions are inserted without ``ON CONFLICT``: a
         taken key or id fails the batch with :class:`~telcocore.AlreadyExists`.
         """
         d = self._s.dialect
+        to_db = d.decimal_to_db
         transactions: list[tuple[object, ...]] = []
         postings: list[tuple[object, ...]] = []
         entries: list[tuple[object, ...]] = []
-        last: dict[str, BalanceChange] = {}
-        for transaction, change in recorded:
+        last: dict[str, tuple[Decimal, int]] = {}
+        # A batch posts the same few amounts again and again: each is converted once. By
+        # the object, not its value (0.01 and 0.010 are equal, and stored as given); the
+        # transactions keep every one alive until the end.
+        stored: dict[int, object] = {}
+        for transaction, after, seq in recorded:
+            transaction_id, account_id = transaction.id, transaction.account_id
             created_at = d.time_to_db(transaction.created_at)
-            kind = transaction.kind.value
+            kind, reverses = transaction.kind.value, transaction.reverses
             transactions.append(
                 (
-                    transaction.id,
+                    transaction_id,
                     transaction.idempotency_key,
-                    transaction.reverses,
-                    transaction.account_id,
+                    reverses,
+                    account_id,
                     kind,
                     created_at,
-                    change.seq,
+                    seq,
                 )
             )
-            postings.extend(
-                (
-                    transaction.id,
-                    i,
-                    p.ledger_account,
-                    p.amount.currency,
-                    d.decimal_to_db(p.amount.amount),
-                )
-                for i, p in enumerate(transaction.postings)
-                if p.ledger_account != transaction.account_id
-            )
+            mine: object = None
+            currency = ""
+            for position, posting in enumerate(transaction.postings):
+                amount = posting.amount
+                value = stored.get(id(amount.amount))
+                if value is None:
+                    value = stored[id(amount.amount)] = to_db(amount.amount)
+                if posting.ledger_account == account_id:
+                    mine, currency = value, amount.currency
+                else:
+                    postings.append(
+                        (transaction_id, position, posting.ledger_account, amount.currency, value)
+                    )
             entries.append(
                 (
-                    transaction.account_id,
-                    change.seq,
-                    transaction.id,
+                    account_id,
+                    seq,
+                    transaction_id,
                     kind,
                     created_at,
-                    change.after.currency,
-                    d.decimal_to_db(transaction.amount.amount),
-                    d.decimal_to_db(change.after.amount),
+                    currency,
+                    mine,  # after - before, written as given
+                    to_db(after),
                     transaction.description,
-                    transaction.reverses,
+                    reverses,
                 )
             )
-            last[transaction.account_id] = change
-        balances = [
-            (d.decimal_to_db(change.after.amount), change.seq, account_id)
-            for account_id, change in last.items()
-        ]
+            last[account_id] = (after, seq)
+        balances = [(to_db(after), seq, account_id) for account_id, (after, seq) in last.items()]
         for account_id in last:  # a later move in this transaction reads the row again
             self._s.memo.pop(_memo_key(account_id), None)
         self._s.run_batches(

@@ -154,8 +154,8 @@ class SqliteDialect(Dialect[sqlite3.Connection]):
 
     def time_to_db(self, value: datetime) -> object:
         """Fixed-width UTC text, e.g. ``2026-03-14T15:09:26.000000Z``."""
-        naive = value.astimezone(UTC).replace(tzinfo=None)
-        return f"{naive.isoformat(timespec='microseconds')}Z"
+        text = value.astimezone(UTC).isoformat(timespec="microseconds")
+        return f"{text[:-6]}Z"  # "+00:00" (always, in UTC) becomes "Z"
 
     def time_from_db(self, value: object) -> datetime:
         """Stored text back to a UTC datetime."""

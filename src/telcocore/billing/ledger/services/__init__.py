@@ -29,7 +29,12 @@ from telcocore.billing.ledger.model import (
     validate_idempotency_key,
 )
 from telcocore.billing.ledger.ports import LedgerRepository
-from telcocore.billing.ledger.services.batch import BatchRequest, post_batch
+from telcocore.billing.ledger.services.batch import (
+    BatchRequest,
+    CheckedValues,
+    build_transaction,
+    post_batch,
+)
 from telcocore.kernel.errors import (
     AlreadyExists,
     TelcoError,
@@ -299,14 +304,28 @@ class LedgerService:
         whole batch before anything is written, and so does anything in ``requests`` that
         is not a :class:`LedgerRequest`. A storage failure posts nothing.
         """
-        batch = [(request.account_id, self._prepare(request)) for request in _requests(requests)]
+        kinds: dict[tuple[Movement, TransactionKind | None], tuple[TransactionKind, int, bool]] = {}
+
+        def checked(request: LedgerRequest) -> tuple[TransactionKind, int, bool, str]:
+            # The movement and kind of a batch's requests repeat: each pair is checked once.
+            movement, kind = request.movement, request.kind
+            if type(movement) is not Movement or (
+                kind is not None and type(kind) is not TransactionKind
+            ):
+                return _checked(request)
+            known = kinds.get((movement, kind))
+            if known is None:
+                known = kinds[movement, kind] = _checked(request)[:3]
+            return (*known, validate_idempotency_key(request.idempotency_key))
+
+        batch = [(request, *checked(request)) for request in _requests(requests)]
         # A concurrent writer may take one of the keys between the look-up and the insert;
         # the storage's unique constraint refuses the batch, and the retry finds that key.
         return retrying_lost_races(lambda: self._post_batch_once(batch))
 
     def _post_batch_once(self, batch: Sequence[BatchRequest]) -> BatchResult:
         with self._ctx.uow() as uow:
-            outcomes, alerted = post_batch(uow, batch, self._low_balance_message)
+            outcomes, alerted = post_batch(uow, batch, self._ctx, self._low_balance_message)
             uow.commit()
         if alerted:
             self._outbox.wake()  # the worker, if one runs, delivers: never on this path
@@ -386,38 +405,15 @@ class LedgerService:
     # -- the one write path -----------------------------------------------------------
 
     def _prepare(self, request: LedgerRequest) -> _Prepared:
-        movement = coerce_enum(Movement, request.movement, field="movement")
-        default, allowed, sign, new_usage = _MOVEMENTS[movement]
-        kind = _kind(default if request.kind is None else request.kind, allowed, movement.value)
-        key = validate_idempotency_key(request.idempotency_key)
+        kind, sign, new_usage, key = _checked(request)
+        ctx = self._ctx
 
         def build(
             _uow: UnitOfWork, account_of: Callable[[str], Account]
         ) -> tuple[Transaction, Account]:
-            account_id = validate_account_id(request.account_id)
-            amount = request.amount
-            number = None if isinstance(amount, Money) else to_decimal(amount, field="amount")
-            account = account_of(account_id)
-            if number is None:
-                value = as_money(amount, account.currency, field="amount")
-            else:  # the account's currency is valid already: only the number needed checking
-                value = ledger_amount(Money._trusted(number, account.currency))  # noqa: SLF001
-            if not value.is_positive():
-                msg = f"amount {value} must be positive; the method decides the direction"
-                raise ValidationError(msg, field="amount", value=value)
-            description = validate_text(
-                request.description, field="description", max_length=MAX_DESCRIPTION_LENGTH
+            return build_transaction(
+                request, kind, sign, key, ctx=ctx, account_of=account_of, checked=CheckedValues()
             )
-            transaction = Transaction._posted(  # noqa: SLF001 - balanced as built here
-                id=_transaction_id(self._ctx.ids()),
-                kind=kind,
-                account_id=account.id,
-                amount=value if sign > 0 else -value,
-                idempotency_key=key,
-                created_at=self._ctx.clock.now(),
-                description=description,
-            )
-            return transaction, account
 
         return _Prepared(key, build, new_usage=new_usage)
 
@@ -545,6 +541,17 @@ class LedgerService:
                 "threshold": fixed_point(account.low_balance_threshold.amount),
             },
         )
+
+
+def _checked(request: LedgerRequest) -> tuple[TransactionKind, int, bool, str]:
+    """What a request says before its account is read: kind, sign, new usage, key.
+
+    A malformed request (movement, kind or key) raises: it refuses a whole batch.
+    """
+    movement = coerce_enum(Movement, request.movement, field="movement")
+    default, allowed, sign, new_usage = _MOVEMENTS[movement]
+    kind = _kind(default if request.kind is None else request.kind, allowed, movement.value)
+    return kind, sign, new_usage, validate_idempotency_key(request.idempotency_key)
 
 
 def _kind(

@@ -19,20 +19,23 @@ again (:func:`~telcocore.platform.context.retrying_lost_races`), and then finds 
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Iterable, Sequence
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from telcocore.accounts.errors import AccountNotFound
-from telcocore.accounts.model import Account, validate_account_id
+from telcocore.accounts.model import Account, AccountStatus, validate_account_id
 from telcocore.accounts.ports import AccountRepository
 from telcocore.billing.ledger.errors import DebitLimitExceeded, IdempotencyConflict
 from telcocore.billing.ledger.model import (
+    MAX_DESCRIPTION_LENGTH,
     BalanceChange,
-    HeldBalance,
+    Posting,
     Transaction,
+    TransactionKind,
     balance_allowed,
     bounds_error,
+    posting_pair,
 )
 from telcocore.billing.ledger.ports import LedgerRepository
 from telcocore.kernel.errors import (
@@ -42,18 +45,28 @@ from telcocore.kernel.errors import (
     TelcoError,
     ValidationError,
 )
-from telcocore.kernel.money import EXACT, Money
+from telcocore.kernel.money import (
+    EXACT,
+    UNBOUNDED,
+    Money,
+    as_money,
+    ledger_amount,
+    to_decimal,
+)
+from telcocore.kernel.validation import validate_id, validate_text
 from telcocore.notifications.model.message import Message
 from telcocore.notifications.ports import OutboxRepository
+from telcocore.platform.context import ServiceContext
 from telcocore.platform.ports import UnitOfWork
 
 if TYPE_CHECKING:
-    from telcocore.billing.ledger.services import _Prepared
+    from telcocore.billing.ledger.services import LedgerRequest
 
-__all__ = ["BatchRequest", "post_batch"]
+__all__ = ["BatchRequest", "CheckedValues", "build_transaction", "post_batch"]
 
-BatchRequest = tuple[object, "_Prepared"]
-"""A prepared request with the account id it names, as given (checked when judged)."""
+BatchRequest = tuple["LedgerRequest", TransactionKind, int, bool, str]
+"""A request with what was checked of it before its account is read: kind, sign (``1``
+to credit, ``-1`` to debit), whether it is new usage, and its idempotency key."""
 
 _REFUSALS = (RuleViolation, IdempotencyConflict, NotFoundError, ValidationError)
 """What refuses one request of a batch without touching the others."""
@@ -62,32 +75,146 @@ _REFUSALS = (RuleViolation, IdempotencyConflict, NotFoundError, ValidationError)
 def post_batch(
     uow: UnitOfWork,
     requests: Sequence[BatchRequest],
+    ctx: ServiceContext,
     alert: Callable[[Account, Money], Message],
 ) -> tuple[tuple[Transaction | TelcoError, ...], bool]:
     """Judge and post ``requests`` in ``uow`` (not committed); each outcome, in order.
 
     Also whether a posting took a balance below its account's alert threshold; ``alert``
-    makes each such alert's message, queued in the outbox with the postings.
+    makes each such alert's message, queued in the outbox with the postings. ``ctx``
+    gives the new transactions their ids and times.
     """
-    batch = _Batch(uow, requests)
+    batch = _Batch(uow, requests, ctx, alert)
     outcomes: list[Transaction | TelcoError] = []
-    alerts: list[Message] = []
-    for _account_id, request in requests:
+    judge = batch.judge
+    for request in requests:
         try:
-            transaction, account, change = batch.judge(request)
+            outcomes.append(judge(request))
         except _REFUSALS as refused:
             if isinstance(refused, AlreadyExists):  # a lost race: the unit runs again
                 raise
             outcomes.append(refused)
-            continue
-        outcomes.append(transaction)
-        if change is not None and change.crossed_below(account.low_balance_threshold):
-            alerts.append(alert(account, change.after))
     batch.ledger.record_batch(batch.recorded)
     outbox = uow.get(OutboxRepository)
-    for message in alerts:
+    for message in batch.alerts:
         outbox.add(message)
-    return tuple(outcomes), bool(alerts)
+    return tuple(outcomes), bool(batch.alerts)
+
+
+class CheckedValues:
+    """What a batch has checked already, so that the same value is checked once.
+
+    Only what passed is remembered: a value that fails is checked (and refused) again
+    each time, with its own error. Numbers are remembered by the object given, not by
+    their value (``0.01`` and ``0.010`` are equal but are stored as given).
+    """
+
+    __slots__ = ("account_ids", "amounts", "descriptions", "numbers", "pairs")
+
+    def __init__(self) -> None:
+        self.account_ids: dict[str, str] = {}
+        self.descriptions: dict[str, str] = {}
+        self.numbers: dict[int, tuple[object, Decimal]] = {}
+        self.amounts: dict[tuple[int, str, int], tuple[object, Money]] = {}
+        self.pairs: dict[tuple[str, TransactionKind, int], tuple[Money, tuple[Posting, ...]]] = {}
+
+    def account_id(self, value: object) -> str:
+        """``value`` as an account id, or :class:`~telcocore.ValidationError`."""
+        if type(value) is not str:
+            return validate_account_id(value)
+        known = self.account_ids.get(value)
+        if known is None:
+            known = self.account_ids[value] = validate_account_id(value)
+        return known
+
+    def number(self, value: object) -> Decimal:
+        """``value`` (not Money) as a finite Decimal, as :func:`to_decimal` makes it."""
+        known = self.numbers.get(id(value))
+        if known is not None and known[0] is value:
+            return known[1]
+        number = to_decimal(value, field="amount")
+        self.numbers[id(value)] = (value, number)
+        return number
+
+    def amount(self, value: object, number: Decimal | None, currency: str, sign: int) -> Money:
+        """The signed amount to post on an account in ``currency``.
+
+        ``value`` as given, ``number`` what :meth:`number` made of it (``None`` for
+        Money). Within the ledger's bounds and positive, or refused.
+        """
+        if number is not None:
+            known = self.amounts.get((id(value), currency, sign))
+            if known is not None and known[0] is value:
+                return known[1]
+            # the account's currency is valid already: only the number needed checking
+            checked = ledger_amount(Money._trusted(number, currency))  # noqa: SLF001
+        else:
+            checked = as_money(value, currency, field="amount")
+        if not checked.is_positive():
+            msg = f"amount {checked} must be positive; the method decides the direction"
+            raise ValidationError(msg, field="amount", value=checked)
+        signed = checked if sign > 0 else -checked
+        if number is not None:
+            self.amounts[id(value), currency, sign] = (value, signed)
+        return signed
+
+    def description(self, value: object) -> str:
+        """``value`` as a transaction's description, or :class:`~telcocore.ValidationError`."""
+        if type(value) is str and value in self.descriptions:
+            return value
+        text = validate_text(value, field="description", max_length=MAX_DESCRIPTION_LENGTH)
+        if type(text) is str:
+            self.descriptions[text] = text
+        return text
+
+    def postings(
+        self, account_id: str, kind: TransactionKind, amount: Money
+    ) -> tuple[Posting, ...]:
+        """:func:`posting_pair`, the same tuple for the same account, kind and amount."""
+        key = (account_id, kind, id(amount))
+        known = self.pairs.get(key)
+        if known is None or known[0] is not amount:
+            known = self.pairs[key] = (amount, posting_pair(account_id, kind, amount))
+        return known[1]
+
+
+def _transaction_id(value: object) -> str:
+    return validate_id(value, field="transaction_id", label="transaction id")
+
+
+def build_transaction(  # noqa: PLR0913 - one request's parts, and where the rest comes from
+    request: LedgerRequest,
+    kind: TransactionKind,
+    sign: int,
+    key: str,
+    *,
+    ctx: ServiceContext,
+    account_of: Callable[[str], Account],
+    checked: CheckedValues,
+) -> tuple[Transaction, Account]:
+    """The transaction ``request`` would post, and its account (read by ``account_of``).
+
+    A request that cannot be posted raises. Checked in this order: the account id, the
+    amount as a number, the account, the amount in its currency (within the ledger's
+    bounds, positive), the description, the new id. ``checked`` remembers the values
+    that passed.
+    """
+    account_id = checked.account_id(request.account_id)
+    amount = request.amount
+    number = None if isinstance(amount, Money) else checked.number(amount)
+    account = account_of(account_id)
+    signed = checked.amount(amount, number, account.currency, sign)
+    description = checked.description(request.description)
+    transaction = Transaction._with_postings(  # noqa: SLF001 - balanced as built here
+        id=_transaction_id(ctx.ids()),  # the id source is the caller's: checked
+        kind=kind,
+        account_id=account.id,
+        postings=checked.postings(account.id, kind, signed),
+        idempotency_key=key,
+        created_at=ctx.clock.now(),
+        description=description,
+    )
+    return transaction, account
 
 
 def _valid_ids(values: Iterable[object]) -> set[str]:
@@ -104,55 +231,102 @@ def _valid_ids(values: Iterable[object]) -> set[str]:
 class _Batch:
     """The state of one batch in its unit of work: keys, accounts, running balances."""
 
-    def __init__(self, uow: UnitOfWork, requests: Sequence[BatchRequest]) -> None:
-        self._uow = uow
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        requests: Sequence[BatchRequest],
+        ctx: ServiceContext,
+        alert: Callable[[Account, Money], Message],
+    ) -> None:
+        self._ctx = ctx
+        self._alert = alert
         self.ledger = uow.get(LedgerRepository)
-        self.recorded: list[tuple[Transaction, BalanceChange]] = []
+        self.recorded: list[tuple[Transaction, Decimal, int]] = []
+        """Each transaction to store, with its account's balance after it and its ``seq``."""
+        self.alerts: list[Message] = []
+        """The message of each posting that took a balance below its alert threshold."""
+        self._checked = CheckedValues()
         self._known: dict[str, Transaction] = {}
-        self._balances: dict[str, HeldBalance] = {}
+        self._balances: dict[str, tuple[Decimal, int]] = {}
+        self._floors: dict[str, Decimal] = {}
         # Ledger postings never change an account: each is read once and held, so its
         # status and debit limit cannot change before the postings commit.
-        self._account_of = functools.cache(uow.get(AccountRepository).hold)
+        self._accounts: dict[str, Account] = {}
+        self._hold = uow.get(AccountRepository).hold
         if not requests:
             return
-        self._known = self.ledger.by_idempotency_keys([request.key for _, request in requests])
+        self._known = self.ledger.by_idempotency_keys([request[4] for request in requests])
         stored = []
-        for account_id in sorted(_valid_ids(account_id for account_id, _ in requests)):
+        for account_id in sorted(_valid_ids(request[0].account_id for request in requests)):
             try:
                 self._account_of(account_id)
             except AccountNotFound:  # refused with its request
                 continue
             stored.append(account_id)
-        self._balances = self.ledger.hold_balances(stored)
+        self._balances = {
+            account_id: (held.balance.amount, held.seq)
+            for account_id, held in self.ledger.hold_balances(stored).items()
+        }
 
-    def judge(self, request: _Prepared) -> tuple[Transaction, Account, BalanceChange | None]:
+    def _account_of(self, account_id: str) -> Account:
+        """The account, read (and held) once per batch; a missing one is asked again."""
+        account = self._accounts.get(account_id)
+        if account is None:
+            account = self._accounts[account_id] = self._hold(account_id)
+        return account
+
+    def judge(self, request: BatchRequest) -> Transaction:
         """Post one request in memory, as :meth:`LedgerService._apply` posts it in storage.
 
-        The transaction (the first one, for a replay: then no change), its account and
-        the change it makes. A refusal raises and changes nothing.
+        The transaction (the first one, for a replay: then nothing changes). A refusal
+        raises and changes nothing.
         """
-        key, new_usage = request.key, request.new_usage
+        ledger_request, kind, sign, new_usage, key = request
         existing = self._known.get(key)
-        transaction, account = request.build(self._uow, self._account_of)
+        transaction, account = build_transaction(
+            ledger_request,
+            kind,
+            sign,
+            key,
+            ctx=self._ctx,
+            account_of=self._account_of,
+            checked=self._checked,
+        )
         if existing is not None:
             difference = existing.difference(transaction)
             if difference is not None:
                 raise IdempotencyConflict(key, difference)
-            return existing, account, None
-        if new_usage:  # after the key check: a retry returns the first result
+            return existing
+        if new_usage and account.status is not AccountStatus.ACTIVE:  # after the key check
             account.require_active(f"be charged for {transaction.kind.value}")
-        held = self._balances.get(account.id)
+        account_id = account.id
+        held = self._balances.get(account_id)
         if held is None:
-            raise AccountNotFound(account.id)
-        delta = transaction.amount
-        change = held.move(delta)
-        floor = EXACT.minus(account.debit_limit.amount) if new_usage else None  # Account.floor
-        if not balance_allowed(change.after.amount, floor):
-            raise _refusal(account, held.balance, delta, new_usage=new_usage)
-        self._balances[account.id] = HeldBalance(change.after, change.seq)
-        self.recorded.append((transaction, change))
+            raise AccountNotFound(account_id)
+        balance, seq = held
+        delta = transaction.postings[0].amount  # the customer's posting (posting_pair)
+        after = UNBOUNDED.add(balance, delta.amount)
+        floor: Decimal | None = None
+        if new_usage:
+            floor = self._floors.get(account_id)
+            if floor is None:  # Account.floor
+                floor = self._floors[account_id] = EXACT.minus(account.debit_limit.amount)
+        if not balance_allowed(after, floor):
+            currency = delta.currency
+            before = Money._trusted(balance, currency)  # noqa: SLF001
+            raise _refusal(account, before, delta, new_usage=new_usage)
+        seq += 1
+        self._balances[account_id] = (after, seq)
+        self.recorded.append((transaction, after, seq))
         self._known[key] = transaction
-        return transaction, account, change
+        threshold = account.low_balance_threshold
+        if threshold is not None:
+            currency = delta.currency
+            moved = Money._trusted(after, currency)  # noqa: SLF001
+            change = BalanceChange(Money._trusted(balance, currency), moved, seq)  # noqa: SLF001
+            if change.crossed_below(threshold):
+                self.alerts.append(self._alert(account, moved))
+        return transaction
 
 
 def _refusal(account: Account, balance: Money, delta: Money, *, new_usage: bool) -> TelcoError:
