@@ -392,9 +392,3 @@ class HeldBalance:
 
     balance: Money
     seq: int
-
-    def move(self, delta: Money) -> BalanceChange:
-        """The change posting ``delta`` makes: exact, with the next ``seq``; unchecked."""
-        after = UNBOUNDED.add(self.balance.amount, delta.amount)
-        moved = Money._trusted(after, self.balance.currency)  # noqa: SLF001
-        return BalanceChange(self.balance, moved, self.seq + 1)
