@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from decimal import Decimal
 
@@ -40,6 +41,15 @@ class TestIdempotency:
         with pytest.raises(IdempotencyConflict):
             core.ledger.credit(acme, "11.00", idempotency_key="top-1")
         assert Money("10.00", "USD") == core.ledger.balance(acme)
+
+    def test_a_replay_logs_nothing(
+        self, core: TelcoCore, acme: str, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """A retried request is normal: answering it writes no warning to the logs."""
+        core.ledger.credit(acme, "10.00", idempotency_key="top-1")
+        with caplog.at_level(logging.WARNING):
+            core.ledger.credit(acme, "10.00", idempotency_key="top-1")
+        assert [] == [(r.name, r.getMessage()) for r in caplog.records]
 
     def test_a_refused_debit_leaves_its_key_free(self, core: TelcoCore, acme: str) -> None:
         """A debit refused by the limit stores nothing, so its key works after a top-up."""

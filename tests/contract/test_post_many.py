@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from decimal import Decimal
 
 import pytest
 from tests.conftest import START
@@ -18,6 +19,7 @@ from telcocore.core import open_storage
 from telcocore.kernel.errors import InvalidAmount, ValidationError
 from telcocore.kernel.money import Money
 from telcocore.notifications.model.message import MessageKind
+from telcocore.platform.ports import Storage
 from telcocore.testing import CapturingNotifier, FixedClock
 
 
@@ -150,6 +152,37 @@ class TestAlerts:
         core.outbox.deliver_pending()
         alerts = notifier.of_kind(MessageKind.LOW_BALANCE)
         assert [("acme", "1.00")] == [(m.account_id, m.data["balance"]) for m in alerts]
+
+    def test_an_alert_that_cannot_be_made_refuses_its_request_whole(
+        self, storage: Storage, clock: FixedClock
+    ) -> None:
+        """If the id source fails for the alert, the request is refused and nothing posts."""
+        calls = itertools.count()
+        fail_at: list[int] = []
+
+        def ids() -> str:
+            n = next(calls)
+            if n in fail_at:
+                msg = "the id source is exhausted"
+                raise ValidationError(msg)
+            return f"id-{n}"
+
+        core = TelcoCore(storage=storage, clock=clock, ids=ids)
+        core.accounts.open("Acme", "USD", account_id="acme", low_balance_threshold="2.00")
+        core.ledger.credit("acme", "10.00", idempotency_key="seed")
+        fail_at.append(next(calls) + 2)  # the debit's transaction id, then its alert's id
+        result = core.ledger.post_many([_debit("cross", "9.00")])
+        assert (
+            [ValidationError],
+            _usd("10.00"),
+            [Decimal("10.00")],
+            0,
+        ) == (
+            [type(o) for o in result.outcomes],
+            core.ledger.balance("acme"),
+            [e.amount.amount for e in core.ledger.history("acme").entries],
+            core.outbox.counts().due,
+        )
 
 
 class TestSeveralAccounts:

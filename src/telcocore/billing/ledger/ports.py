@@ -66,8 +66,9 @@ class LedgerRepository(Protocol):
         """The balances of ``account_ids``, by account, locked until the transaction ends.
 
         No other writer can move them before then (PostgreSQL: ``SELECT ... FOR UPDATE``,
-        in account order so that two batches never deadlock; SQLite: the write lock the
-        unit of work holds from its start). An account without a balance is left out.
+        in account order by code point, the same in every batch, so two batches do not
+        wait on each other's balances; SQLite: the write lock the unit of work holds from
+        its start). An account without a balance is left out.
         """
         ...
 

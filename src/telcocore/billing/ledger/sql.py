@@ -4,25 +4,25 @@ Statements use ``?`` placeholders and only SQL that SQLite and PostgreSQL share;
 differs (decimals, instants, errors) is asked of the
 :class:`~telcocore.platform.sql.dialect.Dialect`.
 
-- A customer balance is one row (``balances``: currency, amount, seq). A transaction is one
-  row with a UNIQUE ``idempotency_key``, a UNIQUE nullable ``reverses`` and the ``seq`` of
-  its customer posting, which is a ``ledger_entries`` row (with ``balance_after``, for the
-  history); its other postings are ``system_postings`` rows. A transaction is read back
-  from these rows. System balances are sums of the postings: no row is updated by every
+- A customer balance is one ``balances`` row. A transaction is one ``ledger_transactions``
+  row (UNIQUE ``idempotency_key`` and ``reverses``), its customer posting a
+  ``ledger_entries`` row (with the balance after it, for the history), its other postings
+  ``system_postings`` rows, whose sums are the system balances: no row is updated by every
   transaction.
 - A balance moves in one conditional ``UPDATE`` where the database adds decimals exactly
-  (PostgreSQL), or by a read, a check and a write in Python under the write lock the unit of
-  work holds from its start (SQLite); see :attr:`Dialect.exact_decimals
-  <telcocore.platform.sql.dialect.Dialect.exact_decimals>`.
-- Inserts use ``ON CONFLICT DO NOTHING`` and count the rows inserted, so a taken key raises
-  :class:`~telcocore.AlreadyExists` and the transaction stays usable.
+  (PostgreSQL), else by a read, a check and a write under the unit's write lock (SQLite):
+  see :attr:`~telcocore.platform.sql.dialect.Dialect.exact_decimals`.
+- :meth:`~SqlLedgerRepository.record` inserts with ``ON CONFLICT DO NOTHING`` and counts
+  the rows, so a taken key raises :class:`~telcocore.AlreadyExists` and the unit stays
+  usable; ``add`` and ``record_batch`` (keys believed new) insert plainly: a taken key
+  fails the unit, which the service rolls back before it looks the key up.
 """
 
 from __future__ import annotations
 
 import itertools
 import operator
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Final, NamedTuple
@@ -41,7 +41,7 @@ from telcocore.billing.ledger.model import (
 from telcocore.billing.ledger.ports import LedgerRepository
 from telcocore.kernel.errors import AlreadyExists
 from telcocore.kernel.money import AMOUNT_LIMIT, UNBOUNDED, Money
-from telcocore.platform.sql.dialect import Row, Session
+from telcocore.platform.sql.dialect import Dialect, Row, Session
 from telcocore.platform.sql.unit_of_work import SqlDomain
 
 __all__ = ["STORAGE", "SqlLedgerRepository"]
@@ -199,50 +199,15 @@ class SqlLedgerRepository:
         transaction it reverses is taken.
         """
         d = self._s.dialect
-        created_at = d.time_to_db(transaction.created_at)
-        inserted = self._s.run(
-            "INSERT INTO ledger_transactions "
-            "(id, idempotency_key, reverses, account_id, kind, created_at, seq) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-            (
-                transaction.id,
-                transaction.idempotency_key,
-                transaction.reverses,
-                transaction.account_id,
-                transaction.kind.value,
-                created_at,
-                change.seq,
-            ),
+        row, postings, entry = _rows(
+            d, transaction, change.after.amount, change.seq, d.decimal_to_db
         )
+        inserted = self._s.run(f"{_INSERT_TRANSACTION} ON CONFLICT DO NOTHING", row)
         if not inserted:
             raise self._taken(transaction)
-        postings = [
-            (
-                _INSERT_POSTING,
-                (
-                    transaction.id,
-                    i,
-                    p.ledger_account,
-                    p.amount.currency,
-                    d.decimal_to_db(p.amount.amount),
-                ),
-            )
-            for i, p in enumerate(transaction.postings)
-            if p.ledger_account != transaction.account_id
-        ]
-        entry = (
-            transaction.account_id,
-            change.seq,
-            transaction.id,
-            transaction.kind.value,
-            created_at,
-            change.after.currency,
-            d.decimal_to_db(transaction.amount.amount),  # after - before, written as given
-            d.decimal_to_db(change.after.amount),
-            transaction.description,
-            transaction.reverses,
+        self._s.run_all(
+            [*((_INSERT_POSTING, posting) for posting in postings), (_INSERT_ENTRY, entry)]
         )
-        self._s.run_all([*postings, (_INSERT_ENTRY, entry)])
 
     def add(self, transaction: Transaction, change: BalanceChange) -> None:
         """Store a new ``transaction`` and its postings, every row in one batch of statements.
@@ -254,59 +219,20 @@ class SqlLedgerRepository:
         (PostgreSQL aborts it): roll it back, then look the key up.
         """
         d = self._s.dialect
-        created_at = d.time_to_db(transaction.created_at)
-        transaction_id, account_id = transaction.id, transaction.account_id
-        kind, reverses = transaction.kind.value, transaction.reverses
-        statements: list[tuple[str, Sequence[object]]] = [
-            (
-                _INSERT_TRANSACTION,
-                (
-                    transaction_id,
-                    transaction.idempotency_key,
-                    reverses,
-                    account_id,
-                    kind,
-                    created_at,
-                    change.seq,
-                ),
-            )
-        ]
-        entry: Sequence[object] = ()
-        for position, posting in enumerate(transaction.postings):
-            amount = posting.amount
-            if posting.ledger_account == account_id:
-                entry = (
-                    account_id,
-                    change.seq,
-                    transaction_id,
-                    kind,
-                    created_at,
-                    amount.currency,
-                    d.decimal_to_db(amount.amount),  # after - before, written as given
-                    d.decimal_to_db(change.after.amount),
-                    transaction.description,
-                    reverses,
-                )
-            else:
-                statements.append(
-                    (
-                        _INSERT_POSTING,
-                        (
-                            transaction_id,
-                            position,
-                            posting.ledger_account,
-                            amount.currency,
-                            d.decimal_to_db(amount.amount),
-                        ),
-                    )
-                )
+        row, postings, entry = _rows(
+            d, transaction, change.after.amount, change.seq, d.decimal_to_db
+        )
+        statements: list[tuple[str, Sequence[object]]] = [(_INSERT_TRANSACTION, row)]
+        statements += [(_INSERT_POSTING, posting) for posting in postings]
         statements.append((_INSERT_ENTRY, entry))
         self._s.run_later(statements)
 
     def hold_balances(self, account_ids: Collection[str]) -> dict[str, HeldBalance]:
         """The balances of ``account_ids``, locked until the transaction ends.
 
-        One ``SELECT`` (per :data:`_KEYS_PER_QUERY` accounts), in account order, with the
+        One ``SELECT`` (per :data:`_KEYS_PER_QUERY` accounts), in account order by code
+        point in Python and in the database alike
+        (:attr:`~telcocore.platform.sql.dialect.Dialect.code_point_order`), with the
         dialect's :attr:`~telcocore.platform.sql.dialect.Dialect.update_lock`.
         """
         d = self._s.dialect
@@ -317,7 +243,7 @@ class SqlLedgerRepository:
             rows = self._s.all(
                 "SELECT account_id, amount, currency, seq FROM balances "  # noqa: S608
                 f"WHERE account_id IN ({', '.join('?' * len(chunk))}) "
-                f"ORDER BY account_id{d.update_lock}",
+                f"ORDER BY account_id{d.code_point_order}{d.update_lock}",
                 chunk,
             )
             for account_id, amount, currency, seq in rows:
@@ -328,11 +254,11 @@ class SqlLedgerRepository:
         """Store the transactions and set each balance to its last one's, in one batch.
 
         One ``executemany`` per table (PostgreSQL: all in one pipeline) and one
-        ``UPDATE`` per balance. The transactions are inserted without ``ON CONFLICT``: a
-        taken key or id fails the batch with :class:`~telcocore.AlreadyExists`.
+        ``UPDATE`` per balance. The transactions are inserted without ``ON CONFLICT``, in
+        idempotency key order: a taken key or id fails the batch with
+        :class:`~telcocore.AlreadyExists`.
         """
         d = self._s.dialect
-        to_db = d.decimal_to_db
         transactions: list[tuple[object, ...]] = []
         postings: list[tuple[object, ...]] = []
         entries: list[tuple[object, ...]] = []
@@ -341,50 +267,25 @@ class SqlLedgerRepository:
         # the object, not its value (0.01 and 0.010 are equal, and stored as given); the
         # transactions keep every one alive until the end.
         stored: dict[int, object] = {}
+
+        def to_db(value: Decimal) -> object:
+            converted = stored.get(id(value))
+            if converted is None:
+                converted = stored[id(value)] = d.decimal_to_db(value)
+            return converted
+
         for transaction, after, seq in recorded:
-            transaction_id, account_id = transaction.id, transaction.account_id
-            created_at = d.time_to_db(transaction.created_at)
-            kind, reverses = transaction.kind.value, transaction.reverses
-            transactions.append(
-                (
-                    transaction_id,
-                    transaction.idempotency_key,
-                    reverses,
-                    account_id,
-                    kind,
-                    created_at,
-                    seq,
-                )
-            )
-            mine: object = None
-            currency = ""
-            for position, posting in enumerate(transaction.postings):
-                amount = posting.amount
-                value = stored.get(id(amount.amount))
-                if value is None:
-                    value = stored[id(amount.amount)] = to_db(amount.amount)
-                if posting.ledger_account == account_id:
-                    mine, currency = value, amount.currency
-                else:
-                    postings.append(
-                        (transaction_id, position, posting.ledger_account, amount.currency, value)
-                    )
-            entries.append(
-                (
-                    account_id,
-                    seq,
-                    transaction_id,
-                    kind,
-                    created_at,
-                    currency,
-                    mine,  # after - before, written as given
-                    to_db(after),
-                    transaction.description,
-                    reverses,
-                )
-            )
-            last[account_id] = (after, seq)
-        balances = [(to_db(after), seq, account_id) for account_id, (after, seq) in last.items()]
+            row, rows, entry = _rows(d, transaction, after, seq, to_db)
+            transactions.append(row)
+            postings += rows
+            entries.append(entry)
+            last[transaction.account_id] = (after, seq)
+        balances = [
+            (d.decimal_to_db(after), seq, account_id) for account_id, (after, seq) in last.items()
+        ]
+        # By idempotency key: two batches sharing keys insert them in one order, so neither
+        # waits for the other's key while holding one it needs (PostgreSQL).
+        transactions.sort(key=operator.itemgetter(1))
         for account_id in last:  # a later move in this transaction reads the row again
             self._s.memo.pop(_memo_key(account_id), None)
         self._s.run_batches(
@@ -509,6 +410,49 @@ class SqlLedgerRepository:
             ") AS everything GROUP BY currency"
         )
         return {currency: d.decimal_from_db(total) for currency, total in rows}
+
+
+def _rows(
+    dialect: Dialect[Any],
+    transaction: Transaction,
+    after: Decimal,
+    seq: int,
+    to_db: Callable[[Decimal], object],
+) -> tuple[tuple[object, ...], list[tuple[object, ...]], tuple[object, ...]]:
+    """A new transaction's rows: its own, its system postings', and its customer entry's.
+
+    ``after`` is the customer balance after it and ``seq`` its posting's number; ``to_db``
+    writes a decimal (a batch remembers the ones it wrote).
+    """
+    transaction_id, account_id = transaction.id, transaction.account_id
+    created_at = dialect.time_to_db(transaction.created_at)
+    kind, reverses = transaction.kind.value, transaction.reverses
+    postings: list[tuple[object, ...]] = []
+    mine: object = None
+    currency = ""
+    for position, posting in enumerate(transaction.postings):
+        amount = posting.amount
+        value = to_db(amount.amount)
+        if posting.ledger_account == account_id:
+            mine, currency = value, amount.currency  # after - before, written as given
+        else:
+            postings.append(
+                (transaction_id, position, posting.ledger_account, amount.currency, value)
+            )
+    row = (transaction_id, transaction.idempotency_key, reverses, account_id, kind, created_at, seq)
+    entry = (
+        account_id,
+        seq,
+        transaction_id,
+        kind,
+        created_at,
+        currency,
+        mine,
+        to_db(after),
+        transaction.description,
+        reverses,
+    )
+    return row, postings, entry
 
 
 STORAGE = SqlDomain(

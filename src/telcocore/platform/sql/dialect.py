@@ -86,6 +86,13 @@ class Dialect(abc.ABC, Generic[C]):
     Empty where the transaction holds the database's write lock from its start (SQLite).
     """
 
+    code_point_order: str = ""
+    """Appended to an ``ORDER BY`` of text to sort as Python sorts ``str`` (by code point).
+
+    Empty where that is the database's own order (SQLite's ``BINARY``); PostgreSQL's
+    default collation may follow a language instead, so it says ``COLLATE "C"``.
+    """
+
     update_lock: str = ""
     """Appended to a ``SELECT`` of rows the transaction will update, to lock them until commit.
 
@@ -392,6 +399,8 @@ class Session(Generic[C]):
         if not self._in_transaction:
             self.begin()
         with self.translated:
+            if self._later:
+                self._flush()
             self.dialect.execute_batches(self.conn, batches)
 
     def run_script(self, script: str) -> None:

@@ -63,6 +63,7 @@ class PostgresDialect(Dialect["Connection[Any]"]):
 
     name = "PostgreSQL"
     share_lock = " FOR SHARE"
+    code_point_order = ' COLLATE "C"'
     update_lock = " FOR UPDATE"
     migration_suffix = "postgresql"
     type_macros: Mapping[str, str] = MappingProxyType(
@@ -112,11 +113,25 @@ class PostgresDialect(Dialect["Connection[Any]"]):
                 conn.execute(self._query(query), params)
 
     def execute_and_commit(self, conn: Connection[Any], statements: Sequence[Statement]) -> None:
-        """Send the statements and ``COMMIT`` in one pipeline: one round trip for all."""
-        with conn.pipeline():
-            for query, params in statements:
-                conn.execute(self._query(query), params)
-            conn.commit()
+        """Send the statements and ``COMMIT`` in one pipeline: one round trip for all.
+
+        A failing statement (a taken key) is raised as itself, after the pipeline has
+        ended quietly: psycopg would otherwise log the aborted pipeline as a warning.
+        """
+        failed: Exception | None = None
+        try:
+            with conn.pipeline():
+                try:
+                    for query, params in statements:
+                        conn.execute(self._query(query), params)
+                    conn.commit()
+                except self.driver_error as error:
+                    failed = error
+        except self.driver_error:
+            if failed is None:
+                raise
+        if failed is not None:
+            raise failed
 
     def execute_batches(self, conn: Connection[Any], batches: Iterable[Batch]) -> None:
         """One ``executemany`` per query, all in one pipeline: one round trip for them all."""

@@ -316,17 +316,26 @@ class _Batch:
             before = Money._trusted(balance, currency)  # noqa: SLF001
             raise _refusal(account, before, delta, new_usage=new_usage)
         seq += 1
+        # Made before anything of the batch changes: if making it fails (the caller's id
+        # source or clock), the request is refused and nothing of it is kept.
+        alert = self._alert_for(account, balance, after, delta.currency, seq)
         self._balances[account_id] = (after, seq)
         self.recorded.append((transaction, after, seq))
         self._known[key] = transaction
-        threshold = account.low_balance_threshold
-        if threshold is not None:
-            currency = delta.currency
-            moved = Money._trusted(after, currency)  # noqa: SLF001
-            change = BalanceChange(Money._trusted(balance, currency), moved, seq)  # noqa: SLF001
-            if change.crossed_below(threshold):
-                self.alerts.append(self._alert(account, moved))
+        if alert is not None:
+            self.alerts.append(alert)
         return transaction
+
+    def _alert_for(
+        self, account: Account, balance: Decimal, after: Decimal, currency: str, seq: int
+    ) -> Message | None:
+        """The low-balance message if moving ``balance`` to ``after`` crosses the threshold."""
+        threshold = account.low_balance_threshold
+        if threshold is None:
+            return None
+        moved = Money._trusted(after, currency)  # noqa: SLF001
+        change = BalanceChange(Money._trusted(balance, currency), moved, seq)  # noqa: SLF001
+        return self._alert(account, moved) if change.crossed_below(threshold) else None
 
 
 def _refusal(account: Account, balance: Money, delta: Money, *, new_usage: bool) -> TelcoError:
