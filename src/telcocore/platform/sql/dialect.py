@@ -362,13 +362,17 @@ class Session(Generic[C]):
         with self.translated:
             return self._execute(query, params).rowcount
 
-    def run_all(self, statements: Iterable[Statement]) -> None:
-        """Run statements whose results are not needed, in order (PostgreSQL: at once)."""
-        statements = list(statements)
-        for query, _params in statements:
+    def _about_to_write(self, queries: Iterable[str]) -> None:
+        """Refuse ``queries`` in a read-only unit, and begin the transaction if none is open."""
+        for query in queries:
             self._refuse_writes(query)
         if not self._in_transaction:
             self.begin()
+
+    def run_all(self, statements: Iterable[Statement]) -> None:
+        """Run statements whose results are not needed, in order (PostgreSQL: at once)."""
+        statements = list(statements)
+        self._about_to_write(query for query, _params in statements)
         with self.translated:
             if self._later:
                 self._flush()
@@ -382,10 +386,7 @@ class Session(Generic[C]):
         failure must be seen at once uses :meth:`run_all`.
         """
         statements = list(statements)
-        for query, _params in statements:
-            self._refuse_writes(query)
-        if not self._in_transaction:
-            self.begin()
+        self._about_to_write(query for query, _params in statements)
         self._later.extend(statements)
 
     def run_batches(self, batches: Iterable[Batch]) -> None:
@@ -394,10 +395,7 @@ class Session(Generic[C]):
         A query with no rows is skipped.
         """
         batches = [(query, rows) for query, rows in batches if rows]
-        for query, _rows in batches:
-            self._refuse_writes(query)
-        if not self._in_transaction:
-            self.begin()
+        self._about_to_write(query for query, _rows in batches)
         with self.translated:
             if self._later:
                 self._flush()

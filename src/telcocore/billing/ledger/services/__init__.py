@@ -18,14 +18,13 @@ import attrs
 
 from telcocore.accounts.model import Account, AccountStatus, validate_account_id
 from telcocore.accounts.ports import AccountRepository
-from telcocore.billing.ledger.errors import AlreadyReversed, DebitLimitExceeded, IdempotencyConflict
+from telcocore.billing.ledger.errors import AlreadyReversed, IdempotencyConflict
 from telcocore.billing.ledger.model import (
     MAX_DESCRIPTION_LENGTH,
     LedgerEntry,
     SystemAccount,
     Transaction,
     TransactionKind,
-    bounds_error,
     validate_idempotency_key,
 )
 from telcocore.billing.ledger.ports import LedgerRepository
@@ -34,6 +33,7 @@ from telcocore.billing.ledger.services.batch import (
     CheckedValues,
     build_transaction,
     post_batch,
+    refusal,
 )
 from telcocore.kernel.errors import (
     AlreadyExists,
@@ -514,13 +514,7 @@ class LedgerService:
         change = uow.get(LedgerRepository).move_balance(account.id, delta.amount, floor=floor)
         if change is None:  # below the floor, or out of the ledger's bounds
             balance = uow.get(LedgerRepository).balance(account.id)
-            out_of_bounds = bounds_error(account.id, balance, delta)
-            if out_of_bounds is not None and not new_usage:
-                raise out_of_bounds
-            available = account.available(balance)
-            if out_of_bounds is None or -delta > available:  # the business rule speaks first
-                raise DebitLimitExceeded(account.id, -delta, available)
-            raise out_of_bounds
+            raise refusal(account, balance, delta, new_usage=new_usage)
         uow.get(LedgerRepository).record(transaction, change)
         alert = change.crossed_below(account.low_balance_threshold)
         if alert:

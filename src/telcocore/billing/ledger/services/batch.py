@@ -62,7 +62,7 @@ from telcocore.platform.ports import UnitOfWork
 if TYPE_CHECKING:
     from telcocore.billing.ledger.services import LedgerRequest
 
-__all__ = ["BatchRequest", "CheckedValues", "build_transaction", "post_batch"]
+__all__ = ["BatchRequest", "CheckedValues", "build_transaction", "post_batch", "refusal"]
 
 BatchRequest = tuple["LedgerRequest", TransactionKind, int, bool, str]
 """A request with what was checked of it before its account is read: kind, sign (``1``
@@ -314,7 +314,7 @@ class _Batch:
         if not balance_allowed(after, floor):
             currency = delta.currency
             before = Money._trusted(balance, currency)  # noqa: SLF001
-            raise _refusal(account, before, delta, new_usage=new_usage)
+            raise refusal(account, before, delta, new_usage=new_usage)
         seq += 1
         # Made before anything of the batch changes: if making it fails (the caller's id
         # source or clock), the request is refused and nothing of it is kept.
@@ -338,7 +338,7 @@ class _Batch:
         return self._alert(account, moved) if change.crossed_below(threshold) else None
 
 
-def _refusal(account: Account, balance: Money, delta: Money, *, new_usage: bool) -> TelcoError:
+def refusal(account: Account, balance: Money, delta: Money, *, new_usage: bool) -> TelcoError:
     """Why ``delta`` may not move ``balance``: the same error a single posting raises."""
     out_of_bounds = bounds_error(account.id, balance, delta)
     if out_of_bounds is not None and not new_usage:
