@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import enum
 import functools
+import math
 import re
 from collections.abc import Iterable
 from typing import Final, TypeVar
@@ -29,6 +30,7 @@ __all__ = [
     "validate_id",
     "validate_int",
     "validate_locale",
+    "validate_seconds",
     "validate_setting",
     "validate_text",
     "validate_version",
@@ -206,6 +208,28 @@ def validate_setting(value: object, *, name: str, minimum: int = 0, maximum: int
         return validate_int(value, field=name, minimum=minimum, maximum=maximum)
     except ValidationError as exc:
         raise ConfigurationError(str(exc)) from None
+
+
+def validate_seconds(value: object, *, name: str, maximum: float) -> float:
+    """A duration a setting gives: an int or float of seconds, more than 0, at most ``maximum``.
+
+    Anything else is a :class:`~telcocore.ConfigurationError` naming ``name``.
+
+    >>> validate_seconds(5, name="interval", maximum=60)
+    5.0
+    """
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or not 0 < value <= maximum
+    ):
+        msg = (
+            f"{name} {shown(value)} must be a number of seconds, "
+            f"more than 0 and at most {maximum:g}"
+        )
+        raise ConfigurationError(msg)
+    return float(value)
 
 
 def validate_version(value: object) -> int | None:

@@ -41,7 +41,6 @@ that are due, and messages deferred while they wait out a retry delay (or are be
 from __future__ import annotations
 
 import logging
-import math
 import threading
 from collections.abc import Callable
 from datetime import timedelta
@@ -50,7 +49,7 @@ from typing import Final
 import attrs
 
 from telcocore.kernel.errors import ConfigurationError
-from telcocore.kernel.validation import shown, validate_int
+from telcocore.kernel.validation import validate_int, validate_seconds
 from telcocore.notifications.model.message import Message, OutboxCounts, OutboxItem
 from telcocore.notifications.ports import DescribedNotifier, Notifier, OutboxRepository
 from telcocore.platform.context import ServiceContext
@@ -278,14 +277,7 @@ def validate_interval(value: object, *, name: str = "interval") -> float:
     >>> validate_interval(5)
     5.0
     """
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        msg = f"{name} must be a number of seconds (an int or a float), got {shown(value)}"
-        raise ConfigurationError(msg)
-    seconds = float(value)
-    if not (math.isfinite(seconds) and 0 < seconds <= MAX_INTERVAL):
-        msg = f"{name} {shown(value)} must be more than 0 and at most {MAX_INTERVAL:g} seconds"
-        raise ConfigurationError(msg)
-    return seconds
+    return validate_seconds(value, name=name, maximum=MAX_INTERVAL)
 
 
 STOP_TIMEOUT: Final = 30.0

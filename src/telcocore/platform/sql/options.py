@@ -7,11 +7,10 @@ URL is only ever quoted without its password (:func:`~telcocore.kernel.validatio
 from __future__ import annotations
 
 import contextlib
-import math
 from urllib.parse import SplitResult, parse_qsl, urlsplit
 
 from telcocore.kernel.errors import ConfigurationError
-from telcocore.kernel.validation import shown, shown_url, validate_setting
+from telcocore.kernel.validation import shown_url, validate_seconds, validate_setting
 
 __all__ = ["seconds_setting", "split_url", "whole_setting"]
 
@@ -53,14 +52,4 @@ def seconds_setting(value: object, *, name: str, maximum: float) -> float:
     if isinstance(value, str) and value.isascii():
         with contextlib.suppress(ValueError):
             number = float(value)
-    if (
-        isinstance(number, bool)
-        or not isinstance(number, int | float)
-        or not math.isfinite(number)
-        or not 0 < number <= maximum
-    ):
-        msg = (
-            f"{name} {shown(value)} must be a number of seconds, more than 0 and at most {maximum}"
-        )
-        raise ConfigurationError(msg)
-    return float(number)
+    return validate_seconds(number, name=name, maximum=maximum)
