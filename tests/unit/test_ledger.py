@@ -25,6 +25,7 @@ from telcocore import (
     TransactionKind,
     ValidationError,
 )
+from telcocore.billing.ledger.model import posting_pair
 from telcocore.kernel.validation import shown
 from telcocore.notifications.services import DeliveryReport
 from telcocore.platform.ports import Storage
@@ -950,7 +951,7 @@ class TestBuiltBalanced:
     @pytest.mark.parametrize("kind", list(TransactionKind))
     @pytest.mark.parametrize("amount", ["2.50", "-0.001"])
     def test_it_equals_the_validated_one(self, kind: TransactionKind, amount: str) -> None:
-        """Transaction._posted builds what Transaction.between builds, checks passed."""
+        """A posting_pair built without checks is what Transaction.between builds."""
         parts = {
             "id": "t",
             "kind": kind,
@@ -960,7 +961,15 @@ class TestBuiltBalanced:
             "created_at": datetime(2026, 1, 1, tzinfo=UTC),
             "description": "why",
         }
-        built = Transaction._posted(**parts)  # type: ignore[arg-type]
+        built = Transaction._with_postings(
+            id="t",
+            kind=kind,
+            account_id="acme",
+            postings=posting_pair("acme", kind, _usd(amount)),
+            idempotency_key="k",
+            created_at=datetime(2026, 1, 1, tzinfo=UTC),
+            description="why",
+        )
         assert Transaction.between(**parts) == built  # type: ignore[arg-type]
         assert _usd(amount) == built.amount
         assert built == Transaction(  # validated again, it passes

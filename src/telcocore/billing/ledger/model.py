@@ -258,34 +258,6 @@ class Transaction:
         )
 
     @classmethod
-    def _posted(  # noqa: PLR0913 - the parts of a transaction, as in between()
-        cls,
-        *,
-        id: str,  # noqa: A002 - the attribute's own name
-        kind: TransactionKind,
-        account_id: str,
-        amount: Money,
-        idempotency_key: str,
-        created_at: datetime,
-        description: str,
-    ) -> Transaction:
-        """:meth:`between` for parts the caller validated, built without checking again.
-
-        Balanced by construction: ``amount`` on ``account_id`` (a validated account id,
-        which never starts with ``@``), ``-amount`` on the kind's system account. The
-        caller has validated the id, key, description and amount (in the ledger's bounds).
-        """
-        return cls._with_postings(
-            id=id,
-            kind=kind,
-            account_id=account_id,
-            postings=posting_pair(account_id, kind, amount),
-            idempotency_key=idempotency_key,
-            created_at=created_at,
-            description=description,
-        )
-
-    @classmethod
     def _with_postings(  # noqa: PLR0913 - the parts of a transaction, as in between()
         cls,
         *,
@@ -297,10 +269,13 @@ class Transaction:
         created_at: datetime,
         description: str,
     ) -> Transaction:
-        """:meth:`_posted` with its :func:`posting_pair` made already (shared by a batch).
+        """:meth:`between` for parts the caller validated, built without checking again.
 
-        Postings are immutable, so transactions of the same account, kind and amount may
-        share one pair.
+        Balanced by construction when ``postings`` is a :func:`posting_pair` (``amount``
+        on ``account_id``, a validated account id that never starts with ``@``, and
+        ``-amount`` on the kind's system account). The caller has validated the id, key,
+        description and amount (in the ledger's bounds). Postings are immutable, so
+        transactions of the same account, kind and amount may share one pair.
         """
         transaction = object.__new__(cls)
         set_ = object.__setattr__

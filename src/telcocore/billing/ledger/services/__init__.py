@@ -25,6 +25,7 @@ from telcocore.billing.ledger.model import (
     SystemAccount,
     Transaction,
     TransactionKind,
+    posting_pair,
     validate_idempotency_key,
 )
 from telcocore.billing.ledger.ports import LedgerRepository
@@ -32,8 +33,10 @@ from telcocore.billing.ledger.services.batch import (
     BatchRequest,
     CheckedValues,
     build_transaction,
+    checked_description,
     post_batch,
     refusal,
+    signed_amount,
 )
 from telcocore.kernel.errors import (
     AlreadyExists,
@@ -44,9 +47,7 @@ from telcocore.kernel.money import (
     EXACT,
     AmountLike,
     Money,
-    as_money,
     fixed_point,
-    ledger_amount,
     to_decimal,
     validate_currency,
 )
@@ -431,39 +432,27 @@ class LedgerService:
 
     def _post_new(self, request: LedgerRequest) -> Transaction | None:
         """Post one request whose key is taken to be new; ``None`` if its key may matter."""
-        movement = coerce_enum(Movement, request.movement, field="movement")
-        default, allowed, sign, new_usage = _MOVEMENTS[movement]
-        kind = _kind(default if request.kind is None else request.kind, allowed, movement.value)
-        key = validate_idempotency_key(request.idempotency_key)
+        kind, sign, new_usage, key = _checked(request)
         account_id = validate_account_id(request.account_id)
         amount = request.amount
         number = None if isinstance(amount, Money) else to_decimal(amount, field="amount")
         ctx = self._ctx
         with ctx.uow() as uow:
             account = uow.get(AccountRepository).hold(account_id)
-            if number is None:
-                value = as_money(amount, account.currency, field="amount")
-            else:  # the account's currency is valid already: only the number needed checking
-                value = ledger_amount(Money._trusted(number, account.currency))  # noqa: SLF001
-            if not value.is_positive():
-                msg = f"amount {value} must be positive; the method decides the direction"
-                raise ValidationError(msg, field="amount", value=value)
-            description = validate_text(
-                request.description, field="description", max_length=MAX_DESCRIPTION_LENGTH
-            )
+            delta = signed_amount(amount, number, account.currency, sign)
+            description = checked_description(request.description)
             if new_usage and account.status is not AccountStatus.ACTIVE:
                 return None  # refused, unless the key was posted before
-            delta = value if sign > 0 else -value
             floor = EXACT.minus(account.debit_limit.amount) if new_usage else None
             ledger = uow.get(LedgerRepository)
             change = ledger.move_balance(account_id, delta.amount, floor=floor)
             if change is None:
                 return None  # refused, unless the key was posted before
-            transaction = Transaction._posted(  # noqa: SLF001 - balanced as built here
+            transaction = Transaction._with_postings(  # noqa: SLF001 - balanced as built here
                 id=_transaction_id(ctx.ids()),  # the id source is the caller's: checked
                 kind=kind,
                 account_id=account_id,
-                amount=delta,
+                postings=posting_pair(account_id, kind, delta),
                 idempotency_key=key,
                 created_at=ctx.clock.now(),
                 description=description,

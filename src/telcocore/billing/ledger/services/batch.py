@@ -62,7 +62,15 @@ from telcocore.platform.ports import UnitOfWork
 if TYPE_CHECKING:
     from telcocore.billing.ledger.services import LedgerRequest
 
-__all__ = ["BatchRequest", "CheckedValues", "build_transaction", "post_batch", "refusal"]
+__all__ = [
+    "BatchRequest",
+    "CheckedValues",
+    "build_transaction",
+    "checked_description",
+    "post_batch",
+    "refusal",
+    "signed_amount",
+]
 
 BatchRequest = tuple["LedgerRequest", TransactionKind, int, bool, str]
 """A request with what was checked of it before its account is read: kind, sign (``1``
@@ -99,6 +107,27 @@ def post_batch(
     for message in batch.alerts:
         outbox.add(message)
     return tuple(outcomes), bool(batch.alerts)
+
+
+def signed_amount(value: object, number: Decimal | None, currency: str, sign: int) -> Money:
+    """The signed amount a request posts on an account in ``currency``, or refused.
+
+    ``value`` as given, ``number`` what :func:`~telcocore.kernel.money.to_decimal` made of
+    it (``None`` for Money). Positive and within the ledger's bounds before ``sign``.
+    """
+    if number is None:
+        checked = as_money(value, currency, field="amount")
+    else:  # the account's currency is valid already: only the number needed checking
+        checked = ledger_amount(Money._trusted(number, currency))  # noqa: SLF001
+    if not checked.is_positive():
+        msg = f"amount {checked} must be positive; the method decides the direction"
+        raise ValidationError(msg, field="amount", value=checked)
+    return checked if sign > 0 else -checked
+
+
+def checked_description(value: object) -> str:
+    """``value`` as a transaction's description, or :class:`~telcocore.ValidationError`."""
+    return validate_text(value, field="description", max_length=MAX_DESCRIPTION_LENGTH)
 
 
 class CheckedValues:
@@ -142,27 +171,20 @@ class CheckedValues:
         ``value`` as given, ``number`` what :meth:`number` made of it (``None`` for
         Money). Within the ledger's bounds and positive, or refused.
         """
-        if number is not None:
-            known = self.amounts.get((id(value), currency, sign))
-            if known is not None and known[0] is value:
-                return known[1]
-            # the account's currency is valid already: only the number needed checking
-            checked = ledger_amount(Money._trusted(number, currency))  # noqa: SLF001
-        else:
-            checked = as_money(value, currency, field="amount")
-        if not checked.is_positive():
-            msg = f"amount {checked} must be positive; the method decides the direction"
-            raise ValidationError(msg, field="amount", value=checked)
-        signed = checked if sign > 0 else -checked
-        if number is not None:
-            self.amounts[id(value), currency, sign] = (value, signed)
+        if number is None:
+            return signed_amount(value, number, currency, sign)
+        known = self.amounts.get((id(value), currency, sign))
+        if known is not None and known[0] is value:
+            return known[1]
+        signed = signed_amount(value, number, currency, sign)
+        self.amounts[id(value), currency, sign] = (value, signed)
         return signed
 
     def description(self, value: object) -> str:
         """``value`` as a transaction's description, or :class:`~telcocore.ValidationError`."""
         if type(value) is str and value in self.descriptions:
             return value
-        text = validate_text(value, field="description", max_length=MAX_DESCRIPTION_LENGTH)
+        text = checked_description(value)
         if type(text) is str:
             self.descriptions[text] = text
         return text
