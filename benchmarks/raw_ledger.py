@@ -1,10 +1,11 @@
 """The ledger's debit written by hand: the baselines of ``bench_storage.py``.
 
 Each baseline writes the rows telcocore's ledger writes for a debit, into tables with the
-same keys, uniqueness constraints, foreign keys and indexes (see the adapters'
-``migrations/0001_core.sql`` and ``0005_transaction_rows.sql``): a ``ledger_transactions``
-row (its ``idempotency_key`` and ``reverses`` UNIQUE), the customer's ``ledger_entries``
-row (with ``balance_after``, keyed by account and ``seq``), one ``system_postings`` row
+same keys, uniqueness constraints, foreign keys and indexes (and, on SQLite, WITHOUT ROWID
+tables), as the migrations in ``telcocore/billing/ledger/migrations`` make them: a
+``ledger_transactions`` row (its ``idempotency_key`` UNIQUE, and ``reverses`` where it is
+not NULL), the customer's ``ledger_entries`` row (with ``balance_after``, keyed by account
+and ``seq``), one ``system_postings`` row
 (``@revenue``), and the new balance in ``balances``. Decimals are exact: TEXT holding the
 fixed-point string on SQLite (as the adapter stores them), ``NUMERIC`` on PostgreSQL;
 instants are fixed-width UTC TEXT on SQLite and ``timestamptz`` on PostgreSQL.
@@ -84,12 +85,14 @@ CREATE TABLE balances (
 CREATE TABLE ledger_transactions (
     id TEXT PRIMARY KEY,
     idempotency_key TEXT NOT NULL UNIQUE,
-    reverses TEXT UNIQUE REFERENCES ledger_transactions (id),
+    reverses TEXT REFERENCES ledger_transactions (id),
     account_id TEXT NOT NULL REFERENCES accounts (id),
     kind TEXT NOT NULL,
     created_at TEXT NOT NULL,
     seq INTEGER NOT NULL
-);
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX ledger_transactions_reverses ON ledger_transactions (reverses)
+    WHERE reverses IS NOT NULL;
 CREATE TABLE ledger_entries (
     account_id TEXT NOT NULL REFERENCES balances (account_id),
     seq INTEGER NOT NULL,
@@ -102,7 +105,7 @@ CREATE TABLE ledger_entries (
     description TEXT NOT NULL,
     reverses TEXT,
     PRIMARY KEY (account_id, seq)
-);
+) WITHOUT ROWID;
 CREATE INDEX ledger_entries_by_time ON ledger_entries (account_id, created_at);
 CREATE TABLE system_postings (
     transaction_id TEXT NOT NULL REFERENCES ledger_transactions (id),
@@ -111,7 +114,7 @@ CREATE TABLE system_postings (
     currency TEXT NOT NULL,
     amount TEXT NOT NULL,
     PRIMARY KEY (transaction_id, position)
-);
+) WITHOUT ROWID;
 CREATE INDEX system_postings_by_account ON system_postings (ledger_account, currency, amount);
 """
 
@@ -253,12 +256,14 @@ CREATE TABLE balances (
 CREATE TABLE ledger_transactions (
     id text PRIMARY KEY,
     idempotency_key text NOT NULL UNIQUE,
-    reverses text UNIQUE REFERENCES ledger_transactions (id),
+    reverses text REFERENCES ledger_transactions (id),
     account_id text NOT NULL REFERENCES accounts (id),
     kind text NOT NULL,
     created_at timestamptz NOT NULL,
     seq bigint NOT NULL
 );
+CREATE UNIQUE INDEX ledger_transactions_reverses ON ledger_transactions (reverses)
+    WHERE reverses IS NOT NULL;
 CREATE TABLE ledger_entries (
     account_id text NOT NULL REFERENCES balances (account_id),
     seq bigint NOT NULL,

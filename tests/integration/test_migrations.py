@@ -10,6 +10,7 @@ import pytest
 from tests.integration import storage_workers as workers
 
 import telcocore
+from telcocore.adapters.sqlite import SqliteStorage
 from telcocore.core import open_storage
 from telcocore.domains import SQL_DOMAINS
 from telcocore.kernel.errors import ConfigurationError, SchemaVersionError, StorageError
@@ -317,3 +318,35 @@ class TestConcurrentMigrate:
         newest = {m.module: m.newest for m in workers.shipped(durable_url)}
         assert [newest] * 8 == reports
         assert _expected(durable_url) == _versions(durable_url)
+
+
+class TestForeignKeysDuringMigrations:
+    """SQLite migrations run with foreign keys unenforced, so a table can be rebuilt."""
+
+    def test_a_dangling_foreign_key_is_refused_and_changes_nothing(
+        self, durable_url: str
+    ) -> None:
+        """A migration leaving a row that refers to nothing fails whole, on both databases."""
+        telcocore.connect(durable_url).close()
+        dangling = _newer(
+            durable_url,
+            "CREATE TABLE notes (account_id TEXT NOT NULL REFERENCES accounts (id));\n"
+            "INSERT INTO notes (account_id) VALUES ('nobody');\n",
+        )
+        with pytest.raises(StorageError, match="notes"):
+            workers.open_with(durable_url, dangling)
+        assert _expected(durable_url) == _versions(durable_url)
+        with pytest.raises(Exception, match="notes"):
+            workers.query(durable_url, "SELECT account_id FROM notes")
+
+    def test_foreign_keys_are_enforced_after_migrating(self, tmp_path: Path) -> None:
+        """The SQLite connection that migrated enforces foreign keys again afterwards."""
+        storage = SqliteStorage(tmp_path / "fk.db")
+        try:
+            conn = storage.acquire()
+            try:
+                assert (1,) == conn.execute("PRAGMA foreign_keys").fetchone()
+            finally:
+                storage.release(conn)
+        finally:
+            storage.close()

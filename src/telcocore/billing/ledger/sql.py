@@ -5,7 +5,7 @@ differs (decimals, instants, errors) is asked of the
 :class:`~telcocore.platform.sql.dialect.Dialect`.
 
 - A customer balance is one ``balances`` row. A transaction is one ``ledger_transactions``
-  row (UNIQUE ``idempotency_key`` and ``reverses``), its customer posting a
+  row (UNIQUE ``idempotency_key``, and ``reverses`` where it is set), its customer posting a
   ``ledger_entries`` row (with the balance after it, for the history), its other postings
   ``system_postings`` rows, whose sums are the system balances: no row is updated by every
   transaction.

@@ -155,6 +155,15 @@ class Dialect(abc.ABC, Generic[C]):
         The lock keeps other processes from migrating at the same time.
         """
 
+    def check_migrated(self, conn: C) -> None:
+        """Before the migration transaction commits: check what the migrations could not.
+
+        SQLite checks every foreign key here (its migrations run with enforcement off).
+        """
+
+    def end_migration(self, conn: C) -> None:
+        """After the migration transaction ended, committed or not: undo its settings."""
+
     @abc.abstractmethod
     def commit(self, conn: C) -> None:
         """Commit the open transaction."""

@@ -276,6 +276,8 @@ def migrate(dialect: Dialect[C], conn: C, modules: Sequence[ModuleMigrations]) -
                 if migration.version > current.get(module.module, 0):
                     session.run_script(migration.script)
                     _record(session, module.module, migration, at)
+        with session.translated:
+            dialect.check_migrated(conn)
         session.commit()
     except BaseException:
         with contextlib.suppress(TelcoError):  # the error on its way out says more
@@ -283,4 +285,6 @@ def migrate(dialect: Dialect[C], conn: C, modules: Sequence[ModuleMigrations]) -
         raise
     finally:
         session.unbind()
+        with session.translated:
+            dialect.end_migration(conn)
     return current | {name: version for name, version in supported.items() if version}

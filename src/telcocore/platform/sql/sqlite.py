@@ -120,8 +120,31 @@ class SqliteDialect(Dialect[sqlite3.Connection]):
         conn.execute("BEGIN")
 
     def begin_migration(self, conn: sqlite3.Connection) -> None:
-        """The write lock of ``BEGIN IMMEDIATE`` also keeps other migrations out."""
-        self.begin(conn)
+        """The write lock of ``BEGIN IMMEDIATE`` also keeps other migrations out.
+
+        Foreign keys are not enforced during the migrations, so one can rebuild a table
+        that others refer to (create the new table, copy the rows, drop the old one,
+        rename the new one: SQLite cannot change a table's constraints in place);
+        :meth:`check_migrated` checks them all before the commit.
+        """
+        self._require_idle(conn)
+        conn.execute("PRAGMA foreign_keys = OFF")  # only outside a transaction
+        conn.execute("BEGIN IMMEDIATE")
+
+    def check_migrated(self, conn: sqlite3.Connection) -> None:
+        """A StorageError naming the first row whose foreign key refers to nothing."""
+        broken = conn.execute("PRAGMA foreign_key_check").fetchone()
+        if broken is not None:
+            table, rowid, parent, _ = broken
+            msg = (
+                f"the migrations left a row of {table} (rowid {rowid}) referring to a "
+                f"missing row of {parent}; nothing was changed"
+            )
+            raise StorageError(msg)
+
+    def end_migration(self, conn: sqlite3.Connection) -> None:
+        """Enforce foreign keys again, as on every connection of the SQLite storage."""
+        conn.execute("PRAGMA foreign_keys = ON")
 
     def commit(self, conn: sqlite3.Connection) -> None:
         """``COMMIT``."""
