@@ -296,6 +296,18 @@ LEDGER: dict[str, Call] = {
         _service("ledger", "system_balance"), lambda _w: {"account": "@cash", "currency": "USD"}
     ),
     "totals": Call(_service("ledger", "totals")),
+    "place_hold": Call(
+        _service("ledger", "place_hold"),
+        lambda w: {"account_id": "acme", "amount": "0.01", "hold_id": f"h{w.fresh()}"},
+    ),
+    "release_hold": Call(
+        _service("ledger", "release_hold"),
+        lambda w: {
+            "hold_id": w.core.ledger.place_hold("acme", "0.01", hold_id=f"h{w.fresh()}").id
+        },
+    ),
+    "held": _of_acme("ledger", "held"),
+    "holds": _of_acme("ledger", "holds"),
 }
 
 NUMBERING: dict[str, Call] = {

@@ -49,6 +49,7 @@ TABLES = (
 )
 EARLIER_COLUMNS = {
     "outbox": "position, id, message, attempts, sent_at, last_error, next_attempt_at",
+    "balances": "account_id, currency, amount, seq",
 }
 """The columns of the earlier layout, in tables that newer migrations gave more columns."""
 
