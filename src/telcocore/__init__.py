@@ -14,10 +14,12 @@ from telcocore.audit.errors import AuditEntryNotFound
 from telcocore.billing.ledger.errors import (
     AlreadyReversed,
     DebitLimitExceeded,
+    HoldConflict,
     IdempotencyConflict,
     TransactionNotFound,
 )
 from telcocore.billing.ledger.model import (
+    Hold,
     LedgerEntry,
     Posting,
     SystemAccount,
@@ -90,6 +92,8 @@ __all__ = [
     "ExtensionNotAllowed",
     "ExtensionNotFound",
     "HistoryPage",
+    "Hold",
+    "HoldConflict",
     "IdempotencyConflict",
     "InvalidAmount",
     "InvalidCode",

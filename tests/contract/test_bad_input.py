@@ -302,9 +302,7 @@ LEDGER: dict[str, Call] = {
     ),
     "release_hold": Call(
         _service("ledger", "release_hold"),
-        lambda w: {
-            "hold_id": w.core.ledger.place_hold("acme", "0.01", hold_id=f"h{w.fresh()}").id
-        },
+        lambda w: {"hold_id": w.core.ledger.place_hold("acme", "0.01", hold_id=f"h{w.fresh()}").id},
     ),
     "held": _of_acme("ledger", "held"),
     "holds": _of_acme("ledger", "holds"),

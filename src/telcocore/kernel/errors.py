@@ -32,6 +32,7 @@ errors live in its ``errors`` module (:mod:`telcocore.accounts.errors`,
     │   ├── AlreadyExists                        a unique key is already taken
     │   ├── ConcurrencyError                     a stale write: reload and try again
     │   ├── IdempotencyConflict                  a key reused for another request
+    │   ├── HoldConflict                         a hold id reused for another hold
     │   └── AlreadyReversed                      a transaction may be reversed once
     ├── RuleViolation                            a business rule refuses the request
     │   ├── AccountNotActive                     only active accounts may use services
