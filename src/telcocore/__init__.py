@@ -27,6 +27,8 @@ from telcocore.billing.ledger.model import (
     TransactionKind,
 )
 from telcocore.billing.ledger.services import BatchResult, HistoryPage, LedgerRequest, Movement
+from telcocore.calls.errors import CallConflict, ChannelLimitReached
+from telcocore.calls.model.channels import AccountOverview, CallEnd, CallStart
 from telcocore.contacts.errors import (
     AuthenticationFailed,
     ContactNotFound,
@@ -73,6 +75,7 @@ __all__ = [
     "Account",
     "AccountNotActive",
     "AccountNotFound",
+    "AccountOverview",
     "AccountStatus",
     "AlreadyExists",
     "AlreadyReversed",
@@ -80,7 +83,11 @@ __all__ = [
     "AuthenticationFailed",
     "BatchResult",
     "BlockListEntryNotFound",
+    "CallConflict",
+    "CallEnd",
+    "CallStart",
     "Channel",
+    "ChannelLimitReached",
     "ConcurrencyError",
     "ConfigurationError",
     "ConflictError",
