@@ -384,6 +384,21 @@ NUMBERING: dict[str, Call] = {
     "dids": _of_acme("numbering", "dids"),
 }
 
+CALLS: dict[str, Call] = {
+    "start_call": Call(
+        _service("calls", "start_call"),
+        lambda w: {"call_id": f"c{w.fresh()}", "account_id": "acme", "hold": "0.01"},
+    ),
+    "end_call": Call(
+        _service("calls", "end_call"),
+        lambda w: {"call_id": w.core.calls.start_call(f"c{w.fresh()}", "acme").channel.call_id},
+    ),
+    "reap": Call(_service("calls", "reap")),
+    "channels_in_use": _of_acme("calls", "channels_in_use"),
+    "active_calls": _of_acme("calls", "active_calls"),
+    "overview": _of_acme("calls", "overview"),
+}
+
 AUDIT: dict[str, Call] = {
     "write": Call(
         _in_a_unit("write"),
@@ -427,6 +442,7 @@ SERVICES: dict[str, dict[str, Call]] = {
     "contacts": CONTACTS,
     "ledger": LEDGER,
     "numbering": NUMBERING,
+    "calls": CALLS,
     "audit": AUDIT,
     "outbox": OUTBOX,
 }
@@ -492,9 +508,13 @@ VALUES: dict[str, dict[str, Call]] = {
 RESULTS = frozenset(
     {
         "Account",
+        "AccountOverview",
         "BatchResult",
+        "CallEnd",
+        "CallStart",
         "Contact",
         "HistoryPage",
+        "Hold",
         "LedgerEntry",
         "Message",
         "Posting",
