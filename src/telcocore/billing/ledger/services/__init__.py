@@ -21,7 +21,6 @@ from telcocore.accounts.ports import AccountRepository
 from telcocore.billing.ledger.errors import AlreadyReversed, IdempotencyConflict
 from telcocore.billing.ledger.model import (
     MAX_DESCRIPTION_LENGTH,
-    Hold,
     LedgerEntry,
     SystemAccount,
     Transaction,
@@ -68,7 +67,6 @@ __all__ = [
     "MAX_HISTORY_LIMIT",
     "BatchResult",
     "HistoryPage",
-    "Hold",
     "LedgerRequest",
     "LedgerService",
     "Movement",
