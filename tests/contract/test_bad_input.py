@@ -285,7 +285,14 @@ LEDGER: dict[str, Call] = {
         lambda w: {"requests": [_request(w)]},
         nested={
             f"requests[1].{field}": _in_request(field)
-            for field in ("movement", "account_id", "amount", "idempotency_key", "kind")
+            for field in (
+                "movement",
+                "account_id",
+                "amount",
+                "idempotency_key",
+                "kind",
+                "release_hold",
+            )
         },
     ),
     "balance": _of_acme("ledger", "balance"),

@@ -165,6 +165,26 @@ class TestDebitsLeaveHolds:
         again = core.ledger.charge_usage(acme, "16.00", idempotency_key="u1", release_hold="call-1")
         assert (_usd("-16.00"), _usd("-6.00")) == (again.amount, core.ledger.balance(acme))
 
+    def test_post_many_releases_holds_of_what_posts(self, core: TelcoCore, acme: str) -> None:
+        """A batch's usage releases its call's hold; a refused request releases none."""
+        core.ledger.place_hold(acme, "5.00", hold_id="call-1")
+        core.ledger.place_hold(acme, "5.00", hold_id="call-2")
+        result = core.ledger.post_many(
+            [
+                LedgerRequest(Movement.USAGE, acme, "1.00", "u1", release_hold="call-1"),
+                LedgerRequest(Movement.DEBIT, acme, "9.00", "d1", release_hold="call-2"),
+                LedgerRequest(Movement.USAGE, acme, "1.00", "u2", release_hold="bad id"),
+                LedgerRequest(Movement.USAGE, acme, "1.00", "u3", release_hold="unknown"),
+            ]
+        )
+        assert [1, 2] == [position for position, _ in result.refused]
+        assert isinstance(result.refused[1][1], ValidationError)
+        assert (["call-2"], _usd("8.00"), _usd("5.00")) == (
+            [h.id for h in core.ledger.holds(acme)],
+            core.ledger.balance(acme),
+            core.ledger.held(acme),
+        )
+
     def test_totals_stay_zero(self, core: TelcoCore, acme: str) -> None:
         """Holds move no money: the ledger still sums to zero."""
         core.ledger.place_hold(acme, "5.00", hold_id="h1")

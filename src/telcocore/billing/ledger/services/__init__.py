@@ -108,6 +108,8 @@ class LedgerRequest:
     kind: TransactionKind | None = None
     """The kind; ``None`` for the movement's default (top_up, purchase, usage)."""
     description: str = ""
+    release_hold: str | None = None
+    """A hold (a call's) to release in the same transaction when this request posts."""
 
 
 @attrs.frozen
@@ -312,8 +314,10 @@ class LedgerService(Holds):
 
         Each request is judged as its single-call twin would judge it, in order, seeing
         the ones before it: a refused request (over the debit limit, inactive account,
-        unknown account, a reused key for another request, a non-positive amount) is
-        reported in :attr:`BatchResult.outcomes` and the others still post. A malformed
+        unknown account, a reused key for another request, a non-positive amount, a bad
+        ``release_hold``) is reported in :attr:`BatchResult.outcomes` and the others still
+        post. The holds named by the requests that posted (or replayed) are released with
+        the batch, after every request is judged. A malformed
         request (no idempotency key, a kind the movement does not take) refuses the
         whole batch before anything is written, and so does anything in ``requests`` that
         is not a :class:`LedgerRequest`. A storage failure posts nothing.

@@ -36,6 +36,7 @@ from telcocore.billing.ledger.model import (
     balance_allowed,
     bounds_error,
     posting_pair,
+    validate_hold_id,
 )
 from telcocore.billing.ledger.ports import LedgerRepository
 from telcocore.kernel.errors import (
@@ -96,15 +97,23 @@ def post_batch(
     """
     batch = _Batch(uow, requests, ctx, alert)
     outcomes: list[Transaction | TelcoError] = []
+    releases: list[str] = []
     judge = batch.judge
     for request in requests:
         try:
+            release = request[0].release_hold
+            hold_id = None if release is None else validate_hold_id(release)
             outcomes.append(judge(request))
         except _REFUSALS as refused:
             if isinstance(refused, AlreadyExists):  # a lost race: the unit runs again
                 raise
             outcomes.append(refused)
+        else:
+            if hold_id is not None:
+                releases.append(hold_id)
     batch.ledger.record_batch(batch.recorded)
+    for hold_id in releases:  # after the batch's balances are written
+        batch.ledger.release_hold(hold_id)
     outbox = uow.get(OutboxRepository)
     for message in batch.alerts:
         outbox.add(message)
