@@ -14,10 +14,12 @@ from telcocore.audit.errors import AuditEntryNotFound
 from telcocore.billing.ledger.errors import (
     AlreadyReversed,
     DebitLimitExceeded,
+    HoldConflict,
     IdempotencyConflict,
     TransactionNotFound,
 )
 from telcocore.billing.ledger.model import (
+    Hold,
     LedgerEntry,
     Posting,
     SystemAccount,
@@ -25,6 +27,8 @@ from telcocore.billing.ledger.model import (
     TransactionKind,
 )
 from telcocore.billing.ledger.services import BatchResult, HistoryPage, LedgerRequest, Movement
+from telcocore.calls.errors import CallConflict, ChannelLimitReached
+from telcocore.calls.model.channels import AccountOverview, CallEnd, CallStart
 from telcocore.contacts.errors import (
     AuthenticationFailed,
     ContactNotFound,
@@ -71,6 +75,7 @@ __all__ = [
     "Account",
     "AccountNotActive",
     "AccountNotFound",
+    "AccountOverview",
     "AccountStatus",
     "AlreadyExists",
     "AlreadyReversed",
@@ -78,7 +83,11 @@ __all__ = [
     "AuthenticationFailed",
     "BatchResult",
     "BlockListEntryNotFound",
+    "CallConflict",
+    "CallEnd",
+    "CallStart",
     "Channel",
+    "ChannelLimitReached",
     "ConcurrencyError",
     "ConfigurationError",
     "ConflictError",
@@ -90,6 +99,8 @@ __all__ = [
     "ExtensionNotAllowed",
     "ExtensionNotFound",
     "HistoryPage",
+    "Hold",
+    "HoldConflict",
     "IdempotencyConflict",
     "InvalidAmount",
     "InvalidCode",

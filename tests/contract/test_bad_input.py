@@ -285,7 +285,14 @@ LEDGER: dict[str, Call] = {
         lambda w: {"requests": [_request(w)]},
         nested={
             f"requests[1].{field}": _in_request(field)
-            for field in ("movement", "account_id", "amount", "idempotency_key", "kind")
+            for field in (
+                "movement",
+                "account_id",
+                "amount",
+                "idempotency_key",
+                "kind",
+                "release_hold",
+            )
         },
     ),
     "balance": _of_acme("ledger", "balance"),
@@ -296,6 +303,16 @@ LEDGER: dict[str, Call] = {
         _service("ledger", "system_balance"), lambda _w: {"account": "@cash", "currency": "USD"}
     ),
     "totals": Call(_service("ledger", "totals")),
+    "place_hold": Call(
+        _service("ledger", "place_hold"),
+        lambda w: {"account_id": "acme", "amount": "0.01", "hold_id": f"h{w.fresh()}"},
+    ),
+    "release_hold": Call(
+        _service("ledger", "release_hold"),
+        lambda w: {"hold_id": w.core.ledger.place_hold("acme", "0.01", hold_id=f"h{w.fresh()}").id},
+    ),
+    "held": _of_acme("ledger", "held"),
+    "holds": _of_acme("ledger", "holds"),
 }
 
 NUMBERING: dict[str, Call] = {
@@ -374,6 +391,21 @@ NUMBERING: dict[str, Call] = {
     "dids": _of_acme("numbering", "dids"),
 }
 
+CALLS: dict[str, Call] = {
+    "start_call": Call(
+        _service("calls", "start_call"),
+        lambda w: {"call_id": f"c{w.fresh()}", "account_id": "acme", "hold": "0.01"},
+    ),
+    "end_call": Call(
+        _service("calls", "end_call"),
+        lambda w: {"call_id": w.core.calls.start_call(f"c{w.fresh()}", "acme").channel.call_id},
+    ),
+    "reap": Call(_service("calls", "reap")),
+    "channels_in_use": _of_acme("calls", "channels_in_use"),
+    "active_calls": _of_acme("calls", "active_calls"),
+    "overview": _of_acme("calls", "overview"),
+}
+
 AUDIT: dict[str, Call] = {
     "write": Call(
         _in_a_unit("write"),
@@ -417,6 +449,7 @@ SERVICES: dict[str, dict[str, Call]] = {
     "contacts": CONTACTS,
     "ledger": LEDGER,
     "numbering": NUMBERING,
+    "calls": CALLS,
     "audit": AUDIT,
     "outbox": OUTBOX,
 }
@@ -482,9 +515,13 @@ VALUES: dict[str, dict[str, Call]] = {
 RESULTS = frozenset(
     {
         "Account",
+        "AccountOverview",
         "BatchResult",
+        "CallEnd",
+        "CallStart",
         "Contact",
         "HistoryPage",
+        "Hold",
         "LedgerEntry",
         "Message",
         "Posting",

@@ -49,6 +49,7 @@ TABLES = (
 )
 EARLIER_COLUMNS = {
     "outbox": "position, id, message, attempts, sent_at, last_error, next_attempt_at",
+    "balances": "account_id, currency, amount, seq",
 }
 """The columns of the earlier layout, in tables that newer migrations gave more columns."""
 
@@ -117,6 +118,8 @@ class TestSchema5Upgrade:
         marked = workers.query(schema5_url, "SELECT MAX(version) FROM schema_version")
         assert [(LAYOUT_MARKER,)] == [tuple(r) for r in marked]
         assert [(None,)] == workers.query(schema5_url, "SELECT DISTINCT claim_token FROM outbox")
+        held = workers.query(schema5_url, "SELECT DISTINCT held FROM balances")
+        assert [Decimal(0)] == [Decimal(r[0]) for r in held]
 
     def test_every_domain_reads_through_the_services(self, schema5_url: str) -> None:
         """Balances, history, contacts, outbox, audit chain and numbering all read back."""

@@ -18,6 +18,7 @@ from telcocore.billing.ledger.errors import (
     IdempotencyConflict,
     TransactionNotFound,
 )
+from telcocore.calls import errors as call_errors
 from telcocore.contacts import errors as contact_errors
 from telcocore.kernel import errors
 from telcocore.kernel.errors import (
@@ -44,6 +45,7 @@ ERROR_MODULES = [
     account_errors,
     audit_errors,
     ledger_errors,
+    call_errors,
     contact_errors,
     numbering_errors,
 ]

@@ -7,7 +7,8 @@ working. Errors carry what went wrong as attributes, and their message names the
 This module holds the base classes and the errors every domain shares; each domain's own
 errors live in its ``errors`` module (:mod:`telcocore.accounts.errors`,
 :mod:`telcocore.contacts.errors`, :mod:`telcocore.billing.ledger.errors`,
-:mod:`telcocore.numbering.errors`, :mod:`telcocore.audit.errors`). All are exported by
+:mod:`telcocore.numbering.errors`, :mod:`telcocore.audit.errors`,
+:mod:`telcocore.calls.errors`). All are exported by
 :mod:`telcocore`.
 
 ::
@@ -32,11 +33,14 @@ errors live in its ``errors`` module (:mod:`telcocore.accounts.errors`,
     │   ├── AlreadyExists                        a unique key is already taken
     │   ├── ConcurrencyError                     a stale write: reload and try again
     │   ├── IdempotencyConflict                  a key reused for another request
+    │   ├── HoldConflict                         a hold id reused for another hold
+    │   ├── CallConflict                         a call id in progress for another request
     │   └── AlreadyReversed                      a transaction may be reversed once
     ├── RuleViolation                            a business rule refuses the request
     │   ├── AccountNotActive                     only active accounts may use services
     │   ├── InvalidStatusTransition              e.g. pending_approval -> penalty
     │   ├── DebitLimitExceeded                   the charge does not fit the debit limit
+    │   ├── ChannelLimitReached                  every channel of the account is in use
     │   ├── NumberRangeNotSet                    no number range parameters yet
     │   ├── NumberRangeExhausted                 no free block is left in the range
     │   ├── ExtensionNotAllowed                  outside the account's blocks, or in another's

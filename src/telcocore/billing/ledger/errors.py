@@ -13,7 +13,13 @@ from telcocore.kernel.errors import (
 if TYPE_CHECKING:
     from telcocore.kernel.money import Money
 
-__all__ = ["AlreadyReversed", "DebitLimitExceeded", "IdempotencyConflict", "TransactionNotFound"]
+__all__ = [
+    "AlreadyReversed",
+    "DebitLimitExceeded",
+    "HoldConflict",
+    "IdempotencyConflict",
+    "TransactionNotFound",
+]
 
 
 class TransactionNotFound(NotFoundError):
@@ -28,6 +34,15 @@ class IdempotencyConflict(ConflictError):
     def __init__(self, key: str, difference: str) -> None:
         super().__init__(f"idempotency key {key!r} was already used for {difference}")
         self.key = key
+        self.difference = difference
+
+
+class HoldConflict(ConflictError):
+    """A hold id was used before for a hold on another account or of another amount."""
+
+    def __init__(self, hold_id: str, difference: str) -> None:
+        super().__init__(f"hold {hold_id!r} is already placed, for {difference}")
+        self.hold_id = hold_id
         self.difference = difference
 
 

@@ -43,12 +43,13 @@ from telcocore.kernel.money import (
     Money,
     exact,
 )
-from telcocore.kernel.validation import shown, validate_text
+from telcocore.kernel.validation import shown, validate_id, validate_text
 
 __all__ = [
     "COUNTERPART",
     "BalanceChange",
     "HeldBalance",
+    "Hold",
     "LedgerEntry",
     "Posting",
     "SystemAccount",
@@ -57,6 +58,7 @@ __all__ = [
     "balance_allowed",
     "bounds_error",
     "posting_pair",
+    "validate_hold_id",
     "validate_idempotency_key",
 ]
 
@@ -363,7 +365,46 @@ class LedgerEntry:
 
 @attrs.frozen
 class HeldBalance:
-    """A customer balance read under a lock, with the ``seq`` of its last posting."""
+    """A customer balance read under a lock, with the ``seq`` of its last posting.
+
+    ``held`` is the sum of the account's holds (:class:`Hold`) in its currency.
+    """
 
     balance: Money
     seq: int
+    held: Decimal = _ZERO
+
+
+def validate_hold_id(value: object) -> str:
+    """A hold's id, chosen by the caller (a call's id, say): an id as ``validate_id`` takes."""
+    return validate_id(value, field="hold_id", label="hold id")
+
+
+@attrs.frozen
+class Hold:
+    """Credit set aside on a customer account for usage in progress (a reservation).
+
+    A hold lowers what new usage may spend, ``balance + debit_limit - held``, without
+    moving the balance; it is released when the usage ends or is posted. Its ``amount``
+    is positive, in the account's currency.
+    """
+
+    ENTITY: ClassVar[str] = "hold"
+    """What storage errors call it."""
+
+    id: str
+    account_id: str
+    amount: Money
+    created_at: datetime
+    reason: str = ""
+
+    def difference(self, account_id: str, amount: Money) -> str | None:
+        """How a request to hold ``amount`` on ``account_id`` differs from this hold.
+
+        ``None`` for the same request (placing the same hold again holds it once).
+        """
+        if account_id != self.account_id:
+            return f"account {self.account_id!r}, not {account_id!r}"
+        if amount != self.amount:
+            return f"amount {self.amount}, not {amount}"
+        return None

@@ -10,6 +10,7 @@ from typing import Protocol
 from telcocore.billing.ledger.model import (
     BalanceChange,
     HeldBalance,
+    Hold,
     LedgerEntry,
     Transaction,
     TransactionKind,
@@ -35,10 +36,35 @@ class LedgerRepository(Protocol):
     ) -> BalanceChange | None:
         """Add ``delta`` to the account's balance, atomically with respect to every writer.
 
-        Refuse (return ``None``, change nothing) when the new balance would be below a
-        ``floor`` given, or out of the ledger's bounds
-        (:func:`~telcocore.billing.ledger.model.balance_allowed`).
+        Refuse (return ``None``, change nothing) when the new balance less the account's
+        holds would be below a ``floor`` given, or the new balance out of the ledger's
+        bounds (:func:`~telcocore.billing.ledger.model.balance_allowed`).
         """
+        ...
+
+    def find_hold(self, hold_id: str) -> Hold | None:
+        """The hold placed under ``hold_id`` and not released, if any."""
+        ...
+
+    def place_hold(self, hold: Hold, *, floor: Decimal) -> bool:
+        """Store ``hold`` and add its amount to its account's held sum, atomically.
+
+        Refuse (return ``False``, change nothing) when ``balance - held - amount`` would be
+        below ``floor``. :class:`~telcocore.AlreadyExists` if its id is taken (the unit of
+        work must then be rolled back).
+        """
+        ...
+
+    def release_hold(self, hold_id: str) -> Hold | None:
+        """Delete the hold and take its amount off its account's held sum; ``None`` if none."""
+        ...
+
+    def held(self, account_id: str) -> Money:
+        """The sum of the account's holds now."""
+        ...
+
+    def holds(self, account_id: str) -> list[Hold]:
+        """The account's holds, oldest first."""
         ...
 
     def balance(self, account_id: str) -> Money:
@@ -64,6 +90,8 @@ class LedgerRepository(Protocol):
 
     def hold_balances(self, account_ids: Collection[str]) -> dict[str, HeldBalance]:
         """The balances of ``account_ids``, by account, locked until the transaction ends.
+
+        Each with the sum of the account's holds.
 
         No other writer can move them before then (PostgreSQL: ``SELECT ... FOR UPDATE``,
         in account order by code point, the same in every batch, so two batches do not

@@ -28,6 +28,7 @@ from decimal import Decimal
 from typing import Any, Final, NamedTuple
 
 from telcocore.accounts.errors import AccountNotFound
+from telcocore.billing.ledger._sql_holds import SqlHolds, memo_key
 from telcocore.billing.ledger.errors import TransactionNotFound
 from telcocore.billing.ledger.model import (
     BalanceChange,
@@ -98,8 +99,8 @@ _KEYS_PER_QUERY = 500
 """Idempotency keys looked up per statement (SQLite allows 32,766 parameters)."""
 
 
-class SqlLedgerRepository:
-    """Balances, transactions, the customers' entries and the system postings."""
+class SqlLedgerRepository(SqlHolds):
+    """Balances, transactions, the customers' entries, the system postings and the holds."""
 
     def __init__(self, session: Session[Any]) -> None:
         self._s = session
@@ -172,8 +173,8 @@ class SqlLedgerRepository:
     ) -> BalanceChange | None:
         """Add ``delta`` to the balance atomically.
 
-        ``None`` (nothing changed) when a ``floor`` is given and the new balance would be
-        below it.
+        ``None`` (nothing changed) when a ``floor`` is given and the new balance less the
+        account's holds would be below it.
         """
         session = self._s
         if session.dialect.exact_decimals:
@@ -241,13 +242,15 @@ class SqlLedgerRepository:
         for start in range(0, len(ordered), _KEYS_PER_QUERY):
             chunk = ordered[start : start + _KEYS_PER_QUERY]
             rows = self._s.all(
-                "SELECT account_id, amount, currency, seq FROM balances "  # noqa: S608
+                "SELECT account_id, amount, currency, seq, held FROM balances "  # noqa: S608
                 f"WHERE account_id IN ({', '.join('?' * len(chunk))}) "
                 f"ORDER BY account_id{d.code_point_order}{d.update_lock}",
                 chunk,
             )
-            for account_id, amount, currency, seq in rows:
-                held[account_id] = HeldBalance(_money(d.decimal_from_db(amount), currency), seq)
+            for account_id, amount, currency, seq, on_hold in rows:
+                held[account_id] = HeldBalance(
+                    _money(d.decimal_from_db(amount), currency), seq, d.decimal_from_db(on_hold)
+                )
         return held
 
     def record_batch(self, recorded: Sequence[tuple[Transaction, Decimal, int]]) -> None:
@@ -287,7 +290,7 @@ class SqlLedgerRepository:
         # waits for the other's key while holding one it needs (PostgreSQL).
         transactions.sort(key=operator.itemgetter(1))
         for account_id in last:  # a later move in this transaction reads the row again
-            self._s.memo.pop(_memo_key(account_id), None)
+            self._s.memo.pop(memo_key(account_id), None)
         self._s.run_batches(
             [
                 (_INSERT_TRANSACTION, transactions),
@@ -468,6 +471,7 @@ class _Moved(NamedTuple):
     after: Decimal
     currency: str
     seq: int
+    held: Decimal
 
 
 def _move_in_database(
@@ -478,7 +482,8 @@ def _move_in_database(
     .. code-block:: sql
 
         UPDATE balances SET amount = amount + :delta, seq = seq + 1
-        WHERE account_id = :id AND abs(amount + :delta) < :limit AND amount + :delta >= :floor
+        WHERE account_id = :id AND abs(amount + :delta) < :limit
+          AND amount + :delta - held >= :floor
         RETURNING amount - :delta, amount, currency, seq
 
     is correct under READ COMMITTED with any number of processes on any number of hosts:
@@ -490,7 +495,7 @@ def _move_in_database(
     to_db = session.dialect.decimal_to_db
     condition, params = "", [to_db(delta), account_id, to_db(delta), AMOUNT_LIMIT]
     if floor is not None:
-        condition = " AND amount + ? >= ?"
+        condition = " AND amount + ? - held >= ?"
         params += [to_db(delta), to_db(floor)]
     row = session.one(
         "UPDATE balances SET amount = amount + ?, seq = seq + 1 "  # noqa: S608 - constant
@@ -502,12 +507,7 @@ def _move_in_database(
         return None
     before, after, currency, seq = row
     from_db = session.dialect.decimal_from_db
-    return _Moved(from_db(before), from_db(after), currency, seq)
-
-
-def _memo_key(account_id: str) -> tuple[str, str]:
-    """Where :func:`_move_in_python` remembers a balance row in the session's memo."""
-    return ("balance", account_id)
+    return _Moved(from_db(before), from_db(after), currency, seq, Decimal(0))
 
 
 def _move_in_python(
@@ -520,25 +520,25 @@ def _move_in_python(
     balance, the transaction remembers the row and the next move of the same balance (a
     batch) skips the read.
     """
-    key = _memo_key(account_id)
+    key = memo_key(account_id)
     known: _Moved | None = session.memo.get(key)
     if known is None:
         row = session.one(
-            "SELECT amount, currency, seq FROM balances WHERE account_id = ?", (account_id,)
+            "SELECT amount, currency, seq, held FROM balances WHERE account_id = ?", (account_id,)
         )
         if row is None:
             return None
-        amount, currency, seq = row
-        before = Decimal(amount)
+        amount, currency, seq, on_hold = row
+        before, held = Decimal(amount), Decimal(on_hold)
     else:
-        before, currency, seq = known.after, known.currency, known.seq
+        before, currency, seq, held = known.after, known.currency, known.seq, known.held
     after = UNBOUNDED.add(before, delta)
-    if not balance_allowed(after, floor):
+    if not balance_allowed(after, None if floor is None else UNBOUNDED.add(floor, held)):
         return None
     session.run(
         "UPDATE balances SET amount = ?, seq = ? WHERE account_id = ?",
         (session.dialect.decimal_to_db(after), seq + 1, account_id),
     )
-    moved = _Moved(before, after, currency, seq + 1)
+    moved = _Moved(before, after, currency, seq + 1, held)
     session.memo[key] = moved
     return moved

@@ -26,6 +26,7 @@ from telcocore.billing.ledger.model import (
     Transaction,
     TransactionKind,
     posting_pair,
+    validate_hold_id,
     validate_idempotency_key,
 )
 from telcocore.billing.ledger.ports import LedgerRepository
@@ -38,6 +39,7 @@ from telcocore.billing.ledger.services.batch import (
     refusal,
     signed_amount,
 )
+from telcocore.billing.ledger.services.holds import Holds, hold_credit, release_credit
 from telcocore.kernel.errors import (
     AlreadyExists,
     TelcoError,
@@ -68,6 +70,8 @@ __all__ = [
     "LedgerRequest",
     "LedgerService",
     "Movement",
+    "hold_credit",
+    "release_credit",
 ]
 
 _Builder = Callable[[UnitOfWork, Callable[[str], Account]], tuple[Transaction, Account]]
@@ -104,6 +108,8 @@ class LedgerRequest:
     kind: TransactionKind | None = None
     """The kind; ``None`` for the movement's default (top_up, purchase, usage)."""
     description: str = ""
+    release_hold: str | None = None
+    """A hold (a call's) to release in the same transaction when this request posts."""
 
 
 @attrs.frozen
@@ -190,8 +196,11 @@ def _kinds(value: object) -> frozenset[TransactionKind] | None:
     return frozenset(coerce_enum(TransactionKind, k, field="kind") for k in value)
 
 
-class LedgerService:
-    """Moves money between customer accounts and the operator's system accounts."""
+class LedgerService(Holds):
+    """Moves money between customer accounts and the operator's system accounts.
+
+    Also holds credit for usage in progress (:class:`~.holds.Holds`).
+    """
 
     def __init__(self, context: ServiceContext, outbox: OutboxService) -> None:
         self._ctx = context
@@ -228,8 +237,8 @@ class LedgerService:
     ) -> Transaction:
         """Charge new usage, such as a purchase or a recurring charge.
 
-        Only for an active account, and only while it fits:
-        ``balance - amount >= -debit_limit``.
+        Only for an active account, and only while it fits, leaving the account's
+        holds: ``balance - held - amount >= -debit_limit``.
 
         Raises :class:`~telcocore.DebitLimitExceeded` (with ``available`` and
         ``shortfall``) or :class:`~telcocore.AccountNotActive`; nothing is posted
@@ -247,17 +256,23 @@ class LedgerService:
         *,
         idempotency_key: str,
         description: str = "",
+        release_hold: str | None = None,
     ) -> Transaction:
         """Post usage already consumed, such as a rated call.
 
         Always posted, even past the debit limit or on an inactive account: the call
         happened. The balance may then be below ``-debit_limit``; :meth:`available` shows
-        it as negative.
+        it as negative. With ``release_hold``, that hold (the call's) is released in the
+        same transaction (none placed, or released already: nothing to release).
         """
         request = LedgerRequest(
             Movement.USAGE, account_id, amount, idempotency_key, description=description
         )
-        return self._post_one(request)
+        if release_hold is None:
+            return self._post_one(request)
+        hold_id = validate_hold_id(release_hold)
+        prepared = self._prepare(request)
+        return retrying_lost_races(lambda: self._write_once(prepared, release=hold_id))
 
     def reverse(
         self, transaction_id: str, *, idempotency_key: str, reason: str = ""
@@ -299,8 +314,10 @@ class LedgerService:
 
         Each request is judged as its single-call twin would judge it, in order, seeing
         the ones before it: a refused request (over the debit limit, inactive account,
-        unknown account, a reused key for another request, a non-positive amount) is
-        reported in :attr:`BatchResult.outcomes` and the others still post. A malformed
+        unknown account, a reused key for another request, a non-positive amount, a bad
+        ``release_hold``) is reported in :attr:`BatchResult.outcomes` and the others still
+        post. The holds named by the requests that posted (or replayed) are released with
+        the batch, after every request is judged. A malformed
         request (no idempotency key, a kind the movement does not take) refuses the
         whole batch before anything is written, and so does anything in ``requests`` that
         is not a :class:`LedgerRequest`. A storage failure posts nothing.
@@ -341,17 +358,16 @@ class LedgerService:
             return uow.get(LedgerRepository).balance(account_id)
 
     def available(self, account_id: str) -> Money:
-        """What new usage may still spend: ``balance + debit_limit``.
+        """What new usage may still spend: ``balance + debit_limit - held``.
 
-        Negative when usage already took the balance past the limit.
+        ``held`` is the sum of the account's holds (:meth:`held`). Negative when usage
+        already took the balance past the limit.
         """
         account_id = validate_account_id(account_id)
         with self._ctx.uow(read_only=True) as uow:
-            return (
-                uow.get(AccountRepository)
-                .get(account_id)
-                .available(uow.get(LedgerRepository).balance(account_id))
-            )
+            ledger = uow.get(LedgerRepository)
+            account = uow.get(AccountRepository).get(account_id)
+            return account.available(ledger.balance(account_id)) - ledger.held(account_id)
 
     def get(self, transaction_id: str) -> Transaction:
         """A transaction, or :class:`~telcocore.TransactionNotFound`."""
@@ -474,11 +490,13 @@ class LedgerService:
         """
         return retrying_lost_races(lambda: self._write_once(prepared))
 
-    def _write_once(self, prepared: _Prepared) -> Transaction:
+    def _write_once(self, prepared: _Prepared, *, release: str | None = None) -> Transaction:
         with self._ctx.uow() as uow:
             # The account is held: its status and debit limit cannot change before the
             # posting commits.
             transaction, alert = self._apply(uow, prepared, uow.get(AccountRepository).hold)
+            if release is not None:
+                release_credit(uow, release)
             uow.commit()
         if alert:
             self._outbox.wake()  # the worker, if one runs, delivers: never on this path
@@ -502,8 +520,9 @@ class LedgerService:
         floor = EXACT.minus(account.debit_limit.amount) if new_usage else None  # Account.floor
         change = uow.get(LedgerRepository).move_balance(account.id, delta.amount, floor=floor)
         if change is None:  # below the floor, or out of the ledger's bounds
-            balance = uow.get(LedgerRepository).balance(account.id)
-            raise refusal(account, balance, delta, new_usage=new_usage)
+            ledger = uow.get(LedgerRepository)
+            balance, held = ledger.balance(account.id), ledger.held(account.id).amount
+            raise refusal(account, balance, delta, new_usage=new_usage, held=held)
         uow.get(LedgerRepository).record(transaction, change)
         alert = change.crossed_below(account.low_balance_threshold)
         if alert:

@@ -36,6 +36,7 @@ from telcocore.billing.ledger.model import (
     balance_allowed,
     bounds_error,
     posting_pair,
+    validate_hold_id,
 )
 from telcocore.billing.ledger.ports import LedgerRepository
 from telcocore.kernel.errors import (
@@ -76,6 +77,8 @@ BatchRequest = tuple["LedgerRequest", TransactionKind, int, bool, str]
 """A request with what was checked of it before its account is read: kind, sign (``1``
 to credit, ``-1`` to debit), whether it is new usage, and its idempotency key."""
 
+_ZERO = Decimal(0)
+
 _REFUSALS = (RuleViolation, IdempotencyConflict, NotFoundError, ValidationError)
 """What refuses one request of a batch without touching the others."""
 
@@ -94,15 +97,23 @@ def post_batch(
     """
     batch = _Batch(uow, requests, ctx, alert)
     outcomes: list[Transaction | TelcoError] = []
+    releases: list[str] = []
     judge = batch.judge
     for request in requests:
         try:
+            release = request[0].release_hold
+            hold_id = None if release is None else validate_hold_id(release)
             outcomes.append(judge(request))
         except _REFUSALS as refused:
             if isinstance(refused, AlreadyExists):  # a lost race: the unit runs again
                 raise
             outcomes.append(refused)
+        else:
+            if hold_id is not None:
+                releases.append(hold_id)
     batch.ledger.record_batch(batch.recorded)
+    for hold_id in releases:  # after the batch's balances are written
+        batch.ledger.release_hold(hold_id)
     outbox = uow.get(OutboxRepository)
     for message in batch.alerts:
         outbox.add(message)
@@ -271,6 +282,7 @@ class _Batch:
         self._known: dict[str, Transaction] = {}
         self._balances: dict[str, tuple[Decimal, int]] = {}
         self._floors: dict[str, Decimal] = {}
+        self._held: dict[str, Decimal] = {}
         # Ledger postings never change an account: each is read once and held, so its
         # status and debit limit cannot change before the postings commit.
         self._accounts: dict[str, Account] = {}
@@ -285,10 +297,12 @@ class _Batch:
             except AccountNotFound:  # refused with its request
                 continue
             stored.append(account_id)
+        locked = self.ledger.hold_balances(stored)
         self._balances = {
-            account_id: (held.balance.amount, held.seq)
-            for account_id, held in self.ledger.hold_balances(stored).items()
+            account_id: (held.balance.amount, held.seq) for account_id, held in locked.items()
         }
+        self._held = {account_id: held.held for account_id, held in locked.items() if held.held}
+        """The sum of each account's holds, where it has any: new usage must leave them."""
 
     def _account_of(self, account_id: str) -> Account:
         """The account, read (and held) once per batch; a missing one is asked again."""
@@ -331,12 +345,16 @@ class _Batch:
         floor: Decimal | None = None
         if new_usage:
             floor = self._floors.get(account_id)
-            if floor is None:  # Account.floor
-                floor = self._floors[account_id] = EXACT.minus(account.debit_limit.amount)
+            if floor is None:  # Account.floor, raised by what the account holds
+                floor = EXACT.minus(account.debit_limit.amount)
+                floor = self._floors[account_id] = UNBOUNDED.add(
+                    floor, self._held.get(account_id, _ZERO)
+                )
         if not balance_allowed(after, floor):
             currency = delta.currency
             before = Money._trusted(balance, currency)  # noqa: SLF001
-            raise refusal(account, before, delta, new_usage=new_usage)
+            on_hold = self._held.get(account_id, _ZERO)
+            raise refusal(account, before, delta, new_usage=new_usage, held=on_hold)
         seq += 1
         # Made before anything of the batch changes: if making it fails (the caller's id
         # source or clock), the request is refused and nothing of it is kept.
@@ -360,12 +378,19 @@ class _Batch:
         return self._alert(account, moved) if change.crossed_below(threshold) else None
 
 
-def refusal(account: Account, balance: Money, delta: Money, *, new_usage: bool) -> TelcoError:
-    """Why ``delta`` may not move ``balance``: the same error a single posting raises."""
+def refusal(
+    account: Account, balance: Money, delta: Money, *, new_usage: bool, held: Decimal = _ZERO
+) -> TelcoError:
+    """Why ``delta`` may not move ``balance``: the same error a single posting raises.
+
+    ``held`` is the sum of the account's holds, which new usage must leave available.
+    """
     out_of_bounds = bounds_error(account.id, balance, delta)
     if out_of_bounds is not None and not new_usage:
         return out_of_bounds
     available = account.available(balance)
+    if held:
+        available = Money._trusted(UNBOUNDED.subtract(available.amount, held), available.currency)  # noqa: SLF001
     if out_of_bounds is None or -delta > available:  # the business rule speaks first
         return DebitLimitExceeded(account.id, -delta, available)
     return out_of_bounds

@@ -1,0 +1,1 @@
+"""Calls: call records and their import, authorization, channels in use and their holds."""
