@@ -147,6 +147,8 @@ def _home(region: str) -> _Home:
 
 
 def _country_code(digits: str) -> int | None:
+    if digits[:1] in {"", "0"}:  # no country code starts with 0
+        return None
     for length in (1, 2, 3):
         code = int(digits[:length]) if len(digits) >= length else 0
         if code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
