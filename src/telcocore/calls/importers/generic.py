@@ -12,7 +12,8 @@ field                     column holds
                           with only the end, the duration is counted, rounded up)
 ``answer``                the answer time (empty: not answered)
 ``billable``              billable seconds, a decimal number such as ``12.5``; without it, the
-                          seconds from answer to end
+                          seconds from answer to end (and without an answer column, the answer
+                          time is taken as the end less the billable seconds)
 ``source``                the calling number
 ``account_id``            the account (else pass ``account=``)
 ``call_id``               the record's id (else ``csv:`` and a SHA-256 of the row)
@@ -82,7 +83,7 @@ DEFAULT_TIME_FORMAT: Final = "%Y-%m-%d %H:%M:%S"
 """The time format :func:`read_csv` reads unless told otherwise (fast: by slicing)."""
 
 _MICRO: Final = timedelta(microseconds=1)
-_MAX_NUMBER_TEXT: Final = 30
+_MAX_NUMBER_TEXT: Final = 20
 
 
 def _columns(value: object) -> dict[str, str]:
@@ -269,6 +270,8 @@ def _record(  # noqa: C901, PLR0911, PLR0912, PLR0913, PLR0917 - one return per 
         billable = _decimal_seconds(text("billable"))
         if billable is None:
             return f"billable {text('billable')!r} is not a number of seconds"
+        if billable and answer is None and "answer" not in mapped:
+            answer = max(start, end - int(billable.scaleb(6)) * _MICRO)
     elif answer is not None and end >= answer:
         billable = Decimal((end - answer) // _MICRO).scaleb(-6)
     else:
