@@ -1,8 +1,11 @@
 """Importers: call records from the files switches write, streamed row by row.
 
-- :func:`read_asterisk` — Asterisk's ``Master.csv`` (``cdr_csv``), 16, 18 or 21 columns;
-- :func:`read_freeswitch` — FreeSWITCH's ``mod_cdr_csv`` files, by template;
-- :func:`read_csv` — any CSV with a header, through a map of fields to columns.
+- :func:`~telcocore.calls.importers.asterisk.read_asterisk` — Asterisk's ``Master.csv``
+  (``cdr_csv``), 16, 18 or 21 columns;
+- :func:`~telcocore.calls.importers.freeswitch.read_freeswitch` — FreeSWITCH's
+  ``mod_cdr_csv`` files, by template;
+- :func:`~telcocore.calls.importers.generic.read_csv` — any CSV with a header, through a
+  map of fields to columns.
 
 Each yields, per row, a :class:`~telcocore.calls.model.records.CallRecord` or a
 :class:`RejectedRow` (its line, the reason, its text); a bad row never stops the import.

@@ -142,7 +142,7 @@ def read_freeswitch(  # noqa: PLR0913 - options by keyword
 
     ``template`` is ``"default"`` (= ``"example"``), ``"example"``, ``"asterisk"`` or the
     template's variable names in order. The other options are those of
-    :func:`~telcocore.calls.importers.read_asterisk`. Billable seconds come from
+    :func:`~telcocore.calls.importers.asterisk.read_asterisk`. Billable seconds come from
     ``billmsec`` (exact milliseconds) when the template has it, else ``billsec``; the
     disposition from ``hangup_cause`` (see
     :func:`~telcocore.calls.model.records.disposition_from_hangup_cause`). Call ids are

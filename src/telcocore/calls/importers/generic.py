@@ -159,7 +159,7 @@ def read_csv(  # noqa: PLR0913 - options by keyword
 
     ``columns`` maps call record fields to the header's column names (see the module's
     documentation); ``time_format`` says how times are written. The other options are
-    those of :func:`~telcocore.calls.importers.read_asterisk`; the account column, if
+    those of :func:`~telcocore.calls.importers.asterisk.read_asterisk`; the account column, if
     any, is ``columns["account_id"]``. A header without a mapped column is an
     :class:`~telcocore.calls.errors.InvalidImportOptions`, raised when the header is read.
     """
