@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta, tzinfo
 from decimal import Decimal
@@ -13,9 +14,10 @@ from telcocore.accounts.model import validate_account_id
 from telcocore.calls.errors import InvalidImportOptions
 from telcocore.calls.model.records import MAX_NUMBER_LENGTH, Direction
 from telcocore.kernel.errors import ValidationError
-from telcocore.kernel.validation import coerce_enum, shown, validate_id
+from telcocore.kernel.validation import MAX_ID_LENGTH, coerce_enum, shown, validate_id
 
 __all__ = [
+    "ID",
     "MAX_DIGITS",
     "Accounts",
     "Clock",
@@ -36,6 +38,9 @@ _STEPS: Final = {
 
 _LAST_SECOND: Final = timedelta(minutes=59, seconds=59)
 _CACHE_LIMIT: Final = 100_000
+ID: Final = re.compile(rf"[A-Za-z0-9][A-Za-z0-9_.:-]{{0,{MAX_ID_LENGTH - 1}}}")
+"""What :func:`~telcocore.kernel.validation.validate_id` accepts, to match without a call."""
+
 MAX_DIGITS: Final = 10
 """The most digits a number of seconds may have."""
 

@@ -21,12 +21,13 @@ from typing import Final
 
 from telcocore.calls.importers._build import ZERO, record, rejected, with_progress
 from telcocore.calls.importers._fields import (
+    ID,
     MAX_DIGITS,
     Accounts,
     Clock,
     Directions,
     hashed_id,
-    source_id,
+    seconds,
     time_zone,
 )
 from telcocore.calls.importers._rows import (
@@ -36,7 +37,13 @@ from telcocore.calls.importers._rows import (
     Source,
     _Reader,
 )
-from telcocore.calls.model.records import Direction, disposition_from_asterisk
+from telcocore.calls.model.records import (
+    MAX_NUMBER_LENGTH,
+    CallRecord,
+    Direction,
+    Disposition,
+    disposition_from_asterisk,
+)
 
 __all__ = ["ASTERISK_COLUMNS", "read_asterisk"]
 
@@ -65,6 +72,7 @@ ASTERISK_COLUMNS: Final[Mapping[int, tuple[str, ...]]] = {
 }
 """The column names of each form of ``Master.csv``, by the number of fields."""
 
+_ANSWER: Final = 10
 _WITH_UNIQUEID: Final = 18
 _WITH_LINKEDID: Final = 21
 
@@ -100,10 +108,27 @@ def read_asterisk(
     return with_progress(reader, _rows(reader, clock, accounts, directions), progress)
 
 
+def _problem(fields: list[str], clock: Clock) -> str:
+    """Why a row's times, seconds or disposition cannot be read (the first found)."""
+    for index in (9, 11, 10):
+        text = fields[index]
+        if (text or index != _ANSWER) and clock.read(text) is None:
+            return f"{ASTERISK_COLUMNS[16][index]} {text!r} is not a time YYYY-MM-DD HH:MM:SS"
+    for index in (12, 13):
+        if seconds(fields[index]) is None:
+            name = ASTERISK_COLUMNS[16][index]
+            return f"{name} {fields[index]!r} is not a whole number of seconds"
+    return f"disposition {fields[14]!r} is not one Asterisk writes"
+
+
 def _rows(  # noqa: C901, PLR0912, PLR0915 - the hot loop, kept in one piece for speed
     reader: _Reader, clock: Clock, accounts: Accounts, directions: Directions
 ) -> Iterator[ImportResult]:
     read_time = clock.read
+    new = object.__new__
+    init = CallRecord.__attrs_init__
+    is_id = ID.fullmatch
+    answered = Disposition.ANSWERED
     known_accounts = accounts.known
     fixed_account = accounts.fixed
     fixed_direction = directions.fixed
@@ -121,27 +146,24 @@ def _rows(  # noqa: C901, PLR0912, PLR0915 - the hot loop, kept in one piece for
             yield rejected(line, "the row is not valid UTF-8", reader)
             continue
         raw = dict(zip(names, fields, strict=True))
-        problem = None
         start = read_time(fields[9])
         end = read_time(fields[11])
         answer = read_time(fields[10]) if fields[10] else None
         duration = fields[12]
         billsec = fields[13]
         disposition = disposition_from_asterisk(fields[14])
-        if start is None:
-            problem = f"start {fields[9]!r} is not a time YYYY-MM-DD HH:MM:SS"
-        elif end is None:
-            problem = f"end {fields[11]!r} is not a time YYYY-MM-DD HH:MM:SS"
-        elif answer is None and fields[10]:
-            problem = f"answer {fields[10]!r} is not a time YYYY-MM-DD HH:MM:SS"
-        elif not (duration.isdigit() and duration.isascii() and len(duration) <= MAX_DIGITS):
-            problem = f"duration {duration!r} is not a whole number of seconds"
-        elif not (billsec.isdigit() and billsec.isascii() and len(billsec) <= MAX_DIGITS):
-            problem = f"billsec {billsec!r} is not a whole number of seconds"
-        elif disposition is None:
-            problem = f"disposition {fields[14]!r} is not one Asterisk writes"
-        if problem is not None:
-            yield rejected(line, problem, reader)
+        if start is None or end is None or disposition is None:
+            yield rejected(line, _problem(fields, clock), reader)
+            continue
+        if (answer is None and fields[10]) or not (
+            duration.isdigit()
+            and duration.isascii()
+            and len(duration) <= MAX_DIGITS
+            and billsec.isdigit()
+            and billsec.isascii()
+            and len(billsec) <= MAX_DIGITS
+        ):
+            yield rejected(line, _problem(fields, clock), reader)
             continue
         account = fixed_account
         if account is None:
@@ -158,22 +180,58 @@ def _rows(  # noqa: C901, PLR0912, PLR0915 - the hot loop, kept in one piece for
                 yield rejected(line, problem or "no direction", reader)
                 continue
         if width == _WITH_LINKEDID and fields[19] and fields[20]:
-            call_id = source_id("ast:", f"{fields[19]}:{fields[20]}", fields)
-        elif width >= _WITH_UNIQUEID:
-            call_id = source_id("ast:", fields[16], fields)
+            call_id = f"ast:{fields[19]}:{fields[20]}"
+        elif width >= _WITH_UNIQUEID and fields[16]:
+            call_id = f"ast:{fields[16]}"
         else:
+            call_id = ""
+        if not (call_id and is_id(call_id)):
             call_id = hashed_id("ast:", fields)
+        seconds = int(duration)
+        billable = ZERO if billsec == "0" or disposition is not answered else Decimal(billsec)
+        source, destination = fields[1], fields[2]
+        if (
+            destination
+            and len(destination) <= MAX_NUMBER_LENGTH
+            and len(source) <= MAX_NUMBER_LENGTH
+            and "\x00" not in destination
+            and "\x00" not in source
+            and start <= end
+            and (answer is None or start <= answer <= end)
+            and (answer is not None or not billable)
+            and billable <= seconds + 1
+        ):
+            # The common case, every check made: build the record without more calls.
+            found = new(CallRecord)
+            init(
+                found,
+                call_id,
+                account,
+                source,
+                destination,
+                start,
+                answer,
+                end,
+                seconds,
+                billable,
+                disposition,
+                direction,
+                raw,
+                None,
+            )
+            yield found
+            continue
         result = record(
             call_id,
             account,
-            fields[1],
-            fields[2],
-            start,  # type: ignore[arg-type]
+            source,
+            destination,
+            start,
             answer,
-            end,  # type: ignore[arg-type]
-            int(duration),
-            Decimal(billsec) if billsec != "0" else ZERO,
-            disposition,  # type: ignore[arg-type]
+            end,
+            seconds,
+            billable,
+            disposition,
             direction,
             raw,
         )
