@@ -146,14 +146,27 @@ def _home(region: str) -> _Home:
     )
 
 
-def _country_code(digits: str) -> int | None:
-    if digits[:1] in {"", "0"}:  # no country code starts with 0
+def _code_of(prefix: str) -> int | None:
+    if prefix[:1] in {"", "0"}:  # no country code starts with 0
         return None
     for length in (1, 2, 3):
-        code = int(digits[:length]) if len(digits) >= length else 0
+        code = int(prefix[:length]) if len(prefix) >= length else 0
         if code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
             return code
     return None
+
+
+_CODES: Final = {
+    f"{prefix:03d}"[:length]: _code_of(f"{prefix:03d}"[:length])
+    for prefix in range(1000)
+    for length in (1, 2, 3)
+}
+"""The country code each one to three leading digits start with (country codes are a prefix
+code: none is the start of another)."""
+
+
+def _country_code(digits: str) -> int | None:
+    return _CODES.get(digits[:3])
 
 
 def _international_shape(digits: str) -> tuple[int, int | str] | None:
@@ -216,6 +229,7 @@ def _classify_number(destination: str, region: str) -> Classification:
 
 
 _shapes: dict[tuple[str, int, int | str], Classification] = {}
+_HOMES: dict[str, _Home] = {}
 
 
 def classify(destination: str, home_region: str) -> Classification:
@@ -226,7 +240,11 @@ def classify(destination: str, home_region: str) -> Classification:
     as ``unknown``: this function never raises for it. See the module's documentation for
     the rule and the caching.
     """
-    home = _home(home_region.upper() if isinstance(home_region, str) else "")
+    home = _HOMES.get(home_region)
+    if home is None:
+        home = _home(home_region.upper() if isinstance(home_region, str) else "")
+        if isinstance(home_region, str):
+            _HOMES[home_region] = home
     if not isinstance(destination, str):
         return Classification.UNKNOWN
     text = destination.strip()
