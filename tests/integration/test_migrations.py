@@ -323,9 +323,7 @@ class TestConcurrentMigrate:
 class TestForeignKeysDuringMigrations:
     """SQLite migrations run with foreign keys unenforced, so a table can be rebuilt."""
 
-    def test_a_dangling_foreign_key_is_refused_and_changes_nothing(
-        self, durable_url: str
-    ) -> None:
+    def test_a_dangling_foreign_key_is_refused_and_changes_nothing(self, durable_url: str) -> None:
         """A migration leaving a row that refers to nothing fails whole, on both databases."""
         telcocore.connect(durable_url).close()
         dangling = _newer(

@@ -18,7 +18,7 @@ SOURCE = Path(telcocore.__file__).parent
 NOT_DOMAINS = frozenset({"kernel", "platform", "adapters", "billing"})
 """Top-level packages that are not domains; ``billing`` is the parent of the money domains."""
 
-DOMAIN_PARTS = frozenset({"model", "errors", "ports", "services", "sql", "migrations"})
+DOMAIN_PARTS = frozenset({"model", "errors", "ports", "importers", "services", "sql", "migrations"})
 """What a domain package may hold, besides its ``__init__``."""
 
 COMPOSITION_ROOT = frozenset({"telcocore", "telcocore.core"})
@@ -72,7 +72,7 @@ def test_the_domains_are_found() -> None:
 
 @pytest.mark.parametrize("domain", DOMAINS)
 def test_a_domain_holds_only_its_parts(domain: str) -> None:
-    """A domain package holds its model, errors, ports, services, sql and migrations only."""
+    """A domain holds its model, errors, ports, importers, services, sql, migrations only."""
     folder = SOURCE.joinpath(*domain.split("."))
     parts = {
         p.stem

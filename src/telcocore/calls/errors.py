@@ -2,6 +2,10 @@
 
 ::
 
+    ValidationError (ValueError)
+    ├── InvalidCallRecord          a call record with a missing, malformed or inconsistent field
+    └── InvalidImportOptions       an importer called with options it cannot use (an unknown
+                                    template or time zone, a column map without a start)
     RuleViolation
     └── ChannelLimitReached        every channel the account may use is in use
     ConflictError
@@ -10,9 +14,26 @@
 
 from __future__ import annotations
 
-from telcocore.kernel.errors import ConflictError, RuleViolation
+from telcocore.kernel.errors import ConflictError, RuleViolation, ValidationError
 
-__all__ = ["CallConflict", "ChannelLimitReached"]
+__all__ = ["CallConflict", "ChannelLimitReached", "InvalidCallRecord", "InvalidImportOptions"]
+
+# -- call records and importers -------------------------------------------------------------
+
+
+class InvalidCallRecord(ValidationError):
+    """A call record field is missing, malformed or inconsistent with another field.
+
+    ``field`` names the field, ``value`` is what was given.
+    """
+
+
+class InvalidImportOptions(ValidationError):
+    """An importer was given options it cannot use; nothing was read.
+
+    ``field`` names the option (``tz``, ``template``, ``columns``, ...).
+    """
+
 
 # -- channels and holds ---------------------------------------------------------------------
 

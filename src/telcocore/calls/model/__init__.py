@@ -1,1 +1,4 @@
-"""The calls domain's values and pure rules."""
+"""The calls model: call records, their dispositions and directions, classification, channels.
+
+Pure values and rules: nothing here reads files or touches storage.
+"""

@@ -1,0 +1,154 @@
+"""What the importers yield and report, and how they read a source into CSV rows."""
+
+from __future__ import annotations
+
+import csv
+import os
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import IO, Final, TypeAlias
+
+import attrs
+
+from telcocore.calls.errors import InvalidImportOptions
+from telcocore.calls.model.records import CallRecord
+from telcocore.kernel.validation import shown
+
+__all__ = [
+    "PROGRESS_EVERY",
+    "AccountRule",
+    "ImportProgress",
+    "ImportResult",
+    "RejectedRow",
+    "Source",
+]
+
+PROGRESS_EVERY: Final = 10_000
+"""The importers report progress after every this many rows, and once at the end."""
+
+
+@attrs.frozen
+class RejectedRow:
+    """A row that could not become a call record; the import goes on without it.
+
+    ``line`` is the physical line (from 1) where the row starts, ``reason`` says what was
+    wrong, ``raw`` is the row's text as read (bytes that are not UTF-8 shown as ``�``).
+    """
+
+    line: int
+    reason: str
+    raw: str
+
+
+@attrs.frozen
+class ImportProgress:
+    """How far an import has got: rows read (good and rejected) and bytes read.
+
+    ``bytes_total`` is the size of the file when it is known (a path or a real file),
+    else ``None``. For a text stream both count characters, not bytes.
+    """
+
+    rows: int
+    bytes_read: int
+    bytes_total: int | None
+
+
+ImportResult: TypeAlias = CallRecord | RejectedRow
+"""What an importer yields for each row."""
+
+Source: TypeAlias = "str | os.PathLike[str] | IO[bytes] | IO[str]"
+"""A path, or an open binary or text stream."""
+
+AccountRule: TypeAlias = "str | Callable[[Mapping[str, str]], str | None] | None"
+"""``None``: the row's account code; a string: that account; a callable: its answer."""
+
+
+class _Reader:
+    """The rows of a CSV source, with the physical line each starts on and its text.
+
+    Bytes are read line by line and decoded as UTF-8 with ``surrogateescape``, so a row
+    with bytes that are not UTF-8 is found (:attr:`not_utf8`) and rejected alone.
+    """
+
+    def __init__(self, source: object) -> None:
+        self.bytes_read = 0
+        self.bytes_total: int | None = None
+        self.pending: list[str] = []
+        self.not_utf8 = False
+        self._close: IO[bytes] | None = None
+        if isinstance(source, str | os.PathLike):
+            try:
+                stream: IO[bytes] | IO[str] = Path(source).open("rb")  # noqa: SIM115 - closed in close()
+            except OSError as failed:
+                msg = f"cannot open {shown(os.fspath(source))}: {failed.strerror}"
+                raise InvalidImportOptions(msg, field="source", value=source) from None
+            self._close = stream  # type: ignore[assignment]
+        elif hasattr(source, "read"):
+            stream = source  # type: ignore[assignment]
+        else:
+            msg = f"source must be a path or an open file, got {shown(source)}"
+            raise InvalidImportOptions(msg, field="source", value=source)
+        self._stream = stream
+        try:
+            self.bytes_total = os.fstat(stream.fileno()).st_size
+        except (OSError, AttributeError, ValueError):
+            self.bytes_total = None
+
+    def close(self) -> None:
+        """Close the file if this reader opened it."""
+        if self._close is not None:
+            self._close.close()
+
+    def lines(self) -> Iterator[str]:
+        """The source's physical lines, decoded; each is kept in :attr:`pending` too."""
+        pending = self.pending
+        first = True
+        for line in self._stream:
+            self.bytes_read += len(line)
+            if isinstance(line, bytes):
+                try:
+                    text = line.decode("utf-8")
+                except UnicodeDecodeError:
+                    text = line.decode("utf-8", "surrogateescape")
+                    self.not_utf8 = True
+            else:
+                text = line
+                if not text.isascii():
+                    try:
+                        text.encode("utf-8")
+                    except UnicodeEncodeError:
+                        self.not_utf8 = True
+            if first:
+                text = text.removeprefix("\ufeff")
+                first = False
+            pending.append(text)
+            yield text
+
+    def rows(self) -> Iterator[tuple[int, list[str] | None]]:
+        """``(line, fields)`` per row; ``fields`` is ``None`` when csv could not split it.
+
+        Blank lines are skipped. While a row is being handled, :attr:`not_utf8` says
+        whether one of its lines had bytes that are not UTF-8, and :meth:`text` gives
+        its text.
+        """
+        reader = csv.reader(self.lines(), strict=False)
+        done = 0
+        pending = self.pending
+        while True:
+            try:
+                fields = next(reader)
+            except StopIteration:
+                return
+            except csv.Error:
+                yield done + 1, None
+            else:
+                if fields:
+                    yield done + 1, fields
+            done = reader.line_num
+            pending.clear()
+            self.not_utf8 = False
+
+    def text(self) -> str:
+        """The text of the row just read, as it was in the file."""
+        raw = "".join(self.pending).rstrip("\r\n")
+        return raw.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
