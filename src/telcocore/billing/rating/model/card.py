@@ -142,8 +142,8 @@ def _header(row: list[str]) -> list[str]:
         key = re.sub(r"[\s-]+", "_", name.strip().lower())
         field = COLUMNS.get(key)
         if field is None:
-            known = ", ".join(sorted(COLUMNS))
-            msg = f"unknown column {shown(name)}; known columns: {known}"
+            known = ", ".join(sorted(set(COLUMNS.values())))
+            msg = f"unknown column {shown(name)}; the columns are {known} or their synonyms"
             raise RateCardError(msg, line=1, field=None, value=name)
         if field in fields:
             msg = f"column {shown(name)} fills {field}, which another column fills too"

@@ -37,7 +37,7 @@ from typing import Final
 import attrs
 
 from telcocore.billing.rating.model.plan import Plan, rounder
-from telcocore.billing.rating.model.rates import Rate, billable_seconds
+from telcocore.billing.rating.model.rates import MAX_SECONDS, Rate, billable_seconds
 from telcocore.kernel.errors import ValidationError
 from telcocore.kernel.money import EXACT, Money, validate_currency
 from telcocore.kernel.periods import require_utc
@@ -216,7 +216,11 @@ class RateDeck:
         leading ``+``) is :class:`Unrated`, not an error, so one odd record never stops an
         import. A bad ``seconds`` or ``at`` is a :class:`~telcocore.ValidationError`.
         """
-        s = seconds if type(seconds) is int and seconds >= 0 else billable_seconds(seconds)
+        s = (
+            seconds
+            if type(seconds) is int and 0 <= seconds <= MAX_SECONDS
+            else billable_seconds(seconds)
+        )
         plan = self._match(destination, at)
         if type(plan) is Unrated:
             return plan

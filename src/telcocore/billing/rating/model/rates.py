@@ -28,6 +28,7 @@ __all__ = [
     "MAX_INCREMENT",
     "MAX_PREFIX_LENGTH",
     "MAX_RATE",
+    "MAX_SECONDS",
     "Rate",
     "Tier",
     "billable_seconds",
@@ -41,6 +42,8 @@ MAX_INCREMENT: Final = 86_400
 """The longest billing increment (and the latest tier start is ten times it), in seconds."""
 MAX_RATE: Final = Decimal(10) ** 9
 """Rates, fees and minimum charges stay below this, with at most 12 decimal places."""
+MAX_SECONDS: Final = 86_400_000
+"""The longest call duration accepted, in seconds (1,000 days)."""
 MAX_DESCRIPTION: Final = 200
 """The longest description of a rate, in characters."""
 
@@ -58,14 +61,14 @@ def billable_seconds(duration: object) -> int:
     >>> billable_seconds(Decimal("30.1")), billable_seconds(30), billable_seconds(0)
     (31, 30, 0)
     """
-    if type(duration) is int and duration >= 0:
+    if type(duration) is int and 0 <= duration <= MAX_SECONDS:
         return duration
     value = to_decimal(duration, field="seconds")
     if value < 0:
         msg = f"seconds {shown(duration)} must not be negative"
         raise ValidationError(msg, field="seconds", value=duration)
-    if value > MAX_INCREMENT * 1000:
-        msg = f"seconds {shown(duration)} must be at most {MAX_INCREMENT * 1000}"
+    if value > MAX_SECONDS:
+        msg = f"seconds {shown(duration)} must be at most {MAX_SECONDS}"
         raise ValidationError(msg, field="seconds", value=duration)
     return math.ceil(value)
 
@@ -86,7 +89,7 @@ def billed_seconds(seconds: int, initial: int, increment: int) -> int:
     >>> billed_seconds(70, 60, 60), billed_seconds(35, 1, 1), billed_seconds(0, 60, 6)
     (120, 35, 0)
     """
-    s = validate_int(seconds, field="seconds")
+    s = validate_int(seconds, field="seconds", maximum=MAX_SECONDS)
     a = validate_int(initial, field="initial", minimum=1, maximum=MAX_INCREMENT)
     b = validate_int(increment, field="increment", minimum=1, maximum=MAX_INCREMENT)
     if s == 0:
