@@ -32,11 +32,11 @@ import itertools
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Final
+from typing import Final, NamedTuple
 
 import attrs
 
-from telcocore.billing.rating.model.plan import Plan, rounder
+from telcocore.billing.rating.model.plan import FOREVER, Plan, rounder
 from telcocore.billing.rating.model.rates import MAX_SECONDS, Rate, billable_seconds
 from telcocore.kernel.errors import ValidationError
 from telcocore.kernel.money import EXACT, Money, validate_currency
@@ -52,12 +52,19 @@ MAX_DESTINATION_LENGTH: Final = 32
 MAX_PRECISION: Final = 12
 """The most decimal places a deck rounds costs to."""
 
+_DIGITS: Final = MAX_DESTINATION_LENGTH
+_KEPT_COSTS: Final = 100_000
+"""How many distinct costs a deck keeps as ready Money values."""
+_new_call: Final = tuple.__new__
+
 _NOT_DIGITS: Final = "destination must be digits, with an optional leading '+'"
 
 
-@attrs.frozen
-class RatedCall:
-    """A call priced by a deck: the matched prefix and rate, the seconds and the cost."""
+class RatedCall(NamedTuple):
+    """A call priced by a deck: the matched prefix and rate, the seconds and the cost.
+
+    A named tuple: rating is the volume path, and a tuple is the cheapest value to build.
+    """
 
     destination: str
     """The destination as given."""
@@ -139,6 +146,12 @@ class RateDeck:
     rounding: str = attrs.field(default=decimal.ROUND_HALF_UP, converter=_rounding)
     _index: dict[str, tuple[Plan, ...]] = attrs.field(init=False, repr=False)
     _lengths: tuple[int, ...] = attrs.field(init=False, repr=False)
+    _zero: Money = attrs.field(init=False, repr=False)
+    _settled: datetime = attrs.field(init=False, repr=False)
+    _current: dict[str, Plan] = attrs.field(init=False, repr=False)
+    _current_lengths: tuple[int, ...] = attrs.field(init=False, repr=False)
+    _exponent: int = attrs.field(init=False, repr=False)
+    _costs: dict[int, Money] = attrs.field(init=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         round_ = rounder(self.rounding)
@@ -157,7 +170,27 @@ class RateDeck:
                     raise ValidationError(msg, field="rates", value=prefix)
             index[prefix] = tuple(plans)
         object.__setattr__(self, "_index", index)
+        # After the last start or end date of any rate nothing changes: from then on each
+        # prefix has one rate (or none), found without looking at dates.
+        changes = [p.effective_from for plans in index.values() for p in plans]
+        changes += [p.effective_to for plans in index.values() for p in plans]
+        settled = max((c for c in changes if c != FOREVER), default=FOREVER)
+        current = {
+            prefix: next(p for p in plans if p.effective_to == FOREVER)
+            for prefix, plans in index.items()
+            if any(p.effective_to == FOREVER for p in plans)
+        }
+        object.__setattr__(self, "_settled", settled)
+        object.__setattr__(self, "_current", current)
+        object.__setattr__(
+            self, "_current_lengths", tuple(sorted({len(p) for p in current}, reverse=True))
+        )
         object.__setattr__(self, "_lengths", tuple(sorted({len(p) for p in index}, reverse=True)))
+        zero = Decimal(0).scaleb(-self.precision, EXACT)
+        object.__setattr__(self, "_zero", Money._trusted(zero, self.currency))  # noqa: SLF001
+        object.__setattr__(self, "_exponent", -self.precision)
+        # Costs repeat: Money values are immutable, so one is made per distinct cost.
+        object.__setattr__(self, "_costs", {})
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, RateDeck):
@@ -173,42 +206,49 @@ class RateDeck:
     def __hash__(self) -> int:
         return hash((self.name, self.currency, self.precision, self.rounding, len(self.rates)))
 
+    def _find(self, destination: object, when: datetime) -> Plan | None:
+        """The plan for ``destination`` at ``when`` (UTC), or ``None`` (see :meth:`_unrated`)."""
+        if type(destination) is not str:
+            return None
+        digits = destination[1:] if destination[:1] == "+" else destination
+        if not (digits.isdigit() and digits.isascii()) or len(digits) > MAX_DESTINATION_LENGTH:
+            return None
+        index = self._index
+        for length in self._lengths:
+            # A length beyond the number probes the whole number again: harmless.
+            plans = index.get(digits[:length])
+            if plans is not None:
+                for plan in plans:
+                    if plan.effective_from <= when < plan.effective_to:
+                        return plan
+        return None
+
+    def _unrated(self, destination: object, when: datetime) -> Unrated:
+        """Why :meth:`_find` found nothing."""
+        shown_as = _shown_destination(destination)
+        if not isinstance(destination, str):
+            return Unrated(shown_as, "destination must be text")
+        digits = destination.removeprefix("+")
+        if not (digits.isdigit() and digits.isascii()):
+            return Unrated(shown_as, _NOT_DIGITS)
+        if len(digits) > MAX_DESTINATION_LENGTH:
+            return Unrated(shown_as, f"destination has more than {MAX_DESTINATION_LENGTH} digits")
+        if any(digits[:length] in self._index for length in self._lengths):
+            return Unrated(shown_as, f"no rate in effect at {when.isoformat()}")
+        return Unrated(shown_as, "no rate for this destination")
+
     def _match(self, destination: object, at: object) -> Plan | Unrated:
         """The plan of the rate for ``destination`` at ``at``, or why there is none."""
-        if type(destination) is not str:
-            return Unrated(_shown_destination(destination), "destination must be text")
-        digits = destination[1:] if destination[:1] == "+" else destination
-        if not (digits.isdigit() and digits.isascii()):
-            return Unrated(_shown_destination(destination), _NOT_DIGITS)
-        if len(digits) > MAX_DESTINATION_LENGTH:
-            reason = f"destination has more than {MAX_DESTINATION_LENGTH} digits"
-            return Unrated(_shown_destination(destination), reason)
         when = at if type(at) is datetime and at.tzinfo is UTC else require_utc(at, field="at")
-        index = self._index
-        size = len(digits)
-        matched = False
-        for length in self._lengths:
-            if length > size:
-                continue
-            plans = index.get(digits[:length])
-            if plans is None:
-                continue
-            matched = True
-            for plan in plans:
-                if plan.effective_from <= when and (
-                    plan.effective_to is None or when < plan.effective_to
-                ):
-                    return plan
-        if matched:
-            return Unrated(destination, f"no rate in effect at {when.isoformat()}")
-        return Unrated(destination, "no rate for this destination")
+        plan = self._find(destination, when)
+        return self._unrated(destination, when) if plan is None else plan
 
     def _money(self, plan: Plan, units: int) -> Money:
-        q = plan.rounded(units)
-        value = Decimal(q) if not self.precision else Decimal(q).scaleb(-self.precision, EXACT)
-        return Money._trusted(value, self.currency)  # noqa: SLF001 - built from checked parts
+        return self._cost(plan.rounded(units))
 
-    def rate(self, destination: str, seconds: object, *, at: datetime) -> RatedCall | Unrated:
+    def rate(  # noqa: C901, PLR0912 - the volume path, written out inline
+        self, destination: str, seconds: object, *, at: datetime
+    ) -> RatedCall | Unrated:
         """Price a call of ``seconds`` (int or Decimal) to ``destination`` made at ``at``.
 
         The longest prefix with a rate in effect at ``at`` wins; among rates of one prefix,
@@ -216,28 +256,61 @@ class RateDeck:
         leading ``+``) is :class:`Unrated`, not an error, so one odd record never stops an
         import. A bad ``seconds`` or ``at`` is a :class:`~telcocore.ValidationError`.
         """
-        s = (
-            seconds
-            if type(seconds) is int and 0 <= seconds <= MAX_SECONDS
-            else billable_seconds(seconds)
+        if type(seconds) is not int or not 0 <= seconds <= MAX_SECONDS:
+            seconds = billable_seconds(seconds)
+        if type(at) is not datetime or at.tzinfo is not UTC:
+            at = require_utc(at, field="at")
+        # _find, inline: this is the volume path.
+        plan = None
+        digits = ""
+        try:
+            digits = destination[1:] if destination[:1] == "+" else destination
+            valid = digits.isdigit() and digits.isascii() and len(digits) <= _DIGITS
+        except (TypeError, AttributeError):  # not text: unrated below
+            valid = False
+        if valid:
+            if at >= self._settled:  # every rate in effect now stays so: no dates
+                current = self._current
+                for length in self._current_lengths:
+                    plan = current.get(digits[:length])
+                    if plan is not None:
+                        break
+            else:
+                plan = self._find(digits, at)
+        if plan is None:
+            return self._unrated(destination, at)
+        if seconds == 0:
+            cost = self._zero
+            billed = 0
+        elif (fast := plan.fast) is not None:  # no tiers: the A/B rule (as in Plan.units)
+            a, b, free, units, unit_rate, minimum, mul, add, div, round_ = fast
+            billed = a if seconds <= a else a + -(-(seconds - a) // b) * b
+            if billed > free:
+                units += (billed - free) * unit_rate
+            units = max(units, minimum)
+            if round_ is None:
+                q = (units * mul + add) // div
+            else:
+                q, r = divmod(units * mul, div)
+                if r:
+                    q = round_(q, r, div)
+            kept = self._costs.get(q)
+            cost = self._cost(q) if kept is None else kept
+        else:
+            billed, units = plan.units(seconds)
+            cost = self._cost(plan.rounded(units))
+        return _new_call(
+            RatedCall,
+            (destination, plan.prefix, plan.description, seconds, billed, cost, plan.rate),
         )
-        plan = self._match(destination, at)
-        if type(plan) is Unrated:
-            return plan
-        assert isinstance(plan, Plan)  # noqa: S101 - narrowed for the type checker
-        rate = plan.rate
-        if s == 0:
-            return RatedCall(
-                destination, rate.prefix, rate.description, 0, 0, Money.zero(self.currency), rate
-            )
-        billed, units = plan.units(s)
-        q, r = divmod(units * plan.mult, plan.den)
-        if r:
-            q = plan.round(q, r, plan.den)
-        precision = self.precision
-        value = Decimal(q).scaleb(-precision, EXACT) if precision else Decimal(q)
+
+    def _cost(self, q: int) -> Money:
+        """``q`` steps of the deck's precision as Money, kept for the next call that costs it."""
+        value = Decimal(q).scaleb(self._exponent, EXACT) if self._exponent else Decimal(q)
         cost = Money._trusted(value, self.currency)  # noqa: SLF001 - built from checked parts
-        return RatedCall(destination, rate.prefix, rate.description, s, billed, cost, rate)
+        if len(self._costs) < _KEPT_COSTS:
+            self._costs[q] = cost
+        return cost
 
     def first_block(self, destination: str, *, at: datetime) -> Money | Unrated:
         """What a call costs as soon as it is answered: connect fee and the first block.

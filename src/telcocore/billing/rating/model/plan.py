@@ -11,6 +11,7 @@ from __future__ import annotations
 import decimal
 import math
 from collections.abc import Callable
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Final
 
@@ -18,7 +19,10 @@ from telcocore.billing.rating.model.rates import Rate
 from telcocore.kernel.errors import ValidationError
 from telcocore.kernel.validation import shown
 
-__all__ = ["ROUNDING_MODES", "Plan", "Rounder", "rounder"]
+__all__ = ["FOREVER", "ROUNDING_MODES", "Plan", "Rounder", "rounder"]
+
+FOREVER: Final = datetime.max.replace(tzinfo=UTC)
+"""The end of a rate that has none."""
 
 ROUNDING_MODES: Final = (
     decimal.ROUND_UP,
@@ -73,6 +77,15 @@ _ROUNDERS: Final[dict[str, Rounder]] = {
 }
 
 
+_LINEAR: Final[dict[Rounder, tuple[bool, Callable[[int], int]]]] = {
+    _up: (False, lambda d: d - 1),  # ceil(n / d) = (n + d - 1) // d
+    _down: (False, lambda _d: 0),
+    _half_up: (True, lambda d: d),  # floor(n / d + 1/2) = (2n + d) // 2d
+    _half_down: (True, lambda d: d - 1),  # ties go down: (2n + d - 1) // 2d
+}
+"""Modes that are one floor division: whether it works on halves, and what to add."""
+
+
 def rounder(mode: object) -> Rounder:
     """The integer rounding of ``mode``, one of :data:`ROUNDING_MODES`."""
     found = _ROUNDERS.get(mode) if isinstance(mode, str) else None
@@ -96,13 +109,16 @@ class Plan:
     __slots__ = (
         "connect",
         "den",
+        "description",
         "effective_from",
         "effective_to",
+        "fast",
         "free",
         "initial",
         "minimum",
         "mult",
         "places",
+        "prefix",
         "rate",
         "round",
         "segments",
@@ -117,8 +133,11 @@ class Plan:
             amounts.append(rate.minimum_charge)
         scale = 10 ** max(_places(a) for a in amounts)
         self.rate = rate
+        self.prefix = rate.prefix
+        self.description = rate.description
         self.effective_from = rate.effective_from
-        self.effective_to = rate.effective_to
+        self.effective_to = FOREVER if rate.effective_to is None else rate.effective_to
+        """The end of the rate, :data:`FOREVER` if it has none: one comparison checks it."""
         self.initial = rate.initial_increment
         self.subsequent = rate.subsequent_increment
         self.free = rate.free_seconds
@@ -142,6 +161,32 @@ class Plan:
         self.segments = tuple(zip(ends, rates, increments, strict=True))
         """Per price segment: where it ends (``None``: never), its unit rate, its increment."""
         self.simple = not rate.tiers
+        linear = _LINEAR.get(round_)
+        if linear is None:  # half even, 05up: the remainder decides, in ``round_``
+            mul, add, div, general = self.mult, 0, self.den, round_
+        else:  # one floor division: q = (units * mul + add) // div
+            twice, plus = linear
+            mul = self.mult * (2 if twice else 1)
+            div = self.den * (2 if twice else 1)
+            add = plus(self.den)
+            general = None
+        self.fast = (
+            None
+            if rate.tiers
+            else (
+                self.initial,
+                self.subsequent,
+                self.free,
+                self.connect,
+                self.unit_rate,
+                0 if self.minimum is None else self.minimum,
+                mul,
+                add,
+                div,
+                general,
+            )
+        )
+        """The constants of the A/B rule, unpacked at once by the deck; ``None`` with tiers."""
 
     def units(self, seconds: int) -> tuple[int, int]:
         """The billed seconds and the exact cost in units of an answered call of ``seconds``."""
