@@ -287,7 +287,8 @@ class RateDeck:
             billed = a if seconds <= a else a + -(-(seconds - a) // b) * b
             if billed > free:
                 units += (billed - free) * unit_rate
-            units = max(units, minimum)
+            if units < minimum:  # noqa: PLR1730 - a comparison is cheaper than max()
+                units = minimum
             if round_ is None:
                 q = (units * mul + add) // div
             else:
