@@ -154,3 +154,20 @@ class TestVerdict:
 def test_case_report_is_optional() -> None:
     """A case without a report has ``None`` there (the runner then adds no note)."""
     assert Case(ours="skipped", baseline=lambda _n: None).report is None
+
+
+def test_quick_rating_run_prints_its_row() -> None:
+    """``run.py --quick -k rating`` rates calls on both sides and prints the row."""
+    done = subprocess.run(  # noqa: S603 - our own script, run with the current interpreter
+        [sys.executable, str(RUNNER), "--quick", "-k", "rating"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert 0 == done.returncode, done.stderr
+    header, rows = _table(done.stdout)
+    row = rows["rating.deck_20k"]
+    assert float(row[header.index("ratio")]) > 0
+    assert ">= 1.00" == row[header.index("target")]

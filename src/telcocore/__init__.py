@@ -27,6 +27,16 @@ from telcocore.billing.ledger.model import (
     TransactionKind,
 )
 from telcocore.billing.ledger.services import BatchResult, HistoryPage, LedgerRequest, Movement
+from telcocore.billing.rating.errors import (
+    DeckInUse,
+    DeckNotFound,
+    RateAssignmentNotFound,
+    RateCardError,
+)
+from telcocore.billing.rating.model.card import load_rate_card
+from telcocore.billing.rating.model.deck import RatedCall, RateDeck, Unrated
+from telcocore.billing.rating.model.rates import Rate, Tier, billable_seconds, billed_seconds
+from telcocore.billing.rating.model.stored import DeckSummary, RateAssignment
 from telcocore.calls.errors import CallConflict, ChannelLimitReached
 from telcocore.calls.model.channels import AccountOverview, CallEnd, CallStart
 from telcocore.contacts.errors import (
@@ -95,6 +105,9 @@ __all__ = [
     "ContactNotFound",
     "CurrencyMismatch",
     "DebitLimitExceeded",
+    "DeckInUse",
+    "DeckNotFound",
+    "DeckSummary",
     "DidNotFound",
     "ExtensionNotAllowed",
     "ExtensionNotFound",
@@ -121,6 +134,12 @@ __all__ = [
     "PasswordPolicy",
     "Period",
     "Posting",
+    "Rate",
+    "RateAssignment",
+    "RateAssignmentNotFound",
+    "RateCardError",
+    "RateDeck",
+    "RatedCall",
     "Rounding",
     "RuleViolation",
     "SchemaVersionError",
@@ -130,12 +149,17 @@ __all__ = [
     "Target",
     "TelcoCore",
     "TelcoError",
+    "Tier",
     "Transaction",
     "TransactionKind",
     "TransactionNotFound",
+    "Unrated",
     "ValidationError",
     "WeakPassword",
+    "billable_seconds",
+    "billed_seconds",
     "connect",
+    "load_rate_card",
 ]
 
 

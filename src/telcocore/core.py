@@ -25,6 +25,7 @@ from telcocore.adapters.sqlite import SqliteStorage
 from telcocore.adapters.system import SystemClock
 from telcocore.audit.services import AuditLog
 from telcocore.billing.ledger.services import LedgerService, open_balance
+from telcocore.billing.rating.services import RatingService
 from telcocore.calls.services import CallService
 from telcocore.contacts.model.credentials import PasswordPolicy
 from telcocore.contacts.ports import PasswordHasher
@@ -136,6 +137,7 @@ class TelcoCore:
         self.ledger = LedgerService(context, self.outbox)
         self.numbering = NumberingService(context, self.audit)
         self.calls = CallService(context)
+        self.rating = RatingService(context, self.audit)
         notifiers = (
             self._notifier if isinstance(self._notifier, ChannelRouter) else [self._notifier]
         )

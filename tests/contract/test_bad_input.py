@@ -36,7 +36,16 @@ import pytest
 from tests.conftest import PG_DSN_VARIABLE, START, drop_schema, with_schema
 
 import telcocore
-from telcocore import LedgerRequest, Money, Period, TelcoCore, TelcoError
+from telcocore import (
+    LedgerRequest,
+    Money,
+    Period,
+    Rate,
+    RateDeck,
+    TelcoCore,
+    TelcoError,
+    Tier,
+)
 from telcocore.contacts.model.credentials import PasswordPolicy, ScryptHasher
 from telcocore.core import open_storage
 from telcocore.notifications.model.message import Channel
@@ -99,6 +108,8 @@ class World:
         core.numbering.register_extension("acme", "1001")
         core.numbering.add_did("acme", "+14155550100", DidClass.LOCAL)
         core.numbering.block_number("acme", "+14155550999")
+        core.rating.save_deck(a_deck("retail"))
+        core.rating.assign("acme", "retail")
         self.entry = core.audit.entries(limit=1).entries[0].id
 
     def fresh(self) -> int:
@@ -110,9 +121,28 @@ class World:
         n = self.fresh()
         return self.core.contacts.add("acme", "Bob", f"bob{n}@example.com", password=GOOD).id
 
+    def new_deck(self) -> str:
+        """A deck of its own, saved."""
+        return self.core.rating.save_deck(a_deck(f"deck{self.fresh()}")).name
+
     def close(self) -> None:
         """Close the storage."""
         self.core.close()
+
+
+def a_deck(name: str) -> RateDeck:
+    """A small deck in USD: one rate with increments, a fee and a tier."""
+    rate = Rate(
+        "44",
+        "United Kingdom",
+        Decimal("0.02"),
+        connect_fee=Decimal("0.01"),
+        initial_increment=60,
+        subsequent_increment=6,
+        tiers=(Tier(600, "0.01", 60),),
+        effective_from=START - timedelta(days=30),
+    )
+    return RateDeck(name, "USD", [rate])
 
 
 Kwargs = dict[str, Any]
@@ -406,6 +436,27 @@ CALLS: dict[str, Call] = {
     "overview": _of_acme("calls", "overview"),
 }
 
+RATING: dict[str, Call] = {
+    "save_deck": Call(
+        _service("rating", "save_deck"),
+        lambda w: {"deck": a_deck(f"deck{w.fresh()}"), "actor": "alice"},
+    ),
+    "deck": Call(_service("rating", "deck"), lambda _w: {"name": "retail"}),
+    "decks": Call(_service("rating", "decks")),
+    "delete_deck": Call(
+        _service("rating", "delete_deck"), lambda w: {"name": w.new_deck(), "reason": "gone"}
+    ),
+    "assign": Call(
+        _service("rating", "assign"),
+        lambda w: {"account_id": "open", "customer": "retail", "provider": w.new_deck()},
+    ),
+    "assignment": _of_acme("rating", "assignment"),
+    "rate": Call(
+        _service("rating", "rate"),
+        lambda _w: {"account_id": "acme", "destination": "+4420", "seconds": 61, "at": START},
+    ),
+}
+
 AUDIT: dict[str, Call] = {
     "write": Call(
         _in_a_unit("write"),
@@ -450,6 +501,7 @@ SERVICES: dict[str, dict[str, Call]] = {
     "ledger": LEDGER,
     "numbering": NUMBERING,
     "calls": CALLS,
+    "rating": RATING,
     "audit": AUDIT,
     "outbox": OUTBOX,
 }
@@ -482,6 +534,36 @@ FUNCTIONS: dict[str, Call] = {
     "Period": Call(lambda _w: Period, lambda _w: {"start": START, "end": START + timedelta(1)}),
     "TelcoCore": Call(lambda _w: _new_core, lambda _w: {"storage": open_storage("memory://")}),
     "PasswordPolicy": Call(lambda _w: PasswordPolicy),
+    "Rate": Call(
+        lambda _w: Rate,
+        lambda _w: {
+            "prefix": "44",
+            "description": "UK",
+            "rate_per_minute": "0.02",
+            "effective_from": START,
+        },
+    ),
+    "Tier": Call(
+        lambda _w: Tier, lambda _w: {"from_second": 60, "rate_per_minute": "0.01", "increment": 6}
+    ),
+    "RateDeck": Call(
+        lambda _w: RateDeck,
+        lambda _w: {"name": "d", "currency": "USD", "rates": a_deck("d").rates},
+    ),
+    "load_rate_card": Call(
+        lambda _w: telcocore.load_rate_card,
+        lambda _w: {
+            "source": 'prefix,description,rate\n44,"UK, all",0.02\n',
+            "name": "card",
+            "currency": "USD",
+            "default_effective_from": START,
+        },
+    ),
+    "billable_seconds": Call(lambda _w: telcocore.billable_seconds, lambda _w: {"duration": 30}),
+    "billed_seconds": Call(
+        lambda _w: telcocore.billed_seconds,
+        lambda _w: {"seconds": 61, "initial": 60, "increment": 6},
+    ),
     "ScryptHasher": Call(lambda _w: ScryptHasher),
 }
 """The package's public functions and the constructors of what callers build: values, the
@@ -492,7 +574,26 @@ def _of_money(method: str) -> Callable[[World], Callable[..., object]]:
     return lambda _w: getattr(Money("1.005", "USD"), method)
 
 
+def _of_deck(method: str) -> Callable[[World], Callable[..., object]]:
+    return lambda _w: getattr(a_deck("d"), method)
+
+
 VALUES: dict[str, dict[str, Call]] = {
+    "RateDeck": {
+        "rate": Call(
+            _of_deck("rate"), lambda _w: {"destination": "+4420", "seconds": 61, "at": START}
+        ),
+        "first_block": Call(_of_deck("first_block"), lambda _w: {"destination": "44", "at": START}),
+        "max_duration": Call(
+            _of_deck("max_duration"),
+            lambda _w: {"destination": "44", "credit": Money("1", "USD"), "at": START},
+        ),
+    },
+    "Rate": {
+        "effective_at": Call(
+            lambda _w: a_deck("d").rates[0].effective_at, lambda _w: {"at": START}
+        ),
+    },
     "Money": {
         "zero": Call(lambda _w: Money.zero, lambda _w: {"currency": "USD"}),
         "round": Call(_of_money("round"), lambda _w: {"mode": "half_up", "places": 2}),
@@ -520,12 +621,16 @@ RESULTS = frozenset(
         "CallEnd",
         "CallStart",
         "Contact",
+        "DeckSummary",
         "HistoryPage",
         "Hold",
         "LedgerEntry",
         "Message",
         "Posting",
+        "RateAssignment",
+        "RatedCall",
         "Transaction",
+        "Unrated",
     }
 )
 """Classes the library hands out (built by its services, not by callers)."""
