@@ -37,7 +37,12 @@ from telcocore.billing.rating.model.card import load_rate_card
 from telcocore.billing.rating.model.deck import RatedCall, RateDeck, Unrated
 from telcocore.billing.rating.model.rates import Rate, Tier, billable_seconds, billed_seconds
 from telcocore.billing.rating.model.stored import DeckSummary, RateAssignment
-from telcocore.calls.errors import CallConflict, ChannelLimitReached
+from telcocore.calls.errors import (
+    CallConflict,
+    ChannelLimitReached,
+    InvalidCallRecord,
+    InvalidImportOptions,
+)
 from telcocore.calls.model.channels import AccountOverview, CallEnd, CallStart
 from telcocore.contacts.errors import (
     AuthenticationFailed,
@@ -116,8 +121,10 @@ __all__ = [
     "HoldConflict",
     "IdempotencyConflict",
     "InvalidAmount",
+    "InvalidCallRecord",
     "InvalidCode",
     "InvalidCurrency",
+    "InvalidImportOptions",
     "InvalidStatusTransition",
     "LedgerEntry",
     "LedgerRequest",

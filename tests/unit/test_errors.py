@@ -18,6 +18,7 @@ from telcocore.billing.ledger.errors import (
     IdempotencyConflict,
     TransactionNotFound,
 )
+from telcocore.billing.rating import errors as rating_errors
 from telcocore.calls import errors as call_errors
 from telcocore.contacts import errors as contact_errors
 from telcocore.kernel import errors
@@ -48,6 +49,7 @@ ERROR_MODULES = [
     call_errors,
     contact_errors,
     numbering_errors,
+    rating_errors,
 ]
 """The kernel's error module (the base of the tree) and each domain's."""
 

@@ -8,7 +8,7 @@ This module holds the base classes and the errors every domain shares; each doma
 errors live in its ``errors`` module (:mod:`telcocore.accounts.errors`,
 :mod:`telcocore.contacts.errors`, :mod:`telcocore.billing.ledger.errors`,
 :mod:`telcocore.numbering.errors`, :mod:`telcocore.audit.errors`,
-:mod:`telcocore.calls.errors`). All are exported by
+:mod:`telcocore.calls.errors`, :mod:`telcocore.billing.rating.errors`). All are exported by
 :mod:`telcocore`.
 
 ::
@@ -19,7 +19,10 @@ errors live in its ``errors`` module (:mod:`telcocore.accounts.errors`,
     │   ├── InvalidCurrency                      not an ISO 4217 code
     │   ├── CurrencyMismatch                     two currencies added or compared
     │   ├── NaiveDatetime (TypeError)            a datetime without a time zone
-    │   └── WeakPassword                         a hand-set password the policy refuses
+    │   ├── WeakPassword                         a hand-set password the policy refuses
+    │   ├── RateCardError                        a rate card row or column that cannot be read
+    │   ├── InvalidCallRecord                    a call record field missing or inconsistent
+    │   └── InvalidImportOptions                 an importer's options it cannot use
     ├── NotFoundError (LookupError)              the thing asked for does not exist
     │   ├── AccountNotFound
     │   ├── ContactNotFound
@@ -28,7 +31,9 @@ errors live in its ``errors`` module (:mod:`telcocore.accounts.errors`,
     │   ├── NumberBlockNotFound
     │   ├── ExtensionNotFound
     │   ├── BlockListEntryNotFound
-    │   └── DidNotFound
+    │   ├── DidNotFound
+    │   ├── DeckNotFound
+    │   └── RateAssignmentNotFound
     ├── ConflictError                            the request clashes with stored state
     │   ├── AlreadyExists                        a unique key is already taken
     │   ├── ConcurrencyError                     a stale write: reload and try again
@@ -41,6 +46,7 @@ errors live in its ``errors`` module (:mod:`telcocore.accounts.errors`,
     │   ├── InvalidStatusTransition              e.g. pending_approval -> penalty
     │   ├── DebitLimitExceeded                   the charge does not fit the debit limit
     │   ├── ChannelLimitReached                  every channel of the account is in use
+    │   ├── DeckInUse                            a rate deck deleted while assigned
     │   ├── NumberRangeNotSet                    no number range parameters yet
     │   ├── NumberRangeExhausted                 no free block is left in the range
     │   ├── ExtensionNotAllowed                  outside the account's blocks, or in another's
