@@ -116,6 +116,20 @@ class TestDecks:
         core.rating.save_deck(a_deck(per_minute="0.09"))
         assert a_deck(per_minute="0.09") == view.rating.deck("retail")
 
+    def test_a_deck_deleted_and_saved_again_elsewhere_is_not_served_stale(
+        self, core: TelcoCore
+    ) -> None:
+        """Deleted and saved again through another service, a deck is at version 1 again.
+
+        The service that compiled the first version 1 still rates with the new rates.
+        """
+        view = core.acting_as("bob")
+        core.rating.save_deck(a_deck())
+        assert a_deck() == core.rating.deck("retail")  # compiled and kept
+        view.rating.delete_deck("retail")
+        assert 1 == view.rating.save_deck(a_deck(per_minute="0.50")).version
+        assert a_deck(per_minute="0.50") == core.rating.deck("retail")
+
     def test_unknown_deck(self, core: TelcoCore) -> None:
         """DeckNotFound names it."""
         with pytest.raises(DeckNotFound, match="nope"):

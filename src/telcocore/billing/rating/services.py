@@ -39,7 +39,7 @@ class RatingService:
     def __init__(self, context: ServiceContext, audit: AuditLog) -> None:
         self._ctx = context
         self._audit = audit
-        self._compiled: dict[str, tuple[int, RateDeck]] = {}
+        self._compiled: dict[str, tuple[DeckSummary, RateDeck]] = {}
         self._lock = threading.Lock()
 
     def save_deck(self, deck: RateDeck, *, actor: str | None = None) -> DeckSummary:
@@ -75,7 +75,7 @@ class RatingService:
             audit.record_change(uow, action, before, after)
             uow.commit()
         with self._lock:
-            self._compiled[deck.name] = (version, deck)
+            self._compiled[deck.name] = (after, deck)
         return after
 
     def _audit_as(self, actor: str | None) -> AuditLog:
@@ -86,7 +86,10 @@ class RatingService:
     def deck(self, name: str) -> RateDeck:
         """The stored deck, compiled; :class:`~telcocore.billing.rating.errors.DeckNotFound`.
 
-        A compiled deck is kept per name and version: asking again reads only the version.
+        A compiled deck is kept per name with its stored summary (version, settings and a
+        digest of the rates): asking again reads only the summary. A deck deleted and saved
+        again by another process starts at version 1 again, so the version alone could
+        match an old compiled deck; the digest and the settings cannot.
         """
         name = _deck_name(name)
         with self._ctx.uow(read_only=True) as uow:
@@ -94,17 +97,17 @@ class RatingService:
 
     def _deck(self, uow: UnitOfWork, name: str) -> RateDeck:
         rating = uow.get(RatingRepository)
-        version = rating.version(name)
-        if version is None:
+        summary = rating.summary(name)
+        if summary is None:
             raise DeckNotFound(name)
         cached = self._compiled.get(name)
-        if cached is not None and cached[0] == version:
+        if cached is not None and cached[0] == summary:
             return cached[1]
         deck = rating.load(name)
-        if deck is None:  # pragma: no cover - the version was read in the same snapshot
+        if deck is None:  # pragma: no cover - the summary was read in the same snapshot
             raise DeckNotFound(name)
         with self._lock:
-            self._compiled[name] = (version, deck)
+            self._compiled[name] = (summary, deck)
         return deck
 
     def decks(self) -> list[DeckSummary]:
