@@ -149,3 +149,42 @@ class TestLostCalls:
                 core.ledger.held("acme"),
                 core.ledger.available("acme"),
             )
+
+
+class TestReleasingWhileEnding:
+    """A hold released through the ledger while its call ends: the same lock order."""
+
+    def test_no_deadlock(self, durable_url: str) -> None:
+        """Threads releasing a call's hold and ending the call at once never deadlock.
+
+        Both lock the account's balance row before the hold; in the other order
+        PostgreSQL broke a deadlock in about one round in four.
+        """
+        import threading  # noqa: PLC0415 - only this test runs threads
+
+        _open(durable_url, funds="100", channel_limit=None)
+        errors: list[BaseException] = []
+        with telcocore.connect(durable_url) as core:
+            for n in range(60):
+                call_id = f"race-{n}"
+                core.calls.start_call(call_id, "acme", hold="0.10")
+                barrier = threading.Barrier(2)
+
+                def run(action: Any, call_id: str = call_id, barrier: Any = barrier) -> None:  # noqa: ANN401
+                    barrier.wait()
+                    try:
+                        action(call_id)
+                    except Exception as error:  # noqa: BLE001 - collected and asserted below
+                        errors.append(error)
+
+                threads = [
+                    threading.Thread(target=run, args=(core.ledger.release_hold,)),
+                    threading.Thread(target=run, args=(core.calls.end_call,)),
+                ]
+                for thread in threads:
+                    thread.start()
+                for thread in threads:
+                    thread.join()
+            assert [] == errors
+            assert _usd("0.00") == core.ledger.held("acme")
+            assert 0 == core.calls.channels_in_use("acme")

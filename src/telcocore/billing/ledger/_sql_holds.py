@@ -105,8 +105,18 @@ class SqlHolds:
         return True
 
     def release_hold(self, hold_id: str) -> Hold | None:
-        """Delete the hold and take its amount off the held sum; ``None`` if there is none."""
+        """Delete the hold and take its amount off the held sum; ``None`` if there is none.
+
+        The account's balance row is locked before the hold is deleted: starting, ending
+        and reaping calls lock them in that order too, so none of them waits for another
+        while holding what the other needs (PostgreSQL).
+        """
         s, d = self._s, self._s.dialect
+        found = s.one("SELECT account_id FROM ledger_holds WHERE id = ?", (hold_id,))
+        if found is None:
+            return None
+        lock = f"SELECT held FROM balances WHERE account_id = ?{d.update_lock}"  # noqa: S608
+        s.one(lock, (found[0],))
         row = s.one(
             f"DELETE FROM ledger_holds WHERE id = ? RETURNING {_HOLD_COLUMNS}",  # noqa: S608
             (hold_id,),
