@@ -11,7 +11,7 @@ says it in words.
 An allowed answer carries ``max_duration``: the longest call, in seconds, that the
 credit not held by other calls pays for at the matched rate (connect fee, increments,
 tiers and free seconds included; see
-:meth:`~telcocore.billing.rating.model.deck.RateDeck.max_duration`).
+:meth:`~telcocore.RateDeck.max_duration`).
 """
 
 from __future__ import annotations

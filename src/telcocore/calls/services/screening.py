@@ -47,7 +47,7 @@ def blocked_number(
         entry = next((e for e in found if e.matches(number)), None)
         if entry is not None:
             return reason, (
-                f"the {side} {number} is on account {account.id!r}'s block list "
+                f"the {side} {number} is on the block list of account {account.id!r} "
                 f"(as {entry.kind.value} {entry.pattern})"
             )
     return None
