@@ -105,6 +105,43 @@ class TestAllowed:
         assert 300 == core.calls.authorize(acme, "+14155550100", UK).max_duration
 
 
+class TestTheDeck:
+    """The deck as stored when the call is judged, at the rate in effect at ``at``."""
+
+    def test_a_changed_deck_is_used_at_once(self, core: TelcoCore) -> None:
+        """Saving the deck again with twice the rate halves the duration."""
+        acme = _open(core)
+        assert 996 == core.calls.authorize(acme, "x", UK).max_duration
+        core.rating.save_deck(_deck(Rate("44", "UK", Decimal("0.12"), effective_from=SINCE)))
+        answer = core.calls.authorize(acme, "x", UK)
+        assert (500, "UK") == (answer.max_duration, answer.description)
+
+    def test_the_rate_in_effect_at_the_call(self, core: TelcoCore) -> None:
+        """A rate from tomorrow applies to a call made tomorrow, not to one made now."""
+        tomorrow = START + timedelta(days=1)
+        acme = _open(core)
+        core.rating.save_deck(
+            _deck(
+                _uk(initial_increment=60, subsequent_increment=6, effective_to=tomorrow),
+                Rate("44", "Dearer", Decimal("0.12"), effective_from=tomorrow),
+            )
+        )
+        now, later = (core.calls.authorize(acme, "x", UK, at=at) for at in (START, tomorrow))
+        assert ("United Kingdom", "Dearer", later.at) == (
+            now.description,
+            later.description,
+            tomorrow,
+        )
+
+    def test_the_longest_prefix_wins(self, core: TelcoCore) -> None:
+        """+447... matches 447 before 44."""
+        acme = _open(core)
+        core.rating.save_deck(
+            _deck(_uk(), Rate("447", "UK mobile", Decimal("0.12"), effective_from=SINCE))
+        )
+        assert "447" == core.calls.authorize(acme, "x", "+447700900123").prefix
+
+
 class TestMaxDuration:
     """How long the credit lasts at the matched rate, in whole billing blocks."""
 
@@ -301,6 +338,19 @@ class TestAuthorizeAndStart:
             again.start.channel,
         )
         assert (1, _usd("0.06")) == (core.calls.channels_in_use(acme), core.ledger.held(acme))
+
+    def test_starting_again_is_judged_again(self, core: TelcoCore) -> None:
+        """A call in progress whose account was suspended meanwhile: refused, still started."""
+        acme = _open(core)
+        core.calls.authorize_and_start("c1", acme, source="x", destination=UK)
+        core.accounts.set_status(acme, AccountStatus.PENALTY)
+        again = core.calls.authorize_and_start("c1", acme, source="x", destination=UK)
+        assert again.start is not None
+        assert (Refusal.ACCOUNT_NOT_ACTIVE, False, 1) == (
+            again.reason,
+            again.start.started,
+            core.calls.channels_in_use(acme),
+        )
 
     def test_the_same_call_on_another_account_conflicts(self, core: TelcoCore) -> None:
         """A call id in progress on another account is a CallConflict."""
