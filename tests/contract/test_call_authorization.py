@@ -339,6 +339,20 @@ class TestAuthorizeAndStart:
         )
         assert (1, _usd("0.06")) == (core.calls.channels_in_use(acme), core.ledger.held(acme))
 
+    def test_starting_again_frees_its_own_channel_without_a_hold(self, core: TelcoCore) -> None:
+        """A call of a free rate holds nothing; again, on the only channel, it is allowed."""
+        acme = _open(core, rate=Rate("44", "Free", Decimal(0), effective_from=SINCE))
+        core.accounts.update(acme, channel_limit=1)
+        first = core.calls.authorize_and_start("c1", acme, source="x", destination=UK)
+        again = core.calls.authorize_and_start("c1", acme, source="x", destination=UK)
+        assert again.start is not None
+        assert (True, True, False, None) == (
+            first.allowed,
+            again.allowed,
+            again.start.started,
+            again.start.hold,
+        )
+
     def test_starting_again_is_judged_again(self, core: TelcoCore) -> None:
         """A call in progress whose account was suspended meanwhile: refused, still started."""
         acme = _open(core)

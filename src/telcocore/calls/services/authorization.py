@@ -237,13 +237,18 @@ class Authorizing(CallsPart):
             if channel.hold_id is None
             else uow.get(LedgerRepository).find_hold(channel.hold_id)
         )
-        answer = self._judge(uow, account, call, own=held.amount if held is not None else None)
+        own = Money(0, account.currency) if held is None else held.amount
+        answer = self._judge(uow, account, call, own=own)
         return _with_start(answer, CallStart(channel, held, started=False))
 
     def _judge(
         self, uow: UnitOfWork, account: Account, call: _Call, *, own: Money | None = None
     ) -> Authorization:
-        """Judge ``call`` on ``account`` in ``uow``; ``own`` is the call's own hold on a replay."""
+        """Judge ``call`` on ``account`` in ``uow``.
+
+        ``own`` is given on a replay: the call's own hold (zero without one), which is
+        available to it again, as is its own channel.
+        """
         if account.status is not AccountStatus.ACTIVE:
             return call.answer(
                 Refusal.ACCOUNT_NOT_ACTIVE,
