@@ -12,10 +12,13 @@ from typing import Literal, assert_type
 import telcocore
 from telcocore import (
     Account,
+    Authorization,
+    CallStart,
     DebitLimitExceeded,
     HistoryPage,
     LedgerEntry,
     Money,
+    Refusal,
     Rounding,
     TelcoCore,
     TelcoError,
@@ -51,6 +54,19 @@ def check_history_pages(core: TelcoCore) -> None:
     assert_type(page.next_after, int | None)
     if page.next_after is not None:
         assert_type(core.ledger.history("acme", after=page.next_after), HistoryPage)
+
+
+def check_authorize(core: TelcoCore) -> None:
+    """A dialplan script asks before it bridges, and starts the call in the same step."""
+    answer = core.calls.authorize("acme", "anonymous", "+442071234567")
+    assert_type(answer, Authorization)
+    assert_type(answer.reason, Refusal | None)
+    assert_type(answer.max_duration, int)
+    started = core.calls.authorize_and_start(
+        "call-1", "acme", source="anonymous", destination="+442071234567"
+    )
+    assert_type(started.start, CallStart | None)
+    core.calls.authorize_and_start("call-1", "acme", "anonymous", "+4420")  # type: ignore[call-arg]
 
 
 def check_money() -> None:

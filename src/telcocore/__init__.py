@@ -43,6 +43,7 @@ from telcocore.calls.errors import (
     InvalidCallRecord,
     InvalidImportOptions,
 )
+from telcocore.calls.model.authorization import Authorization, Refusal
 from telcocore.calls.model.channels import AccountOverview, CallEnd, CallStart
 from telcocore.contacts.errors import (
     AuthenticationFailed,
@@ -96,6 +97,7 @@ __all__ = [
     "AlreadyReversed",
     "AuditEntryNotFound",
     "AuthenticationFailed",
+    "Authorization",
     "BatchResult",
     "BlockListEntryNotFound",
     "CallConflict",
@@ -147,6 +149,7 @@ __all__ = [
     "RateCardError",
     "RateDeck",
     "RatedCall",
+    "Refusal",
     "Rounding",
     "RuleViolation",
     "SchemaVersionError",

@@ -431,6 +431,19 @@ CALLS: dict[str, Call] = {
         lambda w: {"call_id": w.core.calls.start_call(f"c{w.fresh()}", "acme").channel.call_id},
     ),
     "reap": Call(_service("calls", "reap")),
+    "authorize": Call(
+        _service("calls", "authorize"),
+        lambda _w: {"account_id": "acme", "source": "+14155550123", "destination": "+4420"},
+    ),
+    "authorize_and_start": Call(
+        _service("calls", "authorize_and_start"),
+        lambda w: {
+            "call_id": f"c{w.fresh()}",
+            "account_id": "acme",
+            "source": "+14155550123",
+            "destination": "+4420",
+        },
+    ),
     "channels_in_use": _of_acme("calls", "channels_in_use"),
     "active_calls": _of_acme("calls", "active_calls"),
     "overview": _of_acme("calls", "overview"),
@@ -617,6 +630,7 @@ RESULTS = frozenset(
     {
         "Account",
         "AccountOverview",
+        "Authorization",
         "BatchResult",
         "CallEnd",
         "CallStart",

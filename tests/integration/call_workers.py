@@ -65,3 +65,33 @@ def reap(url: str, start: Any, results: Any) -> None:  # noqa: ANN401 - Barrier,
             results.put(([], [repr(exc)]))
             return
     results.put(([e.channel.call_id for e in ended], []))
+
+
+def authorize_and_start_calls(  # noqa: PLR0913, PLR0917 - the worker's whole assignment
+    url: str,
+    account_id: str,
+    call_ids: Sequence[str],
+    destination: str,
+    start: Any,  # noqa: ANN401 - a multiprocessing Barrier
+    results: Any,  # noqa: ANN401 - a multiprocessing Queue
+) -> None:
+    """Authorize and start each call; report (started, replayed, refusal reasons, errors)."""
+    started: list[str] = []
+    replayed: list[str] = []
+    refused: list[str] = []
+    other: list[str] = []
+    with telcocore.connect(url, clock=FixedClock(AT)) as core:
+        start.wait()
+        for call_id in call_ids:
+            try:
+                answer = core.calls.authorize_and_start(
+                    call_id, account_id, source="+14155550100", destination=destination
+                )
+            except Exception as exc:  # noqa: BLE001 - reported to the test, which fails on it
+                other.append(repr(exc))
+                continue
+            if answer.start is None:
+                refused.append(str(answer.reason))
+            else:
+                (started if answer.start.started else replayed).append(call_id)
+    results.put((started, replayed, refused, other))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import signal
 from collections import Counter
+from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -12,6 +14,7 @@ from tests.integration import call_workers
 from tests.integration.storage_workers import SPAWN
 
 import telcocore
+from telcocore import Rate, RateDeck, Refusal
 from telcocore.kernel.money import Money
 
 pytestmark = pytest.mark.slow
@@ -100,6 +103,106 @@ class TestStartsUnderContention:
         )
         with telcocore.connect(durable_url) as core:
             assert (10, _usd("1.00")) == (
+                core.calls.channels_in_use("acme"),
+                core.ledger.held("acme"),
+            )
+
+
+def _open_priced(url: str, *, funds: str, channel_limit: int | None) -> None:
+    """Account ``acme`` priced at 0.06 a minute to +44 on 60/6: a first block of 0.06."""
+    _open(url, funds=funds, channel_limit=channel_limit)
+    since = call_workers.AT - timedelta(days=1)
+    rate = Rate(
+        "44",
+        "UK",
+        Decimal("0.06"),
+        initial_increment=60,
+        subsequent_increment=6,
+        effective_from=since,
+    )
+    deck = RateDeck("retail", "USD", [rate])
+    with telcocore.connect(url) as core:
+        core.rating.save_deck(deck)
+        core.rating.assign("acme", "retail")
+
+
+def _run_authorized(url: str, assignments: list[list[str]]) -> list[Any]:
+    """Run one authorize_and_start_calls worker per assignment, all at once; their reports."""
+    start = SPAWN.Barrier(len(assignments))
+    results = SPAWN.Queue()
+    processes = [
+        SPAWN.Process(
+            target=call_workers.authorize_and_start_calls,
+            args=(url, "acme", call_ids, "+442071234567", start, results),
+        )
+        for call_ids in assignments
+    ]
+    for process in processes:
+        process.start()
+    reports = [results.get(timeout=120) for _ in processes]
+    for process in processes:
+        process.join(timeout=60)
+    assert [0] * len(processes) == [p.exitcode for p in processes]
+    return reports
+
+
+class TestAuthorizedStartsUnderContention:
+    """Processes authorizing and starting calls at once never spend the same credit."""
+
+    def test_the_last_credit_is_spent_once(self, durable_url: str) -> None:
+        """0.30 pays 5 first blocks of 0.06: 6 processes x 3 calls, exactly 5 start."""
+        _open_priced(durable_url, funds="0.30", channel_limit=None)
+        assignments = [[f"w{w}-{n}" for n in range(3)] for w in range(PROCESSES)]
+        reports = _run_authorized(durable_url, assignments)
+        started = [c for r in reports for c in r[0]]
+        refusals = Counter(reason for r in reports for reason in r[2])
+        assert ([], 5, {Refusal.INSUFFICIENT_CREDIT.value: 13}) == (
+            [e for r in reports for e in r[3]],
+            len(started),
+            dict(refusals),
+        )
+        with telcocore.connect(durable_url) as core:
+            assert (_usd("0.30"), _usd("0.00"), 5) == (
+                core.ledger.held("acme"),
+                core.ledger.available("acme"),
+                core.calls.channels_in_use("acme"),
+            )
+            assert sorted(started) == sorted(h.id for h in core.ledger.holds("acme"))
+
+    def test_the_channel_limit_holds(self, durable_url: str) -> None:
+        """Credit for 50 first blocks but 4 channels: exactly 4 start, never more held."""
+        _open_priced(durable_url, funds="3.00", channel_limit=4)
+        assignments = [[f"w{w}-{n}" for n in range(5)] for w in range(PROCESSES)]
+        reports = _run_authorized(durable_url, assignments)
+        started = [c for r in reports for c in r[0]]
+        refusals = Counter(reason for r in reports for reason in r[2])
+        assert ([], 4, {Refusal.CHANNEL_LIMIT.value: 26}) == (
+            [e for r in reports for e in r[3]],
+            len(started),
+            dict(refusals),
+        )
+        with telcocore.connect(durable_url) as core:
+            overview = core.calls.overview("acme")
+            assert (4, _usd("0.24"), _usd("2.76")) == (
+                overview.channels_in_use,
+                overview.held,
+                overview.available,
+            )
+
+    def test_the_same_calls_start_once(self, durable_url: str) -> None:
+        """Every process starts the same 4 calls: each is held once, the rest replay."""
+        _open_priced(durable_url, funds="1.00", channel_limit=None)
+        calls = [f"c{n}" for n in range(4)]
+        reports = _run_authorized(durable_url, [calls] * PROCESSES)
+        started = Counter(c for r in reports for c in r[0])
+        assert ([], dict.fromkeys(calls, 1), 4 * (PROCESSES - 1), []) == (
+            [e for r in reports for e in r[3]],
+            dict(started),
+            sum(len(r[1]) for r in reports),
+            [reason for r in reports for reason in r[2]],
+        )
+        with telcocore.connect(durable_url) as core:
+            assert (4, _usd("0.24")) == (
                 core.calls.channels_in_use("acme"),
                 core.ledger.held("acme"),
             )
