@@ -1,6 +1,7 @@
-"""Calls use cases: channels in use, the credit held for calls, the reaper, the overview.
+"""Calls use cases: channels, holds, the reaper, the overview, posting, importing, the log.
 
-The service is made of parts, each in its own module: :class:`~.channels.Channels` so far.
+The service is made of parts, each in its own module: :class:`~.channels.Channels`,
+:class:`~.posting.Posting` (with :class:`~.importing.Importing`) and :class:`~.log.CallLog`.
 A new part (authorizing a call, posting its record) is a class on
 :class:`~.base.CallsPart` in a module of its own, added to :class:`CallService`'s bases.
 """
@@ -8,12 +9,14 @@ A new part (authorizing a call, posting its record) is a class on
 from __future__ import annotations
 
 from telcocore.calls.services.channels import Channels
+from telcocore.calls.services.importing import Importing
+from telcocore.calls.services.log import CallLog
 
 __all__ = ["CallService"]
 
 
-class CallService(Channels):
-    """Calls in progress: start, end, reap, count, and each account's overview.
+class CallService(Channels, Importing, CallLog):
+    """Calls in progress (start, end, reap, count, overview) and posted call records.
 
     Built as ``CallService(context)``; its methods come from its parts.
     """
