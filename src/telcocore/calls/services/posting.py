@@ -203,7 +203,7 @@ class Posting(CallsPart):
             found[account_id] = _Pricing(account, customer, provider, None)
         return found
 
-    def _post_in(self, uow: UnitOfWork, records: list[CallRecord]) -> PostResult:  # noqa: C901 - the volume path, in one piece
+    def _post_in(self, uow: UnitOfWork, records: list[CallRecord]) -> PostResult:  # noqa: C901, PLR0915 - the volume path, in one piece
         repository = uow.get(CallRecordRepository)
         stored = repository.existing({r.call_id for r in records})
         seen: set[str] = set()
@@ -234,7 +234,11 @@ class Posting(CallsPart):
                     )
                 )
                 continue
-            rated = customer.rate(record.destination, record.billable, at=record.start)
+            billable = record.billable
+            seconds = int(billable)  # whole seconds, a fraction rounded up (as the deck does)
+            if seconds != billable:
+                seconds += 1
+            rated = customer.rate(record.destination, seconds, at=record.start)
             if type(rated) is Unrated:
                 refusals.append(
                     RecordRefusal(record.call_id, account_id, RefusalKind.UNRATED, rated.reason)
@@ -243,7 +247,7 @@ class Posting(CallsPart):
             cost = None
             provider = found.provider
             if provider is not None:
-                by_provider = provider.rate(record.destination, record.billable, at=record.start)
+                by_provider = provider.rate(record.destination, seconds, at=record.start)
                 if type(by_provider) is not Unrated:
                     cost = by_provider.cost  # type: ignore[union-attr]
             home = found.account.home_country  # type: ignore[union-attr]
