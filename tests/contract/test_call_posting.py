@@ -6,6 +6,7 @@ import io
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import attrs
 import pytest
@@ -289,6 +290,52 @@ class TestImportFile:
         out = io.StringIO()
         core.calls.import_file("asterisk", io.StringIO("bad\n" + _master_csv(1)), rejected=out)
         assert out.getvalue().startswith("1,")
+
+    def test_a_csv_file_with_a_column_map(self, core: TelcoCore, acme: str) -> None:
+        """kind="csv" reads through ``columns``; ``account=`` names the account."""
+        text = (
+            "id,to,started,ended,secs\n"
+            "x1,+442071234567,2026-03-14 15:00:00,2026-03-14 15:01:00,60\n"
+            "x2,+14155550123,2026-03-14 15:05:00,2026-03-14 15:06:00,60\n"
+        )
+        columns = {
+            "call_id": "id",
+            "destination": "to",
+            "start": "started",
+            "end": "ended",
+            "billable": "secs",
+        }
+        report = core.calls.import_file(
+            "csv", io.StringIO(text), account=acme, columns=columns, batch_size=1
+        )
+        assert (2, 2) == (report.read, report.imported)
+        assert _usd("0.93") == core.ledger.balance(acme)
+
+    def test_a_freeswitch_file(self, core: TelcoCore, acme: str) -> None:
+        """kind="freeswitch" reads the default template's columns."""
+        row = (
+            '"Alice","1001","+442071234567","default","2026-03-14 15:00:00",'
+            '"2026-03-14 15:00:02","2026-03-14 15:01:02","62","60","NORMAL_CLEARING",'
+            '"6f0c3e2a-0000-4000-8000-000000000001","","","",""\n'
+        )
+        report = core.calls.import_file("freeswitch", io.StringIO(row), account=acme)
+        assert (1, 1, 0) == (report.read, report.imported, report.rejected), report
+        assert _usd("0.94") == core.ledger.balance(acme)
+
+    @pytest.mark.usefixtures("acme")
+    def test_rejected_rows_go_to_a_path(self, core: TelcoCore, tmp_path: Path) -> None:
+        """A PathLike is appended to; a plain string is refused (it creates no file)."""
+        target = tmp_path / "rejected.csv"
+        for _ in range(2):
+            core.calls.import_file("asterisk", io.StringIO("bad\n"), rejected=target)
+        assert 2 == len(target.read_text().splitlines())
+        with pytest.raises(InvalidImportOptions):
+            core.calls.import_file(
+                "asterisk",
+                io.StringIO("bad\n"),
+                rejected=str(tmp_path / "no.csv"),  # type: ignore[arg-type]
+            )
+        assert not (tmp_path / "no.csv").exists()
 
     def test_bad_options(self, core: TelcoCore, acme: str) -> None:
         """Unknown kinds, misplaced options and bad batch sizes are refused."""
