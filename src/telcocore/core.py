@@ -25,7 +25,7 @@ from telcocore.adapters.sqlite import SqliteStorage
 from telcocore.adapters.system import SystemClock
 from telcocore.audit.services import AuditLog
 from telcocore.billing.ledger.services import LedgerService, open_balance
-from telcocore.billing.rating.services import RatingService
+from telcocore.billing.rating.services import CompiledDecks, RatingService
 from telcocore.calls.services import CallService
 from telcocore.contacts.model.credentials import PasswordPolicy
 from telcocore.contacts.ports import PasswordHasher
@@ -136,8 +136,9 @@ class TelcoCore:
         )
         self.ledger = LedgerService(context, self.outbox)
         self.numbering = NumberingService(context, self.audit)
-        self.calls = CallService(context)
-        self.rating = RatingService(context, self.audit)
+        decks = CompiledDecks()  # one compiled copy of each rate deck, for rating and calls
+        self.rating = RatingService(context, self.audit, decks=decks)
+        self.calls = CallService(context, decks=decks)
         notifiers = (
             self._notifier if isinstance(self._notifier, ChannelRouter) else [self._notifier]
         )

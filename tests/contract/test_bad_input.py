@@ -22,6 +22,7 @@ from __future__ import annotations
 import enum
 import functools
 import inspect
+import io
 import itertools
 import os
 import uuid
@@ -46,6 +47,7 @@ from telcocore import (
     TelcoError,
     Tier,
 )
+from telcocore.calls.model.records import CallRecord
 from telcocore.contacts.model.credentials import PasswordPolicy, ScryptHasher
 from telcocore.core import open_storage
 from telcocore.notifications.model.message import Channel
@@ -143,6 +145,31 @@ def a_deck(name: str) -> RateDeck:
         effective_from=START - timedelta(days=30),
     )
     return RateDeck(name, "USD", [rate])
+
+
+def a_record(w: World) -> CallRecord:
+    """An answered minute to the United Kingdom, under a call id of its own."""
+    return CallRecord(
+        call_id=f"call{w.fresh()}",
+        account_id="acme",
+        source="1001",
+        destination="+442071234567",
+        start=START,
+        answer=START,
+        end=START + timedelta(seconds=60),
+        duration=60,
+        billable=60,
+        disposition="answered",
+    )
+
+
+def a_master_line(w: World) -> str:
+    """One row of an Asterisk Master.csv (18 columns), with a unique id of its own."""
+    return (
+        '"acme","1001","442071234567","default","","SIP/1","SIP/2","Dial","",'
+        '"2026-03-14 15:09:26","2026-03-14 15:09:28","2026-03-14 15:10:28",62,60,'
+        f'"ANSWERED","DOCUMENTATION","1700000000.{w.fresh()}",""\n'
+    )
 
 
 Kwargs = dict[str, Any]
@@ -447,6 +474,16 @@ CALLS: dict[str, Call] = {
     "channels_in_use": _of_acme("calls", "channels_in_use"),
     "active_calls": _of_acme("calls", "active_calls"),
     "overview": _of_acme("calls", "overview"),
+    "post": Call(_service("calls", "post"), lambda w: {"record": a_record(w)}),
+    "post_many": Call(_service("calls", "post_many"), lambda w: {"records": [a_record(w)]}),
+    "import_file": Call(
+        _service("calls", "import_file"),
+        lambda w: {"kind": "asterisk", "source": io.StringIO(a_master_line(w))},
+    ),
+    "international_log": Call(
+        _service("calls", "international_log"),
+        lambda _w: {"account_id": "acme", "start": START, "end": START + timedelta(days=1)},
+    ),
 }
 
 RATING: dict[str, Call] = {

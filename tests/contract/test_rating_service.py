@@ -74,7 +74,7 @@ class TestDecks:
         """Every field of every rate survives the storage, decimals and instants exactly."""
         deck = a_deck()
         core.rating.save_deck(deck)
-        core.rating._compiled.clear()
+        core.rating._compiled.forget("retail")
         stored = core.rating.deck("retail")
         assert deck == stored
         assert Money("0.06950", "USD") == stored.first_block("44", at=AT)  # 3 s free
@@ -102,7 +102,7 @@ class TestDecks:
     def test_compiled_deck_is_cached_per_version(self, core: TelcoCore) -> None:
         """The same version gives the same compiled object; a new version a new one."""
         core.rating.save_deck(a_deck())
-        core.rating._compiled.clear()
+        core.rating._compiled.forget("retail")
         first = core.rating.deck("retail")
         assert first is core.rating.deck("retail")
         core.rating.save_deck(a_deck(per_minute="0.07"))

@@ -3,20 +3,31 @@
 A channel in use is one ``call_channels`` row, keyed by the call id (so one call counts
 once), deleted when the call ends. Counting an account's channels reads the index on
 ``(account_id, started_at)``; the reaper reads the one on ``started_at``.
+
+A posted call record is one ``call_records`` row, keyed by the call id. A batch of them is
+written with one ``executemany``; the per-minute log reads the index on
+``(account_id, classification, started_at, call_id)``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
+from decimal import Decimal
+from json.encoder import encode_basestring_ascii as _quote
 from typing import Any, Final
 
 from telcocore.calls.model.channels import Channel
-from telcocore.calls.ports import ChannelRepository
+from telcocore.calls.model.classification import Classification
+from telcocore.calls.model.posting import LogRow, PostedCall
+from telcocore.calls.model.records import CallRecord, Direction, Disposition
+from telcocore.calls.ports import CallRecordRepository, ChannelRepository
 from telcocore.kernel.errors import AlreadyExists
-from telcocore.platform.sql.dialect import Row, Session
+from telcocore.kernel.money import Money
+from telcocore.platform.sql.dialect import Dialect, Row, Session
 from telcocore.platform.sql.unit_of_work import SqlDomain
 
-__all__ = ["STORAGE", "SqlChannelRepository"]
+__all__ = ["STORAGE", "SqlCallRecordRepository", "SqlChannelRepository"]
 
 _COLUMNS: Final = "call_id, account_id, started_at, hold_id"
 
@@ -90,8 +101,227 @@ class SqlChannelRepository:
         )
         return [self._channel(row) for row in rows]
 
+    def remove_many(self, call_ids: Collection[str]) -> list[Channel]:
+        """Delete the channels of those of ``call_ids`` in progress; the channels deleted."""
+        removed: list[Channel] = []
+        ids = list(call_ids)
+        for start in range(0, len(ids), _IDS_PER_QUERY):
+            chunk = ids[start : start + _IDS_PER_QUERY]
+            marks = ", ".join("?" * len(chunk))
+            rows = self._s.all(
+                f"DELETE FROM call_channels WHERE call_id IN ({marks}) "  # noqa: S608
+                f"RETURNING {_COLUMNS}",
+                chunk,
+            )
+            removed += [self._channel(row) for row in rows]
+        return removed
+
+
+_IDS_PER_QUERY: Final = 500
+"""How many ids one ``IN (...)`` look-up names."""
+
+_RECORD_COLUMNS: Final = (
+    "call_id, account_id, source, destination, started_at, answered_at, ended_at, duration, "
+    "billable, disposition, direction, classification, prefix, description, billed_seconds, "
+    "rate_per_minute, charge, currency, provider_cost, provider_currency, transaction_id, raw"
+)
+_INSERT_RECORD: Final = (
+    f"INSERT INTO call_records ({_RECORD_COLUMNS}) VALUES ({', '.join('?' * 22)})"  # noqa: S608
+)
+_LOG_COLUMNS: Final = (
+    "call_id, started_at, source, destination, description, billed_seconds, rate_per_minute, "
+    "charge, currency"
+)
+_SIXTY: Final = Decimal(60)
+
+
+def _raw_text(raw: Mapping[str, str]) -> str:
+    """``raw`` as compact JSON text with sorted keys, as :meth:`Dialect.json_to_db` writes it."""
+    return "{" + ",".join([f"{_quote(key)}:{_quote(raw[key])}" for key in sorted(raw)]) + "}"
+
+
+class SqlCallRecordRepository:
+    """The posted call records, in the ``call_records`` table."""
+
+    def __init__(self, session: Session[Any]) -> None:
+        self._s = session
+
+    def existing(self, call_ids: Collection[str]) -> set[str]:
+        """Which of ``call_ids`` are stored already."""
+        found: set[str] = set()
+        ids = list(call_ids)
+        for start in range(0, len(ids), _IDS_PER_QUERY):
+            chunk = ids[start : start + _IDS_PER_QUERY]
+            marks = ", ".join("?" * len(chunk))
+            rows = self._s.all(
+                f"SELECT call_id FROM call_records WHERE call_id IN ({marks})",  # noqa: S608
+                chunk,
+            )
+            found.update(row[0] for row in rows)
+        return found
+
+    def add_many(self, calls: Sequence[PostedCall]) -> None:
+        """Store new records in one batch; a call id stored already fails the batch.
+
+        Plain ``INSERT`` (no ``ON CONFLICT``): the caller looked the ids up in the same
+        unit of work, so a taken id means another writer won a race, and the batch must
+        run again (:class:`~telcocore.AlreadyExists`).
+        """
+        d = self._s.dialect
+        time_to_db = d.time_to_db
+        # Where the dialect stores documents as the shared compact text, the fields (all
+        # strings) are written out directly, as that encoder would: same text, faster.
+        json_to_db = _raw_text if type(d).json_to_db is Dialect.json_to_db else d.json_to_db
+        # Rates and charges repeat (a deck keeps one Money per distinct cost): each object
+        # is converted once, by identity; the batch keeps them all alive meanwhile.
+        converted: dict[int, object] = {}
+        to_db = d.decimal_to_db
+
+        def decimal_to_db(value: Decimal) -> object:
+            known = converted.get(id(value))
+            if known is None:
+                known = converted[id(value)] = to_db(value)
+            return known
+
+        rows = []
+        for call in calls:
+            record = call.record
+            answer = record.answer
+            cost = call.provider_cost
+            rows.append(
+                (
+                    record.call_id,
+                    record.account_id,
+                    record.source,
+                    record.destination,
+                    time_to_db(record.start),
+                    None if answer is None else time_to_db(answer),
+                    time_to_db(record.end),
+                    record.duration,
+                    to_db(record.billable),
+                    record.disposition.value,
+                    record.direction.value,
+                    record.classification.value if record.classification else "unknown",
+                    call.prefix,
+                    call.description,
+                    call.billed_seconds,
+                    decimal_to_db(call.rate_per_minute),
+                    decimal_to_db(call.charge.amount),
+                    call.charge.currency,
+                    None if cost is None else decimal_to_db(cost.amount),
+                    None if cost is None else cost.currency,
+                    call.transaction_id,
+                    json_to_db(record.raw),
+                )
+            )
+        self._s.run_batches([(_INSERT_RECORD, rows)])
+
+    def find(self, call_id: str) -> PostedCall | None:
+        """The posted record of ``call_id``, if any."""
+        row = self._s.one(
+            f"SELECT {_RECORD_COLUMNS} FROM call_records WHERE call_id = ?",  # noqa: S608
+            (call_id,),
+        )
+        return None if row is None else self._posted(row)
+
+    def _posted(self, row: Sequence[Any]) -> PostedCall:
+        d = self._s.dialect
+        (call_id, account_id, source, destination, start, answer, end, duration, billable,
+         disposition, direction, classification, prefix, description, billed_seconds,
+         rate, charge, currency, cost, cost_currency, transaction_id, raw) = row  # fmt: skip
+        record = CallRecord._trusted(  # noqa: SLF001 - stored as checked
+            call_id,
+            account_id,
+            source,
+            destination,
+            d.time_from_db(start),
+            None if answer is None else d.time_from_db(answer),
+            d.time_from_db(end),
+            int(duration),
+            d.decimal_from_db(billable),
+            Disposition(disposition),
+            Direction(direction),
+            dict(d.json_from_db(raw)),
+        ).classified(Classification(classification))
+        return PostedCall(
+            record=record,
+            prefix=prefix,
+            description=description,
+            billed_seconds=int(billed_seconds),
+            rate_per_minute=d.decimal_from_db(rate),
+            charge=Money(d.decimal_from_db(charge), currency),
+            provider_cost=None if cost is None else Money(d.decimal_from_db(cost), cost_currency),
+            transaction_id=transaction_id,
+        )
+
+    def log(  # noqa: PLR0913 - the account, the class, the range and the page
+        self,
+        account_id: str,
+        classification: str,
+        start: datetime,
+        end: datetime,
+        *,
+        limit: int,
+        after: tuple[datetime, str] | None,
+    ) -> list[LogRow]:
+        """The account's calls of ``classification`` started in ``[start, end)``.
+
+        By start then call id, after the ``(start, call_id)`` cursor, at most ``limit``.
+        """
+        d = self._s.dialect
+        order = d.code_point_order
+        query = (
+            f"SELECT {_LOG_COLUMNS} FROM call_records "  # noqa: S608 - constant
+            "WHERE account_id = ? AND classification = ? AND started_at >= ? AND started_at < ?"
+        )
+        params: list[object] = [account_id, classification, d.time_to_db(start), d.time_to_db(end)]
+        if after is not None:
+            moment = d.time_to_db(after[0])
+            query += f" AND (started_at > ? OR (started_at = ? AND call_id{order} > ?))"
+            params += [moment, moment, after[1]]
+        query += f" ORDER BY started_at, call_id{order} LIMIT ?"
+        params.append(limit)
+        return [
+            LogRow(
+                call_id=call_id,
+                start=d.time_from_db(started),
+                source=source,
+                destination=destination,
+                description=description,
+                minutes=Decimal(int(billed)) / _SIXTY,
+                rate_per_minute=d.decimal_from_db(rate),
+                charge=Money(d.decimal_from_db(charge), currency),
+            )
+            for call_id, started, source, destination, description, billed, rate, charge, currency
+            in self._s.all(query, params)
+        ]  # fmt: skip
+
+    def log_totals(
+        self, account_id: str, classification: str, start: datetime, end: datetime
+    ) -> tuple[int, int, Decimal]:
+        """The calls of the range, their billed seconds and the sum of their charges.
+
+        The charges are summed in Python, exactly (SQLite would sum decimal text as
+        floating point).
+        """
+        d = self._s.dialect
+        rows = self._s.all(
+            "SELECT billed_seconds, charge FROM call_records WHERE account_id = ? "
+            "AND classification = ? AND started_at >= ? AND started_at < ?",
+            (account_id, classification, d.time_to_db(start), d.time_to_db(end)),
+        )
+        seconds = 0
+        total = Decimal(0)
+        decimal_from_db = d.decimal_from_db
+        for billed, charge in rows:
+            seconds += int(billed)
+            total += decimal_from_db(charge)
+        return len(rows), seconds, total
+
 
 STORAGE = SqlDomain(
-    "calls", {ChannelRepository: SqlChannelRepository}, after=("accounts", "billing.ledger")
+    "calls",
+    {ChannelRepository: SqlChannelRepository, CallRecordRepository: SqlCallRecordRepository},
+    after=("accounts", "billing.ledger"),
 )
 """What this domain stores in a SQL database (found by :mod:`telcocore.domains`)."""

@@ -18,10 +18,6 @@ class RatingRepository(Protocol):
         """The deck's summary (its version included), or ``None``; ``lock`` holds its row."""
         ...
 
-    def version(self, name: str) -> int | None:
-        """The deck's stored version, or ``None``: one indexed read."""
-        ...
-
     def summaries(self) -> list[DeckSummary]:
         """Every deck's summary, ordered by name."""
         ...

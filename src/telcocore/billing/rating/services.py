@@ -26,21 +26,62 @@ from telcocore.kernel.validation import shown, validate_id
 from telcocore.platform.context import ServiceContext
 from telcocore.platform.ports import UnitOfWork
 
-__all__ = ["RatingService"]
+__all__ = ["CompiledDecks", "RatingService"]
 
 
 def _deck_name(value: object, field: str = "name") -> str:
     return validate_id(value, field=field, label="rate deck name")
 
 
+class CompiledDecks:
+    """Compiled rate decks kept between units of work, each with its stored summary.
+
+    Compiling a deck (its prefix index) is done once per change of the deck: :meth:`get`
+    reads only the deck's summary (version, settings and a digest of its rates) and
+    compiles again when it differs from the one kept. The version alone would not do: a
+    deck deleted and saved again (by another process, say) is at version 1 again. One
+    instance may serve several services (the core shares one between rating and calls);
+    it is safe to use from several threads.
+    """
+
+    def __init__(self) -> None:
+        self._kept: dict[str, tuple[DeckSummary, RateDeck]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, uow: UnitOfWork, name: str) -> RateDeck | None:
+        """The deck ``name`` as ``uow`` sees it, compiled; ``None`` if there is none."""
+        rating = uow.get(RatingRepository)
+        summary = rating.summary(name)
+        if summary is None:
+            return None
+        kept = self._kept.get(name)
+        if kept is not None and kept[0] == summary:
+            return kept[1]
+        deck = rating.load(name)
+        if deck is not None:
+            self.keep(summary, deck)
+        return deck
+
+    def keep(self, summary: DeckSummary, deck: RateDeck) -> None:
+        """Keep ``deck``, stored as ``summary``."""
+        with self._lock:
+            self._kept[summary.name] = (summary, deck)
+
+    def forget(self, name: str) -> None:
+        """Drop the deck ``name`` (deleted)."""
+        with self._lock:
+            self._kept.pop(name, None)
+
+
 class RatingService:
     """Stores rate decks, assigns them to accounts, and rates calls with them."""
 
-    def __init__(self, context: ServiceContext, audit: AuditLog) -> None:
+    def __init__(
+        self, context: ServiceContext, audit: AuditLog, *, decks: CompiledDecks | None = None
+    ) -> None:
         self._ctx = context
         self._audit = audit
-        self._compiled: dict[str, tuple[DeckSummary, RateDeck]] = {}
-        self._lock = threading.Lock()
+        self._compiled = CompiledDecks() if decks is None else decks
 
     def save_deck(self, deck: RateDeck, *, actor: str | None = None) -> DeckSummary:
         """Create the deck, or replace the stored one of its name whole; its version goes up.
@@ -74,8 +115,7 @@ class RatingService:
             action = AuditAction.CREATE if before is None else AuditAction.UPDATE
             audit.record_change(uow, action, before, after)
             uow.commit()
-        with self._lock:
-            self._compiled[deck.name] = (after, deck)
+        self._compiled.keep(after, deck)
         return after
 
     def _audit_as(self, actor: str | None) -> AuditLog:
@@ -96,18 +136,9 @@ class RatingService:
             return self._deck(uow, name)
 
     def _deck(self, uow: UnitOfWork, name: str) -> RateDeck:
-        rating = uow.get(RatingRepository)
-        summary = rating.summary(name)
-        if summary is None:
+        deck = self._compiled.get(uow, name)
+        if deck is None:
             raise DeckNotFound(name)
-        cached = self._compiled.get(name)
-        if cached is not None and cached[0] == summary:
-            return cached[1]
-        deck = rating.load(name)
-        if deck is None:  # pragma: no cover - the summary was read in the same snapshot
-            raise DeckNotFound(name)
-        with self._lock:
-            self._compiled[name] = (summary, deck)
         return deck
 
     def decks(self) -> list[DeckSummary]:
@@ -133,8 +164,7 @@ class RatingService:
             rating.delete(name)
             self._audit.record_change(uow, AuditAction.DELETE, before, None, reason=reason)
             uow.commit()
-        with self._lock:
-            self._compiled.pop(name, None)
+        self._compiled.forget(name)
 
     def assign(
         self,

@@ -57,11 +57,6 @@ class SqlRatingRepository:
             row = self._s.one(f"{_SUMMARY}WHERE name = ?", (name,))
         return None if row is None else _summary(row)
 
-    def version(self, name: str) -> int | None:
-        """The deck's stored version, or ``None``."""
-        row = self._s.one("SELECT version FROM rating_decks WHERE name = ?", (name,))
-        return None if row is None else int(row[0])
-
     def summaries(self) -> list[DeckSummary]:
         """Every deck's summary, ordered by name."""
         return [_summary(row) for row in self._s.all(f"{_SUMMARY}ORDER BY name")]

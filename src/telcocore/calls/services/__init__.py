@@ -1,8 +1,8 @@
-"""Calls use cases: channels in use, the credit held for calls, the reaper, the overview.
+"""Calls use cases: authorizing, channels, holds, the reaper, the overview, posting, the log.
 
-The service is made of parts, each in its own module: :class:`~.channels.Channels` and
-:class:`~.authorization.Authorizing` so far.
-A new part (authorizing a call, posting its record) is a class on
+The service is made of parts, each in its own module: :class:`~.channels.Channels`,
+:class:`~.authorization.Authorizing`, :class:`~.posting.Posting` (with
+:class:`~.importing.Importing`) and :class:`~.log.CallLog`. A new part is a class on
 :class:`~.base.CallsPart` in a module of its own, added to :class:`CallService`'s bases.
 """
 
@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from telcocore.calls.services.authorization import Authorizing
 from telcocore.calls.services.channels import Channels
+from telcocore.calls.services.importing import Importing
+from telcocore.calls.services.log import CallLog
 
 __all__ = ["CallService"]
 
 
-class CallService(Channels, Authorizing):
-    """Calls in progress: authorize, start, end, reap, count, and each account's overview.
+class CallService(Channels, Authorizing, Importing, CallLog):
+    """Calls in progress (authorize, start, end, reap, count, overview) and posted records.
 
-    Built as ``CallService(context)``; its methods come from its parts.
+    Built as ``CallService(context, decks=...)`` (the compiled rate decks it shares with
+    the rating service); its methods come from its parts.
     """

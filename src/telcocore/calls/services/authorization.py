@@ -18,7 +18,6 @@ version number unless the deck changed.
 
 from __future__ import annotations
 
-import threading
 from datetime import datetime
 from typing import Final, NamedTuple
 
@@ -40,7 +39,7 @@ from telcocore.calls.services.screening import blocked_number, normalized
 from telcocore.kernel.money import Money
 from telcocore.kernel.periods import require_utc
 from telcocore.kernel.validation import validate_text
-from telcocore.platform.context import ServiceContext, retrying_lost_races
+from telcocore.platform.context import retrying_lost_races
 from telcocore.platform.ports import UnitOfWork
 
 __all__ = ["MAX_NUMBER_TEXT", "Authorizing"]
@@ -52,29 +51,6 @@ MAX_NUMBER_TEXT: Final = 100
 def _number(value: object, field: str) -> str:
     """A source or destination as the switch gives it: text of at most 100 characters."""
     return validate_text(value, field=field, max_length=MAX_NUMBER_TEXT)
-
-
-class _Decks:
-    """Compiled rate decks by name, each with the version it was compiled from."""
-
-    def __init__(self) -> None:
-        self._kept: dict[str, tuple[int, RateDeck]] = {}
-        self._lock = threading.Lock()
-
-    def get(self, uow: UnitOfWork, name: str) -> RateDeck | None:
-        """The stored deck ``name`` as ``uow`` sees it, or ``None``."""
-        rating = uow.get(RatingRepository)
-        version = rating.version(name)
-        if version is None:
-            return None
-        kept = self._kept.get(name)
-        if kept is not None and kept[0] == version:
-            return kept[1]
-        deck = rating.load(name)
-        if deck is not None:
-            with self._lock:
-                self._kept[name] = (version, deck)
-        return deck
 
 
 class _Call:
@@ -123,10 +99,6 @@ class _Found(NamedTuple):
 
 class Authorizing(CallsPart):
     """Authorize calls, alone or with their start: refusals are answers, not errors."""
-
-    def __init__(self, context: ServiceContext) -> None:
-        super().__init__(context)
-        self._decks = _Decks()
 
     def authorize(
         self, account_id: str, source: str, destination: str, *, at: datetime | None = None

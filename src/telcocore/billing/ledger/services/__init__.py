@@ -35,6 +35,7 @@ from telcocore.billing.ledger.services.batch import (
     CheckedValues,
     build_transaction,
     checked_description,
+    low_balance_message,
     post_batch,
     refusal,
     signed_amount,
@@ -49,13 +50,12 @@ from telcocore.kernel.money import (
     EXACT,
     AmountLike,
     Money,
-    fixed_point,
     to_decimal,
     validate_currency,
 )
 from telcocore.kernel.periods import require_utc
 from telcocore.kernel.validation import coerce_enum, shown, validate_id, validate_int, validate_text
-from telcocore.notifications.model.message import Message, MessageKind
+from telcocore.notifications.model.message import Message
 from telcocore.notifications.ports import OutboxRepository
 from telcocore.notifications.services import OutboxService
 from telcocore.platform.context import ServiceContext, retrying_lost_races
@@ -530,19 +530,7 @@ class LedgerService(Holds):
         return transaction, alert
 
     def _low_balance_message(self, account: Account, balance: Money) -> Message:
-        assert account.low_balance_threshold is not None  # noqa: S101 - checked by the caller
-        return Message(
-            id=self._ctx.ids(),
-            kind=MessageKind.LOW_BALANCE,
-            account_id=account.id,
-            created_at=self._ctx.clock.now(),
-            data={
-                "account_name": account.name,
-                "balance": fixed_point(balance.amount),
-                "currency": balance.currency,
-                "threshold": fixed_point(account.low_balance_threshold.amount),
-            },
-        )
+        return low_balance_message(self._ctx, account, balance)
 
 
 def _checked(request: LedgerRequest) -> tuple[TransactionKind, int, bool, str]:

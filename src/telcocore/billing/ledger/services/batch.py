@@ -37,6 +37,7 @@ from telcocore.billing.ledger.model import (
     bounds_error,
     posting_pair,
     validate_hold_id,
+    validate_idempotency_key,
 )
 from telcocore.billing.ledger.ports import LedgerRepository
 from telcocore.kernel.errors import (
@@ -51,11 +52,12 @@ from telcocore.kernel.money import (
     UNBOUNDED,
     Money,
     as_money,
+    fixed_point,
     ledger_amount,
     to_decimal,
 )
-from telcocore.kernel.validation import validate_id, validate_text
-from telcocore.notifications.model.message import Message
+from telcocore.kernel.validation import shown, validate_id, validate_text
+from telcocore.notifications.model.message import Message, MessageKind
 from telcocore.notifications.ports import OutboxRepository
 from telcocore.platform.context import ServiceContext
 from telcocore.platform.ports import UnitOfWork
@@ -68,7 +70,9 @@ __all__ = [
     "CheckedValues",
     "build_transaction",
     "checked_description",
+    "low_balance_message",
     "post_batch",
+    "post_usage",
     "refusal",
     "signed_amount",
 ]
@@ -118,6 +122,55 @@ def post_batch(
     for message in batch.alerts:
         outbox.add(message)
     return tuple(outcomes), bool(batch.alerts)
+
+
+def post_usage(
+    uow: UnitOfWork, requests: Sequence[LedgerRequest], ctx: ServiceContext
+) -> tuple[tuple[Transaction | TelcoError, ...], bool]:
+    """Post consumed usage in the caller's unit of work ``uow`` (not committed).
+
+    The seam for a domain that charges usage together with its own rows (posted call
+    records): every request must be a ``usage`` movement (as
+    :meth:`~telcocore.billing.ledger.services.LedgerService.charge_usage`), always posted,
+    even past the debit limit or on an inactive account. Each outcome, in order, as
+    :func:`post_batch` gives them, and whether a low-balance alert was queued (the caller
+    may wake the outbox worker after its commit). A request of another movement or kind,
+    or without a valid idempotency key, raises :class:`~telcocore.ValidationError` before
+    anything is written.
+    """
+    batch: list[BatchRequest] = []
+    for position, request in enumerate(requests):
+        if getattr(request, "movement", None) != "usage" or request.kind not in {
+            None,
+            TransactionKind.USAGE,
+        }:
+            msg = f"requests[{position}] must be a usage request, got {shown(request)}"
+            raise ValidationError(msg, field="requests", value=request)
+        key = validate_idempotency_key(request.idempotency_key)
+        batch.append((request, TransactionKind.USAGE, -1, False, key))
+    return post_batch(
+        uow, batch, ctx, lambda account, balance: low_balance_message(ctx, account, balance)
+    )
+
+
+def low_balance_message(ctx: ServiceContext, account: Account, balance: Money) -> Message:
+    """The low-balance alert for ``account``, now at ``balance`` (its threshold is set)."""
+    threshold = account.low_balance_threshold
+    if threshold is None:  # pragma: no cover - the batch asks only when one is set
+        msg = f"account {account.id!r} has no low-balance threshold"
+        raise ValidationError(msg, field="low_balance_threshold", value=None)
+    return Message(
+        id=ctx.ids(),
+        kind=MessageKind.LOW_BALANCE,
+        account_id=account.id,
+        created_at=ctx.clock.now(),
+        data={
+            "account_name": account.name,
+            "balance": fixed_point(balance.amount),
+            "currency": balance.currency,
+            "threshold": fixed_point(threshold.amount),
+        },
+    )
 
 
 def signed_amount(value: object, number: Decimal | None, currency: str, sign: int) -> Money:
