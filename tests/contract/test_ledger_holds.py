@@ -185,6 +185,43 @@ class TestDebitsLeaveHolds:
             core.ledger.held(acme),
         )
 
+    def test_usage_never_releases_another_accounts_hold(self, core: TelcoCore, acme: str) -> None:
+        """Usage of one account naming another's hold posts, and the other keeps its hold."""
+        core.accounts.open("Bolt", "USD", account_id="bolt")
+        core.ledger.credit("bolt", "1.00", idempotency_key="bolt-seed")
+        core.ledger.place_hold("bolt", "0.90", hold_id="call-b")
+        core.ledger.charge_usage(acme, "0.10", idempotency_key="u1", release_hold="call-b")
+        core.ledger.post_many(
+            [LedgerRequest(Movement.USAGE, acme, "0.10", "u2", release_hold="call-b")]
+        )
+        assert (_usd("0.90"), _usd("9.80")) == (
+            core.ledger.held("bolt"),
+            core.ledger.balance(acme),
+        )
+
+    @pytest.mark.parametrize("batched", [False, True], ids=["single", "batch"])
+    def test_a_retry_does_not_release_a_hold_placed_since(
+        self, core: TelcoCore, acme: str, batched: bool
+    ) -> None:
+        """A retried usage returns the first posting and leaves a new hold of that id."""
+
+        def charge() -> None:
+            if batched:
+                core.ledger.post_many(
+                    [LedgerRequest(Movement.USAGE, acme, "1.00", "u1", release_hold="call-1")]
+                )
+            else:
+                core.ledger.charge_usage(acme, "1.00", idempotency_key="u1", release_hold="call-1")
+
+        core.ledger.place_hold(acme, "2.00", hold_id="call-1")
+        charge()
+        core.ledger.place_hold(acme, "3.00", hold_id="call-1")  # the id, used again
+        charge()
+        assert (_usd("3.00"), _usd("9.00")) == (
+            core.ledger.held(acme),
+            core.ledger.balance(acme),
+        )
+
     def test_totals_stay_zero(self, core: TelcoCore, acme: str) -> None:
         """Holds move no money: the ledger still sums to zero."""
         core.ledger.place_hold(acme, "5.00", hold_id="h1")

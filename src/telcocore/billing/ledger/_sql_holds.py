@@ -104,8 +104,10 @@ class SqlHolds:
             raise AlreadyExists(Hold.ENTITY, hold.id)
         return True
 
-    def release_hold(self, hold_id: str) -> Hold | None:
+    def release_hold(self, hold_id: str, *, account_id: str | None = None) -> Hold | None:
         """Delete the hold and take its amount off the held sum; ``None`` if there is none.
+
+        With ``account_id``, only a hold on that account is released (``None`` otherwise).
 
         The account's balance row is locked before the hold is deleted: starting, ending
         and reaping calls lock them in that order too, so none of them waits for another
@@ -113,13 +115,14 @@ class SqlHolds:
         """
         s, d = self._s, self._s.dialect
         found = s.one("SELECT account_id FROM ledger_holds WHERE id = ?", (hold_id,))
-        if found is None:
+        if found is None or account_id not in {None, found[0]}:
             return None
         lock = f"SELECT held FROM balances WHERE account_id = ?{d.update_lock}"  # noqa: S608
         s.one(lock, (found[0],))
         row = s.one(
-            f"DELETE FROM ledger_holds WHERE id = ? RETURNING {_HOLD_COLUMNS}",  # noqa: S608
-            (hold_id,),
+            f"DELETE FROM ledger_holds WHERE id = ? AND account_id = ? "  # noqa: S608
+            f"RETURNING {_HOLD_COLUMNS}",
+            (hold_id, found[0]),
         )
         if row is None:
             return None

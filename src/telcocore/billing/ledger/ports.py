@@ -55,8 +55,11 @@ class LedgerRepository(Protocol):
         """
         ...
 
-    def release_hold(self, hold_id: str) -> Hold | None:
-        """Delete the hold and take its amount off its account's held sum; ``None`` if none."""
+    def release_hold(self, hold_id: str, *, account_id: str | None = None) -> Hold | None:
+        """Delete the hold and take its amount off its account's held sum; ``None`` if none.
+
+        With ``account_id``, only a hold on that account (``None`` for another's).
+        """
         ...
 
     def held(self, account_id: str) -> Money:

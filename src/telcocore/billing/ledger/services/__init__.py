@@ -263,7 +263,9 @@ class LedgerService(Holds):
         Always posted, even past the debit limit or on an inactive account: the call
         happened. The balance may then be below ``-debit_limit``; :meth:`available` shows
         it as negative. With ``release_hold``, that hold (the call's) is released in the
-        same transaction (none placed, or released already: nothing to release).
+        same transaction when it is on this account and the usage is posted now (none
+        placed, released already, another account's, or a retry of a usage posted
+        before: nothing is released).
         """
         request = LedgerRequest(
             Movement.USAGE, account_id, amount, idempotency_key, description=description
@@ -316,8 +318,9 @@ class LedgerService(Holds):
         the ones before it: a refused request (over the debit limit, inactive account,
         unknown account, a reused key for another request, a non-positive amount, a bad
         ``release_hold``) is reported in :attr:`BatchResult.outcomes` and the others still
-        post. The holds named by the requests that posted (or replayed) are released with
-        the batch, after every request is judged. A malformed
+        post. The holds named by the requests posted now are released with the batch,
+        after every request is judged, each only if it is on the request's account (a
+        replayed request released its hold the first time). A malformed
         request (no idempotency key, a kind the movement does not take) refuses the
         whole batch before anything is written, and so does anything in ``requests`` that
         is not a :class:`LedgerRequest`. A storage failure posts nothing.
@@ -494,9 +497,9 @@ class LedgerService(Holds):
         with self._ctx.uow() as uow:
             # The account is held: its status and debit limit cannot change before the
             # posting commits.
-            transaction, alert = self._apply(uow, prepared, uow.get(AccountRepository).hold)
-            if release is not None:
-                release_credit(uow, release)
+            transaction, alert, new = self._apply(uow, prepared, uow.get(AccountRepository).hold)
+            if release is not None and new:  # a retry released it the first time
+                release_credit(uow, release, account_id=transaction.account_id)
             uow.commit()
         if alert:
             self._outbox.wake()  # the worker, if one runs, delivers: never on this path
@@ -504,8 +507,12 @@ class LedgerService(Holds):
 
     def _apply(
         self, uow: UnitOfWork, request: _Prepared, account_of: Callable[[str], Account]
-    ) -> tuple[Transaction, bool]:
-        """Post one request inside ``uow``; a refusal raises before anything is written."""
+    ) -> tuple[Transaction, bool, bool]:
+        """Post one request inside ``uow``; a refusal raises before anything is written.
+
+        The transaction, whether it crossed the low-balance threshold, and whether it was
+        posted now (not found under its key).
+        """
         key, build, new_usage = request.key, request.build, request.new_usage
         existing = uow.get(LedgerRepository).by_idempotency_key(key)
         transaction, account = build(uow, account_of)
@@ -513,7 +520,7 @@ class LedgerService(Holds):
             difference = existing.difference(transaction)
             if difference is not None:
                 raise IdempotencyConflict(key, difference)
-            return existing, False
+            return existing, False, False
         if new_usage:  # after the key check: a retry returns the first result
             account.require_active(f"be charged for {transaction.kind.value}")
         delta = transaction.amount
@@ -527,7 +534,7 @@ class LedgerService(Holds):
         alert = change.crossed_below(account.low_balance_threshold)
         if alert:
             uow.get(OutboxRepository).add(self._low_balance_message(account, change.after))
-        return transaction, alert
+        return transaction, alert, True
 
     def _low_balance_message(self, account: Account, balance: Money) -> Message:
         return low_balance_message(self._ctx, account, balance)

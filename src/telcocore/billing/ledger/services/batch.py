@@ -101,23 +101,26 @@ def post_batch(
     """
     batch = _Batch(uow, requests, ctx, alert)
     outcomes: list[Transaction | TelcoError] = []
-    releases: list[str] = []
+    releases: list[tuple[str, Transaction]] = []
     judge = batch.judge
     for request in requests:
         try:
             release = request[0].release_hold
             hold_id = None if release is None else validate_hold_id(release)
-            outcomes.append(judge(request))
+            outcome = judge(request)
         except _REFUSALS as refused:
             if isinstance(refused, AlreadyExists):  # a lost race: the unit runs again
                 raise
             outcomes.append(refused)
         else:
+            outcomes.append(outcome)
             if hold_id is not None:
-                releases.append(hold_id)
+                releases.append((hold_id, outcome))
     batch.ledger.record_batch(batch.recorded)
-    for hold_id in releases:  # after the batch's balances are written
-        batch.ledger.release_hold(hold_id)
+    posted_now = {id(transaction) for transaction, _, _ in batch.recorded}
+    for hold_id, transaction in releases:  # after the batch's balances are written
+        if id(transaction) in posted_now:  # a retry released it the first time
+            batch.ledger.release_hold(hold_id, account_id=transaction.account_id)
     outbox = uow.get(OutboxRepository)
     for message in batch.alerts:
         outbox.add(message)

@@ -82,9 +82,13 @@ def hold_credit(uow: UnitOfWork, account: Account, hold: Hold) -> Hold:
     return hold
 
 
-def release_credit(uow: UnitOfWork, hold_id: str) -> Hold | None:
-    """Release the hold ``hold_id`` in ``uow``: the hold, or ``None`` if none was placed."""
-    return uow.get(LedgerRepository).release_hold(hold_id)
+def release_credit(uow: UnitOfWork, hold_id: str, *, account_id: str | None = None) -> Hold | None:
+    """Release the hold ``hold_id`` in ``uow``: the hold, or ``None`` if none was placed.
+
+    With ``account_id``, only a hold on that account is released: usage charged to one
+    account never frees the credit another holds.
+    """
+    return uow.get(LedgerRepository).release_hold(hold_id, account_id=account_id)
 
 
 class Holds:
