@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Final, TypeAlias
 
@@ -20,7 +20,9 @@ __all__ = [
     "ImportProgress",
     "ImportResult",
     "RejectedRow",
+    "RowFields",
     "Source",
+    "column_index",
 ]
 
 PROGRESS_EVERY: Final = 10_000
@@ -61,6 +63,45 @@ Source: TypeAlias = "str | os.PathLike[str] | IO[bytes] | IO[str]"
 
 AccountRule: TypeAlias = "str | Callable[[Mapping[str, str]], str | None] | None"
 """``None``: the row's account code; a string: that account; a callable: its answer."""
+
+
+def column_index(names: Sequence[str]) -> dict[str, int]:
+    """Each column name and its position; a name given twice means its last position."""
+    return {name: position for position, name in enumerate(names)}
+
+
+class RowFields(Mapping[str, str]):
+    """A row's fields by column name: the ``raw`` of the records the importers make.
+
+    A read-only view over the row as the CSV reader split it and the header's positions
+    (:func:`column_index`, shared by every row): no dict is built per row. It compares
+    equal to a dict of the same names and values; ``dict(record.raw)`` makes a copy.
+    """
+
+    __slots__ = ("_fields", "_index")
+
+    def __init__(self, index: Mapping[str, int], fields: Sequence[str]) -> None:
+        self._index = index
+        self._fields = fields
+
+    def __getitem__(self, name: str) -> str:
+        return self._fields[self._index[name]]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._index)
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._index
+
+    def __repr__(self) -> str:
+        return f"RowFields({dict(self)!r})"
+
+    def __reduce__(self) -> tuple[type[dict[str, str]], tuple[dict[str, str]]]:
+        """Pickled and copied as the plain dict it shows."""
+        return dict, (dict(self),)
 
 
 class _Reader:
