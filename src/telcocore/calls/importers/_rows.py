@@ -143,27 +143,44 @@ class _Reader:
     def lines(self) -> Iterator[str]:
         """The source's physical lines, decoded; each is kept in :attr:`pending` too."""
         pending = self.pending
-        first = True
-        for line in self._stream:
-            self.bytes_read += len(line)
-            if isinstance(line, bytes):
+        lines = iter(self._stream)
+        first = next(lines, None)
+        if first is None:
+            return
+        text = self._decoded(first).removeprefix("\ufeff")
+        pending.append(text)
+        yield text
+        if isinstance(first, bytes):  # one loop per kind of stream: no test per line
+            for line in lines:
+                self.bytes_read += len(line)
                 try:
-                    text = line.decode("utf-8")
+                    text = line.decode()
                 except UnicodeDecodeError:
                     text = line.decode("utf-8", "surrogateescape")
                     self.not_utf8 = True
-            else:
-                text = line
-                if not text.isascii():
-                    try:
-                        text.encode("utf-8")
-                    except UnicodeEncodeError:
-                        self.not_utf8 = True
-            if first:
-                text = text.removeprefix("\ufeff")
-                first = False
-            pending.append(text)
-            yield text
+                pending.append(text)
+                yield text
+        else:
+            for line in lines:
+                text = self._decoded(line)
+                pending.append(text)
+                yield text
+
+    def _decoded(self, line: bytes | str) -> str:
+        """``line`` as text, counted, with :attr:`not_utf8` set if it is not UTF-8."""
+        self.bytes_read += len(line)
+        if isinstance(line, bytes):
+            try:
+                return line.decode()
+            except UnicodeDecodeError:
+                self.not_utf8 = True
+                return line.decode("utf-8", "surrogateescape")
+        if not line.isascii():
+            try:
+                line.encode("utf-8")
+            except UnicodeEncodeError:
+                self.not_utf8 = True
+        return line
 
     def rows(self) -> Iterator[tuple[int, list[str] | None]]:
         """``(line, fields)`` per row; ``fields`` is ``None`` when csv could not split it.
@@ -177,14 +194,16 @@ class _Reader:
         pending = self.pending
         while True:
             try:
-                fields = next(reader)
-            except StopIteration:
-                return
+                for fields in reader:
+                    if fields:
+                        yield done + 1, fields
+                    done = reader.line_num
+                    pending.clear()
+                    if self.not_utf8:
+                        self.not_utf8 = False
+                return  # noqa: TRY300 - the loop ends with the source
             except csv.Error:
                 yield done + 1, None
-            else:
-                if fields:
-                    yield done + 1, fields
             done = reader.line_num
             pending.clear()
             self.not_utf8 = False
