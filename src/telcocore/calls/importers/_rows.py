@@ -143,7 +143,7 @@ class _Reader:
     def lines(self) -> Iterator[str]:
         """The source's physical lines, decoded; each is kept in :attr:`pending` too."""
         pending = self.pending
-        lines = iter(self._stream)
+        lines: Iterator[bytes | str] = iter(self._stream)
         first = next(lines, None)
         if first is None:
             return
@@ -154,9 +154,9 @@ class _Reader:
             for line in lines:
                 self.bytes_read += len(line)
                 try:
-                    text = line.decode()
+                    text = line.decode()  # type: ignore[union-attr]
                 except UnicodeDecodeError:
-                    text = line.decode("utf-8", "surrogateescape")
+                    text = line.decode("utf-8", "surrogateescape")  # type: ignore[union-attr]
                     self.not_utf8 = True
                 pending.append(text)
                 yield text
