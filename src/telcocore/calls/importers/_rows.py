@@ -185,28 +185,32 @@ class _Reader:
     def rows(self) -> Iterator[tuple[int, list[str] | None]]:
         """``(line, fields)`` per row; ``fields`` is ``None`` when csv could not split it.
 
-        Blank lines are skipped. While a row is being handled, :attr:`not_utf8` says
+        Blank lines are skipped; the file is closed when the rows end or are dropped.
+        While a row is being handled, :attr:`not_utf8` says
         whether one of its lines had bytes that are not UTF-8, and :meth:`text` gives
         its text.
         """
         reader = csv.reader(self.lines(), strict=False)
         done = 0
         pending = self.pending
-        while True:
-            try:
-                for fields in reader:
-                    if fields:
-                        yield done + 1, fields
-                    done = reader.line_num
-                    pending.clear()
-                    if self.not_utf8:
-                        self.not_utf8 = False
-                return  # noqa: TRY300 - the loop ends with the source
-            except csv.Error:
-                yield done + 1, None
-            done = reader.line_num
-            pending.clear()
-            self.not_utf8 = False
+        try:
+            while True:
+                try:
+                    for fields in reader:
+                        if fields:
+                            yield done + 1, fields
+                        done = reader.line_num
+                        pending.clear()
+                        if self.not_utf8:
+                            self.not_utf8 = False
+                    return  # noqa: TRY300 - the loop ends with the source
+                except csv.Error:
+                    yield done + 1, None
+                done = reader.line_num
+                pending.clear()
+                self.not_utf8 = False
+        finally:
+            self.close()
 
     def text(self) -> str:
         """The text of the row just read, as it was in the file."""
