@@ -171,3 +171,19 @@ def test_quick_rating_run_prints_its_row() -> None:
     row = rows["rating.deck_20k"]
     assert float(row[header.index("ratio")]) > 0
     assert ">= 1.00" == row[header.index("target")]
+
+
+def test_quick_parse_run_prints_its_row() -> None:
+    """``run.py --quick -k parse`` parses Master.csv on both sides and prints the row."""
+    done = subprocess.run(  # noqa: S603 - our own script, run with the current interpreter
+        [sys.executable, str(RUNNER), "--quick", "-k", "calls.parse"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert 0 == done.returncode, done.stderr
+    header, rows = _table(done.stdout)
+    row = rows["calls.parse.asterisk"]
+    assert float(row[header.index("ratio")]) > 0

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import tracemalloc
+import warnings
 from pathlib import Path
 
 from telcocore.calls.importers import ImportProgress, read_asterisk
@@ -65,3 +67,29 @@ class TestStreaming:
         assert [10_000, 20_000, 25_000] == [r.rows for r in reports]
         assert [path.stat().st_size] * 3 == [r.bytes_total for r in reports]
         assert reports[0].bytes_read < reports[1].bytes_read < reports[2].bytes_read
+
+
+class TestClosing:
+    """The file an import opened is closed when its rows end or are dropped."""
+
+    def _resource_warnings(self, path: Path, rows_taken: int | None) -> list[str]:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            rows = read_asterisk(path)
+            if rows_taken is None:
+                list(rows)
+            else:
+                for _ in range(rows_taken):
+                    next(rows)
+                rows.close()  # type: ignore[attr-defined]
+            del rows
+            gc.collect()
+        return [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)]
+
+    def test_read_to_the_end(self, tmp_path: Path) -> None:
+        """All rows read: the file is closed."""
+        assert [] == self._resource_warnings(_write(tmp_path / "rows.csv", 3), None)
+
+    def test_dropped_half_way(self, tmp_path: Path) -> None:
+        """One row read, then the rest dropped: the file is closed all the same."""
+        assert [] == self._resource_warnings(_write(tmp_path / "rows.csv", 3), 1)

@@ -322,6 +322,60 @@ class TestMatching:
             deck(rate()).rate("44", 60, at=datetime(2026, 3, 1))  # noqa: DTZ001
 
 
+class TestRememberedMatches:
+    """After its last rate change a deck keeps each destination prefix's match."""
+
+    def test_repeated_calls_give_the_same_answers(self) -> None:
+        """The second call of a prefix, with or without ``+``, matches like the first."""
+        d = deck(rate("44"), rate("4477", "0.12"), rate("1"))
+        for _ in range(2):
+            for number, prefix in [
+                ("+447700900123", "4477"),
+                ("447700900123", "4477"),
+                ("+4470", "44"),
+                ("447", "44"),
+                ("1", "1"),
+            ]:
+                assert prefix == priced(d, number, 60).prefix
+            assert isinstance(d.rate("+33123", 60, at=AT), Unrated)
+
+    def test_a_remembered_prefix_still_checks_the_whole_number(self) -> None:
+        """Digits after the remembered prefix are still checked, and the length too."""
+        d = deck(rate("44"))
+        assert "44" == priced(d, "+4420712345", 60).prefix
+        for odd in ["+4420712345x", "+44207 12345", "+4420712345٤", "+442" + "0" * 31]:
+            result = d.rate(odd, 60, at=AT)
+            assert isinstance(result, Unrated), odd
+        assert "44" == priced(d, "+442" + "0" * 29, 60).prefix
+
+    def test_before_the_last_change_dates_still_decide(self) -> None:
+        """Calls before, after and again before a rate change each get their own rate."""
+        march = datetime(2026, 3, 1, tzinfo=UTC)
+        d = deck(rate("44"), rate("447", "0.12", effective_from=march))
+        before, after = march - timedelta(seconds=1), march
+        for _ in range(2):
+            assert "44" == priced(d, "+4477", 60, at=before).prefix
+            assert "447" == priced(d, "+4477", 60, at=after).prefix
+
+    def test_an_ended_rate_is_not_remembered_past_its_end(self) -> None:
+        """447 ended: after its end the shorter prefix prices the call, every time."""
+        ended = datetime(2026, 2, 1, tzinfo=UTC)
+        d = deck(rate("44"), rate("447", "0.12", effective_to=ended))
+        for _ in range(2):
+            assert "447" == priced(d, "4471", 60, at=ended - timedelta(seconds=1)).prefix
+            assert "44" == priced(d, "4471", 60, at=ended).prefix
+
+    def test_the_memory_is_bounded(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Past its bound the deck forgets and starts over; answers stay right."""
+        monkeypatch.setattr("telcocore.billing.rating.model.deck._KEPT_MATCHES", 3)
+        d = deck(rate("4"), rate("44", "0.12"))
+        for _ in range(2):
+            for n in range(10):
+                expected = "44" if n == 4 else "4"
+                assert expected == priced(d, f"+4{n}{n}", 60).prefix
+        assert len(d._matches) <= 3
+
+
 class TestFirstBlockAndMaxDuration:
     """What a call start must pay, and how long the credit lasts."""
 

@@ -206,3 +206,34 @@ class TestIndex:
         else:
             assert isinstance(result, RatedCall)
             assert expected == result.rate
+
+    @given(
+        decks(),
+        st.lists(
+            st.tuples(
+                st.text(alphabet="1234", min_size=1, max_size=8),
+                st.integers(min_value=0, max_value=600),
+                st.booleans(),
+            ),
+            min_size=1,
+            max_size=30,
+        ),
+    )
+    def test_many_calls_on_one_deck_equal_the_scan(
+        self, deck: RateDeck, calls: list[tuple[str, int, bool]]
+    ) -> None:
+        """A deck that remembers the prefixes it matched still finds what a scan finds.
+
+        Calls of one deck come at any dates, before and after its last rate change, with
+        and without ``+``, in any order.
+        """
+        for destination, day, plus in calls:
+            at = SINCE + timedelta(days=day, hours=12)
+            number = f"+{destination}" if plus else destination
+            expected = _scan(deck, number, at)
+            result = deck.rate(number, 60, at=at)
+            if expected is None:
+                assert isinstance(result, Unrated)
+            else:
+                assert isinstance(result, RatedCall)
+                assert expected == result.rate

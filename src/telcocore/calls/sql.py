@@ -11,7 +11,7 @@ written with one ``executemany``; the per-minute log reads the index on
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from json.encoder import encode_basestring_ascii as _quote
@@ -171,7 +171,13 @@ class SqlCallRecordRepository:
         time_to_db = d.time_to_db
         # Where the dialect stores documents as the shared compact text, the fields (all
         # strings) are written out directly, as that encoder would: same text, faster.
-        json_to_db = _raw_text if type(d).json_to_db is Dialect.json_to_db else d.json_to_db
+        # Elsewhere (PostgreSQL's JSONB) the dialect takes a plain dict, not the importers'
+        # read-only view of a row.
+        json_to_db: Callable[[Mapping[str, str]], object] = (
+            _raw_text
+            if type(d).json_to_db is Dialect.json_to_db
+            else lambda raw: d.json_to_db(dict(raw))
+        )
         # Rates and charges repeat (a deck keeps one Money per distinct cost): each object
         # is converted once, by identity; the batch keeps them all alive meanwhile.
         converted: dict[int, object] = {}

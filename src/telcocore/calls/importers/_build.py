@@ -73,12 +73,23 @@ def with_progress(
     rows: Iterator[ImportResult],
     progress: Callable[[ImportProgress], object] | None,
 ) -> Iterator[ImportResult]:
-    """``rows``, reporting progress every :data:`PROGRESS_EVERY` rows and at the end."""
+    """``rows``, reporting progress every :data:`PROGRESS_EVERY` rows and at the end.
+
+    Without ``progress``, ``rows`` as they are: the reader closes its file itself when
+    its rows end or are dropped.
+    """
+    if progress is None:
+        return rows
+    return _reporting(reader, rows, progress)
+
+
+def _reporting(
+    reader: _Reader,
+    rows: Iterator[ImportResult],
+    progress: Callable[[ImportProgress], object],
+) -> Iterator[ImportResult]:
     count = 0
     try:
-        if progress is None:
-            yield from rows
-            return
         for result in rows:
             count += 1
             yield result

@@ -22,6 +22,7 @@ __all__ = [
     "Accounts",
     "Clock",
     "Directions",
+    "Seconds",
     "hashed_id",
     "number_problem",
     "seconds",
@@ -38,6 +39,8 @@ _STEPS: Final = {
 
 _LAST_SECOND: Final = timedelta(minutes=59, seconds=59)
 _CACHE_LIMIT: Final = 100_000
+_SEEN_LIMIT: Final = 4_096
+"""How many distinct time texts a clock remembers (times repeat: a second has many calls)."""
 ID: Final = re.compile(rf"[A-Za-z0-9][A-Za-z0-9_.:-]{{0,{MAX_ID_LENGTH - 1}}}")
 """What :func:`~telcocore.kernel.validation.validate_id` accepts, to match without a call."""
 
@@ -69,17 +72,29 @@ class Clock:
     """Reads ``YYYY-MM-DD HH:MM:SS`` local times of one zone as aware UTC datetimes.
 
     Slicing, not ``strptime``: each hour is converted once and cached, the minutes and
-    seconds are added. A local time that happens twice (the hour the clocks go back) is
-    read as the first one, and one that never happens (the hour they go forward) with the
-    offset before the change: Python's ``fold=0``.
+    seconds are added; the latest texts read are remembered with their instants
+    (:attr:`seen`), since the calls of one second share their times. A local time that
+    happens twice (the hour the clocks go back) is read as the first one, and one that
+    never happens (the hour they go forward) with the offset before the change: Python's
+    ``fold=0``.
     """
 
     def __init__(self, zone: tzinfo) -> None:
         self._zone = zone
         self._hours: dict[str, datetime | _PerRow | None] = {}
+        self.seen: dict[str, datetime | None] = {}
+        """The latest texts read and their instants: ``seen.get(text) or read(text)``."""
 
     def read(self, text: str) -> datetime | None:
         """The instant ``text`` names, or ``None`` if it is not such a time."""
+        found = self._read(text)
+        seen = self.seen
+        if len(seen) >= _SEEN_LIMIT:
+            seen.clear()
+        seen[text] = found
+        return found
+
+    def _read(self, text: str) -> datetime | None:
         step = _STEPS.get(text[13:])
         if step is None or len(text) != 19:  # noqa: PLR2004 - YYYY-MM-DD HH:MM:SS
             return None
@@ -129,6 +144,30 @@ def seconds(text: str) -> int | None:
     if text.isdigit() and text.isascii() and len(text) <= MAX_DIGITS:
         return int(text)
     return None
+
+
+class Seconds:
+    """Reads whole numbers of seconds, remembering each text read (calls share durations).
+
+    ``known.get(text) or read(text)`` gives ``(seconds, seconds as a Decimal)``, or
+    ``None`` when ``text`` is not ASCII digits (at most :data:`MAX_DIGITS` of them).
+    """
+
+    def __init__(self) -> None:
+        self.known: dict[str, tuple[int, Decimal]] = {}
+        """Texts read and their values (valid ones only)."""
+
+    def read(self, text: str) -> tuple[int, Decimal] | None:
+        """The value of ``text``, remembered, or ``None`` if it is not such a number."""
+        whole = seconds(text)
+        if whole is None:
+            return None
+        found = (whole, Decimal(whole))
+        known = self.known
+        if len(known) >= _SEEN_LIMIT:
+            known.clear()
+        known[text] = found
+        return found
 
 
 def number_problem(text: str, name: str) -> str | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Final, TypeAlias
 
@@ -20,7 +20,9 @@ __all__ = [
     "ImportProgress",
     "ImportResult",
     "RejectedRow",
+    "RowFields",
     "Source",
+    "column_index",
 ]
 
 PROGRESS_EVERY: Final = 10_000
@@ -63,6 +65,45 @@ AccountRule: TypeAlias = "str | Callable[[Mapping[str, str]], str | None] | None
 """``None``: the row's account code; a string: that account; a callable: its answer."""
 
 
+def column_index(names: Sequence[str]) -> dict[str, int]:
+    """Each column name and its position; a name given twice means its last position."""
+    return {name: position for position, name in enumerate(names)}
+
+
+class RowFields(Mapping[str, str]):
+    """A row's fields by column name: the ``raw`` of the records the importers make.
+
+    A read-only view over the row as the CSV reader split it and the header's positions
+    (:func:`column_index`, shared by every row): no dict is built per row. It compares
+    equal to a dict of the same names and values; ``dict(record.raw)`` makes a copy.
+    """
+
+    __slots__ = ("_fields", "_index")
+
+    def __init__(self, index: Mapping[str, int], fields: Sequence[str]) -> None:
+        self._index = index
+        self._fields = fields
+
+    def __getitem__(self, name: str) -> str:
+        return self._fields[self._index[name]]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._index)
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._index
+
+    def __repr__(self) -> str:
+        return f"RowFields({dict(self)!r})"
+
+    def __reduce__(self) -> tuple[type[dict[str, str]], tuple[dict[str, str]]]:
+        """Pickled and copied as the plain dict it shows."""
+        return dict, (dict(self),)
+
+
 class _Reader:
     """The rows of a CSV source, with the physical line each starts on and its text.
 
@@ -102,51 +143,74 @@ class _Reader:
     def lines(self) -> Iterator[str]:
         """The source's physical lines, decoded; each is kept in :attr:`pending` too."""
         pending = self.pending
-        first = True
-        for line in self._stream:
-            self.bytes_read += len(line)
-            if isinstance(line, bytes):
+        lines: Iterator[bytes | str] = iter(self._stream)
+        first = next(lines, None)
+        if first is None:
+            return
+        text = self._decoded(first).removeprefix("\ufeff")
+        pending.append(text)
+        yield text
+        if isinstance(first, bytes):  # one loop per kind of stream: no test per line
+            for line in lines:
+                self.bytes_read += len(line)
                 try:
-                    text = line.decode("utf-8")
+                    text = line.decode()  # type: ignore[union-attr]
                 except UnicodeDecodeError:
-                    text = line.decode("utf-8", "surrogateescape")
+                    text = line.decode("utf-8", "surrogateescape")  # type: ignore[union-attr]
                     self.not_utf8 = True
-            else:
-                text = line
-                if not text.isascii():
-                    try:
-                        text.encode("utf-8")
-                    except UnicodeEncodeError:
-                        self.not_utf8 = True
-            if first:
-                text = text.removeprefix("\ufeff")
-                first = False
-            pending.append(text)
-            yield text
+                pending.append(text)
+                yield text
+        else:
+            for line in lines:
+                text = self._decoded(line)
+                pending.append(text)
+                yield text
+
+    def _decoded(self, line: bytes | str) -> str:
+        """``line`` as text, counted, with :attr:`not_utf8` set if it is not UTF-8."""
+        self.bytes_read += len(line)
+        if isinstance(line, bytes):
+            try:
+                return line.decode()
+            except UnicodeDecodeError:
+                self.not_utf8 = True
+                return line.decode("utf-8", "surrogateescape")
+        if not line.isascii():
+            try:
+                line.encode("utf-8")
+            except UnicodeEncodeError:
+                self.not_utf8 = True
+        return line
 
     def rows(self) -> Iterator[tuple[int, list[str] | None]]:
         """``(line, fields)`` per row; ``fields`` is ``None`` when csv could not split it.
 
-        Blank lines are skipped. While a row is being handled, :attr:`not_utf8` says
+        Blank lines are skipped; the file is closed when the rows end or are dropped.
+        While a row is being handled, :attr:`not_utf8` says
         whether one of its lines had bytes that are not UTF-8, and :meth:`text` gives
         its text.
         """
         reader = csv.reader(self.lines(), strict=False)
         done = 0
         pending = self.pending
-        while True:
-            try:
-                fields = next(reader)
-            except StopIteration:
-                return
-            except csv.Error:
-                yield done + 1, None
-            else:
-                if fields:
-                    yield done + 1, fields
-            done = reader.line_num
-            pending.clear()
-            self.not_utf8 = False
+        try:
+            while True:
+                try:
+                    for fields in reader:
+                        if fields:
+                            yield done + 1, fields
+                        done = reader.line_num
+                        pending.clear()
+                        if self.not_utf8:
+                            self.not_utf8 = False
+                    return  # noqa: TRY300 - the loop ends with the source
+                except csv.Error:
+                    yield done + 1, None
+                done = reader.line_num
+                pending.clear()
+                self.not_utf8 = False
+        finally:
+            self.close()
 
     def text(self) -> str:
         """The text of the row just read, as it was in the file."""

@@ -16,16 +16,15 @@ pass that zone as ``tz``.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from decimal import Decimal
 from typing import Final
 
 from telcocore.calls.importers._build import ZERO, record, rejected, with_progress
 from telcocore.calls.importers._fields import (
     ID,
-    MAX_DIGITS,
     Accounts,
     Clock,
     Directions,
+    Seconds,
     hashed_id,
     seconds,
     time_zone,
@@ -34,8 +33,10 @@ from telcocore.calls.importers._rows import (
     AccountRule,
     ImportProgress,
     ImportResult,
+    RowFields,
     Source,
     _Reader,
+    column_index,
 )
 from telcocore.calls.model.records import (
     MAX_NUMBER_LENGTH,
@@ -72,6 +73,7 @@ ASTERISK_COLUMNS: Final[Mapping[int, tuple[str, ...]]] = {
 }
 """The column names of each form of ``Master.csv``, by the number of fields."""
 
+_DISPOSITIONS: Final = ("ANSWERED", "NO ANSWER", "BUSY", "FAILED", "CONGESTION")
 _ANSWER: Final = 10
 _WITH_UNIQUEID: Final = 18
 _WITH_LINKEDID: Final = 21
@@ -126,42 +128,53 @@ def _rows(  # noqa: C901, PLR0912, PLR0915 - the hot loop, kept in one piece for
 ) -> Iterator[ImportResult]:
     read_time = clock.read
     new = object.__new__
-    init = CallRecord.__attrs_init__
+    trusted = CallRecord._trusted  # noqa: SLF001 - every field checked in the loop
     is_id = ID.fullmatch
     answered = Disposition.ANSWERED
     known_accounts = accounts.known
     fixed_account = accounts.fixed
     fixed_direction = directions.fixed
-    columns = ASTERISK_COLUMNS
+    seen = clock.seen.get
+    numbers = Seconds()
+    known_seconds = numbers.known.get
+    read_seconds = numbers.read
+    dispositions = {text: disposition_from_asterisk(text) for text in _DISPOSITIONS}
+    indexes = {width: column_index(names) for width, names in ASTERISK_COLUMNS.items()}
+    set_index = RowFields.__dict__["_index"].__set__
+    set_fields = RowFields.__dict__["_fields"].__set__
     for line, fields in reader.rows():
         if fields is None:
             yield rejected(line, "the row's quoting is broken", reader)
             continue
         width = len(fields)
-        names = columns.get(width)
-        if names is None:
+        index = indexes.get(width)
+        if index is None:
             yield rejected(line, f"the row has {width} fields; Master.csv has 16, 18 or 21", reader)
             continue
         if reader.not_utf8:
             yield rejected(line, "the row is not valid UTF-8", reader)
             continue
-        raw = dict(zip(names, fields, strict=True))
-        start = read_time(fields[9])
-        end = read_time(fields[11])
-        answer = read_time(fields[10]) if fields[10] else None
-        duration = fields[12]
-        billsec = fields[13]
-        disposition = disposition_from_asterisk(fields[14])
-        if start is None or end is None or disposition is None:
-            yield rejected(line, _problem(fields, clock), reader)
-            continue
-        if (answer is None and fields[10]) or not (
-            duration.isdigit()
-            and duration.isascii()
-            and len(duration) <= MAX_DIGITS
-            and billsec.isdigit()
-            and billsec.isascii()
-            and len(billsec) <= MAX_DIGITS
+        raw = new(RowFields)  # RowFields(index, fields), without the call
+        set_index(raw, index)
+        set_fields(raw, fields)
+        text = fields[9]
+        start = seen(text) or read_time(text)
+        text = fields[11]
+        end = seen(text) or read_time(text)
+        text = fields[10]
+        answer = (seen(text) or read_time(text)) if text else None
+        disposition = dispositions.get(fields[14]) or disposition_from_asterisk(fields[14])
+        text = fields[12]
+        duration = known_seconds(text) or read_seconds(text)
+        text = fields[13]
+        billsec = known_seconds(text) or read_seconds(text)
+        if (
+            start is None
+            or end is None
+            or disposition is None
+            or (answer is None and fields[10])
+            or duration is None
+            or billsec is None
         ):
             yield rejected(line, _problem(fields, clock), reader)
             continue
@@ -187,8 +200,8 @@ def _rows(  # noqa: C901, PLR0912, PLR0915 - the hot loop, kept in one piece for
             call_id = ""
         if not (call_id and is_id(call_id)):
             call_id = hashed_id("ast:", fields)
-        seconds = int(duration)
-        billable = ZERO if billsec == "0" or disposition is not answered else Decimal(billsec)
+        seconds = duration[0]
+        billed, billable = (0, ZERO) if disposition is not answered else billsec
         source, destination = fields[1], fields[2]
         if (
             destination
@@ -198,13 +211,11 @@ def _rows(  # noqa: C901, PLR0912, PLR0915 - the hot loop, kept in one piece for
             and "\x00" not in source
             and start <= end
             and (answer is None or start <= answer <= end)
-            and (answer is not None or not billable)
-            and billable <= seconds + 1
+            and (answer is not None or not billed)
+            and billed <= seconds + 1
         ):
             # The common case, every check made: build the record without more calls.
-            found = new(CallRecord)
-            init(
-                found,
+            yield trusted(
                 call_id,
                 account,
                 source,
@@ -217,9 +228,7 @@ def _rows(  # noqa: C901, PLR0912, PLR0915 - the hot loop, kept in one piece for
                 disposition,
                 direction,
                 raw,
-                None,
             )
-            yield found
             continue
         result = record(
             call_id,

@@ -43,8 +43,10 @@ from telcocore.calls.importers._rows import (
     AccountRule,
     ImportProgress,
     ImportResult,
+    RowFields,
     Source,
     _Reader,
+    column_index,
 )
 from telcocore.calls.model.records import (
     Direction,
@@ -165,6 +167,7 @@ def _rows(
     directions: Directions,
 ) -> Iterator[ImportResult]:
     width = len(names)
+    index = column_index(names)
     for line, fields in reader.rows():
         if fields is None:
             yield rejected(line, "the row's quoting is broken", reader)
@@ -174,7 +177,7 @@ def _rows(
         elif reader.not_utf8:
             yield rejected(line, "the row is not valid UTF-8", reader)
         else:
-            raw = dict(zip(names, fields, strict=True))
+            raw = RowFields(index, fields)
             result = _record(raw, fields, clock, accounts, directions)
             yield rejected(line, result, reader) if isinstance(result, str) else result
 

@@ -51,8 +51,10 @@ from telcocore.calls.importers._rows import (
     AccountRule,
     ImportProgress,
     ImportResult,
+    RowFields,
     Source,
     _Reader,
+    column_index,
 )
 from telcocore.calls.model.records import (
     Direction,
@@ -192,6 +194,7 @@ def _rows(
         msg = f"the header has no column {', '.join(map(repr, absent))}"
         raise InvalidImportOptions(msg, field="columns", value=names)
     width = len(names)
+    index = column_index(names)
     for line, fields in rows:
         if fields is None:
             yield rejected(line, "the row's quoting is broken", reader)
@@ -202,7 +205,7 @@ def _rows(
         elif reader.not_utf8:
             yield rejected(line, "the row is not valid UTF-8", reader)
         else:
-            raw = dict(zip(names, fields, strict=True))
+            raw = RowFields(index, fields)
             result = _record(raw, fields, mapped, times, accounts, directions)
             yield rejected(line, result, reader) if isinstance(result, str) else result
 

@@ -32,7 +32,7 @@ import itertools
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Final, NamedTuple
+from typing import Any, Final, NamedTuple
 
 import attrs
 
@@ -55,8 +55,13 @@ MAX_PRECISION: Final = 12
 _DIGITS: Final = MAX_DESTINATION_LENGTH
 _KEPT_COSTS: Final = 100_000
 """How many distinct costs a deck keeps as ready Money values."""
+_KEPT_MATCHES: Final = 100_000
+"""How many destination prefixes a deck remembers the match of (then it starts over)."""
 _new_call: Final = tuple.__new__
+_UNSEEN: Final[Any] = object()
+"""Marks a destination prefix whose match is not kept yet (``None`` is a kept miss)."""
 
+_ASCII_DIGITS: Final = "0123456789"
 _NOT_DIGITS: Final = "destination must be digits, with an optional leading '+'"
 
 
@@ -136,6 +141,11 @@ class RateDeck:
     The deck compiles its rates once, on construction, into a dict from prefix to its rates
     (latest ``effective_from`` first) and the prefix lengths present, longest first:
     rating probes the destination's prefixes of those lengths and never scans the rates.
+    After the last start or end date of its rates, the match of a destination depends
+    only on its first digits (as many as the longest prefix): the deck remembers the
+    match of each such leading part it meets (up to 100,000 of them, then it starts
+    over), so a repeated prefix costs one lookup. Before that date, dates decide and
+    nothing is remembered.
     Two decks are equal when their name, currency, precision, rounding and rates are.
     """
 
@@ -152,6 +162,8 @@ class RateDeck:
     _current_lengths: tuple[int, ...] = attrs.field(init=False, repr=False)
     _exponent: int = attrs.field(init=False, repr=False)
     _costs: dict[int, Money] = attrs.field(init=False, repr=False)
+    _key_length: int = attrs.field(init=False, repr=False)
+    _matches: dict[str, Plan | None] = attrs.field(init=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         round_ = rounder(self.rounding)
@@ -186,6 +198,10 @@ class RateDeck:
             self, "_current_lengths", tuple(sorted({len(p) for p in current}, reverse=True))
         )
         object.__setattr__(self, "_lengths", tuple(sorted({len(p) for p in index}, reverse=True)))
+        # Once settled, the match depends only on the destination's first digits, as many
+        # as the longest current prefix has (one character more: a "+" may lead).
+        object.__setattr__(self, "_key_length", max(self._current_lengths, default=0) + 1)
+        object.__setattr__(self, "_matches", {})
         zero = Decimal(0).scaleb(-self.precision, EXACT)
         object.__setattr__(self, "_zero", Money._trusted(zero, self.currency))  # noqa: SLF001
         object.__setattr__(self, "_exponent", -self.precision)
@@ -221,6 +237,15 @@ class RateDeck:
                 for plan in plans:
                     if plan.effective_from <= when < plan.effective_to:
                         return plan
+        return None
+
+    def _settled_match(self, digits: str) -> Plan | None:
+        """The current plan of the longest prefix of ``digits`` (valid), once settled."""
+        current = self._current
+        for length in self._current_lengths:
+            plan = current.get(digits[:length])
+            if plan is not None:
+                return plan
         return None
 
     def _unrated(self, destination: object, when: datetime) -> Unrated:
@@ -260,23 +285,23 @@ class RateDeck:
             seconds = billable_seconds(seconds)
         if type(at) is not datetime or at.tzinfo is not UTC:
             at = require_utc(at, field="at")
-        # _find, inline: this is the volume path.
-        plan = None
-        digits = ""
-        try:
-            digits = destination[1:] if destination[:1] == "+" else destination
-            valid = digits.isdigit() and digits.isascii() and len(digits) <= _DIGITS
-        except (TypeError, AttributeError):  # not text: unrated below
-            valid = False
-        if valid:
-            if at >= self._settled:  # every rate in effect now stays so: no dates
-                current = self._current
-                for length in self._current_lengths:
-                    plan = current.get(digits[:length])
-                    if plan is not None:
-                        break
-            else:
-                plan = self._find(digits, at)
+        if type(destination) is str and at >= self._settled:
+            # Every rate in effect now stays so: no dates. What is left of the destination
+            # once its digits are stripped from the right must be nothing or the "+".
+            plan = None
+            sign = destination.rstrip(_ASCII_DIGITS)
+            if (not sign or sign == "+") and 0 < len(destination) - len(sign) <= _DIGITS:
+                # The match depends only on the first digits: it is kept per prefix.
+                key = destination[: self._key_length]
+                matches = self._matches
+                plan = matches.get(key, _UNSEEN)
+                if plan is _UNSEEN:
+                    plan = self._settled_match(key.removeprefix("+"))
+                    if len(matches) >= _KEPT_MATCHES:
+                        matches.clear()
+                    matches[key] = plan
+        else:
+            plan = self._find(destination, at)
         if plan is None:
             return self._unrated(destination, at)
         if seconds == 0:
