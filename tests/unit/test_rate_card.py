@@ -79,6 +79,11 @@ class TestColumns:
         deck = load('prefix,description,rate\n447,"United Kingdom, mobile",0.10\n')
         assert "United Kingdom, mobile" == deck.rates[0].description  # type: ignore[attr-defined]
 
+    def test_a_byte_order_mark_before_the_header(self) -> None:
+        """A card saved by a spreadsheet as UTF-8 with a BOM reads as without it."""
+        deck = load("\ufeffprefix,description,rate\n44,UK,0.10\n")
+        assert "44" == deck.rates[0].prefix  # type: ignore[attr-defined]
+
     def test_a_stream_and_blank_lines(self) -> None:
         """An open text stream is read; blank lines are skipped."""
         deck = load_rate_card(

@@ -413,3 +413,16 @@ class TestFirstBlockAndMaxDuration:
         """An unknown destination is unrated here too."""
         assert isinstance(deck(rate()).first_block("33", at=AT), Unrated)
         assert isinstance(deck(rate()).max_duration("33", Money("1", "USD"), at=AT), Unrated)
+
+
+class TestAmbientContext:
+    """Rating rounds under its own context: the caller's decimal context changes nothing."""
+
+    def test_a_low_precision_context_does_not_round_a_rate(self) -> None:
+        """123.456789 a minute for 60 s is 123.4568 whatever getcontext().prec says."""
+        rate = Rate("1", "long rate", Decimal("123.456789"), effective_from=SINCE)
+        with decimal.localcontext() as context:
+            context.prec = 5
+            rated = RateDeck("ctx", "USD", [rate]).rate("1555", 60, at=AT)
+        assert isinstance(rated, RatedCall)
+        assert Money("123.4568", "USD") == rated.cost

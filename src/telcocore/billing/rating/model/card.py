@@ -187,6 +187,8 @@ def load_rate_card(  # noqa: PLR0913 - the deck's settings, keyword-only
         if header is None:
             msg = "the card is empty; a header row is required"
             raise RateCardError(msg, line=1, field=None)
+        if header and header[0].startswith("\ufeff"):  # a byte order mark (spreadsheets)
+            header[0] = header[0][1:]
         fields = _header(header)
         converters = [_converter(f) for f in fields]
         for row in reader:

@@ -17,6 +17,7 @@ from typing import Final
 
 from telcocore.billing.rating.model.rates import Rate
 from telcocore.kernel.errors import ValidationError
+from telcocore.kernel.money import EXACT
 from telcocore.kernel.validation import shown
 
 __all__ = ["FOREVER", "ROUNDING_MODES", "Plan", "Rounder", "rounder"]
@@ -100,7 +101,9 @@ def _places(value: Decimal) -> int:
 
 
 def _units(value: Decimal, scale: int) -> int:
-    return int(value * scale)  # exact: ``scale`` covers every decimal place of ``value``
+    # Exact (``scale`` covers every decimal place of ``value``), and under the library's
+    # own context: a caller's decimal context never rounds a rate.
+    return int(EXACT.multiply(value, scale))
 
 
 class Plan:
