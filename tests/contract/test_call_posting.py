@@ -150,6 +150,18 @@ class TestPosting:
         assert core.ledger.balance(acme) == _usd("1.00") - Money(total, "USD")
         assert result.posted == 3
 
+    @pytest.mark.parametrize("dialled", ["011 44 20 7123 4567", "+44 (20) 7123-4567"])
+    def test_a_number_as_dialled_is_rated_as_authorizing_rates_it(
+        self, core: TelcoCore, acme: str, dialled: str
+    ) -> None:
+        """A destination as dialled from the US is rated in E.164, as authorize() rates it."""
+        allowed = core.calls.authorize(acme, "1001", dialled, at=START)
+        core.calls.post(_call("dialled", destination=dialled))
+        posted = _stored(core, "dialled")
+        assert posted is not None
+        assert ("44", "44") == (allowed.prefix, posted.prefix)
+        assert dialled == posted.record.destination
+
     def test_a_duplicate_posts_nothing(self, core: TelcoCore, acme: str) -> None:
         """A call id stored already, or twice in a batch, changes nothing."""
         core.calls.post(_call("c1"))

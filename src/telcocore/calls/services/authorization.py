@@ -35,7 +35,7 @@ from telcocore.calls.model.authorization import Authorization, Refusal
 from telcocore.calls.model.channels import CallStart, Channel, validate_call_id
 from telcocore.calls.ports import ChannelRepository
 from telcocore.calls.services.base import CallsPart
-from telcocore.calls.services.screening import blocked_number, normalized
+from telcocore.calls.services.screening import blocked_number, rated_number
 from telcocore.kernel.money import Money
 from telcocore.kernel.periods import require_utc
 from telcocore.kernel.validation import validate_text
@@ -230,14 +230,14 @@ class Authorizing(CallsPart):
         blocked = blocked_number(uow, account, call.source, call.destination)
         if blocked is not None:
             return call.answer(*blocked)
-        destination = normalized(call.destination, account.home_country)
+        destination = rated_number(call.destination, account.home_country)
         assignment = uow.get(RatingRepository).assignment(account.id)
         deck = None if assignment is None else self._decks.get(uow, assignment.customer)
         if deck is None or deck.currency != account.currency:
             return call.answer(
                 Refusal.NO_RATE_DECK, f"account {account.id!r} has no customer rate deck assigned"
             )
-        rated = deck.rate(destination or call.destination, 1, at=call.at)
+        rated = deck.rate(destination, 1, at=call.at)
         if isinstance(rated, Unrated):
             return call.answer(
                 Refusal.UNRATED, f"destination {rated.destination!r} is unrated: {rated.reason}"

@@ -45,6 +45,7 @@ from telcocore.calls.model.posting import PostedCall, PostResult, RecordRefusal,
 from telcocore.calls.model.records import CallRecord
 from telcocore.calls.ports import CallRecordRepository, ChannelRepository
 from telcocore.calls.services.base import CallsPart
+from telcocore.calls.services.screening import rated_number
 from telcocore.kernel.errors import TelcoError, ValidationError
 from telcocore.kernel.money import Money
 from telcocore.kernel.validation import shown
@@ -225,7 +226,9 @@ class Posting(CallsPart):
             seconds = int(billable)  # whole seconds, a fraction rounded up (as the deck does)
             if seconds != billable:
                 seconds += 1
-            rated = customer.rate(record.destination, seconds, at=record.start)
+            home = found.account.home_country  # type: ignore[union-attr]
+            number = rated_number(record.destination, home)  # as authorizing rated it
+            rated = customer.rate(number, seconds, at=record.start)
             if type(rated) is Unrated:
                 refusals.append(
                     RecordRefusal(record.call_id, account_id, RefusalKind.UNRATED, rated.reason)
@@ -234,10 +237,9 @@ class Posting(CallsPart):
             cost = None
             provider = found.provider
             if provider is not None:
-                by_provider = provider.rate(record.destination, seconds, at=record.start)
+                by_provider = provider.rate(number, seconds, at=record.start)
                 if type(by_provider) is not Unrated:
                     cost = by_provider.cost  # type: ignore[union-attr]
-            home = found.account.home_country  # type: ignore[union-attr]
             key = (record.destination, home)
             kind = homes.get(key)
             if kind is None:

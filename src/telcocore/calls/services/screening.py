@@ -9,6 +9,8 @@ the number's own prefixes are looked up
 
 from __future__ import annotations
 
+import functools
+
 from telcocore.accounts.model import Account
 from telcocore.calls.model.authorization import Refusal
 from telcocore.numbering.model.blocklist import candidate_patterns
@@ -16,7 +18,7 @@ from telcocore.numbering.model.e164 import normalize, readable
 from telcocore.numbering.ports import BlockListRepository
 from telcocore.platform.ports import UnitOfWork
 
-__all__ = ["blocked_number", "normalized"]
+__all__ = ["blocked_number", "normalized", "rated_number"]
 
 
 def normalized(number: str, home_country: str | None) -> str:
@@ -25,6 +27,20 @@ def normalized(number: str, home_country: str | None) -> str:
     ``""`` when it cannot be read: a national form without a home country, or no digits.
     """
     return normalize(number, home_country) if readable(number, home_country) else ""
+
+
+@functools.lru_cache(maxsize=65536)
+def rated_number(number: str, home_country: str | None) -> str:
+    """The number a rate deck prices for ``number``: the same when authorizing and posting.
+
+    ``number`` in E.164 read with ``home_country`` (``020 7123 4567`` with ``GB`` is
+    ``+442071234567``, ``011 44 20 ...`` from the US the same); a number written as ``+``
+    and digits is taken as it is; one that cannot be read, as given (the deck then says
+    whether it has a rate for those digits).
+    """
+    if number[:1] == "+" and number[1:].isdigit() and number[1:].isascii():
+        return number
+    return normalized(number, home_country) or number
 
 
 def blocked_number(
