@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -182,7 +183,7 @@ class TestAccounts:
 
 
 class TestTimeZones:
-    """Local times are converted to UTC; at the DST changes, fold=0."""
+    """Local times are converted to UTC; at the DST changes, fold=0 when times are in order."""
 
     @pytest.mark.parametrize(
         ("local", "utc"),
@@ -209,6 +210,92 @@ class TestTimeZones:
             read_asterisk(_master(tmp_path, ANSWERED), tz="Mars/Olympus")
 
 
+def _dst_row(start: str, answer: str, end: str, duration: int, billsec: int) -> str:
+    """An answered call with these local times and seconds."""
+    return (
+        ANSWERED.replace("2026-03-14 15:09:26", start)
+        .replace("2026-03-14 15:09:30", answer)
+        .replace("2026-03-14 15:10:30", end)
+        .replace(",64,60,", f",{duration},{billsec},")
+    )
+
+
+def _berlin(tmp_path: Path, line: str) -> ImportResult:
+    [result] = list(read_asterisk(_master(tmp_path, line), tz="Europe/Berlin"))
+    return result
+
+
+class TestTheHourTheClocksGoBack:
+    """Berlin, 2026-10-25: at 03:00 CEST the clocks go back to 02:00 CET (01:00 UTC).
+
+    02:00 to 02:59 happen twice: first at 00:00-00:59 UTC, then at 01:00-01:59 UTC.
+    """
+
+    def test_an_end_in_the_second_occurrence(self, tmp_path: Path) -> None:
+        """02:50 (first) to 02:05 (second): the end is read as the second, 15 minutes later."""
+        line = _dst_row(
+            "2026-10-25 02:50:00", "2026-10-25 02:50:10", "2026-10-25 02:05:00", 900, 890
+        )
+        record = _berlin(tmp_path, line)
+        assert isinstance(record, CallRecord)
+        assert datetime(2026, 10, 25, 0, 50, tzinfo=UTC) == record.start
+        assert datetime(2026, 10, 25, 0, 50, 10, tzinfo=UTC) == record.answer
+        assert datetime(2026, 10, 25, 1, 5, tzinfo=UTC) == record.end
+
+    def test_an_answer_and_end_in_the_second_occurrence(self, tmp_path: Path) -> None:
+        """Both after the change: both are read as the second occurrence."""
+        line = _dst_row(
+            "2026-10-25 02:50:00", "2026-10-25 02:01:00", "2026-10-25 02:05:00", 900, 240
+        )
+        record = _berlin(tmp_path, line)
+        assert isinstance(record, CallRecord)
+        assert datetime(2026, 10, 25, 1, 1, tzinfo=UTC) == record.answer
+        assert datetime(2026, 10, 25, 1, 5, tzinfo=UTC) == record.end
+
+    def test_an_answer_in_the_second_occurrence_and_a_later_end(self, tmp_path: Path) -> None:
+        """An answer before the start is read again too, even when the end is in order."""
+        line = _dst_row(
+            "2026-10-25 02:50:00", "2026-10-25 02:01:00", "2026-10-25 03:10:00", 4800, 4140
+        )
+        record = _berlin(tmp_path, line)
+        assert isinstance(record, CallRecord)
+        assert datetime(2026, 10, 25, 1, 1, tzinfo=UTC) == record.answer
+        assert datetime(2026, 10, 25, 2, 10, tzinfo=UTC) == record.end
+
+    def test_times_in_order_keep_the_first_occurrence(self, tmp_path: Path) -> None:
+        """02:10 to 02:50 in order: both the first occurrence, as before."""
+        line = _dst_row(
+            "2026-10-25 02:10:00", "2026-10-25 02:10:10", "2026-10-25 02:50:00", 2400, 2390
+        )
+        record = _berlin(tmp_path, line)
+        assert isinstance(record, CallRecord)
+        assert datetime(2026, 10, 25, 0, 10, tzinfo=UTC) == record.start
+        assert datetime(2026, 10, 25, 0, 50, tzinfo=UTC) == record.end
+
+    def test_still_before_the_start_is_rejected(self, tmp_path: Path) -> None:
+        """03:30 to 02:05: even the second 02:05 (01:05 UTC) is before 02:30 UTC."""
+        line = _dst_row("2026-10-25 03:30:00", "2026-10-25 03:30:10", "2026-10-25 02:05:00", 0, 0)
+        rejected = _berlin(tmp_path, line)
+        assert isinstance(rejected, RejectedRow)
+        assert "ends before it starts" in rejected.reason
+
+    def test_an_end_that_is_not_repeated_is_not_moved(self, tmp_path: Path) -> None:
+        """An end before the start outside the repeated hour is rejected as it was."""
+        line = _dst_row("2026-10-25 04:00:00", "2026-10-25 04:00:10", "2026-10-25 01:30:00", 0, 0)
+        rejected = _berlin(tmp_path, line)
+        assert isinstance(rejected, RejectedRow)
+        assert "ends before it starts" in rejected.reason
+
+    def test_in_utc_nothing_repeats(self, tmp_path: Path) -> None:
+        """The same row written in UTC (usegmtime) is simply out of order."""
+        line = _dst_row(
+            "2026-10-25 02:50:00", "2026-10-25 02:50:10", "2026-10-25 02:05:00", 900, 890
+        )
+        [rejected] = list(read_asterisk(_master(tmp_path, line)))
+        assert isinstance(rejected, RejectedRow)
+        assert "ends before it starts" in rejected.reason
+
+
 class TestIds:
     """Ids are stable for the same source record."""
 
@@ -233,6 +320,133 @@ class TestIds:
         line = ANSWERED + ',"1773500966.43","","","1773500966.42",7'
         [record] = _records(list(read_asterisk(_master(tmp_path, line))))
         assert "ast:1773500966.42:7" == record.call_id
+
+
+UNIQUEID = "1773500966.43"
+LINKEDID = "1773500966.42"
+USERFIELD = "vip"
+_OPTIONAL = {
+    "uniqueid": [f'"{UNIQUEID}"'],
+    "userfield": [f'"{USERFIELD}"'],
+    "newcdrcolumns": ['"peer"', f'"{LINKEDID}"', "7"],
+}
+
+
+def _form(**options: bool) -> str:
+    """ANSWERED with the optional columns these cdr.conf options add, in cdr_csv's order."""
+    extra = [field for name, fields in _OPTIONAL.items() if options.get(name) for field in fields]
+    return ",".join([ANSWERED, *extra])
+
+
+def _expected_id(**options: bool) -> str | None:
+    if options.get("newcdrcolumns"):
+        return f"ast:{LINKEDID}:7"
+    if options.get("uniqueid"):
+        return f"ast:{UNIQUEID}"
+    return None
+
+
+_COMBINATIONS = [
+    dict(zip(_OPTIONAL, flags, strict=True))
+    for flags in itertools.product((False, True), repeat=len(_OPTIONAL))
+]
+
+
+class TestWidths:
+    """cdr_csv's three options are independent: rows of 16 to 21 fields."""
+
+    @pytest.mark.parametrize(
+        "options", _COMBINATIONS, ids=lambda o: "-".join(k for k in o if o[k]) or "none"
+    )
+    def test_each_layout_when_named(self, tmp_path: Path, options: dict[str, bool]) -> None:
+        """Named by the options, each of the eight layouts is read, its fields by name."""
+        path = _master(tmp_path, _form(**options))
+        [record] = list(
+            read_asterisk(
+                path,
+                uniqueid=options["uniqueid"],
+                userfield=options["userfield"],
+                newcdrcolumns=options["newcdrcolumns"],
+            )
+        )
+        assert isinstance(record, CallRecord)
+        assert ("uniqueid" in record.raw) == options["uniqueid"]
+        assert ("userfield" in record.raw) == options["userfield"]
+        assert ("linkedid" in record.raw) == options["newcdrcolumns"]
+        if options["userfield"]:
+            assert USERFIELD == record.raw["userfield"]
+        if options["newcdrcolumns"]:
+            assert ("peer", "7") == (record.raw["peeraccount"], record.raw["sequence"])
+        assert "DOCUMENTATION" == record.raw["amaflags"]
+        expected = _expected_id(**options)
+        if expected is None:
+            assert record.call_id.startswith("ast:")
+            assert 36 == len(record.call_id)
+        else:
+            assert expected == record.call_id
+
+    @pytest.mark.parametrize(
+        ("options", "width"),
+        [
+            ({}, 16),
+            ({"uniqueid": True, "userfield": True}, 18),
+            ({"newcdrcolumns": True}, 19),
+            ({"uniqueid": True, "userfield": True, "newcdrcolumns": True}, 21),
+        ],
+    )
+    def test_unambiguous_widths_need_no_option(
+        self, tmp_path: Path, options: dict[str, bool], width: int
+    ) -> None:
+        """16, 18, 19 and 21 fields each come from one layout: read without options."""
+        line = _form(**options)
+        [record] = list(read_asterisk(_master(tmp_path, line)))
+        assert isinstance(record, CallRecord)
+        assert width == len(record.raw)
+        expected = _expected_id(**options)
+        assert expected is None or expected == record.call_id
+
+    @pytest.mark.parametrize(
+        ("options", "hint"),
+        [
+            ({"uniqueid": True}, "pass uniqueid=True or userfield=True"),
+            ({"userfield": True}, "pass uniqueid=True or userfield=True"),
+            ({"uniqueid": True, "newcdrcolumns": True}, "pass newcdrcolumns=True and uniqueid"),
+            ({"userfield": True, "newcdrcolumns": True}, "pass newcdrcolumns=True and uniqueid"),
+        ],
+    )
+    def test_ambiguous_widths_are_rejected_without_options(
+        self, tmp_path: Path, options: dict[str, bool], hint: str
+    ) -> None:
+        """17 and 20 fields could be either of two layouts: the reason says what to pass."""
+        line = _form(**options)
+        results = list(read_asterisk(_master(tmp_path, ANSWERED, line, UNANSWERED)))
+        assert 2 == len(_records(results))
+        [rejected] = _rejected(results)
+        assert 2 == rejected.line
+        width = 16 + sum(len(_OPTIONAL[name]) for name in options)
+        assert f"the row has {width} fields" in rejected.reason
+        assert hint in rejected.reason
+
+    def test_too_many_fields(self, tmp_path: Path) -> None:
+        """22 fields are no layout of Master.csv."""
+        line = _form(uniqueid=True, userfield=True, newcdrcolumns=True) + ',""'
+        [rejected] = list(read_asterisk(_master(tmp_path, line)))
+        assert isinstance(rejected, RejectedRow)
+        assert "22 fields; Master.csv has 16 to 21" in rejected.reason
+
+    def test_another_width_than_the_options_name(self, tmp_path: Path) -> None:
+        """With options given, rows of another width are rejected, the others read."""
+        path = _master(tmp_path, _form(uniqueid=True), _form(uniqueid=True, userfield=True))
+        results = list(read_asterisk(path, uniqueid=True))
+        assert [f"ast:{UNIQUEID}"] == [r.call_id for r in _records(results)]
+        [rejected] = _rejected(results)
+        assert "18 fields; with the options given Master.csv has 17" in rejected.reason
+
+    def test_an_option_that_is_not_a_flag(self, tmp_path: Path) -> None:
+        """The options are True, False or None; anything else raises at the call."""
+        with pytest.raises(InvalidImportOptions, match="userfield") as refused:
+            read_asterisk(_master(tmp_path, ANSWERED), userfield="yes")  # type: ignore[arg-type]
+        assert "userfield" == refused.value.field
 
 
 class TestProgress:

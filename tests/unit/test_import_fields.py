@@ -6,6 +6,7 @@ import copy
 import pickle
 from datetime import UTC, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -80,3 +81,34 @@ class TestRemembered:
         numbers = Seconds()
         assert (42, Decimal(42)) == numbers.read("0042")
         assert (42, Decimal(42)) == numbers.known["0042"]
+
+
+class TestSecondOccurrence:
+    """A local time the clocks go back over names two instants; ``second`` gives the later."""
+
+    @pytest.mark.parametrize(
+        ("text", "expected"),
+        [
+            # Berlin goes back from 03:00 CEST to 02:00 CET on 2026-10-25.
+            ("2026-10-25 02:05:00", datetime(2026, 10, 25, 1, 5, tzinfo=UTC)),
+            ("2026-10-25 02:59:59", datetime(2026, 10, 25, 1, 59, 59, tzinfo=UTC)),
+            ("2026-10-25 01:59:59", None),
+            ("2026-10-25 03:00:00", None),
+            # It goes forward from 02:00 CET to 03:00 CEST on 2026-03-29: 02:30 never happens.
+            ("2026-03-29 02:30:00", None),
+            ("2026-07-01 12:00:00", None),
+            ("not a time at all!!", None),
+        ],
+    )
+    def test_berlin(self, text: str, expected: datetime | None) -> None:
+        """Only the repeated hour has a second occurrence, an hour after the first."""
+        clock = Clock(ZoneInfo("Europe/Berlin"))
+        assert expected == clock.second(text)
+        first = clock.read(text)
+        if expected is not None:
+            assert first is not None
+            assert 3600 == (expected - first).total_seconds()
+
+    def test_utc_repeats_nothing(self) -> None:
+        """In UTC every time names one instant."""
+        assert Clock(UTC).second("2026-10-25 02:05:00") is None

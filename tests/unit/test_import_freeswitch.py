@@ -84,6 +84,23 @@ class TestExampleTemplate:
         assert first == [r.call_id for r in read_freeswitch(path) if isinstance(r, CallRecord)]
 
 
+class TestTheHourTheClocksGoBack:
+    """Berlin, 2026-10-25: 02:00 to 02:59 happen twice."""
+
+    def test_an_end_in_the_second_occurrence(self, tmp_path: Path) -> None:
+        """02:50 (first) to 02:05 (second): read as 00:50 to 01:05 UTC, not refused."""
+        line = (
+            ANSWERED.replace("2026-03-14 15:09:26", "2026-10-25 02:50:00")
+            .replace("2026-03-14 15:09:30", "2026-10-25 02:50:10")
+            .replace("2026-03-14 15:10:30", "2026-10-25 02:05:00")
+            .replace('"64","60"', '"900","890"')
+        )
+        [record] = list(read_freeswitch(_file(tmp_path, line), tz="Europe/Berlin"))
+        assert isinstance(record, CallRecord)
+        assert datetime(2026, 10, 25, 0, 50, tzinfo=UTC) == record.start
+        assert datetime(2026, 10, 25, 1, 5, tzinfo=UTC) == record.end
+
+
 class TestRejected:
     """Bad rows are rejected alone."""
 

@@ -1,7 +1,7 @@
 """Importers: call records from the files switches write, streamed row by row.
 
 - :func:`~telcocore.calls.importers.asterisk.read_asterisk` — Asterisk's ``Master.csv``
-  (``cdr_csv``), 16, 18 or 21 columns;
+  (``cdr_csv``), 16 to 21 columns;
 - :func:`~telcocore.calls.importers.freeswitch.read_freeswitch` — FreeSWITCH's
   ``mod_cdr_csv`` files, by template;
 - :func:`~telcocore.calls.importers.generic.read_csv` — any CSV with a header, through a

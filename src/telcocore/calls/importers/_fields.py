@@ -28,6 +28,7 @@ __all__ = [
     "seconds",
     "source_id",
     "time_zone",
+    "unfolded",
 ]
 
 _STEPS: Final = {
@@ -76,7 +77,8 @@ class Clock:
     (:attr:`seen`), since the calls of one second share their times. A local time that
     happens twice (the hour the clocks go back) is read as the first one, and one that
     never happens (the hour they go forward) with the offset before the change: Python's
-    ``fold=0``.
+    ``fold=0``; :func:`unfolded` reads such a time again as the second one when the first
+    would end a call before it starts.
     """
 
     def __init__(self, zone: tzinfo) -> None:
@@ -92,6 +94,21 @@ class Clock:
         if len(seen) >= _SEEN_LIMIT:
             seen.clear()
         seen[text] = found
+        return found
+
+    def second(self, text: str) -> datetime | None:
+        """The second instant ``text`` names, if it names two (``fold=1``), else ``None``."""
+        if self._read(text) is None:
+            return None
+        naive = datetime.strptime(text, "%Y-%m-%d %H:%M:%S")  # noqa: DTZ007 - made aware below
+        first = naive.replace(tzinfo=self._zone)
+        later = naive.replace(tzinfo=self._zone, fold=1)
+        if first.utcoffset() == later.utcoffset():
+            return None
+        found = later.astimezone(UTC)
+        # A time the clocks skipped also differs by fold; it does not come back unchanged.
+        if found.astimezone(self._zone).replace(tzinfo=None) != naive:
+            return None
         return found
 
     def _read(self, text: str) -> datetime | None:
@@ -137,6 +154,30 @@ class Clock:
             self._hours.clear()
         self._hours[key] = hour
         return hour
+
+
+def unfolded(
+    clock: Clock,
+    start: datetime,
+    answer: datetime | None,
+    end: datetime,
+    texts: tuple[str, str],
+) -> tuple[datetime | None, datetime]:
+    """``(answer, end)``, each read as the second occurrence where the first cannot be.
+
+    A local time that happens twice is read as the first (``fold=0``); a call that starts
+    in the first occurrence of the repeated hour and ends in the second then reads as
+    ending before it starts. When ``end`` is before ``start`` and its text names two
+    instants, the second is taken; likewise ``answer`` when it is before ``start``. The
+    times are returned unchanged otherwise: an inconsistency left is for the caller to
+    refuse. ``texts`` are the answer's and the end's texts.
+    """
+    answer_text, end_text = texts
+    if end < start and (later := clock.second(end_text)) is not None:
+        end = later
+    if answer is not None and answer < start and (later := clock.second(answer_text)) is not None:
+        answer = later
+    return answer, end
 
 
 def seconds(text: str) -> int | None:

@@ -6,8 +6,13 @@ the numbers bare, and an unanswered call's answer time empty. The columns, in or
 
 - always (16): ``accountcode, src, dst, dcontext, clid, channel, dstchannel, lastapp,
   lastdata, start, answer, end, duration, billsec, disposition, amaflags``;
-- with ``loguniqueid`` and ``loguserfield`` in ``cdr.conf`` (18): ``+ uniqueid, userfield``;
-- with ``newcdrcolumns`` as well (21): ``+ peeraccount, linkedid, sequence``.
+- with ``loguniqueid`` in ``cdr.conf``: ``+ uniqueid``;
+- with ``loguserfield``: ``+ userfield``;
+- with ``newcdrcolumns``: ``+ peeraccount, linkedid, sequence``.
+
+The three options are independent, so a row has 16 to 21 fields. 16, 18, 19 and 21 fields
+say which options were on; 17 and 20 do not (``uniqueid`` or ``userfield``?), and are read
+only when the options are given to :func:`read_asterisk`.
 
 Times are ``YYYY-MM-DD HH:MM:SS`` in the switch's local time (UTC with ``usegmtime``):
 pass that zone as ``tz``.
@@ -18,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from typing import Final
 
+from telcocore.calls.errors import InvalidImportOptions
 from telcocore.calls.importers._build import ZERO, record, rejected, with_progress
 from telcocore.calls.importers._fields import (
     ID,
@@ -28,6 +34,7 @@ from telcocore.calls.importers._fields import (
     hashed_id,
     seconds,
     time_zone,
+    unfolded,
 )
 from telcocore.calls.importers._rows import (
     AccountRule,
@@ -45,6 +52,7 @@ from telcocore.calls.model.records import (
     Disposition,
     disposition_from_asterisk,
 )
+from telcocore.kernel.validation import shown
 
 __all__ = ["ASTERISK_COLUMNS", "read_asterisk"]
 
@@ -66,26 +74,70 @@ _BASE: Final = (
     "disposition",
     "amaflags",
 )
+_NEW: Final = ("peeraccount", "linkedid", "sequence")
 ASTERISK_COLUMNS: Final[Mapping[int, tuple[str, ...]]] = {
     16: _BASE,
     18: (*_BASE, "uniqueid", "userfield"),
-    21: (*_BASE, "uniqueid", "userfield", "peeraccount", "linkedid", "sequence"),
+    19: (*_BASE, *_NEW),
+    21: (*_BASE, "uniqueid", "userfield", *_NEW),
 }
-"""The column names of each form of ``Master.csv``, by the number of fields."""
+"""The column names of each form of ``Master.csv`` its width names, by the number of fields.
 
+17 and 20 fields have no entry: one of ``uniqueid`` and ``userfield`` is there, and the
+width does not say which (:func:`read_asterisk` reads them when told).
+"""
+
+_AMBIGUOUS: Final = {
+    17: "it has uniqueid or userfield: pass uniqueid=True or userfield=True to say which",
+    20: (
+        "it has newcdrcolumns and uniqueid or userfield: pass newcdrcolumns=True and "
+        "uniqueid=True or userfield=True to say which"
+    ),
+}
 _DISPOSITIONS: Final = ("ANSWERED", "NO ANSWER", "BUSY", "FAILED", "CONGESTION")
 _ANSWER: Final = 10
-_WITH_UNIQUEID: Final = 18
-_WITH_LINKEDID: Final = 21
 
 
-def read_asterisk(
+def _columns(uniqueid: object, userfield: object, newcdrcolumns: object) -> tuple[str, ...] | None:
+    """The columns the options name, or ``None`` when none is given (the width decides)."""
+    options = {"uniqueid": uniqueid, "userfield": userfield, "newcdrcolumns": newcdrcolumns}
+    if all(value is None for value in options.values()):
+        return None
+    for name, value in options.items():
+        if value is not None and not isinstance(value, bool):
+            msg = f"{name} must be True, False or None, got {shown(value)}"
+            raise InvalidImportOptions(msg, field=name, value=value)
+    return (
+        *_BASE,
+        *(("uniqueid",) if uniqueid else ()),
+        *(("userfield",) if userfield else ()),
+        *(_NEW if newcdrcolumns else ()),
+    )
+
+
+class _Form:
+    """One width's columns: their positions, and where the parts of the call id are."""
+
+    __slots__ = ("index", "linked", "uniqueid")
+
+    def __init__(self, names: tuple[str, ...]) -> None:
+        self.index = column_index(names)
+        self.uniqueid: int | None = self.index.get("uniqueid")
+        self.linked: tuple[int, int] | None = (
+            (self.index["linkedid"], self.index["sequence"]) if "linkedid" in self.index else None
+        )
+
+
+def read_asterisk(  # noqa: PLR0913 - options by keyword
     source: Source,
     *,
     tz: object = "UTC",
     account: AccountRule = None,
     direction: Direction | str | Callable[[Mapping[str, str]], object] = Direction.OUTBOUND,
     progress: Callable[[ImportProgress], object] | None = None,
+    uniqueid: bool | None = None,
+    userfield: bool | None = None,
+    newcdrcolumns: bool | None = None,
 ) -> Iterator[ImportResult]:
     """The call records of an Asterisk ``Master.csv``, one result per row, streamed.
 
@@ -99,15 +151,41 @@ def read_asterisk(
     at the end. The options are checked before anything is read
     (:class:`~telcocore.calls.errors.InvalidImportOptions`).
 
-    Call ids: ``ast:<linkedid>:<sequence>`` in the 21-column form, ``ast:<uniqueid>`` in
-    the 18-column form, and ``ast:`` and a SHA-256 of the fields for the 16-column form
-    (or when those fields are empty or do not make a valid id).
+    ``uniqueid``, ``userfield`` and ``newcdrcolumns`` say which of ``cdr.conf``'s
+    ``loguniqueid``, ``loguserfield`` and ``newcdrcolumns`` the file was written with. With
+    none given, each row's width decides (16, 18, 19 or 21 fields, see
+    :data:`ASTERISK_COLUMNS`), and rows of 17 or 20 fields, which could be either of two
+    forms, are rejected saying which option to pass. With any given, those not given are
+    off, and rows of any other width than the one they name are rejected.
+
+    Call ids: ``ast:<linkedid>:<sequence>`` with ``newcdrcolumns``, else ``ast:<uniqueid>``
+    with ``loguniqueid``, else ``ast:`` and a SHA-256 of the fields (also when those fields
+    are empty or do not make a valid id).
+
+    A local time that happens twice is read as the first one, unless that makes the call
+    end (or be answered) before it starts: then it is read as the second.
     """
+    columns = _columns(uniqueid, userfield, newcdrcolumns)
     clock = Clock(time_zone(tz))
     accounts = Accounts(account, column="accountcode")
     directions = Directions(direction)
     reader = _Reader(source)
-    return with_progress(reader, _rows(reader, clock, accounts, directions), progress)
+    forms = ASTERISK_COLUMNS if columns is None else {len(columns): columns}
+    rows = _rows(reader, clock, accounts, directions, forms, fixed=columns is not None)
+    return with_progress(reader, rows, progress)
+
+
+def _width_problem(width: int, forms: Mapping[int, tuple[str, ...]], *, fixed: bool) -> str:
+    """Why a row of ``width`` fields is not read."""
+    if fixed:
+        [expected] = forms
+        return f"the row has {width} fields; with the options given Master.csv has {expected}"
+    if width in _AMBIGUOUS:
+        return (
+            f"the row has {width} fields, a width two forms of Master.csv share: "
+            + (_AMBIGUOUS[width])
+        )
+    return f"the row has {width} fields; Master.csv has 16 to 21"
 
 
 def _problem(fields: list[str], clock: Clock) -> str:
@@ -123,8 +201,14 @@ def _problem(fields: list[str], clock: Clock) -> str:
     return f"disposition {fields[14]!r} is not one Asterisk writes"
 
 
-def _rows(  # noqa: C901, PLR0912, PLR0915 - the hot loop, kept in one piece for speed
-    reader: _Reader, clock: Clock, accounts: Accounts, directions: Directions
+def _rows(  # noqa: C901, PLR0912, PLR0913, PLR0915 - the hot loop, kept in one piece for speed
+    reader: _Reader,
+    clock: Clock,
+    accounts: Accounts,
+    directions: Directions,
+    columns: Mapping[int, tuple[str, ...]],
+    *,
+    fixed: bool,
 ) -> Iterator[ImportResult]:
     read_time = clock.read
     new = object.__new__
@@ -139,7 +223,7 @@ def _rows(  # noqa: C901, PLR0912, PLR0915 - the hot loop, kept in one piece for
     known_seconds = numbers.known.get
     read_seconds = numbers.read
     dispositions = {text: disposition_from_asterisk(text) for text in _DISPOSITIONS}
-    indexes = {width: column_index(names) for width, names in ASTERISK_COLUMNS.items()}
+    forms = {width: _Form(names) for width, names in columns.items()}
     set_index = RowFields.__dict__["_index"].__set__
     set_fields = RowFields.__dict__["_fields"].__set__
     for line, fields in reader.rows():
@@ -147,15 +231,15 @@ def _rows(  # noqa: C901, PLR0912, PLR0915 - the hot loop, kept in one piece for
             yield rejected(line, "the row's quoting is broken", reader)
             continue
         width = len(fields)
-        index = indexes.get(width)
-        if index is None:
-            yield rejected(line, f"the row has {width} fields; Master.csv has 16, 18 or 21", reader)
+        form = forms.get(width)
+        if form is None:
+            yield rejected(line, _width_problem(width, columns, fixed=fixed), reader)
             continue
         if reader.not_utf8:
             yield rejected(line, "the row is not valid UTF-8", reader)
             continue
         raw = new(RowFields)  # RowFields(index, fields), without the call
-        set_index(raw, index)
+        set_index(raw, form.index)
         set_fields(raw, fields)
         text = fields[9]
         start = seen(text) or read_time(text)
@@ -192,12 +276,12 @@ def _rows(  # noqa: C901, PLR0912, PLR0915 - the hot loop, kept in one piece for
             if direction is None:
                 yield rejected(line, problem or "no direction", reader)
                 continue
-        if width == _WITH_LINKEDID and fields[19] and fields[20]:
-            call_id = f"ast:{fields[19]}:{fields[20]}"
-        elif width >= _WITH_UNIQUEID and fields[16]:
-            call_id = f"ast:{fields[16]}"
-        else:
-            call_id = ""
+        call_id = ""
+        linked = form.linked
+        if linked is not None and fields[linked[0]] and fields[linked[1]]:
+            call_id = f"ast:{fields[linked[0]]}:{fields[linked[1]]}"
+        elif form.uniqueid is not None and fields[form.uniqueid]:
+            call_id = f"ast:{fields[form.uniqueid]}"
         if not (call_id and is_id(call_id)):
             call_id = hashed_id("ast:", fields)
         seconds = duration[0]
@@ -230,6 +314,9 @@ def _rows(  # noqa: C901, PLR0912, PLR0915 - the hot loop, kept in one piece for
                 raw,
             )
             continue
+        if end < start or (answer is not None and answer < start):
+            # A call over the hour the clocks go back: a repeated time may be the second one.
+            answer, end = unfolded(clock, start, answer, end, (fields[10], fields[11]))
         result = record(
             call_id,
             account,

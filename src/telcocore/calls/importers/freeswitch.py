@@ -38,6 +38,7 @@ from telcocore.calls.importers._fields import (
     seconds,
     source_id,
     time_zone,
+    unfolded,
 )
 from telcocore.calls.importers._rows import (
     AccountRule,
@@ -204,7 +205,7 @@ def _billable(raw: Mapping[str, str]) -> Decimal | str:
     return Decimal(value) if value else ZERO
 
 
-def _record(  # noqa: PLR0911 - one return per refusal
+def _record(  # noqa: C901, PLR0911 - one return per refusal
     raw: Mapping[str, str],
     fields: list[str],
     clock: Clock,
@@ -221,6 +222,12 @@ def _record(  # noqa: PLR0911 - one return per refusal
             return f"{name} is empty"
     assert isinstance(start, datetime)  # noqa: S101 - for mypy: checked above
     assert isinstance(end, datetime)  # noqa: S101
+    assert answer is None or isinstance(answer, datetime)  # noqa: S101
+    if end < start or (answer is not None and answer < start):
+        # A call over the hour the clocks go back: a repeated time may be the second one.
+        answer, end = unfolded(
+            clock, start, answer, end, (raw.get("answer_stamp", ""), raw["end_stamp"])
+        )
     duration_text = raw.get("duration")
     if duration_text is None:
         duration = max(0, int((end - start).total_seconds()))
@@ -251,7 +258,7 @@ def _record(  # noqa: PLR0911 - one return per refusal
         raw.get("caller_id_number", ""),
         raw["destination_number"],
         start,
-        answer,  # type: ignore[arg-type]
+        answer,
         end,
         duration,
         billable,
