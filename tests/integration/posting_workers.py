@@ -14,13 +14,27 @@ BATCH = 200
 """Records per batch (one unit of work each) in the crash test."""
 
 
-def _slowly(_uow: UnitOfWork, _posted: Sequence[PostedCall]) -> None:
-    """A summary hook that makes each batch last long enough to be killed between them."""
-    time.sleep(0.02)
+COMMITTED = 3
+"""Batches the child commits before it stops, mid-batch, until it is killed."""
+
+_batches = 0
+
+
+def _stalling(_uow: UnitOfWork, _posted: Sequence[PostedCall]) -> None:
+    """A summary hook that lets :data:`COMMITTED` batches through, then stalls the next.
+
+    The stalled batch is inside its unit of work (on SQLite, holding the write lock): the
+    kill that ends it is a crash mid-transaction, and whatever the machine's speed the
+    database then holds exactly :data:`COMMITTED` batches.
+    """
+    global _batches  # noqa: PLW0603 - one child process, one import
+    _batches += 1
+    if _batches > COMMITTED:
+        time.sleep(3600)
 
 
 def import_slowly(url: str, path: str) -> None:
-    """Import the Master.csv at ``path`` a batch at a time until killed."""
+    """Import the Master.csv at ``path`` a batch at a time; stall mid-batch until killed."""
     with telcocore.connect(url) as core:
-        core.calls.summary_hooks.append(_slowly)
+        core.calls.summary_hooks.append(_stalling)
         core.calls.import_file("asterisk", Path(path), batch_size=BATCH)
