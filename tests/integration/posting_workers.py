@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import telcocore
 from telcocore.calls.model.posting import PostedCall
@@ -18,6 +19,8 @@ COMMITTED = 3
 """Batches the child commits before it stops, mid-batch, until it is killed."""
 
 _batches = 0
+_stalled: Any = None
+"""The event the child sets when it stalls (a spawn context's ``Event``)."""
 
 
 def _stalling(_uow: UnitOfWork, _posted: Sequence[PostedCall]) -> None:
@@ -30,11 +33,14 @@ def _stalling(_uow: UnitOfWork, _posted: Sequence[PostedCall]) -> None:
     global _batches  # noqa: PLW0603 - one child process, one import
     _batches += 1
     if _batches > COMMITTED:
+        _stalled.set()  # the test kills now, without waiting for a lock this batch holds
         time.sleep(3600)
 
 
-def import_slowly(url: str, path: str) -> None:
+def import_slowly(url: str, path: str, stalled: Any) -> None:  # noqa: ANN401 - an Event
     """Import the Master.csv at ``path`` a batch at a time; stall mid-batch until killed."""
+    global _stalled  # noqa: PLW0603 - one child process, one import
+    _stalled = stalled
     with telcocore.connect(url) as core:
         core.calls.summary_hooks.append(_stalling)
         core.calls.import_file("asterisk", Path(path), batch_size=BATCH)

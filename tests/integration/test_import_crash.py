@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import time
 import uuid
 from collections.abc import Callable
 from decimal import Decimal
@@ -55,18 +54,18 @@ class TestKilledImport:
         call_ids = [r.call_id for r in read_asterisk(source) if isinstance(r, CallRecord)]
         with telcocore.connect(durable_url) as core:
             prepare(core)
-        child = SPAWN.Process(target=posting_workers.import_slowly, args=(durable_url, str(source)))
+        stalled = SPAWN.Event()
+        child = SPAWN.Process(
+            target=posting_workers.import_slowly, args=(durable_url, str(source), stalled)
+        )
         child.start()
-        stored = 0
-        committed = posting_workers.COMMITTED * posting_workers.BATCH
-        deadline = time.monotonic() + 120
-        while stored < committed and child.is_alive() and time.monotonic() < deadline:
-            time.sleep(0.01)
-            stored = _stored(durable_url, call_ids)
-        time.sleep(0.2)  # the next batch is under way, stalled inside its transaction
+        # Set inside the batch after the committed ones: that batch holds the write lock
+        # (SQLite), so nothing here may wait for the database before the kill.
+        assert stalled.wait(timeout=120), "the child never reached its stalled batch"
         assert child.pid is not None
         os.kill(child.pid, signal.SIGKILL)
         child.join(timeout=60)
+        committed = posting_workers.COMMITTED * posting_workers.BATCH
         stored = _stored(durable_url, call_ids)
         assert committed == stored < len(call_ids)  # whole batches only, the stalled one lost
 
