@@ -11,6 +11,23 @@ from typing import TYPE_CHECKING
 from telcocore.accounts.errors import AccountNotActive, AccountNotFound, InvalidStatusTransition
 from telcocore.accounts.model import Account, AccountStatus
 from telcocore.audit.errors import AuditEntryNotFound
+from telcocore.billing.invoices.errors import (
+    InvoiceNotFound,
+    InvoiceScheduleNotFound,
+    InvoiceStateError,
+    OverPayment,
+    UsageAlreadyInvoiced,
+)
+from telcocore.billing.invoices.model.invoice import (
+    Invoice,
+    InvoiceLine,
+    InvoicePage,
+    InvoiceStatus,
+    Issuer,
+    PaymentStatus,
+    UsageKey,
+)
+from telcocore.billing.invoices.model.schedule import InvoiceSchedule
 from telcocore.billing.ledger.errors import (
     AlreadyReversed,
     DebitLimitExceeded,
@@ -128,6 +145,15 @@ __all__ = [
     "InvalidCurrency",
     "InvalidImportOptions",
     "InvalidStatusTransition",
+    "Invoice",
+    "InvoiceLine",
+    "InvoiceNotFound",
+    "InvoicePage",
+    "InvoiceSchedule",
+    "InvoiceScheduleNotFound",
+    "InvoiceStateError",
+    "InvoiceStatus",
+    "Issuer",
     "LedgerEntry",
     "LedgerRequest",
     "Message",
@@ -140,7 +166,9 @@ __all__ = [
     "NumberBlockNotFound",
     "NumberRangeExhausted",
     "NumberRangeNotSet",
+    "OverPayment",
     "PasswordPolicy",
+    "PaymentStatus",
     "Period",
     "Posting",
     "Rate",
@@ -164,6 +192,8 @@ __all__ = [
     "TransactionKind",
     "TransactionNotFound",
     "Unrated",
+    "UsageAlreadyInvoiced",
+    "UsageKey",
     "ValidationError",
     "WeakPassword",
     "billable_seconds",

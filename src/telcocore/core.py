@@ -24,6 +24,8 @@ from telcocore.adapters.smtp import SmtpNotifier
 from telcocore.adapters.sqlite import SqliteStorage
 from telcocore.adapters.system import SystemClock
 from telcocore.audit.services import AuditLog
+from telcocore.billing.invoices.services import InvoiceService
+from telcocore.billing.invoices.services.usage import CallRecordUsage
 from telcocore.billing.ledger.services import LedgerService, open_balance
 from telcocore.billing.rating.services import CompiledDecks, RatingService
 from telcocore.calls.services import CallService
@@ -139,6 +141,8 @@ class TelcoCore:
         decks = CompiledDecks()  # one compiled copy of each rate deck, for rating and calls
         self.rating = RatingService(context, self.audit, decks=decks)
         self.calls = CallService(context, decks=decks)
+        # Invoices bill daily usage rows; here grouped from the stored call records.
+        self.invoices = InvoiceService(context, self.audit, CallRecordUsage())
         notifiers = (
             self._notifier if isinstance(self._notifier, ChannelRouter) else [self._notifier]
         )

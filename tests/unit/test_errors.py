@@ -11,6 +11,7 @@ import telcocore
 from telcocore.accounts import errors as account_errors
 from telcocore.accounts.errors import AccountNotActive, AccountNotFound, InvalidStatusTransition
 from telcocore.audit import errors as audit_errors
+from telcocore.billing.invoices import errors as invoice_errors
 from telcocore.billing.ledger import errors as ledger_errors
 from telcocore.billing.ledger.errors import (
     AlreadyReversed,
@@ -45,6 +46,7 @@ ERROR_MODULES = [
     errors,
     account_errors,
     audit_errors,
+    invoice_errors,
     ledger_errors,
     call_errors,
     contact_errors,

@@ -8,7 +8,8 @@ This module holds the base classes and the errors every domain shares; each doma
 errors live in its ``errors`` module (:mod:`telcocore.accounts.errors`,
 :mod:`telcocore.contacts.errors`, :mod:`telcocore.billing.ledger.errors`,
 :mod:`telcocore.numbering.errors`, :mod:`telcocore.audit.errors`,
-:mod:`telcocore.calls.errors`, :mod:`telcocore.billing.rating.errors`). All are exported by
+:mod:`telcocore.calls.errors`, :mod:`telcocore.billing.rating.errors`,
+:mod:`telcocore.billing.invoices.errors`). All are exported by
 :mod:`telcocore`.
 
 ::
@@ -33,14 +34,17 @@ errors live in its ``errors`` module (:mod:`telcocore.accounts.errors`,
     │   ├── BlockListEntryNotFound
     │   ├── DidNotFound
     │   ├── DeckNotFound
-    │   └── RateAssignmentNotFound
+    │   ├── RateAssignmentNotFound
+    │   ├── InvoiceNotFound
+    │   └── InvoiceScheduleNotFound
     ├── ConflictError                            the request clashes with stored state
     │   ├── AlreadyExists                        a unique key is already taken
     │   ├── ConcurrencyError                     a stale write: reload and try again
     │   ├── IdempotencyConflict                  a key reused for another request
     │   ├── HoldConflict                         a hold id reused for another hold
     │   ├── CallConflict                         a call id in progress for another request
-    │   └── AlreadyReversed                      a transaction may be reversed once
+    │   ├── AlreadyReversed                      a transaction may be reversed once
+    │   └── UsageAlreadyInvoiced                 usage billed by an invoice not void
     ├── RuleViolation                            a business rule refuses the request
     │   ├── AccountNotActive                     only active accounts may use services
     │   ├── InvalidStatusTransition              e.g. pending_approval -> penalty
@@ -51,7 +55,9 @@ errors live in its ``errors`` module (:mod:`telcocore.accounts.errors`,
     │   ├── NumberRangeExhausted                 no free block is left in the range
     │   ├── ExtensionNotAllowed                  outside the account's blocks, or in another's
     │   ├── NumberBlockInUse                     a block released with extensions inside
-    │   └── InvalidCode                          a wrong, expired or used verification code
+    │   ├── InvalidCode                          a wrong, expired or used verification code
+    │   ├── InvoiceStateError                    e.g. issuing a void invoice
+    │   └── OverPayment                          a payment over what an invoice still owes
     ├── AuthenticationFailed (PermissionError)   wrong email or password (never says which)
     ├── ConfigurationError                       e.g. an unknown storage URL scheme
     └── StorageError (OSError)                   the storage failed; the driver's error is

@@ -69,6 +69,9 @@ class AuditAction(enum.StrEnum):
     LOGIN = "LOGIN"
     ASSIGN = "ASSIGN"
     RELEASE = "RELEASE"
+    ISSUE = "ISSUE"
+    PAY = "PAY"
+    VOID = "VOID"
 
 
 MAX_KEY_LENGTH: Final = 255
