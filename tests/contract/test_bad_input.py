@@ -27,7 +27,7 @@ import itertools
 import os
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -46,7 +46,9 @@ from telcocore import (
     TelcoCore,
     TelcoError,
     Tier,
+    UsageKey,
 )
+from telcocore.billing.invoices.services.usage import CallRecordUsage
 from telcocore.calls.model.records import CallRecord
 from telcocore.contacts.model.credentials import PasswordPolicy, ScryptHasher
 from telcocore.core import open_storage
@@ -59,6 +61,10 @@ FAST = ScryptHasher(n=2**10)
 """Real scrypt with a low cost, so the module stays quick."""
 GOOD = "Tr0ub4dor&3-horse"
 """A password every rule accepts."""
+
+SCHEDULED = datetime(2026, 1, 1, tzinfo=UTC)
+"""Where the worlds' invoice schedules start: two monthly periods before :data:`START`."""
+MINUTE = timedelta(seconds=60)
 
 BAD: dict[str, object] = {
     "none": None,
@@ -112,6 +118,8 @@ class World:
         core.numbering.block_number("acme", "+14155550999")
         core.rating.save_deck(a_deck("retail"))
         core.rating.assign("acme", "retail")
+        core.invoices.set_schedule("acme", "FREQ=MONTHLY;BYMONTHDAY=1", start=SCHEDULED)
+        self.invoice = core.invoices.generate("acme", Period.day(START.date())).number
         self.entry = core.audit.entries(limit=1).entries[0].id
 
     def fresh(self) -> int:
@@ -126,6 +134,25 @@ class World:
     def new_deck(self) -> str:
         """A deck of its own, saved."""
         return self.core.rating.save_deck(a_deck(f"deck{self.fresh()}")).name
+
+    def usage_key(self) -> UsageKey:
+        """The usage row of a call posted on a day of its own."""
+        record = a_record(self)
+        day = START + timedelta(days=self.fresh())
+        self.core.calls.post_many([attrs.evolve(record, start=day, answer=day, end=day + MINUTE)])
+        with self.core.storage.unit_of_work(read_only=True) as uow:
+            rows = CallRecordUsage().daily(uow, "acme", day - timedelta(days=1), day + MINUTE)
+        return rows[0].key
+
+    def draft(self) -> str:
+        """The number of a draft invoice of its own (of a day without usage)."""
+        day = (START - timedelta(days=self.fresh())).date()
+        return self.core.invoices.generate("open", Period.day(day)).number
+
+    def issued(self) -> str:
+        """The number of an issued invoice of its own, with usage to pay for."""
+        number = self.core.invoices.generate_from_usage("acme", [self.usage_key()]).number
+        return self.core.invoices.issue(number).number
 
     def close(self) -> None:
         """Close the storage."""
@@ -161,6 +188,13 @@ def a_record(w: World) -> CallRecord:
         billable=60,
         disposition="answered",
     )
+
+
+def _scheduled(w: World) -> str:
+    """An account of its own with a schedule."""
+    account = w.core.accounts.open("Scheduled", "USD", account_id=f"s{w.fresh()}").id
+    w.core.invoices.set_schedule(account, "FREQ=DAILY", start=SCHEDULED)
+    return account
 
 
 def a_master_line(w: World) -> str:
@@ -507,6 +541,78 @@ RATING: dict[str, Call] = {
     ),
 }
 
+INVOICES: dict[str, Call] = {
+    "set_issuer": Call(
+        _service("invoices", "set_issuer"),
+        lambda w: {
+            "name": f"issuer{w.fresh()}",
+            "number_format": "A-{year}-{seq:04d}",
+            "payment_terms_days": 14,
+            "reason": "terms",
+        },
+    ),
+    "issuer": Call(_service("invoices", "issuer"), lambda _w: {"name": "default"}),
+    "generate": Call(
+        _service("invoices", "generate"),
+        lambda w: {
+            "account_id": "open",
+            "period": Period.day((START - timedelta(days=w.fresh())).date()),
+            "issuer": "default",
+            "reason": "month end",
+        },
+    ),
+    "generate_from_usage": Call(
+        _service("invoices", "generate_from_usage"),
+        lambda w: {
+            "account_id": "acme",
+            "keys": [w.usage_key()],
+            "issuer": "default",
+            "reason": "selected",
+        },
+    ),
+    "issue": Call(_service("invoices", "issue"), lambda w: {"number": w.draft(), "reason": "send"}),
+    "record_payment": Call(
+        _service("invoices", "record_payment"),
+        lambda w: {
+            "number": w.issued(),
+            "amount": "0.01",
+            "paid_at": START,
+            "reference": "wire 1",
+            "reason": "paid",
+        },
+    ),
+    "void": Call(_service("invoices", "void"), lambda w: {"number": w.draft(), "reason": "wrong"}),
+    "get": Call(_service("invoices", "get"), lambda w: {"number": w.invoice}),
+    "search": Call(
+        _service("invoices", "search"),
+        lambda w: {
+            "account_id": "acme",
+            "status": "draft",
+            "issuer": "default",
+            "period": Period.month(2026, 3),
+            "limit": 10,
+            "after": w.invoice,
+        },
+    ),
+    "set_schedule": Call(
+        _service("invoices", "set_schedule"),
+        lambda w: {
+            "account_id": "open",
+            "rule": f"FREQ=WEEKLY;INTERVAL={w.fresh()}",
+            "start": SCHEDULED,
+            "issuer": "default",
+            "issue": True,
+            "reason": "weekly",
+        },
+    ),
+    "schedule": _of_acme("invoices", "schedule"),
+    "remove_schedule": Call(
+        _service("invoices", "remove_schedule"),
+        lambda w: {"account_id": _scheduled(w), "reason": "stop"},
+    ),
+    "run_due": Call(_service("invoices", "run_due"), lambda _w: {"now": START}),
+}
+
 AUDIT: dict[str, Call] = {
     "write": Call(
         _in_a_unit("write"),
@@ -552,6 +658,7 @@ SERVICES: dict[str, dict[str, Call]] = {
     "numbering": NUMBERING,
     "calls": CALLS,
     "rating": RATING,
+    "invoices": INVOICES,
     "audit": AUDIT,
     "outbox": OUTBOX,
 }
@@ -615,6 +722,15 @@ FUNCTIONS: dict[str, Call] = {
         lambda _w: {"seconds": 61, "initial": 60, "increment": 6},
     ),
     "ScryptHasher": Call(lambda _w: ScryptHasher),
+    "UsageKey": Call(
+        lambda _w: UsageKey,
+        lambda _w: {
+            "account_id": "acme",
+            "day": START.date(),
+            "prefix": "44",
+            "classification": "international",
+        },
+    ),
 }
 """The package's public functions and the constructors of what callers build: values, the
 core from its adapters, and the password settings."""
@@ -675,6 +791,11 @@ RESULTS = frozenset(
         "DeckSummary",
         "HistoryPage",
         "Hold",
+        "Invoice",
+        "InvoiceLine",
+        "InvoicePage",
+        "InvoiceSchedule",
+        "Issuer",
         "LedgerEntry",
         "Message",
         "Posting",

@@ -97,7 +97,7 @@ class InvoiceRepository(Protocol):
         after: str | None,
         limit: int,
     ) -> list[Invoice]:
-        """Invoices by generation order (then id), filtered, after the number ``after``.
+        """Invoices by generation time, issuer and sequence, filtered, after the number ``after``.
 
         ``start`` and ``end`` keep invoices whose period lies inside ``[start, end)``.
         """

@@ -154,7 +154,7 @@ class SqlInvoiceRepository:
         after: str | None,
         limit: int,
     ) -> list[Invoice]:
-        """Invoices by generation order (then id), filtered, after the number ``after``."""
+        """Invoices by generation time, issuer and sequence, filtered, after number ``after``."""
         d = self._s.dialect
         order = d.code_point_order
         conditions: list[str] = []
@@ -174,13 +174,14 @@ class SqlInvoiceRepository:
             params.append(d.time_to_db(end))
         if after is not None:
             conditions.append(
-                "(generated_at, id) > (SELECT generated_at, id FROM invoices WHERE number = ?)"
+                "(generated_at, issuer, seq) > "
+                "(SELECT generated_at, issuer, seq FROM invoices WHERE number = ?)"
             )
             params.append(after)
         where = f"WHERE {' AND '.join(conditions)} " if conditions else ""
         rows = self._s.all(
             f"SELECT document FROM invoices {where}"  # noqa: S608 - placeholders only
-            f"ORDER BY generated_at, id{order} LIMIT ?",
+            f"ORDER BY generated_at, issuer{order}, seq LIMIT ?",
             [*params, limit],
         )
         return [self._invoice(row[0]) for row in rows]

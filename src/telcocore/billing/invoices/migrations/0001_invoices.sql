@@ -23,8 +23,8 @@ CREATE TABLE invoices (
     document {json} NOT NULL,
     UNIQUE (issuer, seq)
 );
-CREATE INDEX invoices_by_account ON invoices (account_id, generated_at, id);
-CREATE INDEX invoices_by_generation ON invoices (generated_at, id);
+CREATE INDEX invoices_by_account ON invoices (account_id, generated_at, issuer, seq);
+CREATE INDEX invoices_by_generation ON invoices (generated_at, issuer, seq);
 
 -- What an invoice that is not void bills: a usage row ("usage|account|day|prefix|class") or
 -- a ledger transaction ("transaction|id"). The primary key keeps it on one invoice only.

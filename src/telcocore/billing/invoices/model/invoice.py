@@ -15,6 +15,9 @@ rounded once, half-up, to the currency's precision; the total is subtotal plus t
 from __future__ import annotations
 
 import enum
+import functools
+import importlib.resources
+import json
 import string
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
@@ -27,7 +30,7 @@ from telcocore.kernel.errors import ValidationError
 from telcocore.kernel.money import Money, Rounding
 from telcocore.kernel.periods import Period
 from telcocore.kernel.serialization import converter
-from telcocore.kernel.validation import shown, validate_id, validate_int
+from telcocore.kernel.validation import shown, validate_id, validate_int, validate_text
 
 __all__ = [
     "DEFAULT_ISSUER",
@@ -44,6 +47,7 @@ __all__ = [
     "UsageKey",
     "UsageRow",
     "invoice_number",
+    "invoice_schema",
     "totals",
     "usage_line",
     "validate_issuer",
@@ -61,6 +65,8 @@ MAX_PAYMENT_TERMS: Final = 3660
 """The longest payment terms, in days (ten years)."""
 _FORMAT_FIELDS: Final = frozenset({"year", "month", "seq", "issuer"})
 _MAX_NUMBER_LENGTH: Final = 64
+_MAX_KEY_PART: Final = 64
+_MAX_FORMAT_LENGTH: Final = 200
 _SIXTY: Final = Decimal(60)
 _MINUTE_PLACES: Final = 2
 
@@ -102,9 +108,9 @@ def validate_number_format(value: object) -> str:
     The fields are ``seq`` (the issuer's sequence, from 1), ``year`` and ``month`` (of the
     moment the invoice is generated, UTC) and ``issuer``: ``INV-{year}-{seq:06d}``.
     """
-    if not isinstance(value, str) or not value.strip():
-        msg = f"number_format must be text such as {DEFAULT_NUMBER_FORMAT!r}, got {shown(value)}"
-        raise ValidationError(msg, field="number_format", value=value)
+    value = validate_text(
+        value, field="number_format", max_length=_MAX_FORMAT_LENGTH, required=True
+    )
     try:
         names = {name for _, name, _, _ in string.Formatter().parse(value) if name is not None}
         sample = invoice_number(value, issuer="x", seq=1, year=2026, month=1, checked=False)
@@ -175,14 +181,33 @@ def whole_days(period: object, *, field: str = "period") -> Period:
     return period
 
 
+def _key_account(value: object) -> str:
+    return validate_id(value, field="account_id", label="account id")
+
+
+def _day(value: object) -> date:
+    if not isinstance(value, date) or isinstance(value, datetime):
+        msg = f"day must be a date (a UTC day), got {shown(value)}"
+        raise ValidationError(msg, field="day", value=value)
+    return value
+
+
+def _prefix(value: object) -> str:
+    return validate_text(value, field="prefix", max_length=_MAX_KEY_PART, required=True)
+
+
+def _classification(value: object) -> str:
+    return validate_text(value, field="classification", max_length=_MAX_KEY_PART, required=True)
+
+
 @attrs.frozen(order=True)
 class UsageKey:
     """Which usage row: an account's calls of one UTC day, destination prefix and class."""
 
-    account_id: str
-    day: date
-    prefix: str
-    classification: str
+    account_id: str = attrs.field(converter=_key_account)
+    day: date = attrs.field(converter=_day)
+    prefix: str = attrs.field(converter=_prefix)
+    classification: str = attrs.field(converter=_classification)
 
     @property
     def claim(self) -> str:
@@ -390,6 +415,18 @@ class Invoice:
         if now is not None:
             document["overdue"] = self.overdue(now)
         return document
+
+
+@functools.cache
+def _schema_text() -> str:
+    files = importlib.resources.files("telcocore.billing.invoices.model")
+    return files.joinpath("invoice.schema.json").read_text(encoding="utf-8")
+
+
+def invoice_schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of :meth:`Invoice.to_json`, shipped in the package."""
+    loaded: dict[str, Any] = json.loads(_schema_text())
+    return loaded
 
 
 @attrs.frozen

@@ -162,18 +162,42 @@ class InvoiceService(Schedules):
         return retrying_lost_races(lambda: self._generate(account_id, period, issuer, reason))
 
     def _generate(
-        self, account_id: str, period: Period, issuer: str, reason: str | None
+        self,
+        account_id: str,
+        period: Period | None,
+        issuer: str,
+        reason: str | None,
+        keys: list[UsageKey] | None = None,
     ) -> Invoice:
         with self._ctx.uow() as uow:
-            invoice = self._generate_in(uow, account_id, period, issuer, reason)
+            invoice = self._generate_in(uow, account_id, period, issuer, reason, keys=keys)
             uow.commit()
         return invoice
 
-    def _generate_in(
-        self, uow: UnitOfWork, account_id: str, period: Period, issuer: str, reason: str | None
+    def _generate_in(  # noqa: PLR0913 - the unit, then what the invoice bills
+        self,
+        uow: UnitOfWork,
+        account_id: str,
+        period: Period | None,
+        issuer: str,
+        reason: str | None,
+        *,
+        keys: list[UsageKey] | None = None,
     ) -> Invoice:
+        """The invoice of ``period`` (usage and charges), or of the usage rows ``keys``."""
         uow.get(AccountRepository).get(account_id)
-        rows = self._usage.daily(uow, account_id, period.start, period.end)
+        if keys is None:
+            assert period is not None  # noqa: S101 - one of the two is given
+            rows = self._usage.daily(uow, account_id, period.start, period.end)
+            charges = charge_lines(uow, account_id, period)
+        else:
+            rows = self._usage.rows(uow, keys)
+            missing = sorted(set(keys) - {row.key for row in rows})
+            if missing:
+                msg = f"there is no {missing[0]}"
+                raise ValidationError(msg, field="keys", value=missing[0])
+            period = Period.days(keys[0].day, max(key.day for key in keys))
+            charges = []
         return generate_in(
             uow,
             self._ctx,
@@ -181,7 +205,7 @@ class InvoiceService(Schedules):
             account_id=account_id,
             period=period,
             rows=rows,
-            charges=charge_lines(uow, account_id, period),
+            charges=charges,
             issuer=self._issuer_in(uow, issuer),
             reason=reason,
         )
@@ -206,30 +230,9 @@ class InvoiceService(Schedules):
         issuer = validate_issuer(issuer)
         reason = _reason(reason)
 
-        def attempt() -> Invoice:
-            with self._ctx.uow() as uow:
-                uow.get(AccountRepository).get(account_id)
-                rows = self._usage.rows(uow, wanted)
-                missing = sorted(set(wanted) - {row.key for row in rows})
-                if missing:
-                    msg = f"there is no {missing[0]}"
-                    raise ValidationError(msg, field="keys", value=missing[0])
-                period = Period.days(wanted[0].day, max(key.day for key in wanted))
-                invoice = generate_in(
-                    uow,
-                    self._ctx,
-                    self._audit,
-                    account_id=account_id,
-                    period=period,
-                    rows=rows,
-                    charges=[],
-                    issuer=self._issuer_in(uow, issuer),
-                    reason=reason,
-                )
-                uow.commit()
-            return invoice
-
-        return retrying_lost_races(attempt)
+        return retrying_lost_races(
+            lambda: self._generate(account_id, None, issuer, reason, keys=wanted)
+        )
 
     # -- status and payments ----------------------------------------------------------
 

@@ -19,7 +19,7 @@ from telcocore.accounts.model import validate_account_id
 from telcocore.accounts.ports import AccountRepository
 from telcocore.audit.model.entry import AuditAction
 from telcocore.billing.invoices.errors import InvoiceScheduleNotFound
-from telcocore.billing.invoices.model.invoice import DEFAULT_ISSUER, Invoice
+from telcocore.billing.invoices.model.invoice import DEFAULT_ISSUER, Invoice, UsageKey
 from telcocore.billing.invoices.model.schedule import InvoiceSchedule
 from telcocore.billing.invoices.ports import InvoiceRepository
 from telcocore.kernel.errors import TelcoError
@@ -53,8 +53,15 @@ class Schedules:
     _ctx: ServiceContext
     _audit: AuditLog
 
-    def _generate_in(
-        self, uow: UnitOfWork, account_id: str, period: Period, issuer: str, reason: str | None
+    def _generate_in(  # noqa: PLR0913 - as InvoiceService's
+        self,
+        uow: UnitOfWork,
+        account_id: str,
+        period: Period | None,
+        issuer: str,
+        reason: str | None,
+        *,
+        keys: list[UsageKey] | None = None,
     ) -> Invoice:
         raise NotImplementedError
 
