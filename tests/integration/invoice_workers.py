@@ -1,0 +1,68 @@
+"""What the invoice concurrency tests' child processes run.
+
+Child processes are started with the "spawn" method, which imports this module by name in
+a fresh interpreter: so everything they run lives here, at module level.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import telcocore
+from telcocore import Period, UsageAlreadyInvoiced
+
+
+def generate_days(
+    url: str,
+    worker: int,
+    count: int,
+    start: Any,  # noqa: ANN401 - a multiprocessing Barrier
+    results: Any,  # noqa: ANN401 - a multiprocessing Queue
+) -> None:
+    """Generate ``count`` invoices of days of the worker's own; report (numbers, errors)."""
+    numbers: list[str] = []
+    errors: list[str] = []
+    first = date(2026, 1, 1) + timedelta(days=worker * count)
+    with telcocore.connect(url) as core:
+        start.wait()
+        for n in range(count):
+            try:
+                invoice = core.invoices.generate("acme", Period.day(first + timedelta(days=n)))
+                numbers.append(invoice.number)
+            except Exception as exc:  # noqa: BLE001 - reported to the test, which fails on it
+                errors.append(repr(exc))
+    results.put((numbers, errors))
+
+
+def generate_march(
+    url: str,
+    start: Any,  # noqa: ANN401 - a multiprocessing Barrier
+    results: Any,  # noqa: ANN401 - a multiprocessing Queue
+) -> None:
+    """Invoice March, as every other worker does; report (number or None, refusal, errors)."""
+    with telcocore.connect(url) as core:
+        start.wait()
+        try:
+            number = core.invoices.generate("acme", Period.month(2026, 3)).number
+            results.put((number, None, None))
+        except UsageAlreadyInvoiced as refused:
+            results.put((None, refused.number, None))
+        except Exception as exc:  # noqa: BLE001 - reported to the test, which fails on it
+            results.put((None, None, repr(exc)))
+
+
+def run_due(
+    url: str,
+    start: Any,  # noqa: ANN401 - a multiprocessing Barrier
+    results: Any,  # noqa: ANN401 - a multiprocessing Queue
+) -> None:
+    """Run the schedules once; report (numbers generated, refusals, errors)."""
+    with telcocore.connect(url) as core:
+        start.wait()
+        try:
+            report = core.invoices.run_due(datetime(2026, 4, 1, tzinfo=UTC))
+            refused = [str(error) for _, _, error in report.refused]
+            results.put(([i.number for i in report.generated], refused, None))
+        except Exception as exc:  # noqa: BLE001 - reported to the test, which fails on it
+            results.put(([], [], repr(exc)))

@@ -1,0 +1,121 @@
+"""Several OS processes generating invoices in one SQLite file or PostgreSQL schema."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from tests.integration import invoice_workers
+from tests.integration.storage_workers import SPAWN
+
+import telcocore
+from telcocore import Rate, RateDeck
+from telcocore.calls.model.records import CallRecord
+
+pytestmark = pytest.mark.slow
+
+PROCESSES = 8
+INVOICES = 10
+
+
+def _seeded(url: str) -> None:
+    """Account ``acme`` with one call a day, 1 to 10 March."""
+    with telcocore.connect(url) as core:
+        core.accounts.open("Acme", "USD", account_id="acme", home_country="US")
+        core.ledger.credit("acme", "100", idempotency_key="seed")
+        since = datetime(2026, 1, 1, tzinfo=UTC)
+        core.rating.save_deck(
+            RateDeck("retail", "USD", [Rate("44", "UK", Decimal("0.06"), effective_from=since)])
+        )
+        core.rating.assign("acme", "retail")
+        calls = []
+        for day in range(10):
+            start = datetime(2026, 3, 1 + day, 12, tzinfo=UTC)
+            calls.append(
+                CallRecord(
+                    call_id=f"c{day}",
+                    account_id="acme",
+                    source="1001",
+                    destination="+442071234567",
+                    start=start,
+                    answer=start,
+                    end=start + timedelta(seconds=60),
+                    duration=60,
+                    billable=60,
+                    disposition="answered",
+                )
+            )
+        core.calls.post_many(calls)
+
+
+def _run(target: Any, each: list[tuple[Any, ...]]) -> list[Any]:  # noqa: ANN401
+    """Start ``target`` in a process per arguments of ``each``, at once; their reports."""
+    processes = len(each)
+    start = SPAWN.Barrier(processes)
+    results = SPAWN.Queue()
+    workers = [SPAWN.Process(target=target, args=(*args, start, results)) for args in each]
+    for process in workers:
+        process.start()
+    reports = [results.get(timeout=300) for _ in workers]
+    for process in workers:
+        process.join(timeout=60)
+    assert [0] * processes == [p.exitcode for p in workers]
+    return reports
+
+
+class TestNumbersUnderContention:
+    """Eight processes generating at once: numbers without a gap, each once."""
+
+    def test_no_duplicate_and_no_gap(self, durable_url: str) -> None:
+        """80 invoices numbered INV-2026-000001 to INV-2026-000080."""
+        _seeded(durable_url)
+        reports = _run(
+            invoice_workers.generate_days,
+            [(durable_url, worker, INVOICES) for worker in range(PROCESSES)],
+        )
+        numbers = [number for found, _ in reports for number in found]
+        assert [] == [error for _, errs in reports for error in errs]
+        expected = [f"INV-2026-{seq:06d}" for seq in range(1, PROCESSES * INVOICES + 1)]
+        assert expected == sorted(numbers)
+        with telcocore.connect(durable_url) as core:
+            stored = core.invoices.search(limit=500).invoices
+            assert expected == sorted(i.number for i in stored)
+            assert core.audit.verify_chain() is None
+
+    def test_the_same_usage_is_invoiced_once(self, durable_url: str) -> None:
+        """Eight processes invoice March at once: one invoice, seven refusals naming it."""
+        _seeded(durable_url)
+        reports = _run(invoice_workers.generate_march, [(durable_url,)] * PROCESSES)
+        made = [number for number, _, _ in reports if number is not None]
+        named = Counter(first for _, first, _ in reports if first is not None)
+        assert ([], 1) == ([error for _, _, error in reports if error], len(made))
+        assert {made[0]: PROCESSES - 1} == dict(named)
+        with telcocore.connect(durable_url) as core:
+            assert [made[0]] == [i.number for i in core.invoices.search().invoices]
+            assert "INV-2026-000001" == made[0]  # the refused ones took no number
+
+
+class TestSchedulesUnderContention:
+    """Two processes running the schedules at once invoice each period once."""
+
+    def test_each_period_once(self, durable_url: str) -> None:
+        """Daily from 1 March: 31 periods by 1 April, made once between the two runs."""
+        _seeded(durable_url)
+        with telcocore.connect(durable_url) as core:
+            core.invoices.set_schedule("acme", "FREQ=DAILY", start=datetime(2026, 3, 1, tzinfo=UTC))
+        reports = _run(invoice_workers.run_due, [(durable_url,)] * 2)
+        numbers = [n for made, _, _ in reports for n in made]
+        assert ([], []) == (
+            [error for _, _, error in reports if error],
+            [refusal for _, refused, _ in reports for refusal in refused],
+        )
+        assert 31 == len(numbers) == len(set(numbers))
+        with telcocore.connect(durable_url) as core:
+            stored = core.invoices.search(limit=500).invoices
+            assert 31 == len({i.period for i in stored}) == len(stored)
+            assert Decimal("0.60") == sum(i.subtotal.amount for i in stored)
+            again = core.invoices.run_due(datetime(2026, 4, 1, tzinfo=UTC))
+            assert ([], []) == (again.generated, again.refused)
