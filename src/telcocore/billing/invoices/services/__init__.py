@@ -147,8 +147,8 @@ class InvoiceService(Schedules):
     ) -> Invoice:
         """A draft invoice of the account's usage and ledger charges in ``period``; audited.
 
-        ``period`` is whole UTC days (:meth:`Period.day <telcocore.kernel.periods.Period.day>`,
-        ``Period.days``, ``Period.month``, or any range from midnight to midnight). The
+        ``period`` is whole UTC days (``Period.day``, ``Period.days``, ``Period.month``, or
+        any range from midnight to midnight). The
         lines: usage by destination (prefix and classification) from the usage source, then
         the ledger's purchases, recurring charges and adjustments posted in the period. If
         any of them is on an invoice that is not void already,

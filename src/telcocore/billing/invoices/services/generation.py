@@ -36,7 +36,7 @@ from telcocore.kernel.periods import Period
 from telcocore.platform.context import ServiceContext
 from telcocore.platform.ports import UnitOfWork
 
-__all__ = ["CHARGE_KINDS", "charge_lines", "generate_in"]
+__all__ = ["CHARGE_KINDS", "Charge", "charge_lines", "generate_in"]
 
 CHARGE_KINDS: Final = {
     TransactionKind.PURCHASE: LineKind.PURCHASE,
