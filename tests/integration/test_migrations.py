@@ -249,11 +249,11 @@ class TestMigrate:
         """A domain only a later release has makes the database newer than this one."""
         telcocore.connect(durable_url).close()
         workers.execute(
-            durable_url, "INSERT INTO schema_migrations VALUES ('billing.invoices', 1, 'x', 'y')"
+            durable_url, "INSERT INTO schema_migrations VALUES ('billing.later', 1, 'x', 'y')"
         )
         with pytest.raises(SchemaVersionError) as raised:
             telcocore.connect(durable_url)
-        assert ("billing.invoices", 1, 0) == (
+        assert ("billing.later", 1, 0) == (
             raised.value.module,
             raised.value.found,
             raised.value.supported,
