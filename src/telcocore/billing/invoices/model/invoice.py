@@ -212,7 +212,8 @@ class UsageKey:
     @property
     def claim(self) -> str:
         """The row's unique key in the invoices' claims."""
-        return f"usage|{self.account_id}|{self.day.isoformat()}|{self.prefix}|{self.classification}"
+        parts = [self.account_id, self.day.isoformat(), self.prefix, self.classification]
+        return f"usage|{json.dumps(parts, separators=(',', ':'), ensure_ascii=False)}"
 
     def __str__(self) -> str:
         return (
