@@ -255,12 +255,24 @@ class InvoiceService(Schedules):
                 raise InvoiceNotFound(number)
             if before.status not in allowed:
                 raise InvoiceStateError(number, before.status.value, change)
-            after = make(before)
-            invoices.update(after)
-            if after.status is InvoiceStatus.VOID:
-                invoices.release(after.id)
-            self._audit.record_change(uow, action, before, after, reason=reason)
+            after = self._record(uow, action, before, make(before), reason)
             uow.commit()
+        return after
+
+    def _record(
+        self,
+        uow: UnitOfWork,
+        action: AuditAction,
+        before: Invoice,
+        after: Invoice,
+        reason: str | None,
+    ) -> Invoice:
+        """Store ``after`` over ``before`` with its audit entry; a void one frees its claims."""
+        invoices = uow.get(InvoiceRepository)
+        invoices.update(after)
+        if after.status is InvoiceStatus.VOID:
+            invoices.release(after.id)
+        self._audit.record_change(uow, action, before, after, reason=reason)
         return after
 
     def issue(self, number: str, *, reason: str | None = None) -> Invoice:

@@ -65,8 +65,14 @@ class Schedules:
     ) -> Invoice:
         raise NotImplementedError
 
-    def issue(self, number: str, *, reason: str | None = None) -> Invoice:
-        """Issue a draft (see :class:`~telcocore.billing.invoices.services.InvoiceService`)."""
+    def _record(
+        self,
+        uow: UnitOfWork,
+        action: AuditAction,
+        before: Invoice,
+        after: Invoice,
+        reason: str | None,
+    ) -> Invoice:
         raise NotImplementedError
 
     def set_schedule(  # noqa: PLR0913 - the schedule's parts, keyword-only after the rule
@@ -84,8 +90,8 @@ class Schedules:
         ``rule`` is an RFC 5545 RRULE of days, weeks, months or years, read by
         :mod:`dateutil.rrule`: ``FREQ=MONTHLY;BYMONTHDAY=1`` (calendar months),
         ``FREQ=WEEKLY;BYDAY=MO`` (weeks from Monday), ``FREQ=DAILY``. ``start`` is
-        midnight UTC. Each period runs from one occurrence to the next. With ``issue``,
-        the invoices are issued as they are generated. Replaces an earlier schedule.
+        midnight UTC. Each period runs from one occurrence to the next. With ``issue``, each
+        invoice is issued in the transaction that generates it. Replaces an earlier schedule.
         """
         schedule = InvoiceSchedule(account_id, rule, start, issuer, issue)
         with self._ctx.uow() as uow:
@@ -148,7 +154,7 @@ class Schedules:
                 refused.append((schedule.account_id, period, error))
                 continue
             if made is not None:
-                generated.append(self.issue(made.number) if schedule.issue else made)
+                generated.append(made)
         return RunReport(generated, refused)
 
     def _run_one(self, schedule: InvoiceSchedule, period: Period) -> Invoice | None:
@@ -159,6 +165,9 @@ class Schedules:
             invoice = self._generate_in(
                 uow, schedule.account_id, period, schedule.issuer, "scheduled"
             )
+            if schedule.issue:
+                issued = invoice.issued(self._ctx.clock.now())
+                invoice = self._record(uow, AuditAction.ISSUE, invoice, issued, "scheduled")
             uow.commit()
         return invoice
 
