@@ -163,6 +163,7 @@ class TestClaims:
     def test_a_second_invoice_over_the_same_usage_is_refused(self, usd: TelcoCore) -> None:
         """The error names the first invoice's number; nothing is written."""
         first = usd.invoices.generate("acme", Period.days(date(2026, 3, 14), date(2026, 3, 14)))
+        assert {"44": (1, 90, Money("0.09", "USD"))} == _usage(first)  # 23:59:59 is the 14th
         before = usd.audit.entries(limit=500).entries
         with pytest.raises(UsageAlreadyInvoiced) as refused:
             usd.invoices.generate("acme", MARCH)
