@@ -65,6 +65,7 @@ GOOD = "Tr0ub4dor&3-horse"
 SCHEDULED = datetime(2026, 1, 1, tzinfo=UTC)
 """Where the worlds' invoice schedules start: two monthly periods before :data:`START`."""
 MINUTE = timedelta(seconds=60)
+DAY = timedelta(days=1)
 
 BAD: dict[str, object] = {
     "none": None,
@@ -119,7 +120,7 @@ class World:
         core.rating.save_deck(a_deck("retail"))
         core.rating.assign("acme", "retail")
         core.invoices.set_schedule("acme", "FREQ=MONTHLY;BYMONTHDAY=1", start=SCHEDULED)
-        self.invoice = core.invoices.generate("acme", Period.day(START.date())).number
+        self.invoice = core.invoices.generate("acme", Period.day(START.date() - DAY)).number
         self.entry = core.audit.entries(limit=1).entries[0].id
 
     def fresh(self) -> int:
@@ -138,7 +139,7 @@ class World:
     def usage_key(self) -> UsageKey:
         """The usage row of a call posted on a day of its own."""
         record = a_record(self)
-        day = START + timedelta(days=self.fresh())
+        day = START - timedelta(days=self.fresh() + 2)
         self.core.calls.post_many([attrs.evolve(record, start=day, answer=day, end=day + MINUTE)])
         with self.core.storage.unit_of_work(read_only=True) as uow:
             rows = CallRecordUsage().daily(uow, "acme", day - timedelta(days=1), day + MINUTE)
@@ -169,7 +170,7 @@ def a_deck(name: str) -> RateDeck:
         initial_increment=60,
         subsequent_increment=6,
         tiers=(Tier(600, "0.01", 60),),
-        effective_from=START - timedelta(days=30),
+        effective_from=START - timedelta(days=3650),
     )
     return RateDeck(name, "USD", [rate])
 

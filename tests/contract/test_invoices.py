@@ -30,6 +30,8 @@ from telcocore.calls.model.records import CallRecord
 from telcocore.testing import FixedClock
 
 MARCH = Period.month(2026, 3)
+NOW = datetime(2026, 5, 1, tzinfo=UTC)
+"""When the invoices are generated: after March and April are over."""
 SINCE = datetime(2026, 1, 1, tzinfo=UTC)
 
 
@@ -71,7 +73,7 @@ def _call(
 
 
 @pytest.fixture
-def usd(core: TelcoCore) -> TelcoCore:
+def usd(core: TelcoCore, clock: FixedClock) -> TelcoCore:
     """An account in USD at 20 % tax, with calls on 14 and 15 March and one in April."""
     _open(core, "USD", "0.06")
     core.calls.post_many(
@@ -83,6 +85,7 @@ def usd(core: TelcoCore) -> TelcoCore:
             _call("c5", datetime(2026, 4, 1, 0, 0, 0, tzinfo=UTC), 60),
         ]
     )
+    clock.set(NOW)
     return core
 
 
@@ -123,12 +126,19 @@ class TestTotals:
             ("USD", "0.0725", "0.1", ("0.51", "0.05", "0.56")),
         ],
     )
-    def test_each_currency_rounds_to_its_precision(
-        self, core: TelcoCore, currency: str, rate: str, tax_rate: str, expected: tuple[str, ...]
+    def test_each_currency_rounds_to_its_precision(  # noqa: PLR0913, PLR0917 - fixtures, cases
+        self,
+        core: TelcoCore,
+        clock: FixedClock,
+        currency: str,
+        rate: str,
+        tax_rate: str,
+        expected: tuple[str, ...],
     ) -> None:
         """Amounts are Money in the account's currency, with its number of places."""
         _open(core, currency, rate, tax_rate)
         core.calls.post_many([_call(f"c{i}", START + timedelta(minutes=i), 60) for i in range(7)])
+        clock.set(NOW)
         invoice = core.invoices.generate("acme", MARCH)
         assert tuple(Money(amount, currency) for amount in expected) == (
             invoice.subtotal,
@@ -139,6 +149,7 @@ class TestTotals:
 
     def test_ledger_charges_are_lines(self, usd: TelcoCore, clock: FixedClock) -> None:
         """Purchases, recurring charges and adjustments of the period; top-ups are not."""
+        clock.set(START)
         usd.ledger.debit("acme", "5.00", idempotency_key="seats", description="5 seats")
         usd.ledger.debit("acme", "10.00", idempotency_key="plan", kind=TransactionKind.RECURRING)
         usd.ledger.credit(
@@ -200,6 +211,16 @@ class TestClaims:
         with pytest.raises(ValidationError, match="midnight"):
             usd.invoices.generate("acme", Period(START, START + timedelta(days=1)))
 
+    def test_a_period_must_be_over(self, usd: TelcoCore, clock: FixedClock) -> None:
+        """A day's row grows until the day is over: today, or a row of today, is refused."""
+        clock.set(datetime(2026, 3, 15, 12, tzinfo=UTC))
+        with pytest.raises(ValidationError, match="over"):
+            usd.invoices.generate("acme", MARCH)
+        today = UsageKey("acme", date(2026, 3, 15), "44", "international")
+        with pytest.raises(ValidationError, match="over"):
+            usd.invoices.generate_from_usage("acme", [today])
+        assert [] == usd.invoices.search().invoices
+
 
 class TestStates:
     """Draft -> issued -> paid, or void; payments; due date and overdue; the audit log."""
@@ -209,12 +230,12 @@ class TestStates:
         usd.invoices.set_issuer(payment_terms_days=14)
         draft = usd.invoices.generate("acme", MARCH)
         issued = usd.invoices.issue(draft.number)
-        assert (InvoiceStatus.ISSUED, START + timedelta(days=14)) == (
+        assert (InvoiceStatus.ISSUED, NOW + timedelta(days=14)) == (
             issued.status,
             issued.due_at,
         )
-        assert not issued.overdue(START + timedelta(days=13))
-        assert issued.overdue(START + timedelta(days=14))
+        assert not issued.overdue(NOW + timedelta(days=13))
+        assert issued.overdue(NOW + timedelta(days=14))
         part = usd.invoices.record_payment(draft.number, "0.20", reference="wire 1")
         assert (PaymentStatus.PARTIALLY_PAID, Money("0.05", "USD")) == (
             part.payment_status,
@@ -224,7 +245,7 @@ class TestStates:
             usd.invoices.record_payment(draft.number, "0.06")
         paid = usd.invoices.record_payment(draft.number, Money("0.05", "USD"))
         assert (InvoiceStatus.PAID, PaymentStatus.PAID) == (paid.status, paid.payment_status)
-        assert not paid.overdue(START + timedelta(days=100))
+        assert not paid.overdue(NOW + timedelta(days=100))
         with pytest.raises(InvoiceStateError, match="paid"):
             usd.invoices.void(draft.number)
         actions = [
@@ -299,7 +320,7 @@ class TestIssuers:
         a = usd.invoices.generate("acme", Period.day(date(2026, 3, 1)))
         b = usd.invoices.generate("acme", Period.day(date(2026, 3, 2)), issuer="eu")
         c = usd.invoices.generate("acme", Period.day(date(2026, 3, 3)), issuer="eu")
-        assert ["INV-2026-000001", "EU/202603/1", "EU/202603/2"] == [
+        assert ["INV-2026-000001", "EU/202605/1", "EU/202605/2"] == [
             a.number,
             b.number,
             c.number,

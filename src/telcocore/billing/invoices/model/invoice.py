@@ -28,7 +28,7 @@ import attrs
 
 from telcocore.kernel.errors import ValidationError
 from telcocore.kernel.money import Money, Rounding
-from telcocore.kernel.periods import Period
+from telcocore.kernel.periods import Period, require_utc
 from telcocore.kernel.serialization import converter
 from telcocore.kernel.validation import shown, validate_id, validate_int, validate_text
 
@@ -379,6 +379,7 @@ class Invoice:
 
     def overdue(self, now: datetime) -> bool:
         """Whether it is issued, not fully paid, and its due date has passed at ``now``."""
+        now = require_utc(now, field="now")
         return (
             self.status is InvoiceStatus.ISSUED
             and self.due_at is not None

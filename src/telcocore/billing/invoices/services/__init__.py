@@ -65,6 +65,17 @@ def _reason(value: str | None) -> str | None:
     )
 
 
+def _ended(period: Period, now: datetime, *, field: str = "period") -> Period:
+    """``period`` if it ended by ``now``: a day's usage row grows until the day is over."""
+    if period.end > now:
+        msg = (
+            f"{field} ends at {period.end.isoformat()}, after now ({now.isoformat()}): "
+            "only days that are over are invoiced, so no later call is left out"
+        )
+        raise ValidationError(msg, field=field, value=period)
+    return period
+
+
 def _usage_keys(account_id: str, keys: object) -> list[UsageKey]:
     if isinstance(keys, (str, bytes)) or not isinstance(keys, Iterable):
         msg = f"keys must be an iterable of UsageKey, got {shown(keys)}"
@@ -148,7 +159,7 @@ class InvoiceService(Schedules):
         """A draft invoice of the account's usage and ledger charges in ``period``; audited.
 
         ``period`` is whole UTC days (``Period.day``, ``Period.days``, ``Period.month``, or
-        any range from midnight to midnight). The
+        any range from midnight to midnight) that are over by now. The
         lines: usage by destination (prefix and classification) from the usage source, then
         the ledger's purchases, recurring charges and adjustments posted in the period. If
         any of them is on an invoice that is not void already,
@@ -156,7 +167,7 @@ class InvoiceService(Schedules):
         invoice and nothing is written.
         """
         account_id = validate_account_id(account_id)
-        period = whole_days(period)
+        period = _ended(whole_days(period), self._ctx.clock.now())
         issuer = validate_issuer(issuer)
         reason = _reason(reason)
         return retrying_lost_races(lambda: self._generate(account_id, period, issuer, reason))
@@ -221,12 +232,14 @@ class InvoiceService(Schedules):
         """A draft invoice of the selected usage rows of the account; audited.
 
         Its period runs from the first row's day to the end of the last one's; it has
-        usage lines only. Every key must be the account's and name a stored row, else
+        usage lines only. Every key must be the account's, of a day that is over, and
+        name a stored row, else
         :class:`~telcocore.ValidationError`; a row on an invoice that is not void is
         refused as in :meth:`generate`.
         """
         account_id = validate_account_id(account_id)
         wanted = _usage_keys(account_id, keys)
+        _ended(Period.day(max(key.day for key in wanted)), self._ctx.clock.now(), field="keys")
         issuer = validate_issuer(issuer)
         reason = _reason(reason)
 
