@@ -21,6 +21,7 @@ from telcocore.calls.importers._rows import (
     ImportProgress,
     ImportResult,
     RejectedRow,
+    RowFields,
     Source,
 )
 from telcocore.calls.importers.asterisk import ASTERISK_COLUMNS, read_asterisk
@@ -37,6 +38,7 @@ __all__ = [
     "ImportProgress",
     "ImportResult",
     "RejectedRow",
+    "RowFields",
     "Source",
     "read_asterisk",
     "read_csv",

@@ -84,6 +84,16 @@ class RowFields(Mapping[str, str]):
         self._index = index
         self._fields = fields
 
+    @property
+    def columns(self) -> Mapping[str, int]:
+        """The column names and their positions in :attr:`fields`, shared by the rows."""
+        return self._index
+
+    @property
+    def fields(self) -> Sequence[str]:
+        """The row's fields as the CSV reader split it, in the file's order."""
+        return self._fields
+
     def __getitem__(self, name: str) -> str:
         return self._fields[self._index[name]]
 
