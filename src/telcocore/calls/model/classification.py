@@ -65,8 +65,9 @@ from telcocore.numbering.model.e164 import classify as classify_number
 
 __all__ = ["CACHE_SIZE", "Classification", "classify"]
 
-CACHE_SIZE: Final = 65536
-"""How many whole numbers (per home region) the slow path remembers."""
+CACHE_SIZE: Final = 8192
+"""How many whole numbers the slow path remembers (the repeated ones: extensions, popular
+destinations); a bound that an import of any size reaches early, so its memory stays flat."""
 
 _SHAPES_LIMIT: Final = 500_000
 """The number of shapes remembered before the shape cache starts again (memory bound)."""
