@@ -238,7 +238,7 @@ class Importing(Posting):
 
         ``kind`` is ``"asterisk"`` (``Master.csv``; ``uniqueid``, ``userfield`` and
         ``newcdrcolumns`` say which of ``cdr.conf``'s options wrote it, see
-        :func:`~telcocore.calls.importers.read_asterisk`), ``"freeswitch"`` (``template``
+        :func:`~telcocore.calls.importers.asterisk.read_asterisk`), ``"freeswitch"`` (``template``
         names the ``mod_cdr_csv`` template, ``"default"`` if not given, or lists its
         columns) or ``"csv"`` (``columns`` maps the record's fields to the header's
         columns). ``account``, ``tz``, ``direction`` and ``progress`` go to the importer.
