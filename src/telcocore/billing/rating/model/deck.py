@@ -53,9 +53,9 @@ MAX_PRECISION: Final = 12
 """The most decimal places a deck rounds costs to."""
 
 _DIGITS: Final = MAX_DESTINATION_LENGTH
-_KEPT_COSTS: Final = 100_000
-"""How many distinct costs a deck keeps as ready Money values."""
-_KEPT_MATCHES: Final = 100_000
+_KEPT_COSTS: Final = 16_384
+"""How many distinct costs a deck keeps as ready Money values (bounding its memory)."""
+_KEPT_MATCHES: Final = 16_384
 """How many destination prefixes a deck remembers the match of (then it starts over)."""
 _new_call: Final = tuple.__new__
 _UNSEEN: Final[Any] = object()
