@@ -25,7 +25,7 @@ from telcocore.calls.model.posting import DailyUsage, LogRow, PostedCall
 from telcocore.calls.model.records import CallRecord, Direction, Disposition
 from telcocore.calls.ports import CallRecordRepository, ChannelRepository
 from telcocore.kernel.errors import AlreadyExists
-from telcocore.kernel.money import Money
+from telcocore.kernel.money import UNBOUNDED, Money
 from telcocore.platform.sql.dialect import Dialect, Row, Session
 from telcocore.platform.sql.unit_of_work import SqlDomain
 
@@ -398,7 +398,7 @@ class SqlCallRecordRepository:
             group[0] = min(group[0], description)
             group[1] += 1
             group[2] += int(billed)
-            group[3] += d.decimal_from_db(charge)
+            group[3] = UNBOUNDED.add(group[3], d.decimal_from_db(charge))
         return [
             DailyUsage(account_id, day, prefix, classification, description, calls, seconds,
                        Money(total, currency))
