@@ -155,33 +155,36 @@ class PostgresDialect(Dialect["Connection[Any]"]):
         """Send the statements in one pipeline: one round trip for all of them."""
 
         def send() -> None:
-            for query, params in statements:
-                conn.execute(self._query(query), params)
+            with conn.cursor() as cursor:
+                for query, params in statements:
+                    cursor.execute(self._query(query), params)
 
         self._pipelined(conn, send)
 
-    def execute_and_commit(self, conn: Connection[Any], statements: Sequence[Statement]) -> None:
-        """Send the statements and ``COMMIT`` in one pipeline: one round trip for all.
+    def execute_and_commit(self, conn: Connection[Any], batches: Sequence[Batch]) -> None:
+        """Send the batches' statements and ``COMMIT`` in one pipeline: one round trip for all.
 
         ``COMMIT`` goes as one more statement of the pipeline, so the pipeline's end is its
         only synchronisation. After a failing statement, nothing else ran: the
         transaction is not committed, and the failure is raised.
         """
-
-        def send() -> None:
-            for query, params in statements:
-                conn.execute(self._query(query), params)
-            conn.execute(b"COMMIT")
-
-        self._pipelined(conn, send)
+        self._send_batches(conn, batches, commit=True)
 
     def execute_batches(self, conn: Connection[Any], batches: Iterable[Batch]) -> None:
         """One ``executemany`` per query, all in one pipeline: one round trip for them all."""
+        self._send_batches(conn, batches, commit=False)
+
+    def _send_batches(
+        self, conn: Connection[Any], batches: Iterable[Batch], *, commit: bool
+    ) -> None:
+        """One ``executemany`` per query, then ``COMMIT`` if ``commit``, in one pipeline."""
 
         def send() -> None:
             with conn.cursor() as cursor:
                 for query, rows in batches:
                     cursor.executemany(self._query(query), rows)
+                if commit:
+                    cursor.execute(b"COMMIT")
 
         self._pipelined(conn, send)
 
