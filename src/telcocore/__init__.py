@@ -83,6 +83,10 @@ from telcocore.numbering.errors import (
     NumberRangeExhausted,
     NumberRangeNotSet,
 )
+from telcocore.reporting.errors import InvalidSelection
+from telcocore.reporting.model.export import to_csv, to_tsv
+from telcocore.reporting.model.selection import CellSelection, Column, select_cells
+from telcocore.reporting.model.summaries import Grain, Split, SummaryRow
 
 if TYPE_CHECKING:
     __version__: str
@@ -103,8 +107,10 @@ __all__ = [
     "CallConflict",
     "CallEnd",
     "CallStart",
+    "CellSelection",
     "Channel",
     "ChannelLimitReached",
+    "Column",
     "ConcurrencyError",
     "ConfigurationError",
     "ConflictError",
@@ -118,6 +124,7 @@ __all__ = [
     "DidNotFound",
     "ExtensionNotAllowed",
     "ExtensionNotFound",
+    "Grain",
     "HistoryPage",
     "Hold",
     "HoldConflict",
@@ -127,6 +134,7 @@ __all__ = [
     "InvalidCode",
     "InvalidCurrency",
     "InvalidImportOptions",
+    "InvalidSelection",
     "InvalidStatusTransition",
     "LedgerEntry",
     "LedgerRequest",
@@ -154,7 +162,9 @@ __all__ = [
     "RuleViolation",
     "SchemaVersionError",
     "ScryptHasher",
+    "Split",
     "StorageError",
+    "SummaryRow",
     "SystemAccount",
     "Target",
     "TelcoCore",
@@ -170,6 +180,9 @@ __all__ = [
     "billed_seconds",
     "connect",
     "load_rate_card",
+    "select_cells",
+    "to_csv",
+    "to_tsv",
 ]
 
 

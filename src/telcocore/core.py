@@ -44,6 +44,7 @@ from telcocore.numbering.services import NumberingService
 from telcocore.platform.context import ServiceContext, new_id
 from telcocore.platform.ports import Clock, Storage
 from telcocore.platform.sql.options import split_url
+from telcocore.reporting.services import SummaryService, keep_summaries
 
 __all__ = ["SCHEMES", "TelcoCore", "connect"]
 
@@ -139,6 +140,8 @@ class TelcoCore:
         decks = CompiledDecks()  # one compiled copy of each rate deck, for rating and calls
         self.rating = RatingService(context, self.audit, decks=decks)
         self.calls = CallService(context, decks=decks)
+        self.summaries = SummaryService(context, self.audit)
+        self.calls.summary_hooks.append(keep_summaries)  # kept in each posting's unit
         notifiers = (
             self._notifier if isinstance(self._notifier, ChannelRouter) else [self._notifier]
         )

@@ -38,11 +38,13 @@ from tests.conftest import PG_DSN_VARIABLE, START, drop_schema, with_schema
 
 import telcocore
 from telcocore import (
+    Grain,
     LedgerRequest,
     Money,
     Period,
     Rate,
     RateDeck,
+    SummaryRow,
     TelcoCore,
     TelcoError,
     Tier,
@@ -160,6 +162,26 @@ def a_record(w: World) -> CallRecord:
         duration=60,
         billable=60,
         disposition="answered",
+    )
+
+
+def a_summary_row() -> SummaryRow:
+    """A daily summary row of the United Kingdom, as a read returns it."""
+    return SummaryRow(
+        account_id="acme",
+        grain=Grain.DAY,
+        period_start=START.replace(hour=0, minute=0, second=0),
+        prefix="44",
+        description="United Kingdom",
+        classification=None,
+        attempts=2,
+        connected=1,
+        duration=Decimal(60),
+        billed_seconds=60,
+        charge=Money("0.03", "USD"),
+        costed_calls=0,
+        cost=None,
+        costed_charge=Money("0", "USD"),
     )
 
 
@@ -507,6 +529,21 @@ RATING: dict[str, Call] = {
     ),
 }
 
+SUMMARIES: dict[str, Call] = {
+    **{
+        method: Call(
+            _service("summaries", method),
+            lambda _w: {"account_id": "acme", "start": START, "end": START + timedelta(days=1)},
+        )
+        for method in ("hourly", "daily", "monthly")
+    },
+    "live": _of_acme("summaries", "live"),
+    "rebuild": Call(
+        _service("summaries", "rebuild"),
+        lambda _w: {"account_id": "acme", "period": Period.day(START.date()), "reason": "check"},
+    ),
+}
+
 AUDIT: dict[str, Call] = {
     "write": Call(
         _in_a_unit("write"),
@@ -552,6 +589,7 @@ SERVICES: dict[str, dict[str, Call]] = {
     "numbering": NUMBERING,
     "calls": CALLS,
     "rating": RATING,
+    "summaries": SUMMARIES,
     "audit": AUDIT,
     "outbox": OUTBOX,
 }
@@ -615,6 +653,22 @@ FUNCTIONS: dict[str, Call] = {
         lambda _w: {"seconds": 61, "initial": 60, "increment": 6},
     ),
     "ScryptHasher": Call(lambda _w: ScryptHasher),
+    "select_cells": Call(
+        lambda _w: telcocore.select_cells,
+        lambda _w: {"rows": [a_summary_row()], "column": "asr"},
+    ),
+    "to_tsv": Call(
+        lambda _w: telcocore.to_tsv,
+        lambda _w: {
+            "rows": [a_summary_row()],
+            "columns": ["period_start", "charge"],
+            "header": True,
+        },
+    ),
+    "to_csv": Call(
+        lambda _w: telcocore.to_csv,
+        lambda _w: {"rows": [a_summary_row()], "columns": ["prefix", "asr"]},
+    ),
 }
 """The package's public functions and the constructors of what callers build: values, the
 core from its adapters, and the password settings."""
@@ -670,6 +724,7 @@ RESULTS = frozenset(
         "Authorization",
         "BatchResult",
         "CallEnd",
+        "CellSelection",
         "CallStart",
         "Contact",
         "DeckSummary",
@@ -680,6 +735,7 @@ RESULTS = frozenset(
         "Posting",
         "RateAssignment",
         "RatedCall",
+        "SummaryRow",
         "Transaction",
         "Unrated",
     }

@@ -1,0 +1,231 @@
+"""The reporting domain's repository, written once for every SQL database.
+
+A summary row is one ``summaries`` row, keyed by account, grain, period start, prefix and
+classification. Posting a batch adds to the rows of its keys with one ``executemany`` of
+an upsert (``INSERT ... ON CONFLICT DO UPDATE``):
+
+- where the database adds decimals exactly (PostgreSQL), the upsert adds in the database,
+  ``SET charge = summaries.charge + excluded.charge``, so concurrent batches never lose
+  an addition;
+- on SQLite, whose arithmetic on the decimal text would go through binary floats, the
+  batch's rows are read first (one query per account, grain and period), added to in
+  Python exactly, and written back; the unit of work holds the database's write lock from
+  its start, so no other writer comes in between (see
+  :attr:`~telcocore.platform.sql.dialect.Dialect.exact_decimals`).
+
+Rebuilding reads the calls domain's ``call_records`` table: one ``INSERT ... SELECT`` with
+a ``GROUP BY`` per grain, the periods given as a list of ``VALUES`` joined on the index of
+``(account_id, started_at)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Final
+
+from telcocore.calls.model.classification import Classification
+from telcocore.kernel.money import UNBOUNDED, Money
+from telcocore.platform.sql.dialect import Row, Session
+from telcocore.platform.sql.unit_of_work import SqlDomain
+from telcocore.reporting.model.summaries import Grain, SummaryRow
+from telcocore.reporting.ports import SummaryRepository
+
+__all__ = ["STORAGE", "SqlSummaryRepository"]
+
+_KEY: Final = "account_id, grain, period_start, prefix, classification"
+_VALUES: Final = (
+    "attempts",
+    "connected",
+    "duration",
+    "billed_seconds",
+    "charge",
+    "costed_calls",
+    "cost",
+    "costed_charge",
+)
+_COLUMNS: Final = f"{_KEY}, description, currency, {', '.join(_VALUES)}"
+_INSERT: Final = f"INSERT INTO summaries ({_COLUMNS}) VALUES ({', '.join('?' * 15)}) "  # noqa: S608
+_ADDING: Final = _INSERT + (
+    f"ON CONFLICT ({_KEY}) DO UPDATE SET description = excluded.description, "
+    + ", ".join(f"{c} = summaries.{c} + excluded.{c}" for c in _VALUES)
+)
+_REPLACING: Final = _INSERT + (
+    f"ON CONFLICT ({_KEY}) DO UPDATE SET description = excluded.description, "
+    + ", ".join(f"{c} = excluded.{c}" for c in _VALUES)
+)
+_STORED: Final = f"prefix, classification, {', '.join(_VALUES)}"
+_PREFIXES_PER_QUERY: Final = 500
+"""How many prefixes one ``IN (...)`` look-up names."""
+_PERIODS_PER_QUERY: Final = 500
+"""How many periods one rebuilding statement names."""
+_KNOWN_COST: Final = "c.provider_cost IS NOT NULL AND c.provider_currency = c.currency"
+"""A call whose provider cost is known, in the currency of its charge."""
+
+
+class SqlSummaryRepository:
+    """The summary rows, in the ``summaries`` table."""
+
+    def __init__(self, session: Session[Any]) -> None:
+        self._s = session
+
+    def _params(self, row: SummaryRow) -> tuple[object, ...]:
+        d = self._s.dialect
+        return (
+            row.account_id,
+            row.grain.value,
+            d.time_to_db(row.period_start),
+            row.prefix,
+            (row.classification or Classification.UNKNOWN).value,
+            row.description,
+            row.charge.currency,
+            row.attempts,
+            row.connected,
+            d.decimal_to_db(row.duration),
+            row.billed_seconds,
+            d.decimal_to_db(row.charge.amount),
+            row.costed_calls,
+            d.decimal_to_db(Decimal(0) if row.cost is None else row.cost.amount),
+            d.decimal_to_db(row.costed_charge.amount),
+        )
+
+    def add(self, rows: Sequence[SummaryRow]) -> None:
+        """Add each row's counts and sums to the stored row of its key (see the module)."""
+        if not rows:
+            return
+        if self._s.dialect.exact_decimals:
+            self._s.run_batches([(_ADDING, [self._params(row) for row in rows])])
+            return
+        self._s.run_batches([(_REPLACING, [self._params(row) for row in self._added(rows)])])
+
+    def _added(self, rows: Sequence[SummaryRow]) -> list[SummaryRow]:
+        """``rows`` with the stored rows of their keys added to them (exactly, in Python)."""
+        d = self._s.dialect
+        periods: dict[tuple[str, Grain, datetime], dict[tuple[str, str], SummaryRow]] = {}
+        for row in rows:
+            kind = (row.classification or Classification.UNKNOWN).value
+            periods.setdefault((row.account_id, row.grain, row.period_start), {})[
+                str(row.prefix), kind
+            ] = row
+        added: list[SummaryRow] = []
+        for (account_id, grain, start), keyed in periods.items():
+            prefixes = sorted({prefix for prefix, _kind in keyed})
+            for first in range(0, len(prefixes), _PREFIXES_PER_QUERY):
+                chunk = prefixes[first : first + _PREFIXES_PER_QUERY]
+                for stored in self._s.all(
+                    f"SELECT {_STORED} FROM summaries WHERE account_id = ? AND grain = ? "  # noqa: S608
+                    f"AND period_start = ? AND prefix IN ({', '.join('?' * len(chunk))})",
+                    [account_id, grain.value, d.time_to_db(start), *chunk],
+                ):
+                    mine = keyed.get((stored[0], stored[1]))
+                    if mine is not None:
+                        keyed[stored[0], stored[1]] = self._plus_stored(mine, stored)
+            added += keyed.values()
+        return added
+
+    def _plus_stored(self, row: SummaryRow, stored: Row) -> SummaryRow:
+        """``row`` with a stored row's counts and sums (``_STORED``'s columns) added."""
+        number = self._s.dialect.decimal_from_db
+        add = UNBOUNDED.add
+        attempts, connected, duration, billed, charge, costed, cost, costed_charge = stored[2:]
+        currency = row.charge.currency
+        base_cost = Decimal(0) if row.cost is None else row.cost.amount
+        total_costed = row.costed_calls + int(costed)
+        return SummaryRow(
+            account_id=row.account_id,
+            grain=row.grain,
+            period_start=row.period_start,
+            prefix=row.prefix,
+            description=row.description,
+            classification=row.classification,
+            attempts=row.attempts + int(attempts),
+            connected=row.connected + int(connected),
+            duration=add(row.duration, number(duration)),
+            billed_seconds=row.billed_seconds + int(billed),
+            charge=Money(add(row.charge.amount, number(charge)), currency),
+            costed_calls=total_costed,
+            cost=Money(add(base_cost, number(cost)), currency) if total_costed else None,
+            costed_charge=Money(add(row.costed_charge.amount, number(costed_charge)), currency),
+        )
+
+    def rows(
+        self, account_id: str, grain: Grain, start: datetime, end: datetime
+    ) -> list[SummaryRow]:
+        """The account's stored rows of ``grain`` whose period starts in ``[start, end)``."""
+        d = self._s.dialect
+        number = d.decimal_from_db
+        found = self._s.all(
+            f"SELECT {_COLUMNS} FROM summaries WHERE account_id = ? AND grain = ? "  # noqa: S608
+            "AND period_start >= ? AND period_start < ? "
+            f"ORDER BY period_start, prefix{d.code_point_order}, classification",
+            (account_id, grain.value, d.time_to_db(start), d.time_to_db(end)),
+        )
+        result = []
+        for (account, _grain, period_start, prefix, kind, description, currency,
+             attempts, connected, duration, billed, charge, costed, cost,
+             costed_charge) in found:  # fmt: skip
+            result.append(
+                SummaryRow(
+                    account_id=account,
+                    grain=grain,
+                    period_start=d.time_from_db(period_start),
+                    prefix=prefix,
+                    description=description,
+                    classification=Classification(kind),
+                    attempts=int(attempts),
+                    connected=int(connected),
+                    duration=number(duration),
+                    billed_seconds=int(billed),
+                    charge=Money(number(charge), currency),
+                    costed_calls=int(costed),
+                    cost=Money(number(cost), currency) if int(costed) else None,
+                    costed_charge=Money(number(costed_charge), currency),
+                )
+            )
+        return result
+
+    def rebuild(self, account_id: str, grain: Grain, starts: Sequence[datetime]) -> int:
+        """Replace the account's rows of ``grain`` for the periods at ``starts`` (see the port)."""
+        if not starts:
+            return 0
+        d = self._s.dialect
+        ends = [*starts[1:], grain.after(starts[-1])]
+        self._s.run(
+            "DELETE FROM summaries WHERE account_id = ? AND grain = ? "
+            "AND period_start >= ? AND period_start < ?",
+            (account_id, grain.value, d.time_to_db(starts[0]), d.time_to_db(ends[-1])),
+        )
+        total = d.sum_function
+        made = 0
+        for first in range(0, len(starts), _PERIODS_PER_QUERY):
+            chunk = list(zip(starts, ends, strict=True))[first : first + _PERIODS_PER_QUERY]
+            values = ", ".join("(?, ?)" for _ in chunk)
+            periods = [d.time_to_db(moment) for pair in chunk for moment in pair]
+            made += len(
+                self._s.all(
+                    f"WITH periods (period_start, period_end) AS (VALUES {values}) "  # noqa: S608
+                    f"INSERT INTO summaries ({_COLUMNS}) "
+                    "SELECT c.account_id, ?, p.period_start, c.prefix, c.classification, "
+                    f"MAX(c.description{d.code_point_order}), MAX(c.currency), COUNT(*), "
+                    "SUM(CASE WHEN c.disposition = 'answered' THEN 1 ELSE 0 END), "
+                    f"{total}(c.billable), SUM(c.billed_seconds), {total}(c.charge), "
+                    f"SUM(CASE WHEN {_KNOWN_COST} THEN 1 ELSE 0 END), "
+                    f"COALESCE({total}(CASE WHEN {_KNOWN_COST} THEN c.provider_cost END), 0), "
+                    f"COALESCE({total}(CASE WHEN {_KNOWN_COST} THEN c.charge END), 0) "
+                    "FROM periods p JOIN call_records c ON c.account_id = ? "
+                    "AND c.started_at >= p.period_start AND c.started_at < p.period_end "
+                    "GROUP BY c.account_id, p.period_start, c.prefix, c.classification "
+                    "RETURNING 1",
+                    [*periods, grain.value, account_id],
+                )
+            )
+        return made
+
+
+STORAGE = SqlDomain(
+    "reporting",
+    {SummaryRepository: SqlSummaryRepository},
+    after=("accounts", "calls"),
+)
+"""What this domain stores in a SQL database (found by :mod:`telcocore.domains`)."""
