@@ -74,11 +74,12 @@ class SummaryService:
 
     def _read(
         self,
-        account_id: str,
+        account_id: object,
         grain: Grain,
         span: tuple[datetime, datetime],
         by: Iterable[Split | str] | str,
     ) -> list[SummaryRow]:
+        account_id = validate_account_id(account_id)
         splits = validate_split(by)
         with self._ctx.uow(read_only=True) as uow:
             uow.get(AccountRepository).get(account_id)
@@ -94,7 +95,6 @@ class SummaryService:
         by: Iterable[Split | str] | str = FULL_SPLIT,
     ) -> list[SummaryRow]:
         """The account's hourly rows of the hours starting in ``[start, end)``."""
-        account_id = validate_account_id(account_id)
         return self._read(account_id, Grain.HOUR, _range(start, end), by)
 
     def daily(
@@ -110,7 +110,6 @@ class SummaryService:
         Each row's key is ``(account_id, period_start, prefix, classification)``; its
         ``period_start`` is the day's midnight, UTC.
         """
-        account_id = validate_account_id(account_id)
         return self._read(account_id, Grain.DAY, _range(start, end), by)
 
     def monthly(
@@ -122,7 +121,6 @@ class SummaryService:
         by: Iterable[Split | str] | str = FULL_SPLIT,
     ) -> list[SummaryRow]:
         """The account's monthly rows of the UTC months starting in ``[start, end)``."""
-        account_id = validate_account_id(account_id)
         return self._read(account_id, Grain.MONTH, _range(start, end), by)
 
     def live(
@@ -132,7 +130,6 @@ class SummaryService:
 
         The hours follow the core's clock, so the view rolls on at each full hour.
         """
-        account_id = validate_account_id(account_id)
         return self._read(account_id, Grain.HOUR, live_window(self._ctx.clock.now()), by)
 
     def rebuild(self, account_id: str, period: Period, *, reason: str | None = None) -> int:
