@@ -1,8 +1,8 @@
 """The reporting domain's repository, written once for every SQL database.
 
 A summary row is one ``summaries`` row, keyed by account, grain, period start, prefix and
-classification. Posting a batch adds to the rows of its keys with one ``executemany`` of
-an upsert (``INSERT ... ON CONFLICT DO UPDATE``):
+classification. Posting a batch adds to the rows of its keys with one multi-row upsert
+(``INSERT ... VALUES (...), (...) ON CONFLICT DO UPDATE``, up to 500 rows a statement):
 
 - where the database adds decimals exactly (PostgreSQL), the upsert adds in the database,
   ``SET charge = summaries.charge + excluded.charge``, so concurrent batches never lose
@@ -46,20 +46,25 @@ _VALUES: Final = (
     "costed_charge",
 )
 _COLUMNS: Final = f"{_KEY}, description, currency, {', '.join(_VALUES)}"
-_INSERT: Final = f"INSERT INTO summaries ({_COLUMNS}) VALUES ({', '.join('?' * 15)}) "  # noqa: S608
-_ADDING: Final = _INSERT + (
-    f"ON CONFLICT ({_KEY}) DO UPDATE SET description = excluded.description, "
+_ROW: Final = f"({', '.join('?' * 15)})"
+_ADDING: Final = (
+    f" ON CONFLICT ({_KEY}) DO UPDATE SET description = excluded.description, "
     + ", ".join(f"{c} = summaries.{c} + excluded.{c}" for c in _VALUES)
 )
-_REPLACING: Final = _INSERT + (
-    f"ON CONFLICT ({_KEY}) DO UPDATE SET description = excluded.description, "
+"""Each value added to the stored one, in the database (where it adds decimals exactly)."""
+_REPLACING: Final = (
+    f" ON CONFLICT ({_KEY}) DO UPDATE SET description = excluded.description, "
     + ", ".join(f"{c} = excluded.{c}" for c in _VALUES)
 )
+"""Each value replaced by the one given (the sum worked out in Python)."""
+_ROWS_PER_STATEMENT: Final = 500
+"""How many rows one upsert writes (15 parameters each)."""
 _STORED: Final = f"prefix, classification, {', '.join(_VALUES)}"
 _PREFIXES_PER_QUERY: Final = 500
 """How many prefixes one ``IN (...)`` look-up names."""
 _PERIODS_PER_QUERY: Final = 500
 """How many periods one rebuilding statement names."""
+_CLASSES: Final = {kind.value: kind for kind in Classification}
 _KNOWN_COST: Final = "c.provider_cost IS NOT NULL AND c.provider_currency = c.currency"
 """A call whose provider cost is known, in the currency of its charge."""
 
@@ -70,12 +75,16 @@ class SqlSummaryRepository:
     def __init__(self, session: Session[Any]) -> None:
         self._s = session
 
-    def _params(self, row: SummaryRow) -> tuple[object, ...]:
+    def _params(self, row: SummaryRow, times: dict[datetime, object]) -> tuple[object, ...]:
+        """The row's values as the statement's parameters; ``times`` keeps converted starts."""
         d = self._s.dialect
+        start = times.get(row.period_start)
+        if start is None:
+            start = times[row.period_start] = d.time_to_db(row.period_start)
         return (
             row.account_id,
             row.grain.value,
-            d.time_to_db(row.period_start),
+            start,
             row.prefix,
             (row.classification or Classification.UNKNOWN).value,
             row.description,
@@ -91,13 +100,25 @@ class SqlSummaryRepository:
         )
 
     def add(self, rows: Sequence[SummaryRow]) -> None:
-        """Add each row's counts and sums to the stored row of its key (see the module)."""
+        """Add each row's counts and sums to the stored row of its key (see the module).
+
+        The keys of ``rows`` are distinct: one multi-row upsert writes up to
+        :data:`_ROWS_PER_STATEMENT` of them.
+        """
         if not rows:
             return
         if self._s.dialect.exact_decimals:
-            self._s.run_batches([(_ADDING, [self._params(row) for row in rows])])
-            return
-        self._s.run_batches([(_REPLACING, [self._params(row) for row in self._added(rows)])])
+            conflict, written = _ADDING, rows
+        else:
+            conflict, written = _REPLACING, self._added(rows)
+        times: dict[datetime, object] = {}
+        for first in range(0, len(written), _ROWS_PER_STATEMENT):
+            chunk = written[first : first + _ROWS_PER_STATEMENT]
+            self._s.run(
+                f"INSERT INTO summaries ({_COLUMNS}) VALUES "  # noqa: S608 - constant
+                f"{', '.join([_ROW] * len(chunk))}{conflict}",
+                [value for row in chunk for value in self._params(row, times)],
+            )
 
     def _added(self, rows: Sequence[SummaryRow]) -> list[SummaryRow]:
         """``rows`` with the stored rows of their keys added to them (exactly, in Python)."""
@@ -128,6 +149,7 @@ class SqlSummaryRepository:
         """``row`` with a stored row's counts and sums (``_STORED``'s columns) added."""
         number = self._s.dialect.decimal_from_db
         add = UNBOUNDED.add
+        money = Money._trusted  # noqa: SLF001 - exact sums of checked amounts
         attempts, connected, duration, billed, charge, costed, cost, costed_charge = stored[2:]
         currency = row.charge.currency
         base_cost = Decimal(0) if row.cost is None else row.cost.amount
@@ -143,44 +165,55 @@ class SqlSummaryRepository:
             connected=row.connected + int(connected),
             duration=add(row.duration, number(duration)),
             billed_seconds=row.billed_seconds + int(billed),
-            charge=Money(add(row.charge.amount, number(charge)), currency),
+            charge=money(add(row.charge.amount, number(charge)), currency),
             costed_calls=total_costed,
-            cost=Money(add(base_cost, number(cost)), currency) if total_costed else None,
-            costed_charge=Money(add(row.costed_charge.amount, number(costed_charge)), currency),
+            cost=money(add(base_cost, number(cost)), currency) if total_costed else None,
+            costed_charge=money(add(row.costed_charge.amount, number(costed_charge)), currency),
         )
 
     def rows(
         self, account_id: str, grain: Grain, start: datetime, end: datetime
     ) -> list[SummaryRow]:
-        """The account's stored rows of ``grain`` whose period starts in ``[start, end)``."""
+        """The account's stored rows of ``grain`` whose period starts in ``[start, end)``.
+
+        Amounts are read as written (``Money`` of checked sums), each period's start and
+        each classification converted once.
+        """
         d = self._s.dialect
         number = d.decimal_from_db
+        money = Money._trusted  # noqa: SLF001 - amounts stored as written, exact
         found = self._s.all(
             f"SELECT {_COLUMNS} FROM summaries WHERE account_id = ? AND grain = ? "  # noqa: S608
             "AND period_start >= ? AND period_start < ? "
             f"ORDER BY period_start, prefix{d.code_point_order}, classification",
             (account_id, grain.value, d.time_to_db(start), d.time_to_db(end)),
         )
+        periods: dict[object, datetime] = {}
+        zero = Decimal(0)
         result = []
-        for (account, _grain, period_start, prefix, kind, description, currency,
-             attempts, connected, duration, billed, charge, costed, cost,
+        for (account, _grain, stored_start, prefix, kind, description, currency,
+             attempts, connected, duration, billed, charge, stored_costed, cost,
              costed_charge) in found:  # fmt: skip
+            period_start = periods.get(stored_start)
+            if period_start is None:
+                period_start = periods[stored_start] = d.time_from_db(stored_start)
+            costed = int(stored_costed)
             result.append(
                 SummaryRow(
                     account_id=account,
                     grain=grain,
-                    period_start=d.time_from_db(period_start),
+                    period_start=period_start,
                     prefix=prefix,
                     description=description,
-                    classification=Classification(kind),
+                    classification=_CLASSES[kind],
                     attempts=int(attempts),
                     connected=int(connected),
                     duration=number(duration),
                     billed_seconds=int(billed),
-                    charge=Money(number(charge), currency),
-                    costed_calls=int(costed),
-                    cost=Money(number(cost), currency) if int(costed) else None,
-                    costed_charge=Money(number(costed_charge), currency),
+                    charge=money(number(charge), currency),
+                    costed_calls=costed,
+                    cost=money(number(cost), currency) if costed else None,
+                    costed_charge=money(number(costed_charge) if costed else zero, currency),
                 )
             )
         return result

@@ -32,6 +32,7 @@ datetime.datetime(2027, 1, 1, 0, 0, tzinfo=datetime.timezone.utc)
 
 from __future__ import annotations
 
+import decimal
 import enum
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
@@ -43,7 +44,7 @@ import attrs
 from telcocore.calls.model.classification import Classification
 from telcocore.calls.model.posting import PostedCall
 from telcocore.calls.model.records import Disposition
-from telcocore.kernel.money import UNBOUNDED, Money
+from telcocore.kernel.money import EXACT, UNBOUNDED, Money
 from telcocore.kernel.periods import require_utc
 from telcocore.kernel.validation import shown
 from telcocore.reporting.errors import InvalidSelection
@@ -339,7 +340,11 @@ _UNKNOWN: Final = Classification.UNKNOWN
 
 
 class _Sums:
-    """The running sums of one account, hour, prefix and class, while calls are added."""
+    """The running sums of one key, while calls (or other sums) are added to it.
+
+    Decimals are added with ``+`` inside :data:`~telcocore.kernel.money.EXACT`'s context
+    (set by :func:`summarize_calls`), which raises rather than rounds: every sum is exact.
+    """
 
     __slots__ = (
         "attempts",
@@ -362,49 +367,90 @@ class _Sums:
         self.cost = _ZERO
         self.costed_charge = _ZERO
 
+    def add(self, other: _Sums) -> None:
+        """Add ``other``'s sums to these."""
+        self.attempts += other.attempts
+        self.connected += other.connected
+        self.duration += other.duration
+        self.billed += other.billed
+        self.charge += other.charge
+        self.costed += other.costed
+        self.cost += other.cost
+        self.costed_charge += other.costed_charge
+
+
+_HourKey = tuple[str, datetime, str, Classification]
+
+
+def _hours(
+    calls: Iterable[PostedCall],
+) -> tuple[dict[_HourKey, _Sums], dict[tuple[str, str], str], dict[str, str]]:
+    """The calls' sums per account, hour, prefix and class; descriptions; currencies."""
+    hours: dict[_HourKey, _Sums] = {}
+    names: dict[tuple[str, str], str] = {}
+    currencies: dict[str, str] = {}
+    starts: dict[tuple[int, int, int, int], datetime] = {}  # datetime.replace is slow
+    with decimal.localcontext(EXACT):
+        for call in calls:
+            record = call.record
+            account_id = record.account_id
+            start = record.start
+            when = (start.year, start.month, start.day, start.hour)
+            hour = starts.get(when)
+            if hour is None:
+                hour = starts[when] = datetime(*when, tzinfo=UTC)
+            key = (account_id, hour, call.prefix, record.classification or _UNKNOWN)
+            sums = hours.get(key)
+            if sums is None:
+                sums = hours[key] = _Sums()
+            charge = call.charge
+            sums.attempts += 1
+            if record.disposition is _ANSWERED:
+                sums.connected += 1
+            sums.duration += record.billable
+            sums.billed += call.billed_seconds
+            sums.charge += charge.amount
+            cost = call.provider_cost
+            if cost is not None and cost.currency == charge.currency:
+                sums.costed += 1
+                sums.cost += cost.amount
+                sums.costed_charge += charge.amount
+            names[account_id, call.prefix] = call.description
+            currencies[account_id] = charge.currency
+    return hours, names, currencies
+
 
 def summarize_calls(calls: Iterable[PostedCall]) -> list[SummaryRow]:
     """The summary rows of ``calls``, every grain: what posting them adds to the kept rows.
 
     Constant work per call: each call is added to the sums of its account, hour, prefix
-    and classification (one dictionary look-up); the hours are then added up into days
-    and months. A key's description is the one of the last call posted with its prefix.
+    and classification (one dictionary look-up); the hours' sums are then added up into
+    days and months, and one row made per key. A key's description is the one of the last
+    call posted with its prefix. Sums are exact: they are added in the
+    :data:`~telcocore.kernel.money.EXACT` context (60 digits), which raises rather than
+    rounds.
     """
-    hours: dict[tuple[str, datetime, str, Classification], _Sums] = {}
-    names: dict[tuple[str, str], str] = {}
-    currencies: dict[str, str] = {}
-    for call in calls:
-        record = call.record
-        account_id = record.account_id
-        hour = record.start.replace(minute=0, second=0, microsecond=0)
-        key = (account_id, hour, call.prefix, record.classification or _UNKNOWN)
-        sums = hours.get(key)
-        if sums is None:
-            sums = hours[key] = _Sums()
-        charge = call.charge
-        sums.attempts += 1
-        if record.disposition is _ANSWERED:
-            sums.connected += 1
-        sums.duration = _add(sums.duration, record.billable)
-        sums.billed += call.billed_seconds
-        sums.charge = _add(sums.charge, charge.amount)
-        cost = call.provider_cost
-        if cost is not None and cost.currency == charge.currency:
-            sums.costed += 1
-            sums.cost = _add(sums.cost, cost.amount)
-            sums.costed_charge = _add(sums.costed_charge, charge.amount)
-        names[account_id, call.prefix] = call.description
-        currencies[account_id] = charge.currency
-    rows: dict[tuple[str, Grain, datetime, str, Classification], SummaryRow] = {}
-    for (account_id, hour, prefix, kind), sums in hours.items():
-        day = hour.replace(hour=0)
-        for grain, start in (
-            (Grain.HOUR, hour),
-            (Grain.DAY, day),
-            (Grain.MONTH, day.replace(day=1)),
-        ):
-            currency = currencies[account_id]
-            row = SummaryRow(
+    hours, names, currencies = _hours(calls)
+    with decimal.localcontext(EXACT):
+        totals: dict[tuple[str, Grain, datetime, str, Classification], _Sums] = {}
+        periods: dict[datetime, tuple[tuple[Grain, datetime], ...]] = {}
+        for (account_id, hour, prefix, kind), sums in hours.items():
+            totals[account_id, Grain.HOUR, hour, prefix, kind] = sums
+            above = periods.get(hour)
+            if above is None:
+                day = hour.replace(hour=0)
+                above = periods[hour] = ((Grain.DAY, day), (Grain.MONTH, day.replace(day=1)))
+            for grain, start in above:
+                total = totals.get((account_id, grain, start, prefix, kind))
+                if total is None:
+                    total = totals[account_id, grain, start, prefix, kind] = _Sums()
+                total.add(sums)
+    trusted = Money._trusted  # noqa: SLF001 - exact sums of checked amounts
+    rows = []
+    for (account_id, grain, start, prefix, kind), sums in sorted(totals.items()):
+        currency = currencies[account_id]
+        rows.append(
+            SummaryRow(
                 account_id=account_id,
                 grain=grain,
                 period_start=start,
@@ -415,12 +461,10 @@ def summarize_calls(calls: Iterable[PostedCall]) -> list[SummaryRow]:
                 connected=sums.connected,
                 duration=sums.duration,
                 billed_seconds=sums.billed,
-                charge=Money._trusted(sums.charge, currency),  # noqa: SLF001 - exact sums
+                charge=trusted(sums.charge, currency),
                 costed_calls=sums.costed,
-                cost=Money._trusted(sums.cost, currency) if sums.costed else None,  # noqa: SLF001
-                costed_charge=Money._trusted(sums.costed_charge, currency),  # noqa: SLF001
+                cost=trusted(sums.cost, currency) if sums.costed else None,
+                costed_charge=trusted(sums.costed_charge, currency),
             )
-            found = (account_id, grain, start, prefix, kind)
-            known = rows.get(found)
-            rows[found] = row if known is None else _plus(known, row, prefix=True, kind=True)
-    return sorted(rows.values(), key=lambda r: r.sort_key)
+        )
+    return rows
