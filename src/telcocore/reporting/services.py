@@ -24,7 +24,7 @@ from telcocore.calls.model.posting import PostedCall
 from telcocore.kernel.errors import ValidationError
 from telcocore.kernel.periods import Period, require_utc
 from telcocore.kernel.validation import shown
-from telcocore.platform.context import ServiceContext
+from telcocore.platform.context import ServiceContext, retrying_lost_races
 from telcocore.platform.ports import UnitOfWork
 from telcocore.reporting.model.summaries import (
     FULL_SPLIT,
@@ -140,11 +140,18 @@ class SummaryService:
         recounts that day's month too). The rows made agree with the rows kept while the
         calls were posted. Recorded in the audit log (``GENERATE``, entity
         ``summaries``, the account's id as key). The number of rows made.
+
+        A batch of the account's calls posted while the rebuild runs (PostgreSQL) either
+        waits for it and then adds to the rebuilt rows, or is counted by it; when the
+        rebuild's rows collide with rows that batch made, it runs again.
         """
         account_id = validate_account_id(account_id)
         if not isinstance(period, Period):
             msg = f"period must be a Period, got {shown(period)}"
             raise ValidationError(msg, field="period", value=period)
+        return retrying_lost_races(lambda: self._rebuild(account_id, period, reason))
+
+    def _rebuild(self, account_id: str, period: Period, reason: str | None) -> int:
         with self._ctx.uow() as uow:
             uow.get(AccountRepository).get(account_id)
             summaries = uow.get(SummaryRepository)
