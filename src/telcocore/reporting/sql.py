@@ -1,8 +1,9 @@
 """The reporting domain's repository, written once for every SQL database.
 
 A summary row is one ``summaries`` row, keyed by account, grain, period start, prefix and
-classification. Posting a batch adds to the rows of its keys with one multi-row upsert
-(``INSERT ... VALUES (...), (...) ON CONFLICT DO UPDATE``, up to 500 rows a statement):
+classification. Posting a batch adds to the rows of its keys with upserts of 10 rows each
+(``INSERT ... VALUES (...), (...) ON CONFLICT DO UPDATE``) and one a row for the rest, in
+one batch:
 
 - where the database adds decimals exactly (PostgreSQL), the upsert adds in the database,
   ``SET charge = summaries.charge + excluded.charge``, so concurrent batches never lose
@@ -20,14 +21,14 @@ a ``GROUP BY`` per grain, the periods given as a list of ``VALUES`` joined on th
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Final
 
 from telcocore.calls.model.classification import Classification
 from telcocore.kernel.money import UNBOUNDED, Money
-from telcocore.platform.sql.dialect import Row, Session
+from telcocore.platform.sql.dialect import Dialect, Row, Session
 from telcocore.platform.sql.unit_of_work import SqlDomain
 from telcocore.reporting.model.summaries import Grain, SummaryRow
 from telcocore.reporting.ports import SummaryRepository
@@ -46,6 +47,7 @@ _VALUES: Final = (
     "costed_charge",
 )
 _COLUMNS: Final = f"{_KEY}, description, currency, {', '.join(_VALUES)}"
+_INSERT: Final = f"INSERT INTO summaries ({_COLUMNS}) VALUES "  # noqa: S608 - constant
 _ROW: Final = f"({', '.join('?' * 15)})"
 _ADDING: Final = (
     f" ON CONFLICT ({_KEY}) DO UPDATE SET description = excluded.description, "
@@ -57,8 +59,11 @@ _REPLACING: Final = (
     + ", ".join(f"{c} = excluded.{c}" for c in _VALUES)
 )
 """Each value replaced by the one given (the sum worked out in Python)."""
-_ROWS_PER_STATEMENT: Final = 500
-"""How many rows one upsert writes (15 parameters each)."""
+_ROWS_PER_STATEMENT: Final = 10
+"""How many rows one multi-row upsert writes (15 parameters each); the rest go one a row.
+
+The statements' texts stay the same from batch to batch, so neither the driver nor the
+database parses them again."""
 _STORED: Final = f"prefix, classification, {', '.join(_VALUES)}"
 _PREFIXES_PER_QUERY: Final = 500
 """How many prefixes one ``IN (...)`` look-up names."""
@@ -67,6 +72,27 @@ _PERIODS_PER_QUERY: Final = 500
 _CLASSES: Final = {kind.value: kind for kind in Classification}
 _KNOWN_COST: Final = "c.provider_cost IS NOT NULL AND c.provider_currency = c.currency"
 """A call whose provider cost is known, in the currency of its charge."""
+
+
+def _decimals(dialect: Dialect[Any]) -> Callable[[object], Decimal]:
+    """Reads a stored decimal: a finite ``Decimal`` or decimal text at once, else the dialect.
+
+    The dialect's :meth:`~telcocore.platform.sql.dialect.Dialect.decimal_from_db` says what
+    is wrong with anything else; this reads the usual values without its checks' cost.
+    """
+    checked = dialect.decimal_from_db
+
+    def read(value: object) -> Decimal:
+        if type(value) is str:
+            try:
+                value = Decimal(value)
+            except ArithmeticError:
+                return checked(value)
+        if type(value) is Decimal and value.is_finite():
+            return value
+        return checked(value)
+
+    return read
 
 
 class SqlSummaryRepository:
@@ -102,8 +128,9 @@ class SqlSummaryRepository:
     def add(self, rows: Sequence[SummaryRow]) -> None:
         """Add each row's counts and sums to the stored row of its key (see the module).
 
-        The keys of ``rows`` are distinct: one multi-row upsert writes up to
-        :data:`_ROWS_PER_STATEMENT` of them.
+        The keys of ``rows`` are distinct: each multi-row upsert writes
+        :data:`_ROWS_PER_STATEMENT` of them, the rest are written one a statement, all in
+        one batch (``executemany``; on PostgreSQL one round trip).
         """
         if not rows:
             return
@@ -112,13 +139,25 @@ class SqlSummaryRepository:
         else:
             conflict, written = _REPLACING, self._added(rows)
         times: dict[datetime, object] = {}
-        for first in range(0, len(written), _ROWS_PER_STATEMENT):
-            chunk = written[first : first + _ROWS_PER_STATEMENT]
-            self._s.run(
-                f"INSERT INTO summaries ({_COLUMNS}) VALUES "  # noqa: S608 - constant
-                f"{', '.join([_ROW] * len(chunk))}{conflict}",
-                [value for row in chunk for value in self._params(row, times)],
-            )
+        params = [self._params(row, times) for row in written]
+        full = len(params) - len(params) % _ROWS_PER_STATEMENT
+        many = _INSERT + ", ".join([_ROW] * _ROWS_PER_STATEMENT) + conflict
+        self._s.run_batches(
+            [
+                (
+                    many,
+                    [
+                        [
+                            value
+                            for row in params[first : first + _ROWS_PER_STATEMENT]
+                            for value in row
+                        ]
+                        for first in range(0, full, _ROWS_PER_STATEMENT)
+                    ],
+                ),
+                (_INSERT + _ROW + conflict, params[full:]),
+            ]
+        )
 
     def _added(self, rows: Sequence[SummaryRow]) -> list[SummaryRow]:
         """``rows`` with the stored rows of their keys added to them (exactly, in Python)."""
@@ -147,7 +186,7 @@ class SqlSummaryRepository:
 
     def _plus_stored(self, row: SummaryRow, stored: Row) -> SummaryRow:
         """``row`` with a stored row's counts and sums (``_STORED``'s columns) added."""
-        number = self._s.dialect.decimal_from_db
+        number = _decimals(self._s.dialect)
         add = UNBOUNDED.add
         money = Money._trusted  # noqa: SLF001 - exact sums of checked amounts
         attempts, connected, duration, billed, charge, costed, cost, costed_charge = stored[2:]
@@ -180,7 +219,7 @@ class SqlSummaryRepository:
         each classification converted once.
         """
         d = self._s.dialect
-        number = d.decimal_from_db
+        number = _decimals(d)
         money = Money._trusted  # noqa: SLF001 - amounts stored as written, exact
         found = self._s.all(
             f"SELECT {_COLUMNS} FROM summaries WHERE account_id = ? AND grain = ? "  # noqa: S608
@@ -190,7 +229,8 @@ class SqlSummaryRepository:
         )
         periods: dict[object, datetime] = {}
         zero = Decimal(0)
-        result = []
+        result: list[SummaryRow] = []
+        append = result.append
         for (account, _grain, stored_start, prefix, kind, description, currency,
              attempts, connected, duration, billed, charge, stored_costed, cost,
              costed_charge) in found:  # fmt: skip
@@ -198,22 +238,22 @@ class SqlSummaryRepository:
             if period_start is None:
                 period_start = periods[stored_start] = d.time_from_db(stored_start)
             costed = int(stored_costed)
-            result.append(
+            append(
                 SummaryRow(
-                    account_id=account,
-                    grain=grain,
-                    period_start=period_start,
-                    prefix=prefix,
-                    description=description,
-                    classification=_CLASSES[kind],
-                    attempts=int(attempts),
-                    connected=int(connected),
-                    duration=number(duration),
-                    billed_seconds=int(billed),
-                    charge=money(number(charge), currency),
-                    costed_calls=costed,
-                    cost=money(number(cost), currency) if costed else None,
-                    costed_charge=money(number(costed_charge) if costed else zero, currency),
+                    account,
+                    grain,
+                    period_start,
+                    prefix,
+                    description,
+                    _CLASSES[kind],
+                    int(attempts),
+                    int(connected),
+                    number(duration),
+                    int(billed),
+                    money(number(charge), currency),
+                    costed,
+                    money(number(cost), currency) if costed else None,
+                    money(number(costed_charge) if costed else zero, currency),
                 )
             )
         return result
