@@ -7,7 +7,7 @@ charge and, where the provider's cost is known, cost and profit. ASR and ACD are
 when read, never stored. The rows are kept up to date as calls are posted, in the posting's
 own transaction, and can be rebuilt from the stored call records.
 
-:func:`~telcocore.reporting.model.selection.select_cells` gives the count, sum, minimum,
+:func:`~telcocore.select_cells` gives the count, sum, minimum,
 maximum, the plain mean of selected cells (the average of averages) and, for ratio
 columns, the weighted value; :mod:`telcocore.reporting.model.export` copies or exports any
 rows and columns as TSV or CSV.

@@ -18,7 +18,7 @@ class InvalidSelection(ValidationError):
     """Rows, columns or a split that reporting cannot use as asked; nothing was read.
 
     A column that holds no numbers given to
-    :func:`~telcocore.reporting.model.selection.select_cells`, an unknown column or split,
+    :func:`~telcocore.select_cells`, an unknown column or split,
     or rows that are not summary rows. ``field`` names the argument, ``value`` is what was
     given.
     """

@@ -1,7 +1,7 @@
 """Reporting use cases: :class:`SummaryService` reads and rebuilds the summaries.
 
 The rows are kept by :func:`keep_summaries`, which the core hands to the calls service as
-a posting hook (:attr:`~telcocore.calls.services.posting.Posting.summary_hooks`): in the
+a posting hook (``core.calls.summary_hooks``): in the
 unit of work of each batch of posted calls, before it commits, the batch's new calls are
 summed per key in Python (constant work per call) and each key's sums are added to its
 stored row with one upsert per key. A duplicate call adds nothing, since posting hands the
