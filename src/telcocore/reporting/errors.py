@@ -17,8 +17,7 @@ __all__ = ["InvalidSelection"]
 class InvalidSelection(ValidationError):
     """Rows, columns or a split that reporting cannot use as asked; nothing was read.
 
-    A column that holds no numbers given to
-    :func:`~telcocore.select_cells`, an unknown column or split,
-    or rows that are not summary rows. ``field`` names the argument, ``value`` is what was
-    given.
+    A column that holds no numbers given to :func:`~telcocore.select_cells`, an unknown
+    column or split, or rows that are not summary rows. ``field`` names the argument,
+    ``value`` is what was given.
     """
