@@ -6,6 +6,7 @@ and `# type: ignore[code]` lines must stay errors (mypy reports an unused ignore
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Literal, assert_type
 
@@ -14,12 +15,14 @@ from telcocore import (
     Account,
     Authorization,
     CallStart,
+    CellSelection,
     DebitLimitExceeded,
     HistoryPage,
     LedgerEntry,
     Money,
     Refusal,
     Rounding,
+    SummaryRow,
     TelcoCore,
     TelcoError,
     Transaction,
@@ -93,6 +96,21 @@ def check_errors_carry_data(core: TelcoCore) -> None:
         assert_type(refused.available, Money)
     except TelcoError:
         pass
+
+
+def check_summaries(core: TelcoCore, start: datetime, end: datetime) -> None:
+    """Daily rows, their ratios, a selection of cells and an export."""
+    rows = core.summaries.daily("acme", start, end, by="classification")
+    assert_type(rows, list[SummaryRow])
+    row = rows[0]
+    assert_type(row.charge, Money)
+    assert_type(row.asr, Decimal | None)
+    assert_type(row.profit, Money | None)
+    asr = telcocore.select_cells(rows, "asr")
+    assert_type(asr, CellSelection)
+    assert_type(asr.weighted, Decimal | None)
+    assert_type(telcocore.to_csv(rows, ["period_start", "charge"]), str)
+    assert_type(core.summaries.live("acme"), list[SummaryRow])
 
 
 def check_version() -> None:

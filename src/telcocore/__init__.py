@@ -100,6 +100,10 @@ from telcocore.numbering.errors import (
     NumberRangeExhausted,
     NumberRangeNotSet,
 )
+from telcocore.reporting.errors import InvalidSelection
+from telcocore.reporting.model.export import to_csv, to_tsv
+from telcocore.reporting.model.selection import CellSelection, Column, select_cells
+from telcocore.reporting.model.summaries import Grain, Split, SummaryRow
 
 if TYPE_CHECKING:
     __version__: str
@@ -120,8 +124,10 @@ __all__ = [
     "CallConflict",
     "CallEnd",
     "CallStart",
+    "CellSelection",
     "Channel",
     "ChannelLimitReached",
+    "Column",
     "ConcurrencyError",
     "ConfigurationError",
     "ConflictError",
@@ -135,6 +141,7 @@ __all__ = [
     "DidNotFound",
     "ExtensionNotAllowed",
     "ExtensionNotFound",
+    "Grain",
     "HistoryPage",
     "Hold",
     "HoldConflict",
@@ -144,6 +151,7 @@ __all__ = [
     "InvalidCode",
     "InvalidCurrency",
     "InvalidImportOptions",
+    "InvalidSelection",
     "InvalidStatusTransition",
     "Invoice",
     "InvoiceLine",
@@ -182,7 +190,9 @@ __all__ = [
     "RuleViolation",
     "SchemaVersionError",
     "ScryptHasher",
+    "Split",
     "StorageError",
+    "SummaryRow",
     "SystemAccount",
     "Target",
     "TelcoCore",
@@ -200,6 +210,9 @@ __all__ = [
     "billed_seconds",
     "connect",
     "load_rate_card",
+    "select_cells",
+    "to_csv",
+    "to_tsv",
 ]
 
 

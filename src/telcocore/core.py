@@ -46,6 +46,7 @@ from telcocore.numbering.services import NumberingService
 from telcocore.platform.context import ServiceContext, new_id
 from telcocore.platform.ports import Clock, Storage
 from telcocore.platform.sql.options import split_url
+from telcocore.reporting.services import SummaryService, keep_summaries
 
 __all__ = ["SCHEMES", "TelcoCore", "connect"]
 
@@ -143,6 +144,8 @@ class TelcoCore:
         self.calls = CallService(context, decks=decks)
         # Invoices bill daily usage rows; here grouped from the stored call records.
         self.invoices = InvoiceService(context, self.audit, CallRecordUsage())
+        self.summaries = SummaryService(context, self.audit)
+        self.calls.summary_hooks.append(keep_summaries)  # kept in each posting's unit
         notifiers = (
             self._notifier if isinstance(self._notifier, ChannelRouter) else [self._notifier]
         )

@@ -38,11 +38,13 @@ from tests.conftest import PG_DSN_VARIABLE, START, drop_schema, with_schema
 
 import telcocore
 from telcocore import (
+    Grain,
     LedgerRequest,
     Money,
     Period,
     Rate,
     RateDeck,
+    SummaryRow,
     TelcoCore,
     TelcoError,
     Tier,
@@ -196,6 +198,26 @@ def _scheduled(w: World) -> str:
     account = w.core.accounts.open("Scheduled", "USD", account_id=f"s{w.fresh()}").id
     w.core.invoices.set_schedule(account, "FREQ=DAILY", start=SCHEDULED)
     return account
+
+
+def a_summary_row() -> SummaryRow:
+    """A daily summary row of the United Kingdom, as a read returns it."""
+    return SummaryRow(
+        account_id="acme",
+        grain=Grain.DAY,
+        period_start=START.replace(hour=0, minute=0, second=0),
+        prefix="44",
+        description="United Kingdom",
+        classification=None,
+        attempts=2,
+        connected=1,
+        duration=Decimal(60),
+        billed_seconds=60,
+        charge=Money("0.03", "USD"),
+        costed_calls=0,
+        cost=None,
+        costed_charge=Money("0", "USD"),
+    )
 
 
 def a_master_line(w: World) -> str:
@@ -622,6 +644,21 @@ INVOICES: dict[str, Call] = {
     "run_due": Call(_service("invoices", "run_due"), lambda _w: {"now": START}),
 }
 
+SUMMARIES: dict[str, Call] = {
+    **{
+        method: Call(
+            _service("summaries", method),
+            lambda _w: {"account_id": "acme", "start": START, "end": START + timedelta(days=1)},
+        )
+        for method in ("hourly", "daily", "monthly")
+    },
+    "live": _of_acme("summaries", "live"),
+    "rebuild": Call(
+        _service("summaries", "rebuild"),
+        lambda _w: {"account_id": "acme", "period": Period.day(START.date()), "reason": "check"},
+    ),
+}
+
 AUDIT: dict[str, Call] = {
     "write": Call(
         _in_a_unit("write"),
@@ -668,6 +705,7 @@ SERVICES: dict[str, dict[str, Call]] = {
     "calls": CALLS,
     "rating": RATING,
     "invoices": INVOICES,
+    "summaries": SUMMARIES,
     "audit": AUDIT,
     "outbox": OUTBOX,
 }
@@ -740,6 +778,22 @@ FUNCTIONS: dict[str, Call] = {
             "classification": "international",
         },
     ),
+    "select_cells": Call(
+        lambda _w: telcocore.select_cells,
+        lambda _w: {"rows": [a_summary_row()], "column": "asr"},
+    ),
+    "to_tsv": Call(
+        lambda _w: telcocore.to_tsv,
+        lambda _w: {
+            "rows": [a_summary_row()],
+            "columns": ["period_start", "charge"],
+            "header": True,
+        },
+    ),
+    "to_csv": Call(
+        lambda _w: telcocore.to_csv,
+        lambda _w: {"rows": [a_summary_row()], "columns": ["prefix", "asr"]},
+    ),
 }
 """The package's public functions and the constructors of what callers build: values, the
 core from its adapters, and the password settings."""
@@ -795,6 +849,7 @@ RESULTS = frozenset(
         "Authorization",
         "BatchResult",
         "CallEnd",
+        "CellSelection",
         "CallStart",
         "Contact",
         "DeckSummary",
@@ -810,6 +865,7 @@ RESULTS = frozenset(
         "Posting",
         "RateAssignment",
         "RatedCall",
+        "SummaryRow",
         "Transaction",
         "Unrated",
     }

@@ -41,6 +41,7 @@ from telcocore.kernel.errors import (
 )
 from telcocore.kernel.money import Money
 from telcocore.numbering import errors as numbering_errors
+from telcocore.reporting import errors as reporting_errors
 
 ERROR_MODULES = [
     errors,
@@ -52,6 +53,7 @@ ERROR_MODULES = [
     contact_errors,
     numbering_errors,
     rating_errors,
+    reporting_errors,
 ]
 """The kernel's error module (the base of the tree) and each domain's."""
 

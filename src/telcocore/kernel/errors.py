@@ -9,7 +9,8 @@ errors live in its ``errors`` module (:mod:`telcocore.accounts.errors`,
 :mod:`telcocore.contacts.errors`, :mod:`telcocore.billing.ledger.errors`,
 :mod:`telcocore.numbering.errors`, :mod:`telcocore.audit.errors`,
 :mod:`telcocore.calls.errors`, :mod:`telcocore.billing.rating.errors`,
-:mod:`telcocore.billing.invoices.errors`). All are exported by
+:mod:`telcocore.billing.invoices.errors`, :mod:`telcocore.reporting.errors`). All are
+exported by
 :mod:`telcocore`.
 
 ::
@@ -23,7 +24,8 @@ errors live in its ``errors`` module (:mod:`telcocore.accounts.errors`,
     │   ├── WeakPassword                         a hand-set password the policy refuses
     │   ├── RateCardError                        a rate card row or column that cannot be read
     │   ├── InvalidCallRecord                    a call record field missing or inconsistent
-    │   └── InvalidImportOptions                 an importer's options it cannot use
+    │   ├── InvalidImportOptions                 an importer's options it cannot use
+    │   └── InvalidSelection                     rows, columns or a split reporting cannot use
     ├── NotFoundError (LookupError)              the thing asked for does not exist
     │   ├── AccountNotFound
     │   ├── ContactNotFound

@@ -1,0 +1,42 @@
+"""What the reporting domain needs from storage."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol
+
+from telcocore.reporting.model.summaries import Grain, SummaryRow
+
+__all__ = ["SummaryRepository"]
+
+
+class SummaryRepository(Protocol):
+    """Stores the summary rows, one per account, grain, period, prefix and classification."""
+
+    def add(self, rows: Sequence[SummaryRow]) -> None:
+        """Add each row's counts and sums to the stored row of its key, or store it as new.
+
+        The rows carry a prefix and a classification each (as
+        :func:`~telcocore.reporting.model.summaries.summarize_calls` makes them); a key's
+        description becomes the row's.
+        """
+        ...
+
+    def rows(
+        self, account_id: str, grain: Grain, start: datetime, end: datetime
+    ) -> list[SummaryRow]:
+        """The account's stored rows of ``grain`` whose period starts in ``[start, end)``.
+
+        By period, then prefix (by code point), then classification.
+        """
+        ...
+
+    def rebuild(self, account_id: str, grain: Grain, starts: Sequence[datetime]) -> int:
+        """Replace the account's rows of ``grain`` for the periods starting at ``starts``.
+
+        ``starts`` are consecutive period starts of ``grain``; the rows of those periods
+        are deleted and made again from the stored call records, with a group-by. The
+        number of rows made.
+        """
+        ...
