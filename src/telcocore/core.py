@@ -27,6 +27,7 @@ from telcocore.audit.services import AuditLog
 from telcocore.billing.invoices.services import InvoiceService
 from telcocore.billing.invoices.services.usage import CallRecordUsage
 from telcocore.billing.ledger.services import LedgerService, open_balance
+from telcocore.billing.plans.services import PlanService
 from telcocore.billing.rating.services import CompiledDecks, RatingService
 from telcocore.calls.services import CallService
 from telcocore.contacts.model.credentials import PasswordPolicy
@@ -143,6 +144,7 @@ class TelcoCore:
         self.calls = CallService(context, decks=decks)
         # Invoices bill daily usage rows; here grouped from the stored call records.
         self.invoices = InvoiceService(context, self.audit, CallRecordUsage())
+        self.plans = PlanService(context, self.audit, self.outbox)
         notifiers = (
             self._notifier if isinstance(self._notifier, ChannelRouter) else [self._notifier]
         )
