@@ -23,7 +23,6 @@ __all__ = ["STORAGE", "SqlPlanRepository"]
 
 _PLAN_COLUMNS: Final = "name, currency, cost_per_user, did_prices, version"
 _ASSIGNMENT_COLUMNS: Final = "account_id, plan, users"
-_LOCK_ASSIGNMENT: Final = "UPDATE plans_assignments SET users = users WHERE account_id = ? "
 _LOCK_PLAN: Final = "UPDATE plans_plans SET version = version WHERE name = ? "
 _LOCK_ASSIGNMENT: Final = "UPDATE plans_assignments SET users = users WHERE account_id = ? "
 _INSERT_SETUP: Final = (
