@@ -25,3 +25,18 @@ def run_recurring(
             results.put(({c.account_id: c.status.value for c in run.charges}, None))
         except Exception as exc:  # noqa: BLE001 - reported to the test, which fails on it
             results.put(({}, repr(exc)))
+
+
+def buy_users(
+    url: str,
+    start: Any,  # noqa: ANN401 - a multiprocessing Barrier
+    results: Any,  # noqa: ANN401 - a multiprocessing Queue
+) -> None:
+    """Buy 3 users of ``a0`` under the key every worker uses; report (change, error)."""
+    with telcocore.connect(url) as core:
+        start.wait()
+        try:
+            change = core.plans.buy_users("a0", 3, idempotency_key="order 1")
+            results.put(((change.users, change.transaction_id), None))
+        except Exception as exc:  # noqa: BLE001 - reported to the test, which fails on it
+            results.put((None, repr(exc)))

@@ -34,14 +34,11 @@ def _seeded(url: str) -> None:
             core.numbering.add_did(account, f"+1415555{n:04d}", DidClass.LOCAL, active=True)
 
 
-def _run(processes: int, url: str) -> list[Any]:
-    """Start the run in ``processes`` processes at once; their reports."""
+def _run(processes: int, url: str, target: Any = plan_workers.run_recurring) -> list[Any]:  # noqa: ANN401
+    """Start ``target`` in ``processes`` processes at once; their reports."""
     start = SPAWN.Barrier(processes)
     results = SPAWN.Queue()
-    workers = [
-        SPAWN.Process(target=plan_workers.run_recurring, args=(url, start, results))
-        for _ in range(processes)
-    ]
+    workers = [SPAWN.Process(target=target, args=(url, start, results)) for _ in range(processes)]
     for process in workers:
         process.start()
     reports = [results.get(timeout=300) for _ in workers]
@@ -67,3 +64,15 @@ def test_four_processes_charge_each_account_once(durable_url: str) -> None:
         assert {"already_charged"} == {c.status.value for c in again.charges}
         assert {"USD": Decimal(0)} == core.ledger.totals()
         assert core.audit.verify_chain() is None
+
+
+def test_four_processes_retrying_a_purchase_charge_once(durable_url: str) -> None:
+    """The same purchase from four processes at once: one debit, 3 users more, one change."""
+    _seeded(durable_url)
+    reports = _run(PROCESSES, durable_url, plan_workers.buy_users)
+    assert [] == [error for _, error in reports if error]
+    assert 1 == len({change for change, _ in reports})
+    with telcocore.connect(durable_url) as core:
+        assert 5 == core.plans.assignment("a0").users
+        purchases = core.ledger.history("a0", kinds=[TransactionKind.PURCHASE]).entries
+        assert 2 == len(purchases)  # the seeded seats, and this one

@@ -25,6 +25,7 @@ from telcocore.billing.ledger.services import LedgerRequest, Movement, post_in
 from telcocore.billing.plans.errors import UsersInUse
 from telcocore.billing.plans.model import (
     MAX_USERS,
+    PlanAssignment,
     SeatChange,
     SeatQuote,
     ServicePlan,
@@ -142,10 +143,12 @@ class Seats(PlansPart):
 
         def attempt() -> tuple[SeatChange, bool]:
             with self._ctx.uow() as uow:
+                # Held first: a concurrent retry of the key waits, then finds the change.
+                assignment = require_assignment(uow, account_id, lock=True)
                 found = uow.get(PlanRepository).seat_change(key)
                 if found is not None:
                     return _replayed(found, account_id, n), False
-                change, alerted = self._buy(uow, account_id, n, key, prorated=prorated)
+                change, alerted = self._buy(uow, assignment, n, key, prorated=prorated)
                 self._audit_change(uow, change, reason)
                 uow.commit()
             return change, alerted
@@ -155,11 +158,10 @@ class Seats(PlansPart):
         return change
 
     def _buy(
-        self, uow: UnitOfWork, account_id: str, n: int, key: str, *, prorated: bool
+        self, uow: UnitOfWork, assignment: PlanAssignment, n: int, key: str, *, prorated: bool
     ) -> tuple[SeatChange, bool]:
-        account = uow.get(AccountRepository).get(account_id)
-        assignment = require_assignment(uow, account_id, lock=True)
-        account.require_active("buy users")
+        account_id = assignment.account_id
+        uow.get(AccountRepository).get(account_id).require_active("buy users")
         plan = require_plan(uow, assignment.plan)
         now = self._ctx.clock.now()
         charge = _charge(plan, n, now, prorated=prorated)[0]
@@ -198,12 +200,11 @@ class Seats(PlansPart):
 
         def attempt() -> SeatChange:
             with self._ctx.uow() as uow:
-                plans = uow.get(PlanRepository)
-                found = plans.seat_change(key)
-                if found is not None:
-                    return _replayed(found, account_id, -n)
                 uow.get(AccountRepository).get(account_id)
                 assignment = require_assignment(uow, account_id, lock=True)
+                found = uow.get(PlanRepository).seat_change(key)
+                if found is not None:
+                    return _replayed(found, account_id, -n)
                 in_use = users_in_use(uow, account_id)
                 if assignment.users - n < in_use or n > assignment.users:
                     raise UsersInUse(account_id, assignment.users, in_use, n)
