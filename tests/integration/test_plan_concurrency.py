@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections import Counter
 from decimal import Decimal
-from typing import Any
 
 import pytest
 from tests.integration import plan_workers
-from tests.integration.storage_workers import SPAWN
+from tests.integration.storage_workers import run_at_once
 
 import telcocore
 from telcocore import Money, Period, TransactionKind
@@ -34,24 +33,10 @@ def _seeded(url: str) -> None:
             core.numbering.add_did(account, f"+1415555{n:04d}", DidClass.LOCAL, active=True)
 
 
-def _run(processes: int, url: str, target: Any = plan_workers.run_recurring) -> list[Any]:  # noqa: ANN401
-    """Start ``target`` in ``processes`` processes at once; their reports."""
-    start = SPAWN.Barrier(processes)
-    results = SPAWN.Queue()
-    workers = [SPAWN.Process(target=target, args=(url, start, results)) for _ in range(processes)]
-    for process in workers:
-        process.start()
-    reports = [results.get(timeout=300) for _ in workers]
-    for process in workers:
-        process.join(timeout=60)
-    assert [0] * processes == [p.exitcode for p in workers]
-    return reports
-
-
 def test_four_processes_charge_each_account_once(durable_url: str) -> None:
     """Each account is charged by one process and found charged by the three others."""
     _seeded(durable_url)
-    reports = _run(PROCESSES, durable_url)
+    reports = run_at_once(plan_workers.run_recurring, [(durable_url,)] * PROCESSES)
     assert [] == [error for _, error in reports if error]
     for n in range(ACCOUNTS):
         statuses = Counter(report[f"a{n}"] for report, _ in reports)
@@ -69,7 +54,7 @@ def test_four_processes_charge_each_account_once(durable_url: str) -> None:
 def test_four_processes_retrying_a_purchase_charge_once(durable_url: str) -> None:
     """The same purchase from four processes at once: one debit, 3 users more, one change."""
     _seeded(durable_url)
-    reports = _run(PROCESSES, durable_url, plan_workers.buy_users)
+    reports = run_at_once(plan_workers.buy_users, [(durable_url,)] * PROCESSES)
     assert [] == [error for _, error in reports if error]
     assert 1 == len({change for change, _ in reports})
     with telcocore.connect(durable_url) as core:
