@@ -53,14 +53,18 @@ class Plans(PlansPart):
             after = ServicePlan.build(
                 name, currency, cost_per_user, did_monthly, did_setup, version
             )
-            moved = before is not None and before.currency != after.currency
-            if moved and plans.accounts_on(after.name):
-                was = "?" if before is None else before.currency
+            if (
+                before is not None
+                and before.currency != after.currency
+                and plans.accounts_on(after.name)
+            ):
                 msg = (
-                    f"service plan {after.name!r} is assigned to accounts in {was}; "
-                    f"it cannot change to {after.currency}"
+                    f"service plan {after.name!r} is assigned to accounts in "
+                    f"{before.currency}; it cannot change to {after.currency}"
                 )
-                raise CurrencyMismatch(was, after.currency, operation="use", message=msg)
+                raise CurrencyMismatch(
+                    before.currency, after.currency, operation="use", message=msg
+                )
             plans.save_plan(after, updated_at=self._ctx.clock.now())
             action = AuditAction.CREATE if before is None else AuditAction.UPDATE
             self._audit.record_change(uow, action, before, after, reason=reason)

@@ -29,6 +29,7 @@ from telcocore.billing.plans.ports import PlanRepository
 from telcocore.billing.plans.services.base import PlansPart, require_plan
 from telcocore.billing.plans.services.holdings import plan_view
 from telcocore.kernel.errors import TelcoError
+from telcocore.kernel.money import Money
 from telcocore.kernel.periods import Period
 from telcocore.kernel.validation import validate_flag
 from telcocore.platform.context import retrying_lost_races
@@ -71,7 +72,7 @@ class Recurring(PlansPart):
             plan = require_plan(uow, assignment.plan)
             existing = uow.get(LedgerRepository).by_idempotency_key(key)
             if existing is not None:
-                zero = plan.cost_per_user * 0
+                zero = Money.zero(plan.currency)
                 return RecurringCharge(
                     account_id,
                     plan.name,
