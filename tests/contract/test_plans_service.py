@@ -250,6 +250,20 @@ class TestRecurringRun:
         recurring = core.ledger.history("acme", kinds=[TransactionKind.RECURRING]).entries
         assert [Money("-69.00", "USD"), Money("-64.00", "USD")] == [e.amount for e in recurring]
 
+    def test_users_bought_in_the_period_are_not_charged_again(
+        self, core: TelcoCore, clock: FixedClock
+    ) -> None:
+        """1 user bought in February, 2 on 14 March: March charges 1 user, April all 3."""
+        _on_plan(core)
+        clock.set(datetime(2026, 2, 10, tzinfo=UTC))
+        core.plans.buy_users("acme", 1, idempotency_key="february")
+        clock.set(START)
+        core.plans.buy_users("acme", 2, idempotency_key="march")
+        (march,) = core.plans.run_recurring(Period.month(2026, 3)).charges
+        assert (1, Money("31.00", "USD")) == (march.users, march.total)
+        (april,) = core.plans.run_recurring(APRIL).charges
+        assert (3, Money("93.00", "USD")) == (april.users, april.total)
+
     def test_a_dry_run_writes_nothing(self, core: TelcoCore) -> None:
         """It lists what it would charge; the real run then charges that."""
         _on_plan(core)

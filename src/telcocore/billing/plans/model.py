@@ -321,14 +321,21 @@ class RecurringCharge:
     """Why the ledger refused it (status ``refused``)."""
 
     @classmethod
-    def due(cls, view: PlanView, setups_charged: Iterable[str]) -> RecurringCharge:
+    def due(
+        cls, view: PlanView, setups_charged: Iterable[str], bought_in_period: int = 0
+    ) -> RecurringCharge:
         """What a run charges for ``view``: its monthly total and the setup of new DIDs.
 
-        Status :attr:`ChargeStatus.WOULD_CHARGE`, or ``NOTHING_TO_CHARGE`` for a zero total.
+        ``bought_in_period`` users were bought during the period, so paid for it by their
+        purchase: they are not charged again (``users`` is what is charged). Status
+        :attr:`ChargeStatus.WOULD_CHARGE`, or ``NOTHING_TO_CHARGE`` for a zero total.
         """
         charged = set(setups_charged)
         setups = tuple(line for line in view.dids if line.number not in charged)
-        total = view.total_monthly + _sum((line.setup for line in setups), view.currency)
+        users = max(view.users - bought_in_period, 0)
+        users_charge = view.cost_per_user * users
+        setup_charge = _sum((line.setup for line in setups), view.currency)
+        total = users_charge + view.dids_monthly + setup_charge
         status = (
             ChargeStatus.WOULD_CHARGE if total.is_positive() else ChargeStatus.NOTHING_TO_CHARGE
         )
@@ -336,8 +343,8 @@ class RecurringCharge:
             view.account_id,
             view.plan,
             status,
-            view.users,
-            view.users_monthly,
+            users,
+            users_charge,
             view.dids,
             setups,
             total,

@@ -54,6 +54,10 @@ class PlanRepository(Protocol):
         """Store a seat change; :class:`~telcocore.AlreadyExists` if its key is taken."""
         ...
 
+    def users_bought(self, account_id: str, start: datetime, end: datetime) -> int:
+        """The users the account bought from ``start`` (included) to ``end`` (excluded)."""
+        ...
+
     def setups_charged(self, account_id: str) -> set[str]:
         """The numbers of the account's DIDs whose setup charge was charged."""
         ...

@@ -170,6 +170,16 @@ class SqlPlanRepository:
         if not inserted:
             raise AlreadyExists(SeatChange.ENTITY, change.idempotency_key)
 
+    def users_bought(self, account_id: str, start: datetime, end: datetime) -> int:
+        """The users the account bought from ``start`` (included) to ``end`` (excluded)."""
+        d = self._s.dialect
+        row = self._s.one(
+            "SELECT COALESCE(SUM(change), 0) FROM plans_seat_changes WHERE account_id = ? "
+            "AND change > 0 AND created_at >= ? AND created_at < ?",
+            (account_id, d.time_to_db(start), d.time_to_db(end)),
+        )
+        return 0 if row is None else int(row[0])
+
     def setups_charged(self, account_id: str) -> set[str]:
         """The numbers of the account's DIDs whose setup charge was charged."""
         rows = self._s.all(

@@ -27,6 +27,7 @@ CREATE TABLE plans_seat_changes (
     transaction_id TEXT,
     created_at {instant} NOT NULL
 );
+CREATE INDEX plans_seat_changes_by_account ON plans_seat_changes (account_id, created_at);
 
 CREATE TABLE plans_did_setups (
     account_id {sorted_text} NOT NULL REFERENCES accounts (id),

@@ -4,7 +4,8 @@ Each account is charged in a unit of work of its own, holding its assignment row
 ``recurring`` ledger debit under the key ``plans:recurring:<account>:<YYYY-MM>``
 (:func:`~telcocore.billing.plans.model.recurring_key`): the users, the monthly charge of
 its active DIDs, and the setup charge of active DIDs no earlier run charged (recorded in
-the same unit). A run that finds the key posted reports the account as already charged
+the same unit). Users bought during the period paid for it when bought: the run charges
+the others. A run that finds the key posted reports the account as already charged
 and changes nothing, so re-runs, retries and runs in several processes at once charge
 each account once. A charge the ledger refuses (an inactive account, or one over its
 debit limit) is reported and leaves nothing written: a later run of the same period
@@ -85,7 +86,9 @@ class Recurring(PlansPart):
                     existing.id,
                 )
             due = RecurringCharge.due(
-                plan_view(uow, plan, assignment), plans.setups_charged(account_id)
+                plan_view(uow, plan, assignment),
+                plans.setups_charged(account_id),
+                plans.users_bought(account_id, period.start, period.end),
             )
             if dry or due.status is ChargeStatus.NOTHING_TO_CHARGE:
                 return due
