@@ -310,6 +310,7 @@ class RecurringCharge:
     plan: str
     status: ChargeStatus
     users: int
+    """The users charged: the account's users less those bought during the period."""
     users_charge: Money
     dids: tuple[DidLine, ...]
     """The DIDs charged their monthly charge."""
