@@ -27,6 +27,7 @@ from telcocore.audit.services import AuditLog
 from telcocore.billing.invoices.services import InvoiceService
 from telcocore.billing.invoices.services.usage import CallRecordUsage
 from telcocore.billing.ledger.services import LedgerService, open_balance
+from telcocore.billing.plans.services import PlanService
 from telcocore.billing.rating.services import CompiledDecks, RatingService
 from telcocore.calls.services import CallService
 from telcocore.contacts.model.credentials import PasswordPolicy
@@ -146,6 +147,7 @@ class TelcoCore:
         self.invoices = InvoiceService(context, self.audit, CallRecordUsage())
         self.summaries = SummaryService(context, self.audit)
         self.calls.summary_hooks.append(keep_summaries)  # kept in each posting's unit
+        self.plans = PlanService(context, self.audit, self.outbox)
         notifiers = (
             self._notifier if isinstance(self._notifier, ChannelRouter) else [self._notifier]
         )

@@ -123,6 +123,9 @@ class World:
         core.rating.assign("acme", "retail")
         core.invoices.set_schedule("acme", "FREQ=MONTHLY;BYMONTHDAY=1", start=SCHEDULED)
         self.invoice = core.invoices.generate("acme", Period.day(START.date() - DAY)).number
+        core.plans.save_plan("pbx", "USD", "0.10", did_monthly={"local": "0.20"})
+        core.plans.assign_plan("acme", "pbx")
+        core.plans.buy_users("acme", 2, idempotency_key="seats")
         self.entry = core.audit.entries(limit=1).entries[0].id
 
     def fresh(self) -> int:
@@ -137,6 +140,15 @@ class World:
     def new_deck(self) -> str:
         """A deck of its own, saved."""
         return self.core.rating.save_deck(a_deck(f"deck{self.fresh()}")).name
+
+    def new_plan(self) -> str:
+        """A plan of its own, saved."""
+        return self.core.plans.save_plan(f"plan{self.fresh()}", "USD", "1.00").name
+
+    def bought(self) -> dict[str, object]:
+        """A user bought for ``acme`` now: the arguments that remove it again."""
+        self.core.plans.buy_users("acme", 1, idempotency_key=f"buy{self.fresh()}")
+        return {"account_id": "acme", "n": 1, "idempotency_key": f"remove{self.fresh()}"}
 
     def usage_key(self) -> UsageKey:
         """The usage row of a call posted on a day of its own."""
@@ -659,6 +671,52 @@ SUMMARIES: dict[str, Call] = {
     ),
 }
 
+PLANS: dict[str, Call] = {
+    "save_plan": Call(
+        _service("plans", "save_plan"),
+        lambda w: {
+            "name": f"plan{w.fresh()}",
+            "currency": "USD",
+            "cost_per_user": "5.00",
+            "did_monthly": {"local": "1.00"},
+            "did_setup": {DidClass.TOLL_FREE: "3.00"},
+            "reason": "new",
+        },
+    ),
+    "plan": Call(_service("plans", "plan"), lambda _w: {"name": "pbx"}),
+    "plans": Call(_service("plans", "plans")),
+    "delete_plan": Call(
+        _service("plans", "delete_plan"), lambda w: {"name": w.new_plan(), "reason": "gone"}
+    ),
+    "assign_plan": Call(
+        _service("plans", "assign_plan"),
+        lambda w: {"account_id": "open", "plan": w.new_plan(), "reason": "moved"},
+    ),
+    "assignment": _of_acme("plans", "assignment"),
+    "plan_view": _of_acme("plans", "plan_view"),
+    "quote_users": Call(
+        _service("plans", "quote_users"),
+        lambda _w: {"account_id": "acme", "n": 2, "at": START, "prorate": False},
+    ),
+    "buy_users": Call(
+        _service("plans", "buy_users"),
+        lambda w: {
+            "account_id": "acme",
+            "n": 1,
+            "idempotency_key": f"buy{w.fresh()}",
+            "prorate": True,
+            "reason": "more",
+        },
+    ),
+    "remove_users": Call(
+        _service("plans", "remove_users"), lambda w: {**w.bought(), "reason": "fewer"}
+    ),
+    "run_recurring": Call(
+        _service("plans", "run_recurring"),
+        lambda w: {"period": Period.month(2026 + w.fresh(), 1), "dry_run": False},
+    ),
+}
+
 AUDIT: dict[str, Call] = {
     "write": Call(
         _in_a_unit("write"),
@@ -706,6 +764,7 @@ SERVICES: dict[str, dict[str, Call]] = {
     "rating": RATING,
     "invoices": INVOICES,
     "summaries": SUMMARIES,
+    "plans": PLANS,
     "audit": AUDIT,
     "outbox": OUTBOX,
 }
@@ -862,10 +921,17 @@ RESULTS = frozenset(
         "Issuer",
         "LedgerEntry",
         "Message",
+        "PlanAssignment",
+        "PlanView",
         "Posting",
         "RateAssignment",
         "RatedCall",
         "SummaryRow",
+        "RecurringCharge",
+        "RecurringRun",
+        "SeatChange",
+        "SeatQuote",
+        "ServicePlan",
         "Transaction",
         "Unrated",
     }

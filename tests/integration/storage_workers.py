@@ -36,6 +36,24 @@ SPAWN: SpawnContext = multiprocessing.get_context("spawn")
 AT = datetime(2026, 3, 14, 15, 9, 26, tzinfo=UTC)
 
 
+def run_at_once(target: Any, each: Sequence[tuple[Any, ...]]) -> list[Any]:  # noqa: ANN401
+    """Start ``target`` in a process per arguments of ``each``, at once; their reports.
+
+    Each process gets its arguments, then a Barrier that all of them pass together and the
+    Queue it reports on; all must exit with status 0.
+    """
+    start = SPAWN.Barrier(len(each))
+    results = SPAWN.Queue()
+    workers = [SPAWN.Process(target=target, args=(*args, start, results)) for args in each]
+    for process in workers:
+        process.start()
+    reports = [results.get(timeout=300) for _ in workers]
+    for process in workers:
+        process.join(timeout=60)
+    assert [0] * len(workers) == [p.exitcode for p in workers]
+    return reports
+
+
 def dialect_of(url: str) -> Dialect[Any]:
     """The dialect of the database of ``url``."""
     if url.startswith("sqlite:"):

@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any
 
 import pytest
 from tests.integration import invoice_workers
-from tests.integration.storage_workers import SPAWN
+from tests.integration.storage_workers import run_at_once
 
 import telcocore
 from telcocore import Rate, RateDeck
@@ -51,28 +50,13 @@ def _seeded(url: str) -> None:
         core.calls.post_many(calls)
 
 
-def _run(target: Any, each: list[tuple[Any, ...]]) -> list[Any]:  # noqa: ANN401
-    """Start ``target`` in a process per arguments of ``each``, at once; their reports."""
-    processes = len(each)
-    start = SPAWN.Barrier(processes)
-    results = SPAWN.Queue()
-    workers = [SPAWN.Process(target=target, args=(*args, start, results)) for args in each]
-    for process in workers:
-        process.start()
-    reports = [results.get(timeout=300) for _ in workers]
-    for process in workers:
-        process.join(timeout=60)
-    assert [0] * processes == [p.exitcode for p in workers]
-    return reports
-
-
 class TestNumbersUnderContention:
     """Eight processes generating at once: numbers without a gap, each once."""
 
     def test_no_duplicate_and_no_gap(self, durable_url: str) -> None:
         """80 invoices numbered INV-2026-000001 to INV-2026-000080."""
         _seeded(durable_url)
-        reports = _run(
+        reports = run_at_once(
             invoice_workers.generate_days,
             [(durable_url, worker, INVOICES) for worker in range(PROCESSES)],
         )
@@ -88,7 +72,7 @@ class TestNumbersUnderContention:
     def test_the_same_usage_is_invoiced_once(self, durable_url: str) -> None:
         """Eight processes invoice March at once: one invoice, seven refusals naming it."""
         _seeded(durable_url)
-        reports = _run(invoice_workers.generate_march, [(durable_url,)] * PROCESSES)
+        reports = run_at_once(invoice_workers.generate_march, [(durable_url,)] * PROCESSES)
         made = [number for number, _, _ in reports if number is not None]
         named = Counter(first for _, first, _ in reports if first is not None)
         assert ([], 1) == ([error for _, _, error in reports if error], len(made))
@@ -106,7 +90,7 @@ class TestSchedulesUnderContention:
         _seeded(durable_url)
         with telcocore.connect(durable_url) as core:
             core.invoices.set_schedule("acme", "FREQ=DAILY", start=datetime(2026, 3, 1, tzinfo=UTC))
-        reports = _run(invoice_workers.run_due, [(durable_url,)] * 2)
+        reports = run_at_once(invoice_workers.run_due, [(durable_url,)] * 2)
         numbers = [n for made, _, _ in reports for n in made]
         assert ([], []) == (
             [error for _, _, error in reports if error],

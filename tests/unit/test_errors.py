@@ -19,6 +19,7 @@ from telcocore.billing.ledger.errors import (
     IdempotencyConflict,
     TransactionNotFound,
 )
+from telcocore.billing.plans import errors as plan_errors
 from telcocore.billing.rating import errors as rating_errors
 from telcocore.calls import errors as call_errors
 from telcocore.contacts import errors as contact_errors
@@ -49,6 +50,7 @@ ERROR_MODULES = [
     audit_errors,
     invoice_errors,
     ledger_errors,
+    plan_errors,
     call_errors,
     contact_errors,
     numbering_errors,

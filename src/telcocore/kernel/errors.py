@@ -9,8 +9,8 @@ errors live in its ``errors`` module (:mod:`telcocore.accounts.errors`,
 :mod:`telcocore.contacts.errors`, :mod:`telcocore.billing.ledger.errors`,
 :mod:`telcocore.numbering.errors`, :mod:`telcocore.audit.errors`,
 :mod:`telcocore.calls.errors`, :mod:`telcocore.billing.rating.errors`,
-:mod:`telcocore.billing.invoices.errors`, :mod:`telcocore.reporting.errors`). All are
-exported by
+:mod:`telcocore.billing.invoices.errors`, :mod:`telcocore.billing.plans.errors`,
+:mod:`telcocore.reporting.errors`). All are exported by
 :mod:`telcocore`.
 
 ::
@@ -38,7 +38,9 @@ exported by
     │   ├── DeckNotFound
     │   ├── RateAssignmentNotFound
     │   ├── InvoiceNotFound
-    │   └── InvoiceScheduleNotFound
+    │   ├── InvoiceScheduleNotFound
+    │   ├── PlanNotFound
+    │   └── PlanNotAssigned                      an account on no service plan
     ├── ConflictError                            the request clashes with stored state
     │   ├── AlreadyExists                        a unique key is already taken
     │   ├── ConcurrencyError                     a stale write: reload and try again
@@ -59,7 +61,9 @@ exported by
     │   ├── NumberBlockInUse                     a block released with extensions inside
     │   ├── InvalidCode                          a wrong, expired or used verification code
     │   ├── InvoiceStateError                    e.g. issuing a void invoice
-    │   └── OverPayment                          a payment over what an invoice still owes
+    │   ├── OverPayment                          a payment over what an invoice still owes
+    │   ├── PlanInUse                            a service plan deleted while assigned
+    │   └── UsersInUse                           users removed below the extensions in use
     ├── AuthenticationFailed (PermissionError)   wrong email or password (never says which)
     ├── ConfigurationError                       e.g. an unknown storage URL scheme
     └── StorageError (OSError)                   the storage failed; the driver's error is

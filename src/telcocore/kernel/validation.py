@@ -9,7 +9,7 @@ import enum
 import functools
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Final, TypeVar
 from urllib.parse import urlsplit
 
@@ -25,6 +25,7 @@ __all__ = [
     "passwords_in",
     "shown",
     "shown_url",
+    "some_of",
     "storage_problem",
     "validate_flag",
     "validate_id",
@@ -38,6 +39,16 @@ __all__ = [
 ]
 
 E = TypeVar("E", bound=enum.Enum)
+
+
+def some_of(values: Sequence[object], *, most: int = 5) -> str:
+    """The first ``most`` of ``values``, quoted and joined, and ``...`` if there are more.
+
+    >>> some_of(["a", "b", "c"], most=2)
+    "'a', 'b', ..."
+    """
+    more = ", ..." if len(values) > most else ""
+    return ", ".join(repr(v) for v in values[:most]) + more
 
 
 def coerce_enum(cls: type[E], value: object, *, field: str) -> E:

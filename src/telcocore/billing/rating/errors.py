@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from telcocore.kernel.errors import NotFoundError, RuleViolation, ValidationError
+from telcocore.kernel.validation import some_of
 
 __all__ = ["DeckInUse", "DeckNotFound", "RateAssignmentNotFound", "RateCardError"]
 
@@ -23,10 +24,9 @@ class DeckInUse(RuleViolation):
     """A deck still assigned to accounts cannot be deleted; ``accounts`` names some."""
 
     def __init__(self, name: str, accounts: list[str]) -> None:
-        shown = ", ".join(repr(a) for a in accounts[:5])
-        more = "" if len(accounts) <= 5 else ", ..."  # noqa: PLR2004 - how many are named
         super().__init__(
-            f"rate deck {name!r} is assigned to accounts {shown}{more}; assign them another first"
+            f"rate deck {name!r} is assigned to accounts {some_of(accounts)}; "
+            "assign them another first"
         )
         self.name = name
         self.accounts = accounts

@@ -71,6 +71,7 @@ __all__ = [
     "LedgerService",
     "Movement",
     "hold_credit",
+    "post_in",
     "release_credit",
 ]
 
@@ -560,6 +561,25 @@ def _kind(
         msg = f"kind {kind!r} cannot be used with {method}; use one of {choices}"
         raise ValidationError(msg, field="kind", value=kind)
     return value
+
+
+def post_in(
+    uow: UnitOfWork, requests: Iterable[LedgerRequest], ctx: ServiceContext
+) -> tuple[tuple[Transaction | TelcoError, ...], bool]:
+    """Post ``requests`` in the caller's unit of work ``uow`` (not committed).
+
+    The seam for a domain that moves money together with its own rows (seats bought with
+    a purchase): each request is judged as :meth:`LedgerService.post_many` judges it, and
+    each outcome, in order, is the transaction or the error that refused it (nothing of a
+    refused request is written). Also whether a low-balance alert was queued (the caller
+    may wake the outbox worker after its commit). A concurrent writer that took one of the
+    keys makes the unit fail with :class:`~telcocore.AlreadyExists`: run it again
+    (:func:`~telcocore.platform.context.retrying_lost_races`).
+    """
+    batch = [(request, *_checked(request)) for request in _requests(requests)]
+    return post_batch(
+        uow, batch, ctx, lambda account, balance: low_balance_message(ctx, account, balance)
+    )
 
 
 def open_balance(uow: UnitOfWork, account: Account) -> None:
