@@ -25,7 +25,7 @@ from telcocore.adapters.sqlite import SqliteStorage
 from telcocore.adapters.system import SystemClock
 from telcocore.audit.services import AuditLog
 from telcocore.billing.invoices.services import InvoiceService
-from telcocore.billing.invoices.services.usage import CallRecordUsage
+from telcocore.billing.invoices.services.usage import SummaryUsage
 from telcocore.billing.ledger.services import LedgerService, open_balance
 from telcocore.billing.plans.services import PlanService
 from telcocore.billing.rating.services import CompiledDecks, RatingService
@@ -143,10 +143,10 @@ class TelcoCore:
         decks = CompiledDecks()  # one compiled copy of each rate deck, for rating and calls
         self.rating = RatingService(context, self.audit, decks=decks)
         self.calls = CallService(context, decks=decks)
-        # Invoices bill daily usage rows; here grouped from the stored call records.
-        self.invoices = InvoiceService(context, self.audit, CallRecordUsage())
         self.summaries = SummaryService(context, self.audit)
         self.calls.summary_hooks.append(keep_summaries)  # kept in each posting's unit
+        # Invoices bill the daily summary rows that posting keeps.
+        self.invoices = InvoiceService(context, self.audit, SummaryUsage())
         self.plans = PlanService(context, self.audit, self.outbox)
         notifiers = (
             self._notifier if isinstance(self._notifier, ChannelRouter) else [self._notifier]

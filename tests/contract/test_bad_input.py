@@ -50,7 +50,7 @@ from telcocore import (
     Tier,
     UsageKey,
 )
-from telcocore.billing.invoices.services.usage import CallRecordUsage
+from telcocore.billing.invoices.services.usage import SummaryUsage
 from telcocore.calls.model.records import CallRecord
 from telcocore.contacts.model.credentials import PasswordPolicy, ScryptHasher
 from telcocore.core import open_storage
@@ -156,7 +156,7 @@ class World:
         day = START - timedelta(days=self.fresh() + 2)
         self.core.calls.post_many([attrs.evolve(record, start=day, answer=day, end=day + MINUTE)])
         with self.core.storage.unit_of_work(read_only=True) as uow:
-            rows = CallRecordUsage().daily(uow, "acme", day - timedelta(days=1), day + MINUTE)
+            rows = SummaryUsage().daily(uow, "acme", day - timedelta(days=1), day + MINUTE)
         return rows[0].key
 
     def draft(self) -> str:

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Protocol
 
 from telcocore.calls.model.channels import Channel
-from telcocore.calls.model.posting import DailyUsage, LogRow, PostedCall
+from telcocore.calls.model.posting import LogRow, PostedCall
 
 __all__ = ["CallRecordRepository", "ChannelRepository"]
 
@@ -89,11 +89,4 @@ class CallRecordRepository(Protocol):
         self, account_id: str, classification: str, start: datetime, end: datetime
     ) -> tuple[int, int, Decimal]:
         """The calls of the range, their billed seconds and the sum of their charges."""
-        ...
-
-    def daily_usage(self, account_id: str, start: datetime, end: datetime) -> list[DailyUsage]:
-        """The account's calls started in ``[start, end)``, grouped by UTC day, prefix and class.
-
-        Ordered by day, prefix and classification.
-        """
         ...

@@ -12,7 +12,7 @@ written with one ``executemany``; the per-minute log reads the index on
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from json.encoder import encode_basestring_ascii as _quote
 from operator import add, itemgetter
@@ -21,11 +21,11 @@ from typing import Any, Final
 from telcocore.calls.importers import RowFields
 from telcocore.calls.model.channels import Channel
 from telcocore.calls.model.classification import Classification
-from telcocore.calls.model.posting import DailyUsage, LogRow, PostedCall
+from telcocore.calls.model.posting import LogRow, PostedCall
 from telcocore.calls.model.records import CallRecord, Direction, Disposition
 from telcocore.calls.ports import CallRecordRepository, ChannelRepository
 from telcocore.kernel.errors import AlreadyExists
-from telcocore.kernel.money import UNBOUNDED, Money
+from telcocore.kernel.money import Money
 from telcocore.platform.sql.dialect import Dialect, Row, Session
 from telcocore.platform.sql.unit_of_work import SqlDomain
 
@@ -374,37 +374,6 @@ class SqlCallRecordRepository:
             seconds += int(billed)
             total += decimal_from_db(charge)
         return len(rows), seconds, total
-
-    def daily_usage(self, account_id: str, start: datetime, end: datetime) -> list[DailyUsage]:
-        """The account's calls started in ``[start, end)``, grouped by UTC day, prefix and class.
-
-        The calls are read through the index on ``(account_id, started_at)`` and grouped
-        in Python, so charges are summed exactly on every database.
-        """
-        d = self._s.dialect
-        rows = self._s.all(
-            "SELECT started_at, prefix, classification, description, billed_seconds, charge, "
-            "currency FROM call_records WHERE account_id = ? AND started_at >= ? "
-            "AND started_at < ?",
-            (account_id, d.time_to_db(start), d.time_to_db(end)),
-        )
-        groups: dict[tuple[date, str, str], list[Any]] = {}
-        for started, prefix, classification, description, billed, charge, currency in rows:
-            key = (d.time_from_db(started).date(), prefix, classification)
-            group = groups.get(key)
-            if group is None:
-                groups[key] = [description, 1, int(billed), d.decimal_from_db(charge), currency]
-                continue
-            group[0] = min(group[0], description)
-            group[1] += 1
-            group[2] += int(billed)
-            group[3] = UNBOUNDED.add(group[3], d.decimal_from_db(charge))
-        return [
-            DailyUsage(account_id, day, prefix, classification, description, calls, seconds,
-                       Money(total, currency))
-            for (day, prefix, classification), (description, calls, seconds, total, currency)
-            in sorted(groups.items())
-        ]  # fmt: skip
 
 
 STORAGE = SqlDomain(

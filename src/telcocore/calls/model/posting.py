@@ -11,7 +11,7 @@ account's per-minute call log with the totals of the whole range.
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Final
 
@@ -23,7 +23,6 @@ from telcocore.kernel.money import Money
 __all__ = [
     "MAX_LOG_LIMIT",
     "MAX_REJECTED_KEPT",
-    "DailyUsage",
     "ImportReport",
     "LogPage",
     "LogRow",
@@ -186,20 +185,3 @@ class LogPage:
     """The totals of the whole range."""
     next_after: str | None
     """The cursor of the next page (pass it as ``after``), or ``None``."""
-
-
-@attrs.frozen
-class DailyUsage:
-    """An account's posted calls of one UTC day to one rate prefix and classification."""
-
-    account_id: str
-    day: date
-    prefix: str
-    classification: str
-    description: str
-    """The rate's description (the smallest, if the prefix's description changed that day)."""
-    calls: int
-    """Every posted call, answered or not."""
-    billed_seconds: int
-    charge: Money
-    """The sum of the calls' charges, exact."""

@@ -2,7 +2,8 @@
 
 Built as ``InvoiceService(context, audit, usage)``, where ``usage`` is the
 :class:`~telcocore.billing.invoices.ports.UsageSource` its usage rows come from (the core
-wires :class:`~telcocore.billing.invoices.services.usage.CallRecordUsage`). Every change is
+wires :class:`~telcocore.billing.invoices.services.usage.SummaryUsage`, the kept daily
+summaries). Every change is
 one unit of work with its audit entry: ``GENERATE``, ``ISSUE``, ``PAY``, ``VOID``. Invoices
 are read by number, and listed by account, status, issuer and period, a page at a time.
 Schedules (:class:`~telcocore.billing.invoices.services.schedules.Schedules`) generate
