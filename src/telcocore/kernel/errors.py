@@ -36,7 +36,8 @@ errors live in its ``errors`` module (:mod:`telcocore.accounts.errors`,
     │   ├── DeckNotFound
     │   ├── RateAssignmentNotFound
     │   ├── InvoiceNotFound
-    │   └── InvoiceScheduleNotFound
+    │   ├── InvoiceScheduleNotFound
+    │   └── PaymentNotFound
     ├── ConflictError                            the request clashes with stored state
     │   ├── AlreadyExists                        a unique key is already taken
     │   ├── ConcurrencyError                     a stale write: reload and try again
@@ -44,6 +45,7 @@ errors live in its ``errors`` module (:mod:`telcocore.accounts.errors`,
     │   ├── HoldConflict                         a hold id reused for another hold
     │   ├── CallConflict                         a call id in progress for another request
     │   ├── AlreadyReversed                      a transaction may be reversed once
+    │   ├── PaymentConflict                      a payment id reused for another payment
     │   └── UsageAlreadyInvoiced                 usage billed by an invoice not void
     ├── RuleViolation                            a business rule refuses the request
     │   ├── AccountNotActive                     only active accounts may use services
@@ -57,7 +59,8 @@ errors live in its ``errors`` module (:mod:`telcocore.accounts.errors`,
     │   ├── NumberBlockInUse                     a block released with extensions inside
     │   ├── InvalidCode                          a wrong, expired or used verification code
     │   ├── InvoiceStateError                    e.g. issuing a void invoice
-    │   └── OverPayment                          a payment over what an invoice still owes
+    │   ├── OverPayment                          a payment over what an invoice still owes
+    │   └── PaymentStateError                    e.g. settling a failed payment
     ├── AuthenticationFailed (PermissionError)   wrong email or password (never says which)
     ├── ConfigurationError                       e.g. an unknown storage URL scheme
     └── StorageError (OSError)                   the storage failed; the driver's error is
