@@ -2,7 +2,7 @@
 
 :class:`InvoiceView` holds what a rendered invoice shows: the invoice, the customer, the
 locale, its status at a moment and the usage charges of each day. Amounts are formatted by
-babel (:meth:`~telcocore.kernel.money.Money.format`), dates by
+babel (:meth:`Money.format <telcocore.Money.format>`), dates by
 ``babel.dates.format_date`` (medium format) and numbers by ``babel.numbers.format_decimal``,
 all in the view's locale; the labels are in English.
 :func:`render_text` writes it as plain text;
@@ -118,7 +118,6 @@ class InvoiceView:
         invoice = self.invoice
         first, last = self.period
         return [
-            ("Invoice", invoice.number),
             ("Issuer", invoice.issuer),
             ("Customer", f"{self.customer} ({invoice.account_id})"),
             ("Period", f"{first} \N{EN DASH} {last}"),

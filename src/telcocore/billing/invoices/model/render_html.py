@@ -74,7 +74,7 @@ def render_html(view: InvoiceView) -> str:
     """The invoice as one HTML page: header, lines, totals, status and usage chart."""
     invoice = view.invoice
     facts = "".join(
-        f"<dt>{escape(label)}</dt><dd>{escape(value)}</dd>" for label, value in view.facts[1:]
+        f"<dt>{escape(label)}</dt><dd>{escape(value)}</dd>" for label, value in view.facts
     )
     rows = "".join(
         f'<tr><td>{escape(row.description)}</td><td class="num">{escape(row.calls)}</td>'
