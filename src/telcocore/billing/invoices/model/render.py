@@ -132,9 +132,9 @@ def render_text(view: InvoiceView) -> str:
     out = [f"INVOICE {view.invoice.number}", "=" * _WIDTH]
     width = max(len(label) for label, _ in view.facts)
     out.extend(f"{label + ':':<{width + 1}} {value}" for label, value in view.facts)
-    out += ["", f"{'Description':<34} {'Calls':>8} {'Minutes':>10} {'Amount':>16}", "-" * _WIDTH]
+    out += ["", f"{'Description':<34} {'Calls':>8} {'Minutes':>10} {'Amount':>17}", "-" * _WIDTH]
     out.extend(
-        f"{row.description[:34]:<34} {row.calls:>8} {row.minutes:>10} {row.amount:>16}"
+        f"{row.description[:34]:<34} {row.calls:>8} {row.minutes:>10} {row.amount:>17}"
         for row in view.rows
     )
     out.append("-" * _WIDTH)
