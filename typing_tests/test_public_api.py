@@ -13,11 +13,15 @@ import telcocore
 from telcocore import (
     Account,
     Authorization,
+    Bills,
+    BillStatus,
     CallStart,
     DebitLimitExceeded,
     HistoryPage,
     LedgerEntry,
     Money,
+    Payment,
+    PaymentState,
     Refusal,
     Rounding,
     TelcoCore,
@@ -93,6 +97,19 @@ def check_errors_carry_data(core: TelcoCore) -> None:
         assert_type(refused.available, Money)
     except TelcoError:
         pass
+
+
+def check_payments_and_bills(core: TelcoCore) -> None:
+    """A payment allocated to invoices by number, the bills, an invoice rendered."""
+    payment = core.invoices.record_payment(
+        "acme", "10.00", method="card", allocations={"INV-2026-000001": Money("10.00", "USD")}
+    )
+    assert_type(payment, Payment)
+    assert_type(core.invoices.settle_payment(payment.id).status, PaymentState)
+    bills = core.invoices.bills("acme")
+    assert_type(bills, Bills)
+    assert_type([bill.status for bill in bills.bills], list[BillStatus])
+    assert_type(core.invoices.render_html("INV-2026-000001", locale="de_DE"), str)
 
 
 def check_version() -> None:
