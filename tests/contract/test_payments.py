@@ -98,10 +98,15 @@ class TestAllocation:
         """A payment over its allocations credits the balance with all of it."""
         number = _invoice(acme, clock, DAY, "30.00")
         balance = acme.ledger.balance("acme")
+        received = NOW - timedelta(days=1)
         payment = acme.invoices.record_payment(
-            "acme", "50.00", method="cash", allocations={number: "30.00"}
+            "acme", "50.00", method="cash", allocations={number: "30.00"}, received_at=received
         )
         assert Money("20.00", "USD") == payment.unallocated
+        assert (received, received) == (
+            payment.settled_at,
+            acme.invoices.get(number).payments[0].paid_at,
+        )
         assert balance + Money("50.00", "USD") == acme.ledger.balance("acme")
         assert PaymentStatus.PAID == acme.invoices.get(number).payment_status
 

@@ -122,8 +122,9 @@ class Payments:
         the module for the rules). ``status`` is ``settled`` (the money is in: the
         balance is credited and the invoices updated now) or ``pending`` (nothing moves
         until :meth:`settle_payment`). ``received_at`` (aware, default now) is when it
-        came. ``payment_id`` (default: a new id) makes recording idempotent: the same id
-        again returns the payment recorded first, or
+        came (and, for a settled payment, when it paid its invoices). ``payment_id``
+        (default: a new id) makes recording idempotent: the same id again returns the
+        payment recorded first, or
         :class:`~telcocore.billing.invoices.errors.PaymentConflict` if it differs.
         """
         account_id = validate_account_id(account_id)
@@ -133,8 +134,11 @@ class Payments:
         if state is PaymentState.FAILED:
             msg = "status must be pending or settled: a payment is failed by fail_payment"
             raise ValidationError(msg, field="status", value=status)
-        now = self._ctx.clock.now()
-        when = now if received_at is None else require_utc(received_at, field="received_at")
+        when = (
+            self._ctx.clock.now()
+            if received_at is None
+            else require_utc(received_at, field="received_at")
+        )
         wanted = _payment_id(self._ctx.ids() if payment_id is None else payment_id)
         reason = checked_reason(reason)
         with self._ctx.uow(read_only=True) as uow:
@@ -151,7 +155,7 @@ class Payments:
 
         def record() -> Payment:
             with self._ctx.uow() as uow:
-                stored = self._record_in(uow, payment, state, now, reason)
+                stored = self._record_in(uow, payment, state, reason)
                 uow.commit()
             return stored
 
@@ -162,9 +166,9 @@ class Payments:
         uow: UnitOfWork,
         payment: Payment,
         state: PaymentState,
-        now: datetime,
         reason: str | None,
     ) -> Payment:
+        """Store the payment (settled at once at ``received_at`` if ``state`` says so)."""
         repository = uow.get(InvoiceRepository)
         existing = repository.payment(payment.id, lock=True)
         if existing is not None:
@@ -192,7 +196,7 @@ class Payments:
         repository.add_payment(payment)
         self._audit.record_change(uow, AuditAction.CREATE, None, payment, reason=reason)
         if state is PaymentState.SETTLED:
-            return self._settle_in(uow, payment, now, reason)
+            return self._settle_in(uow, payment, payment.received_at, reason)
         return payment
 
     def _payable(self, uow: UnitOfWork, account_id: str, number: str) -> Invoice:
