@@ -314,26 +314,29 @@ class RawPostgres:
         import psycopg  # noqa: PLC0415 - optional; only when PostgreSQL is benchmarked
         from psycopg import sql  # noqa: PLC0415
 
-        self.connection: psycopg.Connection[tuple[Any, ...]] = psycopg.connect(dsn)
+        # Autocommit: the code sends BEGIN and COMMIT itself, each in the pipeline of its
+        # neighbours (psycopg's own BEGIN waits for the server, and a pipeline's commit()
+        # synchronises twice).
+        self.connection: psycopg.Connection[tuple[Any, ...]] = psycopg.connect(dsn, autocommit=True)
         self.keys = (f"raw-{i}" for i in itertools.count())
         execute = self.connection.execute
         execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(schema)))
         execute(_PG_SCHEMA)  # no parameters: several statements in one go
         execute("INSERT INTO accounts VALUES (%s, 'active', %s, %s)", (ACCOUNT, CURRENCY, funds))
         execute("INSERT INTO balances VALUES (%s, %s, %s, 0)", (ACCOUNT, CURRENCY, funds))
-        self.connection.commit()
 
     def each(self, n: int, amount: Decimal) -> None:
         """``n`` debits of ``amount``, one transaction each, in two round trips.
 
         ``BEGIN`` and the conditional ``UPDATE`` go in one pipeline sync; the three inserts
-        and ``COMMIT`` in the next.
+        and ``COMMIT`` in the next (the end of the pipeline).
         """
         connection = self.connection
         params = {"amount": amount, "account": ACCOUNT}
         for key in itertools.islice(self.keys, n):
             try:
                 with connection.pipeline() as pipeline, connection.cursor() as cursor:
+                    cursor.execute(b"BEGIN")
                     cursor.execute(_PG_MOVE, params)
                     pipeline.sync()
                     after, currency, seq = _found(cursor.fetchone(), f"debit {key} refused")
@@ -348,7 +351,7 @@ class RawPostgres:
                     cursor.execute(
                         _PG_INSERT_POSTING, (transaction_id, SYSTEM_ACCOUNT, currency, amount)
                     )
-                    connection.commit()
+                    cursor.execute(b"COMMIT")
             except BaseException:
                 connection.rollback()
                 raise
@@ -357,12 +360,14 @@ class RawPostgres:
         """One transaction debiting ``amount`` once per key.
 
         The balance row is locked and read once (``SELECT ... FOR UPDATE``), checked in
-        Python with :class:`~decimal.Decimal`; the inserts (``executemany``), the
-        balance's ``UPDATE`` and ``COMMIT`` go in one pipeline.
+        Python with :class:`~decimal.Decimal` (``BEGIN`` and the lock in one pipeline
+        sync); the inserts (``executemany``), the balance's ``UPDATE`` and ``COMMIT`` go in
+        the next (the end of the pipeline): two round trips.
         """
         connection = self.connection
         try:
             with connection.pipeline() as pipeline, connection.cursor() as cursor:
+                cursor.execute(b"BEGIN")
                 cursor.execute(_PG_LOCK, (ACCOUNT,))
                 pipeline.sync()
                 status, limit, balance, currency, seq = _found(
@@ -386,7 +391,7 @@ class RawPostgres:
                 cursor.executemany(_PG_INSERT_ENTRY, entries)
                 cursor.executemany(_PG_INSERT_POSTING, postings)
                 cursor.execute(_PG_UPDATE_BALANCE, (balance, seq, ACCOUNT))
-                connection.commit()
+                cursor.execute(b"COMMIT")
         except BaseException:
             connection.rollback()
             raise

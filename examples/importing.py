@@ -2,14 +2,18 @@
 
 Run it with ``python examples/importing.py``; it writes ``Master.csv`` in the current
 directory (times in New York local time, as an Asterisk there writes them), reads it back
-and prints what it found.
+and prints what it found. Then it imports the file into an in-memory core, billing each
+call to the account its source extension is registered to.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 
+from telcocore import Rate, RateDeck, connect
 from telcocore.calls.importers import ImportProgress, RejectedRow, read_asterisk
 from telcocore.calls.model.classification import classify
 
@@ -46,6 +50,8 @@ ROWS = [
 
 EXPECTED = (3, 2)
 """Records and rejected rows the file gives."""
+EXTENSIONS = {"1001": "acme", "1002": "acme", "2001": "globex"}
+"""Who each source extension belongs to (1003 is nobody's)."""
 UTC_HOUR = 15
 """The hour in UTC of the first call, at 11:09 in New York."""
 
@@ -74,6 +80,34 @@ def main() -> None:
     print(f"read {reports[-1].bytes_read} of {reports[-1].bytes_total} bytes")
     assert (len(records), len(rejected)) == EXPECTED
     assert records[0].start.hour == UTC_HOUR  # 11:09 in New York is 15:09 UTC (EDT)
+    import_by_extension(path)
+
+
+def import_by_extension(path: Path) -> None:
+    """Post the file's calls, each to the account its source extension belongs to."""
+    since = datetime(2026, 1, 1, tzinfo=UTC)
+    deck = RateDeck(
+        "retail",
+        "USD",
+        [
+            Rate("1", "North America", Decimal("0.01"), effective_from=since),
+            Rate("800", "International freephone", Decimal(0), effective_from=since),
+        ],
+    )
+    with connect("memory://") as core:
+        core.rating.save_deck(deck)
+        for account in sorted(set(EXTENSIONS.values())):
+            core.accounts.open(account.title(), "USD", account_id=account, home_country="US")
+            core.rating.assign(account, "retail")
+        for extension, account in EXTENSIONS.items():
+            core.numbering.register_extension(account, extension)
+        report = core.calls.import_file("asterisk", path, tz="America/New_York", by_extension=True)
+        print(f"imported {report.imported}, rejected {report.rejected}:")
+        for row in report.rejected_rows:
+            print(f"  line {row.line}: {row.reason}")  # type: ignore[attr-defined]
+        for account in sorted(set(EXTENSIONS.values())):
+            print(f"  {account}: {core.ledger.balance(account)}")
+        assert (report.imported, report.rejected) == (3, 2)
 
 
 if __name__ == "__main__":

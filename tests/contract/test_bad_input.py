@@ -521,7 +521,15 @@ CALLS: dict[str, Call] = {
     "post_many": Call(_service("calls", "post_many"), lambda w: {"records": [a_record(w)]}),
     "import_file": Call(
         _service("calls", "import_file"),
-        lambda w: {"kind": "asterisk", "source": io.StringIO(a_master_line(w))},
+        lambda w: {
+            "kind": "asterisk",
+            "source": io.StringIO(a_master_line(w)),
+            "uniqueid": True,
+            "userfield": True,
+            "newcdrcolumns": False,
+            "by_extension": False,
+            "direction": "outbound",
+        },
     ),
     "international_log": Call(
         _service("calls", "international_log"),

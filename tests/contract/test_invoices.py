@@ -10,6 +10,8 @@ import pytest
 from tests.conftest import START
 
 from telcocore import (
+    AlreadyExists,
+    ConflictError,
     Invoice,
     InvoiceStateError,
     InvoiceStatus,
@@ -25,6 +27,7 @@ from telcocore import (
     UsageKey,
     ValidationError,
 )
+from telcocore.billing.invoices.model import schedule as schedule_model
 from telcocore.billing.invoices.model.invoice import LineKind, invoice_schema
 from telcocore.calls.model.records import CallRecord
 from telcocore.testing import FixedClock
@@ -314,10 +317,14 @@ class TestQueries:
                 validator.validate(document)
         assert shown[2] == usd.invoices.get(shown[0].number)
 
-    def test_the_schema_refuses_what_it_must(self) -> None:
-        """A float amount or an unknown status does not fit."""
+    def test_the_schema_refuses_what_it_must(self, usd: TelcoCore) -> None:
+        """A generated invoice fits; with a float amount or an unknown status it does not."""
         validator = jsonschema.Draft202012Validator(invoice_schema())
-        assert not validator.is_valid({"status": "bogus"})
+        document = usd.invoices.generate("acme", MARCH).to_json()
+        validator.validate(document)
+        assert not validator.is_valid({**document, "status": "bogus"})
+        assert not validator.is_valid({**document, "total": {**document["total"], "amount": 1.5}})
+        assert not validator.is_valid({k: v for k, v in document.items() if k != "number"})
 
 
 class TestIssuers:
@@ -334,6 +341,21 @@ class TestIssuers:
             b.number,
             c.number,
         ]
+
+    def test_issuers_left_at_their_defaults_never_share_numbers(self, usd: TelcoCore) -> None:
+        """An issuer other than ``default`` writes its name into its numbers."""
+        a = usd.invoices.generate("acme", Period.day(date(2026, 3, 1)))
+        b = usd.invoices.generate("acme", Period.day(date(2026, 3, 2)), issuer="eu")
+        assert ("INV-2026-000001", "INV-eu-2026-000001") == (a.number, b.number)
+
+    def test_a_number_another_issuer_wrote_is_a_clear_conflict(self, usd: TelcoCore) -> None:
+        """Two issuers given the same format: the second's invoice is refused, naming both."""
+        usd.invoices.set_issuer("eu", number_format="INV-{year}-{seq:06d}")
+        usd.invoices.generate("acme", Period.day(date(2026, 3, 1)))
+        with pytest.raises(ConflictError, match="taken by issuer 'default'") as refused:
+            usd.invoices.generate("acme", Period.day(date(2026, 3, 2)), issuer="eu")
+        assert not isinstance(refused.value, AlreadyExists)
+        assert 1 == len(usd.invoices.search().invoices)
 
     @pytest.mark.parametrize("bad", ["INV-{year}", "INV-{seq}-{day}", "INV-{seq:q}", "{seq!z}"])
     def test_bad_formats_are_refused(self, core: TelcoCore, bad: str) -> None:
@@ -357,6 +379,30 @@ class TestSchedules:
         again = usd.invoices.run_due(now)
         assert ([], []) == (again.generated, again.refused)
         assert 2 == len(usd.invoices.search().invoices)
+
+    def test_a_run_never_invoices_a_period_still_running(
+        self, usd: TelcoCore, clock: FixedClock
+    ) -> None:
+        """With the clock on 15 March, a run for 2 April invoices February only."""
+        usd.invoices.set_schedule(
+            "acme", "FREQ=MONTHLY;BYMONTHDAY=1", start=datetime(2026, 2, 1, tzinfo=UTC)
+        )
+        clock.set(datetime(2026, 3, 15, tzinfo=UTC))
+        report = usd.invoices.run_due(datetime(2026, 4, 2, tzinfo=UTC))
+        assert [Period.month(2026, 2)] == [i.period for i in report.generated]
+
+    def test_a_long_schedule_goes_on_after_its_first_runs(
+        self, usd: TelcoCore, clock: FixedClock
+    ) -> None:
+        """Each run makes at most ``MAX_DUE_PERIODS`` invoices; the next goes on from there."""
+        usd.invoices.set_schedule("acme", "FREQ=DAILY", start=datetime(2026, 1, 1, tzinfo=UTC))
+        clock.set(datetime(2026, 1, 6, tzinfo=UTC))
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(schedule_model, "MAX_DUE_PERIODS", 2)
+            runs = [usd.invoices.run_due() for _ in range(3)]
+        assert [2, 2, 1] == [len(run.generated) for run in runs]
+        starts = [i.period.start.day for run in runs for i in run.generated]
+        assert [1, 2, 3, 4, 5] == starts
 
     def test_weekly_issued_and_refused_periods(self, usd: TelcoCore) -> None:
         """Weeks from Monday, issued at once; a week whose usage is invoiced is refused."""

@@ -99,3 +99,15 @@ class TestTheCacheIsSound:
             for suffix in (f"{rng.randint(0, 9999):04d}", f"{rng.randint(0, 9999):04d}"):
                 number = f"+1{exchange}{suffix}"
                 assert _classify_exactly(number, home) == classify(number, home), number
+
+    @pytest.mark.parametrize("home", ["US", "GB", "JE", "RU", "KZ", "IT", "FI", "NO", "AU"])
+    def test_shared_country_codes(self, home: str) -> None:
+        """Numbers of a code several regions share, placed without a parse, agree."""
+        rng = random.Random(11)  # noqa: S311 - sample numbers, not secrets
+        for code in ("44", "7", "39", "47", "61", "212", "358", "262", "590", "599", "290"):
+            for _ in range(400):
+                national = str(rng.randint(1, 9)) + "".join(
+                    rng.choices("0123456789", k=rng.randint(3, 13))
+                )
+                number = f"+{code}{national}"
+                assert _classify_exactly(number, home) == classify(number, home), number

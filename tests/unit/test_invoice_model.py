@@ -119,3 +119,27 @@ class TestSchedulePeriods:
         """A start at noon is refused."""
         with pytest.raises(ValidationError, match="midnight"):
             InvoiceSchedule("acme", "FREQ=DAILY", datetime(2026, 1, 1, 12, tzinfo=UTC))
+
+    @pytest.mark.parametrize(
+        "rule", ["FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30", "FREQ=YEARLY;BYMONTH=4;BYMONTHDAY=31"]
+    )
+    def test_a_rule_no_day_matches_is_refused(self, rule: str) -> None:
+        """It would never make a period (and dateutil would search to the year 9999)."""
+        with pytest.raises(ValidationError, match="matches no day"):
+            InvoiceSchedule("acme", rule, datetime(2026, 1, 1, tzinfo=UTC))
+
+    def test_rare_rules_are_kept(self) -> None:
+        """29 February and Friday the 13th of February are days some years have."""
+        for rule in (
+            "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29",
+            "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=13;BYDAY=FR",
+        ):
+            InvoiceSchedule("acme", rule, datetime(2026, 1, 1, tzinfo=UTC))
+
+    def test_done_periods_are_skipped(self) -> None:
+        """``done`` names the starts already invoiced."""
+        schedule = InvoiceSchedule("acme", "FREQ=DAILY", datetime(2026, 1, 1, tzinfo=UTC))
+        due = schedule.due_periods(
+            datetime(2026, 1, 4, tzinfo=UTC), done={datetime(2026, 1, 2, tzinfo=UTC)}
+        )
+        assert [Period.day(date(2026, 1, 1)), Period.day(date(2026, 1, 3))] == due

@@ -343,7 +343,9 @@ class TestRememberedMatches:
         """Digits after the remembered prefix are still checked, and the length too."""
         d = deck(rate("44"))
         assert "44" == priced(d, "+4420712345", 60).prefix
-        for odd in ["+4420712345x", "+44207 12345", "+4420712345٤", "+442" + "0" * 31]:
+        assert "44" == priced(d, "4420712345", 60).prefix
+        odd_numbers = ["+4420712345x", "+44207 12345", "+4420712345٤", "+442" + "0" * 31]
+        for odd in [*odd_numbers, "+44+20", "4420+", "442" + "0" * 30]:
             result = d.rate(odd, 60, at=AT)
             assert isinstance(result, Unrated), odd
         assert "44" == priced(d, "+442" + "0" * 29, 60).prefix

@@ -15,15 +15,17 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from json.encoder import encode_basestring_ascii as _quote
+from operator import add, itemgetter
 from typing import Any, Final
 
+from telcocore.calls.importers import RowFields
 from telcocore.calls.model.channels import Channel
 from telcocore.calls.model.classification import Classification
 from telcocore.calls.model.posting import DailyUsage, LogRow, PostedCall
 from telcocore.calls.model.records import CallRecord, Direction, Disposition
 from telcocore.calls.ports import CallRecordRepository, ChannelRepository
 from telcocore.kernel.errors import AlreadyExists
-from telcocore.kernel.money import Money
+from telcocore.kernel.money import UNBOUNDED, Money
 from telcocore.platform.sql.dialect import Dialect, Row, Session
 from telcocore.platform.sql.unit_of_work import SqlDomain
 
@@ -140,6 +142,32 @@ def _raw_text(raw: Mapping[str, str]) -> str:
     return "{" + ",".join([f"{_quote(key)}:{_quote(raw[key])}" for key in sorted(raw)]) + "}"
 
 
+def _layout(
+    columns: Mapping[str, int], document: Callable[[dict[str, str]], object] | None
+) -> Callable[[Sequence[str]], object]:
+    """How the fields of every row with these ``columns`` become the stored document.
+
+    The columns are sorted once. With ``document`` ``None`` the text is the compact JSON
+    :func:`_raw_text` writes: each quoted value after its quoted key, made in one join;
+    else ``document`` is given the fields as a plain dict, its keys in sorted order.
+    """
+    names = sorted(columns)
+    positions = [columns[name] for name in names]
+    take: Callable[[Sequence[str]], Sequence[str]]
+    if len(positions) == 1:
+        [position] = positions
+        take = lambda fields: (fields[position],)  # noqa: E731 - itemgetter of one is no tuple
+    elif positions:
+        take = itemgetter(*positions)
+    else:
+        return lambda _fields: "{}" if document is None else document({})
+    if document is not None:
+        convert = document
+        return lambda fields: convert(dict(zip(names, take(fields), strict=True)))
+    keys = [f"{',' if position else '{'}{_quote(name)}:" for position, name in enumerate(names)]
+    return lambda fields: "".join(map(add, keys, map(_quote, take(fields)))) + "}"
+
+
 class SqlCallRecordRepository:
     """The posted call records, in the ``call_records`` table."""
 
@@ -173,13 +201,24 @@ class SqlCallRecordRepository:
         # strings) are written out directly, as that encoder would: same text, faster.
         # Elsewhere (PostgreSQL's JSONB) the dialect takes a plain dict, not the importers'
         # read-only view of a row.
-        json_to_db: Callable[[Mapping[str, str]], object] = (
-            _raw_text
-            if type(d).json_to_db is Dialect.json_to_db
-            else lambda raw: d.json_to_db(dict(raw))
-        )
-        # Rates and charges repeat (a deck keeps one Money per distinct cost): each object
-        # is converted once, by identity; the batch keeps them all alive meanwhile.
+        compact = type(d).json_to_db is Dialect.json_to_db
+        plain: Callable[[dict[str, str]], object] | None = None if compact else d.json_to_db
+        # An importer's rows share one column index per form: its layout is made once,
+        # kept by the index's identity (the batch keeps every row, and index, alive).
+        layouts: dict[int, Callable[[Sequence[str]], object]] = {}
+
+        def raw_to_db(raw: Mapping[str, str]) -> object:
+            if type(raw) is RowFields:
+                columns = raw.columns
+                layout = layouts.get(id(columns))
+                if layout is None:
+                    layout = layouts[id(columns)] = _layout(columns, plain)
+                return layout(raw.fields)
+            return _raw_text(raw) if plain is None else plain(dict(raw))
+
+        # Rates, charges and billable seconds repeat (a deck keeps one Money per distinct
+        # cost, an importer one Decimal per distinct number of seconds): each object is
+        # converted once, by identity; the batch keeps them all alive meanwhile.
         converted: dict[int, object] = {}
         to_db = d.decimal_to_db
 
@@ -189,22 +228,34 @@ class SqlCallRecordRepository:
                 known = converted[id(value)] = to_db(value)
             return known
 
-        rows = []
+        # A batch's times repeat too: the calls of one second, one call's answer another's
+        # start. Each is converted once, by value (equal instants have the same text).
+        texts: dict[datetime, object] = {}
+
+        def instant_to_db(value: datetime) -> object:
+            text = texts.get(value)
+            if text is None:
+                text = texts[value] = time_to_db(value)
+            return text
+
+        rows: list[tuple[object, ...]] = []
+        append = rows.append
         for call in calls:
             record = call.record
             answer = record.answer
             cost = call.provider_cost
-            rows.append(
+            charge = call.charge
+            append(
                 (
                     record.call_id,
                     record.account_id,
                     record.source,
                     record.destination,
-                    time_to_db(record.start),
-                    None if answer is None else time_to_db(answer),
-                    time_to_db(record.end),
+                    instant_to_db(record.start),
+                    None if answer is None else instant_to_db(answer),
+                    instant_to_db(record.end),
                     record.duration,
-                    to_db(record.billable),
+                    decimal_to_db(record.billable),
                     record.disposition.value,
                     record.direction.value,
                     record.classification.value if record.classification else "unknown",
@@ -212,12 +263,12 @@ class SqlCallRecordRepository:
                     call.description,
                     call.billed_seconds,
                     decimal_to_db(call.rate_per_minute),
-                    decimal_to_db(call.charge.amount),
-                    call.charge.currency,
+                    decimal_to_db(charge.amount),
+                    charge.currency,
                     None if cost is None else decimal_to_db(cost.amount),
                     None if cost is None else cost.currency,
                     call.transaction_id,
-                    json_to_db(record.raw),
+                    raw_to_db(record.raw),
                 )
             )
         self._s.run_batches([(_INSERT_RECORD, rows)])
@@ -347,7 +398,7 @@ class SqlCallRecordRepository:
             group[0] = min(group[0], description)
             group[1] += 1
             group[2] += int(billed)
-            group[3] += d.decimal_from_db(charge)
+            group[3] = UNBOUNDED.add(group[3], d.decimal_from_db(charge))
         return [
             DailyUsage(account_id, day, prefix, classification, description, calls, seconds,
                        Money(total, currency))

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import babel
 
-from telcocore.kernel.errors import ConfigurationError, ValidationError
+from telcocore.kernel.errors import ConfigurationError, TelcoError, ValidationError
 
 __all__ = [
     "MAX_ID_LENGTH",
@@ -210,10 +210,20 @@ def validate_setting(value: object, *, name: str, minimum: int = 0, maximum: int
         raise ConfigurationError(str(exc)) from None
 
 
-def validate_seconds(value: object, *, name: str, maximum: float) -> float:
-    """A duration a setting gives: an int or float of seconds, more than 0, at most ``maximum``.
+def validate_seconds(
+    value: object,
+    *,
+    name: str,
+    maximum: float,
+    error: type[TelcoError] = ConfigurationError,
+    kind: str = "a number of seconds",
+) -> float:
+    """A duration: an int or float of seconds, more than 0, at most ``maximum``.
 
-    Anything else is a :class:`~telcocore.ConfigurationError` naming ``name``.
+    Anything else is an ``error`` naming ``name``: a :class:`~telcocore.ConfigurationError`
+    for a setting, unless another class is given (a :class:`~telcocore.ValidationError`, or
+    a subclass, for an argument: it carries ``field`` and ``value``). ``kind`` says what
+    the message asks for.
 
     >>> validate_seconds(5, name="interval", maximum=60)
     5.0
@@ -224,11 +234,10 @@ def validate_seconds(value: object, *, name: str, maximum: float) -> float:
         or not math.isfinite(value)
         or not 0 < value <= maximum
     ):
-        msg = (
-            f"{name} {shown(value)} must be a number of seconds, "
-            f"more than 0 and at most {maximum:g}"
-        )
-        raise ConfigurationError(msg)
+        msg = f"{name} {shown(value)} must be {kind}, more than 0 and at most {maximum:g}"
+        if issubclass(error, ValidationError):
+            raise error(msg, field=name, value=value)
+        raise error(msg)
     return float(value)
 
 

@@ -151,11 +151,15 @@ class PostgresStorage(SqlStorage["Connection[Any]"]):
         )
 
     def _configure(self, conn: Connection[Any]) -> None:
-        """Every new connection: instants in UTC, tables in the storage's schema."""
+        """Every new connection: autocommit, instants in UTC, tables in the storage's schema.
+
+        In autocommit mode the dialect opens each transaction itself, with the first
+        statement's round trip.
+        """
+        conn.autocommit = True
         conn.execute(b"SET TIME ZONE 'UTC'")
         if self.dialect.schema is not None:
             conn.execute(f'SET search_path TO "{self.dialect.schema}"'.encode())
-        conn.commit()
 
     def unit_of_work(self, *, read_only: bool = False) -> PostgresUnitOfWork:
         """A new unit of work; ``read_only`` as in :meth:`.Storage.unit_of_work`."""

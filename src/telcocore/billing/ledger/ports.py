@@ -109,8 +109,9 @@ class LedgerRepository(Protocol):
         In order. Every balance is left as its last transaction in ``recorded`` left it;
         the balances must be held (:meth:`hold_balances`) and the changes follow on from
         them (each ``seq`` one more than the last). The
-        rows go in one batch per table. :class:`~telcocore.AlreadyExists` if an
-        idempotency key or an id is taken; the unit of work must then be rolled back.
+        rows go in one batch per table, possibly with the unit's next statement or its
+        commit. :class:`~telcocore.AlreadyExists` if an idempotency key or an id is taken,
+        raised here or there; the unit of work must then be rolled back.
         """
         ...
 

@@ -256,10 +256,11 @@ class SqlLedgerRepository(SqlHolds):
     def record_batch(self, recorded: Sequence[tuple[Transaction, Decimal, int]]) -> None:
         """Store the transactions and set each balance to its last one's, in one batch.
 
-        One ``executemany`` per table (PostgreSQL: all in one pipeline) and one
-        ``UPDATE`` per balance. The transactions are inserted without ``ON CONFLICT``, in
+        One ``executemany`` per table and one ``UPDATE`` per balance, sent with the next
+        statement or the commit (PostgreSQL: all in one pipeline, with the ``COMMIT`` if
+        nothing runs before it). The transactions are inserted without ``ON CONFLICT``, in
         idempotency key order: a taken key or id fails the batch with
-        :class:`~telcocore.AlreadyExists`.
+        :class:`~telcocore.AlreadyExists`, raised there; the unit must then be rolled back.
         """
         d = self._s.dialect
         transactions: list[tuple[object, ...]] = []
@@ -291,7 +292,7 @@ class SqlLedgerRepository(SqlHolds):
         transactions.sort(key=operator.itemgetter(1))
         for account_id in last:  # a later move in this transaction reads the row again
             self._s.memo.pop(memo_key(account_id), None)
-        self._s.run_batches(
+        self._s.run_batches_later(
             [
                 (_INSERT_TRANSACTION, transactions),
                 (_INSERT_POSTING, postings),

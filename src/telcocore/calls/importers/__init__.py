@@ -20,7 +20,9 @@ from telcocore.calls.importers._rows import (
     AccountRule,
     ImportProgress,
     ImportResult,
+    NoAccount,
     RejectedRow,
+    RowFields,
     Source,
 )
 from telcocore.calls.importers.asterisk import ASTERISK_COLUMNS, read_asterisk
@@ -36,7 +38,9 @@ __all__ = [
     "AccountRule",
     "ImportProgress",
     "ImportResult",
+    "NoAccount",
     "RejectedRow",
+    "RowFields",
     "Source",
     "read_asterisk",
     "read_csv",

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from telcocore.accounts.model import validate_account_id
 from telcocore.calls.errors import InvalidImportOptions
+from telcocore.calls.importers._rows import NoAccount
 from telcocore.calls.model.records import MAX_NUMBER_LENGTH, Direction
 from telcocore.kernel.errors import ValidationError
 from telcocore.kernel.validation import MAX_ID_LENGTH, coerce_enum, shown, validate_id
@@ -267,10 +268,8 @@ class Accounts:
             return self.fixed, None
         if self._rule is not None:
             account = self._rule(raw)
-            if account is None:
-                return None, "the account rule found no account for this row"
             if not isinstance(account, str):
-                return None, f"the account rule returned {shown(account)}, not an account id"
+                return None, _no_account(account)
         else:
             account = raw[self._column]  # type: ignore[index]
             if not account:
@@ -285,6 +284,15 @@ class Accounts:
                     self.known.clear()
                 self.known.add(account)
         return account, None
+
+
+def _no_account(answer: object) -> str:
+    """Why an account rule's ``answer`` that is no account id rejects the row."""
+    if answer is None:
+        return "the account rule found no account for this row"
+    if type(answer) is NoAccount:
+        return answer.reason
+    return f"the account rule returned {shown(answer)}, not an account id"
 
 
 class Directions:

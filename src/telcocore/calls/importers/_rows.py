@@ -19,6 +19,7 @@ __all__ = [
     "AccountRule",
     "ImportProgress",
     "ImportResult",
+    "NoAccount",
     "RejectedRow",
     "RowFields",
     "Source",
@@ -61,8 +62,17 @@ ImportResult: TypeAlias = CallRecord | RejectedRow
 Source: TypeAlias = "str | os.PathLike[str] | IO[bytes] | IO[str]"
 """A path, or an open binary or text stream."""
 
-AccountRule: TypeAlias = "str | Callable[[Mapping[str, str]], str | None] | None"
-"""``None``: the row's account code; a string: that account; a callable: its answer."""
+
+@attrs.frozen
+class NoAccount:
+    """What an account rule returns to reject a row, saying why (``reason``)."""
+
+    reason: str
+
+
+AccountRule: TypeAlias = "str | Callable[[Mapping[str, str]], str | NoAccount | None] | None"
+"""``None``: the row's account code; a string: that account; a callable: its answer (an
+account id; ``None`` or a :class:`NoAccount` rejects the row)."""
 
 
 def column_index(names: Sequence[str]) -> dict[str, int]:
@@ -83,6 +93,16 @@ class RowFields(Mapping[str, str]):
     def __init__(self, index: Mapping[str, int], fields: Sequence[str]) -> None:
         self._index = index
         self._fields = fields
+
+    @property
+    def columns(self) -> Mapping[str, int]:
+        """The column names and their positions in :attr:`fields`, shared by the rows."""
+        return self._index
+
+    @property
+    def fields(self) -> Sequence[str]:
+        """The row's fields as the CSV reader split it, in the file's order."""
+        return self._fields
 
     def __getitem__(self, name: str) -> str:
         return self._fields[self._index[name]]

@@ -8,7 +8,6 @@ maximum duration (:data:`DEFAULT_MAX_DURATION`).
 
 from __future__ import annotations
 
-import math
 from datetime import datetime, timedelta
 from typing import ClassVar, Final
 
@@ -18,7 +17,7 @@ from telcocore.accounts.model import AccountStatus
 from telcocore.billing.ledger.model import Hold
 from telcocore.kernel.errors import ValidationError
 from telcocore.kernel.money import Money
-from telcocore.kernel.validation import shown, validate_id
+from telcocore.kernel.validation import validate_id, validate_seconds
 
 __all__ = [
     "DEFAULT_MAX_DURATION",
@@ -46,29 +45,25 @@ def validate_call_id(value: object) -> str:
 def validate_max_duration(value: object) -> timedelta:
     """A maximum call duration: a :class:`~datetime.timedelta` or a number of seconds.
 
-    More than 0 and at most :data:`LONGEST_MAX_DURATION`; else a
-    :class:`~telcocore.ValidationError`.
+    More than 0 and at most :data:`LONGEST_MAX_DURATION`, as
+    :func:`~telcocore.kernel.validation.validate_seconds` checks a number of seconds; else
+    a :class:`~telcocore.ValidationError`. A number is kept to the microsecond (at least
+    one).
 
     >>> validate_max_duration(3600)
     datetime.timedelta(seconds=3600)
     """
-    duration: timedelta | None = None
+    given = value.total_seconds() if isinstance(value, timedelta) else value
+    seconds = validate_seconds(
+        given,
+        name="max_duration",
+        maximum=LONGEST_MAX_DURATION.total_seconds(),
+        error=ValidationError,
+        kind="a timedelta or a number of seconds",
+    )
     if isinstance(value, timedelta):
-        duration = value
-    elif (
-        isinstance(value, int | float)
-        and not isinstance(value, bool)
-        and math.isfinite(value)
-        and abs(value) <= LONGEST_MAX_DURATION.total_seconds() + 1
-    ):
-        duration = timedelta(seconds=value)
-    if duration is None or not timedelta(0) < duration <= LONGEST_MAX_DURATION:
-        msg = (
-            f"max_duration {shown(value)} must be a timedelta or a number of seconds, "
-            f"more than 0 and at most {LONGEST_MAX_DURATION}"
-        )
-        raise ValidationError(msg, field="max_duration", value=value)
-    return duration
+        return value
+    return max(timedelta(seconds=seconds), timedelta.resolution)
 
 
 @attrs.frozen

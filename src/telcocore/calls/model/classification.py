@@ -22,7 +22,8 @@ whenever every number of that shape is known to get the same answer, and asks
 phonenumbers only for the first number of each shape:
 
 - ``+`` and a country code used by one region only, then a national number of 4-15 digits
-  that does not start with ``0`` or with the country's national prefix: the answer depends
+  that does not start with ``0`` or with the country's national prefix (phonenumbers'
+  pattern for it, where it is one, matched as phonenumbers matches it): the answer depends
   only on the country code and the length (phonenumbers places such a code's numbers in its
   one region, and whether the number is possible depends on its length). The key is
   ``(country code, length)``.
@@ -34,11 +35,16 @@ phonenumbers only for the first number of each shape:
   most of the world), as the home country's national number when they start with neither
   the national prefix nor the country code, and as ``1`` and ten digits in the NANP.
 
-Anything else — a national number with its trunk prefix (``030 ...`` in Germany), a country
-code shared by several regions other than ``+1`` (``+44``, ``+7``, ...), punctuation,
-extensions — is classified by phonenumbers, through a bounded cache of whole numbers
-(:data:`CACHE_SIZE`), which serves the numbers that repeat (extensions, popular
-destinations).
+A number written ``+``, a country code shared by several regions other than ``+1``
+(``+44``, ``+7``, ...) and a national number as above has no shape: which region has it
+depends on all its digits. phonenumbers places each such number, but from its country code
+and national number as read above, without parsing the text (the parse is most of its
+cost).
+
+Anything else — a national number with its trunk prefix (``030 ...`` in Germany), a shared
+country code after an international prefix, punctuation, extensions — is classified by
+phonenumbers, through a bounded cache of whole numbers (:data:`CACHE_SIZE`), which serves
+the numbers that repeat (extensions, popular destinations).
 """
 
 from __future__ import annotations
@@ -54,13 +60,14 @@ from phonenumbers import PhoneMetadata
 
 from telcocore.kernel.errors import ValidationError
 from telcocore.kernel.validation import shown
-from telcocore.numbering.model.e164 import NumberClass
+from telcocore.numbering.model.e164 import NumberClass, classify_read
 from telcocore.numbering.model.e164 import classify as classify_number
 
 __all__ = ["CACHE_SIZE", "Classification", "classify"]
 
-CACHE_SIZE: Final = 65536
-"""How many whole numbers (per home region) the slow path remembers."""
+CACHE_SIZE: Final = 8192
+"""How many whole numbers the slow path remembers (the repeated ones: extensions, popular
+destinations); a bound that an import of any size reaches early, so its memory stays flat."""
 
 _SHAPES_LIMIT: Final = 500_000
 """The number of shapes remembered before the shape cache starts again (memory bound)."""
@@ -90,6 +97,8 @@ _COMPLEX: Final = "complex"
 """A national prefix that is a pattern, not a plain string of digits."""
 
 _DIGITS: Final = frozenset("0123456789")
+_ANYTHING: Final = re.compile("")
+"""Matches every number: a code without metadata is always left to phonenumbers."""
 
 
 @attrs.frozen
@@ -98,6 +107,7 @@ class _Country:
 
     single_region: bool
     prefix: str  # the national prefix for parsing: "", digits, or _COMPLEX
+    stripped: re.Pattern[str] | None  # where phonenumbers looks for that prefix, if anywhere
 
 
 @attrs.frozen
@@ -128,7 +138,12 @@ def _country(code: int) -> _Country | None:
         return None
     main = phonenumbers.region_code_for_country_code(code)
     metadata = PhoneMetadata.metadata_for_region_or_calling_code(code, main)
-    return _Country(single_region=len(regions) == 1, prefix=_national_prefix(metadata))
+    pattern = None if metadata is None else metadata.national_prefix_for_parsing
+    return _Country(
+        single_region=len(regions) == 1,
+        prefix=_national_prefix(metadata),
+        stripped=_ANYTHING if metadata is None else re.compile(pattern) if pattern else None,
+    )
 
 
 @functools.cache
@@ -169,8 +184,14 @@ def _country_code(digits: str) -> int | None:
     return _CODES.get(digits[:3])
 
 
-def _international_shape(digits: str) -> tuple[int, int | str] | None:
-    """The shape key of ``+digits``, if all numbers of its shape classify alike."""
+def _read(digits: str) -> tuple[int, str] | None:
+    """``(country code, national number)`` of ``+digits``, if phonenumbers reads it as that.
+
+    So it does when the national number has 4-15 digits, does not start with ``0`` and
+    does not start as the country's national prefix for parsing (digits, or a pattern
+    phonenumbers matches there: only then does it strip or transform anything);
+    otherwise ``None``, and phonenumbers parses it.
+    """
     code = _country_code(digits)
     if code is None:
         return None
@@ -180,31 +201,36 @@ def _international_shape(digits: str) -> tuple[int, int | str] | None:
         country is None
         or not 4 <= len(national) <= 15  # noqa: PLR2004 - lengths every region's rules allow
         or national[0] == "0"
-        or country.prefix == _COMPLEX
-        or (country.prefix and national.startswith(country.prefix))
+        or (country.stripped is not None and country.stripped.match(national))
     ):
         return None
-    if country.single_region:
+    return code, national
+
+
+def _shape_of(code: int, national: str) -> tuple[int, int | str] | None:
+    """The shape key of a number read, if all numbers of its shape classify alike."""
+    country = _country(code)
+    if country is not None and country.single_region:
         return (code, len(national))
     if code == 1 and len(national) == 10:  # noqa: PLR2004 - NANP numbers
         return (code, national[:6])
     return None
 
 
-def _shape(text: str, home: _Home) -> tuple[int, int | str] | None:  # noqa: PLR0911 - one per rule
-    """The shape key of a destination, or ``None`` when phonenumbers must read it."""
+def _plus_digits(text: str, home: _Home) -> str | None:  # noqa: PLR0911 - one per rule
+    """The digits after ``+`` phonenumbers reads a destination as, or ``None`` if unsure."""
     if text[:1] == "+":
         digits = text[1:]
-        return _international_shape(digits) if digits.isascii() and digits.isdigit() else None
+        return digits if digits.isascii() and digits.isdigit() else None
     if not (text.isascii() and text.isdigit()):
         return None
     if home.idd is not None:
         dialled = home.idd.match(text)
         if dialled is not None:
             rest = text[dialled.end() :]
-            return _international_shape(rest) if rest[:1] not in {"", "0"} else None
+            return rest if rest[:1] not in {"", "0"} else None
     if home.code == "1" and len(text) == 11 and text[0] == "1":  # noqa: PLR2004
-        return _international_shape(text)
+        return text
     if text.startswith(home.code) or home.prefix == _COMPLEX:
         return None
     if home.prefix and text.startswith(home.prefix):
@@ -212,7 +238,7 @@ def _shape(text: str, home: _Home) -> tuple[int, int | str] | None:  # noqa: PLR
     country = _country(int(home.code))
     if country is None or country.prefix != home.prefix:
         return None
-    return _international_shape(home.code + text)
+    return home.code + text
 
 
 def _classify_exactly(destination: str, region: str) -> Classification:
@@ -248,9 +274,17 @@ def classify(destination: str, home_region: str) -> Classification:
     if not isinstance(destination, str):
         return Classification.UNKNOWN
     text = destination.strip()
-    shape = _shape(text, home)
-    if shape is None:
+    digits = _plus_digits(text, home)
+    read = None if digits is None else _read(digits)
+    if read is None:
         return _classify_number(text, home.region)
+    shape = _shape_of(*read)
+    if shape is None:
+        if text[:1] != "+":
+            return _classify_number(text, home.region)
+        # A country code of several regions, written "+" and digits: the number is placed
+        # as phonenumbers places it, without parsing its text (and without the cache).
+        return _FROM_NUMBER_CLASS[classify_read(*read, home.region)]
     key = (home.region, *shape)
     known = _shapes.get(key)
     if known is None:

@@ -268,11 +268,13 @@ class CallRecord:
         disposition: Disposition,
         direction: Direction,
         raw: Mapping[str, str],
+        classification: Classification | None = None,
     ) -> CallRecord:
         """A record from fields an importer has already checked: no checks again.
 
-        The volume path of every import: each slot is set through its descriptor, which
-        is cheaper than the frozen class's ``__init__`` (``object.__setattr__`` by name).
+        The volume path of every import (and of posting, which sets the
+        ``classification``): each slot is set through its descriptor, which is cheaper
+        than the frozen class's ``__init__`` (``object.__setattr__`` by name).
         """
         record = _new(cls)
         _set_call_id(record, call_id)
@@ -287,7 +289,7 @@ class CallRecord:
         _set_disposition(record, disposition)
         _set_direction(record, direction)
         _set_raw(record, raw)
-        _set_classification(record, None)
+        _set_classification(record, classification)
         return record
 
     def classified(self, classification: Classification) -> CallRecord:

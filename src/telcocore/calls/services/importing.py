@@ -16,12 +16,13 @@ import csv
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import IO, Final, NoReturn
+from typing import IO, Any, Final, NoReturn
 
 from telcocore.calls.errors import InvalidImportOptions
 from telcocore.calls.importers import (
     AccountRule,
     ImportProgress,
+    NoAccount,
     RejectedRow,
     Source,
     read_asterisk,
@@ -30,9 +31,13 @@ from telcocore.calls.importers import (
 )
 from telcocore.calls.importers import ImportResult as RowResult
 from telcocore.calls.model.posting import MAX_REJECTED_KEPT, ImportReport, RecordRefusal
-from telcocore.calls.model.records import CallRecord
+from telcocore.calls.model.records import CallRecord, Direction
 from telcocore.calls.services.posting import Posting
+from telcocore.kernel.errors import ValidationError
 from telcocore.kernel.validation import shown, validate_int
+from telcocore.numbering.model.blocks import validate_extension
+from telcocore.numbering.ports import ExtensionRepository
+from telcocore.platform.context import ServiceContext
 
 __all__ = ["IMPORT_KINDS", "MAX_BATCH_SIZE", "Importing"]
 
@@ -60,17 +65,55 @@ def _encodable(text: str) -> bool:
     return True
 
 
-def _reader(  # noqa: C901, PLR0913 - each option checked in turn, by keyword
-    kind: object,
+_SOURCE_COLUMNS: Final = {"asterisk": "src", "freeswitch": "caller_id_number"}
+"""The column each kind of file writes a call's source in (csv: the one ``columns`` names)."""
+
+
+class _Options:
+    """The options of one import, checked before anything is read."""
+
+    def __init__(self, kind: object, given: Mapping[str, object]) -> None:
+        if kind not in IMPORT_KINDS:
+            _refuse("kind", kind, f"is not one of {', '.join(IMPORT_KINDS)}")
+        self.kind: str = kind
+        if given["template"] is not None and kind != "freeswitch":
+            _refuse("template", given["template"], "is for freeswitch files only")
+        for name in ("uniqueid", "userfield", "newcdrcolumns"):
+            if given[name] is not None and kind != "asterisk":
+                _refuse(name, given[name], "is for asterisk files only")
+        columns = given["columns"]
+        if kind == "csv" and columns is None:
+            _refuse("columns", columns, "must map the record's fields to the CSV's columns")
+        if kind != "csv" and columns is not None:
+            _refuse("columns", columns, "is for csv files only")
+        by_extension = given["by_extension"]
+        if not isinstance(by_extension, bool):
+            _refuse("by_extension", by_extension, "must be True or False")
+        self.source_column: str | None = None
+        if by_extension:
+            if given["account"] is not None:
+                _refuse("account", given["account"], "cannot be given with by_extension=True")
+            self.source_column = _SOURCE_COLUMNS.get(kind) or _mapped_source(columns)
+
+
+def _mapped_source(columns: object) -> str:
+    """The CSV column of the call's source, which ``by_extension`` reads."""
+    column = columns.get("source") if isinstance(columns, Mapping) else None
+    if not isinstance(column, str):
+        _refuse("columns", columns, "must map source to a column to find accounts by extension")
+    return column
+
+
+def _reader(  # noqa: PLR0913 - each option checked in turn, by keyword
+    options: _Options,
     source: Source,
     *,
     account: AccountRule,
     tz: object,
-    template: str | Sequence[str] | None,
-    columns: Mapping[str, str] | None,
     progress: Callable[[ImportProgress], object] | None,
+    given: Mapping[str, Any],
 ) -> Iterator[RowResult]:
-    """The importer of ``kind``, with its options checked."""
+    """The importer of the kind of file, given its options."""
     if isinstance(source, str | os.PathLike):
         path = os.fspath(source)
         if not isinstance(path, str) or "\x00" in path or not _encodable(path):
@@ -79,25 +122,61 @@ def _reader(  # noqa: C901, PLR0913 - each option checked in turn, by keyword
         _refuse("tz", tz, "is not a time zone name")
     if progress is not None and not callable(progress):
         _refuse("progress", progress, "must be a callable (or None)")
-    if kind not in IMPORT_KINDS:
-        _refuse("kind", kind, f"is not one of {', '.join(IMPORT_KINDS)}")
-    if template is not None and kind != "freeswitch":
-        _refuse("template", template, "is for freeswitch files only")
-    if kind == "csv":
-        if columns is None:
-            _refuse("columns", columns, "must map the record's fields to the CSV's columns")
-        return read_csv(source, columns=columns, tz=tz, account=account, progress=progress)
-    if columns is not None:
-        _refuse("columns", columns, "is for csv files only")
-    if kind == "freeswitch":
+    common = {"tz": tz, "account": account, "direction": given["direction"], "progress": progress}
+    if options.kind == "csv":
+        return read_csv(source, columns=given["columns"], **common)
+    if options.kind == "freeswitch":
+        template = given["template"]
         return read_freeswitch(
-            source,
-            template="default" if template is None else template,
-            tz=tz,
-            account=account,
-            progress=progress,
+            source, template="default" if template is None else template, **common
         )
-    return read_asterisk(source, tz=tz, account=account, progress=progress)
+    return read_asterisk(
+        source,
+        uniqueid=given["uniqueid"],
+        userfield=given["userfield"],
+        newcdrcolumns=given["newcdrcolumns"],
+        **common,
+    )
+
+
+class _Owners:
+    """Each row's account: the one its source is registered to as an extension.
+
+    Each source is looked up once (in numbering's extensions, a read-only unit of work);
+    at most :data:`_OWNERS_KEPT` answers are kept at a time.
+    """
+
+    def __init__(self, context: ServiceContext, column: str) -> None:
+        self._ctx = context
+        self._column = column
+        self._found: dict[str, str | None] = {}
+
+    def __call__(self, raw: Mapping[str, str]) -> str | NoAccount:
+        source = raw.get(self._column, "")
+        found = self._found
+        if source in found:
+            owner = found[source]
+        else:
+            owner = self._owner(source)
+            if len(found) >= _OWNERS_KEPT:
+                found.clear()
+            found[source] = owner
+        if owner is None:
+            return NoAccount(f"the source {shown(source)} is no registered extension")
+        return owner
+
+    def _owner(self, source: str) -> str | None:
+        try:
+            name = validate_extension(source)
+        except ValidationError:
+            return None
+        with self._ctx.uow(read_only=True) as uow:
+            extension = uow.get(ExtensionRepository).get_extension(name)
+        return None if extension is None else extension.account_id
+
+
+_OWNERS_KEPT: Final = 100_000
+"""How many sources' accounts an import by extension remembers."""
 
 
 class _Rejects:
@@ -143,20 +222,35 @@ class Importing(Posting):
         source: Source,
         *,
         account: AccountRule = None,
+        by_extension: bool = False,
         tz: object = "UTC",
+        direction: Direction | str | Callable[[Mapping[str, str]], object] = Direction.OUTBOUND,
         template: str | Sequence[str] | None = None,
         columns: Mapping[str, str] | None = None,
+        uniqueid: bool | None = None,
+        userfield: bool | None = None,
+        newcdrcolumns: bool | None = None,
         batch_size: int = 1000,
         progress: Callable[[ImportProgress], object] | None = None,
         rejected: os.PathLike[str] | IO[str] | None = None,
     ) -> ImportReport:
         """Read ``source`` with the importer of ``kind`` and post its records in batches.
 
-        ``kind`` is ``"asterisk"`` (``Master.csv``), ``"freeswitch"`` (``template``
-        names the ``mod_cdr_csv`` template, ``"default"`` if not given) or ``"csv"``
-        (``columns`` maps the record's fields to the header's columns). ``account``,
-        ``tz`` and ``progress`` go to the importer. Every ``batch_size`` records
-        (1 to :data:`MAX_BATCH_SIZE`) are posted in one unit of work.
+        ``kind`` is ``"asterisk"`` (``Master.csv``; ``uniqueid``, ``userfield`` and
+        ``newcdrcolumns`` say which of ``cdr.conf``'s options wrote it, see
+        :func:`~telcocore.calls.importers.asterisk.read_asterisk`), ``"freeswitch"`` (``template``
+        names the ``mod_cdr_csv`` template, ``"default"`` if not given, or lists its
+        columns) or ``"csv"`` (``columns`` maps the record's fields to the header's
+        columns). ``account``, ``tz``, ``direction`` and ``progress`` go to the importer.
+        Every ``batch_size`` records (1 to :data:`MAX_BATCH_SIZE`) are posted in one unit
+        of work.
+
+        Each record's account is the row's account code, or as ``account`` says (an
+        account id for every row, or a callable given the row's fields). With
+        ``by_extension=True`` it is the account the call's source is registered to as an
+        extension (:meth:`~telcocore.numbering.services.NumberingService.register_extension`;
+        for ``csv``, ``columns`` must map ``source``): a row whose source is no registered
+        extension is rejected, saying so, and the import goes on.
 
         Rejected rows are counted; the first
         :data:`~telcocore.calls.model.posting.MAX_REJECTED_KEPT` are kept in the report,
@@ -167,15 +261,20 @@ class Importing(Posting):
         (:class:`~telcocore.calls.errors.InvalidImportOptions`).
         """
         batch_size = validate_int(batch_size, field="batch_size", minimum=1, maximum=MAX_BATCH_SIZE)
-        rows = _reader(
-            kind,
-            source,
-            account=account,
-            tz=tz,
-            template=template,
-            columns=columns,
-            progress=progress,
-        )
+        given = {
+            "account": account,
+            "by_extension": by_extension,
+            "direction": direction,
+            "template": template,
+            "columns": columns,
+            "uniqueid": uniqueid,
+            "userfield": userfield,
+            "newcdrcolumns": newcdrcolumns,
+        }
+        options = _Options(kind, given)
+        if options.source_column is not None:
+            account = _Owners(self._ctx, options.source_column)
+        rows = _reader(options, source, account=account, tz=tz, progress=progress, given=given)
         rejects = _Rejects(rejected)
         try:
             return self._import(rows, batch_size, rejects)

@@ -58,7 +58,7 @@ SummaryHook = Callable[[UnitOfWork, Sequence[PostedCall]], object]
 """Called with the unit of work and the records a batch stored, before it commits."""
 
 _ZERO: Final = Decimal(0)
-_new_call: Final = object.__new__
+_trusted: Final = CallRecord._trusted  # noqa: SLF001 - the fields of a checked record
 
 
 def usage_key(call_ids: Iterable[str]) -> str:
@@ -87,8 +87,7 @@ def _records(value: object) -> list[CallRecord]:
 
 def _classified(record: CallRecord, kind: Classification) -> CallRecord:
     """``record`` with its classification set (as :meth:`CallRecord.classified`, faster)."""
-    new: CallRecord = _new_call(CallRecord)
-    new.__attrs_init__(
+    return _trusted(
         record.call_id,
         record.account_id,
         record.source,
@@ -103,7 +102,6 @@ def _classified(record: CallRecord, kind: Classification) -> CallRecord:
         record.raw,
         kind,
     )
-    return new
 
 
 class _Pricing:

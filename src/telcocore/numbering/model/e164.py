@@ -64,6 +64,7 @@ __all__ = [
     "NumberClass",
     "NumberFormat",
     "classify",
+    "classify_read",
     "digits_of",
     "format_number",
     "normalize",
@@ -253,7 +254,22 @@ def classify(number: str, home_country: str) -> NumberClass:
     ``UNKNOWN`` when phonenumbers cannot parse it or cannot place it in a region; this
     function never raises on the number's content.
     """
-    parsed = _parse(number, home_country)
+    return _class_of(_parse(number, home_country), home_country)
+
+
+def classify_read(country_code: int, national: str, home_country: str) -> NumberClass:
+    """:func:`classify` of a number already read: ``country_code`` and ``national`` digits.
+
+    For a text phonenumbers reads as exactly that number (``+``, the code and a national
+    number that needs no prefix stripped and does not start with ``0``), the answer is
+    :func:`classify`'s without parsing the text again.
+    """
+    number = phonenumbers.PhoneNumber(country_code=country_code, national_number=int(national))
+    return _class_of(number if phonenumbers.is_possible_number(number) else None, home_country)
+
+
+def _class_of(parsed: phonenumbers.PhoneNumber | None, home_country: str) -> NumberClass:
+    """The class of a number phonenumbers parsed (``None``: not a possible number)."""
     if parsed is None:
         return NumberClass.UNKNOWN
     if parsed.country_code in phonenumbers.COUNTRY_CODES_FOR_NON_GEO_REGIONS:

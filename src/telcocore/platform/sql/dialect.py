@@ -125,9 +125,9 @@ class Dialect(abc.ABC, Generic[C]):
         for query, params in statements:
             self.execute(conn, query, params)
 
-    def execute_and_commit(self, conn: C, statements: Sequence[Statement]) -> None:
-        """Run statements whose results are not needed, then commit (PostgreSQL: at once)."""
-        self.execute_all(conn, statements)
+    def execute_and_commit(self, conn: C, batches: Sequence[Batch]) -> None:
+        """Run each query once per parameter row, in order, then commit (PostgreSQL: at once)."""
+        self.execute_batches(conn, batches)
         self.commit(conn)
 
     def execute_batches(self, conn: C, batches: Iterable[Batch]) -> None:
@@ -273,7 +273,7 @@ class Session(Generic[C]):
         """A context manager translating the driver's errors."""
         self._conn: C | None = None
         self._in_transaction = False
-        self._later: list[Statement] = []
+        self._later: list[Batch] = []
         self.memo: dict[object, Any] = {}
         """What the dialect remembers for the open transaction only; emptied when one begins."""
 
@@ -338,9 +338,9 @@ class Session(Generic[C]):
             raise StorageError(msg)
 
     def _flush(self) -> None:
-        """Run the statements :meth:`run_later` kept, before anything else runs."""
+        """Run the statements :meth:`run_later` and :meth:`run_batches_later` kept, first."""
         later, self._later = self._later, []
-        self.dialect.execute_all(self.conn, later)
+        self.dialect.execute_batches(self.conn, later)
 
     def _execute(self, query: str, params: Sequence[object]) -> Cursor:
         self._refuse_writes(query)
@@ -396,7 +396,7 @@ class Session(Generic[C]):
         """
         statements = list(statements)
         self._about_to_write(query for query, _params in statements)
-        self._later.extend(statements)
+        self._later.extend((query, (params,)) for query, params in statements)
 
     def run_batches(self, batches: Iterable[Batch]) -> None:
         """Run each query once per parameter row, in order (``executemany``; PostgreSQL: at once).
@@ -409,6 +409,15 @@ class Session(Generic[C]):
             if self._later:
                 self._flush()
             self.dialect.execute_batches(self.conn, batches)
+
+    def run_batches_later(self, batches: Iterable[Batch]) -> None:
+        """As :meth:`run_batches`, but with the next statement run, as :meth:`run_later` does.
+
+        With the commit, PostgreSQL sends the rows and the ``COMMIT`` in one round trip.
+        """
+        batches = [(query, rows) for query, rows in batches if rows]
+        self._about_to_write(query for query, _rows in batches)
+        self._later.extend(batches)
 
     def run_script(self, script: str) -> None:
         """Run a migration script in the open transaction."""

@@ -2,15 +2,21 @@
 
 Decimals are ``NUMERIC`` (exact in the database too), instants ``TIMESTAMPTZ``, documents
 ``JSONB``.
+
+Connections are in autocommit mode and the dialect opens every transaction itself: the
+first statement of a transaction goes in one pipeline with its ``BEGIN``, and the rows
+written last go in one pipeline with the ``COMMIT``, each a single round trip (psycopg on
+its own sends ``BEGIN`` by itself and waits for it, and syncs a pipeline's ``COMMIT``
+twice). A statement never runs outside a transaction.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from telcocore.kernel import entities
 from telcocore.kernel.errors import AlreadyExists, ConfigurationError, StorageError, TelcoError
@@ -21,6 +27,8 @@ if TYPE_CHECKING:
     from psycopg import Connection
 
 __all__ = ["PostgresDialect", "require_driver", "validate_schema"]
+
+R = TypeVar("R")
 
 _SCHEMA = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
@@ -85,6 +93,7 @@ class PostgresDialect(Dialect["Connection[Any]"]):
     def __init__(self, schema: str | None) -> None:
         require_driver()
         import psycopg  # noqa: PLC0415 - the optional driver
+        from psycopg.pq import TransactionStatus  # noqa: PLC0415
         from psycopg.types.json import Jsonb  # noqa: PLC0415
 
         self.driver_error = psycopg.Error
@@ -94,6 +103,7 @@ class PostgresDialect(Dialect["Connection[Any]"]):
         digest = hashlib.blake2b(b"telcocore-migrations:" + name, digest_size=8).digest()
         self.migration_lock = int.from_bytes(digest, "big", signed=True)
         self._queries: dict[str, bytes] = {}
+        self._idle_status = TransactionStatus.IDLE
 
     def _query(self, query: str) -> bytes:
         converted = self._queries.get(query)
@@ -102,29 +112,27 @@ class PostgresDialect(Dialect["Connection[Any]"]):
             self._queries[query] = converted
         return converted
 
-    def execute(self, conn: Connection[Any], query: str, params: Sequence[object]) -> Cursor:
-        """Run one statement, its ``?`` placeholders turned into ``%s``."""
-        return conn.execute(self._query(query), params)
+    def _idle(self, conn: Connection[Any]) -> bool:
+        """Whether no transaction is open on ``conn``: the next statement begins one."""
+        return conn.pgconn.transaction_status == self._idle_status
 
-    def execute_all(self, conn: Connection[Any], statements: Iterable[Statement]) -> None:
-        """Send the statements in one pipeline: one round trip for all of them."""
-        with conn.pipeline():
-            for query, params in statements:
-                conn.execute(self._query(query), params)
+    def _pipelined(self, conn: Connection[Any], send: Callable[[], R]) -> R:
+        """What ``send`` returns, its statements sent in one pipeline: one round trip.
 
-    def execute_and_commit(self, conn: Connection[Any], statements: Sequence[Statement]) -> None:
-        """Send the statements and ``COMMIT`` in one pipeline: one round trip for all.
-
-        A failing statement (a taken key) is raised as itself, after the pipeline has
-        ended quietly: psycopg would otherwise log the aborted pipeline as a warning.
+        ``BEGIN`` goes first when no transaction is open. A failing statement is raised as
+        itself, after the pipeline has ended quietly: psycopg would otherwise log the
+        aborted pipeline as a warning. The statements after it did not run; the
+        transaction, if one was open or begun, is left for a rollback.
         """
+        begin = self._idle(conn)
         failed: Exception | None = None
+        sent: list[R] = []
         try:
             with conn.pipeline():
                 try:
-                    for query, params in statements:
-                        conn.execute(self._query(query), params)
-                    conn.commit()
+                    if begin:
+                        conn.execute(b"BEGIN")
+                    sent.append(send())
                 except self.driver_error as error:
                     failed = error
         except self.driver_error:
@@ -132,30 +140,74 @@ class PostgresDialect(Dialect["Connection[Any]"]):
                 raise
         if failed is not None:
             raise failed
+        return sent[0]
+
+    def execute(self, conn: Connection[Any], query: str, params: Sequence[object]) -> Cursor:
+        """Run one statement, its ``?`` placeholders turned into ``%s``.
+
+        The first statement of a transaction goes with its ``BEGIN``, in one round trip.
+        """
+        if not self._idle(conn):
+            return conn.execute(self._query(query), params)
+        return self._pipelined(conn, lambda: conn.execute(self._query(query), params))
+
+    def execute_all(self, conn: Connection[Any], statements: Iterable[Statement]) -> None:
+        """Send the statements in one pipeline: one round trip for all of them."""
+
+        def send() -> None:
+            with conn.cursor() as cursor:
+                for query, params in statements:
+                    cursor.execute(self._query(query), params)
+
+        self._pipelined(conn, send)
+
+    def execute_and_commit(self, conn: Connection[Any], batches: Sequence[Batch]) -> None:
+        """Send the batches' statements and ``COMMIT`` in one pipeline: one round trip for all.
+
+        ``COMMIT`` goes as one more statement of the pipeline, so the pipeline's end is its
+        only synchronisation. After a failing statement, nothing else ran: the
+        transaction is not committed, and the failure is raised.
+        """
+        self._send_batches(conn, batches, commit=True)
 
     def execute_batches(self, conn: Connection[Any], batches: Iterable[Batch]) -> None:
         """One ``executemany`` per query, all in one pipeline: one round trip for them all."""
-        with conn.pipeline(), conn.cursor() as cursor:
-            for query, rows in batches:
-                cursor.executemany(self._query(query), rows)
+        self._send_batches(conn, batches, commit=False)
+
+    def _send_batches(
+        self, conn: Connection[Any], batches: Iterable[Batch], *, commit: bool
+    ) -> None:
+        """One ``executemany`` per query, then ``COMMIT`` if ``commit``, in one pipeline."""
+
+        def send() -> None:
+            with conn.cursor() as cursor:
+                for query, rows in batches:
+                    cursor.executemany(self._query(query), rows)
+                if commit:
+                    cursor.execute(b"COMMIT")
+
+        self._pipelined(conn, send)
 
     def run_script(self, conn: Connection[Any], script: str) -> None:
         """Run the whole script at once (no parameters, so several statements may go)."""
+        if self._idle(conn):
+            conn.execute(b"BEGIN")
         conn.execute(script.encode())
 
     def begin(self, conn: Connection[Any]) -> None:
-        """Psycopg begins the transaction with the first statement."""
+        """Nothing yet: the first statement carries the ``BEGIN``, in the same round trip."""
         del conn
 
     def begin_read(self, conn: Connection[Any]) -> None:
         """A ``REPEATABLE READ, READ ONLY`` transaction: every query sees one snapshot."""
-        conn.execute(b"SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        conn.execute(b"BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
 
     def begin_migration(self, conn: Connection[Any]) -> None:
-        """Take the migration advisory lock, then create the schema if it is missing.
+        """Begin, take the migration advisory lock, then create the schema if it is missing.
 
         The lock is held to the end of the transaction.
         """
+        conn.execute(b"BEGIN")
         conn.execute(b"SELECT pg_advisory_xact_lock(%s)", (self.migration_lock,))
         if self.schema is not None:
             conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"'.encode())

@@ -14,6 +14,7 @@ rounded once, half-up, to the currency's precision; the total is subtotal plus t
 
 from __future__ import annotations
 
+import decimal
 import enum
 import functools
 import importlib.resources
@@ -36,6 +37,7 @@ __all__ = [
     "DEFAULT_ISSUER",
     "DEFAULT_NUMBER_FORMAT",
     "DEFAULT_PAYMENT_TERMS",
+    "ISSUER_NUMBER_FORMAT",
     "Invoice",
     "InvoiceLine",
     "InvoicePage",
@@ -46,6 +48,7 @@ __all__ = [
     "PaymentStatus",
     "UsageKey",
     "UsageRow",
+    "default_number_format",
     "invoice_number",
     "invoice_schema",
     "totals",
@@ -58,7 +61,21 @@ __all__ = [
 DEFAULT_ISSUER: Final = "default"
 """The issuer of invoices generated without naming one."""
 DEFAULT_NUMBER_FORMAT: Final = "INV-{year}-{seq:06d}"
-"""How an issuer's numbers are written unless it is given another format."""
+"""How the default issuer's numbers are written unless it is given another format."""
+ISSUER_NUMBER_FORMAT: Final = "INV-{issuer}-{year}-{seq:06d}"
+"""How another issuer's numbers are written unless it is given another format: with its
+name, so that no two issuers left at their defaults write the same numbers."""
+
+
+def default_number_format(issuer: str) -> str:
+    """The number format of ``issuer`` until one is set.
+
+    >>> default_number_format("default"), default_number_format("eu")
+    ('INV-{year}-{seq:06d}', 'INV-{issuer}-{year}-{seq:06d}')
+    """
+    return DEFAULT_NUMBER_FORMAT if issuer == DEFAULT_ISSUER else ISSUER_NUMBER_FORMAT
+
+
 DEFAULT_PAYMENT_TERMS: Final = 30
 """Days from issue to the due date unless the issuer says otherwise."""
 MAX_PAYMENT_TERMS: Final = 3660
@@ -68,6 +85,9 @@ _MAX_NUMBER_LENGTH: Final = 64
 _MAX_KEY_PART: Final = 64
 _MAX_FORMAT_LENGTH: Final = 200
 _SIXTY: Final = Decimal(60)
+_HUNDREDTH: Final = Decimal("0.01")
+_MINUTES: Final = decimal.Context(prec=60, rounding=decimal.ROUND_HALF_UP)
+"""Billed minutes: seconds / 60 rounded half-up to hundredths, whatever the ambient context."""
 _MINUTE_PLACES: Final = 2
 
 
@@ -152,8 +172,10 @@ class Issuer:
 
     name: str = attrs.field(converter=validate_issuer)
     number_format: str = attrs.field(
-        default=DEFAULT_NUMBER_FORMAT, converter=validate_number_format
+        default=attrs.Factory(lambda self: default_number_format(self.name), takes_self=True),
+        converter=validate_number_format,
     )
+    """How its numbers are written: :func:`default_number_format` unless given."""
     payment_terms_days: int = attrs.field(default=DEFAULT_PAYMENT_TERMS, converter=_payment_terms)
     """Days from issue to the due date."""
 
@@ -268,7 +290,9 @@ def usage_line(  # noqa: PLR0913, PLR0917 - a line's parts, in the order it show
     charge: Money,
 ) -> InvoiceLine:
     """The usage line of a destination: its calls, billed time and charge."""
-    minutes = (Decimal(billed_seconds) / _SIXTY).quantize(Decimal("0.01"), rounding="ROUND_HALF_UP")
+    minutes = _MINUTES.divide(Decimal(billed_seconds), _SIXTY).quantize(
+        _HUNDREDTH, context=_MINUTES
+    )
     return InvoiceLine(
         LineKind.USAGE,
         description,

@@ -16,6 +16,7 @@ is due once its end has passed.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from datetime import UTC, datetime, time
 from typing import ClassVar, Final
 
@@ -30,10 +31,12 @@ from telcocore.kernel.validation import shown, validate_id, validate_text
 __all__ = ["MAX_DUE_PERIODS", "InvoiceSchedule", "validate_rule"]
 
 MAX_DUE_PERIODS: Final = 1000
-"""The most periods one schedule yields per run (a daily schedule of almost three years)."""
+"""The most periods one schedule invoices per run (a daily schedule of almost three years):
+the next run goes on with the rest."""
 _MAX_RULE_LENGTH: Final = 500
 _DAILY_OR_LONGER: Final = frozenset({"DAILY", "WEEKLY", "MONTHLY", "YEARLY"})
 _TIME_PARTS: Final = ("BYHOUR", "BYMINUTE", "BYSECOND", "DTSTART", "UNTIL")
+_LATE_START: Final = datetime(9970, 1, 1, tzinfo=UTC)
 
 
 def _parse(rule: str, start: datetime) -> rrule.rrule:
@@ -55,7 +58,13 @@ def validate_rule(value: object) -> str:
     if any(part in upper for part in _TIME_PARTS):
         msg = f"rule {rule!r} may not set a time of day, start or end: periods are whole days"
         raise ValidationError(msg, field="rule", value=rule)
-    _parse(rule, datetime(2026, 1, 1, tzinfo=UTC))
+    # A rule no day satisfies (February 30th) would send dateutil searching up to the year
+    # 9999 on every run: refuse it, searching the last 30 years dateutil reaches, which hold
+    # an occurrence of every rule that has one (the calendar's days of the week repeat every
+    # 28 years at most within them).
+    if next(iter(_parse(rule, _LATE_START)), None) is None:
+        msg = f"rule {rule!r} matches no day: it would never make a period"
+        raise ValidationError(msg, field="rule", value=rule)
     frequency = re.search(r"FREQ=([A-Z]+)", upper)
     if frequency is None or frequency.group(1) not in _DAILY_OR_LONGER:
         msg = f"rule {rule!r} must repeat daily, weekly, monthly or yearly"
@@ -104,15 +113,21 @@ class InvoiceSchedule:
         """The key of its audit entries: the account's id."""
         return self.account_id
 
-    def due_periods(self, now: datetime) -> list[Period]:
-        """The periods that ended by ``now``, oldest first (at most :data:`MAX_DUE_PERIODS`)."""
+    def due_periods(
+        self, now: datetime, *, done: Collection[datetime] = frozenset()
+    ) -> list[Period]:
+        """The periods that ended by ``now`` and whose start is not in ``done``, oldest first.
+
+        At most :data:`MAX_DUE_PERIODS` of them: the next call, with these in ``done``,
+        goes on with the rest.
+        """
         now = require_utc(now, field="now")
         periods: list[Period] = []
         previous: datetime | None = None
         for occurrence in _parse(self.rule, self.start):
             if occurrence > now or len(periods) >= MAX_DUE_PERIODS:
                 break
-            if previous is not None:
+            if previous is not None and previous not in done:
                 periods.append(Period(previous, occurrence))
             previous = occurrence
         return periods

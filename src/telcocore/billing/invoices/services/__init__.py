@@ -26,7 +26,6 @@ from telcocore.audit.services import AuditLog
 from telcocore.billing.invoices.errors import InvoiceNotFound, InvoiceStateError
 from telcocore.billing.invoices.model.invoice import (
     DEFAULT_ISSUER,
-    DEFAULT_NUMBER_FORMAT,
     DEFAULT_PAYMENT_TERMS,
     Invoice,
     InvoicePage,
@@ -108,7 +107,7 @@ class InvoiceService(Schedules, Payments, BillsView, Rendering):
         self,
         name: str = DEFAULT_ISSUER,
         *,
-        number_format: str = DEFAULT_NUMBER_FORMAT,
+        number_format: str | None = None,
         payment_terms_days: int = DEFAULT_PAYMENT_TERMS,
         reason: str | None = None,
     ) -> Issuer:
@@ -117,9 +116,14 @@ class InvoiceService(Schedules, Payments, BillsView, Rendering):
         ``number_format`` is ``str.format`` text with ``{seq}`` (the issuer's sequence,
         without gaps) and optionally ``{year}``, ``{month}`` (when the invoice is generated,
         UTC) and ``{issuer}``. Its sequence goes on where it was. An issuer used without
-        being set has the defaults: ``INV-{year}-{seq:06d}``, 30 days.
+        being set has the defaults: 30 days and ``INV-{year}-{seq:06d}`` for ``default``,
+        ``INV-{issuer}-{year}-{seq:06d}`` for any other (``None`` keeps those).
         """
-        after = Issuer(name, number_format, payment_terms_days)
+        after = (
+            Issuer(name, payment_terms_days=payment_terms_days)
+            if number_format is None
+            else Issuer(name, number_format, payment_terms_days)
+        )
         with self._ctx.uow() as uow:
             invoices = uow.get(InvoiceRepository)
             before = invoices.issuer(after.name)

@@ -32,6 +32,7 @@ from telcocore.billing.invoices.model.invoice import (
 from telcocore.billing.invoices.ports import InvoiceRepository
 from telcocore.billing.ledger.model import TransactionKind
 from telcocore.billing.ledger.ports import LedgerRepository
+from telcocore.kernel.errors import ConflictError
 from telcocore.kernel.periods import Period
 from telcocore.platform.context import ServiceContext
 from telcocore.platform.ports import UnitOfWork
@@ -129,6 +130,13 @@ def generate_in(  # noqa: PLR0913 - the unit, the context, and what the invoice 
         generated_at=now,
         payment_terms_days=issuer.payment_terms_days,
     )
+    other = invoices.by_number(invoice.number)
+    if other is not None:
+        msg = (
+            f"invoice number {invoice.number!r} of issuer {issuer.name!r} is taken by issuer "
+            f"{other.issuer!r}: give each issuer a number format of its own"
+        )
+        raise ConflictError(msg)
     invoices.add(invoice)
     invoices.claim(invoice.id, [charge.claim for charge in billed])
     audit.record_change(uow, AuditAction.GENERATE, None, invoice, reason=reason)

@@ -133,11 +133,14 @@ class Schedules:
     def run_due(self, now: datetime | None = None) -> RunReport:
         """Generate every scheduled period that ended by ``now`` (default: the clock's now).
 
-        Safe to run again, and from several processes at once: each period is invoiced
-        once. A period whose invoice is refused (its usage is on another invoice already)
-        is in :attr:`RunReport.refused` and is tried again by the next run.
+        Never past the clock's now: as :meth:`generate`, a run invoices only periods that
+        are over. Safe to run again, and from several processes at once: each period is
+        invoiced once. A period whose invoice is refused (its usage is on another invoice
+        already) is in :attr:`RunReport.refused` and is tried again by the next run.
         """
-        moment = self._ctx.clock.now() if now is None else require_utc(now, field="now")
+        moment = self._ctx.clock.now()
+        if now is not None:
+            moment = min(moment, require_utc(now, field="now"))
         with self._ctx.uow(read_only=True) as uow:
             invoices = uow.get(InvoiceRepository)
             work = [
@@ -173,4 +176,4 @@ class Schedules:
 
 
 def _missing(schedule: InvoiceSchedule, ran: set[datetime], now: datetime) -> list[Period]:
-    return [period for period in schedule.due_periods(now) if period.start not in ran]
+    return schedule.due_periods(now, done=ran)

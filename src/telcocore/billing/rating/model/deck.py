@@ -36,7 +36,7 @@ from typing import Any, Final, NamedTuple
 
 import attrs
 
-from telcocore.billing.rating.model.plan import FOREVER, Plan, rounder
+from telcocore.billing.rating.model.plan import FOREVER, Hot, Plan, rounder
 from telcocore.billing.rating.model.rates import MAX_SECONDS, Rate, billable_seconds
 from telcocore.kernel.errors import ValidationError
 from telcocore.kernel.money import EXACT, Money, validate_currency
@@ -53,9 +53,9 @@ MAX_PRECISION: Final = 12
 """The most decimal places a deck rounds costs to."""
 
 _DIGITS: Final = MAX_DESTINATION_LENGTH
-_KEPT_COSTS: Final = 100_000
-"""How many distinct costs a deck keeps as ready Money values."""
-_KEPT_MATCHES: Final = 100_000
+_KEPT_COSTS: Final = 16_384
+"""How many distinct costs a deck keeps as ready Money values (bounding its memory)."""
+_KEPT_MATCHES: Final = 16_384
 """How many destination prefixes a deck remembers the match of (then it starts over)."""
 _new_call: Final = tuple.__new__
 _UNSEEN: Final[Any] = object()
@@ -163,7 +163,7 @@ class RateDeck:
     _exponent: int = attrs.field(init=False, repr=False)
     _costs: dict[int, Money] = attrs.field(init=False, repr=False)
     _key_length: int = attrs.field(init=False, repr=False)
-    _matches: dict[str, Plan | None] = attrs.field(init=False, repr=False)
+    _matches: dict[str, Hot | None] = attrs.field(init=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         round_ = rounder(self.rounding)
@@ -286,29 +286,43 @@ class RateDeck:
         if type(at) is not datetime or at.tzinfo is not UTC:
             at = require_utc(at, field="at")
         if type(destination) is str and at >= self._settled:
-            # Every rate in effect now stays so: no dates. What is left of the destination
-            # once its digits are stripped from the right must be nothing or the "+".
-            plan = None
-            sign = destination.rstrip(_ASCII_DIGITS)
-            if (not sign or sign == "+") and 0 < len(destination) - len(sign) <= _DIGITS:
-                # The match depends only on the first digits: it is kept per prefix.
-                key = destination[: self._key_length]
-                matches = self._matches
-                plan = matches.get(key, _UNSEEN)
-                if plan is _UNSEEN:
-                    plan = self._settled_match(key.removeprefix("+"))
-                    if len(matches) >= _KEPT_MATCHES:
-                        matches.clear()
-                    matches[key] = plan
+            # Every rate in effect now stays so: no dates. The match depends only on the
+            # first digits, kept per leading part; a kept part is a valid one, so the rest
+            # of the destination must be ASCII digits, and not too many of them.
+            length = self._key_length
+            entry = self._matches.get(destination[:length], _UNSEEN)
+            rest = destination[length:]
+            if (
+                entry is _UNSEEN
+                or len(destination) > _DIGITS
+                or (rest and not (rest.isdigit() and rest.isascii()))
+            ):
+                entry = self._settled_entry(destination)
         else:
             plan = self._find(destination, at)
-        if plan is None:
+            entry = None if plan is None else plan.hot
+        if entry is None:
             return self._unrated(destination, at)
+        (
+            prefix,
+            description,
+            rate,
+            tiered,
+            a,
+            b,
+            free,
+            units,
+            unit_rate,
+            minimum,
+            mul,
+            add,
+            div,
+            round_,
+        ) = entry
         if seconds == 0:
             cost = self._zero
             billed = 0
-        elif (fast := plan.fast) is not None:  # no tiers: the A/B rule (as in Plan.units)
-            a, b, free, units, unit_rate, minimum, mul, add, div, round_ = fast
+        elif tiered is None:  # no tiers: the A/B rule (as in Plan.units)
             billed = a if seconds <= a else a + -(-(seconds - a) // b) * b
             if billed > free:
                 units += (billed - free) * unit_rate
@@ -323,12 +337,28 @@ class RateDeck:
             kept = self._costs.get(q)
             cost = self._cost(q) if kept is None else kept
         else:
-            billed, units = plan.units(seconds)
-            cost = self._cost(plan.rounded(units))
-        return _new_call(
-            RatedCall,
-            (destination, plan.prefix, plan.description, seconds, billed, cost, plan.rate),
-        )
+            billed, units = tiered.units(seconds)
+            cost = self._cost(tiered.rounded(units))
+        return _new_call(RatedCall, (destination, prefix, description, seconds, billed, cost, rate))
+
+    def _settled_entry(self, destination: str) -> Hot | None:
+        """The :attr:`Plan.hot` of ``destination``'s match once settled, kept per leading part.
+
+        ``None`` if the destination is not a number or nothing matches it.
+        """
+        sign = destination.rstrip(_ASCII_DIGITS)
+        if (sign and sign != "+") or not 0 < len(destination) - len(sign) <= _DIGITS:
+            return None
+        key = destination[: self._key_length]
+        matches = self._matches
+        if key in matches:
+            return matches[key]
+        plan = self._settled_match(key.removeprefix("+"))
+        entry = None if plan is None else plan.hot
+        if len(matches) >= _KEPT_MATCHES:
+            matches.clear()
+        matches[key] = entry
+        return entry
 
     def _cost(self, q: int) -> Money:
         """``q`` steps of the deck's precision as Money, kept for the next call that costs it."""

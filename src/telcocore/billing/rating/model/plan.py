@@ -20,7 +20,7 @@ from telcocore.kernel.errors import ValidationError
 from telcocore.kernel.money import EXACT
 from telcocore.kernel.validation import shown
 
-__all__ = ["FOREVER", "ROUNDING_MODES", "Plan", "Rounder", "rounder"]
+__all__ = ["FOREVER", "ROUNDING_MODES", "Hot", "Plan", "Rounder", "rounder"]
 
 FOREVER: Final = datetime.max.replace(tzinfo=UTC)
 """The end of a rate that has none."""
@@ -39,6 +39,12 @@ ROUNDING_MODES: Final = (
 
 Rounder = Callable[[int, int, int], int]
 """Rounds ``q + r / d`` (``0 <= r < d``, a non-negative amount) to a whole number."""
+
+
+Hot = tuple[
+    str, str, Rate, "Plan | None", int, int, int, int, int, int, int, int, int, Rounder | None
+]
+"""A plan's :attr:`Plan.hot` tuple: what rating one call reads."""
 
 
 def _up(q: int, r: int, _d: int) -> int:
@@ -115,8 +121,8 @@ class Plan:
         "description",
         "effective_from",
         "effective_to",
-        "fast",
         "free",
+        "hot",
         "initial",
         "minimum",
         "mult",
@@ -173,23 +179,27 @@ class Plan:
             div = self.den * (2 if twice else 1)
             add = plus(self.den)
             general = None
-        self.fast = (
-            None
-            if rate.tiers
-            else (
-                self.initial,
-                self.subsequent,
-                self.free,
-                self.connect,
-                self.unit_rate,
-                0 if self.minimum is None else self.minimum,
-                mul,
-                add,
-                div,
-                general,
-            )
+        self.hot: Hot = (
+            self.prefix,
+            self.description,
+            rate,
+            self if rate.tiers else None,
+            self.initial,
+            self.subsequent,
+            self.free,
+            self.connect,
+            self.unit_rate,
+            0 if self.minimum is None else self.minimum,
+            mul,
+            add,
+            div,
+            general,
         )
-        """The constants of the A/B rule, unpacked at once by the deck; ``None`` with tiers."""
+        """What rating a call reads, in one tuple, unpacked at once by the deck: the prefix,
+        description and rate, the plan itself if it has tiers (``None``: the A/B rule
+        applies), then the A/B rule's constants: A, B, free seconds, connect units, units per
+        second, minimum units, and the rounding as ``(units * mul + add) // div`` or, with a
+        rounder, ``divmod(units * mul, div)`` settled by it."""
 
     def units(self, seconds: int) -> tuple[int, int]:
         """The billed seconds and the exact cost in units of an answered call of ``seconds``."""
