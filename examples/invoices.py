@@ -91,11 +91,22 @@ def main(url: str) -> None:
 
         invoice = core.invoices.issue(invoice.number)
         print(f"\nissued, due {invoice.due_at:%Y-%m-%d}")
-        invoice = core.invoices.record_payment(invoice.number, "5000", reference="bank 0042")
+        core.invoices.record_payment(
+            account.id,
+            "5000",
+            method="bank_transfer",
+            reference="bank 0042",
+            allocations={invoice.number: "5000"},
+        )
+        invoice = core.invoices.get(invoice.number)
         print(f"paid 5000: {invoice.payment_status.value}, {invoice.outstanding} still owed")
         late = invoice.due_at + timedelta(days=1) if invoice.due_at else clock.now()
         print(f"overdue the day after it is due: {invoice.overdue(late)}")
-        invoice = core.invoices.record_payment(invoice.number, invoice.outstanding)
+        rest = invoice.outstanding
+        core.invoices.record_payment(
+            account.id, rest, method="card", allocations={invoice.number: rest}
+        )
+        invoice = core.invoices.get(invoice.number)
         print(f"paid the rest: {invoice.status.value}")
 
         core.invoices.set_schedule(account.id, "FREQ=MONTHLY;BYMONTHDAY=1", start=SINCE)

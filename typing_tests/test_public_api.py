@@ -14,12 +14,16 @@ import telcocore
 from telcocore import (
     Account,
     Authorization,
+    Bills,
+    BillStatus,
     CallStart,
     CellSelection,
     DebitLimitExceeded,
     HistoryPage,
     LedgerEntry,
     Money,
+    Payment,
+    PaymentState,
     Refusal,
     Rounding,
     SummaryRow,
@@ -111,6 +115,19 @@ def check_summaries(core: TelcoCore, start: datetime, end: datetime) -> None:
     assert_type(asr.weighted, Decimal | None)
     assert_type(telcocore.to_csv(rows, ["period_start", "charge"]), str)
     assert_type(core.summaries.live("acme"), list[SummaryRow])
+
+
+def check_payments_and_bills(core: TelcoCore) -> None:
+    """A payment allocated to invoices by number, the bills, an invoice rendered."""
+    payment = core.invoices.record_payment(
+        "acme", "10.00", method="card", allocations={"INV-2026-000001": Money("10.00", "USD")}
+    )
+    assert_type(payment, Payment)
+    assert_type(core.invoices.settle_payment(payment.id).status, PaymentState)
+    bills = core.invoices.bills("acme")
+    assert_type(bills, Bills)
+    assert_type([bill.status for bill in bills.bills], list[BillStatus])
+    assert_type(core.invoices.render_html("INV-2026-000001", locale="de_DE"), str)
 
 
 def check_version() -> None:

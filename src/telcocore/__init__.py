@@ -16,8 +16,12 @@ from telcocore.billing.invoices.errors import (
     InvoiceScheduleNotFound,
     InvoiceStateError,
     OverPayment,
+    PaymentConflict,
+    PaymentNotFound,
+    PaymentStateError,
     UsageAlreadyInvoiced,
 )
+from telcocore.billing.invoices.model.bill import Bill, Bills, BillStatus
 from telcocore.billing.invoices.model.invoice import (
     Invoice,
     InvoiceLine,
@@ -27,6 +31,7 @@ from telcocore.billing.invoices.model.invoice import (
     PaymentStatus,
     UsageKey,
 )
+from telcocore.billing.invoices.model.payment import Allocation, Payment, PaymentState
 from telcocore.billing.invoices.model.schedule import InvoiceSchedule
 from telcocore.billing.ledger.errors import (
     AlreadyReversed,
@@ -125,12 +130,16 @@ __all__ = [
     "AccountNotFound",
     "AccountOverview",
     "AccountStatus",
+    "Allocation",
     "AlreadyExists",
     "AlreadyReversed",
     "AuditEntryNotFound",
     "AuthenticationFailed",
     "Authorization",
     "BatchResult",
+    "Bill",
+    "BillStatus",
+    "Bills",
     "BlockListEntryNotFound",
     "CallConflict",
     "CallEnd",
@@ -188,6 +197,11 @@ __all__ = [
     "NumberRangeNotSet",
     "OverPayment",
     "PasswordPolicy",
+    "Payment",
+    "PaymentConflict",
+    "PaymentNotFound",
+    "PaymentState",
+    "PaymentStateError",
     "PaymentStatus",
     "Period",
     "PlanAssignment",

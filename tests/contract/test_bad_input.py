@@ -205,6 +205,14 @@ def a_record(w: World) -> CallRecord:
     )
 
 
+def _pending(w: World) -> str:
+    """A pending payment of its own, allocated to an issued invoice of its own."""
+    allocations = {w.issued(): "0.01"}
+    return w.core.invoices.record_payment(
+        "acme", "0.01", method="bank_transfer", allocations=allocations, status="pending"
+    ).id
+
+
 def _scheduled(w: World) -> str:
     """An account of its own with a schedule."""
     account = w.core.accounts.open("Scheduled", "USD", account_id=f"s{w.fresh()}").id
@@ -617,12 +625,37 @@ INVOICES: dict[str, Call] = {
     "record_payment": Call(
         _service("invoices", "record_payment"),
         lambda w: {
-            "number": w.issued(),
-            "amount": "0.01",
-            "paid_at": START,
+            "account_id": "acme",
+            "amount": "0.02",
+            "method": "card",
             "reference": "wire 1",
+            "allocations": {w.issued(): "0.01"},
+            "status": "settled",
+            "received_at": START,
+            "payment_id": f"pay{w.fresh()}",
             "reason": "paid",
         },
+    ),
+    "settle_payment": Call(
+        _service("invoices", "settle_payment"),
+        lambda w: {"payment_id": _pending(w), "settled_at": START, "reason": "in"},
+    ),
+    "fail_payment": Call(
+        _service("invoices", "fail_payment"),
+        lambda w: {"payment_id": _pending(w), "reason": "bounced"},
+    ),
+    "payment": Call(_service("invoices", "payment"), lambda w: {"payment_id": _pending(w)}),
+    "payments": Call(
+        _service("invoices", "payments"), lambda _w: {"account_id": "acme", "status": "pending"}
+    ),
+    "bills": Call(
+        _service("invoices", "bills"), lambda _w: {"account_id": "acme", "day": START.date()}
+    ),
+    "render_text": Call(
+        _service("invoices", "render_text"), lambda w: {"number": w.issued(), "locale": "de_DE"}
+    ),
+    "render_html": Call(
+        _service("invoices", "render_html"), lambda w: {"number": w.issued(), "locale": "ja_JP"}
     ),
     "void": Call(_service("invoices", "void"), lambda w: {"number": w.draft(), "reason": "wrong"}),
     "get": Call(_service("invoices", "get"), lambda w: {"number": w.invoice}),
@@ -905,8 +938,11 @@ RESULTS = frozenset(
     {
         "Account",
         "AccountOverview",
+        "Allocation",
         "Authorization",
         "BatchResult",
+        "Bill",
+        "Bills",
         "CallEnd",
         "CellSelection",
         "CallStart",
@@ -921,6 +957,7 @@ RESULTS = frozenset(
         "Issuer",
         "LedgerEntry",
         "Message",
+        "Payment",
         "PlanAssignment",
         "PlanView",
         "Posting",

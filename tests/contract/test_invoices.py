@@ -92,6 +92,15 @@ def usd(core: TelcoCore, clock: FixedClock) -> TelcoCore:
     return core
 
 
+def _pay(core: TelcoCore, number: str, amount: str | Money, reference: str = "") -> Invoice:
+    """Pay ``amount`` of the invoice (a settled payment allocated to it all); the invoice."""
+    allocation = {number: amount}
+    core.invoices.record_payment(
+        "acme", amount, method="card", reference=reference, allocations=allocation
+    )
+    return core.invoices.get(number)
+
+
 def _usage(invoice: Invoice) -> dict[str, tuple[int, int, Money]]:
     return {
         line.prefix or "": (line.calls, line.billed_seconds, line.amount)
@@ -239,14 +248,14 @@ class TestStates:
         )
         assert not issued.overdue(NOW + timedelta(days=13))
         assert issued.overdue(NOW + timedelta(days=14))
-        part = usd.invoices.record_payment(draft.number, "0.20", reference="wire 1")
+        part = _pay(usd, draft.number, "0.20", "wire 1")
         assert (PaymentStatus.PARTIALLY_PAID, Money("0.05", "USD")) == (
             part.payment_status,
             part.outstanding,
         )
         with pytest.raises(OverPayment, match=r"0\.05 USD"):
-            usd.invoices.record_payment(draft.number, "0.06")
-        paid = usd.invoices.record_payment(draft.number, Money("0.05", "USD"))
+            _pay(usd, draft.number, "0.06")
+        paid = _pay(usd, draft.number, Money("0.05", "USD"))
         assert (InvoiceStatus.PAID, PaymentStatus.PAID) == (paid.status, paid.payment_status)
         assert not paid.overdue(NOW + timedelta(days=100))
         with pytest.raises(InvoiceStateError, match="paid"):
@@ -261,7 +270,7 @@ class TestStates:
         """A draft takes no payment; a void invoice cannot be issued or voided again."""
         draft = usd.invoices.generate("acme", MARCH)
         with pytest.raises(InvoiceStateError, match="draft"):
-            usd.invoices.record_payment(draft.number, "0.01")
+            _pay(usd, draft.number, "0.01")
         usd.invoices.void(draft.number)
         with pytest.raises(InvoiceStateError):
             usd.invoices.issue(draft.number)
@@ -299,7 +308,7 @@ class TestQueries:
         usd.ledger.debit("acme", "1.00", idempotency_key="p")
         shown = [usd.invoices.generate("acme", MARCH)]
         shown.append(usd.invoices.issue(shown[0].number))
-        shown.append(usd.invoices.record_payment(shown[0].number, "0.10", reference="r"))
+        shown.append(_pay(usd, shown[0].number, "0.10", "r"))
         shown.append(usd.invoices.generate("acme", Period.month(2026, 4)))
         shown.append(usd.invoices.void(shown[-1].number))
         validator = jsonschema.Draft202012Validator(invoice_schema())

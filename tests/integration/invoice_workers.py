@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import telcocore
-from telcocore import Period, UsageAlreadyInvoiced
+from telcocore import OverPayment, Period, UsageAlreadyInvoiced
 
 
 def generate_days(
@@ -66,3 +66,39 @@ def run_due(
             results.put(([i.number for i in report.generated], refused, None))
         except Exception as exc:  # noqa: BLE001 - reported to the test, which fails on it
             results.put(([], [], repr(exc)))
+
+
+def settle(
+    url: str,
+    payment_id: str,
+    start: Any,  # noqa: ANN401 - a multiprocessing Barrier
+    results: Any,  # noqa: ANN401 - a multiprocessing Queue
+) -> None:
+    """Settle the pending payment, as every other worker does; report (ledger credit, error)."""
+    with telcocore.connect(url) as core:
+        start.wait()
+        try:
+            results.put((core.invoices.settle_payment(payment_id).transaction_id, None))
+        except Exception as exc:  # noqa: BLE001 - reported to the test, which fails on it
+            results.put((None, repr(exc)))
+
+
+def pay_part(
+    url: str,
+    number: str,
+    amount: str,
+    start: Any,  # noqa: ANN401 - a multiprocessing Barrier
+    results: Any,  # noqa: ANN401 - a multiprocessing Queue
+) -> None:
+    """Record a pending payment of ``amount`` of the invoice; report recorded, refused or error."""
+    with telcocore.connect(url) as core:
+        start.wait()
+        try:
+            core.invoices.record_payment(
+                "acme", amount, method="card", status="pending", allocations={number: amount}
+            )
+            results.put("recorded")
+        except OverPayment:
+            results.put("refused")
+        except Exception as exc:  # noqa: BLE001 - reported to the test, which fails on it
+            results.put(repr(exc))

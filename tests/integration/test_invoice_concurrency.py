@@ -11,7 +11,7 @@ from tests.integration import invoice_workers
 from tests.integration.storage_workers import run_at_once
 
 import telcocore
-from telcocore import Rate, RateDeck
+from telcocore import PaymentStatus, Period, Rate, RateDeck
 from telcocore.calls.model.records import CallRecord
 
 pytestmark = pytest.mark.slow
@@ -103,3 +103,38 @@ class TestSchedulesUnderContention:
             assert Decimal("0.60") == sum(i.subtotal.amount for i in stored)
             again = core.invoices.run_due(datetime(2026, 4, 1, tzinfo=UTC))
             assert ([], []) == (again.generated, again.refused)
+
+
+def _issued_march(url: str) -> tuple[str, Decimal]:
+    """The March invoice of the seeded account, issued (0.60 USD); and the balance then."""
+    _seeded(url)
+    with telcocore.connect(url) as core:
+        number = core.invoices.generate("acme", Period.month(2026, 3)).number
+        core.invoices.issue(number)
+        return number, core.ledger.balance("acme").amount
+
+
+class TestPaymentsUnderContention:
+    """Four processes settling, or allocating to one invoice, at once."""
+
+    def test_settled_once(self, durable_url: str) -> None:
+        """One ledger credit, one payment on the invoice, the same result in each process."""
+        number, balance = _issued_march(durable_url)
+        with telcocore.connect(durable_url) as core:
+            pending = core.invoices.record_payment(
+                "acme", "0.60", method="sepa", status="pending", allocations={number: "0.60"}
+            )
+        reports = run_at_once(invoice_workers.settle, [(durable_url, pending.id)] * 4)
+        assert [] == [error for _, error in reports if error]
+        assert 1 == len({credit for credit, _ in reports})
+        with telcocore.connect(durable_url) as core:
+            assert balance + Decimal("0.60") == core.ledger.balance("acme").amount
+            invoice = core.invoices.get(number)
+            assert (1, PaymentStatus.PAID) == (len(invoice.payments), invoice.payment_status)
+            assert core.audit.verify_chain() is None
+
+    def test_allocations_never_exceed_what_is_owed(self, durable_url: str) -> None:
+        """Each process allocates 0.36 of the 0.60 owed: one is recorded, three refused."""
+        number, _ = _issued_march(durable_url)
+        reports = run_at_once(invoice_workers.pay_part, [(durable_url, number, "0.36")] * 4)
+        assert ["recorded", "refused", "refused", "refused"] == sorted(reports)

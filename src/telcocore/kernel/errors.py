@@ -39,6 +39,7 @@ errors live in its ``errors`` module (:mod:`telcocore.accounts.errors`,
     │   ├── RateAssignmentNotFound
     │   ├── InvoiceNotFound
     │   ├── InvoiceScheduleNotFound
+    │   ├── PaymentNotFound
     │   ├── PlanNotFound
     │   └── PlanNotAssigned                      an account on no service plan
     ├── ConflictError                            the request clashes with stored state
@@ -48,6 +49,7 @@ errors live in its ``errors`` module (:mod:`telcocore.accounts.errors`,
     │   ├── HoldConflict                         a hold id reused for another hold
     │   ├── CallConflict                         a call id in progress for another request
     │   ├── AlreadyReversed                      a transaction may be reversed once
+    │   ├── PaymentConflict                      a payment id reused for another payment
     │   └── UsageAlreadyInvoiced                 usage billed by an invoice not void
     ├── RuleViolation                            a business rule refuses the request
     │   ├── AccountNotActive                     only active accounts may use services
@@ -62,6 +64,7 @@ errors live in its ``errors`` module (:mod:`telcocore.accounts.errors`,
     │   ├── InvalidCode                          a wrong, expired or used verification code
     │   ├── InvoiceStateError                    e.g. issuing a void invoice
     │   ├── OverPayment                          a payment over what an invoice still owes
+    │   ├── PaymentStateError                    e.g. settling a failed payment
     │   ├── PlanInUse                            a service plan deleted while assigned
     │   └── UsersInUse                           users removed below the extensions in use
     ├── AuthenticationFailed (PermissionError)   wrong email or password (never says which)

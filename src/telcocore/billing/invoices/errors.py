@@ -9,6 +9,9 @@ __all__ = [
     "InvoiceScheduleNotFound",
     "InvoiceStateError",
     "OverPayment",
+    "PaymentConflict",
+    "PaymentNotFound",
+    "PaymentStateError",
     "UsageAlreadyInvoiced",
 ]
 
@@ -23,6 +26,33 @@ class InvoiceScheduleNotFound(NotFoundError):
     """The account has no invoice schedule."""
 
     entity = "invoice schedule of account"
+
+
+class PaymentNotFound(NotFoundError):
+    """No payment has this id."""
+
+    entity = "payment"
+
+
+class PaymentConflict(ConflictError):
+    """A payment id recorded already, for another payment (``payment_id`` names it)."""
+
+    def __init__(self, payment_id: str) -> None:
+        super().__init__(
+            f"payment {payment_id!r} was recorded already with another account, amount, "
+            "method or reference"
+        )
+        self.payment_id = payment_id
+
+
+class PaymentStateError(RuleViolation):
+    """The payment's state does not allow the request (settling a failed payment, say)."""
+
+    def __init__(self, payment_id: str, status: str, action: str) -> None:
+        super().__init__(f"payment {payment_id!r} is {status}: it cannot be {action}")
+        self.payment_id = payment_id
+        self.status = status
+        self.action = action
 
 
 class UsageAlreadyInvoiced(ConflictError):
@@ -51,7 +81,10 @@ class InvoiceStateError(RuleViolation):
 
 
 class OverPayment(RuleViolation):
-    """A payment larger than what is still owed on the invoice; ``outstanding`` says that."""
+    """An allocation larger than what the invoice still owes; ``outstanding`` says that.
+
+    (What other pending payments are allocated to the invoice already is not owed any more.)
+    """
 
     def __init__(self, number: str, amount: object, outstanding: object) -> None:
         super().__init__(

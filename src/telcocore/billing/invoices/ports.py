@@ -13,6 +13,7 @@ from telcocore.billing.invoices.model.invoice import (
     UsageKey,
     UsageRow,
 )
+from telcocore.billing.invoices.model.payment import Payment, PaymentState
 from telcocore.billing.invoices.model.schedule import InvoiceSchedule
 from telcocore.platform.ports import UnitOfWork
 
@@ -38,7 +39,7 @@ class UsageSource(Protocol):
 
 
 class InvoiceRepository(Protocol):
-    """Stores invoices, the claims on what they bill, issuers and schedules."""
+    """Stores invoices, the claims on what they bill, issuers, payments and schedules."""
 
     def issuer(self, name: str) -> Issuer | None:
         """The issuer's settings, if it was ever set or used."""
@@ -129,4 +130,20 @@ class InvoiceRepository(Protocol):
 
     def ran(self, account_id: str) -> set[datetime]:
         """The starts of the account's periods a scheduled run made."""
+        ...
+
+    def add_payment(self, payment: Payment) -> None:
+        """Store a new payment; an id taken already fails (:class:`~telcocore.AlreadyExists`)."""
+        ...
+
+    def update_payment(self, payment: Payment) -> None:
+        """Store ``payment`` over its previous version, or :class:`~telcocore.ConcurrencyError`."""
+        ...
+
+    def payment(self, payment_id: str, *, lock: bool = False) -> Payment | None:
+        """The payment with this id, or ``None``; ``lock`` holds its row."""
+        ...
+
+    def payments(self, account_id: str, status: PaymentState | None) -> list[Payment]:
+        """The account's payments (of ``status``, if given) by the time received, then id."""
         ...

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any, Final
 
 from telcocore.billing.invoices.model.invoice import Invoice, InvoiceStatus, Issuer
+from telcocore.billing.invoices.model.payment import Payment, PaymentState
 from telcocore.billing.invoices.model.schedule import InvoiceSchedule
 from telcocore.billing.invoices.ports import InvoiceRepository
 from telcocore.kernel.errors import ConcurrencyError
@@ -29,7 +30,7 @@ _KEYS_PER_QUERY: Final = 500
 
 
 class SqlInvoiceRepository:
-    """Invoices, claims, issuers and schedules in one session (SQLite or PostgreSQL)."""
+    """Invoices, claims, issuers, payments and schedules in one session (SQLite or PostgreSQL)."""
 
     def __init__(self, session: Session[Any]) -> None:
         self._s = session
@@ -114,31 +115,40 @@ class SqlInvoiceRepository:
 
     def update(self, invoice: Invoice) -> None:
         """Store ``invoice`` over its previous version, or :class:`~telcocore.ConcurrencyError`."""
-        expected = invoice.version - 1
+        self._update("invoices", invoice, invoice.number, invoice.status.value, invoice.version)
+
+    def _update(
+        self, table: str, value: Invoice | Payment, key: str, status: str, version: int
+    ) -> None:
+        """Store ``value`` (its row by id) over version ``version - 1``, or a ConcurrencyError."""
+        expected = version - 1
         changed = self._s.run(
-            "UPDATE invoices SET status = ?, version = ?, document = ? "
+            f"UPDATE {table} SET status = ?, version = ?, document = ? "  # noqa: S608 - ours
             "WHERE id = ? AND version = ?",
-            (
-                invoice.status.value,
-                invoice.version,
-                to_document(self._s.dialect, invoice, invoice.version),
-                invoice.id,
-                expected,
-            ),
+            (status, version, to_document(self._s.dialect, value, version), value.id, expected),
         )
         if not changed:
-            raise ConcurrencyError(Invoice.ENTITY, invoice.number, expected)
+            raise ConcurrencyError(value.ENTITY, key, expected)
 
     def by_number(self, number: str, *, lock: bool = False) -> Invoice | None:
         """The invoice with this number, or ``None``; ``lock`` holds its row."""
+        row = self._document("invoices", "number", number, lock=lock)
+        return None if row is None else self._invoice(row)
+
+    def _document(self, table: str, column: str, key: str, *, lock: bool) -> object | None:
+        """The stored document of the row whose ``column`` is ``key``; ``lock`` holds it."""
         if lock:  # an update takes the row lock on PostgreSQL; SQLite holds the write lock
             row = self._s.one(
-                "UPDATE invoices SET version = version WHERE number = ? RETURNING document",
-                (number,),
+                f"UPDATE {table} SET version = version "  # noqa: S608 - our names
+                f"WHERE {column} = ? RETURNING document",
+                (key,),
             )
         else:
-            row = self._s.one("SELECT document FROM invoices WHERE number = ?", (number,))
-        return None if row is None else self._invoice(row[0])
+            row = self._s.one(
+                f"SELECT document FROM {table} WHERE {column} = ?",  # noqa: S608 - our names
+                (key,),
+            )
+        return None if row is None else row[0]
 
     def _invoice(self, stored: object) -> Invoice:
         return from_document(self._s.dialect.json_from_db(stored), Invoice)
@@ -234,6 +244,47 @@ class SqlInvoiceRepository:
             "SELECT period_start FROM invoice_schedule_runs WHERE account_id = ?", (account_id,)
         )
         return {d.time_from_db(row[0]) for row in rows}
+
+    def add_payment(self, payment: Payment) -> None:
+        """Store a new payment; an id taken already fails the unit of work."""
+        d = self._s.dialect
+        self._s.run(
+            "INSERT INTO invoice_payments (id, account_id, status, received_at, version, document) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                payment.id,
+                payment.account_id,
+                payment.status.value,
+                d.time_to_db(payment.received_at),
+                payment.version,
+                to_document(d, payment, payment.version),
+            ),
+        )
+
+    def update_payment(self, payment: Payment) -> None:
+        """Store ``payment`` over its previous version, or :class:`~telcocore.ConcurrencyError`."""
+        self._update("invoice_payments", payment, payment.id, payment.status.value, payment.version)
+
+    def payment(self, payment_id: str, *, lock: bool = False) -> Payment | None:
+        """The payment with this id, or ``None``; ``lock`` holds its row."""
+        row = self._document("invoice_payments", "id", payment_id, lock=lock)
+        return None if row is None else self._payment(row)
+
+    def _payment(self, stored: object) -> Payment:
+        return from_document(self._s.dialect.json_from_db(stored), Payment)
+
+    def payments(self, account_id: str, status: PaymentState | None) -> list[Payment]:
+        """The account's payments (of ``status``, if given) by the time received, then id."""
+        where, params = "account_id = ?", [account_id]
+        if status is not None:
+            where += " AND status = ?"
+            params.append(status.value)
+        rows = self._s.all(
+            f"SELECT document FROM invoice_payments WHERE {where} "  # noqa: S608 - constant
+            f"ORDER BY received_at, id{self._s.dialect.code_point_order}",
+            params,
+        )
+        return [self._payment(row[0]) for row in rows]
 
 
 STORAGE = SqlDomain(

@@ -41,10 +41,10 @@ __all__ = [
     "Invoice",
     "InvoiceLine",
     "InvoicePage",
+    "InvoicePayment",
     "InvoiceStatus",
     "Issuer",
     "LineKind",
-    "Payment",
     "PaymentStatus",
     "UsageKey",
     "UsageRow",
@@ -336,12 +336,14 @@ def totals(
 
 
 @attrs.frozen
-class Payment:
-    """A payment recorded against an invoice."""
+class InvoicePayment:
+    """A payment's allocation recorded on an invoice: how much, when, which payment."""
 
     amount: Money
     paid_at: datetime
     reference: str = ""
+    payment_id: str = ""
+    """The :class:`~telcocore.billing.invoices.model.payment.Payment` it comes from."""
 
 
 @attrs.frozen
@@ -374,7 +376,7 @@ class Invoice:
     issued_at: datetime | None = None
     due_at: datetime | None = None
     voided_at: datetime | None = None
-    payments: tuple[Payment, ...] = ()
+    payments: tuple[InvoicePayment, ...] = ()
     version: int = 1
 
     @property
@@ -417,7 +419,7 @@ class Invoice:
         status = InvoiceStatus.ISSUED if self.total.is_positive() else InvoiceStatus.PAID
         return attrs.evolve(self, status=status, issued_at=at, due_at=due, version=self.version + 1)
 
-    def with_payment(self, payment: Payment) -> Invoice:
+    def with_payment(self, payment: InvoicePayment) -> Invoice:
         """The invoice with ``payment`` recorded; paid once nothing is outstanding."""
         after = attrs.evolve(self, payments=(*self.payments, payment), version=self.version + 1)
         if not after.outstanding.is_positive():

@@ -1,4 +1,4 @@
-"""Invoices use cases: :class:`InvoiceService` generates, issues, records payments, voids.
+"""Invoices use cases: :class:`InvoiceService` generates, issues, voids, takes payments.
 
 Built as ``InvoiceService(context, audit, usage)``, where ``usage`` is the
 :class:`~telcocore.billing.invoices.ports.UsageSource` its usage rows come from (the core
@@ -7,7 +7,11 @@ summaries). Every change is
 one unit of work with its audit entry: ``GENERATE``, ``ISSUE``, ``PAY``, ``VOID``. Invoices
 are read by number, and listed by account, status, issuer and period, a page at a time.
 Schedules (:class:`~telcocore.billing.invoices.services.schedules.Schedules`) generate
-every period that is due.
+every period that is due; payments
+(:class:`~telcocore.billing.invoices.services.payments.Payments`) are allocated to
+invoices; bills (:class:`~telcocore.billing.invoices.services.bills.BillsView`) are the
+customer's view of them; an invoice is rendered as text or HTML
+(:class:`~telcocore.billing.invoices.services.rendering.Rendering`).
 """
 
 from __future__ import annotations
@@ -19,8 +23,8 @@ from typing import Final
 from telcocore.accounts.model import validate_account_id
 from telcocore.accounts.ports import AccountRepository
 from telcocore.audit.model.entry import AuditAction
-from telcocore.audit.services import MAX_REASON_LENGTH, AuditLog
-from telcocore.billing.invoices.errors import InvoiceNotFound, InvoiceStateError, OverPayment
+from telcocore.audit.services import AuditLog
+from telcocore.billing.invoices.errors import InvoiceNotFound, InvoiceStateError
 from telcocore.billing.invoices.model.invoice import (
     DEFAULT_ISSUER,
     DEFAULT_PAYMENT_TERMS,
@@ -28,18 +32,24 @@ from telcocore.billing.invoices.model.invoice import (
     InvoicePage,
     InvoiceStatus,
     Issuer,
-    Payment,
     UsageKey,
     validate_issuer,
     whole_days,
 )
 from telcocore.billing.invoices.ports import InvoiceRepository, UsageSource
+from telcocore.billing.invoices.services.bills import BillsView
+from telcocore.billing.invoices.services.common import (
+    checked_number,
+    checked_reason,
+    store_change,
+)
 from telcocore.billing.invoices.services.generation import charge_lines, generate_in
+from telcocore.billing.invoices.services.payments import Payments
+from telcocore.billing.invoices.services.rendering import Rendering
 from telcocore.billing.invoices.services.schedules import Schedules
 from telcocore.kernel.errors import ValidationError
-from telcocore.kernel.money import AmountLike, as_money
-from telcocore.kernel.periods import Period, require_utc
-from telcocore.kernel.validation import coerce_enum, shown, validate_int, validate_text
+from telcocore.kernel.periods import Period
+from telcocore.kernel.validation import coerce_enum, shown, validate_int
 from telcocore.platform.context import ServiceContext, retrying_lost_races
 from telcocore.platform.ports import UnitOfWork
 
@@ -47,22 +57,8 @@ __all__ = ["MAX_INVOICE_LIMIT", "InvoiceService"]
 
 MAX_INVOICE_LIMIT: Final = 500
 """The most invoices one page holds."""
-MAX_REFERENCE_LENGTH: Final = 200
-"""The longest payment reference."""
 MAX_USAGE_KEYS: Final = 100_000
 """The most usage rows one invoice may be generated from."""
-
-
-def _number(value: object) -> str:
-    return validate_text(value, field="number", max_length=200, required=True)
-
-
-def _reason(value: str | None) -> str | None:
-    return (
-        None
-        if value is None
-        else validate_text(value, field="reason", max_length=MAX_REASON_LENGTH)
-    )
 
 
 def _ended(period: Period, now: datetime, *, field: str = "period") -> Period:
@@ -98,7 +94,7 @@ def _usage_keys(account_id: str, keys: object) -> list[UsageKey]:
     return sorted(set(found))
 
 
-class InvoiceService(Schedules):
+class InvoiceService(Schedules, Payments, BillsView, Rendering):
     """Generates invoices from daily usage and the ledger, and keeps their status."""
 
     def __init__(self, context: ServiceContext, audit: AuditLog, usage: UsageSource) -> None:
@@ -174,7 +170,7 @@ class InvoiceService(Schedules):
         account_id = validate_account_id(account_id)
         period = _ended(whole_days(period), self._ctx.clock.now())
         issuer = validate_issuer(issuer)
-        reason = _reason(reason)
+        reason = checked_reason(reason)
         return retrying_lost_races(lambda: self._generate(account_id, period, issuer, reason))
 
     def _generate(
@@ -246,7 +242,7 @@ class InvoiceService(Schedules):
         wanted = _usage_keys(account_id, keys)
         _ended(Period.day(max(key.day for key in wanted)), self._ctx.clock.now(), field="keys")
         issuer = validate_issuer(issuer)
-        reason = _reason(reason)
+        reason = checked_reason(reason)
 
         return retrying_lost_races(
             lambda: self._generate(account_id, None, issuer, reason, keys=wanted)
@@ -264,8 +260,8 @@ class InvoiceService(Schedules):
         make: Callable[[Invoice], Invoice],
         reason: str | None,
     ) -> Invoice:
-        number = _number(number)
-        reason = _reason(reason)
+        number = checked_number(number)
+        reason = checked_reason(reason)
         with self._ctx.uow() as uow:
             invoices = uow.get(InvoiceRepository)
             before = invoices.by_number(number, lock=True)
@@ -286,12 +282,7 @@ class InvoiceService(Schedules):
         reason: str | None,
     ) -> Invoice:
         """Store ``after`` over ``before`` with its audit entry; a void one frees its claims."""
-        invoices = uow.get(InvoiceRepository)
-        invoices.update(after)
-        if after.status is InvoiceStatus.VOID:
-            invoices.release(after.id)
-        self._audit.record_change(uow, action, before, after, reason=reason)
-        return after
+        return store_change(uow, self._audit, action, before, after, reason)
 
     def issue(self, number: str, *, reason: str | None = None) -> Invoice:
         """Issue a draft: it is due its issuer's payment terms from now; audited (``ISSUE``).
@@ -306,49 +297,6 @@ class InvoiceService(Schedules):
             change="issued",
             allowed=frozenset({InvoiceStatus.DRAFT}),
             make=lambda invoice: invoice.issued(now),
-            reason=reason,
-        )
-
-    def record_payment(
-        self,
-        number: str,
-        amount: AmountLike,
-        *,
-        paid_at: datetime | None = None,
-        reference: str = "",
-        reason: str | None = None,
-    ) -> Invoice:
-        """Record a payment against an issued invoice; audited (``PAY``).
-
-        ``amount`` is in the invoice's currency, more than zero and at most what is still
-        owed (:class:`~telcocore.billing.invoices.errors.OverPayment`); ``paid_at``
-        (aware, default now) is when it was paid. The invoice is paid once nothing is
-        owed. The payment is recorded on the invoice only: crediting the account's balance
-        is the ledger's (``core.ledger.credit(..., kind=TransactionKind.PAYMENT)``).
-        """
-        number = _number(number)
-        when = self._ctx.clock.now() if paid_at is None else require_utc(paid_at, field="paid_at")
-        reference = validate_text(reference, field="reference", max_length=MAX_REFERENCE_LENGTH)
-        with self._ctx.uow(read_only=True) as uow:
-            found = uow.get(InvoiceRepository).by_number(number)
-        if found is None:
-            raise InvoiceNotFound(number)
-        money = as_money(amount, found.currency, field="amount")
-        if not money.is_positive():
-            msg = f"amount {money} must be more than zero"
-            raise ValidationError(msg, field="amount", value=amount)
-
-        def pay(invoice: Invoice) -> Invoice:
-            if money > invoice.outstanding:
-                raise OverPayment(invoice.number, money, invoice.outstanding)
-            return invoice.with_payment(Payment(money, when, reference))
-
-        return self._change(
-            number,
-            AuditAction.PAY,
-            change="paid",
-            allowed=frozenset({InvoiceStatus.ISSUED}),
-            make=pay,
             reason=reason,
         )
 
@@ -382,7 +330,7 @@ class InvoiceService(Schedules):
 
         :class:`~telcocore.billing.invoices.errors.InvoiceNotFound` if there is none.
         """
-        number = _number(number)
+        number = checked_number(number)
         with self._ctx.uow(read_only=True) as uow:
             found = uow.get(InvoiceRepository).by_number(number)
         if found is None:
@@ -413,7 +361,7 @@ class InvoiceService(Schedules):
             msg = f"period must be a Period, got {shown(period)}"
             raise ValidationError(msg, field="period", value=period)
         limit = validate_int(limit, field="limit", minimum=1, maximum=MAX_INVOICE_LIMIT)
-        cursor = None if after is None else _number(after)
+        cursor = None if after is None else checked_number(after)
         with self._ctx.uow(read_only=True) as uow:
             found = uow.get(InvoiceRepository).search(
                 account_id=account,
