@@ -266,6 +266,16 @@ class TestStates:
         assert ["GENERATE", "ISSUE", "PAY", "PAY"] == sorted(actions)
         assert usd.audit.verify_chain() is None
 
+    def test_an_invoice_paid_without_a_payment_can_be_voided(self, usd: TelcoCore) -> None:
+        """Nothing to pay: paid when issued; it can be voided, and its day invoiced again."""
+        empty = usd.invoices.issue(
+            usd.invoices.generate("acme", Period.day(date(2026, 3, 20))).number
+        )
+        assert (InvoiceStatus.PAID, ()) == (empty.status, empty.payments)
+        assert InvoiceStatus.VOID == usd.invoices.void(empty.number).status
+        again = usd.invoices.generate("acme", Period.day(date(2026, 3, 20)))
+        assert empty.lines == again.lines
+
     def test_transitions_refused(self, usd: TelcoCore) -> None:
         """A draft takes no payment; a void invoice cannot be issued or voided again."""
         draft = usd.invoices.generate("acme", MARCH)

@@ -127,6 +127,20 @@ class TestAllocation:
             acme.invoices.record_payment("acme", "5", method="card", status="failed")
         assert [] == acme.invoices.payments("acme")
 
+    @pytest.mark.parametrize(
+        ("amount", "allocated"), [("0.001", None), ("29.995", None), ("5", "4.995")]
+    )
+    def test_amounts_finer_than_the_currency_are_refused(
+        self, acme: TelcoCore, clock: FixedClock, amount: str, allocated: str | None
+    ) -> None:
+        """A payment or allocation of a fraction of a cent would leave a debt none can pay."""
+        number = _invoice(acme, clock, DAY, "30.00")
+        allocations = {number: allocated or amount}
+        with pytest.raises(ValidationError, match=r"more decimal places than USD has \(2\)"):
+            acme.invoices.record_payment("acme", amount, method="card", allocations=allocations)
+        assert [] == acme.invoices.payments("acme")
+        assert (PaymentStatus.UNPAID, Money("30.00", "USD")) == _state(acme, number)
+
 
 class TestPending:
     """Pending payments move nothing until settled; failing one never moves anything."""

@@ -301,24 +301,29 @@ class InvoiceService(Schedules, Payments, BillsView, Rendering):
         )
 
     def void(self, number: str, *, reason: str | None = None) -> Invoice:
-        """Void a draft or issued invoice without payments; audited (``VOID``).
+        """Void an invoice without payments; audited (``VOID``).
 
-        Its usage and charges are free again: a new invoice may bill them. Its number
-        stays taken (numbers have no gaps). An invoice with payments recorded, a paid or
-        a void one is refused (:class:`~telcocore.billing.invoices.errors.InvoiceStateError`).
+        A draft, an issued invoice, or one paid without a payment (it had nothing to pay
+        when issued). Its usage and charges are free again: a new invoice may bill them.
+        Its number stays taken (numbers have no gaps). An invoice with payments recorded,
+        or a void one, is refused
+        (:class:`~telcocore.billing.invoices.errors.InvoiceStateError`).
         """
         now = self._ctx.clock.now()
 
         def void(invoice: Invoice) -> Invoice:
             if invoice.payments:
-                raise InvoiceStateError(invoice.number, "partially paid", "voided")
+                paid = invoice.status is InvoiceStatus.PAID
+                raise InvoiceStateError(
+                    invoice.number, "paid" if paid else "partially paid", "voided"
+                )
             return invoice.voided(now)
 
         return self._change(
             number,
             AuditAction.VOID,
             change="voided",
-            allowed=frozenset({InvoiceStatus.DRAFT, InvoiceStatus.ISSUED}),
+            allowed=frozenset({InvoiceStatus.DRAFT, InvoiceStatus.ISSUED, InvoiceStatus.PAID}),
             make=void,
             reason=reason,
         )

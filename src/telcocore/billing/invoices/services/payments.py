@@ -53,7 +53,7 @@ from telcocore.billing.ledger.model import TransactionKind
 from telcocore.billing.ledger.services import LedgerRequest, Movement
 from telcocore.billing.ledger.services.batch import low_balance_message, post_batch
 from telcocore.kernel.errors import TelcoError, ValidationError
-from telcocore.kernel.money import AmountLike, Money, as_money
+from telcocore.kernel.money import AmountLike, Money, Rounding, as_money, currency_precision
 from telcocore.kernel.periods import require_utc
 from telcocore.kernel.validation import coerce_enum, shown, validate_id, validate_text
 from telcocore.platform.context import retrying_lost_races
@@ -75,6 +75,24 @@ def _payment_id(value: object) -> str:
     return validate_id(value, field="payment_id", label="payment id")
 
 
+def _paid_money(value: object, currency: str, *, field: str) -> Money:
+    """``value`` as Money of ``currency``: more than zero, in whole units of the currency.
+
+    A payment of 0.001 USD could leave an invoice owing what no payment can settle.
+    """
+    money = as_money(value, currency, field=field)
+    if not money.is_positive():
+        msg = f"{field} {money} must be more than zero"
+        raise ValidationError(msg, field=field, value=value)
+    if money.round(Rounding.HALF_UP) != money:
+        msg = (
+            f"{field} {money} has more decimal places than {currency} has "
+            f"({currency_precision(currency)})"
+        )
+        raise ValidationError(msg, field=field, value=value)
+    return money
+
+
 def _allocations(value: object, currency: str) -> tuple[Allocation, ...]:
     """``{number: amount}`` as allocations, in the mapping's order, each more than zero."""
     if value is None:
@@ -87,10 +105,7 @@ def _allocations(value: object, currency: str) -> tuple[Allocation, ...]:
         raise ValidationError(msg, field="allocations", value=len(value))
     found = []
     for number, amount in value.items():
-        money = as_money(amount, currency, field="allocations")
-        if not money.is_positive():
-            msg = f"the allocation {money} to invoice {number!r} must be more than zero"
-            raise ValidationError(msg, field="allocations", value=amount)
+        money = _paid_money(amount, currency, field="allocations")
         found.append(Allocation(checked_number(number, field="allocations"), money))
     return tuple(found)
 
@@ -143,10 +158,7 @@ class Payments:
         reason = checked_reason(reason)
         with self._ctx.uow(read_only=True) as uow:
             currency = uow.get(AccountRepository).get(account_id).currency
-        money = as_money(amount, currency, field="amount")
-        if not money.is_positive():
-            msg = f"amount {money} must be more than zero"
-            raise ValidationError(msg, field="amount", value=amount)
+        money = _paid_money(amount, currency, field="amount")
         parts = _allocations(allocations, currency)
         if sum((a.amount for a in parts), Money.zero(currency)) > money:
             msg = f"the allocations add up to more than the payment of {money}"
