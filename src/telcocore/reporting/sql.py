@@ -21,14 +21,14 @@ a ``GROUP BY`` per grain, the periods given as a list of ``VALUES`` joined on th
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Final
 
 from telcocore.calls.model.classification import Classification
 from telcocore.kernel.money import UNBOUNDED, Money
-from telcocore.platform.sql.dialect import Dialect, Row, Session
+from telcocore.platform.sql.dialect import Row, Session
 from telcocore.platform.sql.unit_of_work import SqlDomain
 from telcocore.reporting.model.summaries import Grain, SummaryRow
 from telcocore.reporting.ports import SummaryRepository
@@ -72,27 +72,6 @@ _PERIODS_PER_QUERY: Final = 500
 _CLASSES: Final = {kind.value: kind for kind in Classification}
 _KNOWN_COST: Final = "c.provider_cost IS NOT NULL AND c.provider_currency = c.currency"
 """A call whose provider cost is known, in the currency of its charge."""
-
-
-def _decimals(dialect: Dialect[Any]) -> Callable[[object], Decimal]:
-    """Reads a stored decimal: a finite ``Decimal`` or decimal text at once, else the dialect.
-
-    The dialect's :meth:`~telcocore.platform.sql.dialect.Dialect.decimal_from_db` says what
-    is wrong with anything else; this reads the usual values without its checks' cost.
-    """
-    checked = dialect.decimal_from_db
-
-    def read(value: object) -> Decimal:
-        if type(value) is str:
-            try:
-                value = Decimal(value)
-            except ArithmeticError:
-                return checked(value)
-        if type(value) is Decimal and value.is_finite():
-            return value
-        return checked(value)
-
-    return read
 
 
 class SqlSummaryRepository:
@@ -186,7 +165,7 @@ class SqlSummaryRepository:
 
     def _plus_stored(self, row: SummaryRow, stored: Row) -> SummaryRow:
         """``row`` with a stored row's counts and sums (``_STORED``'s columns) added."""
-        number = _decimals(self._s.dialect)
+        number = self._s.dialect.decimal_from_db
         add = UNBOUNDED.add
         money = Money._trusted  # noqa: SLF001 - exact sums of checked amounts
         attempts, connected, duration, billed, charge, costed, cost, costed_charge = stored[2:]
@@ -219,7 +198,7 @@ class SqlSummaryRepository:
         each classification converted once.
         """
         d = self._s.dialect
-        number = _decimals(d)
+        number = d.decimal_from_db
         money = Money._trusted  # noqa: SLF001 - amounts stored as written, exact
         found = self._s.all(
             f"SELECT {_COLUMNS} FROM summaries WHERE account_id = ? AND grain = ? "  # noqa: S608

@@ -12,7 +12,6 @@ it, so no driver exception gets past it untranslated.
 from __future__ import annotations
 
 import abc
-import contextlib
 import decimal
 import json
 from collections.abc import Iterable, Mapping, Sequence
@@ -188,9 +187,14 @@ class Dialect(abc.ABC, Generic[C]):
         What is stored is never refused for its size, so every balance stays readable;
         the ledger's bounds apply to what is written.
         """
+        if type(value) is Decimal and value.is_finite():
+            return value  # as drivers return it: read on hot paths, so no copy
         if isinstance(value, Decimal | str | int) and not isinstance(value, bool):
-            with contextlib.suppress(decimal.InvalidOperation):
+            try:
                 number = Decimal(value)
+            except decimal.InvalidOperation:
+                pass
+            else:
                 if number.is_finite():
                     return number
         msg = f"stored decimal {shown(value)} is not a finite number"
