@@ -36,17 +36,22 @@ def results_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("bench") / "RESULTS.md"
 
 
-@pytest.fixture(scope="module")
-def quick_ledger(results_file: Path) -> subprocess.CompletedProcess[str]:
-    """``python benchmarks/run.py --quick -k ledger --results ...``, run once for the module."""
+def _quick(name: str, *extra: str, timeout: int = 300) -> subprocess.CompletedProcess[str]:
+    """``python benchmarks/run.py --quick -k name [extra]`` with this interpreter, as text."""
     return subprocess.run(  # noqa: S603 - our own script, run with the current interpreter
-        [sys.executable, str(RUNNER), "--quick", "-k", "ledger", "--results", str(results_file)],
+        [sys.executable, str(RUNNER), "--quick", "-k", name, *extra],
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=timeout,
         check=False,
     )
+
+
+@pytest.fixture(scope="module")
+def quick_ledger(results_file: Path) -> subprocess.CompletedProcess[str]:
+    """``python benchmarks/run.py --quick -k ledger --results ...``, run once for the module."""
+    return _quick("ledger", "--results", str(results_file), timeout=120)
 
 
 class TestQuickLedgerRun:
@@ -158,14 +163,7 @@ def test_case_report_is_optional() -> None:
 
 def test_quick_rating_run_prints_its_row() -> None:
     """``run.py --quick -k rating`` rates calls on both sides and prints the row."""
-    done = subprocess.run(  # noqa: S603 - our own script, run with the current interpreter
-        [sys.executable, str(RUNNER), "--quick", "-k", "rating"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    done = _quick("rating")
     assert 0 == done.returncode, done.stderr
     header, rows = _table(done.stdout)
     row = rows["rating.deck_20k"]
@@ -175,14 +173,7 @@ def test_quick_rating_run_prints_its_row() -> None:
 
 def test_quick_parse_run_prints_its_row() -> None:
     """``run.py --quick -k parse`` parses Master.csv on both sides and prints the row."""
-    done = subprocess.run(  # noqa: S603 - our own script, run with the current interpreter
-        [sys.executable, str(RUNNER), "--quick", "-k", "calls.parse"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    done = _quick("calls.parse")
     assert 0 == done.returncode, done.stderr
     header, rows = _table(done.stdout)
     row = rows["calls.parse.asterisk"]
