@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
 from telcocore.accounts.model import Account, AccountStatus
@@ -25,6 +26,15 @@ class AccountRepository(Protocol):
 
         The ledger reads an account this way before it moves the account's balance, so a
         status or debit limit committed by another process is either seen or waits.
+        """
+        ...
+
+    def hold_later(self, account_id: str) -> Callable[[], Account]:
+        """:meth:`hold`, read with the next statement the unit of work runs.
+
+        Nothing is sent yet: the query goes with that statement (on PostgreSQL in the same
+        round trip, the lock taken before the statement runs). Call the result for the
+        account, or :class:`~telcocore.AccountNotFound`.
         """
         ...
 

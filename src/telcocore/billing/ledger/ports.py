@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
@@ -121,6 +121,16 @@ class LedgerRepository(Protocol):
 
     def by_idempotency_keys(self, keys: Collection[str]) -> dict[str, Transaction]:
         """The transactions posted with any of ``keys``, by key (one look-up for a batch)."""
+        ...
+
+    def by_idempotency_keys_later(
+        self, keys: Collection[str]
+    ) -> Callable[[], dict[str, Transaction]]:
+        """:meth:`by_idempotency_keys`, looked up with the next statement the unit runs.
+
+        Nothing is sent yet (on PostgreSQL the look-up goes in that statement's round
+        trip); call the result for the transactions.
+        """
         ...
 
     def get(self, transaction_id: str) -> Transaction:

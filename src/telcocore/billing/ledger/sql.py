@@ -93,6 +93,14 @@ _SELECT_TRANSACTIONS = (
 """A transaction's row, its entry and its system postings: one row per system posting."""
 
 
+def _select_transactions(column: str, count: int) -> str:
+    """The query of the transactions whose ``column`` is one of ``count`` values."""
+    return (
+        f"{_SELECT_TRANSACTIONS} WHERE t.{column} IN ({', '.join('?' * count)}) "
+        "ORDER BY t.id, p.position"
+    )
+
+
 _KEYS_PER_QUERY = 500
 
 
@@ -106,16 +114,15 @@ class SqlLedgerRepository(SqlHolds):
         self._s = session
 
     def _transactions(self, column: str, values: Sequence[str]) -> list[Transaction]:
-        """The transactions whose ``column`` is one of ``values``, rebuilt from their rows.
+        """The transactions whose ``column`` is one of ``values``, rebuilt from their rows."""
+        return self._built(self._s.all(_select_transactions(column, len(values)), values))
+
+    def _built(self, rows: Sequence[Row]) -> list[Transaction]:
+        """Transactions rebuilt from the rows of :func:`_select_transactions`.
 
         One row per system posting, in position order; the customer posting (the entry)
         takes the one position the system postings leave free.
         """
-        rows = self._s.all(
-            f"{_SELECT_TRANSACTIONS} WHERE t.{column} IN ({', '.join('?' * len(values))}) "
-            "ORDER BY t.id, p.position",
-            values,
-        )
         d = self._s.dialect
         built: list[Transaction] = []
         for _id, group in itertools.groupby(rows, key=operator.itemgetter(0)):
@@ -314,12 +321,25 @@ class SqlLedgerRepository(SqlHolds):
 
     def by_idempotency_keys(self, keys: Collection[str]) -> dict[str, Transaction]:
         """The transactions posted with any of ``keys``, by key."""
-        found: dict[str, Transaction] = {}
+        return self.by_idempotency_keys_later(keys)()
+
+    def by_idempotency_keys_later(
+        self, keys: Collection[str]
+    ) -> Callable[[], dict[str, Transaction]]:
+        """:meth:`by_idempotency_keys`, its queries sent with the next statement run."""
         unique = list(dict.fromkeys(keys))
-        for start in range(0, len(unique), _KEYS_PER_QUERY):
-            chunk = unique[start : start + _KEYS_PER_QUERY]
-            for transaction in self._transactions("idempotency_key", chunk):
-                found[transaction.idempotency_key] = transaction
+        pending = [
+            self._s.read_later(_select_transactions("idempotency_key", len(chunk)), chunk)
+            for chunk in (
+                unique[start : start + _KEYS_PER_QUERY]
+                for start in range(0, len(unique), _KEYS_PER_QUERY)
+            )
+        ]
+
+        def found() -> dict[str, Transaction]:
+            built = (self._built(rows.rows()) for rows in pending)
+            return {t.idempotency_key: t for transactions in built for t in transactions}
+
         return found
 
     def get(self, transaction_id: str) -> Transaction:

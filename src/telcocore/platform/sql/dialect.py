@@ -18,12 +18,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from types import MappingProxyType, TracebackType
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar, cast
 
 from telcocore.kernel.errors import StorageError, TelcoError, ValidationError
 from telcocore.kernel.validation import shown, storage_problem
 
-__all__ = ["Batch", "C", "Cursor", "Dialect", "Row", "Session", "Statement"]
+__all__ = ["Batch", "C", "Cursor", "Dialect", "Pending", "Row", "Session", "Statement"]
 
 C = TypeVar("C")
 """The driver's connection type."""
@@ -134,6 +134,21 @@ class Dialect(abc.ABC, Generic[C]):
         for query, rows in batches:
             for params in rows:
                 self.execute(conn, query, params)
+
+    def execute_after(
+        self,
+        conn: C,
+        batches: Sequence[Batch],
+        reads: Sequence[Statement],
+        last: Statement | None,
+    ) -> tuple[list[list[Row]], Cursor | None]:
+        """Run the batches, then the reads, then ``last``, in order (PostgreSQL: at once).
+
+        Every read's rows, and the cursor of ``last`` (``None`` without it).
+        """
+        self.execute_batches(conn, batches)
+        rows = [list(self.execute(conn, query, params).fetchall()) for query, params in reads]
+        return rows, None if last is None else self.execute(conn, *last)
 
     @abc.abstractmethod
     def run_script(self, conn: C, script: str) -> None:
@@ -258,6 +273,34 @@ class _NoRows:
         return []
 
 
+class Pending:
+    """The rows of a ``SELECT`` sent with the next statement its session runs.
+
+    :meth:`rows` waits for them, sending the query at once if nothing ran since.
+    """
+
+    __slots__ = ("_rows", "_session", "statement")
+
+    def __init__(self, session: Session[Any], statement: Statement) -> None:
+        self._session = session
+        self.statement = statement
+        self._rows: list[Row] | None = None
+
+    def rows(self) -> list[Row]:
+        """Every row of the query."""
+        if self._rows is None:
+            self._session.send_pending()
+        if self._rows is None:
+            msg = "the transaction ended before a query sent with its next statement ran"
+            raise StorageError(msg)
+        return self._rows
+
+    def one(self) -> Row | None:
+        """The first row of the query, or ``None``."""
+        rows = self.rows()
+        return rows[0] if rows else None
+
+
 def _unstorable(params: Sequence[object]) -> bool:
     """Whether a text parameter holds what no storage keeps (see :func:`storage_problem`)."""
     return any(isinstance(p, str) and storage_problem(p) is not None for p in params)
@@ -278,6 +321,7 @@ class Session(Generic[C]):
         self._conn: C | None = None
         self._in_transaction = False
         self._later: list[Batch] = []
+        self._reads: list[Pending] = []
         self.memo: dict[object, Any] = {}
         """What the dialect remembers for the open transaction only; emptied when one begins."""
 
@@ -306,6 +350,7 @@ class Session(Generic[C]):
         """Begin a transaction now (with ``migration``, under the migration lock)."""
         self.memo.clear()
         self._later.clear()
+        self._reads.clear()
         with self.translated:
             if migration:
                 self.dialect.begin_migration(self.conn)
@@ -318,6 +363,8 @@ class Session(Generic[C]):
     def commit(self) -> None:
         """Commit what was done since the transaction began."""
         if self._in_transaction:
+            if self._reads:
+                self.send_pending()
             later, self._later = self._later, []
             with self.translated:
                 if later:
@@ -329,6 +376,7 @@ class Session(Generic[C]):
     def rollback(self) -> None:
         """Undo what was done since the transaction began (nothing if none is open)."""
         self._later.clear()
+        self._reads.clear()
         if self._in_transaction:
             self._in_transaction = False
             with self.translated:
@@ -341,23 +389,59 @@ class Session(Generic[C]):
             msg = f"a read-only unit of work cannot run {query.split(maxsplit=1)[0]} statements"
             raise StorageError(msg)
 
-    def _flush(self) -> None:
-        """Run the statements :meth:`run_later` and :meth:`run_batches_later` kept, first."""
+    def _flush(self, last: Statement | None = None) -> Cursor | None:
+        """Run what was kept for the next statement, then ``last``: the cursor of ``last``.
+
+        What :meth:`run_later`, :meth:`run_batches_later` and :meth:`read_later` kept goes
+        in order, then ``last`` if given (PostgreSQL: all in one round trip).
+        """
         later, self._later = self._later, []
-        self.dialect.execute_batches(self.conn, later)
+        reads, self._reads = self._reads, []
+        if not reads and last is None:
+            self.dialect.execute_batches(self.conn, later)
+            return None
+        statements = [pending.statement for pending in reads]
+        rows, cursor = self.dialect.execute_after(self.conn, later, statements, last)
+        for pending, found in zip(reads, rows, strict=True):
+            pending._rows = found  # noqa: SLF001 - the session fills what it sent
+        return cursor
+
+    def send_pending(self) -> None:
+        """Run what was kept for the next statement now (see :meth:`read_later`)."""
+        with self.translated:
+            self._flush()
 
     def _execute(self, query: str, params: Sequence[object]) -> Cursor:
         self._refuse_writes(query)
         if not self._in_transaction:
             self.begin()
-        if self._later:
-            self._flush()
         if query.startswith("SELECT") and _unstorable(params):
             # Stored text never holds such a character: the domain refuses it before it is
             # written. So the lookup matches nothing; asking the driver would fail (or, on
             # PostgreSQL, abort the unit).
+            if self._later or self._reads:
+                self._flush()
             return _NoRows()
+        if self._later or self._reads:
+            return cast("Cursor", self._flush((query, params)))
         return self.dialect.execute(self.conn, query, params)
+
+    def read_later(self, query: str, params: Sequence[object] = ()) -> Pending:
+        """A ``SELECT`` sent with the next statement run, whose rows the result gives.
+
+        It goes after what :meth:`run_later` kept and before that statement (PostgreSQL:
+        in the same round trip, so a lock it takes is held before that statement runs).
+        Its errors are raised there. A rollback drops it: its rows are then an error.
+        """
+        self._refuse_writes(query)
+        if not self._in_transaction:
+            self.begin()
+        pending = Pending(self, (query, params))
+        if _unstorable(params):  # as in _execute: nothing stored matches
+            pending._rows = []  # noqa: SLF001
+        else:
+            self._reads.append(pending)
+        return pending
 
     def one(self, query: str, params: Sequence[object] = ()) -> Row | None:
         """The first row of a query, or ``None``."""
@@ -387,7 +471,7 @@ class Session(Generic[C]):
         statements = list(statements)
         self._about_to_write(query for query, _params in statements)
         with self.translated:
-            if self._later:
+            if self._later or self._reads:
                 self._flush()
             self.dialect.execute_all(self.conn, statements)
 
@@ -410,7 +494,7 @@ class Session(Generic[C]):
         batches = [(query, rows) for query, rows in batches if rows]
         self._about_to_write(query for query, _rows in batches)
         with self.translated:
-            if self._later:
+            if self._later or self._reads:
                 self._flush()
             self.dialect.execute_batches(self.conn, batches)
 
@@ -428,6 +512,6 @@ class Session(Generic[C]):
         if not self._in_transaction:
             self.begin()
         with self.translated:
-            if self._later:
+            if self._later or self._reads:
                 self._flush()
             self.dialect.run_script(self.conn, script)

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from telcocore.kernel import entities
 from telcocore.kernel.errors import AlreadyExists, ConfigurationError, StorageError, TelcoError
 from telcocore.kernel.validation import shown
-from telcocore.platform.sql.dialect import Batch, Cursor, Dialect, Statement
+from telcocore.platform.sql.dialect import Batch, Cursor, Dialect, Row, Statement
 
 if TYPE_CHECKING:
     from psycopg import Connection
@@ -187,6 +187,25 @@ class PostgresDialect(Dialect["Connection[Any]"]):
                     cursor.execute(b"COMMIT")
 
         self._pipelined(conn, send)
+
+    def execute_after(
+        self,
+        conn: Connection[Any],
+        batches: Sequence[Batch],
+        reads: Sequence[Statement],
+        last: Statement | None,
+    ) -> tuple[list[list[Row]], Cursor | None]:
+        """The batches, the reads and ``last`` in one pipeline: one round trip for them all."""
+
+        def send() -> tuple[list[Cursor], Cursor | None]:
+            with conn.cursor() as cursor:
+                for query, rows in batches:
+                    cursor.executemany(self._query(query), rows)
+            sent: list[Cursor] = [conn.execute(self._query(q), params) for q, params in reads]
+            return sent, None if last is None else conn.execute(self._query(last[0]), last[1])
+
+        sent, cursor = self._pipelined(conn, send)
+        return [list(read.fetchall()) for read in sent], cursor
 
     def run_script(self, conn: Connection[Any], script: str) -> None:
         """Run the whole script at once (no parameters, so several statements may go)."""
