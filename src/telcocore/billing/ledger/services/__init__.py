@@ -157,6 +157,9 @@ _MOVEMENTS: dict[Movement, tuple[TransactionKind, frozenset[TransactionKind], in
 """Per movement: default kind, allowed kinds, sign, and whether it is new usage."""
 
 
+_SEEN_ACCOUNTS = 4096
+"""The most accounts :class:`LedgerService` remembers between postings."""
+
 MAX_HISTORY_LIMIT = 1000
 """The most entries one page of :meth:`LedgerService.history` holds."""
 
@@ -206,6 +209,10 @@ class LedgerService(Holds):
     def __init__(self, context: ServiceContext, outbox: OutboxService) -> None:
         self._ctx = context
         self._outbox = outbox
+        self._seen: dict[str, Account] = {}
+        """Each account as a posting last read it: the next posting on it moves the
+        balance with that account's debit limit while it reads the account again, locked,
+        in the same round trip, and starts again if the two differ."""
 
     # -- moving money -----------------------------------------------------------------
 
@@ -457,15 +464,29 @@ class LedgerService(Holds):
         amount = request.amount
         number = None if isinstance(amount, Money) else to_decimal(amount, field="amount")
         ctx = self._ctx
+        seen = self._seen.get(account_id)
         with ctx.uow() as uow:
-            account = uow.get(AccountRepository).hold(account_id)
-            delta = signed_amount(amount, number, account.currency, sign)
-            description = checked_description(request.description)
+            accounts = uow.get(AccountRepository)
+            if seen is None:
+                account, locked = accounts.hold(account_id), None
+            else:  # read and locked with the balance's move, then compared
+                account, locked = seen, accounts.hold_later(account_id)
+            try:
+                delta = signed_amount(amount, number, account.currency, sign)
+                description = checked_description(request.description)
+            except TelcoError:
+                if locked is None:
+                    raise
+                return None  # judged again on the account as it is stored now
             if new_usage and account.status is not AccountStatus.ACTIVE:
                 return None  # refused, unless the key was posted before
             floor = EXACT.minus(account.debit_limit.amount) if new_usage else None
             ledger = uow.get(LedgerRepository)
             change = ledger.move_balance(account_id, delta.amount, floor=floor)
+            if locked is not None and locked() != account:
+                # Changed since it was seen: the move used its old limits. Rolled back.
+                self._seen.pop(account_id, None)
+                return None
             if change is None:
                 return None  # refused, unless the key was posted before
             transaction = Transaction._with_postings(  # noqa: SLF001 - balanced as built here
@@ -482,9 +503,17 @@ class LedgerService(Holds):
             if alert:
                 uow.get(OutboxRepository).add(self._low_balance_message(account, change.after))
             uow.commit()
+        self._remember(account)
         if alert:
             self._outbox.wake()  # the worker, if one runs, delivers: never on this path
         return transaction
+
+    def _remember(self, account: Account) -> None:
+        """Keep ``account`` as last seen, for the next single posting on it."""
+        seen = self._seen
+        if len(seen) >= _SEEN_ACCOUNTS and account.id not in seen:
+            seen.clear()  # many accounts: start again rather than grow
+        seen[account.id] = account
 
     def _write(self, prepared: _Prepared) -> Transaction:
         """Post one request the careful way: look its key up first, then post it.

@@ -345,15 +345,19 @@ class _Batch:
         self._hold = uow.get(AccountRepository).hold
         if not requests:
             return
-        self._known = self.ledger.by_idempotency_keys([request[4] for request in requests])
-        stored = []
-        for account_id in sorted(_valid_ids(request[0].account_id for request in requests)):
+        # The keys looked up and the accounts held, in order, with the balances' lock: on
+        # PostgreSQL, one round trip.
+        known = self.ledger.by_idempotency_keys_later([request[4] for request in requests])
+        ids = sorted(_valid_ids(request[0].account_id for request in requests))
+        hold_later = uow.get(AccountRepository).hold_later
+        accounts = [(account_id, hold_later(account_id)) for account_id in ids]
+        locked = self.ledger.hold_balances(ids)  # an unknown account has no balance
+        self._known = known()
+        for account_id, account in accounts:
             try:
-                self._account_of(account_id)
+                self._accounts[account_id] = account()
             except AccountNotFound:  # refused with its request
                 continue
-            stored.append(account_id)
-        locked = self.ledger.hold_balances(stored)
         self._balances = {
             account_id: (held.balance.amount, held.seq) for account_id, held in locked.items()
         }
