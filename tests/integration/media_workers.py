@@ -6,6 +6,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+import telcocore
 from telcocore.adapters.blobs import FileBlobStore
 
 WAV_HEAD = b"RIFF\x24\x00\x00\x00WAVEfmt " + bytes(4096)
@@ -26,3 +27,23 @@ def put_slowly(root: str, key: str, started: Any) -> None:  # noqa: ANN401 - an 
         _stall(started)
 
     FileBlobStore(root).put(key, chunks())
+
+
+class _StallingFile:
+    """A binary file whose second read never returns."""
+
+    def __init__(self, started: Any) -> None:  # noqa: ANN401 - an Event
+        self._started = started
+        self._reads = 0
+
+    def read(self, _size: int = -1) -> bytes:
+        self._reads += 1
+        if self._reads > 1:
+            _stall(self._started)
+        return WAV_HEAD
+
+
+def upload_slowly(url: str, root: str, started: Any) -> None:  # noqa: ANN401 - an Event
+    """Upload a file through the service that stalls mid-way, until killed."""
+    with telcocore.connect(url, media=root) as core:
+        core.media.upload("acme", "greeting.wav", _StallingFile(started))

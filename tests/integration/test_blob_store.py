@@ -12,6 +12,7 @@ import pytest
 from tests.integration import media_workers
 from tests.integration.storage_workers import SPAWN
 
+import telcocore
 from telcocore import ConfigurationError, StorageError, ValidationError
 from telcocore.adapters.blobs import CHUNK, FileBlobStore, MemoryBlobStore, open_blob_store
 from telcocore.media.errors import BlobNotFound
@@ -161,3 +162,16 @@ class TestKilledWrites:
         assert list(store.stale(timedelta(0))) == ["before"]
         assert list((root / "tmp").iterdir()) == []
         assert _read(store, "before") == b"kept"
+
+    def test_killed_upload(self, durable_url: str, tmp_path: Path) -> None:
+        """An upload killed mid-way leaves no media and no blob after a sweep."""
+        root = tmp_path / "media"
+        with telcocore.connect(durable_url, media=root) as core:
+            core.accounts.open("Acme", "USD", account_id="acme")
+        self._kill_when_started(media_workers.upload_slowly, (durable_url, str(root)))
+        with telcocore.connect(durable_url, media=root) as core:
+            assert core.media.files("acme").items == []
+            assert core.media.sweep(older_than=timedelta(0)) == 0
+            assert list((root / "tmp").iterdir()) == []
+            stored = core.media.upload("acme", "greeting.wav", media_workers.WAV_HEAD)
+            assert b"".join(core.media.download(stored.id)) == media_workers.WAV_HEAD
