@@ -81,7 +81,7 @@ _AUDIO: Final = (
 def sniff_audio(head: bytes) -> tuple[str, str]:
     r"""The content type and extension of audio starting with ``head``, else :class:`NotAudio`.
 
-    >>> sniff_audio(b"RIFF\\x24\\x00\\x00\\x00WAVEfmt ")
+    >>> sniff_audio(b"RIFF\x24\x00\x00\x00WAVEfmt ")
     ('audio/wav', 'wav')
     """
     for pattern, content_type, extension in _AUDIO:
