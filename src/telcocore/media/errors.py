@@ -52,4 +52,4 @@ class RangeNotSatisfiable(ValidationError):
 
 
 class InvalidRecordingName(ValidationError):
-    """A text that is not a recording name made by :func:`~telcocore.media.model.recording_name`."""
+    """A text that is not a recording name made by :func:`~telcocore.recording_name`."""
