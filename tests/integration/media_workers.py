@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import telcocore
@@ -11,6 +12,7 @@ from telcocore.adapters.blobs import FileBlobStore
 
 WAV_HEAD = b"RIFF\x24\x00\x00\x00WAVEfmt " + bytes(4096)
 """The first bytes the child writes: WAV audio, before it stalls."""
+AT = datetime(2026, 3, 14, 15, 9, 26, tzinfo=UTC)
 
 
 def _stall(started: Any) -> None:  # noqa: ANN401 - a spawn context's Event
@@ -47,3 +49,16 @@ def upload_slowly(url: str, root: str, started: Any) -> None:  # noqa: ANN401 - 
     """Upload a file through the service that stalls mid-way, until killed."""
     with telcocore.connect(url, media=root) as core:
         core.media.upload("acme", "greeting.wav", _StallingFile(started))
+
+
+def store_same_name(url: str, root: str, start: Any, results: Any) -> None:  # noqa: ANN401
+    """Store three recordings of one call's name, with the other processes at once."""
+    with telcocore.connect(url, media=root) as core:
+        start.wait()
+        names = [
+            core.media.store_recording(
+                "acme", WAV_HEAD, caller="1001", callee="1002", started_at=AT
+            ).name
+            for _ in range(3)
+        ]
+    results.put(names)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from tests.integration import media_workers
-from tests.integration.storage_workers import SPAWN
+from tests.integration.storage_workers import SPAWN, run_at_once
 
 import telcocore
 from telcocore import ConfigurationError, StorageError, ValidationError
@@ -175,3 +175,17 @@ class TestKilledWrites:
             assert list((root / "tmp").iterdir()) == []
             stored = core.media.upload("acme", "greeting.wav", media_workers.WAV_HEAD)
             assert b"".join(core.media.download(stored.id)) == media_workers.WAV_HEAD
+
+
+@pytest.mark.slow
+def test_processes_storing_one_name_at_once(durable_url: str, tmp_path: Path) -> None:
+    """Four processes storing recordings of one name get 12 names, _2 to _12, no error."""
+    root = str(tmp_path / "media")
+    with telcocore.connect(durable_url, media=root) as core:
+        core.accounts.open("Acme", "USD", account_id="acme")
+    reports = run_at_once(media_workers.store_same_name, [(durable_url, root)] * 4)
+    stem = "1001_1002_2026-03-14_15-09-26"
+    expected = {f"{stem}.wav"} | {f"{stem}_{n}.wav" for n in range(2, 13)}
+    assert {name for names in reports for name in names} == expected
+    with telcocore.connect(durable_url, media=root) as core:
+        assert core.media.sweep(older_than=timedelta(0)) == 0

@@ -62,8 +62,12 @@ class MediaRepository(Protocol):
         """The media, or ``None`` (also while it is being deleted)."""
         ...
 
-    def next_seq(self, account_id: str, stem: str) -> int:
-        """1 more than the highest ``seq`` of the account's recordings of ``stem`` (1 if none)."""
+    def take_seq(self, account_id: str, stem: str) -> int:
+        """The next number of the account's recording name ``stem``: 1, then 2, 3, ...
+
+        Taken atomically: recordings stored at once never get the same number, and a number
+        is never given again, even after its recording was deleted.
+        """
         ...
 
     def page(  # noqa: PLR0913 - the filters and the page

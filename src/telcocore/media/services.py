@@ -199,7 +199,7 @@ class MediaService:
         call = None if call_id is None else validate_id(call_id, field="call_id", label="call id")
 
         def naming(intake: _Intake, uow: UnitOfWork) -> tuple[str, str | None, int]:
-            seq = uow.get(MediaRepository).next_seq(account_id, stem)
+            seq = uow.get(MediaRepository).take_seq(account_id, stem)
             return recording_name(source, target, start, intake.extension, seq=seq), stem, seq
 
         extra = {"call_id": call, "caller": source, "callee": target}
@@ -219,7 +219,8 @@ class MediaService:
             uow.get(AccountRepository).get(account_id)
         media_id = validate_id(self._ctx.ids(), field="id", label="generated id")
         blobs.put(media_id, intake)
-        try:
+
+        def record() -> MediaFile:
             with self._ctx.uow() as uow:
                 name, stem, seq = naming(intake, uow)
                 media = MediaFile(
@@ -236,10 +237,13 @@ class MediaService:
                 uow.get(MediaRepository).add(media, stem=stem, seq=seq)
                 self._audit.record_change(uow, AuditAction.CREATE, None, media, reason=reason)
                 uow.commit()
+            return media
+
+        try:
+            return record()
         except BaseException:
             blobs.delete(media_id)
             raise
-        return media
 
     def delete(self, media_id: str, *, reason: str | None = None) -> None:
         """Delete a media file or recording: its metadata and its bytes. Audited."""

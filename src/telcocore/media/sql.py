@@ -3,7 +3,8 @@
 Each media file or recording is one ``media_items`` row; ``state`` is ``ready``, or
 ``deleting`` once a delete or a purge has committed (the row is then read no more, and goes
 once its blob is gone). ``sort_at`` is the upload time of a file, the start of a recording.
-``media_settings`` holds the accounts' retention days.
+``media_names`` counts the recordings of each name (the ``_n``), ``media_settings`` holds
+the accounts' retention days.
 """
 
 from __future__ import annotations
@@ -86,13 +87,15 @@ class SqlMediaRepository:
         )
         return None if row is None else self._media(row)
 
-    def next_seq(self, account_id: str, stem: str) -> int:
-        """1 more than the highest ``seq`` of the account's recordings of ``stem``."""
+    def take_seq(self, account_id: str, stem: str) -> int:
+        """The next number of the account's recording name ``stem``, taken atomically."""
         row = self._s.one(
-            "SELECT MAX(seq) FROM media_items WHERE account_id = ? AND stem = ?",
+            "INSERT INTO media_names (account_id, stem, seq) VALUES (?, ?, 1) "
+            "ON CONFLICT (account_id, stem) DO UPDATE SET seq = media_names.seq + 1 "
+            "RETURNING seq",
             (account_id, stem),
         )
-        return 1 if row is None or row[0] is None else int(row[0]) + 1
+        return 1 if row is None else int(row[0])
 
     def page(  # noqa: PLR0913 - the filters and the page
         self,

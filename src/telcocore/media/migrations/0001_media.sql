@@ -23,6 +23,15 @@ CREATE UNIQUE INDEX media_items_by_name ON media_items (account_id, stem, seq);
 CREATE INDEX media_items_by_time ON media_items (account_id, kind, sort_at, id);
 CREATE INDEX media_items_deleting ON media_items (state) WHERE state = 'deleting';
 
+-- The last number given to a recording name of an account (1 for the name without _n),
+-- taken by one atomic upsert so that recordings stored at once never share a name.
+CREATE TABLE media_names (
+    account_id {sorted_text} NOT NULL REFERENCES accounts (id),
+    stem {sorted_text} NOT NULL,
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (account_id, stem)
+);
+
 CREATE TABLE media_settings (
     account_id {sorted_text} PRIMARY KEY REFERENCES accounts (id),
     retention_days INTEGER NOT NULL
