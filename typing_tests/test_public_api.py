@@ -21,9 +21,12 @@ from telcocore import (
     DebitLimitExceeded,
     HistoryPage,
     LedgerEntry,
+    MediaFile,
     Money,
     Payment,
     PaymentState,
+    Playback,
+    RecordingName,
     Refusal,
     Rounding,
     SummaryRow,
@@ -140,3 +143,19 @@ def check_misuse_is_caught() -> None:
     Money("1.00", "USD").round("half-up")  # type: ignore[arg-type]
     Money("1.00", "USD") + 1  # type: ignore[operator]
     telcocore.connect()  # type: ignore[call-arg]
+
+
+def check_media(core: TelcoCore, at: datetime) -> None:
+    """Media: bytes in, a recording named by the rule, a ranged stream out."""
+    stored = core.media.store_recording(
+        "acme", b"RIFF....WAVE", caller="1001", callee=None, started_at=at
+    )
+    assert_type(stored, MediaFile)
+    assert_type(telcocore.parse_recording_name(stored.name), RecordingName)
+    playback = core.media.play(stored.id, byte_range="bytes=0-99")
+    assert_type(playback, Playback)
+    assert_type(playback.content_range, str)
+    assert_type(b"".join(playback.chunks), bytes)
+    assert_type(core.media.recordings("acme", start=at).items, list[MediaFile])
+    assert_type(core.media.purge(), int)
+    core.media.set_retention("acme", "30")  # type: ignore[arg-type]

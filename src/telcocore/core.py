@@ -11,6 +11,7 @@ Money('10.00', 'USD')
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 from types import TracebackType
 from typing import Final, Self
@@ -18,6 +19,7 @@ from typing import Final, Self
 import attrs
 
 from telcocore.accounts.services import AccountService
+from telcocore.adapters.blobs import open_blob_store
 from telcocore.adapters.postgres import PostgresStorage
 from telcocore.adapters.routing import ChannelRouter
 from telcocore.adapters.smtp import SmtpNotifier
@@ -36,6 +38,8 @@ from telcocore.contacts.services import ContactService
 from telcocore.kernel.actor import Actor
 from telcocore.kernel.errors import ConfigurationError
 from telcocore.kernel.validation import shown, shown_url, validate_flag
+from telcocore.media.ports import BlobStore
+from telcocore.media.services import MediaService
 from telcocore.notifications.ports import Notifier
 from telcocore.notifications.services import (
     STOP_TIMEOUT,
@@ -86,7 +90,9 @@ class TelcoCore:
     :meth:`start_delivery` run a background worker. While nothing delivers, messages wait
     in the outbox; without a notifier, they wait until one is configured. Changes are
     recorded in the audit log as made by ``system``; use :meth:`acting_as` for a user.
-    With ``require_reason``, every audited change must give a ``reason``.
+    With ``require_reason``, every audited change must give a ``reason``. ``blobs`` is the
+    blob store of media bytes (:mod:`telcocore.adapters.blobs`); without one, media use
+    raises :class:`ConfigurationError`.
 
     The core owns the storage it is given and its delivery worker: :meth:`close` (or
     leaving a ``with`` block) stops the worker, then closes the storage.
@@ -102,8 +108,10 @@ class TelcoCore:
         require_reason: bool = False,
         password_hasher: PasswordHasher | None = None,
         password_policy: PasswordPolicy | None = None,
+        blobs: BlobStore | None = None,
     ) -> None:
         _require_adapter(storage, "storage", ("unit_of_work", "close"))
+        _require_adapter(blobs, "blobs", ("put", "read", "delete", "stale"), optional=True)
         _require_adapter(notifier, "notifier", ("send",), optional=True)
         _require_adapter(clock, "clock", ("now",), optional=True)
         _require_adapter(password_hasher, "password_hasher", _HASHER_METHODS, optional=True)
@@ -115,6 +123,7 @@ class TelcoCore:
             raise ConfigurationError(msg)
         self._hasher = password_hasher
         self._policy = password_policy
+        self._blobs = blobs
         self._owns_storage = True
         self._notifier = notifier
         self._worker = DeliveryWorker()
@@ -148,6 +157,7 @@ class TelcoCore:
         # Invoices bill the daily summary rows that posting keeps.
         self.invoices = InvoiceService(context, self.audit, SummaryUsage())
         self.plans = PlanService(context, self.audit, self.outbox)
+        self.media = MediaService(context, self.audit, self._blobs)
         notifiers = (
             self._notifier if isinstance(self._notifier, ChannelRouter) else [self._notifier]
         )
@@ -165,6 +175,7 @@ class TelcoCore:
         """
         view = object.__new__(TelcoCore)
         view._hasher, view._policy = self._hasher, self._policy
+        view._blobs = self._blobs
         view._notifier = self._notifier
         view._worker = self._worker  # views wake the core's worker; only the core runs it
         view._stop_timeout = self._stop_timeout
@@ -279,6 +290,7 @@ def connect(  # noqa: PLR0913 - the URL, then keyword-only adapters and options
     require_reason: bool = False,
     password_hasher: PasswordHasher | None = None,
     deliver_every: float | None = None,
+    media: str | os.PathLike[str] | BlobStore | None = None,
 ) -> TelcoCore:
     """Open the storage at ``url`` and return a :class:`TelcoCore` using it.
 
@@ -286,15 +298,22 @@ def connect(  # noqa: PLR0913 - the URL, then keyword-only adapters and options
     (:meth:`TelcoCore.start_delivery`); without it, nothing delivers the outbox until the
     application calls ``core.outbox.deliver_pending()``.
 
+    ``media`` is where media bytes go: a folder's path, or a blob store
+    (:mod:`telcocore.adapters.blobs`). By default, ``memory://`` keeps them in memory and a
+    SQLite file ``x.db`` in the folder ``x.db.media`` beside it; PostgreSQL has no default,
+    and media use raises :class:`ConfigurationError` until ``media`` is given.
+
     Nothing connects at import time; this is where storage is opened. If another argument
     is refused, the storage is closed again before the error is raised.
     """
     if deliver_every is not None:
         validate_interval(deliver_every, name="deliver_every")
+    blobs = open_blob_store(url, media)
     storage = open_storage(url)
     try:
         core = TelcoCore(
             storage=storage,
+            blobs=blobs,
             notifier=notifier,
             clock=clock,
             require_reason=require_reason,

@@ -50,6 +50,7 @@ from telcocore import (
     Tier,
     UsageKey,
 )
+from telcocore.adapters.blobs import FileBlobStore, MemoryBlobStore
 from telcocore.billing.invoices.services.usage import SummaryUsage
 from telcocore.calls.model.records import CallRecord
 from telcocore.contacts.model.credentials import PasswordPolicy, ScryptHasher
@@ -67,6 +68,8 @@ GOOD = "Tr0ub4dor&3-horse"
 SCHEDULED = datetime(2026, 1, 1, tzinfo=UTC)
 """Where the worlds' invoice schedules start: two monthly periods before :data:`START`."""
 MINUTE = timedelta(seconds=60)
+WAV = b"RIFF\x24\x00\x00\x00WAVEfmt " + bytes(range(256))
+"""A few bytes that start as WAV audio."""
 DAY = timedelta(days=1)
 
 BAD: dict[str, object] = {
@@ -126,6 +129,9 @@ class World:
         core.plans.save_plan("pbx", "USD", "0.10", did_monthly={"local": "0.20"})
         core.plans.assign_plan("acme", "pbx")
         core.plans.buy_users("acme", 2, idempotency_key="seats")
+        self.recording = core.media.store_recording(
+            "acme", WAV, caller="1001", callee="+14155550123", started_at=START
+        ).id
         self.entry = core.audit.entries(limit=1).entries[0].id
 
     def fresh(self) -> int:
@@ -140,6 +146,10 @@ class World:
     def new_deck(self) -> str:
         """A deck of its own, saved."""
         return self.core.rating.save_deck(a_deck(f"deck{self.fresh()}")).name
+
+    def new_file(self) -> str:
+        """An uploaded file of its own."""
+        return self.core.media.upload("acme", f"greeting{self.fresh()}.wav", WAV).id
 
     def new_plan(self) -> str:
         """A plan of its own, saved."""
@@ -750,6 +760,56 @@ PLANS: dict[str, Call] = {
     ),
 }
 
+MEDIA: dict[str, Call] = {
+    "upload": Call(
+        _service("media", "upload"),
+        lambda w: {
+            "account_id": "acme",
+            "name": f"hello{w.fresh()}.wav",
+            "data": WAV,
+            "reason": "new",
+        },
+    ),
+    "store_recording": Call(
+        _service("media", "store_recording"),
+        lambda w: {
+            "account_id": "acme",
+            "data": WAV,
+            "caller": "1001",
+            "callee": "+1 415 555 0123",
+            "started_at": START,
+            "call_id": f"call{w.fresh()}",
+            "reason": "recorded",
+        },
+    ),
+    "get": Call(_service("media", "get"), lambda w: {"media_id": w.recording}),
+    "files": Call(_service("media", "files"), lambda _w: {"account_id": "acme", "limit": 10}),
+    "recordings": Call(
+        _service("media", "recordings"),
+        lambda _w: {
+            "account_id": "acme",
+            "start": START - DAY,
+            "end": START + DAY,
+            "limit": 10,
+            "after": "20260314T150926000000Z_t-0",
+        },
+    ),
+    "play": Call(
+        _service("media", "play"), lambda w: {"media_id": w.recording, "byte_range": "bytes=-10"}
+    ),
+    "download": Call(_service("media", "download"), lambda w: {"media_id": w.recording}),
+    "delete": Call(
+        _service("media", "delete"), lambda w: {"media_id": w.new_file(), "reason": "gone"}
+    ),
+    "set_retention": Call(
+        _service("media", "set_retention"),
+        lambda w: {"account_id": "acme", "retention_days": 30 + w.fresh(), "reason": "policy"},
+    ),
+    "settings": _of_acme("media", "settings"),
+    "purge": Call(_service("media", "purge")),
+    "sweep": Call(_service("media", "sweep"), lambda _w: {"older_than": timedelta(0)}),
+}
+
 AUDIT: dict[str, Call] = {
     "write": Call(
         _in_a_unit("write"),
@@ -798,6 +858,7 @@ SERVICES: dict[str, dict[str, Call]] = {
     "invoices": INVOICES,
     "summaries": SUMMARIES,
     "plans": PLANS,
+    "media": MEDIA,
     "audit": AUDIT,
     "outbox": OUTBOX,
 }
@@ -882,6 +943,20 @@ FUNCTIONS: dict[str, Call] = {
             "header": True,
         },
     ),
+    "recording_name": Call(
+        lambda _w: telcocore.recording_name,
+        lambda _w: {
+            "caller": "1001",
+            "callee": "+14155550123",
+            "started_at": START,
+            "extension": "wav",
+            "seq": 2,
+        },
+    ),
+    "parse_recording_name": Call(
+        lambda _w: telcocore.parse_recording_name,
+        lambda _w: {"name": "1001_+14155550123_2026-03-14_15-09-26_2.wav"},
+    ),
     "to_csv": Call(
         lambda _w: telcocore.to_csv,
         lambda _w: {"rows": [a_summary_row()], "columns": ["prefix", "asr"]},
@@ -956,13 +1031,18 @@ RESULTS = frozenset(
         "InvoiceSchedule",
         "Issuer",
         "LedgerEntry",
+        "MediaFile",
+        "MediaPage",
+        "MediaSettings",
         "Message",
         "Payment",
         "PlanAssignment",
         "PlanView",
+        "Playback",
         "Posting",
         "RateAssignment",
         "RatedCall",
+        "RecordingName",
         "SummaryRow",
         "RecurringCharge",
         "RecurringRun",
@@ -1112,7 +1192,10 @@ class Worlds:
         if name != self._name:
             self.close()
             self._name = name
-            self._open = {adapter: self._world(url) for adapter, url in self._urls(name).items()}
+            self._open = {
+                adapter: self._world(url, self._blobs(adapter, name))
+                for adapter, url in self._urls(name).items()
+            }
         return self._open
 
     def _urls(self, name: str) -> dict[str, str]:
@@ -1123,11 +1206,18 @@ class Worlds:
             urls["postgres"] = with_schema(dsn, self._schema)
         return urls
 
+    def _blobs(self, adapter: str, name: str) -> MemoryBlobStore | FileBlobStore:
+        """Media bytes in memory for ``memory://``, else in a folder of the entry point's own."""
+        if adapter == "memory":
+            return MemoryBlobStore()
+        return FileBlobStore(self._tmp / f"{name}-{adapter}.media")
+
     @staticmethod
-    def _world(url: str) -> World:
+    def _world(url: str, blobs: MemoryBlobStore | FileBlobStore) -> World:
         notifier = CapturingNotifier()
         core = TelcoCore(
             storage=open_storage(url),
+            blobs=blobs,
             clock=FixedClock(START),
             notifier=notifier,
             ids=sequential_ids("t"),

@@ -41,6 +41,7 @@ from telcocore.kernel.errors import (
     ValidationError,
 )
 from telcocore.kernel.money import Money
+from telcocore.media import errors as media_errors
 from telcocore.numbering import errors as numbering_errors
 from telcocore.reporting import errors as reporting_errors
 
@@ -50,6 +51,7 @@ ERROR_MODULES = [
     audit_errors,
     invoice_errors,
     ledger_errors,
+    media_errors,
     plan_errors,
     call_errors,
     contact_errors,

@@ -10,7 +10,7 @@ errors live in its ``errors`` module (:mod:`telcocore.accounts.errors`,
 :mod:`telcocore.numbering.errors`, :mod:`telcocore.audit.errors`,
 :mod:`telcocore.calls.errors`, :mod:`telcocore.billing.rating.errors`,
 :mod:`telcocore.billing.invoices.errors`, :mod:`telcocore.billing.plans.errors`,
-:mod:`telcocore.reporting.errors`). All are exported by
+:mod:`telcocore.reporting.errors`, :mod:`telcocore.media.errors`). All are exported by
 :mod:`telcocore`.
 
 ::
@@ -25,7 +25,11 @@ errors live in its ``errors`` module (:mod:`telcocore.accounts.errors`,
     │   ├── RateCardError                        a rate card row or column that cannot be read
     │   ├── InvalidCallRecord                    a call record field missing or inconsistent
     │   ├── InvalidImportOptions                 an importer's options it cannot use
-    │   └── InvalidSelection                     rows, columns or a split reporting cannot use
+    │   ├── InvalidSelection                     rows, columns or a split reporting cannot use
+    │   ├── NotAudio                             media bytes that are not WAV, MP3 or Ogg
+    │   ├── MediaTooLarge                        media over the size limit
+    │   ├── RangeNotSatisfiable                  a byte range past the end of the media
+    │   └── InvalidRecordingName                 text that is not a recording name
     ├── NotFoundError (LookupError)              the thing asked for does not exist
     │   ├── AccountNotFound
     │   ├── ContactNotFound
@@ -41,7 +45,9 @@ errors live in its ``errors`` module (:mod:`telcocore.accounts.errors`,
     │   ├── InvoiceScheduleNotFound
     │   ├── PaymentNotFound
     │   ├── PlanNotFound
-    │   └── PlanNotAssigned                      an account on no service plan
+    │   ├── PlanNotAssigned                      an account on no service plan
+    │   ├── MediaNotFound
+    │   └── BlobNotFound                         no bytes under a media's key
     ├── ConflictError                            the request clashes with stored state
     │   ├── AlreadyExists                        a unique key is already taken
     │   ├── ConcurrencyError                     a stale write: reload and try again
