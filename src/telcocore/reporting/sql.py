@@ -25,7 +25,7 @@ from telcocore.calls.model.classification import Classification
 from telcocore.kernel.money import Money
 from telcocore.platform.sql.dialect import Dialect, Session
 from telcocore.platform.sql.unit_of_work import SqlDomain
-from telcocore.reporting.model.summaries import Grain, SummaryRow
+from telcocore.reporting.model.summaries import Grain, SummaryRow, SummaryTotals
 from telcocore.reporting.ports import SummaryRepository
 
 __all__ = ["STORAGE", "SqlSummaryRepository"]
@@ -81,43 +81,46 @@ class SqlSummaryRepository:
     def __init__(self, session: Session[Any]) -> None:
         self._s = session
 
-    def _params(self, row: SummaryRow, times: dict[datetime, object]) -> tuple[object, ...]:
-        """The row's values as the statement's parameters; ``times`` keeps converted starts."""
-        d = self._s.dialect
-        start = times.get(row.period_start)
-        if start is None:
-            start = times[row.period_start] = d.time_to_db(row.period_start)
-        return (
-            row.account_id,
-            row.grain.value,
-            start,
-            row.prefix,
-            (row.classification or Classification.UNKNOWN).value,
-            row.description,
-            row.charge.currency,
-            row.attempts,
-            row.connected,
-            d.decimal_to_db(row.duration),
-            row.billed_seconds,
-            d.decimal_to_db(row.charge.amount),
-            row.costed_calls,
-            d.decimal_to_db(Decimal(0) if row.cost is None else row.cost.amount),
-            d.decimal_to_db(row.costed_charge.amount),
-        )
+    def add(self, totals: Sequence[SummaryTotals]) -> None:
+        """Add each key's sums to its stored row, or store it as new (see the module).
 
-    def add(self, rows: Sequence[SummaryRow]) -> None:
-        """Add each row's counts and sums to the stored row of its key (see the module).
-
-        The keys of ``rows`` are distinct: each multi-row upsert writes
+        The keys of ``totals`` are distinct: each multi-row upsert writes
         :data:`_ROWS_PER_STATEMENT` of them, the rest are written one a statement, all in
         one batch (``executemany``; on PostgreSQL one round trip).
         """
-        if not rows:
+        if not totals:
             return
         d = self._s.dialect
         conflict = _adding(d)
+        number = d.decimal_to_db
         times: dict[datetime, object] = {}
-        params = [self._params(row, times) for row in rows]
+        time_to_db = d.time_to_db
+        params: list[tuple[object, ...]] = []
+        append = params.append
+        for (account_id, grain, start, prefix, kind, description, currency, attempts, connected,
+             duration, billed, charge, costed, cost, costed_charge) in totals:  # fmt: skip
+            stored_start = times.get(start)
+            if stored_start is None:
+                stored_start = times[start] = time_to_db(start)
+            append(
+                (
+                    account_id,
+                    grain.value,
+                    stored_start,
+                    prefix,
+                    kind.value,
+                    description,
+                    currency,
+                    attempts,
+                    connected,
+                    number(duration),
+                    billed,
+                    number(charge),
+                    costed,
+                    number(cost),
+                    number(costed_charge),
+                )
+            )
         full = len(params) - len(params) % _ROWS_PER_STATEMENT
         many = _INSERT + ", ".join([_ROW] * _ROWS_PER_STATEMENT) + conflict
         self._s.run_batches(
