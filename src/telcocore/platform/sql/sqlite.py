@@ -185,6 +185,14 @@ class SqliteDialect(Dialect[sqlite3.Connection]):
             )
         return StorageError(f"SQLite failed: {error} ({name or type(error).__name__})")
 
+    def exact_sum(self, left: str, right: str) -> str:
+        """``decimal_add(left, right)``, or ``left`` itself when ``right`` is the text ``0``.
+
+        Sums that stay zero (the cost of calls no provider deck prices) then cost no call
+        into Python; the text is the one ``decimal_add`` returns.
+        """
+        return f"CASE WHEN {right} = '0' THEN {left} ELSE {self.add_function}({left}, {right}) END"
+
     def decimal_to_db(self, value: Decimal) -> object:
         """Decimals are stored as their exact fixed-point text (``0.000000001``, ``1000``).
 
