@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from decimal import Decimal
 from pathlib import Path
 
@@ -88,3 +89,14 @@ class TestSqliteDecimals:
             conn.close()
             storage.close()
         assert total == added
+
+    def test_decimal_add_refuses_what_is_not_finite(self, tmp_path: Path) -> None:
+        """A stored NaN has no sum: the statement fails rather than store ``NaN``."""
+        storage = SqliteStorage(tmp_path / "add.db")
+        conn = storage._open()
+        try:
+            with pytest.raises(sqlite3.OperationalError, match="user-defined function"):
+                conn.execute("SELECT decimal_add('NaN', '1')").fetchall()
+        finally:
+            conn.close()
+            storage.close()

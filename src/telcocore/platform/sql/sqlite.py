@@ -38,7 +38,8 @@ def decimal_add(left: str | None, right: str | None) -> str | None:
         return None
     if right == "0":
         return left
-    return fixed_point(UNBOUNDED.add(Decimal(left), Decimal(right)))
+    total = UNBOUNDED.add(Decimal(left), Decimal(right))
+    return format(total, "f") if total.is_finite() else fixed_point(total)
 
 
 class DecimalSum:
