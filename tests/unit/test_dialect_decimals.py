@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import sqlite3
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
-from telcocore import StorageError
+from telcocore import InvalidAmount, StorageError
+from telcocore.adapters.sqlite.storage import SqliteStorage
 from telcocore.platform.sql.dialect import Dialect
 from telcocore.platform.sql.postgres import PostgresDialect
 from telcocore.platform.sql.sqlite import SqliteDialect
@@ -43,3 +46,57 @@ class TestDecimalFromDb:
         """Not a finite number, a bool, None or a float: the row is corrupt."""
         with pytest.raises(StorageError, match="is not a finite number"):
             dialect.decimal_from_db(stored)
+
+
+class TestSqliteDecimals:
+    """SQLite writes decimals as fixed-point text and adds that text exactly."""
+
+    @pytest.mark.parametrize(
+        ("value", "text"),
+        [("1E+3", "1000"), ("-0.00", "-0.00"), ("1E-9", "0.000000001"), ("12.3400", "12.3400")],
+    )
+    def test_written_as_fixed_point(self, value: str, text: str) -> None:
+        """Never an exponent; the places as given."""
+        assert text == SqliteDialect(busy_timeout_ms=0).decimal_to_db(Decimal(value))
+
+    @pytest.mark.parametrize("value", ["NaN", "Infinity", "-Infinity"])
+    def test_no_text_for_what_is_not_finite(self, value: str) -> None:
+        """NaN and infinities are refused, naming the amount."""
+        with pytest.raises(InvalidAmount, match="finite"):
+            SqliteDialect(busy_timeout_ms=0).decimal_to_db(Decimal(value))
+
+    @pytest.mark.parametrize(
+        ("left", "right", "total"),
+        [
+            ("0.1", "0.2", "0.3"),  # as binary floats: 0.30000000000000004
+            ("1.50", "0", "1.50"),
+            ("0", "0.0001", "0.0001"),
+            ("99999999999999.999999999999", "0.000000000001", "100000000000000.000000000000"),
+            ("-2.5", "2.5", "0.0"),
+            (None, "1", None),
+            ("1", None, None),
+        ],
+    )
+    def test_decimal_add_in_the_database(
+        self, tmp_path: Path, left: str | None, right: str | None, total: str | None
+    ) -> None:
+        """``decimal_add`` on a connection as the SQLite storage opens it: exact text."""
+        storage = SqliteStorage(tmp_path / "add.db")
+        conn = storage._open()
+        try:
+            [(added,)] = conn.execute("SELECT decimal_add(?, ?)", (left, right)).fetchall()
+        finally:
+            conn.close()
+            storage.close()
+        assert total == added
+
+    def test_decimal_add_refuses_what_is_not_finite(self, tmp_path: Path) -> None:
+        """A stored NaN has no sum: the statement fails rather than store ``NaN``."""
+        storage = SqliteStorage(tmp_path / "add.db")
+        conn = storage._open()
+        try:
+            with pytest.raises(sqlite3.OperationalError, match="user-defined function"):
+                conn.execute("SELECT decimal_add('NaN', '1')").fetchall()
+        finally:
+            conn.close()
+            storage.close()

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
-from telcocore.reporting.model.summaries import Grain, SummaryRow
+from telcocore.reporting.model.summaries import Grain, SummaryRow, SummaryTotals
 
 __all__ = ["SummaryRepository"]
 
@@ -14,11 +14,11 @@ __all__ = ["SummaryRepository"]
 class SummaryRepository(Protocol):
     """Stores the summary rows, one per account, grain, period, prefix and classification."""
 
-    def add(self, rows: Sequence[SummaryRow]) -> None:
-        """Add each row's counts and sums to the stored row of its key, or store it as new.
+    def add(self, totals: Sequence[SummaryTotals]) -> None:
+        """Add each key's counts and sums to the stored row of the key, or store it as new.
 
-        The rows carry a prefix and a classification each (as
-        :func:`~telcocore.reporting.model.summaries.summarize_calls` makes them); a key's
+        The keys are distinct, each with a prefix and a classification (as
+        :func:`~telcocore.reporting.model.summaries.summary_totals` makes them); a key's
         description becomes the row's.
         """
         ...

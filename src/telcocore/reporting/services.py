@@ -33,7 +33,7 @@ from telcocore.reporting.model.summaries import (
     SummaryRow,
     combine,
     live_window,
-    summarize_calls,
+    summary_totals,
     validate_split,
 )
 from telcocore.reporting.ports import SummaryRepository
@@ -47,7 +47,7 @@ SUMMARIES_ENTITY = "summaries"
 def keep_summaries(uow: UnitOfWork, calls: Sequence[PostedCall]) -> None:
     """Add the calls a batch posted to their summary rows, in the batch's unit of work."""
     if calls:
-        uow.get(SummaryRepository).add(summarize_calls(calls))
+        uow.get(SummaryRepository).add(summary_totals(calls))
 
 
 def _range(start: object, end: object) -> tuple[datetime, datetime]:

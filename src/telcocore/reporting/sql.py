@@ -3,16 +3,11 @@
 A summary row is one ``summaries`` row, keyed by account, grain, period start, prefix and
 classification. Posting a batch adds to the rows of its keys with upserts of 10 rows each
 (``INSERT ... VALUES (...), (...) ON CONFLICT DO UPDATE``) and one a row for the rest, in
-one batch:
-
-- where the database adds decimals exactly (PostgreSQL), the upsert adds in the database,
-  ``SET charge = summaries.charge + excluded.charge``, so concurrent batches never lose
-  an addition;
-- on SQLite, whose arithmetic on the decimal text would go through binary floats, the
-  batch's rows are read first (one query per account, grain and period), added to in
-  Python exactly, and written back; the unit of work holds the database's write lock from
-  its start, so no other writer comes in between (see
-  :attr:`~telcocore.platform.sql.dialect.Dialect.exact_decimals`).
+one batch. The upsert adds in the database, so concurrent batches never lose an addition:
+``SET charge = summaries.charge + excluded.charge`` where the database adds decimals
+exactly (PostgreSQL), ``decimal_add(summaries.charge, excluded.charge)`` on SQLite, whose
+own arithmetic on the decimal text would go through binary floats (see
+:meth:`~telcocore.platform.sql.dialect.Dialect.exact_sum`).
 
 Rebuilding reads the calls domain's ``call_records`` table: one ``INSERT ... SELECT`` with
 a ``GROUP BY`` per grain, the periods given as a list of ``VALUES`` joined on the index of
@@ -27,10 +22,10 @@ from decimal import Decimal
 from typing import Any, Final
 
 from telcocore.calls.model.classification import Classification
-from telcocore.kernel.money import UNBOUNDED, Money
-from telcocore.platform.sql.dialect import Row, Session
+from telcocore.kernel.money import Money
+from telcocore.platform.sql.dialect import Dialect, Session
 from telcocore.platform.sql.unit_of_work import SqlDomain
-from telcocore.reporting.model.summaries import Grain, SummaryRow
+from telcocore.reporting.model.summaries import Grain, SummaryRow, SummaryTotals
 from telcocore.reporting.ports import SummaryRepository
 
 __all__ = ["STORAGE", "SqlSummaryRepository"]
@@ -49,24 +44,30 @@ _VALUES: Final = (
 _COLUMNS: Final = f"{_KEY}, description, currency, {', '.join(_VALUES)}"
 _INSERT: Final = f"INSERT INTO summaries ({_COLUMNS}) VALUES "  # noqa: S608 - constant
 _ROW: Final = f"({', '.join('?' * 15)})"
-_ADDING: Final = (
-    f" ON CONFLICT ({_KEY}) DO UPDATE SET description = excluded.description, "
-    + ", ".join(f"{c} = summaries.{c} + excluded.{c}" for c in _VALUES)
-)
-"""Each value added to the stored one, in the database (where it adds decimals exactly)."""
-_REPLACING: Final = (
-    f" ON CONFLICT ({_KEY}) DO UPDATE SET description = excluded.description, "
-    + ", ".join(f"{c} = excluded.{c}" for c in _VALUES)
-)
-"""Each value replaced by the one given (the sum worked out in Python)."""
+_DECIMALS: Final = frozenset({"duration", "charge", "cost", "costed_charge"})
+
+
+def _adding(dialect: Dialect[Any]) -> str:
+    """The upsert's conflict clause: each value added to the stored one, exactly."""
+    added = [
+        f"{c} = "
+        + (
+            dialect.exact_sum(f"summaries.{c}", f"excluded.{c}")
+            if c in _DECIMALS
+            else f"summaries.{c} + excluded.{c}"
+        )
+        for c in _VALUES
+    ]
+    return f" ON CONFLICT ({_KEY}) DO UPDATE SET description = excluded.description, " + ", ".join(
+        added
+    )
+
+
 _ROWS_PER_STATEMENT: Final = 10
 """How many rows one multi-row upsert writes (15 parameters each); the rest go one a row.
 
 The statements' texts stay the same from batch to batch, so neither the driver nor the
 database parses them again."""
-_STORED: Final = f"prefix, classification, {', '.join(_VALUES)}"
-_PREFIXES_PER_QUERY: Final = 500
-"""How many prefixes one ``IN (...)`` look-up names."""
 _PERIODS_PER_QUERY: Final = 500
 """How many periods one rebuilding statement names."""
 _CLASSES: Final = {kind.value: kind for kind in Classification}
@@ -80,45 +81,46 @@ class SqlSummaryRepository:
     def __init__(self, session: Session[Any]) -> None:
         self._s = session
 
-    def _params(self, row: SummaryRow, times: dict[datetime, object]) -> tuple[object, ...]:
-        """The row's values as the statement's parameters; ``times`` keeps converted starts."""
-        d = self._s.dialect
-        start = times.get(row.period_start)
-        if start is None:
-            start = times[row.period_start] = d.time_to_db(row.period_start)
-        return (
-            row.account_id,
-            row.grain.value,
-            start,
-            row.prefix,
-            (row.classification or Classification.UNKNOWN).value,
-            row.description,
-            row.charge.currency,
-            row.attempts,
-            row.connected,
-            d.decimal_to_db(row.duration),
-            row.billed_seconds,
-            d.decimal_to_db(row.charge.amount),
-            row.costed_calls,
-            d.decimal_to_db(Decimal(0) if row.cost is None else row.cost.amount),
-            d.decimal_to_db(row.costed_charge.amount),
-        )
+    def add(self, totals: Sequence[SummaryTotals]) -> None:
+        """Add each key's sums to its stored row, or store it as new (see the module).
 
-    def add(self, rows: Sequence[SummaryRow]) -> None:
-        """Add each row's counts and sums to the stored row of its key (see the module).
-
-        The keys of ``rows`` are distinct: each multi-row upsert writes
+        The keys of ``totals`` are distinct: each multi-row upsert writes
         :data:`_ROWS_PER_STATEMENT` of them, the rest are written one a statement, all in
         one batch (``executemany``; on PostgreSQL one round trip).
         """
-        if not rows:
+        if not totals:
             return
-        if self._s.dialect.exact_decimals:
-            conflict, written = _ADDING, rows
-        else:
-            conflict, written = _REPLACING, self._added(rows)
+        d = self._s.dialect
+        conflict = _adding(d)
+        number = d.decimal_to_db
         times: dict[datetime, object] = {}
-        params = [self._params(row, times) for row in written]
+        time_to_db = d.time_to_db
+        params: list[tuple[object, ...]] = []
+        append = params.append
+        for (account_id, grain, start, prefix, kind, description, currency, attempts, connected,
+             duration, billed, charge, costed, cost, costed_charge) in totals:  # fmt: skip
+            stored_start = times.get(start)
+            if stored_start is None:
+                stored_start = times[start] = time_to_db(start)
+            append(
+                (
+                    account_id,
+                    grain.value,
+                    stored_start,
+                    prefix,
+                    kind.value,
+                    description,
+                    currency,
+                    attempts,
+                    connected,
+                    number(duration),
+                    billed,
+                    number(charge),
+                    costed,
+                    number(cost),
+                    number(costed_charge),
+                )
+            )
         full = len(params) - len(params) % _ROWS_PER_STATEMENT
         many = _INSERT + ", ".join([_ROW] * _ROWS_PER_STATEMENT) + conflict
         self._s.run_batches(
@@ -136,57 +138,6 @@ class SqlSummaryRepository:
                 ),
                 (_INSERT + _ROW + conflict, params[full:]),
             ]
-        )
-
-    def _added(self, rows: Sequence[SummaryRow]) -> list[SummaryRow]:
-        """``rows`` with the stored rows of their keys added to them (exactly, in Python)."""
-        d = self._s.dialect
-        periods: dict[tuple[str, Grain, datetime], dict[tuple[str, str], SummaryRow]] = {}
-        for row in rows:
-            kind = (row.classification or Classification.UNKNOWN).value
-            periods.setdefault((row.account_id, row.grain, row.period_start), {})[
-                str(row.prefix), kind
-            ] = row
-        added: list[SummaryRow] = []
-        for (account_id, grain, start), keyed in periods.items():
-            prefixes = sorted({prefix for prefix, _kind in keyed})
-            for first in range(0, len(prefixes), _PREFIXES_PER_QUERY):
-                chunk = prefixes[first : first + _PREFIXES_PER_QUERY]
-                for stored in self._s.all(
-                    f"SELECT {_STORED} FROM summaries WHERE account_id = ? AND grain = ? "  # noqa: S608
-                    f"AND period_start = ? AND prefix IN ({', '.join('?' * len(chunk))})",
-                    [account_id, grain.value, d.time_to_db(start), *chunk],
-                ):
-                    mine = keyed.get((stored[0], stored[1]))
-                    if mine is not None:
-                        keyed[stored[0], stored[1]] = self._plus_stored(mine, stored)
-            added += keyed.values()
-        return added
-
-    def _plus_stored(self, row: SummaryRow, stored: Row) -> SummaryRow:
-        """``row`` with a stored row's counts and sums (``_STORED``'s columns) added."""
-        number = self._s.dialect.decimal_from_db
-        add = UNBOUNDED.add
-        money = Money._trusted  # noqa: SLF001 - exact sums of checked amounts
-        attempts, connected, duration, billed, charge, costed, cost, costed_charge = stored[2:]
-        currency = row.charge.currency
-        base_cost = Decimal(0) if row.cost is None else row.cost.amount
-        total_costed = row.costed_calls + int(costed)
-        return SummaryRow(
-            account_id=row.account_id,
-            grain=row.grain,
-            period_start=row.period_start,
-            prefix=row.prefix,
-            description=row.description,
-            classification=row.classification,
-            attempts=row.attempts + int(attempts),
-            connected=row.connected + int(connected),
-            duration=add(row.duration, number(duration)),
-            billed_seconds=row.billed_seconds + int(billed),
-            charge=money(add(row.charge.amount, number(charge)), currency),
-            costed_calls=total_costed,
-            cost=money(add(base_cost, number(cost)), currency) if total_costed else None,
-            costed_charge=money(add(row.costed_charge.amount, number(costed_charge)), currency),
         )
 
     def rows(

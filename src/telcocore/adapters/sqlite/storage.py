@@ -25,7 +25,7 @@ from telcocore.kernel.errors import ConfigurationError, StorageError
 from telcocore.kernel.validation import shown, shown_url
 from telcocore.platform.sql.migrations import ModuleMigrations, migrate
 from telcocore.platform.sql.options import split_url, whole_setting
-from telcocore.platform.sql.sqlite import DecimalSum, SqliteDialect
+from telcocore.platform.sql.sqlite import DecimalSum, SqliteDialect, decimal_add
 from telcocore.platform.sql.unit_of_work import SqlDomain, SqlStorage, SqlUnitOfWork
 
 __all__ = ["SYNCHRONOUS_MODES", "SqliteStorage", "SqliteUnitOfWork"]
@@ -144,6 +144,7 @@ class SqliteStorage(SqlStorage[sqlite3.Connection]):
             conn.execute(f"PRAGMA synchronous = {self.synchronous.upper()}")
             # typeshed types aggregates as int -> int; this one sums text decimals
             conn.create_aggregate("decimal_sum", 1, cast("Any", DecimalSum))
+            conn.create_function("decimal_add", 2, decimal_add, deterministic=True)
         except sqlite3.Error as exc:
             conn.close()
             error = dialect.translate(exc)

@@ -204,10 +204,16 @@ class Posting(CallsPart):
             fresh.append(record)
         pricing = self._pricing(uow, {r.account_id for r in fresh})
         refusals: list[RecordRefusal] = []
-        priced: list[tuple[CallRecord, object, Money | None]] = []
+        # The priced records, their ratings and provider costs, side by side (no tuple per
+        # call kept all the batch).
+        priced: list[CallRecord] = []
+        ratings: list[object] = []
+        costs: list[Money | None] = []
         totals: dict[str, Decimal] = {}
         charged_ids: dict[str, list[str]] = {}
-        homes: dict[tuple[str, str | None], Classification] = {}
+        # Each destination's class, per home region: keyed by the destination alone, so a
+        # call adds no key tuple that would live (and be traced by the GC) all the batch.
+        homes: dict[str | None, dict[str, Classification]] = {}
         unknown = Classification.UNKNOWN
         for record in fresh:
             account_id = record.account_id
@@ -238,11 +244,16 @@ class Posting(CallsPart):
                 by_provider = provider.rate(number, seconds, at=record.start)
                 if type(by_provider) is not Unrated:
                     cost = by_provider.cost  # type: ignore[union-attr]
-            key = (record.destination, home)
-            kind = homes.get(key)
+            known = homes.get(home)
+            if known is None:
+                known = homes[home] = {}
+            destination = record.destination
+            kind = known.get(destination)
             if kind is None:
-                kind = homes[key] = unknown if home is None else classify(record.destination, home)
-            priced.append((_classified(record, kind), rated, cost))
+                kind = known[destination] = unknown if home is None else classify(destination, home)
+            priced.append(_classified(record, kind))
+            ratings.append(rated)
+            costs.append(cost)
             amount = rated.cost.amount  # type: ignore[union-attr]
             if amount:
                 totals[account_id] = totals.get(account_id, _ZERO) + amount
@@ -259,7 +270,7 @@ class Posting(CallsPart):
                 cost,
                 transactions.get(record.account_id) if rated.cost.amount else None,  # type: ignore[attr-defined]
             )
-            for record, rated, cost in priced
+            for record, rated, cost in zip(priced, ratings, costs, strict=True)
         ]
         self._release(uow, [call.record.call_id for call in posted], set(transactions))
         repository.add_many(posted)

@@ -68,6 +68,18 @@ class Dialect(abc.ABC, Generic[C]):
     sum_function: str = "SUM"
     """The aggregate that adds stored decimals exactly."""
 
+    add_function: str = ""
+    """The function of two stored decimals that adds them exactly (``""``: ``+`` does).
+
+    ``f"{add_function}(a, b)"`` with it, ``a + b`` without: see :meth:`exact_sum`.
+    """
+
+    def exact_sum(self, left: str, right: str) -> str:
+        """The SQL expression adding the stored decimals ``left`` and ``right`` exactly."""
+        if self.add_function:
+            return f"{self.add_function}({left}, {right})"
+        return f"{left} + {right}"
+
     exact_decimals: bool = True
     """Whether the database's own arithmetic on stored decimals is exact.
 

@@ -8,8 +8,8 @@ Decimals are stored as TEXT (their exact ``str``), because SQLite's own arithmet
 would go through binary floats. So the debit-limit check is done in Python, on the exact
 values, while the write lock is held (see
 :attr:`~telcocore.platform.sql.dialect.Dialect.exact_decimals`); sums use a ``decimal_sum``
-aggregate written in
-Python, registered on every connection.
+aggregate and additions a ``decimal_add`` function written in Python, both registered on
+every connection.
 """
 
 from __future__ import annotations
@@ -25,7 +25,21 @@ from telcocore.kernel.errors import AlreadyExists, StorageError, TelcoError
 from telcocore.kernel.money import UNBOUNDED, fixed_point
 from telcocore.platform.sql.dialect import Batch, Cursor, Dialect
 
-__all__ = ["DecimalSum", "SqliteDialect"]
+__all__ = ["DecimalSum", "SqliteDialect", "decimal_add"]
+
+
+def decimal_add(left: str | None, right: str | None) -> str | None:
+    """``decimal_add(a, b)``: the exact sum of two decimals stored as text (``NULL`` if either is).
+
+    The text is the one :meth:`SqliteDialect.decimal_to_db` writes for the sum; adding
+    ``"0"`` returns ``a`` unchanged (the same text).
+    """
+    if left is None or right is None:
+        return None
+    if right == "0":
+        return left
+    total = UNBOUNDED.add(Decimal(left), Decimal(right))
+    return format(total, "f") if total.is_finite() else fixed_point(total)
 
 
 class DecimalSum:
@@ -54,6 +68,7 @@ class SqliteDialect(Dialect[sqlite3.Connection]):
 
     name = "SQLite"
     sum_function = "decimal_sum"
+    add_function = "decimal_add"
     exact_decimals = False
     driver_error = sqlite3.Error
     migration_suffix = "sqlite"
@@ -171,8 +186,22 @@ class SqliteDialect(Dialect[sqlite3.Connection]):
             )
         return StorageError(f"SQLite failed: {error} ({name or type(error).__name__})")
 
+    def exact_sum(self, left: str, right: str) -> str:
+        """``decimal_add(left, right)``, or ``left`` itself when ``right`` is the text ``0``.
+
+        Sums that stay zero (the cost of calls no provider deck prices) then cost no call
+        into Python; the text is the one ``decimal_add`` returns.
+        """
+        return f"CASE WHEN {right} = '0' THEN {left} ELSE {self.add_function}({left}, {right}) END"
+
     def decimal_to_db(self, value: Decimal) -> object:
-        """Decimals are stored as their exact fixed-point text (``0.000000001``, ``1000``)."""
+        """Decimals are stored as their exact fixed-point text (``0.000000001``, ``1000``).
+
+        That is ``format(value, "f")`` for a finite value (as :func:`fixed_point` with no
+        places asked for, without its look at the exponent); NaN and infinities are refused.
+        """
+        if value.is_finite():
+            return format(value, "f")
         return fixed_point(value)
 
     def time_to_db(self, value: datetime) -> object:

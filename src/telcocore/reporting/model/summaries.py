@@ -56,10 +56,12 @@ __all__ = [
     "Grain",
     "Split",
     "SummaryRow",
+    "SummaryTotals",
     "combine",
     "divide",
     "live_window",
     "summarize_calls",
+    "summary_totals",
     "validate_rows",
     "validate_split",
 ]
@@ -420,15 +422,23 @@ def _hours(
     return hours, names, currencies
 
 
-def summarize_calls(calls: Iterable[PostedCall]) -> list[SummaryRow]:
-    """The summary rows of ``calls``, every grain: what posting them adds to the kept rows.
+SummaryTotals = tuple[
+    str, Grain, datetime, str, Classification, str, str,
+    int, int, Decimal, int, Decimal, int, Decimal, Decimal,
+]  # fmt: skip
+"""One key's sums as a batch of calls adds them to the kept rows, as a plain tuple.
 
-    Constant work per call: each call is added to the sums of its account, hour, prefix
-    and classification (one dictionary look-up); the hours' sums are then added up into
-    days and months, and one row made per key. A key's description is the one of the last
-    call posted with its prefix. Sums are exact: they are added in the
-    :data:`~telcocore.kernel.money.EXACT` context (60 digits), which raises rather than
-    rounds.
+``(account_id, grain, period_start, prefix, classification, description, currency,
+attempts, connected, duration, billed_seconds, charge, costed_calls, cost, costed_charge)``:
+a :class:`SummaryRow`'s fields in order, amounts as ``Decimal`` (``cost`` ``0`` when no
+call is costed), without the objects a row is made of."""
+
+
+def summary_totals(calls: Iterable[PostedCall]) -> list[SummaryTotals]:
+    """The sums ``calls`` add to each key, every grain, sorted by key (see :func:`summarize_calls`).
+
+    What :func:`~telcocore.reporting.services.keep_summaries` writes: one tuple per key,
+    in the order of the keys (so concurrent batches lock the stored rows in one order).
     """
     hours, names, currencies = _hours(calls)
     with decimal.localcontext(EXACT):
@@ -445,26 +455,53 @@ def summarize_calls(calls: Iterable[PostedCall]) -> list[SummaryRow]:
                 if total is None:
                     total = totals[account_id, grain, start, prefix, kind] = _Sums()
                 total.add(sums)
-    trusted = Money._trusted  # noqa: SLF001 - exact sums of checked amounts
-    rows = []
-    for (account_id, grain, start, prefix, kind), sums in sorted(totals.items()):
-        currency = currencies[account_id]
-        rows.append(
-            SummaryRow(
-                account_id=account_id,
-                grain=grain,
-                period_start=start,
-                prefix=prefix,
-                description=names[account_id, prefix],
-                classification=kind,
-                attempts=sums.attempts,
-                connected=sums.connected,
-                duration=sums.duration,
-                billed_seconds=sums.billed,
-                charge=trusted(sums.charge, currency),
-                costed_calls=sums.costed,
-                cost=trusted(sums.cost, currency) if sums.costed else None,
-                costed_charge=trusted(sums.costed_charge, currency),
-            )
+    return [
+        (
+            *key,
+            names[key[0], key[3]],
+            currencies[key[0]],
+            sums.attempts,
+            sums.connected,
+            sums.duration,
+            sums.billed,
+            sums.charge,
+            sums.costed,
+            sums.cost,
+            sums.costed_charge,
         )
-    return rows
+        for key, sums in sorted(totals.items())
+    ]
+
+
+def summarize_calls(calls: Iterable[PostedCall]) -> list[SummaryRow]:
+    """The summary rows of ``calls``, every grain: what posting them adds to the kept rows.
+
+    Constant work per call: each call is added to the sums of its account, hour, prefix
+    and classification (one dictionary look-up); the hours' sums are then added up into
+    days and months, and one row made per key. A key's description is the one of the last
+    call posted with its prefix. Sums are exact: they are added in the
+    :data:`~telcocore.kernel.money.EXACT` context (60 digits), which raises rather than
+    rounds.
+    """
+    trusted = Money._trusted  # noqa: SLF001 - exact sums of checked amounts
+    return [
+        SummaryRow(
+            account_id=account_id,
+            grain=grain,
+            period_start=start,
+            prefix=prefix,
+            description=description,
+            classification=kind,
+            attempts=attempts,
+            connected=connected,
+            duration=duration,
+            billed_seconds=billed,
+            charge=trusted(charge, currency),
+            costed_calls=costed,
+            cost=trusted(cost, currency) if costed else None,
+            costed_charge=trusted(costed_charge, currency),
+        )
+        for (account_id, grain, start, prefix, kind, description, currency, attempts,
+             connected, duration, billed, charge, costed, cost, costed_charge)
+        in summary_totals(calls)
+    ]  # fmt: skip
