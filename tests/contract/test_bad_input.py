@@ -12,19 +12,23 @@ memory, SQLite and PostgreSQL (when ``TELCOCORE_TEST_PG_DSN`` is set), and check
 every outcome is a success or a :class:`~telcocore.kernel.errors.TelcoError` with a message of
 reasonable length (a huge value is not echoed whole), that the ledger
 totals stay zero and the audit chain intact after each call, and that the outcome (the
-error's class, or success) is the same on every storage. Each entry point gets fresh
-worlds, one per storage; every call that could change them works on entities of its own,
-so the calls of one entry point do not depend on each other.
+error's class, or success) is the same on every storage. Those two checks read the whole
+chain, so they run again only when the database may have changed since they last found it
+whole (a cheap marker of writes, and on PostgreSQL a digest of every row, say so). Each entry
+point gets fresh worlds, one per storage; every call that could change them works on
+entities of its own, so the calls of one entry point do not depend on each other.
 """
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import functools
 import inspect
 import io
 import itertools
 import os
+import sqlite3
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -57,6 +61,7 @@ from telcocore.core import open_storage
 from telcocore.notifications.model.message import Channel
 from telcocore.numbering.model.blocks import Extension
 from telcocore.numbering.model.dids import DidClass
+from telcocore.platform.sql.unit_of_work import SqlStorage
 from telcocore.testing import CapturingNotifier, FixedClock, sequential_ids
 
 FAST = ScryptHasher(n=2**10)
@@ -107,6 +112,10 @@ class World:
     def __init__(self, core: TelcoCore, notifier: CapturingNotifier) -> None:
         self.core = core
         self.notifier = notifier
+        self.whole: tuple[object, str | None] | None = None
+        """:func:`_marker` and :func:`_digest` when the damage checks last found nothing."""
+        self.digest_query: bytes | None = None
+        """PostgreSQL: the query of :func:`_digest`, built on first use."""
         self._counter = itertools.count(1)
         core.accounts.open("Acme", "USD", account_id="acme")
         core.accounts.open("Open", "USD", account_id="open")  # holds no block: any extension
@@ -1088,14 +1097,98 @@ def _outcome(world: World, name: str, argument: str, bad: object) -> Outcome:
 
 
 def _damage(world: World) -> list[str]:
-    """What a call left broken: ledger totals not zero, or a broken audit chain."""
+    """What a call left broken: ledger totals not zero, or a broken audit chain.
+
+    Checked only when the database may have changed since the checks last found it whole
+    (:func:`_marker`, then on PostgreSQL :func:`_digest`): the same rows give the same
+    totals and the same chain.
+    """
+    marker, digest = _marker(world), None
+    if world.whole is not None:
+        if marker == world.whole[0]:
+            return []
+        digest = _digest(world)
+        if digest is not None and digest == world.whole[1]:
+            world.whole = (marker, digest)
+            return []
     found = [
         f"ledger total {total} {currency}"
         for currency, total in world.core.ledger.totals().items()
         if total != 0
     ]
     broken = world.core.audit.verify_chain()
-    return found if broken is None else [*found, f"audit chain: {broken}"]
+    found = found if broken is None else [*found, f"audit chain: {broken}"]
+    if not found:
+        world.whole = (marker, digest if digest is not None else _digest(world))
+    return found
+
+
+def _marker(world: World) -> object:
+    """A value that stays the same only while nothing is written to the world's database.
+
+    SQLite: the rows this thread's connection changed (rolled back or not), the commits
+    of other connections and the schema's version. PostgreSQL: the server's transaction
+    snapshot, which moves when any transaction that wrote (on any database) ends.
+    """
+    with _connection(world) as conn:
+        if isinstance(conn, sqlite3.Connection):
+            return conn.execute(
+                "SELECT total_changes(), (SELECT data_version FROM pragma_data_version), "
+                "(SELECT schema_version FROM pragma_schema_version)"
+            ).fetchone()
+        return conn.execute(b"SELECT pg_current_snapshot()::text").fetchone()
+
+
+def _digest(world: World) -> str | None:
+    """PostgreSQL: a digest of every row of the world's tables (``None``: SQLite, or unreadable).
+
+    One prepared query over the tables the schema had at the first call; a table gone
+    since makes it fail, and the database count as changed.
+    """
+    with _connection(world) as conn:
+        if isinstance(conn, sqlite3.Connection):
+            return None
+        import psycopg  # noqa: PLC0415 - only the PostgreSQL worlds need the driver
+
+        if world.digest_query is None:
+            world.digest_query = _pg_digest_query(conn)
+        try:
+            return str(conn.execute(world.digest_query, prepare=True).fetchone())
+        except psycopg.Error:
+            return None
+
+
+@contextlib.contextmanager
+def _connection(world: World) -> Iterator[Any]:
+    """A connection of the world's storage, outside any unit of work, given back after."""
+    storage = world.core.storage
+    assert isinstance(storage, SqlStorage)
+    conn = storage.acquire()
+    try:
+        yield conn
+    finally:
+        storage.release(conn)
+
+
+def _pg_digest_query(conn: Any) -> bytes:  # noqa: ANN401 - a psycopg connection
+    """One query digesting the rows of each table of the current schema, by name."""
+    from psycopg import sql  # noqa: PLC0415 - only the PostgreSQL worlds need the driver
+
+    names = conn.execute(
+        b"SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1"
+    )
+    digest = sql.SQL(
+        "(SELECT {name} AS name, md5(string_agg(t::text, '|' ORDER BY t::text)) AS rows "
+        "FROM {table} t)"
+    )
+    union = sql.SQL(" UNION ALL ").join(
+        digest.format(name=sql.Literal(name), table=sql.Identifier(name))
+        for (name,) in names.fetchall()
+    )
+    query = sql.SQL(
+        "SELECT string_agg(name || ':' || coalesce(rows, ''), ',' ORDER BY name) FROM ({}) x"
+    ).format(union)
+    return query.as_bytes(conn)
 
 
 class Worlds:
