@@ -316,11 +316,17 @@ class AuditLog:
             return verify_chain(_iterate(uow), head=uow.get(AuditRepository).head())
 
 
+_CHAIN_BATCH: Final = 1000
+"""How many entries :meth:`AuditLog.verify_chain` reads at a time."""
+
+
 def _iterate(uow: UnitOfWork) -> Iterator[AuditEntry]:
     after = 0
     while True:
-        batch = uow.get(AuditRepository).chain(after_seq=after, limit=1000)
+        batch = uow.get(AuditRepository).chain(after_seq=after, limit=_CHAIN_BATCH)
         if not batch:
             return
         yield from batch
+        if len(batch) < _CHAIN_BATCH:  # the last one: the unit reads one snapshot
+            return
         after = batch[-1].seq
