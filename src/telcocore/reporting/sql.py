@@ -28,6 +28,7 @@ from typing import Any, Final
 
 from telcocore.calls.model.classification import Classification
 from telcocore.kernel.money import UNBOUNDED, Money
+from telcocore.kernel.trusted import trusted_constructor
 from telcocore.platform.sql.dialect import Row, Session
 from telcocore.platform.sql.unit_of_work import SqlDomain
 from telcocore.reporting.model.summaries import Grain, SummaryRow
@@ -65,6 +66,8 @@ _ROWS_PER_STATEMENT: Final = 10
 The statements' texts stay the same from batch to batch, so neither the driver nor the
 database parses them again."""
 _STORED: Final = f"prefix, classification, {', '.join(_VALUES)}"
+_READ: Final = f"period_start, prefix, classification, description, currency, {', '.join(_VALUES)}"
+"""What a read takes of each row (the account and the grain are the ones asked for)."""
 _PREFIXES_PER_QUERY: Final = 500
 """How many prefixes one ``IN (...)`` look-up names."""
 _PERIODS_PER_QUERY: Final = 500
@@ -72,6 +75,8 @@ _PERIODS_PER_QUERY: Final = 500
 _CLASSES: Final = {kind.value: kind for kind in Classification}
 _KNOWN_COST: Final = "c.provider_cost IS NOT NULL AND c.provider_currency = c.currency"
 """A call whose provider cost is known, in the currency of its charge."""
+_STORED_ROW: Final = trusted_constructor(SummaryRow)
+"""A summary row of values read as written: counts and checked sums, checked no more."""
 
 
 class SqlSummaryRepository:
@@ -194,32 +199,32 @@ class SqlSummaryRepository:
     ) -> list[SummaryRow]:
         """The account's stored rows of ``grain`` whose period starts in ``[start, end)``.
 
-        Amounts are read as written (``Money`` of checked sums), each period's start and
-        each classification converted once.
+        Rows and amounts are built as written (counts and ``Money`` of checked sums), each
+        period's start and each classification converted once.
         """
         d = self._s.dialect
-        number = d.decimal_from_db
-        money = Money._trusted  # noqa: SLF001 - amounts stored as written, exact
         found = self._s.all(
-            f"SELECT {_COLUMNS} FROM summaries WHERE account_id = ? AND grain = ? "  # noqa: S608
+            f"SELECT {_READ} FROM summaries WHERE account_id = ? AND grain = ? "  # noqa: S608
             "AND period_start >= ? AND period_start < ? "
             f"ORDER BY period_start, prefix{d.code_point_order}, classification",
             (account_id, grain.value, d.time_to_db(start), d.time_to_db(end)),
         )
+        number = d.decimal_from_db
+        money = Money._trusted  # noqa: SLF001 - amounts stored as written, exact
+        row = _STORED_ROW
         periods: dict[object, datetime] = {}
         zero = Decimal(0)
         result: list[SummaryRow] = []
         append = result.append
-        for (account, _grain, stored_start, prefix, kind, description, currency,
-             attempts, connected, duration, billed, charge, stored_costed, cost,
-             costed_charge) in found:  # fmt: skip
+        for (stored_start, prefix, kind, description, currency, attempts, connected,
+             duration, billed, charge, stored_costed, cost, costed_charge) in found:  # fmt: skip
             period_start = periods.get(stored_start)
             if period_start is None:
                 period_start = periods[stored_start] = d.time_from_db(stored_start)
             costed = int(stored_costed)
             append(
-                SummaryRow(
-                    account,
+                row(
+                    account_id,
                     grain,
                     period_start,
                     prefix,
