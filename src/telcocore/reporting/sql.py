@@ -200,7 +200,7 @@ class SqlSummaryRepository:
         """The account's stored rows of ``grain`` whose period starts in ``[start, end)``.
 
         Rows and amounts are built as written (counts and ``Money`` of checked sums), each
-        period's start and each classification converted once.
+        period's start converted once.
         """
         d = self._s.dialect
         found = self._s.all(
@@ -212,16 +212,18 @@ class SqlSummaryRepository:
         number = d.decimal_from_db
         money = Money._trusted  # noqa: SLF001 - amounts stored as written, exact
         row = _STORED_ROW
-        periods: dict[object, datetime] = {}
+        stored_before: object = None
+        period_start = start
         zero = Decimal(0)
         result: list[SummaryRow] = []
         append = result.append
+        # The counts are the driver's ints (integer columns); a run of rows of one period
+        # shares its start, converted once.
         for (stored_start, prefix, kind, description, currency, attempts, connected,
-             duration, billed, charge, stored_costed, cost, costed_charge) in found:  # fmt: skip
-            period_start = periods.get(stored_start)
-            if period_start is None:
-                period_start = periods[stored_start] = d.time_from_db(stored_start)
-            costed = int(stored_costed)
+             duration, billed, charge, costed, cost, costed_charge) in found:  # fmt: skip
+            if stored_start != stored_before:
+                period_start = d.time_from_db(stored_start)
+                stored_before = stored_start
             append(
                 row(
                     account_id,
@@ -230,10 +232,10 @@ class SqlSummaryRepository:
                     prefix,
                     description,
                     _CLASSES[kind],
-                    int(attempts),
-                    int(connected),
+                    attempts,
+                    connected,
                     number(duration),
-                    int(billed),
+                    billed,
                     money(number(charge), currency),
                     costed,
                     money(number(cost), currency) if costed else None,
