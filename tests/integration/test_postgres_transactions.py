@@ -49,3 +49,12 @@ class TestReadOnlyUnits:
         reading, _ = _settings(core, read_only=True)
         writing, _ = _settings(core, read_only=False)
         assert (writing[0], writing[1:3]) == (reading[0], ("read committed", "off"))
+
+    def test_its_statements_stay_prepared_from_one_unit_to_the_next(self, core: TelcoCore) -> None:
+        """Its end keeps what the driver prepared: a statement read often is prepared once."""
+        for _ in range(5):
+            _settings(core, read_only=True)
+        with core.storage.unit_of_work(read_only=True) as uow:
+            assert isinstance(uow, SqlUnitOfWork)
+            prepared = uow._session.all("SELECT statement FROM pg_prepared_statements")
+        assert [_SETTINGS] == [row[0] for row in prepared if "transaction_isolation" in row[0]]

@@ -230,8 +230,20 @@ class PostgresDialect(Dialect["Connection[Any]"]):
         conn.commit()
 
     def rollback(self, conn: Connection[Any]) -> None:
-        """``ROLLBACK`` (nothing if no transaction is open)."""
-        conn.rollback()
+        """``ROLLBACK`` (nothing if no transaction is open).
+
+        A read-only transaction ends with the statement itself. psycopg's ``rollback()``
+        also forgets every statement it prepared on the connection (a rollback may undo
+        the schema they were planned on) and deallocates them, one more round trip; a
+        read-only transaction changed nothing, so the statements stay prepared, for the
+        readers and for the writers that use the connection next.
+        """
+        if self._idle(conn):
+            return
+        if conn in self._reading:
+            conn.execute(b"ROLLBACK")
+        else:
+            conn.rollback()
 
     def translate(self, error: Exception) -> TelcoError:
         """The telcocore error for a psycopg error.
