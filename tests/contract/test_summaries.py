@@ -280,6 +280,16 @@ class TestReading:
         with pytest.raises(AccountNotFound):
             core.summaries.rebuild("nobody", Period.month(2026, 3))
 
+    def test_an_account_without_calls_in_the_range_reads_no_rows(
+        self, core: TelcoCore, acme: str
+    ) -> None:
+        """Before any call, and for a range holding none of them, every read is empty."""
+        empty = [core.summaries.daily(acme, *EVER), core.summaries.live(acme)]
+        core.calls.post_many([_call("c1", UK, 60)])
+        later = (datetime(2027, 1, 1, tzinfo=UTC), datetime(2028, 1, 1, tzinfo=UTC))
+        empty += [core.summaries.daily(acme, *later), core.summaries.monthly(acme, *later)]
+        assert ([[]] * 4, 1) == (empty, len(core.summaries.daily(acme, *EVER)))
+
 
 class TestRebuild:
     """A rebuild makes the rows again from the stored call records; it agrees with them."""

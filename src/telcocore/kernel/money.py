@@ -24,13 +24,14 @@ import functools
 import re
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Final
+from typing import ClassVar, Final
 
 import attrs
 import babel.core
 import babel.numbers
 
 from telcocore.kernel.errors import CurrencyMismatch, InvalidAmount, InvalidCurrency
+from telcocore.kernel.trusted import trusted_constructor
 from telcocore.kernel.validation import coerce_enum, shown, validate_int, validate_locale
 
 __all__ = [
@@ -320,13 +321,9 @@ class Money:
         """Zero of ``currency``."""
         return cls(Decimal(0), currency)
 
-    @classmethod
-    def _trusted(cls, amount: Decimal, currency: str) -> Money:
-        # Results of arithmetic on already validated values skip the converters.
-        obj = object.__new__(cls)
-        object.__setattr__(obj, "amount", amount)
-        object.__setattr__(obj, "currency", currency)
-        return obj
+    _trusted: ClassVar[Callable[[Decimal, str], Money]]
+    """Money of an amount and currency already checked (results of arithmetic on checked
+    values, amounts stored as written): the converters skipped. Set below the class."""
 
     def _same(self, other: Money, operation: str) -> None:
         if not isinstance(other, Money):
@@ -435,6 +432,8 @@ class Money:
     def __repr__(self) -> str:
         return f"Money('{fixed_point(self.amount, self.precision)}', '{self.currency}')"
 
+
+Money._trusted = trusted_constructor(Money)  # noqa: SLF001 - the class's own fast path
 
 AmountLike = Money | Decimal | int | str
 

@@ -23,6 +23,7 @@ from typing import Any, Final
 
 from telcocore.calls.model.classification import Classification
 from telcocore.kernel.money import Money
+from telcocore.kernel.trusted import trusted_constructor
 from telcocore.platform.sql.dialect import Dialect, Session
 from telcocore.platform.sql.unit_of_work import SqlDomain
 from telcocore.reporting.model.summaries import Grain, SummaryRow, SummaryTotals
@@ -68,11 +69,15 @@ _ROWS_PER_STATEMENT: Final = 10
 
 The statements' texts stay the same from batch to batch, so neither the driver nor the
 database parses them again."""
+_READ: Final = f"period_start, prefix, classification, description, currency, {', '.join(_VALUES)}"
+"""What a read takes of each row (the account and the grain are the ones asked for)."""
 _PERIODS_PER_QUERY: Final = 500
 """How many periods one rebuilding statement names."""
 _CLASSES: Final = {kind.value: kind for kind in Classification}
 _KNOWN_COST: Final = "c.provider_cost IS NOT NULL AND c.provider_currency = c.currency"
 """A call whose provider cost is known, in the currency of its charge."""
+_STORED_ROW: Final = trusted_constructor(SummaryRow)
+"""A summary row of values read as written: counts and checked sums, checked no more."""
 
 
 class SqlSummaryRepository:
@@ -145,41 +150,43 @@ class SqlSummaryRepository:
     ) -> list[SummaryRow]:
         """The account's stored rows of ``grain`` whose period starts in ``[start, end)``.
 
-        Amounts are read as written (``Money`` of checked sums), each period's start and
-        each classification converted once.
+        Rows and amounts are built as written (counts and ``Money`` of checked sums), each
+        period's start converted once.
         """
         d = self._s.dialect
-        number = d.decimal_from_db
-        money = Money._trusted  # noqa: SLF001 - amounts stored as written, exact
         found = self._s.all(
-            f"SELECT {_COLUMNS} FROM summaries WHERE account_id = ? AND grain = ? "  # noqa: S608
+            f"SELECT {_READ} FROM summaries WHERE account_id = ? AND grain = ? "  # noqa: S608
             "AND period_start >= ? AND period_start < ? "
             f"ORDER BY period_start, prefix{d.code_point_order}, classification",
             (account_id, grain.value, d.time_to_db(start), d.time_to_db(end)),
         )
-        periods: dict[object, datetime] = {}
+        number = d.decimal_from_db
+        money = Money._trusted  # noqa: SLF001 - amounts stored as written, exact
+        row = _STORED_ROW
+        stored_before: object = None
+        period_start = start
         zero = Decimal(0)
         result: list[SummaryRow] = []
         append = result.append
-        for (account, _grain, stored_start, prefix, kind, description, currency,
-             attempts, connected, duration, billed, charge, stored_costed, cost,
-             costed_charge) in found:  # fmt: skip
-            period_start = periods.get(stored_start)
-            if period_start is None:
-                period_start = periods[stored_start] = d.time_from_db(stored_start)
-            costed = int(stored_costed)
+        # The counts are the driver's ints (integer columns); a run of rows of one period
+        # shares its start, converted once.
+        for (stored_start, prefix, kind, description, currency, attempts, connected,
+             duration, billed, charge, costed, cost, costed_charge) in found:  # fmt: skip
+            if stored_start != stored_before:
+                period_start = d.time_from_db(stored_start)
+                stored_before = stored_start
             append(
-                SummaryRow(
-                    account,
+                row(
+                    account_id,
                     grain,
                     period_start,
                     prefix,
                     description,
                     _CLASSES[kind],
-                    int(attempts),
-                    int(connected),
+                    attempts,
+                    connected,
                     number(duration),
-                    int(billed),
+                    billed,
                     money(number(charge), currency),
                     costed,
                     money(number(cost), currency) if costed else None,

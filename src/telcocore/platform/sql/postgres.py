@@ -4,7 +4,8 @@ Decimals are ``NUMERIC`` (exact in the database too), instants ``TIMESTAMPTZ``, 
 ``JSONB``.
 
 Connections are in autocommit mode and the dialect opens every transaction itself: the
-first statement of a transaction goes in one pipeline with its ``BEGIN``, and the rows
+first statement of a transaction goes in one pipeline with its ``BEGIN`` (a read-only
+unit's too, with its own ``BEGIN``), and the rows
 written last go in one pipeline with the ``COMMIT``, each a single round trip (psycopg on
 its own sends ``BEGIN`` by itself and waits for it, and syncs a pipeline's ``COMMIT``
 twice). A statement never runs outside a transaction.
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -33,6 +35,9 @@ R = TypeVar("R")
 _SCHEMA = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
 _RETRY = "nothing was written; run the unit of work again"
+
+_BEGIN = b"BEGIN"
+_BEGIN_READ = b"BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"
 
 
 def require_driver() -> None:
@@ -104,6 +109,8 @@ class PostgresDialect(Dialect["Connection[Any]"]):
         self.migration_lock = int.from_bytes(digest, "big", signed=True)
         self._queries: dict[str, bytes] = {}
         self._idle_status = TransactionStatus.IDLE
+        self._reading: weakref.WeakSet[Connection[Any]] = weakref.WeakSet()
+        """The connections whose next transaction is read-only (see :meth:`begin_read`)."""
 
     def _query(self, query: str) -> bytes:
         converted = self._queries.get(query)
@@ -119,7 +126,8 @@ class PostgresDialect(Dialect["Connection[Any]"]):
     def _pipelined(self, conn: Connection[Any], send: Callable[[], R]) -> R:
         """What ``send`` returns, its statements sent in one pipeline: one round trip.
 
-        ``BEGIN`` goes first when no transaction is open. A failing statement is raised as
+        ``BEGIN`` goes first when no transaction is open (the read-only one after
+        :meth:`begin_read`). A failing statement is raised as
         itself, after the pipeline has ended quietly: psycopg would otherwise log the
         aborted pipeline as a warning. The statements after it did not run; the
         transaction, if one was open or begun, is left for a rollback.
@@ -131,7 +139,7 @@ class PostgresDialect(Dialect["Connection[Any]"]):
             with conn.pipeline():
                 try:
                     if begin:
-                        conn.execute(b"BEGIN")
+                        conn.execute(_BEGIN_READ if conn in self._reading else _BEGIN)
                     sent.append(send())
                 except self.driver_error as error:
                     failed = error
@@ -210,23 +218,28 @@ class PostgresDialect(Dialect["Connection[Any]"]):
     def run_script(self, conn: Connection[Any], script: str) -> None:
         """Run the whole script at once (no parameters, so several statements may go)."""
         if self._idle(conn):
-            conn.execute(b"BEGIN")
+            conn.execute(_BEGIN)
         conn.execute(script.encode())
 
     def begin(self, conn: Connection[Any]) -> None:
         """Nothing yet: the first statement carries the ``BEGIN``, in the same round trip."""
-        del conn
+        self._reading.discard(conn)
 
     def begin_read(self, conn: Connection[Any]) -> None:
-        """A ``REPEATABLE READ, READ ONLY`` transaction: every query sees one snapshot."""
-        conn.execute(b"BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        """A ``REPEATABLE READ, READ ONLY`` transaction: every query sees one snapshot.
+
+        Its ``BEGIN`` goes with the first statement too, in the same round trip; the
+        snapshot is taken by that statement, as it would be after a ``BEGIN`` of its own.
+        """
+        self._reading.add(conn)
 
     def begin_migration(self, conn: Connection[Any]) -> None:
         """Begin, take the migration advisory lock, then create the schema if it is missing.
 
         The lock is held to the end of the transaction.
         """
-        conn.execute(b"BEGIN")
+        self._reading.discard(conn)
+        conn.execute(_BEGIN)
         conn.execute(b"SELECT pg_advisory_xact_lock(%s)", (self.migration_lock,))
         if self.schema is not None:
             conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"'.encode())
@@ -236,8 +249,20 @@ class PostgresDialect(Dialect["Connection[Any]"]):
         conn.commit()
 
     def rollback(self, conn: Connection[Any]) -> None:
-        """``ROLLBACK`` (nothing if no transaction is open)."""
-        conn.rollback()
+        """``ROLLBACK`` (nothing if no transaction is open).
+
+        A read-only transaction ends with the statement itself. psycopg's ``rollback()``
+        also forgets every statement it prepared on the connection (a rollback may undo
+        the schema they were planned on) and deallocates them, one more round trip; a
+        read-only transaction changed nothing, so the statements stay prepared, for the
+        readers and for the writers that use the connection next.
+        """
+        if self._idle(conn):
+            return
+        if conn in self._reading:
+            conn.execute(b"ROLLBACK")
+        else:
+            conn.rollback()
 
     def translate(self, error: Exception) -> TelcoError:
         """The telcocore error for a psycopg error.
