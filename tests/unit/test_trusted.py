@@ -97,3 +97,13 @@ class TestTrustedConstructor:
 
         with pytest.raises(TypeError, match="positional"):
             trusted_constructor(KeywordOnly)
+
+    def test_a_class_with_a_cached_hash_is_refused(self) -> None:
+        """A slot that is not a field would be left unset: the class is refused."""
+
+        @attrs.frozen(cache_hash=True)
+        class Cached:
+            value: int
+
+        with pytest.raises(TypeError, match="slot that is not a field"):
+            trusted_constructor(Cached)

@@ -4,9 +4,9 @@ A frozen attrs class runs its converters and validators on every construction, a
 each field through ``object.__setattr__`` (its own ``__setattr__`` refuses changes). Where
 the parts are known good, because they are sums of checked amounts or rows the library
 stored itself, :func:`trusted_constructor` builds the same object at a fraction of that
-cost: a plain slotted twin of the class with an ``__init__`` that assigns each field, then
-becomes an instance of the class itself. The object made is an ordinary instance: it
-compares, hashes, shows and stays frozen as one made by the class's own ``__init__``.
+cost: a new instance whose fields are stored straight into their slots. The object made is
+an ordinary instance: it compares, hashes, shows and stays frozen as one made by the
+class's own ``__init__``.
 
 >>> import attrs
 >>> @attrs.frozen
@@ -51,22 +51,19 @@ def trusted_constructor(cls: type[T]) -> Callable[..., T]:
     if any(not name.isidentifier() or keyword.iskeyword(name) for name in names):
         msg = f"{cls.__name__} has a field that is not a Python identifier"
         raise TypeError(msg)
-    # One assignment per field (a slot store, the fastest way to set one), then the class
-    # switch, which CPython allows between classes of the same slots.
+    if set(cls.__slots__) - {"__weakref__"} != set(names):  # type: ignore[attr-defined]
+        msg = f"{cls.__name__} has a slot that is not a field (a cached hash?)"
+        raise TypeError(msg)
+    # A new instance, then each field stored through its slot's descriptor: what the
+    # class's own __init__ ends with, without the converters, validators and defaults.
+    setters = {f"_set_{name}": vars(cls)[name].__set__ for name in names}
     source = (
-        f"def __init__(self, {', '.join(names)}):\n"
-        + "".join(f"    self.{name} = {name}\n" for name in names)
-        + "    self.__class__ = cls\n"
+        f"def make({', '.join(names)}):\n"
+        "    self = _new(cls)\n"
+        + "".join(f"    _set_{name}(self, {name})\n" for name in names)
+        + "    return self\n"
     )
-    namespace: dict[str, Any] = {"cls": cls}
+    namespace: dict[str, Any] = {"cls": cls, "_new": object.__new__, **setters}
     exec(compile(source, f"<trusted {cls.__qualname__}>", "exec"), namespace)  # noqa: S102 - field names only
-    return type(
-        f"Trusted{cls.__name__}",
-        (),
-        {
-            "__slots__": cls.__slots__,  # type: ignore[attr-defined]
-            "__init__": namespace["__init__"],
-            "__module__": cls.__module__,
-            "__qualname__": f"trusted_constructor.<{cls.__qualname__}>",
-        },
-    )
+    make: Callable[..., T] = namespace["make"]
+    return make
