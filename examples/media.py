@@ -40,7 +40,7 @@ def main(url: str, media: str | None = None) -> None:
     clock = FixedClock(datetime(2026, 3, 14, 15, 9, 26, tzinfo=UTC))
     with telcocore.connect(url, clock=clock, media=media) as core:
         core.accounts.open("Acme Dental", "USD", account_id="acme")
-        core.media.set_retention("acme", 30)
+        core.media.set_retention("acme", 30)  # without one, its recordings are kept
         today = clock.now()
         calls = [
             ("1001", "+1 (415) 555-0123", today - timedelta(minutes=5)),

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import io
-from collections.abc import Iterable
-from datetime import timedelta
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Self, TypeVar
 
+import attrs
 import pytest
 from tests.conftest import START
 
@@ -24,14 +26,17 @@ from telcocore import (
 )
 from telcocore.adapters.blobs import FileBlobStore, MemoryBlobStore
 from telcocore.audit.model.entry import AuditAction
+from telcocore.media import services
 from telcocore.media.services import MediaService
-from telcocore.platform.ports import Storage
+from telcocore.platform.ports import Storage, UnitOfWork
 from telcocore.testing import FixedClock, sequential_ids
 
 WAV = b"RIFF\x24\x00\x00\x00WAVEfmt " + bytes(range(256)) * 300
 """WAV audio of 76,812 bytes: more than one chunk of the stores' reads."""
-OGG = b"OggS\x00\x02" + bytes(100)
+OGG = b"OggS\x00\x02" + bytes(20) + b"\x01\x1e\x01vorbis" + bytes(100)
+"""The start of an Ogg Vorbis stream: its first page, one segment."""
 DAY = timedelta(days=1)
+R = TypeVar("R")
 
 
 class Blobs(MemoryBlobStore):
@@ -59,6 +64,58 @@ def media_core(storage: Storage, blobs: MemoryBlobStore | FileBlobStore) -> Telc
     core = TelcoCore(storage=storage, clock=FixedClock(START), ids=sequential_ids("m"), blobs=blobs)
     core.accounts.open("Acme", "USD", account_id="acme")
     return core
+
+
+class _InterruptedAfterCommit:
+    """A unit of work interrupted (Ctrl-C) just after its commit went through."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+
+    def __enter__(self) -> Self:
+        self._uow.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._uow.__exit__(*exc)  # type: ignore[arg-type]
+
+    def commit(self) -> None:
+        """Commit, then be interrupted."""
+        self._uow.commit()
+        raise KeyboardInterrupt
+
+    def get(self, port: type[R]) -> R:
+        """The unit's repository for ``port``."""
+        return self._uow.get(port)
+
+
+class _Stream(io.RawIOBase):
+    """A caller's stream: the first bytes of a WAV, then what ``after`` gives or raises."""
+
+    def __init__(self, after: Callable[[], bytes | None]) -> None:
+        self._after = after
+        self._started = False
+
+    def readable(self) -> bool:
+        """It is read."""
+        return True
+
+    def read(self, size: int = -1) -> bytes | None:
+        """The first bytes, then ``after()``."""
+        del size
+        if self._started:
+            return self._after()
+        self._started = True
+        return WAV[:100]
+
+
+def _nothing_yet() -> None:
+    """A non-blocking stream with no bytes ready."""
+
+
+def _device_failed() -> bytes:
+    msg = "the caller's device failed"
+    raise OSError(5, msg)
 
 
 def _keys(blobs: MemoryBlobStore | FileBlobStore) -> set[str]:
@@ -107,7 +164,9 @@ class TestFiles:
         assert _keys(blobs) == {stored.id}
         if isinstance(blobs, FileBlobStore):
             inside = {p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file()}
-            assert {p for p in inside if p.parts[0] == "m"} == {Path("m/blobs", stored.id)}
+            assert {p for p in inside if p.parts[0] == "m"} == {
+                Path("m/blobs", stored.id.encode().hex())
+            }
 
     @pytest.mark.parametrize("name", ["", "a\x00b", "a" * 256, 7, None])
     def test_bad_names_are_refused(
@@ -168,6 +227,61 @@ class TestFiles:
         with pytest.raises(ValidationError, match="reason"):
             strict.media.upload("acme", "x.wav", WAV)
         assert (_keys(blobs), core.media.files("acme").items) == (set(), [])
+
+    def test_interrupt_after_the_commit_keeps_the_blob(
+        self, media_core: TelcoCore, storage: Storage, blobs: MemoryBlobStore | FileBlobStore
+    ) -> None:
+        """Once the commit was asked for, the blob stays: the metadata may name it."""
+
+        def interrupted(*, read_only: bool = False) -> UnitOfWork:
+            return _InterruptedAfterCommit(storage.unit_of_work(read_only=read_only))
+
+        context = attrs.evolve(media_core.context, uow=interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            MediaService(context, media_core.audit, blobs).upload("acme", "c.wav", WAV)
+        (stored,) = media_core.media.files("acme").items
+        assert _read(media_core.media.download(stored.id)) == WAV
+        assert media_core.media.sweep(older_than=timedelta(0)) == 0
+
+    def test_failed_cleanup_keeps_the_first_error(self, storage: Storage) -> None:
+        """A blob that cannot be taken away is noted on the upload's own error."""
+        blobs = Blobs()
+        core = TelcoCore(storage=storage, blobs=blobs)
+        core.accounts.open("Acme", "USD", account_id="acme", reason="new")
+        strict = TelcoCore(storage=storage, require_reason=True, blobs=blobs)
+        blobs.failing = True
+        with pytest.raises(ValidationError, match="reason") as raised:
+            strict.media.upload("acme", "x.wav", WAV)
+        assert any("sweep()" in note for note in raised.value.__notes__)
+        blobs.failing = False
+        assert core.media.sweep(older_than=timedelta(0)) == 1
+
+    @pytest.mark.parametrize(
+        ("after", "error"), [(_nothing_yet, "gave None"), (_device_failed, "device failed")]
+    )
+    def test_streams_that_fail(
+        self,
+        media_core: TelcoCore,
+        blobs: MemoryBlobStore | FileBlobStore,
+        after: Callable[[], bytes | None],
+        error: str,
+    ) -> None:
+        """No bytes ready (None) or the caller's own OSError: a ValidationError, nothing kept."""
+        with pytest.raises(ValidationError, match=error) as raised:
+            media_core.media.upload("acme", "x.wav", _Stream(after))
+        assert raised.value.field == "data"
+        assert (_keys(blobs), media_core.media.files("acme").items) == (set(), [])
+
+    @pytest.mark.usefixtures("media_core")  # its account
+    def test_ids_with_dots_and_colons(
+        self, storage: Storage, blobs: MemoryBlobStore | FileBlobStore
+    ) -> None:
+        """Any id the id check accepts keys a blob; ids differing in case are two blobs."""
+        given = iter(["id.1", "audit.1", "urn:m:A", "audit.2", "urn:m:a", "audit.3"])
+        core = TelcoCore(storage=storage, blobs=blobs, ids=lambda: next(given))
+        stored = [core.media.upload("acme", f"{n}.wav", WAV + bytes([n])) for n in range(3)]
+        assert [m.id for m in stored] == ["id.1", "urn:m:A", "urn:m:a"]
+        assert [_read(core.media.download(m.id))[-1] for m in stored] == [0, 1, 2]
 
     def test_delete(self, media_core: TelcoCore, blobs: MemoryBlobStore | FileBlobStore) -> None:
         """The blob and the metadata go together; the audit entry keeps what was deleted."""
@@ -239,6 +353,21 @@ class TestRecordings:
         assert [m.id for m in first.items + second.items] == [m.id for m in made[::-1][:4]]
         assert media_core.media.files("acme").items == []
 
+    def test_paged_in_any_year(self, media_core: TelcoCore) -> None:
+        """Calls of the year 5 page as well as any: the cursor's year has four digits."""
+        made = [
+            media_core.media.store_recording(
+                "acme", WAV, caller="1", callee="2", started_at=datetime(year, 1, 1, tzinfo=UTC)
+            ).id
+            for year in (5, 999, 2026)
+        ]
+        seen, after = [], None
+        for _ in made:
+            page = media_core.media.recordings("acme", limit=1, after=after)
+            seen += [m.id for m in page.items]
+            after = page.next_after
+        assert (seen, after) == (made, None)
+
     def test_ranges(self, media_core: TelcoCore) -> None:
         """First byte, last byte, a suffix, an open end; out of range is a 416 with the size."""
         stored = media_core.media.store_recording(
@@ -270,8 +399,10 @@ class TestRetention:
     """Purged after the account's retention days, metadata and blobs together, re-runnable."""
 
     def test_default_and_set(self, media_core: TelcoCore) -> None:
-        """90 days until set; setting it is audited."""
-        assert media_core.media.settings("acme").retention_days == 90
+        """None (kept forever) until set; setting and clearing it are audited."""
+        assert media_core.media.settings("acme").retention_days is None
+        assert media_core.media.set_retention("acme", None).retention_days is None
+        assert media_core.audit.history("media_settings", "acme") == []
         media_core.media.set_retention("acme", 30, reason="policy")
         assert media_core.media.settings("acme").retention_days == 30
         version = media_core.audit.history("media_settings", "acme")[0]
@@ -280,6 +411,58 @@ class TestRetention:
             media_core.media.set_retention("acme", 0)
         with pytest.raises(AccountNotFound):
             media_core.media.settings("nobody")
+        media_core.media.set_retention("acme", None, reason="legal hold")
+        assert media_core.media.settings("acme").retention_days is None
+        cleared = media_core.audit.history("media_settings", "acme")[-1]
+        assert (cleared.entry.action, cleared.entry.reason) == (AuditAction.DELETE, "legal hold")
+
+    def test_no_retention_keeps_everything(
+        self, media_core: TelcoCore, blobs: MemoryBlobStore | FileBlobStore
+    ) -> None:
+        """An account with no retention set keeps even very old recordings; cleared, too."""
+        ancient = _recording(media_core, 36_600)
+        assert media_core.media.purge() == 0
+        media_core.media.set_retention("acme", 30)
+        media_core.media.set_retention("acme", None)
+        assert media_core.media.purge() == 0
+        assert [m.id for m in media_core.media.recordings("acme").items] == [ancient]
+        assert _keys(blobs) == {ancient}
+
+    def test_purged_a_batch_at_a_time(
+        self, media_core: TelcoCore, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Each batch is marked, audited and committed on its own, then its blobs go.
+
+        A failure in the second batch leaves the first gone, the second marked, and the
+        rest untouched (still listed); a re-run purges the rest.
+        """
+        monkeypatch.setattr(services, "_BATCH", 2)
+        blobs = Blobs()
+        core = TelcoCore(
+            storage=media_core.storage,
+            clock=FixedClock(START),
+            ids=sequential_ids("b"),
+            blobs=blobs,
+        )
+        core.media.set_retention("acme", 10)
+        made = [_recording(core, 20 + n) for n in range(5)]
+        deleted: list[str] = []
+        real_delete = blobs.delete
+
+        def delete(key: str) -> None:
+            if len(deleted) == 3:
+                msg = "the blob store went away"
+                raise OSError(msg)
+            deleted.append(key)
+            real_delete(key)
+
+        monkeypatch.setattr(blobs, "delete", delete)
+        with pytest.raises(OSError, match="went away"):
+            core.media.purge()
+        assert [m.id for m in core.media.recordings("acme").items] == [made[0]]
+        monkeypatch.setattr(blobs, "delete", real_delete)
+        assert core.media.purge() == 1
+        assert (core.media.recordings("acme").items, _keys(blobs)) == ([], set())
 
     def test_purge(self, media_core: TelcoCore, blobs: MemoryBlobStore | FileBlobStore) -> None:
         """Only recordings older than the retention go, audited as ``system``; files stay.
@@ -303,6 +486,7 @@ class TestRetention:
         blobs = Blobs()
         core = TelcoCore(storage=storage, clock=FixedClock(START), blobs=blobs)
         core.accounts.open("Acme", "USD", account_id="acme")
+        core.media.set_retention("acme", 90)
         expired = _recording(core, 100)
         deleted = core.media.upload("acme", "a.wav", WAV).id
         blobs.failing = True

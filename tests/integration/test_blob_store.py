@@ -14,6 +14,7 @@ from tests.integration.storage_workers import SPAWN, run_at_once
 
 import telcocore
 from telcocore import ConfigurationError, StorageError, ValidationError
+from telcocore.adapters import blobs as blobs_module
 from telcocore.adapters.blobs import CHUNK, FileBlobStore, MemoryBlobStore, open_blob_store
 from telcocore.media.errors import BlobNotFound
 
@@ -61,7 +62,7 @@ class TestStores:
             store.read("k")
 
     @pytest.mark.parametrize(
-        "key", ["../x", "/etc/passwd", "a/b", "..", ".hidden", "a\x00b", "", "k" * 129, "a.b", 7]
+        "key", ["../x", "/etc/passwd", "a/b", "..", ".hidden", "a\x00b", "", "k" * 65, "a b", 7]
     )
     def test_hostile_keys(self, store: FileBlobStore | MemoryBlobStore, key: object) -> None:
         """A key that could name a path is refused by every method."""
@@ -72,6 +73,14 @@ class TestStores:
         ):
             with pytest.raises(ValidationError, match="key"):
                 call()
+
+    def test_every_id_is_a_key(self, store: FileBlobStore | MemoryBlobStore) -> None:
+        """Ids with dots and colons are keys; keys that differ in case are two blobs."""
+        keys = ["id.1", "urn:x:1", "A1", "a1", "k" * 64]
+        for n, key in enumerate(keys):
+            store.put(key, iter([bytes([n])]))
+        assert [_read(store, key) for key in keys] == [bytes([n]) for n in range(len(keys))]
+        assert sorted(store.stale(timedelta(0))) == sorted(keys)
 
     def test_failed_put_keeps_nothing(self, store: FileBlobStore | MemoryBlobStore) -> None:
         """Chunks that raise leave no blob, and the old one under the key stays."""
@@ -106,7 +115,43 @@ class TestFileStore:
         store = FileBlobStore(tmp_path / "s")
         store.put("k-1", iter([DATA]))
         files = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*"))
-        assert files == ["s", "s/blobs", "s/blobs/k-1", "s/tmp"]
+        assert files == ["s", "s/blobs", "s/blobs/6b2d31", "s/tmp"]
+
+    def test_other_files_are_not_blobs(self, tmp_path: Path) -> None:
+        """Files in ``blobs/`` not named as the store names blobs are not listed as stale."""
+        store = FileBlobStore(tmp_path)
+        store.put("k", iter([DATA]))
+        for name in ("notes.txt", "6b2", "2e2e", "ff"):
+            (tmp_path / "blobs" / name).write_bytes(b"")
+        assert list(store.stale(timedelta(0))) == ["k"]
+
+    def test_root_is_absolute(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        """A relative root is taken from the working folder once: a later chdir keeps it."""
+        monkeypatch.chdir(tmp_path)
+        store = FileBlobStore("rel")
+        (tmp_path / "elsewhere").mkdir()
+        monkeypatch.chdir(tmp_path / "elsewhere")
+        store.put("k", iter([DATA]))
+        assert (store.root, _read(store, "k")) == (tmp_path / "rel", DATA)
+        assert not (tmp_path / "elsewhere" / "rel").exists()
+
+    def test_new_folders_are_flushed(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Each folder the store makes has its entry flushed in its parent, once."""
+        synced: list[Path] = []
+        real = blobs_module._sync_folder
+
+        def sync(folder: Path) -> None:
+            synced.append(folder)
+            real(folder)
+
+        monkeypatch.setattr(blobs_module, "_sync_folder", sync)
+        store = FileBlobStore(tmp_path / "a" / "s")
+        store.put("k", iter([DATA]))
+        root = tmp_path / "a" / "s"
+        assert synced == [tmp_path, tmp_path / "a", root, root / "blobs"]
+        synced.clear()
+        store.put("j", iter([DATA]))
+        assert synced == [root / "blobs"]
 
     @pytest.mark.parametrize("root", ["", "  ", "a\x00b", "x" * 5000, b"bytes", 7])
     def test_bad_locations(self, root: object) -> None:

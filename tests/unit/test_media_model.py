@@ -108,6 +108,11 @@ class TestRecordingNames:
         assert parse_recording_name(name) == parts
 
 
+def _ogg(packet: bytes, *, version: int = 0, flags: int = 2) -> bytes:
+    """The start of an Ogg stream's first page, one segment, holding ``packet``."""
+    return b"OggS" + bytes([version, flags]) + bytes(20) + b"\x01\x1e" + packet + bytes(30)
+
+
 class TestAudio:
     """The type is judged by the first bytes."""
 
@@ -115,9 +120,16 @@ class TestAudio:
         ("head", "expected"),
         [
             (b"RIFF\x24\x00\x00\x00WAVEfmt ", ("audio/wav", "wav")),
-            (b"OggS\x00\x02", ("audio/ogg", "ogg")),
-            (b"ID3\x04\x00", ("audio/mpeg", "mp3")),
-            (b"\xff\xfb\x90\x64", ("audio/mpeg", "mp3")),
+            (b"RF64\xff\xff\xff\xffWAVEds64", ("audio/wav", "wav")),
+            (_ogg(b"\x01vorbis"), ("audio/ogg", "ogg")),
+            (_ogg(b"OpusHead"), ("audio/ogg", "ogg")),
+            (_ogg(b"\x7fFLAC\x01\x00"), ("audio/ogg", "ogg")),
+            (_ogg(b"Speex   "), ("audio/ogg", "ogg")),
+            (b"ID3\x04\x00\x00\x00\x00\x01\x7f", ("audio/mpeg", "mp3")),
+            (b"ID3\x03\x00\x00\x00\x00\x00\x00", ("audio/mpeg", "mp3")),
+            (b"\xff\xfb\x90\x64", ("audio/mpeg", "mp3")),  # MPEG-1 layer III, 128 kbit/s
+            (b"\xff\xf3\x48\xc4", ("audio/mpeg", "mp3")),  # MPEG-2 layer III
+            (b"\xff\xe3\x18\xc4", ("audio/mpeg", "mp3")),  # MPEG-2.5 layer III
         ],
     )
     def test_audio(self, head: bytes, expected: tuple[str, str]) -> None:
@@ -125,10 +137,36 @@ class TestAudio:
         assert sniff_audio(head) == expected
 
     @pytest.mark.parametrize(
-        "head", [b"", b"RIFF\x24\x00\x00\x00AVI ", b"%PDF-1.7", b"<?xml", b"\xff\x00"]
+        "head",
+        [
+            b"",
+            b"RIFF\x24\x00\x00\x00AVI ",
+            b"%PDF-1.7",
+            b"<?xml",
+            b"\xff\x00",
+            "hello world".encode("utf-16"),  # FF FE: UTF-16 text
+            "hello world".encode("utf-16-le"),
+            b"\xff\xff\xff\xff" + bytes(8),  # padding
+            b"\xff\xf1\x50\x80" + bytes(8),  # ADTS AAC: layer 0
+            b"\xff\xfd\x90\x64",  # MPEG-1 layer II
+            b"\xff\xeb\x90\x64",  # reserved version
+            b"\xff\xfb\x00\x64",  # free bitrate
+            b"\xff\xfb\xf0\x64",  # bad bitrate
+            b"\xff\xfb\x9c\x64",  # reserved sample rate
+            b"ID3 is my favourite tag, not audio",
+            b"ID3\x05\x00\x00\x00\x00\x00\x00",  # no such version
+            b"ID3\x04\xff\x00\x00\x00\x00\x00",
+            b"ID3\x04\x00\x00\x80\x00\x00\x00",  # not a syncsafe size
+            b"ID3\x04\x00\x00",  # too short for the size
+            b"OggS\x00\x02" + bytes(100),  # no codec
+            _ogg(b"\x80theora"),  # video
+            _ogg(b"OpusHead", version=1),
+            _ogg(b"OpusHead", flags=0),  # not the first page of a stream
+            _ogg(b"OpusHead")[:30],
+        ],
     )
     def test_not_audio(self, head: bytes) -> None:
-        """Anything else is NotAudio."""
+        """Anything else is NotAudio: text, padding, AAC, other MPEG layers, video."""
         with pytest.raises(NotAudio):
             sniff_audio(head)
 
@@ -146,22 +184,31 @@ class TestByteRange:
             ("bytes=-1", (99, 99)),
             ("bytes=-500", (0, 99)),
             ("bytes=90-1000", (90, 99)),
+            ("BYTES=5-6", (5, 6)),
+            ("bytes=0-99999999999999999999", (0, 99)),
+            ("bytes=-99999999999999999999", (0, 99)),
+            ("bytes=5-4", (0, 99)),  # invalid: ignored, as RFC 9110 says
+            ("bytes=0-1,5-6", (0, 99)),  # several ranges: the whole
+            ("items=0-1", (0, 99)),
+            ("0-10", (0, 99)),
+            ("bytes=a-b", (0, 99)),
+            ("bytes=-", (0, 99)),
         ],
     )
     def test_ranges(self, value: str | None, expected: tuple[int, int]) -> None:
         """Each form is the bytes HTTP means, the end cut at the last byte."""
         assert byte_range(value, 100) == expected
 
-    @pytest.mark.parametrize("value", ["bytes=100-", "bytes=100-200", "bytes=-0", "bytes=5-4"])
+    @pytest.mark.parametrize("value", ["bytes=100-", "bytes=100-200", "bytes=-0", "Bytes=100-"])
     def test_unsatisfiable(self, value: str) -> None:
         """A range past the end carries the size, for ``Content-Range: bytes */100``."""
         with pytest.raises(RangeNotSatisfiable) as raised:
             byte_range(value, 100)
         assert raised.value.size == 100
 
-    @pytest.mark.parametrize("value", ["0-10", "bytes=a-b", "bytes=-", "bytes=0-1,5-6", 7])
+    @pytest.mark.parametrize("value", [7, b"bytes=0-1", ["bytes=0-1"]])
     def test_malformed(self, value: object) -> None:
-        """What is not one range is a ValidationError naming byte_range."""
+        """What is not text is a ValidationError naming byte_range."""
         with pytest.raises(ValidationError, match="byte_range") as raised:
             byte_range(value, 100)
         assert not isinstance(raised.value, RangeNotSatisfiable)

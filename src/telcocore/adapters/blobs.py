@@ -2,8 +2,10 @@
 
 :class:`FileBlobStore` writes each blob to a temporary file under ``<root>/tmp/``, flushes it
 to disk (``fsync``), renames it into ``<root>/blobs/`` and flushes the folder, so a blob is
-seen whole or not at all, even if the process is killed mid-write. Keys are made by the
-library (letters, digits, ``-`` and ``_``, at most 128): nothing a caller names reaches a path.
+seen whole or not at all, even if the process is killed mid-write. Keys are the media ids
+the library makes (what :func:`~telcocore.kernel.validation.validate_id` accepts); a blob's
+file is named by the hex digits of its key's bytes, so no key is a path and no two keys
+share a file, even where the filesystem ignores case. Nothing a caller names reaches a path.
 :func:`open_blob_store` picks the store :func:`telcocore.connect` uses.
 """
 
@@ -21,7 +23,7 @@ from typing import Final
 from urllib.parse import unquote
 
 from telcocore.kernel.errors import ConfigurationError, StorageError, ValidationError
-from telcocore.kernel.validation import shown, shown_url
+from telcocore.kernel.validation import shown, shown_url, validate_id
 from telcocore.media.errors import BlobNotFound
 from telcocore.media.ports import BlobStore
 from telcocore.platform.sql.options import split_url
@@ -30,16 +32,23 @@ __all__ = ["CHUNK", "FileBlobStore", "MemoryBlobStore", "open_blob_store"]
 
 CHUNK: Final = 64 * 1024
 """The size of the chunks blobs are read in."""
-_KEY: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,127}")
+_FILE_NAME: Final = re.compile(r"(?:[0-9a-f]{2}){1,64}")
 _MAX_PATH: Final = 4096
 _BLOB_METHODS: Final = ("put", "read", "delete", "stale")
 
 
 def _checked(key: object) -> str:
-    if isinstance(key, str) and _KEY.fullmatch(key):
-        return key
-    msg = f"blob key {shown(key)} must be 1-128 letters, digits, '-' or '_'"
-    raise ValidationError(msg, field="key", value=key)
+    return validate_id(key, field="key", label="blob key")
+
+
+def _key_of(file_name: str) -> str | None:
+    """The key whose blob file is named ``file_name``; ``None`` for another file."""
+    if not _FILE_NAME.fullmatch(file_name):
+        return None
+    try:
+        return _checked(bytes.fromhex(file_name).decode("ascii"))
+    except (UnicodeDecodeError, ValidationError):
+        return None
 
 
 def _slices(data: bytes, start: int, length: int | None) -> Iterator[bytes]:
@@ -83,7 +92,12 @@ class MemoryBlobStore:
 
 
 class FileBlobStore:
-    """Blobs as files under ``root`` (made on the first write): atomic, durable, ranged."""
+    """Blobs as files under ``root`` (made on the first write): atomic, durable, ranged.
+
+    ``root`` is made absolute when the store is made, so a later change of the working
+    folder does not move it. One folder belongs to one storage: :meth:`stale` (and so
+    ``sweep()``) takes every blob no metadata of its own storage names for an orphan.
+    """
 
     def __init__(self, root: str | os.PathLike[str]) -> None:
         text = os.fspath(root) if isinstance(root, str | os.PathLike) else None
@@ -93,23 +107,35 @@ class FileBlobStore:
         if len(text) > _MAX_PATH:
             msg = f"media location {shown(root)} is longer than {_MAX_PATH} characters"
             raise ConfigurationError(msg)
-        self.root = Path(text)
+        self.root = Path(text).absolute()
         self._blobs = self.root / "blobs"
         self._tmp = self.root / "tmp"
+        self._made = False
 
     def _path(self, key: str) -> Path:
-        return self._blobs / _checked(key)
+        return self._blobs / _checked(key).encode("ascii").hex()
+
+    def _make_folders(self) -> None:
+        """Make the store's folders, and flush each new one's entry in its parent to disk."""
+        if self._made:
+            return
+        wanted = (*reversed(self.root.parents), self.root, self._blobs, self._tmp)
+        missing = [folder for folder in wanted if not folder.is_dir()]
+        for folder in missing:
+            folder.mkdir(exist_ok=True)
+        for parent in dict.fromkeys(folder.parent for folder in missing):
+            _sync_folder(parent)
+        self._made = True
 
     def put(self, key: str, chunks: Iterable[bytes]) -> None:
         """Write to a temporary file, fsync it, rename it into place, fsync the folder."""
         final = self._path(key)
         try:
-            self._blobs.mkdir(parents=True, exist_ok=True)
-            self._tmp.mkdir(exist_ok=True)
+            self._make_folders()
         except OSError as exc:
-            msg = f"cannot make the media folder {shown(str(self.root))}: {exc.strerror}"
+            msg = f"cannot make the media folder {shown(str(self.root))}: {exc.strerror or exc}"
             raise StorageError(msg) from exc
-        temporary = self._tmp / f"{key}.{secrets.token_hex(8)}.part"
+        temporary = self._tmp / f"{final.name}.{secrets.token_hex(8)}.part"
         try:
             with temporary.open("xb") as out:
                 for chunk in chunks:
@@ -121,7 +147,8 @@ class FileBlobStore:
         except BaseException as exc:
             temporary.unlink(missing_ok=True)
             if isinstance(exc, OSError):
-                msg = f"cannot write blob {key!r} under {shown(str(self.root))}: {exc.strerror}"
+                msg = f"cannot write blob {key!r} under {shown(str(self.root))}: "
+                msg += str(exc.strerror or exc)
                 raise StorageError(msg) from exc
             raise
 
@@ -145,7 +172,7 @@ class FileBlobStore:
         except FileNotFoundError:
             return
         except OSError as exc:
-            msg = f"cannot delete blob {key!r}: {exc.strerror}"
+            msg = f"cannot delete blob {key!r}: {exc.strerror or exc}"
             raise StorageError(msg) from exc
 
     def stale(self, older_than: timedelta) -> Iterator[str]:
@@ -157,13 +184,8 @@ class FileBlobStore:
                     leftover.unlink(missing_ok=True)
         if not self._blobs.is_dir():
             return iter(())
-        return iter(
-            [
-                p.name
-                for p in self._blobs.iterdir()
-                if _KEY.fullmatch(p.name) and _mtime(p) <= cutoff
-            ]
-        )
+        keys = [(_key_of(p.name), p) for p in self._blobs.iterdir()]
+        return iter([key for key, p in keys if key is not None and _mtime(p) <= cutoff])
 
 
 def _mtime(path: Path) -> float:
@@ -179,7 +201,7 @@ def _stream(path: Path, key: str, start: int, length: int | None) -> Iterator[by
     except FileNotFoundError:
         raise BlobNotFound(key) from None
     except OSError as exc:
-        msg = f"cannot read blob {key!r}: {exc.strerror}"
+        msg = f"cannot read blob {key!r}: {exc.strerror or exc}"
         raise StorageError(msg) from exc
     with file:
         file.seek(start)

@@ -30,7 +30,6 @@ from telcocore.media.errors import InvalidRecordingName, NotAudio, RangeNotSatis
 
 __all__ = [
     "ANONYMOUS",
-    "DEFAULT_RETENTION_DAYS",
     "MAX_NAME_LENGTH",
     "MAX_PARTY_DIGITS",
     "MAX_RETENTION_DAYS",
@@ -55,11 +54,9 @@ MAX_PARTY_DIGITS: Final = 32
 """The most digits a party may keep (E.164 numbers have at most 15)."""
 MAX_NAME_LENGTH: Final = 255
 """The longest name of a media file, in characters."""
-DEFAULT_RETENTION_DAYS: Final = 90
-"""How long an account's recordings are kept when no retention was set for it."""
 MAX_RETENTION_DAYS: Final = 36_500
 """The longest retention that may be set: a hundred years."""
-SNIFF_BYTES: Final = 12
+SNIFF_BYTES: Final = 64
 """How many leading bytes :func:`sniff_audio` needs."""
 
 
@@ -70,22 +67,70 @@ class MediaKind(enum.StrEnum):
     RECORDING = "recording"
 
 
+_OGG_CODECS: Final = (b"\x01vorbis", b"OpusHead", b"\x7fFLAC", b"Speex   ")
+"""How the first packet of an Ogg audio stream starts: Vorbis, Opus, FLAC, Speex."""
+
+
+def _wav(head: bytes) -> bool:
+    return head[:4] in (b"RIFF", b"RF64") and head[8:12] == b"WAVE"
+
+
+def _ogg(head: bytes) -> bool:
+    """An Ogg page of version 0 that begins a stream, whose first packet is audio."""
+    if head[:4] != b"OggS" or len(head) < 27 or head[4] != 0 or not head[5] & 0x02:  # noqa: PLR2004
+        return False
+    packet = 27 + head[26]  # after the page header and its segment table
+    return head[packet : packet + 8].startswith(_OGG_CODECS)
+
+
+def _id3(head: bytes) -> bool:
+    """An ID3v2 tag header: version 2 to 4, and a size in four 7-bit bytes."""
+    return (
+        head[:3] == b"ID3"
+        and len(head) >= 10  # noqa: PLR2004
+        and head[3] in (2, 3, 4)
+        and head[4] != 0xFF  # noqa: PLR2004
+        and all(b < 0x80 for b in head[6:10])  # noqa: PLR2004
+    )
+
+
+def _mpeg_frame(head: bytes) -> bool:
+    """An MPEG layer III audio frame header: sync, and no reserved or bad field."""
+    if len(head) < 4 or head[0] != 0xFF:  # noqa: PLR2004
+        return False
+    b1, b2 = head[1], head[2]
+    return (
+        b1 & 0xE0 == 0xE0  # noqa: PLR2004 - the rest of the frame sync
+        and (b1 >> 3) & 3 != 1  # the MPEG version is not the reserved one
+        and (b1 >> 1) & 3 == 1  # layer III (ADTS AAC has 0 here)
+        and b2 >> 4 not in (0, 15)  # a bitrate: neither "free" nor bad
+        and (b2 >> 2) & 3 != 3  # noqa: PLR2004 - a sample rate, not the reserved one
+    )
+
+
 _AUDIO: Final = (
-    (re.compile(rb"RIFF....WAVE", re.DOTALL), "audio/wav", "wav"),
-    (re.compile(rb"OggS"), "audio/ogg", "ogg"),
-    (re.compile(rb"ID3"), "audio/mpeg", "mp3"),
-    (re.compile(rb"\xff[\xe0-\xff]"), "audio/mpeg", "mp3"),  # an MPEG audio frame's sync
+    (_wav, "audio/wav", "wav"),
+    (_ogg, "audio/ogg", "ogg"),
+    (_id3, "audio/mpeg", "mp3"),
+    (_mpeg_frame, "audio/mpeg", "mp3"),
 )
 
 
 def sniff_audio(head: bytes) -> tuple[str, str]:
     r"""The content type and extension of audio starting with ``head``, else :class:`NotAudio`.
 
+    WAV is ``RIFF`` (or ``RF64``) ``....WAVE``; Ogg is a first page (version 0, beginning
+    of stream) whose first packet is Vorbis, Opus, FLAC or Speex; MP3 is an ID3v2 tag
+    (version 2 to 4, a valid size) or an MPEG layer III frame header whose fields are not
+    reserved. ``head`` is the first :data:`SNIFF_BYTES` bytes (or all, if fewer).
+
     >>> sniff_audio(b"RIFF\x24\x00\x00\x00WAVEfmt ")
     ('audio/wav', 'wav')
+    >>> sniff_audio(b"\xff\xfb\x90\x64")
+    ('audio/mpeg', 'mp3')
     """
-    for pattern, content_type, extension in _AUDIO:
-        if pattern.match(head):
+    for accepts, content_type, extension in _AUDIO:
+        if accepts(head):
             return content_type, extension
     msg = "the data is not WAV, MP3 or Ogg audio (judged by its first bytes)"
     raise NotAudio(msg, field="data")
@@ -210,7 +255,8 @@ class MediaFile:
     """An uploaded file or a recording: its metadata; the bytes are in the blob store.
 
     ``size`` is in bytes and ``sha256`` the hex digest of the bytes. A recording also has
-    the call's id (if given), its parties as named and its start.
+    the call's id (if given), its parties as its name shows them (:func:`party`: digits and
+    a leading ``+``, or ``anonymous``) and its start.
     """
 
     ENTITY: ClassVar[str] = "media"
@@ -245,13 +291,16 @@ class MediaPage:
 
 @attrs.frozen
 class MediaSettings:
-    """An account's media settings: how many days its recordings are kept."""
+    """An account's media settings: how many days its recordings are kept.
+
+    ``retention_days`` is ``None`` when none was set: the recordings are kept until deleted.
+    """
 
     ENTITY: ClassVar[str] = "media_settings"
     """Its name in the audit log."""
 
     account_id: str
-    retention_days: int = DEFAULT_RETENTION_DAYS
+    retention_days: int | None = None
 
     @property
     def entity_key(self) -> str:
@@ -284,30 +333,41 @@ class Playback:
         return f"bytes {self.start}-{self.end}/{self.size}"
 
 
-_RANGE: Final = re.compile(r"bytes=(?P<first>[0-9]{0,19})-(?P<last>[0-9]{0,19})")
+_RANGE: Final = re.compile(r"bytes=(?P<first>[0-9]*)-(?P<last>[0-9]*)", re.IGNORECASE)
 
 
 def byte_range(value: object, size: int) -> tuple[int, int]:
     """The first and last byte (included) an HTTP ``Range`` value asks of ``size`` bytes.
 
     ``None`` is the whole; ``"bytes=0-99"``, ``"bytes=100-"`` (to the end) and
-    ``"bytes=-100"`` (the last 100) are one range each. A range that starts past the end,
-    or asks for nothing, is :class:`RangeNotSatisfiable` (HTTP 416); one that ends past the
-    end stops at the last byte, as HTTP says.
+    ``"bytes=-100"`` (the last 100) are one range each (the unit in any case). As RFC 9110
+    says, a value that is not one valid byte range (another unit, several ranges, a last
+    byte before the first, no digits) is ignored: the whole. A range that starts past the
+    end, or asks for nothing (``bytes=-0``), is :class:`RangeNotSatisfiable` (HTTP 416);
+    one that ends past the end stops at the last byte. A value that is not text is a
+    :class:`~telcocore.ValidationError`.
+
+    >>> byte_range("bytes=90-", 100), byte_range("Bytes=0-1,5-6", 100)
+    ((90, 99), (0, 99))
     """
+    whole = 0, max(size - 1, 0)
     if value is None:
-        return 0, max(size - 1, 0)
-    found = _RANGE.fullmatch(value.strip()) if isinstance(value, str) else None
-    if found is None or not (found["first"] or found["last"]):
-        msg = f"byte_range {shown(value)} must look like bytes=0-99, bytes=100- or bytes=-100"
+        return whole
+    if not isinstance(value, str):
+        msg = f"byte_range {shown(value)} must be the text of an HTTP Range header"
         raise ValidationError(msg, field="byte_range", value=value)
+    found = _RANGE.fullmatch(value.strip())
+    if found is None or not (found["first"] or found["last"]):
+        return whole
     if not found["first"]:  # a suffix: the last n bytes
         n = int(found["last"])
         if n == 0 or size == 0:
             raise RangeNotSatisfiable(value, size)
         return max(size - n, 0), size - 1
     first = int(found["first"])
-    last = int(found["last"]) if found["last"] else size - 1
-    if first >= size or last < first:
+    last = int(found["last"]) if found["last"] else None
+    if last is not None and last < first:
+        return whole
+    if first >= size:
         raise RangeNotSatisfiable(value, size)
-    return first, min(last, size - 1)
+    return first, size - 1 if last is None else min(last, size - 1)

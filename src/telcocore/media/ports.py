@@ -12,7 +12,12 @@ __all__ = ["BlobStore", "MediaRepository"]
 
 
 class BlobStore(Protocol):
-    """Bytes under keys the library makes (letters, digits, ``-`` and ``_``; never a path).
+    """Bytes under keys the library makes: media ids (1-64 letters, digits or ``_.:-``).
+
+    A store maps a key to its own name for the bytes (a file's name, an object key) so
+    that no key is a path and two keys differing only in case never share one. One store
+    (one folder, one bucket prefix) belongs to one storage: ``stale`` lists every blob, and
+    ``sweep()`` removes those its own storage's metadata does not name.
 
     :class:`~telcocore.adapters.blobs.FileBlobStore` keeps them in a folder,
     :class:`~telcocore.adapters.blobs.MemoryBlobStore` in memory. Another store (object
@@ -90,8 +95,11 @@ class MediaRepository(Protocol):
         """Mark the media as being deleted (it is read no more); ``None`` if there is none."""
         ...
 
-    def mark_expired(self, account_id: str, before: datetime) -> list[MediaFile]:
-        """Mark the account's recordings started before ``before`` as being deleted."""
+    def mark_expired(self, account_id: str, before: datetime, limit: int) -> list[MediaFile]:
+        """Mark at most ``limit`` of the account's recordings started before ``before``.
+
+        The earliest first; they are being deleted, and read no more.
+        """
         ...
 
     def deleting(self, limit: int) -> list[str]:
@@ -115,5 +123,8 @@ class MediaRepository(Protocol):
         ...
 
     def save_settings(self, settings: MediaSettings) -> None:
-        """Store the account's media settings, replacing earlier ones."""
+        """Store the account's media settings, replacing earlier ones.
+
+        Settings without a retention are not kept: :meth:`settings` gives ``None`` again.
+        """
         ...

@@ -83,7 +83,17 @@ class _Intake:
             yield bytes(data)
             return
         while True:
-            chunk = data.read(_READ)  # type: ignore[attr-defined]
+            try:
+                chunk = data.read(_READ)  # type: ignore[attr-defined]
+            except OSError as exc:
+                msg = f"cannot read data {shown(data)}: {exc.strerror or exc}"
+                raise ValidationError(msg, field="data", value=None) from exc
+            if chunk is None:
+                msg = (
+                    f"data {shown(data)} had no bytes ready (read() gave None): "
+                    "give bytes or a blocking binary file"
+                )
+                raise ValidationError(msg, field="data", value=None)
             if not chunk:
                 return
             if not isinstance(chunk, bytes | bytearray):
@@ -110,9 +120,17 @@ class _Intake:
             yield head
 
 
+def _drop_new_blob(blobs: BlobStore, media_id: str, error: BaseException) -> None:
+    """Delete the blob of an upload that failed; a failing delete is noted on ``error``."""
+    try:
+        blobs.delete(media_id)
+    except Exception as exc:  # noqa: BLE001 - the upload's own error is the one to raise
+        error.add_note(f"its blob {media_id!r} stays, for sweep() to remove: {exc!r}")
+
+
 def _cursor(media: MediaFile) -> str:
     at = media.created_at if media.started_at is None else media.started_at
-    return f"{at:%Y%m%dT%H%M%S%f}Z_{media.id}"
+    return f"{at.year:04d}{at:%m%dT%H%M%S%f}Z_{media.id}"
 
 
 def _after(cursor: object) -> tuple[datetime, str] | None:
@@ -219,8 +237,10 @@ class MediaService:
             uow.get(AccountRepository).get(account_id)
         media_id = validate_id(self._ctx.ids(), field="id", label="generated id")
         blobs.put(media_id, intake)
+        committing = False
 
         def record() -> MediaFile:
+            nonlocal committing
             with self._ctx.uow() as uow:
                 name, stem, seq = naming(intake, uow)
                 media = MediaFile(
@@ -236,13 +256,17 @@ class MediaService:
                 )
                 uow.get(MediaRepository).add(media, stem=stem, seq=seq)
                 self._audit.record_change(uow, AuditAction.CREATE, None, media, reason=reason)
+                committing = True
                 uow.commit()
             return media
 
         try:
             return record()
-        except BaseException:
-            blobs.delete(media_id)
+        except BaseException as exc:
+            # Once the commit was asked for, it may have happened (an interrupt after it, a
+            # lost answer): the blob stays, and sweep() removes it if no metadata names it.
+            if not committing:
+                _drop_new_blob(blobs, media_id, exc)
             raise
 
     def delete(self, media_id: str, *, reason: str | None = None) -> None:
@@ -347,25 +371,33 @@ class MediaService:
     # -- retention -------------------------------------------------------------------------
 
     def set_retention(
-        self, account_id: str, retention_days: int, *, reason: str | None = None
+        self, account_id: str, retention_days: int | None, *, reason: str | None = None
     ) -> MediaSettings:
-        """Keep the account's recordings ``retention_days`` days (1 to 36500). Audited."""
+        """Keep the account's recordings ``retention_days`` days (1 to 36500). Audited.
+
+        ``None`` clears it: the account's recordings are kept until deleted.
+        """
         account_id = validate_account_id(account_id)
-        after = MediaSettings(account_id, validate_retention_days(retention_days))
+        days = None if retention_days is None else validate_retention_days(retention_days)
+        after = MediaSettings(account_id, days)
         with self._ctx.uow() as uow:
             uow.get(AccountRepository).get(account_id)
             repository = uow.get(MediaRepository)
             before = repository.settings(account_id)
-            if before == after:
+            if (before or MediaSettings(account_id)) == after:
                 return after
             repository.save_settings(after)
-            action = AuditAction.CREATE if before is None else AuditAction.UPDATE
-            self._audit.record_change(uow, action, before, after, reason=reason)
+            if before is None:
+                self._audit.record_change(uow, AuditAction.CREATE, None, after, reason=reason)
+            elif days is None:
+                self._audit.record_change(uow, AuditAction.DELETE, before, None, reason=reason)
+            else:
+                self._audit.record_change(uow, AuditAction.UPDATE, before, after, reason=reason)
             uow.commit()
         return after
 
     def settings(self, account_id: str) -> MediaSettings:
-        """The account's media settings (the default retention if none were set)."""
+        """The account's media settings (no retention, ``None``, if none was set)."""
         account_id = validate_account_id(account_id)
         with self._ctx.uow(read_only=True) as uow:
             uow.get(AccountRepository).get(account_id)
@@ -376,10 +408,11 @@ class MediaService:
         """Delete the recordings older than their account's retention; how many went.
 
         A recording goes when its call started more than the account's retention days
-        before now (:meth:`settings`; 90 days unless set). Each account's expired
-        recordings are marked and their deletions audited (as ``system``) in one unit of
-        work, then their blobs and rows go. Safe to run again at any time: it also
-        finishes deletions an earlier run left marked.
+        before now (:meth:`set_retention`); an account with no retention set keeps its
+        recordings. Expired recordings are marked and their deletions audited (as
+        ``system``) a batch at a time, each batch in one unit of work, then their blobs and
+        rows go. Safe to run again at any time: it also finishes deletions an earlier run
+        left marked.
         """
         blobs = self._blobs
         now = self._ctx.clock.now()
@@ -387,18 +420,35 @@ class MediaService:
         with self._ctx.uow(read_only=True) as uow:
             accounts = uow.get(MediaRepository).recording_accounts()
         for account_id in accounts:
-            with self._ctx.uow() as uow:
-                repository = uow.get(MediaRepository)
-                days = (repository.settings(account_id) or MediaSettings(account_id)).retention_days
-                expired = repository.mark_expired(account_id, now - timedelta(days=days))
-                for media in expired:
-                    self._system.record_change(
-                        uow, AuditAction.DELETE, media, None, reason=f"retention {days} days"
-                    )
-                uow.commit()
-            purged += len(expired)
+            while True:
+                count = self._purge_batch(blobs, account_id, now)
+                purged += count
+                if count < _BATCH:
+                    break
         self._finish_marked(blobs)
         return purged
+
+    def _purge_batch(self, blobs: BlobStore, account_id: str, now: datetime) -> int:
+        """Purge at most a batch of the account's expired recordings; how many went.
+
+        Marked and audited in one unit of work, then their blobs and rows go. None go if
+        the account has no retention.
+        """
+        with self._ctx.uow() as uow:
+            repository = uow.get(MediaRepository)
+            settings = repository.settings(account_id)
+            if settings is None or settings.retention_days is None:
+                return 0
+            days = settings.retention_days
+            marked = repository.mark_expired(account_id, now - timedelta(days=days), _BATCH)
+            for media in marked:
+                self._system.record_change(
+                    uow, AuditAction.DELETE, media, None, reason=f"retention {days} days"
+                )
+            uow.commit()
+        if marked:
+            self._finish(blobs, [media.id for media in marked])
+        return len(marked)
 
     def _finish_marked(self, blobs: BlobStore) -> None:
         while True:
@@ -412,7 +462,11 @@ class MediaService:
         """Finish interrupted deletions, and remove blobs no metadata names; how many.
 
         Only blobs stored at least ``older_than`` ago (by the blob store's clock) go, so an
-        upload still on its way to the storage keeps its blob.
+        upload still on its way to the storage keeps its blob. A shorter time than
+        :data:`SWEEP_AFTER` (down to ``timedelta(0)``) is for a store no one is writing to
+        (maintenance, tests): in a live system it would remove the blobs of uploads not yet
+        committed, and temporary files still being written. The blob store must belong to
+        this storage alone: blobs another storage's metadata names would look orphaned.
         """
         if not isinstance(older_than, timedelta) or older_than < timedelta(0):
             msg = f"older_than must be a timedelta, not negative, got {shown(older_than)}"

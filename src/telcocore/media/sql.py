@@ -137,12 +137,13 @@ class SqlMediaRepository:
         )
         return None if row is None else self._media(row)
 
-    def mark_expired(self, account_id: str, before: datetime) -> list[MediaFile]:
-        """Mark the account's recordings started before ``before`` as being deleted."""
+    def mark_expired(self, account_id: str, before: datetime, limit: int) -> list[MediaFile]:
+        """Mark at most ``limit`` of the account's recordings started before ``before``."""
         rows = self._s.all(
-            "UPDATE media_items SET state = 'deleting' WHERE account_id = ? AND kind = ? "  # noqa: S608 - constant
-            f"AND sort_at < ? AND state = 'ready' RETURNING {_COLUMNS}",
-            (account_id, MediaKind.RECORDING.value, self._s.dialect.time_to_db(before)),
+            "UPDATE media_items SET state = 'deleting' WHERE id IN (SELECT id FROM media_items "  # noqa: S608 - constant
+            "WHERE account_id = ? AND kind = ? AND sort_at < ? AND state = 'ready' "
+            f"ORDER BY sort_at, id LIMIT ?) RETURNING {_COLUMNS}",
+            (account_id, MediaKind.RECORDING.value, self._s.dialect.time_to_db(before), limit),
         )
         return sorted((self._media(row) for row in rows), key=lambda m: m.id)
 
@@ -187,7 +188,10 @@ class SqlMediaRepository:
         return None if row is None else MediaSettings(row[0], int(row[1]))
 
     def save_settings(self, settings: MediaSettings) -> None:
-        """Store the account's media settings, replacing earlier ones."""
+        """Store the account's media settings, replacing earlier ones (none kept: removed)."""
+        if settings.retention_days is None:
+            self._s.run("DELETE FROM media_settings WHERE account_id = ?", (settings.account_id,))
+            return
         self._s.run(
             "INSERT INTO media_settings (account_id, retention_days) VALUES (?, ?) "
             "ON CONFLICT (account_id) DO UPDATE SET retention_days = excluded.retention_days",
