@@ -2,27 +2,22 @@
 
 from __future__ import annotations
 
+import importlib
 import inspect
+import pkgutil
 import re
+from types import ModuleType
 
 import pytest
 
 import telcocore
-from telcocore.accounts import errors as account_errors
 from telcocore.accounts.errors import AccountNotActive, AccountNotFound, InvalidStatusTransition
-from telcocore.audit import errors as audit_errors
-from telcocore.billing.invoices import errors as invoice_errors
-from telcocore.billing.ledger import errors as ledger_errors
 from telcocore.billing.ledger.errors import (
     AlreadyReversed,
     DebitLimitExceeded,
     IdempotencyConflict,
     TransactionNotFound,
 )
-from telcocore.billing.plans import errors as plan_errors
-from telcocore.billing.rating import errors as rating_errors
-from telcocore.calls import errors as call_errors
-from telcocore.contacts import errors as contact_errors
 from telcocore.kernel import errors
 from telcocore.kernel.errors import (
     AlreadyExists,
@@ -41,25 +36,20 @@ from telcocore.kernel.errors import (
     ValidationError,
 )
 from telcocore.kernel.money import Money
-from telcocore.media import errors as media_errors
-from telcocore.numbering import errors as numbering_errors
-from telcocore.reporting import errors as reporting_errors
 
-ERROR_MODULES = [
-    errors,
-    account_errors,
-    audit_errors,
-    invoice_errors,
-    ledger_errors,
-    media_errors,
-    plan_errors,
-    call_errors,
-    contact_errors,
-    numbering_errors,
-    rating_errors,
-    reporting_errors,
-]
-"""The kernel's error module (the base of the tree) and each domain's."""
+
+def _error_modules() -> list[ModuleType]:
+    """The kernel's error module (the base of the tree) and each domain's, found by name."""
+    found = [
+        importlib.import_module(module.name)
+        for module in pkgutil.walk_packages(telcocore.__path__, "telcocore.")
+        if module.name.endswith(".errors")
+    ]
+    return sorted(found, key=lambda module: module.__name__)
+
+
+ERROR_MODULES = _error_modules()
+"""Every ``errors`` module of the package: a new domain's is checked without being listed."""
 
 ERROR_NAMES = sorted(name for module in ERROR_MODULES for name in module.__all__)
 ERROR_CLASSES = [getattr(telcocore, name) for name in ERROR_NAMES]
