@@ -9,7 +9,6 @@ the debit limit, inactive account) stores nothing, so its key stays free for a r
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -41,6 +40,15 @@ from telcocore.billing.ledger.services.batch import (
     signed_amount,
 )
 from telcocore.billing.ledger.services.holds import Holds, hold_credit, release_credit
+from telcocore.billing.ledger.services.requests import (
+    CREDIT_KINDS,
+    DEBIT_KINDS,
+    BatchResult,
+    LedgerRequest,
+    Movement,
+    checked_request,
+    checked_requests,
+)
 from telcocore.kernel.errors import (
     AlreadyExists,
     TelcoError,
@@ -87,76 +95,6 @@ class _Prepared:
     new_usage: bool
 
 
-class Movement(enum.StrEnum):
-    """Which way a :class:`LedgerRequest` moves money."""
-
-    CREDIT = "credit"
-    """As :meth:`LedgerService.credit`: always allowed."""
-    DEBIT = "debit"
-    """As :meth:`LedgerService.debit`: new usage, within the debit limit."""
-    USAGE = "usage"
-    """As :meth:`LedgerService.charge_usage`: consumed usage, always posted."""
-
-
-@attrs.frozen
-class LedgerRequest:
-    """One money movement, as the arguments of credit, debit or charge_usage."""
-
-    movement: Movement
-    account_id: str
-    amount: AmountLike
-    idempotency_key: str
-    kind: TransactionKind | None = None
-    """The kind; ``None`` for the movement's default (top_up, purchase, usage)."""
-    description: str = ""
-    release_hold: str | None = None
-    """A hold (a call's) to release in the same transaction when this request posts."""
-
-
-@attrs.frozen
-class BatchResult:
-    """What :meth:`LedgerService.post_many` did with each request, in order.
-
-    Each outcome is the transaction posted (or found, for a reused key), or the error
-    that refused the request.
-    """
-
-    outcomes: tuple[Transaction | TelcoError, ...]
-
-    @property
-    def posted(self) -> list[Transaction]:
-        """The transactions, without the refusals."""
-        return [o for o in self.outcomes if isinstance(o, Transaction)]
-
-    @property
-    def refused(self) -> list[tuple[int, TelcoError]]:
-        """The position of each refused request, with its error."""
-        return [(i, o) for i, o in enumerate(self.outcomes) if isinstance(o, TelcoError)]
-
-
-CREDIT_KINDS = frozenset(
-    {
-        TransactionKind.TOP_UP,
-        TransactionKind.PAYMENT,
-        TransactionKind.REFUND,
-        TransactionKind.ADJUSTMENT,
-    }
-)
-"""Kinds that :meth:`LedgerService.credit` accepts."""
-
-DEBIT_KINDS = frozenset(
-    {TransactionKind.PURCHASE, TransactionKind.RECURRING, TransactionKind.ADJUSTMENT}
-)
-"""Kinds that :meth:`LedgerService.debit` accepts."""
-
-_MOVEMENTS: dict[Movement, tuple[TransactionKind, frozenset[TransactionKind], int, bool]] = {
-    Movement.CREDIT: (TransactionKind.TOP_UP, CREDIT_KINDS, 1, False),
-    Movement.DEBIT: (TransactionKind.PURCHASE, DEBIT_KINDS, -1, True),
-    Movement.USAGE: (TransactionKind.USAGE, frozenset({TransactionKind.USAGE}), -1, False),
-}
-"""Per movement: default kind, allowed kinds, sign, and whether it is new usage."""
-
-
 _SEEN_ACCOUNTS = 4096
 """The most accounts :class:`LedgerService` remembers between postings."""
 
@@ -177,18 +115,6 @@ class HistoryPage:
 
 def _transaction_id(value: object) -> str:
     return validate_id(value, field="transaction_id", label="transaction id")
-
-
-def _requests(value: object) -> list[LedgerRequest]:
-    if not isinstance(value, Iterable):
-        msg = f"requests must be an iterable of LedgerRequest, got {shown(value)}"
-        raise ValidationError(msg, field="requests", value=value)
-    requests = list(value)
-    for position, request in enumerate(requests):
-        if not isinstance(request, LedgerRequest):
-            msg = f"requests[{position}] must be a LedgerRequest, got {shown(request)}"
-            raise ValidationError(msg, field="requests", value=request)
-    return requests
 
 
 def _kinds(value: object) -> frozenset[TransactionKind] | None:
@@ -341,13 +267,13 @@ class LedgerService(Holds):
             if type(movement) is not Movement or (
                 kind is not None and type(kind) is not TransactionKind
             ):
-                return _checked(request)
+                return checked_request(request)
             known = kinds.get((movement, kind))
             if known is None:
-                known = kinds[movement, kind] = _checked(request)[:3]
+                known = kinds[movement, kind] = checked_request(request)[:3]
             return (*known, validate_idempotency_key(request.idempotency_key))
 
-        batch = [(request, *checked(request)) for request in _requests(requests)]
+        batch = [(request, *checked(request)) for request in checked_requests(requests)]
         # A concurrent writer may take one of the keys between the look-up and the insert;
         # the storage's unique constraint refuses the batch, and the retry finds that key.
         return retrying_lost_races(lambda: self._post_batch_once(batch))
@@ -433,7 +359,7 @@ class LedgerService(Holds):
     # -- the one write path -----------------------------------------------------------
 
     def _prepare(self, request: LedgerRequest) -> _Prepared:
-        kind, sign, new_usage, key = _checked(request)
+        kind, sign, new_usage, key = checked_request(request)
         ctx = self._ctx
 
         def build(
@@ -459,7 +385,7 @@ class LedgerService(Holds):
 
     def _post_new(self, request: LedgerRequest) -> Transaction | None:
         """Post one request whose key is taken to be new; ``None`` if its key may matter."""
-        kind, sign, new_usage, key = _checked(request)
+        kind, sign, new_usage, key = checked_request(request)
         account_id = validate_account_id(request.account_id)
         amount = request.amount
         number = None if isinstance(amount, Money) else to_decimal(amount, field="amount")
@@ -570,28 +496,6 @@ class LedgerService(Holds):
         return low_balance_message(self._ctx, account, balance)
 
 
-def _checked(request: LedgerRequest) -> tuple[TransactionKind, int, bool, str]:
-    """What a request says before its account is read: kind, sign, new usage, key.
-
-    A malformed request (movement, kind or key) raises: it refuses a whole batch.
-    """
-    movement = coerce_enum(Movement, request.movement, field="movement")
-    default, allowed, sign, new_usage = _MOVEMENTS[movement]
-    kind = _kind(default if request.kind is None else request.kind, allowed, movement.value)
-    return kind, sign, new_usage, validate_idempotency_key(request.idempotency_key)
-
-
-def _kind(
-    kind: TransactionKind, allowed: frozenset[TransactionKind], method: str
-) -> TransactionKind:
-    value = coerce_enum(TransactionKind, kind, field="kind")
-    if value not in allowed:
-        choices = ", ".join(sorted(k.value for k in allowed))
-        msg = f"kind {kind!r} cannot be used with {method}; use one of {choices}"
-        raise ValidationError(msg, field="kind", value=kind)
-    return value
-
-
 def post_in(
     uow: UnitOfWork, requests: Iterable[LedgerRequest], ctx: ServiceContext
 ) -> tuple[tuple[Transaction | TelcoError, ...], bool]:
@@ -605,7 +509,7 @@ def post_in(
     keys makes the unit fail with :class:`~telcocore.AlreadyExists`: run it again
     (:func:`~telcocore.platform.context.retrying_lost_races`).
     """
-    batch = [(request, *_checked(request)) for request in _requests(requests)]
+    batch = [(request, *checked_request(request)) for request in checked_requests(requests)]
     return post_batch(
         uow, batch, ctx, lambda account, balance: low_balance_message(ctx, account, balance)
     )
