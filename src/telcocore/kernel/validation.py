@@ -30,6 +30,7 @@ __all__ = [
     "validate_flag",
     "validate_id",
     "validate_int",
+    "validate_items",
     "validate_locale",
     "validate_seconds",
     "validate_setting",
@@ -39,6 +40,7 @@ __all__ = [
 ]
 
 E = TypeVar("E", bound=enum.Enum)
+T = TypeVar("T")
 
 
 def some_of(values: Sequence[object], *, most: int = 5) -> str:
@@ -89,6 +91,32 @@ def shown(value: object) -> str:
     A megabyte of bad input must not become a megabyte of error message or log line.
     """
     return _cut(repr(value))
+
+
+def validate_items(
+    value: object,
+    cls: type[T],
+    *,
+    field: str,
+    error: type[ValidationError] = ValidationError,
+    text_refused: bool = False,
+) -> list[T]:
+    """``value``, an iterable of ``cls`` instances, as a list; anything else raises ``error``.
+
+    A single ``cls`` instance, a value that is not iterable (and, with ``text_refused``, a
+    ``str`` or ``bytes``) is refused as a whole; an item of another type is refused by its
+    position, ``field[i]``.
+    """
+    refused = (cls, str, bytes) if text_refused else cls
+    if isinstance(value, refused) or not isinstance(value, Iterable):
+        msg = f"{field} must be an iterable of {cls.__name__}, got {shown(value)}"
+        raise error(msg, field=field, value=value)
+    items = list(value)
+    for position, item in enumerate(items):
+        if not isinstance(item, cls):
+            msg = f"{field}[{position}] must be a {cls.__name__}, got {shown(item)}"
+            raise error(msg, field=field, value=item)
+    return items
 
 
 def _cut(text: str) -> str:

@@ -48,7 +48,7 @@ from telcocore.calls.services.base import CallsPart
 from telcocore.calls.services.screening import rated_number
 from telcocore.kernel.errors import TelcoError, ValidationError
 from telcocore.kernel.money import Money
-from telcocore.kernel.validation import shown
+from telcocore.kernel.validation import shown, validate_items
 from telcocore.platform.context import ServiceContext, retrying_lost_races
 from telcocore.platform.ports import UnitOfWork
 
@@ -74,15 +74,7 @@ def usage_key(call_ids: Iterable[str]) -> str:
 
 
 def _records(value: object) -> list[CallRecord]:
-    if isinstance(value, CallRecord) or not isinstance(value, Iterable):
-        msg = f"records must be an iterable of CallRecord, got {shown(value)}"
-        raise ValidationError(msg, field="records", value=value)
-    records = list(value)
-    for position, record in enumerate(records):
-        if not isinstance(record, CallRecord):
-            msg = f"records[{position}] must be a CallRecord, got {shown(record)}"
-            raise ValidationError(msg, field="records", value=record)
-    return records
+    return validate_items(value, CallRecord, field="records")
 
 
 def _classified(record: CallRecord, kind: Classification) -> CallRecord:

@@ -46,7 +46,7 @@ from telcocore.calls.model.posting import PostedCall
 from telcocore.calls.model.records import Disposition
 from telcocore.kernel.money import EXACT, UNBOUNDED, Money
 from telcocore.kernel.periods import require_utc
-from telcocore.kernel.validation import shown
+from telcocore.kernel.validation import shown, validate_items
 from telcocore.reporting.errors import InvalidSelection
 
 __all__ = [
@@ -282,15 +282,9 @@ def validate_split(value: object) -> tuple[Split, ...]:
 
 def validate_rows(value: object) -> list[SummaryRow]:
     """``rows`` as a list of :class:`SummaryRow`, or :class:`InvalidSelection`."""
-    if isinstance(value, SummaryRow | str | bytes) or not isinstance(value, Iterable):
-        msg = f"rows must be an iterable of SummaryRow, got {shown(value)}"
-        raise InvalidSelection(msg, field="rows", value=value)
-    rows = list(value)
-    for position, row in enumerate(rows):
-        if not isinstance(row, SummaryRow):
-            msg = f"rows[{position}] must be a SummaryRow, got {shown(row)}"
-            raise InvalidSelection(msg, field="rows", value=row)
-    return rows
+    return validate_items(
+        value, SummaryRow, field="rows", error=InvalidSelection, text_refused=True
+    )
 
 
 def combine(rows: Iterable[SummaryRow], by: Sequence[Split]) -> list[SummaryRow]:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
 
 import attrs
 
 from telcocore.billing.ledger.model import Transaction, TransactionKind, validate_idempotency_key
 from telcocore.kernel.errors import TelcoError, ValidationError
 from telcocore.kernel.money import AmountLike
-from telcocore.kernel.validation import coerce_enum, shown
+from telcocore.kernel.validation import coerce_enum, validate_items
 
 __all__ = [
     "CREDIT_KINDS",
@@ -93,15 +92,7 @@ _MOVEMENTS: dict[Movement, tuple[TransactionKind, frozenset[TransactionKind], in
 
 def checked_requests(value: object) -> list[LedgerRequest]:
     """``value`` as a list of requests; anything else raises :class:`~telcocore.ValidationError`."""
-    if not isinstance(value, Iterable):
-        msg = f"requests must be an iterable of LedgerRequest, got {shown(value)}"
-        raise ValidationError(msg, field="requests", value=value)
-    requests = list(value)
-    for position, request in enumerate(requests):
-        if not isinstance(request, LedgerRequest):
-            msg = f"requests[{position}] must be a LedgerRequest, got {shown(request)}"
-            raise ValidationError(msg, field="requests", value=request)
-    return requests
+    return validate_items(value, LedgerRequest, field="requests")
 
 
 def checked_request(request: LedgerRequest) -> tuple[TransactionKind, int, bool, str]:
