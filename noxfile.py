@@ -67,7 +67,7 @@ def group(name: str) -> tuple[str, ...]:
 @nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
     """Run the test suite, with branch coverage, and the doctests of docs/ and the docstrings."""
-    session.install("-e", ".[postgres]", *group("tests"))
+    session.install("-e", ".[postgres,cli]", *group("tests"))
     session.run("coverage", "erase")
     session.run("coverage", "run", "-m", "pytest", *session.posargs)
     session.run("coverage", "combine", "--quiet")
@@ -87,7 +87,7 @@ def lint(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def typing(session: nox.Session) -> None:
     """Type-check the package, tests, typing_tests/, this file and docs/conf.py (mypy --strict)."""
-    session.install("-e", ".[postgres]", *group("typing"))
+    session.install("-e", ".[postgres,cli]", *group("typing"))
     session.run("mypy", *session.posargs)
 
 
@@ -97,7 +97,7 @@ def docs(session: nox.Session) -> None:
 
     docs/conf.py turns on nitpicky mode: every reference to a telcocore object must resolve.
     """
-    session.install("-e", ".[postgres]", *group("docs"))
+    session.install("-e", ".[postgres,cli]", *group("docs"))
     session.run(
         "sphinx-build",
         "--fail-on-warning",
@@ -117,7 +117,7 @@ def examples(session: nox.Session) -> None:
     scripts = sorted((ROOT / "examples").glob("*.py"))
     if not scripts:
         session.error("no examples/*.py to run")
-    session.install(".[postgres]")
+    session.install(".[postgres,cli]")
     for script in scripts:
         with tempfile.TemporaryDirectory(prefix=f"{script.stem}-") as workdir:
             session.log(f"example {script.name} (in {workdir})")
@@ -131,5 +131,5 @@ def bench(session: nox.Session) -> None:
 
     `nox -s bench -- --results benchmarks/RESULTS.md` regenerates the committed results.
     """
-    session.install(".[postgres]", *group("bench"))
+    session.install(".[postgres,cli]", *group("bench"))
     session.run("python", "benchmarks/run.py", *session.posargs)
