@@ -41,6 +41,10 @@ ROOT = str(Path(__file__).resolve().parents[1])
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
+# The `telcocore` command's fixtures (`cli`, `db_url`), in a module of their own: a second
+# conftest.py would clash with tests/unit's under --doctest-modules.
+pytest_plugins = ["tests.cli.harness"]
+
 PG_DSN_VARIABLE = "TELCOCORE_TEST_PG_DSN"
 
 START = datetime(2026, 3, 14, 15, 9, 26, tzinfo=UTC)

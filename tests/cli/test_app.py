@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 import pytest
-from tests.cli.conftest import Cli
+from tests.cli.harness import Cli
 
 import telcocore
 from telcocore.cli import MISSING_EXTRA, main

@@ -1,4 +1,8 @@
-"""Run the ``telcocore`` command in this process, as a shell would, and read what it printed."""
+"""Run the ``telcocore`` command in this process, as a shell would, and read what it printed.
+
+A pytest plugin (listed in tests/conftest.py's ``pytest_plugins``): its fixtures serve
+every test of the command.
+"""
 
 from __future__ import annotations
 
