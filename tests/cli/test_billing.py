@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -369,8 +370,7 @@ class TestBills:
         assert [(overdue.number, "overdue"), (paid.number, "paid")] == [(r[0], r[-1]) for r in rows]
         assert "Total:       0.18 USD\n" in ran.out
         assert "Outstanding: 0.18 USD\n" in ran.out
-        window = core.invoices.bills("acme").window
-        assert f"issued {window.start.date()} to " in ran.out
+        assert re.match(r"Bills of acme issued \d{4}-\d\d-\d\d to \d{4}-\d\d-\d\d\n", ran.out)
 
     def test_json(self, cli: Cli, url: str, number: str, core: telcocore.TelcoCore) -> None:
         """``--json`` gives each bill's status and invoice, and the totals."""
@@ -385,7 +385,9 @@ class TestBills:
             found["total"],
             found["paid"],
         )
-        assert found["window"]["end"].startswith(str(datetime.now(UTC).date() + timedelta(days=1)))
+        window = found["window"]
+        assert window["start"] < window["end"]
+        assert (window["start"][10:], window["end"][10:]) == ("T00:00:00+00:00",) * 2
 
     def test_no_bills(self, cli: Cli, url: str) -> None:
         """An account without issued invoices has no bills and totals of zero."""
