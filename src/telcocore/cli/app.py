@@ -110,9 +110,20 @@ def json_option(command: F) -> F:
     )(command)
 
 
+PIPE_WIDTH = 1000
+"""How wide tables may be when standard output is not a terminal and ``COLUMNS`` is unset."""
+
+
 def out() -> Console:
-    """A console on standard output (plain text when it is not a terminal)."""
-    return Console(soft_wrap=True, highlight=False)
+    """A console on standard output (plain text when it is not a terminal).
+
+    Not on a terminal (a pipe, a file, cron) and without ``COLUMNS``, it is
+    :data:`PIPE_WIDTH` wide, so a table's values are never cut short to fit 80 columns.
+    """
+    console = Console(soft_wrap=True, highlight=False)
+    if not console.is_terminal and not os.environ.get("COLUMNS"):
+        console.width = PIPE_WIDTH
+    return console
 
 
 def err() -> Console:
