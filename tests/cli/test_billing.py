@@ -12,7 +12,7 @@ from typing import Any
 
 import jsonschema
 import pytest
-from tests.cli.conftest import Cli, Ran
+from tests.cli.harness import Cli, Ran
 
 import telcocore
 from telcocore import Money, Period, Rate, RateDeck
