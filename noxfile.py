@@ -19,6 +19,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import tomllib
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -27,8 +28,9 @@ import nox
 
 ROOT = Path(__file__).parent
 PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
-VERSION: str = PYPROJECT["project"]["version"]
-"""The version pyproject.toml gives the package, which ``telcocore --version`` reports."""
+with (ROOT / "pyproject.toml").open("rb") as pyproject:
+    VERSION: str = tomllib.load(pyproject)["project"]["version"]
+    """The version pyproject.toml gives the package, which ``telcocore --version`` reports."""
 SUPPORTED = ("3.11", "3.12", "3.13")
 """The Python versions the package supports, as its classifiers list them."""
 
