@@ -1,10 +1,16 @@
-"""The package's metadata and its development sessions agree on the supported Pythons."""
+"""The package's metadata, its development sessions and its examples agree with each other.
+
+The Pythons the classifiers list are those the sessions run; ``nox -s build`` refuses a
+wheel that lacks a file of the package; examples/README.md lists every example.
+"""
 
 from __future__ import annotations
 
 import importlib.util
+import re
 import sys
 import tomllib
+import zipfile
 from pathlib import Path
 from types import ModuleType
 from unittest import mock
@@ -72,3 +78,111 @@ class TestMetadata:
         project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
         extras = project["optional-dependencies"]
         assert [] == [name for name, requirements in extras.items() if not requirements]
+
+    def test_the_version_is_the_release_and_the_sessions_read_it(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """0.2.0, as ``nox -s build`` expects the wheel and ``--version`` to say."""
+        project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+        assert ("0.2.0", "0.2.0") == (project["version"], _noxfile(monkeypatch).VERSION)
+
+    def test_the_project_links_and_people_are_named(self) -> None:
+        """Homepage, docs, source, changelog and issues, all on the project's repository."""
+        project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+        urls = project["urls"]
+        assert ["Changelog", "Documentation", "Homepage", "Issues", "Source"] == sorted(urls)
+        home = "https://github.com/telcocore/telcocore"
+        assert [] == [url for url in urls.values() if not url.startswith(home)]
+        assert f"{home}/blob/main/CHANGELOG.md" == urls["Changelog"]
+        assert [{"name": "telcocore developers"}] == project["authors"] == project["maintainers"]
+
+    def test_a_console_script_comes_with_the_console_classifier(self) -> None:
+        """The ``telcocore`` command is declared, and so is its environment."""
+        project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+        assert {"telcocore": "telcocore.cli:main"} == project["scripts"]
+        assert "Environment :: Console" in project["classifiers"]
+
+
+def _wheel(path: Path, noxfile: ModuleType, *, leave_out: str = "", add: str = "") -> Path:
+    """A wheel of empty files named as ``nox -s build`` expects, less ``leave_out``."""
+    info = f"telcocore-{noxfile.VERSION}.dist-info"
+    files = dict.fromkeys(noxfile.package_files() | set(noxfile.WHEEL_MUST_HOLD), "")
+    files[f"{info}/entry_points.txt"] = "[console_scripts]\ntelcocore = telcocore.cli:main\n"
+    files[f"{info}/METADATA"] = (
+        f"Name: telcocore\nVersion: {noxfile.VERSION}\nProvides-Extra: cli\n"
+    )
+    files.pop(leave_out, None)
+    if add:
+        files[add] = ""
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, text in files.items():
+            archive.writestr(name, text)
+    return path
+
+
+class TestWheelCheck:
+    """``nox -s build`` names what a built wheel lacks or should not hold."""
+
+    def test_a_complete_wheel_passes(self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+        """Every module, migration, py.typed, the schema, the script, the extra: nothing said."""
+        noxfile = _noxfile(monkeypatch)
+        assert [] == noxfile.wheel_problems(_wheel(tmp_path / "ok.whl", noxfile))
+
+    @pytest.mark.parametrize(
+        "name",
+        [
+            "telcocore/billing/ledger/migrations/0004_holds.sql",
+            "telcocore/py.typed",
+            "telcocore/billing/invoices/model/invoice.schema.json",
+            "telcocore/cli/app.py",
+        ],
+    )
+    def test_a_missing_file_is_named(
+        self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, name: str
+    ) -> None:
+        """A migration, the marker, the schema or a module left out of the wheel."""
+        noxfile = _noxfile(monkeypatch)
+        wheel = _wheel(tmp_path / "short.whl", noxfile, leave_out=name)
+        assert [f"missing {name}"] == noxfile.wheel_problems(wheel)
+
+    @pytest.mark.parametrize("name", ["tests/unit/test_money.py", "telcocore/tests/conftest.py"])
+    def test_tests_in_the_wheel_are_named(
+        self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, name: str
+    ) -> None:
+        """Tests beside the package, or inside it."""
+        noxfile = _noxfile(monkeypatch)
+        problems = noxfile.wheel_problems(_wheel(tmp_path / "t.whl", noxfile, add=name))
+        assert f"holds the test file {name}" in problems
+
+    def test_a_wheel_without_the_command_is_refused(
+        self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    ) -> None:
+        """No console script, no cli extra, another version: each named."""
+        noxfile = _noxfile(monkeypatch)
+        info = f"telcocore-{noxfile.VERSION}.dist-info"
+        wheel = _wheel(tmp_path / "bare.whl", noxfile, leave_out=f"{info}/entry_points.txt")
+        assert [
+            "no console script telcocore = telcocore.cli:main in entry_points.txt"
+        ] == noxfile.wheel_problems(wheel)
+        wheel = _wheel(tmp_path / "meta.whl", noxfile, leave_out=f"{info}/METADATA")
+        assert [
+            f"its METADATA does not say Version: {noxfile.VERSION}",
+            "its METADATA does not provide the cli extra",
+        ] == noxfile.wheel_problems(wheel)
+
+
+class TestExamples:
+    """examples/README.md is the index of the examples, one area per row."""
+
+    def test_the_index_lists_every_example_and_only_those(self) -> None:
+        """Each examples/*.py has a row, and each row names a script that exists."""
+        index = (ROOT / "examples" / "README.md").read_text(encoding="utf-8")
+        listed = re.findall(r"^\| [^|]+ \| \[(\w+\.py)\]\(\1\) \|", index, flags=re.MULTILINE)
+        present = sorted(path.name for path in (ROOT / "examples").glob("*.py"))
+        assert present == sorted(listed)
+        assert len(listed) == len(set(listed))
+
+    @pytest.mark.parametrize("area", ["audit", "notifications", "storage"])
+    def test_the_areas_added_for_the_release_have_their_script(self, area: str) -> None:
+        """Audit, notifications and storage, which had none, each have one now."""
+        assert (ROOT / "examples" / f"{area}.py").is_file()
