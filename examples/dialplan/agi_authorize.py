@@ -28,6 +28,7 @@ docs/howto/dialplan-authorize.md.
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from collections.abc import Mapping, Sequence
 from typing import TextIO
@@ -72,7 +73,7 @@ class Agi:
         self._out.write(text + "\n")
         self._out.flush()
         answer = self._in.readline()
-        while answer.startswith("HANGUP"):  # the caller hung up meanwhile: answer follows
+        while answer.startswith("HANGUP"):  # FastAGI's notice of a hangup: the answer follows
             answer = self._in.readline()
         if not answer.startswith("200"):
             msg = f"Asterisk refused {text!r}: {answer.strip() or 'no answer'}"
@@ -150,4 +151,8 @@ def main(
 
 
 if __name__ == "__main__":
+    # Asterisk sends SIGHUP when the channel hangs up, which would stop the script wherever
+    # it is; in a hangup handler the channel is down from the start. The script finishes
+    # its one unit of work instead, and stops at the next command Asterisk refuses.
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
     sys.exit(main())
