@@ -240,6 +240,9 @@ def test_the_pages_are_found() -> None:
 def test_every_block_is_run_or_is_text(block: Block) -> None:
     """The block's language is one this test knows how to run, or text, or a directive."""
     if block.language in DIRECTIVES:
+        assert not re.search(r"code-block|literalinclude|::\s*$", block.text, re.MULTILINE), (
+            f"{_id(block)}: code inside a directive escapes this test; use a fenced block"
+        )
         if block.language == "{literalinclude}":
             included = (ROOT / block.page).parent.joinpath(block.argument).resolve()
             source = included.relative_to(ROOT).as_posix()
@@ -438,3 +441,23 @@ def _local_arg(arg: str, folder: Path) -> str:
     if arg.startswith("--db="):
         return f"--db={folder / 'telcocore.db'}"
     return arg
+
+
+@pytest.mark.parametrize(
+    ("line", "argv"),
+    [
+        ("telcocore db migrate --db x.db", ["db", "migrate", "--db", "x.db"]),
+        ("python -m telcocore --help", ["--help"]),
+        ("TZ=UTC /opt/telcocore/bin/telcocore --version", ["--version"]),
+        ("flock -n /run/lock/x telcocore db migrate", ["db", "migrate"]),
+        ("flock -w 600 /run/lock/x telcocore db migrate", ["db", "migrate"]),
+        ("exec telcocore db migrate", ["db", "migrate"]),
+        ("telcocore db migrate && rm -rf /", None),
+        ("telcocore db migrate > out.txt", None),
+        ("flock -n /run/lock/x sh script", None),
+        ("pip install telcocore", None),
+    ],
+)
+def test_the_telcocore_lines_are_told_apart(line: str, argv: list[str] | None) -> None:
+    """Wrappers are looked through; a line that also does something else is not run."""
+    assert argv == telcocore_argv(shlex.split(line, comments=True))
