@@ -33,7 +33,7 @@ def _output(name: str) -> str:
 def test_the_docs_show_what_the_example_prints(name: str) -> None:
     """Every line printed stands in the page's example block, in order."""
     page = (ROOT / "docs" / f"{name}.md").read_text(encoding="utf-8")
-    block = page.split("## Example", 1)[1].split("```", 2)[1].strip("\n")
+    block = page.split("## Example", 1)[1].split("```", 2)[1].partition("\n")[2].strip("\n")
     assert _output(name).strip("\n") == block
 
 
