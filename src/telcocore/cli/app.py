@@ -110,9 +110,20 @@ def json_option(command: F) -> F:
     )(command)
 
 
+PLAIN_WIDTH = 1000
+"""The width tables may take on standard output that is not a terminal: no column is cut."""
+
+
 def out() -> Console:
-    """A console on standard output (plain text when it is not a terminal)."""
-    return Console(soft_wrap=True, highlight=False)
+    """A console on standard output (plain text when it is not a terminal).
+
+    A terminal's width is its own; a file or pipe has no width, so a table there is as wide
+    as its cells (``COLUMNS`` still sets one when given).
+    """
+    console = Console(soft_wrap=True, highlight=False)
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        console.width = PLAIN_WIDTH
+    return console
 
 
 def err() -> Console:
