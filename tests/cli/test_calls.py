@@ -7,12 +7,15 @@ import json
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from tests.cli.cdrs import asterisk_row, balance, freeswitch_row, master_csv, prepare
 from tests.cli.conftest import Cli
 
 import telcocore
+from telcocore.calls.model.posting import ImportReport
+from telcocore.calls.services.importing import Importing
 
 MARCH_14 = datetime(2026, 3, 14, 9, tzinfo=UTC)
 
@@ -144,6 +147,25 @@ class TestImport:
         ran = cli("import", "csv", "export.csv", *args, "--column", "account_id=Who", "--db", url)
         assert ran.out.startswith("imported 1,"), ran.err
         assert balance(url) == Decimal("-0.0100")
+
+    def test_direction_is_every_call_s(
+        self, cli: Cli, url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Direction is every call s: the importer is given it."""
+        given: list[object] = []
+        original = Importing.import_file
+
+        def spy(self: Importing, kind: str, source: Path, **options: Any) -> ImportReport:  # noqa: ANN401 - passed through
+            given.append(options.get("direction"))
+            return original(self, kind, source, **options)
+
+        monkeypatch.setattr(Importing, "import_file", spy)
+        master = master_csv(tmp_path / "Master.csv", 1)
+        assert (
+            cli("import", "asterisk", str(master), "--direction", "inbound", "--db", url).code == 0
+        )
+        assert cli("import", "asterisk", str(master), "--db", url).code == 0
+        assert given == ["inbound", None]
 
     def test_tz_reads_the_file_s_local_times(self, cli: Cli, url: str, tmp_path: Path) -> None:
         """Tz reads the file s local times: 23:30 in New York is the next day in UTC."""

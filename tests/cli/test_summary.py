@@ -53,6 +53,17 @@ class TestSummary:
             ["total", "", "", "", "3", "2", "66.67", "90.00", "180", "0.18", "USD"],
         ]  # fmt: skip
 
+    def test_a_pipe_gets_the_whole_table_without_columns(
+        self, cli: Cli, url: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A pipe gets the whole table without columns: no cell is cut at 80 characters."""
+        monkeypatch.delenv("COLUMNS")
+        ran = cli("summary", "acme", "--daily", "--from", "2026-03-31", "--to", "2026-03-31",
+                  "--db", url)  # fmt: skip
+        assert cells(ran.out)[0] == ["2026-03-31", "44", "United Kingdom", "international",
+                                     "2", "1", "50.00", "60.00", "60", "0.16", "USD"]  # fmt: skip
+        assert max(len(line) for line in ran.out.splitlines()) > 80
+
     def test_to_is_included_and_from_starts_the_range(self, cli: Cli, url: str) -> None:
         """To is included and from starts the range."""
         ran = cli("summary", "acme", "--daily", "--from", "2026-03-31", "--to", "2026-03-31",

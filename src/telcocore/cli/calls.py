@@ -157,9 +157,7 @@ def _warn(message: str) -> None:
 
 
 @click.command(name="import")
-@click.argument(
-    "kind", metavar="asterisk|freeswitch|csv", type=click.Choice(("asterisk", "freeswitch", "csv"))
-)
+@click.argument("kind", metavar="KIND", type=click.Choice(("asterisk", "freeswitch", "csv")))
 @click.argument("file", metavar="FILE")
 @click.option(
     "--account",

@@ -71,7 +71,7 @@ def _read_card(path: Path) -> str:
     type=click.Choice(ROUNDINGS, case_sensitive=False),
     default="ROUND_HALF_UP",
     show_default=True,
-    help="How a call's cost is rounded.",
+    help="How a call's cost is rounded: a ROUND_* mode of decimal.",
 )
 @click.option(
     "--effective-from",

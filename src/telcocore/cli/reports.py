@@ -139,7 +139,12 @@ def _json_row(row: SummaryRow) -> dict[str, object]:
 @click.option("--daily", is_flag=True, help="One row per UTC day.")
 @click.option("--monthly", is_flag=True, help="One row per UTC month.")
 @click.option("--live", is_flag=True, help="The current hour and the 23 before.")
-@click.option("--from", "first", type=DAY, help="The first day (default: see the reference).")
+@click.option(
+    "--from",
+    "first",
+    type=DAY,
+    help="The first day (default: the first of the month of --to, for --monthly 11 months before).",
+)
 @click.option("--to", "last", type=DAY, help="The last day, included (default: today, UTC).")
 @click.option("--csv", "as_csv", is_flag=True, help="Print every column as CSV with a header.")
 @db_option
