@@ -126,6 +126,18 @@ class TestImport:
             encoding="utf-8"
         )
 
+    def test_uniqueid_reads_a_master_csv_of_17_columns(
+        self, cli: Cli, url: str, tmp_path: Path
+    ) -> None:
+        """Uniqueid reads a master csv of 17 columns, which is ambiguous without it."""
+        rows = asterisk_row("acme", "+14155550123", MARCH_14, 60, uniqueid="1773500966.1")
+        (tmp_path / "Master.csv").write_text(rows, encoding="utf-8")
+        ran = cli("import", "asterisk", "Master.csv", "--db", url)
+        assert ran.code == 1
+        assert "uniqueid" in ran.err
+        ran = cli("import", "asterisk", "Master.csv", "--uniqueid", "--db", url, "--json")
+        assert (ran.code, json.loads(ran.out)["imported"]) == (0, 1)
+
     def test_reads_freeswitch_with_its_default_template(
         self, cli: Cli, url: str, tmp_path: Path
     ) -> None:
@@ -191,6 +203,7 @@ class TestImportRefuses:
             (("--tz", "Mars/Olympus"), "'Mars/Olympus' is not a time zone name"),
             (("--column", "destination"), "is not FIELD=HEADER"),
             (("--template", "default"), "--template is for freeswitch files only"),
+            (("--column", "start=Start"), "--column is for csv files only"),
             (("--account", "acme", "--by-extension"), "not both"),
             (("--batch-size", "0"), "--batch-size"),
             (("--direction", "sideways"), "--direction"),
@@ -206,6 +219,13 @@ class TestImportRefuses:
         assert ran.err.count("\n") == 1
         assert says in ran.err
         assert not (tmp_path / "telcocore.db").exists()
+
+    def test_the_asterisk_flags_are_for_asterisk_files(self, cli: Cli, tmp_path: Path) -> None:
+        """The asterisk flags are for asterisk files."""
+        (tmp_path / "fs.csv").write_text("", encoding="utf-8")
+        ran = cli("import", "freeswitch", "fs.csv", "--userfield")
+        assert ran.code == 2
+        assert "--userfield is for asterisk files only" in ran.err
 
     def test_csv_needs_columns(self, cli: Cli, tmp_path: Path) -> None:
         """Csv needs columns."""

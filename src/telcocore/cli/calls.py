@@ -31,7 +31,10 @@ from telcocore.cli.reports import summary
 from telcocore.core import TelcoCore
 from telcocore.kernel.serialization import converter
 
-__all__ = ["COMMANDS", "REJECTED_SUFFIX", "ZONE", "Zone"]
+__all__ = ["ASTERISK_LAYOUT", "COMMANDS", "REJECTED_SUFFIX", "ZONE", "Zone"]
+
+ASTERISK_LAYOUT: Final = ("uniqueid", "userfield", "newcdrcolumns")
+"""The flags saying which of ``cdr.conf``'s options wrote a Master.csv (the library's names)."""
 
 REJECTED_SUFFIX: Final = ".rejected.csv"
 """Where ``import`` writes rejected rows by default: the input's path with this added."""
@@ -119,8 +122,13 @@ def _options(  # noqa: PLR0913 - each option of the command line in turn
     template: str | None,
     columns: Sequence[tuple[str, str]],
     direction: str | None,
+    layout: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """The options of ``import_file`` the command line gives."""
+    """The options of ``import_file`` the command line gives.
+
+    ``layout`` names the ``cdr.conf`` options that wrote an Asterisk file (``uniqueid``,
+    ``userfield``, ``newcdrcolumns``): given any, those not given are off.
+    """
     if account is not None and by_extension:
         msg = "give --account or --by-extension, not both"
         raise click.UsageError(msg)
@@ -133,7 +141,12 @@ def _options(  # noqa: PLR0913 - each option of the command line in turn
     if kind == "csv" and not columns:
         msg = "a csv file needs --column FIELD=HEADER for its columns (at least start)"
         raise click.UsageError(msg)
+    if layout and kind != "asterisk":
+        msg = f"--{layout[0]} is for asterisk files only"
+        raise click.UsageError(msg)
     options: dict[str, Any] = {"account": account, "by_extension": by_extension}
+    if layout:
+        options.update({name: name in layout for name in ASTERISK_LAYOUT})
     if template is not None:
         names = [name.strip() for name in template.split(",")]
         options["template"] = names if len(names) > 1 else template.strip()
@@ -185,6 +198,11 @@ def _warn(message: str) -> None:
     callback=lambda _c, _p, v: [_column(x) for x in v],
     help="CSV: the header's column of a record field (repeat).",
 )
+@click.option("--uniqueid", is_flag=True, help="Asterisk: the file has loguniqueid's column.")
+@click.option("--userfield", is_flag=True, help="Asterisk: the file has loguserfield's column.")
+@click.option(
+    "--newcdrcolumns", is_flag=True, help="Asterisk: the file has newcdrcolumns' three columns."
+)
 @click.option(
     "--direction",
     type=click.Choice(("inbound", "outbound")),
@@ -214,6 +232,9 @@ def import_file(  # noqa: PLR0913 - the command line's options
     tz: str,
     template: str | None,
     columns: Sequence[tuple[str, str]],
+    uniqueid: bool,
+    userfield: bool,
+    newcdrcolumns: bool,
     direction: str | None,
     rejected: str | None,
     batch_size: int,
@@ -233,6 +254,13 @@ def import_file(  # noqa: PLR0913 - the command line's options
         template=template,
         columns=columns,
         direction=direction,
+        layout=[
+            name
+            for name, given in zip(
+                ASTERISK_LAYOUT, (uniqueid, userfield, newcdrcolumns), strict=True
+            )
+            if given
+        ],
     )
     rejects = _LazyRejects(_rejects_path(source, rejected))
     with open_core(db) as core:
