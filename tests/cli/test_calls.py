@@ -160,6 +160,19 @@ class TestImport:
         assert ran.out.startswith("imported 1,"), ran.err
         assert balance(url) == Decimal("-0.0100")
 
+    def test_time_format_reads_a_csv_s_times(self, cli: Cli, url: str, tmp_path: Path) -> None:
+        """Time format reads a csv s times: ISO 8601 with an offset, here."""
+        (tmp_path / "export.csv").write_text(
+            "To,Started,Seconds\n+14155550123,2026-03-14T23:30:00-04:00,60\n", encoding="utf-8"
+        )
+        columns = ("--column", "destination=To", "--column", "start=Started")
+        ran = cli("import", "csv", "export.csv", *columns, "--column", "duration=Seconds",
+                  "--time-format", "iso", "--account", "acme", "--db", url)  # fmt: skip
+        assert ran.out.startswith("imported 1,"), ran.err
+        with telcocore.connect(url) as core:
+            [row] = core.summaries.daily("acme", MARCH_14.replace(day=1), MARCH_14.replace(day=31))
+        assert row.period_start.day == 15
+
     def test_direction_is_every_call_s(
         self, cli: Cli, url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     ) -> None:
@@ -204,6 +217,7 @@ class TestImportRefuses:
             (("--column", "destination"), "is not FIELD=HEADER"),
             (("--template", "default"), "--template is for freeswitch files only"),
             (("--column", "start=Start"), "--column is for csv files only"),
+            (("--time-format", "iso"), "--time-format is for csv files only"),
             (("--account", "acme", "--by-extension"), "not both"),
             (("--batch-size", "0"), "--batch-size"),
             (("--direction", "sideways"), "--direction"),

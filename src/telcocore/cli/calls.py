@@ -123,6 +123,7 @@ def _options(  # noqa: PLR0913 - each option of the command line in turn
     columns: Sequence[tuple[str, str]],
     direction: str | None,
     layout: Sequence[str] = (),
+    time_format: str | None = None,
 ) -> dict[str, Any]:
     """The options of ``import_file`` the command line gives.
 
@@ -132,17 +133,18 @@ def _options(  # noqa: PLR0913 - each option of the command line in turn
     if account is not None and by_extension:
         msg = "give --account or --by-extension, not both"
         raise click.UsageError(msg)
-    if template is not None and kind != "freeswitch":
-        msg = "--template is for freeswitch files only"
-        raise click.UsageError(msg)
-    if columns and kind != "csv":
-        msg = "--column is for csv files only"
-        raise click.UsageError(msg)
+    specific = [
+        ("--template", "freeswitch", template is not None),
+        ("--column", "csv", bool(columns)),
+        ("--time-format", "csv", time_format is not None),
+        *((f"--{name}", "asterisk", True) for name in layout),
+    ]
+    for option, owner, given in specific:
+        if given and kind != owner:
+            msg = f"{option} is for {owner} files only"
+            raise click.UsageError(msg)
     if kind == "csv" and not columns:
         msg = "a csv file needs --column FIELD=HEADER for its columns (at least start)"
-        raise click.UsageError(msg)
-    if layout and kind != "asterisk":
-        msg = f"--{layout[0]} is for asterisk files only"
         raise click.UsageError(msg)
     options: dict[str, Any] = {"account": account, "by_extension": by_extension}
     if layout:
@@ -152,6 +154,8 @@ def _options(  # noqa: PLR0913 - each option of the command line in turn
         options["template"] = names if len(names) > 1 else template.strip()
     if columns:
         options["columns"] = dict(columns)
+    if time_format is not None:
+        options["time_format"] = time_format
     if direction is not None:
         options["direction"] = direction
     return options
@@ -198,6 +202,11 @@ def _warn(message: str) -> None:
     callback=lambda _c, _p, v: [_column(x) for x in v],
     help="CSV: the header's column of a record field (repeat).",
 )
+@click.option(
+    "--time-format",
+    metavar="FORMAT",
+    help="CSV: how its times are written: a strptime format, iso or epoch.",
+)
 @click.option("--uniqueid", is_flag=True, help="Asterisk: the file has loguniqueid's column.")
 @click.option("--userfield", is_flag=True, help="Asterisk: the file has loguserfield's column.")
 @click.option(
@@ -232,6 +241,7 @@ def import_file(  # noqa: PLR0913 - the command line's options
     tz: str,
     template: str | None,
     columns: Sequence[tuple[str, str]],
+    time_format: str | None,
     uniqueid: bool,
     userfield: bool,
     newcdrcolumns: bool,
@@ -254,6 +264,7 @@ def import_file(  # noqa: PLR0913 - the command line's options
         template=template,
         columns=columns,
         direction=direction,
+        time_format=time_format,
         layout=[
             name
             for name, given in zip(
