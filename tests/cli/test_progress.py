@@ -7,19 +7,24 @@ runs it.
 
 from __future__ import annotations
 
-import fcntl
 import os
-import pty
 import re
 import select
 import struct
 import subprocess
 import sys
-import termios
 import time
 from pathlib import Path
 
 import pytest
+
+if sys.platform == "win32":  # pragma: no cover - pseudo-terminals are POSIX
+    pytest.skip("pseudo-terminals are POSIX", allow_module_level=True)
+
+import fcntl
+import pty
+import termios
+
 from tests.cli.cdrs import master_csv, prepare
 
 import telcocore

@@ -144,7 +144,7 @@ def _options(  # noqa: PLR0913 - each option of the command line in turn
             msg = f"{option} is for {owner} files only"
             raise click.UsageError(msg)
     if kind == "csv" and not columns:
-        msg = "a csv file needs --column FIELD=HEADER for its columns (at least start)"
+        msg = "a csv file needs --column FIELD=HEADER: destination, start, and end or duration"
         raise click.UsageError(msg)
     options: dict[str, Any] = {"account": account, "by_extension": by_extension}
     if layout:
