@@ -594,6 +594,7 @@ CALLS: dict[str, Call] = {
             "newcdrcolumns": False,
             "by_extension": False,
             "direction": "outbound",
+            "time_format": None,
         },
     ),
     "international_log": Call(

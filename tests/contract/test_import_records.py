@@ -107,6 +107,27 @@ class TestOptions:
         )
         assert (1, 0) == (report.imported, report.rejected), report
 
+    @pytest.mark.parametrize(
+        ("time_format", "started"),
+        [
+            ("iso", "2026-03-14T16:00:00+01:00"),
+            ("epoch", "1773500400"),
+            ("%d/%m/%Y %H:%M", "14/03/2026 15:00"),
+        ],
+    )
+    def test_csv_time_format(
+        self, core: TelcoCore, acme: str, time_format: str, started: str
+    ) -> None:
+        """A CSV's times are read as ``time_format`` says: ISO 8601, epoch, a strptime format."""
+        text = f"to,started,seconds\n+442071234567,{started},60\n"
+        columns = {"destination": "to", "start": "started", "duration": "seconds"}
+        report = core.calls.import_file(
+            "csv", io.StringIO(text), columns=columns, time_format=time_format, account=acme
+        )
+        assert (1, 0) == (report.imported, report.rejected), report
+        [row] = core.summaries.hourly(acme, SINCE, SINCE.replace(year=2027))
+        assert datetime(2026, 3, 14, 15, tzinfo=UTC) == row.period_start
+
     @pytest.mark.usefixtures("acme")
     @pytest.mark.parametrize(
         "options",
@@ -118,6 +139,9 @@ class TestOptions:
             {"kind": "asterisk", "by_extension": True, "account": "acme"},
             {"kind": "csv", "columns": {"destination": "d"}, "by_extension": True},
             {"kind": "asterisk", "direction": "sideways"},
+            {"kind": "asterisk", "time_format": "iso"},
+            {"kind": "csv", "columns": {"start": "s"}, "time_format": ""},
+            {"kind": "csv", "columns": {"start": "s"}, "time_format": 12},
         ],
     )
     def test_bad_options(self, core: TelcoCore, options: dict[str, object]) -> None:

@@ -69,6 +69,17 @@ _SOURCE_COLUMNS: Final = {"asterisk": "src", "freeswitch": "caller_id_number"}
 """The column each kind of file writes a call's source in (csv: the one ``columns`` names)."""
 
 
+_OPTION_KINDS: Final = {
+    "template": "freeswitch",
+    "uniqueid": "asterisk",
+    "userfield": "asterisk",
+    "newcdrcolumns": "asterisk",
+    "columns": "csv",
+    "time_format": "csv",
+}
+"""The options of one kind of file only, and that kind."""
+
+
 class _Options:
     """The options of one import, checked before anything is read."""
 
@@ -76,16 +87,12 @@ class _Options:
         if kind not in IMPORT_KINDS:
             _refuse("kind", kind, f"is not one of {', '.join(IMPORT_KINDS)}")
         self.kind: str = kind
-        if given["template"] is not None and kind != "freeswitch":
-            _refuse("template", given["template"], "is for freeswitch files only")
-        for name in ("uniqueid", "userfield", "newcdrcolumns"):
-            if given[name] is not None and kind != "asterisk":
-                _refuse(name, given[name], "is for asterisk files only")
+        for name, owner in _OPTION_KINDS.items():
+            if given[name] is not None and kind != owner:
+                _refuse(name, given[name], f"is for {owner} files only")
         columns = given["columns"]
         if kind == "csv" and columns is None:
             _refuse("columns", columns, "must map the record's fields to the CSV's columns")
-        if kind != "csv" and columns is not None:
-            _refuse("columns", columns, "is for csv files only")
         by_extension = given["by_extension"]
         if not isinstance(by_extension, bool):
             _refuse("by_extension", by_extension, "must be True or False")
@@ -124,6 +131,9 @@ def _reader(  # noqa: PLR0913 - each option checked in turn, by keyword
         _refuse("progress", progress, "must be a callable (or None)")
     common = {"tz": tz, "account": account, "direction": given["direction"], "progress": progress}
     if options.kind == "csv":
+        time_format = given["time_format"]
+        if time_format is not None:
+            common["time_format"] = time_format
         return read_csv(source, columns=given["columns"], **common)
     if options.kind == "freeswitch":
         template = given["template"]
@@ -227,6 +237,7 @@ class Importing(Posting):
         direction: Direction | str | Callable[[Mapping[str, str]], object] = Direction.OUTBOUND,
         template: str | Sequence[str] | None = None,
         columns: Mapping[str, str] | None = None,
+        time_format: str | None = None,
         uniqueid: bool | None = None,
         userfield: bool | None = None,
         newcdrcolumns: bool | None = None,
@@ -241,7 +252,9 @@ class Importing(Posting):
         :func:`~telcocore.calls.importers.asterisk.read_asterisk`), ``"freeswitch"`` (``template``
         names the ``mod_cdr_csv`` template, ``"default"`` if not given, or lists its
         columns) or ``"csv"`` (``columns`` maps the record's fields to the header's
-        columns). ``account``, ``tz``, ``direction`` and ``progress`` go to the importer.
+        columns; ``time_format`` says how its times are written, as
+        :func:`~telcocore.calls.importers.generic.read_csv` takes it). ``account``, ``tz``,
+        ``direction`` and ``progress`` go to the importer.
         Every ``batch_size`` records (1 to :data:`MAX_BATCH_SIZE`) are posted in one unit
         of work.
 
@@ -267,6 +280,7 @@ class Importing(Posting):
             "direction": direction,
             "template": template,
             "columns": columns,
+            "time_format": time_format,
             "uniqueid": uniqueid,
             "userfield": userfield,
             "newcdrcolumns": newcdrcolumns,
