@@ -15,6 +15,8 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from decimal import Decimal
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -30,6 +32,8 @@ from tests.cli.test_reference import sections
 from tests.integration import storage_workers as workers
 
 import telcocore
+from telcocore.billing.rating.model.deck import RateDeck
+from telcocore.billing.rating.model.rates import Rate
 from telcocore.cli.audit import trail
 from telcocore.contacts.model.credentials import ScryptHasher
 
@@ -154,6 +158,25 @@ class TestAuditTrail:
         assert "CREATE account acme  (signed up)" in heads[2]
         assert 'replace "" {' in ran.out  # the creation: the whole account
         assert "other" not in ran.out.lower().replace("another", "")
+
+    def test_entities_keyed_by_the_account_show_with_their_type(
+        self, cli: Cli, tmp_path: Path
+    ) -> None:
+        """The account's rate deck assignment is in its trail; a deck named like it too."""
+        url = f"sqlite:///{tmp_path / 't.db'}"
+        _seed(url)
+        rate = Rate(
+            "44", "United Kingdom", Decimal("0.02"), effective_from=datetime(2020, 1, 1, tzinfo=UTC)
+        )
+        with telcocore.connect(url) as core:
+            core.rating.save_deck(RateDeck("acme", "USD", [rate]))
+            core.rating.assign("acme", "acme", reason="custom prices")
+        ran = cli("audit", "acme", "--db", url)
+        assert ran.code == 0, ran.err
+        heads = [line for line in ran.out.splitlines() if line.startswith("#")]
+        assert "rate_assignment acme  (custom prices)" in heads[0]
+        assert " rate_deck acme" in heads[1]
+        assert len(heads) == 5
 
     def test_limit_shows_the_newest_and_says_more_are_there(self, cli: Cli, db_url: str) -> None:
         """``--limit 1``: the newest entry, and a line saying older ones were left out."""

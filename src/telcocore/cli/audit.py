@@ -109,7 +109,11 @@ class _AuditGroup(click.Group):
 @db_option
 @json_option
 def trail(account: str, limit: int, db: str, *, as_json: bool) -> None:
-    """The audit trail of ACCOUNT, newest first: each change with its difference."""
+    """The audit trail of ACCOUNT, newest first: each change with its difference.
+
+    The entries filed under the account's id: the account's own, and those of its invoice
+    schedule, plan assignment, rate deck assignment and media settings.
+    """
     with open_core(db) as core:
         core.accounts.get(account)  # an unknown account is an error, not an empty trail
         page = core.audit.entries(entity_key=account, limit=limit)
