@@ -50,10 +50,11 @@ from telcocore.notifications.services import (
 from telcocore.numbering.services import NumberingService
 from telcocore.platform.context import ServiceContext, new_id
 from telcocore.platform.ports import Clock, Storage
+from telcocore.platform.sql.migrations import SchemaStatus
 from telcocore.platform.sql.options import split_url
 from telcocore.reporting.services import SummaryService, keep_summaries
 
-__all__ = ["SCHEMES", "TelcoCore", "connect"]
+__all__ = ["SCHEMES", "TelcoCore", "connect", "schema_status"]
 
 log = logging.getLogger(__name__)
 
@@ -278,6 +279,33 @@ def open_storage(url: str) -> Storage:
         return SqliteStorage.from_url(url)
     if scheme in {"postgresql", "postgres"}:
         return PostgresStorage.from_url(url)
+    msg = f"unknown storage URL {shown_url(url)}: the scheme must be one of {', '.join(SCHEMES)}"
+    raise ConfigurationError(msg)
+
+
+def schema_status(url: str) -> SchemaStatus:
+    """Where the schema of the storage at ``url`` stands against this release, unchanged.
+
+    Unlike :func:`connect` and :func:`open_storage`, it migrates nothing and creates
+    nothing: run it before an upgrade to see which migrations opening the storage would
+    apply (:attr:`~telcocore.platform.sql.migrations.SchemaStatus.pending`, per module in
+    ``modules``), and whether the storage is newer than this release
+    (:attr:`~telcocore.platform.sql.migrations.SchemaStatus.ahead`: :func:`connect` would
+    refuse it). A SQLite file that does not exist or is empty, a PostgreSQL schema without
+    telcocore's tables and ``memory://`` are new storages (``exists`` is ``False``). URLs
+    as for :func:`open_storage`.
+    """
+    parts, options = split_url(url, kind="storage")
+    scheme = parts.scheme
+    if scheme == "memory":
+        if parts.netloc or parts.path or options:
+            msg = f"memory URL {shown_url(url)} takes no host, path or options: use memory://"
+            raise ConfigurationError(msg)
+        return SqliteStorage.schema_status("sqlite:///:memory:")
+    if scheme == "sqlite":
+        return SqliteStorage.schema_status(url)
+    if scheme in {"postgresql", "postgres"}:
+        return PostgresStorage.schema_status(url)
     msg = f"unknown storage URL {shown_url(url)}: the scheme must be one of {', '.join(SCHEMES)}"
     raise ConfigurationError(msg)
 

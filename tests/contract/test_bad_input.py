@@ -2,7 +2,8 @@
 
 The entry points are found by introspection: every public method of every service of
 :class:`~telcocore.TelcoCore`, the core's own methods, :func:`telcocore.connect`,
-:func:`telcocore.core.open_storage` and the public constructors of values callers build.
+:func:`telcocore.core.open_storage`, :func:`telcocore.core.schema_status` and the public
+constructors of values callers build.
 :data:`CALLS` says how to make a valid call of each against a small world (an account, a
 contact, a transaction, a number block, an extension, a DID, a blocked number); a new
 public method it does not describe fails :func:`test_every_entry_point_is_described`.
@@ -59,7 +60,7 @@ from telcocore.adapters.blobs import FileBlobStore, MemoryBlobStore
 from telcocore.billing.invoices.services.usage import SummaryUsage
 from telcocore.calls.model.records import CallRecord
 from telcocore.contacts.model.credentials import PasswordPolicy, ScryptHasher
-from telcocore.core import open_storage
+from telcocore.core import open_storage, schema_status
 from telcocore.notifications.model.message import Channel
 from telcocore.numbering.model.blocks import Extension
 from telcocore.numbering.model.dids import DidClass
@@ -900,6 +901,7 @@ ADAPTERS_HANDED_IN = frozenset({"storage", "context"})
 FUNCTIONS: dict[str, Call] = {
     "connect": Call(_closing(telcocore.connect), lambda _w: {"url": "memory://"}),
     "open_storage": Call(_closing(open_storage), lambda _w: {"url": "memory://"}),
+    "schema_status": Call(lambda _w: schema_status, lambda _w: {"url": "memory://"}),
     "Money": Call(lambda _w: Money, lambda _w: {"amount": "1.00", "currency": "USD"}),
     "LedgerRequest": Call(
         lambda _w: LedgerRequest,
@@ -1078,6 +1080,13 @@ RESULTS = frozenset(
 """Classes the library hands out (built by its services, not by callers)."""
 
 
+CORE_FUNCTIONS: dict[str, Callable[..., object]] = {
+    "open_storage": open_storage,
+    "schema_status": schema_status,
+}
+"""Public functions of :mod:`telcocore.core` that the package does not export itself."""
+
+
 # -- discovery -----------------------------------------------------------------------------
 
 
@@ -1095,7 +1104,7 @@ def _exported_entry_points() -> set[str]:
             continue
         if callable(value) and name not in RESULTS:
             found.add(name)
-    return found | {"open_storage"}
+    return found | set(CORE_FUNCTIONS)
 
 
 def _entry_points() -> dict[str, Call]:
@@ -1122,7 +1131,7 @@ def _parameters(name: str, call: Call) -> list[str]:
         )
         function = getattr(owner, method)
     else:
-        function = open_storage if name == "open_storage" else getattr(telcocore, name)
+        function = CORE_FUNCTIONS.get(name) or getattr(telcocore, name)
     signature = inspect.signature(function)
     names = [p for p in signature.parameters if p not in {"self", "cls"} | call.trusted]
     return names + list(call.nested)

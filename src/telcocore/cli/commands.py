@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import click
 
-from telcocore.cli import audit, billing, calls, db, demo
+from telcocore.cli import audit, billing, calls, db, demo, outbox
 
 __all__ = ["register"]
 
-MODULES = (demo, calls, billing, audit, db)
+MODULES = (demo, calls, billing, audit, outbox, db)
 
 
 def register(group: click.Group) -> None:

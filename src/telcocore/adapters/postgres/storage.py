@@ -20,7 +20,12 @@ from urllib.parse import parse_qsl, urlencode, urlunsplit
 from telcocore.domains import SQL_DOMAINS
 from telcocore.kernel.errors import ConfigurationError, StorageError
 from telcocore.kernel.validation import passwords_in, shown, shown_url, without_passwords
-from telcocore.platform.sql.migrations import ModuleMigrations, migrate
+from telcocore.platform.sql.migrations import (
+    ModuleMigrations,
+    SchemaStatus,
+    migrate,
+    schema_status,
+)
 from telcocore.platform.sql.options import seconds_setting, split_url, whole_setting
 from telcocore.platform.sql.postgres import PostgresDialect
 from telcocore.platform.sql.unit_of_work import SqlDomain, SqlStorage, SqlUnitOfWork
@@ -35,6 +40,16 @@ _OPTIONS = ("schema", "pool_min_size", "pool_max_size", "pool_timeout")
 _MAX_POOL_SIZE = 10_000
 _MAX_POOL_TIMEOUT = 86_400.0
 """A day, in seconds."""
+
+
+def _parse_url(url: str) -> tuple[str, dict[str, str]]:
+    """The libpq part of a PostgreSQL URL, and telcocore's own options taken out of it."""
+    parts, options = split_url(url, kind="PostgreSQL")
+    if parts.scheme not in {"postgresql", "postgres"}:
+        msg = f"PostgreSQL URL {shown_url(url)} must start with postgresql:// or postgres://"
+        raise ConfigurationError(msg)
+    libpq = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in _OPTIONS]
+    return urlunsplit(parts._replace(query=urlencode(libpq))), options
 
 
 class PostgresUnitOfWork(SqlUnitOfWork["Connection[Any]"]):
@@ -118,14 +133,7 @@ class PostgresStorage(SqlStorage["Connection[Any]"]):
         The optional ``schema``, ``pool_min_size``, ``pool_max_size`` and ``pool_timeout``
         options are taken out; the rest of the URL goes to libpq.
         """
-        parts, options = split_url(url, kind="PostgreSQL")
-        if parts.scheme not in {"postgresql", "postgres"}:
-            msg = f"PostgreSQL URL {shown_url(url)} must start with postgresql:// or postgres://"
-            raise ConfigurationError(msg)
-        libpq = [
-            (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in _OPTIONS
-        ]
-        conninfo = urlunsplit(parts._replace(query=urlencode(libpq)))
+        conninfo, options = _parse_url(url)
         min_size = whole_setting(
             options.get("pool_min_size", "1"),
             name="pool_min_size",
@@ -149,6 +157,37 @@ class PostgresStorage(SqlStorage["Connection[Any]"]):
             timeout=timeout,
             migrations=migrations,
         )
+
+    @classmethod
+    def schema_status(
+        cls,
+        url: str,
+        *,
+        domains: Sequence[SqlDomain] = SQL_DOMAINS,
+        migrations: Sequence[ModuleMigrations] | None = None,
+    ) -> SchemaStatus:
+        """Where the database (and schema) of ``url`` stands, without migrating it.
+
+        One connection, one read-only transaction, no lock and no pool: nothing is created
+        or changed, not even a missing schema, which is a new database (``exists`` is
+        ``False``). ``domains`` and ``migrations`` as for the constructor.
+        """
+        conninfo, options = _parse_url(url)
+        dialect = PostgresDialect(options.get("schema"))
+        modules = (
+            list(migrations)
+            if migrations is not None
+            else [domain.migrations(dialect) for domain in domains]
+        )
+        conn = _connect(conninfo)
+        try:
+            conn.autocommit = True
+            conn.execute(b"SET TIME ZONE 'UTC'")
+            if dialect.schema is not None:
+                conn.execute(f'SET search_path TO "{dialect.schema}"'.encode())
+            return schema_status(dialect, conn, modules)
+        finally:
+            conn.close()
 
     def _configure(self, conn: Connection[Any]) -> None:
         """Every new connection: autocommit, instants in UTC, tables in the storage's schema.

@@ -19,11 +19,17 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, cast
 from urllib.parse import unquote
+from urllib.request import pathname2url
 
 from telcocore.domains import SQL_DOMAINS
 from telcocore.kernel.errors import ConfigurationError, StorageError
 from telcocore.kernel.validation import shown, shown_url
-from telcocore.platform.sql.migrations import ModuleMigrations, migrate
+from telcocore.platform.sql.migrations import (
+    ModuleMigrations,
+    SchemaStatus,
+    migrate,
+    schema_status,
+)
 from telcocore.platform.sql.options import split_url, whole_setting
 from telcocore.platform.sql.sqlite import DecimalSum, SqliteDialect, decimal_add
 from telcocore.platform.sql.unit_of_work import SqlDomain, SqlStorage, SqlUnitOfWork
@@ -36,6 +42,41 @@ SYNCHRONOUS_MODES = ("full", "normal", "extra")
 _MEMORY = ":memory:"
 _MAX_BUSY_TIMEOUT = 2**31 - 1
 """SQLite keeps the busy timeout in a C ``int`` of milliseconds."""
+
+
+def _parse_url(url: str) -> tuple[str, str, int]:
+    """The path, ``synchronous`` mode and busy timeout (ms) a SQLite URL names."""
+    parts, options = split_url(url, kind="SQLite")
+    path = unquote(parts.path[1:])
+    if parts.scheme != "sqlite" or parts.netloc or not path:
+        msg = (
+            f"SQLite URL {shown_url(url)} must look like sqlite:///relative/file.db, "
+            "sqlite:////absolute/file.db or sqlite:///:memory:"
+        )
+        raise ConfigurationError(msg)
+    unknown = set(options) - {"synchronous", "busy_timeout"}
+    if unknown:
+        names = shown(sorted(unknown))
+        msg = f"unknown SQLite URL option(s) {names}; use synchronous, busy_timeout"
+        raise ConfigurationError(msg)
+    timeout = whole_setting(
+        options.get("busy_timeout", "30000"),
+        name="busy_timeout",
+        minimum=0,
+        maximum=_MAX_BUSY_TIMEOUT,
+    )
+    return path, options.get("synchronous", "full").lower(), timeout
+
+
+def _has_content(path: str) -> bool:
+    """Whether ``path`` is a file with something in it (a database SQLite could read)."""
+    try:
+        return Path(path).stat().st_size > 0
+    except FileNotFoundError:
+        return False
+    except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
+        msg = f"cannot open SQLite database {shown(path)}: {exc}"
+        raise StorageError(msg) from exc
 
 
 class SqliteUnitOfWork(SqlUnitOfWork[sqlite3.Connection]):
@@ -95,31 +136,48 @@ class SqliteStorage(SqlStorage[sqlite3.Connection]):
 
         Options: ``?synchronous=normal`` (or ``full``, ``extra``) and ``?busy_timeout=<ms>``.
         """
-        parts, options = split_url(url, kind="SQLite")
-        path = unquote(parts.path[1:])
-        if parts.scheme != "sqlite" or parts.netloc or not path:
-            msg = (
-                f"SQLite URL {shown_url(url)} must look like sqlite:///relative/file.db, "
-                "sqlite:////absolute/file.db or sqlite:///:memory:"
+        path, synchronous, timeout = _parse_url(url)
+        return cls(path, synchronous=synchronous, busy_timeout_ms=timeout, migrations=migrations)
+
+    @classmethod
+    def schema_status(
+        cls,
+        url: str,
+        *,
+        domains: Sequence[SqlDomain] = SQL_DOMAINS,
+        migrations: Sequence[ModuleMigrations] | None = None,
+    ) -> SchemaStatus:
+        """Where the database of ``url`` stands against this release, without migrating it.
+
+        Only read: nothing is created or changed, not even a missing file, which (like an
+        empty file or ``:memory:``) is a new database (``exists`` is ``False``). The file is
+        opened without being created (``mode=rw``, so that closing the connection removes
+        the write-ahead log files it found absent) and read in one read-only transaction.
+        ``domains`` and ``migrations`` as for the constructor.
+        """
+        path, _, timeout = _parse_url(url)
+        dialect = SqliteDialect(busy_timeout_ms=timeout)
+        modules = (
+            list(migrations)
+            if migrations is not None
+            else [domain.migrations(dialect) for domain in domains]
+        )
+        if path == _MEMORY or not _has_content(path):
+            return SchemaStatus.new(modules)
+        try:
+            conn = sqlite3.connect(
+                f"file:{pathname2url(str(Path(path).absolute()))}?mode=rw",
+                uri=True,
+                timeout=timeout / 1000,
+                isolation_level=None,
             )
-            raise ConfigurationError(msg)
-        unknown = set(options) - {"synchronous", "busy_timeout"}
-        if unknown:
-            names = shown(sorted(unknown))
-            msg = f"unknown SQLite URL option(s) {names}; use synchronous, busy_timeout"
-            raise ConfigurationError(msg)
-        timeout = whole_setting(
-            options.get("busy_timeout", "30000"),
-            name="busy_timeout",
-            minimum=0,
-            maximum=_MAX_BUSY_TIMEOUT,
-        )
-        return cls(
-            path,
-            synchronous=options.get("synchronous", "full").lower(),
-            busy_timeout_ms=timeout,
-            migrations=migrations,
-        )
+        except sqlite3.Error as exc:
+            msg = f"cannot open SQLite database {shown(path)}: {exc}"
+            raise StorageError(msg) from exc
+        try:
+            return schema_status(dialect, conn, modules)
+        finally:
+            conn.close()
 
     def unit_of_work(self, *, read_only: bool = False) -> SqliteUnitOfWork:
         """A new unit of work; ``read_only`` as in :meth:`.Storage.unit_of_work`."""

@@ -51,9 +51,12 @@ __all__ = [
     "LAYOUT_MARKER",
     "Migration",
     "ModuleMigrations",
+    "ModuleStatus",
+    "SchemaStatus",
     "expand_macros",
     "load_migrations",
     "migrate",
+    "schema_status",
 ]
 
 EARLIER_LAYOUT_VERSION = 5
@@ -96,6 +99,56 @@ class ModuleMigrations:
     def newest(self) -> int:
         """The newest version (0 without migrations)."""
         return self.migrations[-1].version if self.migrations else 0
+
+
+@attrs.frozen
+class ModuleStatus:
+    """Where one module's schema stands: the version a database records, and this release's."""
+
+    module: str
+    """The module, as ``schema_migrations`` names it: ``accounts``, ``billing.ledger``."""
+    current: int
+    """The newest version the database records (0: none of the module's tables yet)."""
+    newest: int
+    """The newest version this release ships (0: a module only a later release has)."""
+
+    @property
+    def pending(self) -> int:
+        """How many of this release's migrations the database has not had."""
+        return max(self.newest - self.current, 0)
+
+    @property
+    def ahead(self) -> bool:
+        """Whether the database is newer than this release in this module."""
+        return self.current > self.newest
+
+
+@attrs.frozen
+class SchemaStatus:
+    """Where a database's schema stands against this release, read without changing it."""
+
+    exists: bool
+    """Whether the database holds telcocore's tables at all (``False``: a new database)."""
+    modules: tuple[ModuleStatus, ...]
+    """Each module of this release, in the order its migrations run, then any module
+    the database records that this release does not know."""
+
+    @classmethod
+    def new(cls, modules: Sequence[ModuleMigrations]) -> SchemaStatus:
+        """The status of a database with nothing in it yet: every migration pending."""
+        return cls(
+            exists=False, modules=tuple(ModuleStatus(m.module, 0, m.newest) for m in modules)
+        )
+
+    @property
+    def pending(self) -> int:
+        """How many migrations opening the database with this release would apply."""
+        return sum(module.pending for module in self.modules)
+
+    @property
+    def ahead(self) -> tuple[ModuleStatus, ...]:
+        """The modules in which the database is newer than this release (it refuses them)."""
+        return tuple(module for module in self.modules if module.ahead)
 
 
 def expand_macros(script: str, macros: Mapping[str, str], *, source: str) -> str:
@@ -210,10 +263,13 @@ def _record(session: Session[C], module: str, migration: Migration, at: str) -> 
     )
 
 
-def _take_over_earlier_layout(
-    session: Session[C], modules: Sequence[ModuleMigrations], at: str
-) -> None:
-    """Record the baseline migrations of a flat-layout database (its table stays)."""
+def _earlier_layout(
+    session: Session[C], modules: Sequence[ModuleMigrations]
+) -> dict[str, tuple[Migration, ...]]:
+    """The baseline migrations a flat-layout database holds, by module (none if it is empty).
+
+    A layout this release cannot take over is refused as :func:`migrate` refuses it.
+    """
     row = session.one(f"SELECT MAX(version) FROM {_EARLIER_TABLE}")  # noqa: S608 - a constant
     found = None if row is None else row[0]
     version = 0 if found is None else _whole(found, _EARLIER_TABLE)
@@ -226,19 +282,27 @@ def _take_over_earlier_layout(
             "before migrations per domain) to upgrade it, then with this one"
         )
         raise StorageError(msg)
-    if version == EARLIER_LAYOUT_VERSION:
-        missing = EARLIER_LAYOUT_MODULES - {m.module for m in modules if m.baseline}
-        if missing:
-            msg = (
-                f"the database is at schema version {version} of the earlier layout, which "
-                f"holds the tables of {', '.join(sorted(EARLIER_LAYOUT_MODULES))}; open it "
-                f"with every one of those domains to upgrade it (missing: "
-                f"{', '.join(sorted(missing))})"
-            )
-            raise StorageError(msg)
-        for module in modules:
-            for migration in module.migrations[: module.baseline]:
-                _record(session, module.module, migration, at)
+    if version == 0:
+        return {}
+    missing = EARLIER_LAYOUT_MODULES - {m.module for m in modules if m.baseline}
+    if missing:
+        msg = (
+            f"the database is at schema version {version} of the earlier layout, which "
+            f"holds the tables of {', '.join(sorted(EARLIER_LAYOUT_MODULES))}; open it "
+            f"with every one of those domains to upgrade it (missing: "
+            f"{', '.join(sorted(missing))})"
+        )
+        raise StorageError(msg)
+    return {m.module: m.migrations[: m.baseline] for m in modules if m.baseline}
+
+
+def _take_over_earlier_layout(
+    session: Session[C], modules: Sequence[ModuleMigrations], at: str
+) -> None:
+    """Record the baseline migrations of a flat-layout database (its table stays)."""
+    for module, migrations in _earlier_layout(session, modules).items():
+        for migration in migrations:
+            _record(session, module, migration, at)
 
 
 def migrate(dialect: Dialect[C], conn: C, modules: Sequence[ModuleMigrations]) -> dict[str, int]:
@@ -288,3 +352,40 @@ def migrate(dialect: Dialect[C], conn: C, modules: Sequence[ModuleMigrations]) -
         with session.translated:
             dialect.end_migration(conn)
     return current | {name: version for name, version in supported.items() if version}
+
+
+def schema_status(
+    dialect: Dialect[C], conn: C, modules: Sequence[ModuleMigrations]
+) -> SchemaStatus:
+    """Where the database on ``conn`` stands against ``modules``, changing nothing.
+
+    Reads ``schema_migrations`` (or, for a database of the earlier flat layout, the
+    baselines :func:`migrate` would record) in one read-only transaction, taking no lock,
+    so it can run before an upgrade and beside running processes. A database newer than
+    this release is reported (:attr:`SchemaStatus.ahead`), not refused; a
+    ``schema_migrations`` table that is not telcocore's is a
+    :class:`~telcocore.StorageError`, as for :func:`migrate`.
+    """
+    session = Session(dialect, read_only=True)
+    session.bind(conn)
+    try:
+        session.begin()
+        if _exists(session, _TABLE):
+            exists, current = True, _read_versions(session)
+        elif _exists(session, _EARLIER_TABLE):
+            baselines = _earlier_layout(session, modules)
+            exists = bool(baselines)
+            current = {name: found[-1].version for name, found in baselines.items() if found}
+        else:
+            exists, current = False, {}
+        session.commit()
+    except BaseException:
+        with contextlib.suppress(TelcoError):  # the error on its way out says more
+            session.rollback()
+        raise
+    finally:
+        session.unbind()
+    known = [ModuleStatus(m.module, current.get(m.module, 0), m.newest) for m in modules]
+    names = {m.module for m in modules}
+    others = [ModuleStatus(name, current[name], 0) for name in sorted(set(current) - names)]
+    return SchemaStatus(exists=exists, modules=(*known, *others))
