@@ -156,6 +156,20 @@ class TestInstalled:
         assert done.returncode == 0, done.stderr
         assert (tmp_path / "x.db").is_file()
 
+    def test_a_status_given_to_ctx_exit_is_returned(self) -> None:
+        """A command that ends with ``ctx.exit(3)`` makes the command exit 3."""
+
+        @click.command(name="exit-three")
+        @click.pass_context
+        def three(ctx: click.Context) -> None:
+            ctx.exit(3)
+
+        group.add_command(three)
+        try:
+            assert run(["exit-three"]) == 3
+        finally:
+            group.commands.pop("exit-three")
+
     def test_run_returns_the_status_instead_of_exiting(self) -> None:
         """Run returns the status instead of exiting."""
         assert run(["db", "--help"]) == 0

@@ -6,8 +6,9 @@ A block is classified by its language, from a fixed list, so a new block cannot 
   the page is collected, and the block is a doctest from its first line);
 - ``python`` without ``>>>``: run here, each page's blocks in order in one namespace, as a
   script in a temporary folder (with :data:`SETUP`: what the page's prose gives them;
-  paths under ``/var/`` and ``/srv/`` moved into the folder; the PostgreSQL URL a schema
-  of the tests' server), or an excerpt of a file the suite runs (:data:`EXCERPTS`);
+  paths under ``/var/``, ``/srv/`` and ``/backup/`` moved into the folder; the PostgreSQL
+  URL a schema of the tests' server), or an excerpt of a file the suite runs
+  (:data:`EXCERPTS`);
 - ``sh``, ``bash``, ``console``: each line that runs ``telcocore`` (also under ``flock``)
   is run here, each page's in order, in a temporary folder on a temporary database
   (``--db``, ``TELCOCORE_DB`` and ``export TELCOCORE_DB=...`` point there, and paths under
@@ -41,8 +42,12 @@ PAGES = sorted(
     if "_build" not in path.parts
 )
 
-DIRECTIVES = frozenset({"{toctree}", "{eval-rst}", "{literalinclude}", "{important}", "{note}"})
-"""MyST directives: Sphinx builds them, and the docs build fails on any warning."""
+DIRECTIVES = frozenset(
+    {"{toctree}", "{eval-rst}", "{literalinclude}", "{include}", "{important}", "{note}"}
+)
+"""MyST directives: Sphinx builds them, and the docs build fails on any warning.
+
+``{include}`` brings in another Markdown file (benchmarks/README.md, RESULTS.md) as text."""
 
 INCLUDED = {
     "src/telcocore/billing/invoices/model/invoice.schema.json": "tests/contract/test_invoices.py",
@@ -101,6 +106,20 @@ SETUP = {
 """What a page's prose gives its ``python`` blocks (run before them), and the cleanup after."""
 
 SHELL_SETUP = {
+    "docs/cli.md": (
+        "import os\n"
+        "import telcocore\n"
+        "from decimal import Decimal\n"
+        "from telcocore import Rate, RateDeck\n"
+        'os.makedirs("invoices")\n'
+        "with telcocore.connect(URL) as core:\n"
+        '    core.accounts.open("Acme", "USD", account_id="acme", home_country="US")\n'
+        '    core.accounts.open("Bolt", "USD", account_id="bolt", home_country="US")\n'
+        '    core.numbering.register_extension("acme", "1001")\n'
+        '    rate = Rate("44", "UK", Decimal("0.06"), effective_from=SINCE)\n'
+        '    core.rating.save_deck(RateDeck("retail", "USD", [rate]))\n'
+        '    core.rating.assign("acme", "retail")\n'
+    ),
     "docs/howto/cron-import.md": (
         "import telcocore\n"
         "from decimal import Decimal\n"
@@ -113,6 +132,9 @@ SHELL_SETUP = {
     ),
 }
 """What a page's prose says exists before its commands run, made in the test's database.
+
+The command reference's examples bill ``acme`` (extension 1001, the deck ``retail``) and
+``bolt``, and write invoices into a folder ``invoices``.
 
 The guide to the nightly import assumes an account and its rate deck: the account of the
 call in :data:`FILES`, so that the import imports it."""
@@ -133,7 +155,30 @@ NOT_RUN = {
     'pip install ".[postgres]"': "installs the package",
     'pip install -e ".[postgres]"': "installs the package",
     "pip wheel . --no-deps -w dist": "builds a wheel (tests/unit/test_packaging.py checks it)",
-    'pip install "dist/telcocore-0.1.0-py3-none-any.whl[postgres]"': "installs the package",
+    'pip install "dist/telcocore-0.2.0-py3-none-any.whl[cli]"': "installs the package",
+    'pip install "dist/telcocore-0.2.0-py3-none-any.whl[postgres,cli]"': "installs the package",
+    'pip install ".[cli]"': "installs the package",
+    'pip install -e ".[postgres,cli]"': "installs the package",
+    (
+        "python3 -m venv .venv && .venv/bin/pip install -e '.[cli]' && .venv/bin/telcocore demo"
+    ): (
+        "installs into a new virtual environment; nox -s build runs the demo from the built "
+        "wheel in a fresh one, tests/cli/test_demo.py runs it on every storage"
+    ),
+    "nox -s build": "builds and installs the wheel: CI runs it (tests/unit/test_packaging.py)",
+    # docs/getting-started.md: installing into a new virtual environment.
+    "python3 -m venv .venv": "makes a virtual environment",
+    ".venv/bin/pip install -e '.[cli]'": "installs the package",
+    # docs/benchmarks.md: the benchmark suite takes minutes and a quiet machine.
+    "nox -s bench": "runs the benchmarks (minutes); tests/test_benchmarks_smoke.py runs each",
+    "nox -s bench -- --quick": "runs the benchmarks; tests/test_benchmarks_smoke.py runs each",
+    "nox -s bench -- -k sqlite": "runs the benchmarks; tests/test_benchmarks_smoke.py runs each",
+    "nox -s bench -- --json results.json": "runs the benchmarks",
+    "nox -s bench -- --strict": "runs the benchmarks",
+    "nox -s bench -- --results benchmarks/RESULTS.md": "regenerates the committed results",
+    (
+        "export TELCOCORE_BENCH_PG_DSN=postgresql://postgres@127.0.0.1:5432/test"
+    ): "names the benchmarks' PostgreSQL server",
     "TELCOCORE_TEST_PG_DSN=postgresql://postgres@127.0.0.1:5432/test .venv/bin/nox -s tests": (
         "the whole CI: every test session"
     ),
@@ -147,6 +192,30 @@ NOT_RUN = {
     'python -m pytest -m "not slow"': "the test suite itself",
     # docs/cli.md
     "pip install 'telcocore[cli]'": "installs the package",
+    "telcocore outbox deliver --loop --interval 5": (
+        "runs until stopped; tests/cli/test_admin.py runs it as a process stopped by SIGTERM"
+    ),
+    # docs/howto/notifications.md: the service manager.
+    "systemctl daemon-reload": "asks systemd, which the tests do not run under",
+    "systemctl enable --now telcocore-outbox": "starts a systemd service",
+    "journalctl -u telcocore-outbox -f": "follows systemd's journal",
+    # docs/howto/backup.md: database tools (the page's steps were run by hand against
+    # SQLite and PostgreSQL; telcocore's own checks of a restored copy run below).
+    "sqlite3 /var/lib/telco/telcocore.db \".backup '/backup/telcocore-2026-03-14.db'\"": (
+        "the sqlite3 shell, which the machine may lack"
+    ),
+    "rsync -a /var/lib/telco/telcocore.db.media/ /backup/telcocore-2026-03-14.db.media/": (
+        "copies a folder with rsync"
+    ),
+    (
+        "pg_dump --dbname='postgresql://telco@db1/telco' --schema=telco "
+        "--format=custom --file=/backup/telco-2026-03-14.dump"
+    ): "PostgreSQL's client tools, against the docs' server",
+    "createdb --host=db1 --username=postgres telco_restored": "PostgreSQL's client tools",
+    (
+        "pg_restore --dbname='postgresql://postgres@db1/telco_restored' --no-owner "
+        "--role=telco /backup/telco-2026-03-14.dump"
+    ): "PostgreSQL's client tools, against the docs' server",
     # docs/howto/dialplan-authorize.md: installing the scripts into the switch's folders.
     (
         "install -m 0755 examples/dialplan/agi_authorize.py "
@@ -171,6 +240,16 @@ FILES = {
         '"PJSIP/trunk-00000002","Dial","PJSIP/02071234567@trunk,60","2026-03-14 15:00:00",'
         '"2026-03-14 15:00:05","2026-03-14 15:01:05",65,60,"ANSWERED","DOCUMENTATION",'
         '"1773500400.1",""\n'
+    ),
+    "fs.csv": (
+        '"Bob","1001","+442071234567","default","2026-03-14 15:00:00","2026-03-14 15:00:05",'
+        '"2026-03-14 15:01:05","65","60","NORMAL_CLEARING",'
+        '"a1b2c3d4-0000-4000-8000-000000000001","","","PCMU","PCMU"\n'
+    ),
+    "export.csv": "To,Started,Seconds,Billed\n+442071234567,2026-03-14 15:00:00,65,60\n",
+    "retail.csv": (
+        "prefix,description,rate,connect_fee,initial_increment,subsequent_increment\n"
+        "44,United Kingdom,0.06,0.10,60,6\n"
     ),
 }
 """Files the docs' commands read, made in the test's folder under the same name."""
@@ -306,10 +385,14 @@ def _local(text: str, folder: Path, request: pytest.FixtureRequest) -> str:
     if POSTGRES in text:
         text = text.replace(POSTGRES, str(request.getfixturevalue("pg_url")))
     return re.sub(
-        r'"(sqlite:///)?(/(?:var|srv)/[^"]*)"',
+        r'"(sqlite:///)?(/(?:var|srv|backup)/[^"]*)"',
         lambda m: repr((m[1] or "") + str(_in(folder, m[2]))),
         text,
     )
+
+
+SYSTEM_FOLDERS = ("/var/", "/srv/", "/backup/")
+"""Where the docs' paths live; the tests move them into their temporary folder."""
 
 
 def _in(folder: Path, path: str) -> Path:
@@ -375,6 +458,8 @@ def telcocore_argv(tokens: list[str]) -> list[str] | None:
             if option in {"-w", "--timeout", "-E", "--conflict-exit-code"}:
                 rest.pop(0)
         rest = rest[1:]  # the lock file
+    if rest[-2:-1] == [">"]:  # "> FILE" at the end: into a file of the test's folder
+        rest = rest[:-2]
     if OPERATORS & set(rest) or not rest:
         return None
     if Path(rest[0]).name == "telcocore":
@@ -411,12 +496,20 @@ def test_shell_lines_run(
             tokens = shlex.split(line, comments=True)
             if not tokens or _not_run(tokens) or _names_the_storage(tokens):
                 continue
+            assigned = _assigns(tokens)
+            if assigned is not None:  # the next commands' environment (TELCOCORE_SMTP, ...)
+                for name, value in assigned.items():
+                    monkeypatch.setenv(name, value)
+                continue
             argv = telcocore_argv(tokens)
             assert argv is not None, (
                 f"{_id(block)}: {line!r} neither runs telcocore nor is in NOT_RUN"
             )
             argv = [_local_arg(arg, tmp_path) for arg in argv]
-            argv = [str(db) if before == "--db" else arg for before, arg in _pairs(argv)]
+            argv = [
+                str(db) if before == "--db" and _system_storage(arg) else arg
+                for before, arg in _pairs(argv)
+            ]
             capsys.readouterr()
             code = main(argv)
             printed = capsys.readouterr()
@@ -430,13 +523,30 @@ def _names_the_storage(tokens: list[str]) -> bool:
     return tokens[0] == "export" and all(t.startswith("TELCOCORE_DB=") for t in tokens[1:])
 
 
+def _assigns(tokens: list[str]) -> dict[str, str] | None:
+    """The variables a line of assignments only (``NAME=value``, ``export NAME=value``) sets."""
+    names = tokens[1:] if tokens[0] == "export" else tokens
+    pairs = [re.fullmatch(r"([A-Z_][A-Z0-9_]*)=(.*)", token) for token in names]
+    if not names or None in pairs:
+        return None
+    return {pair[1]: pair[2] for pair in pairs if pair is not None}
+
+
+def _system_storage(value: str) -> bool:
+    """A ``--db`` value outside the test's folder: a URL or an absolute path.
+
+    A relative path (``telcocore-demo.db``, which the demo made) is already in the folder.
+    """
+    return "://" in value or value.startswith("/")
+
+
 def _pairs(argv: list[str]) -> Iterator[tuple[str, str]]:
     return zip(["", *argv], argv, strict=False)
 
 
 def _local_arg(arg: str, folder: Path) -> str:
     """A system path (the files of :data:`FILES`) in ``folder``; ``--db=URL`` the test's."""
-    if arg.startswith(("/var/", "/srv/")):
+    if arg.startswith(SYSTEM_FOLDERS):
         return str(_in(folder, arg))
     if arg.startswith("--db="):
         return f"--db={folder / 'telcocore.db'}"
@@ -453,7 +563,8 @@ def _local_arg(arg: str, folder: Path) -> str:
         ("flock -w 600 /run/lock/x telcocore db migrate", ["db", "migrate"]),
         ("exec telcocore db migrate", ["db", "migrate"]),
         ("telcocore db migrate && rm -rf /", None),
-        ("telcocore db migrate > out.txt", None),
+        ("telcocore db migrate > out.txt", ["db", "migrate"]),
+        ("telcocore db migrate > out.txt 2>&1", None),
         ("flock -n /run/lock/x sh script", None),
         ("pip install telcocore", None),
     ],

@@ -216,7 +216,7 @@ def run(argv: Sequence[str] | None = None) -> int:
     commands.register(group)
     args = list(sys.argv[1:] if argv is None else argv)
     try:
-        group.main(args=args, prog_name=PROGRAM, standalone_mode=False)
+        status = group.main(args=args, prog_name=PROGRAM, standalone_mode=False)
     except click.exceptions.Exit as done:
         return done.exit_code
     except click.Abort:
@@ -232,4 +232,5 @@ def run(argv: Sequence[str] | None = None) -> int:
         where = f": {os.fsdecode(failed.filename)}" if failed.filename is not None else ""
         _fail(f"{failed.strerror or failed}{where}")
         return 1
-    return 0
+    # Without standalone mode, click returns the status a command gave ctx.exit().
+    return status if isinstance(status, int) else 0
