@@ -159,9 +159,7 @@ NOT_RUN = {
     'pip install "dist/telcocore-0.2.0-py3-none-any.whl[postgres,cli]"': "installs the package",
     'pip install ".[cli]"': "installs the package",
     'pip install -e ".[postgres,cli]"': "installs the package",
-    (
-        "python3 -m venv .venv && .venv/bin/pip install -e '.[cli]' && .venv/bin/telcocore demo"
-    ): (
+    ("python3 -m venv .venv && .venv/bin/pip install -e '.[cli]' && .venv/bin/telcocore demo"): (
         "installs into a new virtual environment; nox -s build runs the demo from the built "
         "wheel in a fresh one, tests/cli/test_demo.py runs it on every storage"
     ),
