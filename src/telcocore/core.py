@@ -258,6 +258,23 @@ class TelcoCore:
         self.close()
 
 
+def _storage_class(url: str) -> tuple[type[SqliteStorage | PostgresStorage], str]:
+    """The storage class a URL names, and the URL that class reads (``memory://`` as SQLite)."""
+    parts, options = split_url(url, kind="storage")
+    scheme = parts.scheme
+    if scheme == "memory":
+        if parts.netloc or parts.path or options:
+            msg = f"memory URL {shown_url(url)} takes no host, path or options: use memory://"
+            raise ConfigurationError(msg)
+        return SqliteStorage, "sqlite:///:memory:"
+    if scheme == "sqlite":
+        return SqliteStorage, url
+    if scheme in {"postgresql", "postgres"}:
+        return PostgresStorage, url
+    msg = f"unknown storage URL {shown_url(url)}: the scheme must be one of {', '.join(SCHEMES)}"
+    raise ConfigurationError(msg)
+
+
 def open_storage(url: str) -> Storage:
     """The storage a URL names, opened and migrated to the newest schema.
 
@@ -268,19 +285,8 @@ def open_storage(url: str) -> Storage:
     - ``postgresql://user@host:port/database`` (or ``postgres://``), with the optional
       ``?schema=name``; needs ``pip install 'telcocore[postgres]'``.
     """
-    parts, options = split_url(url, kind="storage")
-    scheme = parts.scheme
-    if scheme == "memory":
-        if parts.netloc or parts.path or options:
-            msg = f"memory URL {shown_url(url)} takes no host, path or options: use memory://"
-            raise ConfigurationError(msg)
-        return SqliteStorage(":memory:")
-    if scheme == "sqlite":
-        return SqliteStorage.from_url(url)
-    if scheme in {"postgresql", "postgres"}:
-        return PostgresStorage.from_url(url)
-    msg = f"unknown storage URL {shown_url(url)}: the scheme must be one of {', '.join(SCHEMES)}"
-    raise ConfigurationError(msg)
+    storage, read_as = _storage_class(url)
+    return storage.from_url(read_as)
 
 
 def schema_status(url: str) -> SchemaStatus:
@@ -295,19 +301,8 @@ def schema_status(url: str) -> SchemaStatus:
     telcocore's tables and ``memory://`` are new storages (``exists`` is ``False``). URLs
     as for :func:`open_storage`.
     """
-    parts, options = split_url(url, kind="storage")
-    scheme = parts.scheme
-    if scheme == "memory":
-        if parts.netloc or parts.path or options:
-            msg = f"memory URL {shown_url(url)} takes no host, path or options: use memory://"
-            raise ConfigurationError(msg)
-        return SqliteStorage.schema_status("sqlite:///:memory:")
-    if scheme == "sqlite":
-        return SqliteStorage.schema_status(url)
-    if scheme in {"postgresql", "postgres"}:
-        return PostgresStorage.schema_status(url)
-    msg = f"unknown storage URL {shown_url(url)}: the scheme must be one of {', '.join(SCHEMES)}"
-    raise ConfigurationError(msg)
+    storage, read_as = _storage_class(url)
+    return storage.schema_status(read_as)
 
 
 def connect(  # noqa: PLR0913 - the URL, then keyword-only adapters and options
