@@ -223,7 +223,10 @@ def run(argv: Sequence[str] | None = None) -> int:
         _fail("interrupted")
         return 130
     except click.ClickException as refused:
-        _fail(refused.format_message())
+        if isinstance(refused, click.exceptions.NoArgsIsHelpError):  # `telcocore invoice`
+            refused.show()  # the group's help as it is, not squeezed into one line
+        else:
+            _fail(refused.format_message())
         return refused.exit_code
     except TelcoError as refused:
         _fail(str(refused))
