@@ -15,7 +15,9 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import unquote, urlsplit
 
 import click
 from rich.console import Console
@@ -46,6 +48,7 @@ __all__ = [
     "progress",
     "run",
     "show_table",
+    "storage_file",
     "storage_url",
 ]
 
@@ -80,6 +83,23 @@ def storage_url(value: str) -> str:
         msg = "--db is empty: give a storage URL or an SQLite file's path"
         raise CommandFailed(msg)
     return f"sqlite:///{value}"
+
+
+STORAGE_FILE = "the storage's database file"
+"""What :func:`storage_file` is, as a command refusing to write over it says."""
+
+
+def storage_file(db: str) -> Path | None:
+    """The SQLite file ``--db`` names (``None`` for other storage and ``:memory:``).
+
+    >>> storage_file("calls.db"), storage_file("sqlite:///:memory:"), storage_file("memory://")
+    (PosixPath('calls.db'), None, None)
+    """
+    parts = urlsplit(storage_url(db))
+    if parts.scheme != "sqlite":
+        return None
+    path = unquote(parts.path[1:])
+    return None if path in {"", ":memory:"} else Path(path)
 
 
 def open_core(db: str, **options: Any) -> TelcoCore:  # noqa: ANN401 - passed to connect

@@ -22,13 +22,15 @@ from telcocore.billing.invoices.model.invoice import Invoice, InvoiceStatus
 from telcocore.billing.invoices.services import MAX_INVOICE_LIMIT
 from telcocore.cli.accounting import ACCOUNTING_COMMANDS
 from telcocore.cli.app import (
-    CommandFailed,
+    STORAGE_FILE,
     db_option,
     json_option,
     open_core,
     print_json,
     show_table,
+    storage_file,
 )
+from telcocore.cli.files import writable_file
 from telcocore.cli.params import DAY, MONTH
 from telcocore.kernel.periods import Period
 
@@ -75,23 +77,13 @@ def _period_of(month: tuple[int, int] | None, first: date | None, last: date | N
     return Period.days(first, last)
 
 
-def _destination(path: str) -> Path:
-    """Where ``--html``/``--text`` writes: a file in a folder that exists, not a folder."""
-    target = Path(path)
-    if target.is_dir():
-        msg = f"cannot write {path}: it is a folder"
-        raise CommandFailed(msg)
-    folder = target.parent
-    if not folder.is_dir():
-        msg = f"cannot write {path}: the folder {folder} does not exist"
-        raise CommandFailed(msg)
-    return target
-
-
 def write_file(target: Path, text: str) -> None:
     """Write ``text`` to ``target`` whole or not at all: a file beside it, then renamed."""
     handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    umask = os.umask(0)
+    os.umask(umask)
     try:
+        os.fchmod(handle, 0o666 & ~umask)  # as open() would make it: mkstemp makes it 0600
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as file:
             file.write(text)
         Path(temporary).replace(target)
@@ -190,9 +182,10 @@ def show(number: str, html: str | None, text: str | None, db: str, *, as_json: b
     if len(to_stdout) > 1:
         msg = f"only one of {' and '.join(to_stdout)} can print to standard output"
         raise click.UsageError(msg)
+    keep = [(storage_file(db), STORAGE_FILE)]
     files = {
-        kind: _destination(path)
-        for kind, path in (("HTML", html), ("text", text))
+        kind: writable_file(path, option, keep=keep)
+        for kind, option, path in (("HTML", "--html", html), ("text", "--text", text))
         if path is not None and path != STDOUT
     }
     with open_core(db) as core:

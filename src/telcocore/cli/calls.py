@@ -6,7 +6,6 @@ The module lists the commands of calls, their rates and their sums: ``rates load
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any, Final, cast
@@ -17,6 +16,7 @@ import click
 from telcocore.calls.importers import ImportProgress
 from telcocore.calls.model.posting import ImportReport
 from telcocore.cli.app import (
+    STORAGE_FILE,
     CommandFailed,
     db_option,
     err,
@@ -24,8 +24,9 @@ from telcocore.cli.app import (
     open_core,
     print_json,
     progress,
+    storage_file,
 )
-from telcocore.cli.files import readable_file
+from telcocore.cli.files import readable_file, writable_file
 from telcocore.cli.rating import rate, rates_group
 from telcocore.cli.reports import summary
 from telcocore.core import TelcoCore
@@ -95,23 +96,11 @@ class _LazyRejects:
             self._file.close()
 
 
-def _rejects_path(source: Path, given: str | None) -> Path:
+def _rejects_path(source: Path, given: str | None, db: str) -> Path:
     """Where rejected rows go; checked now, so a bad path fails before anything is posted."""
-    path = Path(given) if given is not None else source.with_name(source.name + REJECTED_SUFFIX)
-    if path.is_dir():
-        msg = f"--rejected {path}: is a folder, not a file"
-        raise CommandFailed(msg)
-    folder = path.parent
-    if not folder.is_dir():
-        msg = f"--rejected {path}: the folder {folder} does not exist"
-        raise CommandFailed(msg)
-    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
-        msg = f"--rejected {path}: cannot be written (permission denied)"
-        raise CommandFailed(msg)
-    if path.exists() and path.samefile(source):
-        msg = f"--rejected {path} is the file being imported"
-        raise CommandFailed(msg)
-    return path
+    path = str(source.with_name(source.name + REJECTED_SUFFIX)) if given is None else given
+    keep = ((source, "the file being imported"), (storage_file(db), STORAGE_FILE))
+    return writable_file(path, "--rejected", keep=keep)
 
 
 def _options(  # noqa: PLR0913 - each option of the command line in turn
@@ -273,7 +262,7 @@ def import_file(  # noqa: PLR0913 - the command line's options
             if given
         ],
     )
-    rejects = _LazyRejects(_rejects_path(source, rejected))
+    rejects = _LazyRejects(_rejects_path(source, rejected, db))
     with open_core(db) as core:
         if account is not None:
             core.accounts.get(account)  # an unknown account: one line, nothing read
