@@ -137,6 +137,7 @@ class TestDbStatus:
         ran = cli("db", "status", "--db", str(notes))
         assert (ran.code, ran.err.count("\n")) == (1, 1)
         assert "not a database" in ran.err
+        assert str(notes) in ran.err  # which file it is
         assert notes.read_text() == "shopping list\n" * 200
 
 
