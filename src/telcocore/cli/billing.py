@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from datetime import date, datetime, timedelta
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -20,7 +20,7 @@ import click
 
 from telcocore.billing.invoices.model.invoice import Invoice, InvoiceStatus
 from telcocore.billing.invoices.services import MAX_INVOICE_LIMIT
-from telcocore.cli.accounting import ACCOUNTING_COMMANDS
+from telcocore.cli.accounting import ACCOUNTING_COMMANDS, day_of, days_of
 from telcocore.cli.app import (
     STORAGE_FILE,
     db_option,
@@ -40,11 +40,6 @@ STDOUT = "-"
 """The ``FILE`` that names standard output."""
 
 
-def days_of(period: Period) -> str:
-    """A period of whole days as its first and last day: ``2026-03-01 to 2026-03-31``."""
-    return f"{period.start.date()} to {(period.end - timedelta(days=1)).date()}"
-
-
 def percent(rate: Decimal) -> str:
     """A tax rate (a fraction) as a percentage without trailing zeros.
 
@@ -55,10 +50,6 @@ def percent(rate: Decimal) -> str:
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return f"{text} %"
-
-
-def _day_text(at: datetime | None) -> str:
-    return "" if at is None else str(at.date())
 
 
 def _period_of(month: tuple[int, int] | None, first: date | None, last: date | None) -> Period:
@@ -265,7 +256,7 @@ def list_invoices(  # noqa: PLR0913 - the filters, the page, and the common opti
             i.total,
             i.status.value,
             i.payment_status.value,
-            _day_text(i.due_at),
+            day_of(i.due_at),
             "yes" if i.overdue(now) else "",
         )
         for i in invoices
