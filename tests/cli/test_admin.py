@@ -220,7 +220,7 @@ class TestAuditTrail:
         assert (ran.code, ran.err) == (1, "telcocore: error: account 'nobody' not found\n")
         assert ran.out == ""
 
-    @pytest.mark.parametrize("limit", ["0", "-3", "many"])
+    @pytest.mark.parametrize("limit", ["0", "-3", "many", str(2**63)])
     def test_a_bad_limit_is_status_2(self, cli: Cli, limit: str) -> None:
         """``--limit`` is a whole number from 1: anything else is a usage error."""
         ran = cli("audit", "acme", "--limit", limit)

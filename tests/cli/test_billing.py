@@ -477,8 +477,16 @@ class TestLedger:
             (("acme", "--limit", "1001"), 2, "--limit"),
             (("acme", "--after", "-1"), 2, "--after"),
             (("acme", "--after", "x"), 2, "--after"),
+            (("acme", "--after", str(2**63)), 2, "--after"),
         ],
-        ids=["unknown-account", "zero-limit", "big-limit", "negative-after", "bad-after"],
+        ids=[
+            "unknown-account",
+            "zero-limit",
+            "big-limit",
+            "negative-after",
+            "bad-after",
+            "huge-after",
+        ],
     )
     def test_bad_input_is_one_line(
         self, cli: Cli, url: str, args: tuple[str, ...], code: int, says: str

@@ -14,6 +14,7 @@ import click
 from telcocore.billing.ledger.services import MAX_HISTORY_LIMIT
 from telcocore.cli.app import db_option, json_option, open_core, print_json, show_table
 from telcocore.kernel.periods import Period
+from telcocore.kernel.validation import MAX_INT
 
 __all__ = ["ACCOUNTING_COMMANDS", "day_of", "days_of"]
 
@@ -100,7 +101,7 @@ def bills(account: str, db: str, *, as_json: bool) -> None:
 )
 @click.option(
     "--after",
-    type=click.IntRange(min=0),
+    type=click.IntRange(0, MAX_INT),
     metavar="SEQ",
     help="Show the transactions after this seq (the next page).",
 )

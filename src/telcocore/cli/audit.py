@@ -14,6 +14,7 @@ import click
 
 from telcocore.audit.model.entry import AuditEntry
 from telcocore.cli.app import CommandFailed, db_option, json_option, open_core, print_json
+from telcocore.kernel.validation import MAX_INT
 
 __all__ = ["COMMANDS", "describe_entry", "describe_operation"]
 
@@ -100,7 +101,7 @@ class _AuditGroup(click.Group):
 @click.argument("account")
 @click.option(
     "--limit",
-    type=click.IntRange(min=1),
+    type=click.IntRange(1, MAX_INT - 1),  # as the library takes it
     default=DEFAULT_LIMIT,
     show_default=True,
     metavar="N",
