@@ -36,7 +36,7 @@ from telcocore.cli.sample import (
     month_before,
     write_master_csv,
 )
-from telcocore.core import TelcoCore
+from telcocore.core import TelcoCore, schema_status
 from telcocore.reporting.model.selection import CellSelection
 
 __all__ = ["COMMANDS", "DEMO_DB", "Built", "Files", "demo"]
@@ -338,6 +338,11 @@ def demo(db: str | None, out: Path, calls: int, *, as_json: bool) -> None:
         found = frozenset() if path is None else _contents(path)
         if found:
             _refuse_given(db, found if isinstance(found, str) else "holds accounts")
+        status = schema_status(url)  # opening would migrate it: only a new or current schema
+        if status.exists and (status.pending or status.ahead):
+            _refuse_given(
+                db, "holds telcocore's tables of another release (see telcocore db status)"
+            )
         with telcocore.connect(url) as core:
             if not _is_empty(core):
                 _refuse_given(db, "is not empty")
