@@ -259,8 +259,16 @@ class TestAuditVerify:
 
     def test_an_empty_log_is_intact(self, cli: Cli, tmp_path: Path) -> None:
         """A storage without changes has an intact chain of no entries."""
+        assert cli("db", "migrate", "--db", str(tmp_path / "new.db")).code == 0
         ran = cli("audit", "verify", "--db", str(tmp_path / "new.db"))
         assert (ran.code, ran.out) == (0, "audit chain intact: 0 entries\n")
+
+    def test_a_storage_that_does_not_exist_is_not_intact(self, cli: Cli, tmp_path: Path) -> None:
+        """A wrong path (a backup's, say) is an error, not a chain of 0 entries; nothing is made."""
+        ran = cli("audit", "verify", "--db", str(tmp_path / "typo.db"))
+        assert (ran.code, ran.out, ran.err.count("\n")) == (1, "", 1)
+        assert "no database at" in ran.err
+        assert not (tmp_path / "typo.db").exists()
 
     def test_an_altered_entry_is_named_and_status_1(self, cli: Cli, db_url: str) -> None:
         """A reason rewritten with raw SQL: the entry is named on one line, status 1."""
