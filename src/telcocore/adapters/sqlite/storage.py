@@ -65,7 +65,15 @@ def _parse_url(url: str) -> tuple[str, str, int]:
         minimum=0,
         maximum=_MAX_BUSY_TIMEOUT,
     )
-    return path, options.get("synchronous", "full").lower(), timeout
+    return path, _synchronous(options.get("synchronous", "full").lower()), timeout
+
+
+def _synchronous(mode: str) -> str:
+    """``mode`` if it is one of :data:`SYNCHRONOUS_MODES`, else a ConfigurationError."""
+    if mode not in SYNCHRONOUS_MODES:
+        msg = f"synchronous={shown(mode)} must be one of {', '.join(SYNCHRONOUS_MODES)}"
+        raise ConfigurationError(msg)
+    return mode
 
 
 _PATH_MAX = 4096
@@ -112,9 +120,7 @@ class SqliteStorage(SqlStorage[sqlite3.Connection]):
         domains: Sequence[SqlDomain] = SQL_DOMAINS,
         migrations: Sequence[ModuleMigrations] | None = None,
     ) -> None:
-        if synchronous not in SYNCHRONOUS_MODES:
-            msg = f"synchronous={shown(synchronous)} must be one of {', '.join(SYNCHRONOUS_MODES)}"
-            raise ConfigurationError(msg)
+        _synchronous(synchronous)
         busy_timeout_ms = whole_setting(
             busy_timeout_ms, name="busy_timeout_ms", minimum=0, maximum=_MAX_BUSY_TIMEOUT
         )
