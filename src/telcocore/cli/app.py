@@ -50,6 +50,7 @@ __all__ = [
     "show_table",
     "storage_file",
     "storage_url",
+    "warn",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -227,6 +228,11 @@ def _one_line(text: str) -> str:
 
 def _fail(message: str) -> None:
     click.echo(f"{PROGRAM}: error: {_one_line(message)}", err=True)
+
+
+def warn(message: str) -> None:
+    """Print ``telcocore: warning: ...`` on standard error, on one line."""
+    click.echo(f"{PROGRAM}: warning: {_one_line(message)}", err=True)
 
 
 def run(argv: Sequence[str] | None = None) -> int:

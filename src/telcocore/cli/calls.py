@@ -19,12 +19,12 @@ from telcocore.cli.app import (
     STORAGE_FILE,
     CommandFailed,
     db_option,
-    err,
     json_option,
     open_core,
     print_json,
     progress,
     storage_file,
+    warn,
 )
 from telcocore.cli.files import readable_file, writable_file
 from telcocore.cli.rating import rate, rates_group
@@ -156,10 +156,6 @@ def _summary_line(report: ImportReport, rejects: _LazyRejects) -> str:
         f"imported {report.imported}, duplicates {report.duplicates}, unrated {report.unrated}, "
         f"refused {report.refused}, rejected {report.rejected}{where}"
     )
-
-
-def _warn(message: str) -> None:
-    err().print(f"telcocore: warning: {message}", markup=False, highlight=False)
 
 
 @click.command(name="import")
@@ -320,7 +316,7 @@ def _report(
         raise CommandFailed(msg)
     if report.refusals:
         first_refusal = report.refusals[0]
-        _warn(
+        warn(
             f"{report.unrated + report.refused} record(s) not posted; the first, "
             f"{first_refusal.call_id} of {first_refusal.account_id}: {first_refusal.reason}"
         )
