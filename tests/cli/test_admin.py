@@ -137,6 +137,7 @@ class TestDbStatus:
         ran = cli("db", "status", "--db", str(notes))
         assert (ran.code, ran.err.count("\n")) == (1, 1)
         assert "not a database" in ran.err
+        assert str(notes) in ran.err  # which file it is
         assert notes.read_text() == "shopping list\n" * 200
 
 
@@ -219,7 +220,7 @@ class TestAuditTrail:
         assert (ran.code, ran.err) == (1, "telcocore: error: account 'nobody' not found\n")
         assert ran.out == ""
 
-    @pytest.mark.parametrize("limit", ["0", "-3", "many"])
+    @pytest.mark.parametrize("limit", ["0", "-3", "many", str(2**63)])
     def test_a_bad_limit_is_status_2(self, cli: Cli, limit: str) -> None:
         """``--limit`` is a whole number from 1: anything else is a usage error."""
         ran = cli("audit", "acme", "--limit", limit)
@@ -258,8 +259,16 @@ class TestAuditVerify:
 
     def test_an_empty_log_is_intact(self, cli: Cli, tmp_path: Path) -> None:
         """A storage without changes has an intact chain of no entries."""
+        assert cli("db", "migrate", "--db", str(tmp_path / "new.db")).code == 0
         ran = cli("audit", "verify", "--db", str(tmp_path / "new.db"))
         assert (ran.code, ran.out) == (0, "audit chain intact: 0 entries\n")
+
+    def test_a_storage_that_does_not_exist_is_not_intact(self, cli: Cli, tmp_path: Path) -> None:
+        """A wrong path (a backup's, say) is an error, not a chain of 0 entries; nothing is made."""
+        ran = cli("audit", "verify", "--db", str(tmp_path / "typo.db"))
+        assert (ran.code, ran.out, ran.err.count("\n")) == (1, "", 1)
+        assert "no database at" in ran.err
+        assert not (tmp_path / "typo.db").exists()
 
     def test_an_altered_entry_is_named_and_status_1(self, cli: Cli, db_url: str) -> None:
         """A reason rewritten with raw SQL: the entry is named on one line, status 1."""

@@ -61,6 +61,16 @@ class TestTheCommand:
         assert ran.code == 2
         assert ran.err == "telcocore: error: No such command 'frobnicate'.\n"
 
+    @pytest.mark.parametrize("args", [(), ("invoice",), ("audit",)], ids=str)
+    def test_no_command_shows_the_help_as_it_is(self, cli: Cli, args: tuple[str, ...]) -> None:
+        """Without a command, a group shows its help on standard error, lines and all: status 2."""
+        ran = cli(*args)
+        assert ran.code == 2
+        assert ran.out == ""
+        assert ran.err.startswith(f"Usage: {' '.join(('telcocore', *args))} ")
+        assert "\nCommands:\n" in ran.err
+        assert "telcocore: error" not in ran.err
+
     def test_an_unknown_option_is_one_line_and_status_2(self, cli: Cli) -> None:
         """An unknown option is one line and status 2."""
         ran = cli("db", "migrate", "--bogus")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import stat
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -257,7 +259,7 @@ class TestInvoiceShow:
                 1,
                 "the folder missing does not exist",
             ),
-            (("{number}", "--text", "."), 1, "cannot write .: it is a folder"),
+            (("{number}", "--text", "."), 1, "--text .: is a folder, not a file"),
             (("{number}", "--html", "-", "--json"), 2, "only one of --html and --json"),
             (("{number}", "--html", "-", "--text", "-"), 2, "only one of --html and --text"),
         ],
@@ -278,6 +280,31 @@ class TestInvoiceShow:
         ran = cli("invoice", "show", *(a.format(number=number) for a in args), "--db", url)
         refused(ran, code, says)
         assert before == sorted(tmp_path.rglob("*"))
+
+    def test_files_get_the_permissions_the_umask_leaves(
+        self, cli: Cli, url: str, number: str, tmp_path: Path
+    ) -> None:
+        """A file written is readable as the umask allows (0644 under 022), not 0600."""
+        umask = os.umask(0o022)
+        try:
+            ran = cli("invoice", "show", number, "--html", "i.html", "--db", url)
+        finally:
+            os.umask(umask)
+        assert ran.code == 0, ran.err
+        assert stat.S_IMODE((tmp_path / "i.html").stat().st_mode) == 0o644
+
+    @pytest.mark.parametrize("option", ["--html", "--text"])
+    def test_the_storage_s_own_file_is_not_overwritten(
+        self, cli: Cli, sqlite_url: str, option: str
+    ) -> None:
+        """A file that is the storage's SQLite database is refused, and the database kept."""
+        with telcocore.connect(sqlite_url) as core:
+            core.accounts.open("Acme", "USD", account_id="acme", home_country="US")
+            number = core.invoices.generate("acme", MARCH).number
+        ran = cli("invoice", "show", number, option, "telco.db", "--db", sqlite_url)
+        refused(ran, 1, f"{option} telco.db is the storage's database file")
+        with telcocore.connect(sqlite_url) as core:
+            assert core.invoices.get(number).account_id == "acme"
 
 
 @pytest.fixture
@@ -450,8 +477,16 @@ class TestLedger:
             (("acme", "--limit", "1001"), 2, "--limit"),
             (("acme", "--after", "-1"), 2, "--after"),
             (("acme", "--after", "x"), 2, "--after"),
+            (("acme", "--after", str(2**63)), 2, "--after"),
         ],
-        ids=["unknown-account", "zero-limit", "big-limit", "negative-after", "bad-after"],
+        ids=[
+            "unknown-account",
+            "zero-limit",
+            "big-limit",
+            "negative-after",
+            "bad-after",
+            "huge-after",
+        ],
     )
     def test_bad_input_is_one_line(
         self, cli: Cli, url: str, args: tuple[str, ...], code: int, says: str

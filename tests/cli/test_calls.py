@@ -304,3 +304,15 @@ class TestImportRefuses:
         assert ran.err.count("\n") == 1
         assert balance(url) == 0
         assert master.read_bytes() == before
+
+    def test_a_rejected_file_that_is_the_storage_is_refused(
+        self, cli: Cli, sqlite_url: str, tmp_path: Path
+    ) -> None:
+        """``--rejected`` naming the storage's SQLite file is refused: the database is kept."""
+        prepare(sqlite_url)
+        mixed(tmp_path / "Master.csv")
+        ran = cli("import", "asterisk", "Master.csv", "--rejected", "telco.db", "--db", sqlite_url)
+        assert ran.code == 1
+        assert "--rejected telco.db is the storage's database file" in ran.err
+        assert ran.err.count("\n") == 1
+        assert balance(sqlite_url) == 0

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from tests.cli.harness import Cli, Ran
+from tests.integration import storage_workers as workers
 
 import telcocore
 from telcocore import TransactionKind
@@ -236,6 +237,18 @@ class TestStorage:
         with telcocore.connect(db_url) as core:
             [invoice] = core.invoices.search().invoices
         assert invoice.number == first["invoice"]["number"]
+
+    def test_a_given_db_behind_this_release_is_refused_before_it_is_migrated(
+        self, cli: Cli, db_url: str
+    ) -> None:
+        """A given storage with migrations pending (a real one not yet upgraded) is not opened."""
+        assert cli("db", "migrate", "--db", db_url).code == 0
+        behind = "DELETE FROM schema_migrations WHERE module = 'billing.ledger' AND version > 1"
+        workers.execute(db_url, behind)
+        ran = cli("demo", "--calls", CALLS, "--db", db_url)
+        assert_one_line(ran, 1, "the demo writes only into empty storage")
+        newest = "SELECT MAX(version) FROM schema_migrations WHERE module = 'billing.ledger'"
+        assert workers.query(db_url, newest) == [(1,)]
 
     def test_a_given_sqlite_file_of_other_tables_is_left_alone(
         self, cli: Cli, tmp_path: Path

@@ -62,3 +62,11 @@ class TestInstant:
         """Text that is no ISO 8601 time is refused with an example of one."""
         with pytest.raises(click.BadParameter, match="is not a time in ISO 8601"):
             INSTANT.convert("yesterday", None, None)
+
+    @pytest.mark.parametrize("text", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:30:00-01:00"])
+    def test_an_instant_outside_the_years_a_datetime_holds_is_a_usage_error(
+        self, text: str
+    ) -> None:
+        """A time whose UTC instant falls before year 1 or after 9999 is refused, not a crash."""
+        with pytest.raises(click.BadParameter, match="is not a time in ISO 8601"):
+            INSTANT.convert(text, None, None)

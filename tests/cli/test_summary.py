@@ -162,6 +162,9 @@ class TestSummaryRefuses:
             (("acme", "--daily", "--from", "2026-03-02", "--to", "2026-03-01"), "is after --to"),
             (("acme", "--daily", "--csv", "--json"), "not both"),
             (("acme", "--daily", "--from", "March"), "is not a day written YYYY-MM-DD"),
+            (("acme", "--daily", "--to", "9999-12-31"), "outside the years 1 to 9999"),
+            (("acme", "--monthly", "--to", "9999-12-01"), "outside the years 1 to 9999"),
+            (("acme", "--monthly", "--to", "0001-03-01"), "outside the years 1 to 9999"),
         ],
     )
     def test_a_bad_command_line_is_status_2(

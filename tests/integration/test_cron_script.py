@@ -98,6 +98,24 @@ class TestNightlyScript:
         assert Decimal("-0.12") == balance(folder)
         assert (folder / "logs" / "import.log").read_text(encoding="utf-8").strip()
 
+    def test_the_rejected_rows_of_both_files_are_kept(self, folder: Path) -> None:
+        """A bad row in the rotated file and one in the current: the logs hold both."""
+        cdr = folder / "cdr"
+        (cdr / "Master.csv.1").write_text(
+            row("1773500400.1", "2026-03-14") + '"bad row of the rotated file"\n', encoding="utf-8"
+        )
+        (cdr / "Master.csv").write_text(
+            row("1773586800.2", "2026-03-15") + '"bad row of the current file"\n', encoding="utf-8"
+        )
+        done = run(folder)
+        assert (0, "") == (done.returncode, done.stderr)
+        rejected = "".join(
+            path.read_text(encoding="utf-8")
+            for path in sorted((folder / "logs").glob("rejected-*"))
+        )
+        assert "bad row of the rotated file" in rejected
+        assert "bad row of the current file" in rejected
+
     def test_no_file_yet_is_a_quiet_night(self, folder: Path) -> None:
         """A fresh switch has no Master.csv: nothing to do, nothing printed."""
         done = run(folder)

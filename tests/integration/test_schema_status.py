@@ -151,6 +151,9 @@ class TestSchemaStatus:
             ("memory://x", "memory URL"),
             ("sqlite://host/x.db", "must look like"),
             ("sqlite:///x.db?journal=off", "unknown SQLite URL option"),
+            ("sqlite:///x.db?synchronous=off", "synchronous"),
+            ("postgresql://nobody@127.0.0.1:1/x?pool_max_size=many", "pool_max_size"),
+            ("postgresql://nobody@127.0.0.1:1/x?pool_timeout=-1", "pool_timeout"),
         ],
     )
     def test_a_bad_url_is_refused(self, url: str, says: str) -> None:

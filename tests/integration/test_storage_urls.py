@@ -86,6 +86,13 @@ class TestSqliteUrls:
         with pytest.raises(ConfigurationError):
             open_storage(url)
 
+    def test_a_long_path_that_cannot_be_opened_is_named_whole(self, tmp_path: Path) -> None:
+        """A file in a deep folder that does not exist: the message shows its whole path."""
+        path = tmp_path / ("folder-" * 20) / "missing" / "telco.db"
+        with pytest.raises(StorageError, match="cannot open SQLite database") as refused:
+            open_storage(f"sqlite:///{path}")
+        assert str(path) in str(refused.value)
+
     def test_a_path_no_file_system_takes_is_a_storage_error(self) -> None:
         """A NUL in the path (``%00``) is a StorageError naming the database, not a raw one."""
         with pytest.raises(StorageError, match="cannot open SQLite database"):

@@ -130,6 +130,11 @@ SHELL_SETUP = {
         '    core.rating.save_deck(RateDeck("retail", "USD", [rate]))\n'
         '    core.rating.assign("acme", "retail")\n'
     ),
+    "docs/howto/backup.md": (
+        "import telcocore\n"
+        "with telcocore.connect(URL) as core:\n"  # the backup the page checks
+        '    core.accounts.open("Acme", "USD", account_id="acme")\n'
+    ),
 }
 """What a page's prose says exists before its commands run, made in the test's database.
 
@@ -137,7 +142,8 @@ The command reference's examples bill ``acme`` (extension 1001, the deck ``retai
 ``bolt``, and write invoices into a folder ``invoices``.
 
 The guide to the nightly import assumes an account and its rate deck: the account of the
-call in :data:`FILES`, so that the import imports it."""
+call in :data:`FILES`, so that the import imports it. The guide to backups checks a backup
+of a storage that holds something."""
 
 POSTGRES = "postgresql://app@db/telco"
 """The PostgreSQL URL of the docs' examples: the tests' own schema when they have a server."""

@@ -7,14 +7,16 @@ page at a time. Both print JSON with ``--json``.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import click
 
 from telcocore.billing.ledger.services import MAX_HISTORY_LIMIT
 from telcocore.cli.app import db_option, json_option, open_core, print_json, show_table
+from telcocore.kernel.periods import Period
+from telcocore.kernel.validation import MAX_INT
 
-__all__ = ["ACCOUNTING_COMMANDS"]
+__all__ = ["ACCOUNTING_COMMANDS", "day_of", "days_of"]
 
 
 def _time(at: datetime) -> str:
@@ -22,12 +24,14 @@ def _time(at: datetime) -> str:
     return at.strftime("%Y-%m-%d %H:%M:%S")
 
 
-def _day(at: datetime | None) -> str:
+def day_of(at: datetime | None) -> str:
+    """The day of an instant, ``YYYY-MM-DD`` (nothing for ``None``)."""
     return "" if at is None else str(at.date())
 
 
-def _last_day(end: datetime) -> date:
-    return (end - timedelta(days=1)).date()
+def days_of(period: Period) -> str:
+    """A period of whole days as its first and last day: ``2026-03-01 to 2026-03-31``."""
+    return f"{period.start.date()} to {(period.end - timedelta(days=1)).date()}"
 
 
 @click.command(name="bills")
@@ -62,17 +66,16 @@ def bills(account: str, db: str, *, as_json: bool) -> None:
             }
         )
         return
-    window = f"{found.window.start.date()} to {_last_day(found.window.end)}"
-    click.echo(f"Bills of {found.account_id} issued {window}")
+    click.echo(f"Bills of {found.account_id} issued {days_of(found.window)}")
     if not found.bills:
         click.echo("No bills.")
     else:
         rows = [
             (
                 b.number,
-                f"{b.invoice.period.start.date()} to {_last_day(b.invoice.period.end)}",
-                _day(b.invoice.issued_at),
-                _day(b.invoice.due_at),
+                days_of(b.invoice.period),
+                day_of(b.invoice.issued_at),
+                day_of(b.invoice.due_at),
                 b.invoice.total,
                 b.invoice.paid,
                 b.invoice.outstanding,
@@ -98,7 +101,7 @@ def bills(account: str, db: str, *, as_json: bool) -> None:
 )
 @click.option(
     "--after",
-    type=click.IntRange(min=0),
+    type=click.IntRange(0, MAX_INT),
     metavar="SEQ",
     help="Show the transactions after this seq (the next page).",
 )

@@ -15,7 +15,9 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import unquote, urlsplit
 
 import click
 from rich.console import Console
@@ -46,7 +48,9 @@ __all__ = [
     "progress",
     "run",
     "show_table",
+    "storage_file",
     "storage_url",
+    "warn",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -80,6 +84,23 @@ def storage_url(value: str) -> str:
         msg = "--db is empty: give a storage URL or an SQLite file's path"
         raise CommandFailed(msg)
     return f"sqlite:///{value}"
+
+
+STORAGE_FILE = "the storage's database file"
+"""What :func:`storage_file` is, as a command refusing to write over it says."""
+
+
+def storage_file(db: str) -> Path | None:
+    """The SQLite file ``--db`` names (``None`` for other storage and ``:memory:``).
+
+    >>> storage_file("calls.db"), storage_file("sqlite:///:memory:"), storage_file("memory://")
+    (PosixPath('calls.db'), None, None)
+    """
+    parts = urlsplit(storage_url(db))
+    if parts.scheme != "sqlite":
+        return None
+    path = unquote(parts.path[1:])
+    return None if path in {"", ":memory:"} else Path(path)
 
 
 def open_core(db: str, **options: Any) -> TelcoCore:  # noqa: ANN401 - passed to connect
@@ -209,6 +230,11 @@ def _fail(message: str) -> None:
     click.echo(f"{PROGRAM}: error: {_one_line(message)}", err=True)
 
 
+def warn(message: str) -> None:
+    """Print ``telcocore: warning: ...`` on standard error, on one line."""
+    click.echo(f"{PROGRAM}: warning: {_one_line(message)}", err=True)
+
+
 def run(argv: Sequence[str] | None = None) -> int:
     """Run the command line ``argv`` and return its exit status (see :func:`telcocore.cli.main`)."""
     from telcocore.cli import commands  # noqa: PLC0415 - registers every command once
@@ -223,7 +249,10 @@ def run(argv: Sequence[str] | None = None) -> int:
         _fail("interrupted")
         return 130
     except click.ClickException as refused:
-        _fail(refused.format_message())
+        if isinstance(refused, click.exceptions.NoArgsIsHelpError):  # `telcocore invoice`
+            refused.show()  # the group's help as it is, not squeezed into one line
+        else:
+            _fail(refused.format_message())
         return refused.exit_code
     except TelcoError as refused:
         _fail(str(refused))

@@ -13,7 +13,16 @@ from typing import Any, Final
 import click
 
 from telcocore.audit.model.entry import AuditEntry
-from telcocore.cli.app import CommandFailed, db_option, json_option, open_core, print_json
+from telcocore.cli.app import (
+    CommandFailed,
+    db_option,
+    json_option,
+    open_core,
+    print_json,
+    storage_url,
+)
+from telcocore.core import schema_status
+from telcocore.kernel.validation import MAX_INT, without_passwords
 
 __all__ = ["COMMANDS", "describe_entry", "describe_operation"]
 
@@ -100,7 +109,7 @@ class _AuditGroup(click.Group):
 @click.argument("account")
 @click.option(
     "--limit",
-    type=click.IntRange(min=1),
+    type=click.IntRange(1, MAX_INT - 1),  # as the library takes it
     default=DEFAULT_LIMIT,
     show_default=True,
     metavar="N",
@@ -154,7 +163,11 @@ def verify(db: str, *, as_json: bool) -> None:
     Finds entries altered, inserted or removed by anything but telcocore (raw SQL, a restore
     of part of the database) since they were written.
     """
-    with open_core(db) as core:
+    url = storage_url(db)
+    if not schema_status(url).exists:  # a wrong path is not an intact chain of 0 entries
+        msg = f"no database at {without_passwords(url)}: nothing to verify; check --db"
+        raise CommandFailed(msg)
+    with open_core(url) as core:
         broken = core.audit.verify_chain()
         newest = core.audit.entries(limit=1).entries
     count = newest[0].seq if newest else 0

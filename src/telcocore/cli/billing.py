@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from datetime import date, datetime, timedelta
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -20,15 +20,17 @@ import click
 
 from telcocore.billing.invoices.model.invoice import Invoice, InvoiceStatus
 from telcocore.billing.invoices.services import MAX_INVOICE_LIMIT
-from telcocore.cli.accounting import ACCOUNTING_COMMANDS
+from telcocore.cli.accounting import ACCOUNTING_COMMANDS, day_of, days_of
 from telcocore.cli.app import (
-    CommandFailed,
+    STORAGE_FILE,
     db_option,
     json_option,
     open_core,
     print_json,
     show_table,
+    storage_file,
 )
+from telcocore.cli.files import writable_file
 from telcocore.cli.params import DAY, MONTH
 from telcocore.kernel.periods import Period
 
@@ -36,11 +38,6 @@ __all__ = ["COMMANDS", "days_of", "percent", "write_file"]
 
 STDOUT = "-"
 """The ``FILE`` that names standard output."""
-
-
-def days_of(period: Period) -> str:
-    """A period of whole days as its first and last day: ``2026-03-01 to 2026-03-31``."""
-    return f"{period.start.date()} to {(period.end - timedelta(days=1)).date()}"
 
 
 def percent(rate: Decimal) -> str:
@@ -53,10 +50,6 @@ def percent(rate: Decimal) -> str:
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return f"{text} %"
-
-
-def _day_text(at: datetime | None) -> str:
-    return "" if at is None else str(at.date())
 
 
 def _period_of(month: tuple[int, int] | None, first: date | None, last: date | None) -> Period:
@@ -75,23 +68,13 @@ def _period_of(month: tuple[int, int] | None, first: date | None, last: date | N
     return Period.days(first, last)
 
 
-def _destination(path: str) -> Path:
-    """Where ``--html``/``--text`` writes: a file in a folder that exists, not a folder."""
-    target = Path(path)
-    if target.is_dir():
-        msg = f"cannot write {path}: it is a folder"
-        raise CommandFailed(msg)
-    folder = target.parent
-    if not folder.is_dir():
-        msg = f"cannot write {path}: the folder {folder} does not exist"
-        raise CommandFailed(msg)
-    return target
-
-
 def write_file(target: Path, text: str) -> None:
     """Write ``text`` to ``target`` whole or not at all: a file beside it, then renamed."""
     handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    umask = os.umask(0)
+    os.umask(umask)
     try:
+        os.fchmod(handle, 0o666 & ~umask)  # as open() would make it: mkstemp makes it 0600
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as file:
             file.write(text)
         Path(temporary).replace(target)
@@ -190,9 +173,10 @@ def show(number: str, html: str | None, text: str | None, db: str, *, as_json: b
     if len(to_stdout) > 1:
         msg = f"only one of {' and '.join(to_stdout)} can print to standard output"
         raise click.UsageError(msg)
+    keep = [(storage_file(db), STORAGE_FILE)]
     files = {
-        kind: _destination(path)
-        for kind, path in (("HTML", html), ("text", text))
+        kind: writable_file(path, option, keep=keep)
+        for kind, option, path in (("HTML", "--html", html), ("text", "--text", text))
         if path is not None and path != STDOUT
     }
     with open_core(db) as core:
@@ -272,7 +256,7 @@ def list_invoices(  # noqa: PLR0913 - the filters, the page, and the common opti
             i.total,
             i.status.value,
             i.payment_status.value,
-            _day_text(i.due_at),
+            day_of(i.due_at),
             "yes" if i.overdue(now) else "",
         )
         for i in invoices

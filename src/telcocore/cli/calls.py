@@ -6,7 +6,6 @@ The module lists the commands of calls, their rates and their sums: ``rates load
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any, Final, cast
@@ -17,15 +16,17 @@ import click
 from telcocore.calls.importers import ImportProgress
 from telcocore.calls.model.posting import ImportReport
 from telcocore.cli.app import (
+    STORAGE_FILE,
     CommandFailed,
     db_option,
-    err,
     json_option,
     open_core,
     print_json,
     progress,
+    storage_file,
+    warn,
 )
-from telcocore.cli.files import readable_file
+from telcocore.cli.files import readable_file, writable_file
 from telcocore.cli.rating import rate, rates_group
 from telcocore.cli.reports import summary
 from telcocore.core import TelcoCore
@@ -95,23 +96,11 @@ class _LazyRejects:
             self._file.close()
 
 
-def _rejects_path(source: Path, given: str | None) -> Path:
+def _rejects_path(source: Path, given: str | None, db: str) -> Path:
     """Where rejected rows go; checked now, so a bad path fails before anything is posted."""
-    path = Path(given) if given is not None else source.with_name(source.name + REJECTED_SUFFIX)
-    if path.is_dir():
-        msg = f"--rejected {path}: is a folder, not a file"
-        raise CommandFailed(msg)
-    folder = path.parent
-    if not folder.is_dir():
-        msg = f"--rejected {path}: the folder {folder} does not exist"
-        raise CommandFailed(msg)
-    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
-        msg = f"--rejected {path}: cannot be written (permission denied)"
-        raise CommandFailed(msg)
-    if path.exists() and path.samefile(source):
-        msg = f"--rejected {path} is the file being imported"
-        raise CommandFailed(msg)
-    return path
+    path = str(source.with_name(source.name + REJECTED_SUFFIX)) if given is None else given
+    keep = ((source, "the file being imported"), (storage_file(db), STORAGE_FILE))
+    return writable_file(path, "--rejected", keep=keep)
 
 
 def _options(  # noqa: PLR0913 - each option of the command line in turn
@@ -167,10 +156,6 @@ def _summary_line(report: ImportReport, rejects: _LazyRejects) -> str:
         f"imported {report.imported}, duplicates {report.duplicates}, unrated {report.unrated}, "
         f"refused {report.refused}, rejected {report.rejected}{where}"
     )
-
-
-def _warn(message: str) -> None:
-    err().print(f"telcocore: warning: {message}", markup=False, highlight=False)
 
 
 @click.command(name="import")
@@ -273,7 +258,7 @@ def import_file(  # noqa: PLR0913 - the command line's options
             if given
         ],
     )
-    rejects = _LazyRejects(_rejects_path(source, rejected))
+    rejects = _LazyRejects(_rejects_path(source, rejected, db))
     with open_core(db) as core:
         if account is not None:
             core.accounts.get(account)  # an unknown account: one line, nothing read
@@ -331,7 +316,7 @@ def _report(
         raise CommandFailed(msg)
     if report.refusals:
         first_refusal = report.refusals[0]
-        _warn(
+        warn(
             f"{report.unrated + report.refused} record(s) not posted; the first, "
             f"{first_refusal.call_id} of {first_refusal.account_id}: {first_refusal.reason}"
         )

@@ -16,7 +16,6 @@ from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
 import attrs
 import click
@@ -27,7 +26,7 @@ from telcocore.audit.services import Difference
 from telcocore.billing.ledger.services import HistoryPage
 from telcocore.calls.importers import ImportProgress
 from telcocore.calls.model.posting import ImportReport
-from telcocore.cli.app import CommandFailed, json_option, progress, storage_url
+from telcocore.cli.app import CommandFailed, json_option, progress, storage_file, storage_url
 from telcocore.cli.demo_output import show, to_json
 from telcocore.cli.sample import (
     ACCOUNTS,
@@ -37,7 +36,7 @@ from telcocore.cli.sample import (
     month_before,
     write_master_csv,
 )
-from telcocore.core import TelcoCore
+from telcocore.core import TelcoCore, schema_status
 from telcocore.reporting.model.selection import CellSelection
 
 __all__ = ["COMMANDS", "DEMO_DB", "Built", "Files", "demo"]
@@ -92,15 +91,6 @@ class Built:
 
 
 # -- where the demo writes ------------------------------------------------------------------
-
-
-def _sqlite_path(url: str) -> Path | None:
-    """The file an SQLite URL names (``None`` for another storage or ``:memory:``)."""
-    parts = urlsplit(url)
-    if parts.scheme != "sqlite":
-        return None
-    path = unquote(parts.path[1:])
-    return None if path in {"", ":memory:"} else Path(path)
 
 
 def _contents(path: Path) -> frozenset[str] | str:
@@ -344,10 +334,15 @@ def demo(db: str | None, out: Path, calls: int, *, as_json: bool) -> None:
         shown_db = DEMO_DB
     else:
         url = storage_url(db)
-        path = _sqlite_path(url)
+        path = storage_file(url)
         found = frozenset() if path is None else _contents(path)
         if found:
             _refuse_given(db, found if isinstance(found, str) else "holds accounts")
+        status = schema_status(url)  # opening would migrate it: only a new or current schema
+        if status.exists and (status.pending or status.ahead):
+            _refuse_given(
+                db, "holds telcocore's tables of another release (see telcocore db status)"
+            )
         with telcocore.connect(url) as core:
             if not _is_empty(core):
                 _refuse_given(db, "is not empty")

@@ -30,7 +30,14 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 import click
 
 from telcocore.adapters.smtp import SmtpConfig, SmtpNotifier, SmtpSecurity
-from telcocore.cli.app import CommandFailed, db_option, json_option, open_core, print_json
+from telcocore.cli.app import (
+    CommandFailed,
+    db_option,
+    json_option,
+    open_core,
+    print_json,
+    warn,
+)
 from telcocore.core import TelcoCore
 from telcocore.kernel.validation import without_passwords
 from telcocore.notifications.services import DeliveryReport, validate_interval
@@ -177,7 +184,7 @@ class _Warnings(logging.Handler):
     """The library's warnings (a refused delivery) as ``telcocore: warning: ...`` lines."""
 
     def emit(self, record: logging.LogRecord) -> None:
-        click.echo(f"telcocore: warning: {' '.join(record.getMessage().split())}", err=True)
+        warn(record.getMessage())
 
 
 @contextmanager

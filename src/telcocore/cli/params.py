@@ -62,7 +62,12 @@ class Instant(click.ParamType[datetime]):
                 self.fail(f"{value!r} is not a time in ISO 8601 (2026-03-14T15:09:26Z)", param, ctx)
         if found.tzinfo is None:
             found = found.replace(tzinfo=UTC)
-        return found.astimezone(UTC)
+        try:
+            return found.astimezone(UTC)
+        except OverflowError:  # 0001-01-01T00:00+01:00 is in year 0, UTC
+            self.fail(
+                f"{value!r} is not a time in ISO 8601 between the years 1 and 9999, UTC", param, ctx
+            )
 
 
 DAY = Day()

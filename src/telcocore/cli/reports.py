@@ -75,15 +75,19 @@ def span(
     ['2025-04-01', '2026-04-01']
     """
     last = today if last is None else last
-    if first is None:
-        back = 0 if grain is Grain.DAY else MONTHS_SHOWN - 1
-        first = _month_start(last, back)
-    if first > last:
-        msg = f"--from {first} is after --to {last}"
-        raise click.UsageError(msg)
-    if grain is Grain.DAY:
-        return _midnight(first), _midnight(last + timedelta(days=1))
-    return _midnight(_month_start(first)), _midnight(_next_month(last))
+    try:
+        if first is None:
+            back = 0 if grain is Grain.DAY else MONTHS_SHOWN - 1
+            first = _month_start(last, back)
+        if first > last:
+            msg = f"--from {first} is after --to {last}"
+            raise click.UsageError(msg)
+        if grain is Grain.DAY:
+            return _midnight(first), _midnight(last + timedelta(days=1))
+        return _midnight(_month_start(first)), _midnight(_next_month(last))
+    except (OverflowError, ValueError):  # the day after 9999-12-31, the months before year 1
+        msg = f"the periods up to --to {last} reach outside the years 1 to 9999"
+        raise click.UsageError(msg) from None
 
 
 def _period(row: SummaryRow) -> str:

@@ -42,14 +42,33 @@ _MAX_POOL_TIMEOUT = 86_400.0
 """A day, in seconds."""
 
 
-def _parse_url(url: str) -> tuple[str, dict[str, str]]:
-    """The libpq part of a PostgreSQL URL, and telcocore's own options taken out of it."""
+def _parse_url(url: str) -> tuple[str, str | None, tuple[int, int, float]]:
+    """The libpq part of a PostgreSQL URL, its schema, and its pool's sizes and timeout.
+
+    telcocore's own options are taken out of the URL and checked.
+    """
     parts, options = split_url(url, kind="PostgreSQL")
     if parts.scheme not in {"postgresql", "postgres"}:
         msg = f"PostgreSQL URL {shown_url(url)} must start with postgresql:// or postgres://"
         raise ConfigurationError(msg)
     libpq = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in _OPTIONS]
-    return urlunsplit(parts._replace(query=urlencode(libpq))), options
+    min_size = whole_setting(
+        options.get("pool_min_size", "1"),
+        name="pool_min_size",
+        minimum=1,
+        maximum=_MAX_POOL_SIZE,
+    )
+    max_size = whole_setting(
+        options.get("pool_max_size", "10"),
+        name="pool_max_size",
+        minimum=min_size,
+        maximum=_MAX_POOL_SIZE,
+    )
+    timeout = seconds_setting(
+        options.get("pool_timeout", "30"), name="pool_timeout", maximum=_MAX_POOL_TIMEOUT
+    )
+    conninfo = urlunsplit(parts._replace(query=urlencode(libpq)))
+    return conninfo, options.get("schema"), (min_size, max_size, timeout)
 
 
 class PostgresUnitOfWork(SqlUnitOfWork["Connection[Any]"]):
@@ -133,25 +152,10 @@ class PostgresStorage(SqlStorage["Connection[Any]"]):
         The optional ``schema``, ``pool_min_size``, ``pool_max_size`` and ``pool_timeout``
         options are taken out; the rest of the URL goes to libpq.
         """
-        conninfo, options = _parse_url(url)
-        min_size = whole_setting(
-            options.get("pool_min_size", "1"),
-            name="pool_min_size",
-            minimum=1,
-            maximum=_MAX_POOL_SIZE,
-        )
-        max_size = whole_setting(
-            options.get("pool_max_size", "10"),
-            name="pool_max_size",
-            minimum=min_size,
-            maximum=_MAX_POOL_SIZE,
-        )
-        timeout = seconds_setting(
-            options.get("pool_timeout", "30"), name="pool_timeout", maximum=_MAX_POOL_TIMEOUT
-        )
+        conninfo, schema, (min_size, max_size, timeout) = _parse_url(url)
         return cls(
             conninfo,
-            schema=options.get("schema"),
+            schema=schema,
             min_size=min_size,
             max_size=max_size,
             timeout=timeout,
@@ -172,8 +176,8 @@ class PostgresStorage(SqlStorage["Connection[Any]"]):
         or changed, not even a missing schema, which is a new database (``exists`` is
         ``False``). ``domains`` and ``migrations`` as for the constructor.
         """
-        conninfo, options = _parse_url(url)
-        dialect = PostgresDialect(options.get("schema"))
+        conninfo, schema, _ = _parse_url(url)  # its pool options checked, as connect checks them
+        dialect = PostgresDialect(schema)
         modules = (
             list(migrations)
             if migrations is not None

@@ -65,7 +65,24 @@ def _parse_url(url: str) -> tuple[str, str, int]:
         minimum=0,
         maximum=_MAX_BUSY_TIMEOUT,
     )
-    return path, options.get("synchronous", "full").lower(), timeout
+    return path, _synchronous(options.get("synchronous", "full").lower()), timeout
+
+
+def _synchronous(mode: str) -> str:
+    """``mode`` if it is one of :data:`SYNCHRONOUS_MODES`, else a ConfigurationError."""
+    if mode not in SYNCHRONOUS_MODES:
+        msg = f"synchronous={shown(mode)} must be one of {', '.join(SYNCHRONOUS_MODES)}"
+        raise ConfigurationError(msg)
+    return mode
+
+
+_PATH_MAX = 4096
+"""The longest path Linux takes: a path up to it is shown whole in a message."""
+
+
+def _shown_path(path: str) -> str:
+    """``path`` quoted for a message: whole, so that the user sees which file (to PATH_MAX)."""
+    return repr(path) if len(path) <= _PATH_MAX else shown(path)
 
 
 def _has_content(path: str) -> bool:
@@ -75,7 +92,7 @@ def _has_content(path: str) -> bool:
     except FileNotFoundError:
         return False
     except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
-        msg = f"cannot open SQLite database {shown(path)}: {exc}"
+        msg = f"cannot open SQLite database {_shown_path(path)}: {exc}"
         raise StorageError(msg) from exc
 
 
@@ -103,9 +120,7 @@ class SqliteStorage(SqlStorage[sqlite3.Connection]):
         domains: Sequence[SqlDomain] = SQL_DOMAINS,
         migrations: Sequence[ModuleMigrations] | None = None,
     ) -> None:
-        if synchronous not in SYNCHRONOUS_MODES:
-            msg = f"synchronous={shown(synchronous)} must be one of {', '.join(SYNCHRONOUS_MODES)}"
-            raise ConfigurationError(msg)
+        _synchronous(synchronous)
         busy_timeout_ms = whole_setting(
             busy_timeout_ms, name="busy_timeout_ms", minimum=0, maximum=_MAX_BUSY_TIMEOUT
         )
@@ -172,10 +187,13 @@ class SqliteStorage(SqlStorage[sqlite3.Connection]):
                 isolation_level=None,
             )
         except sqlite3.Error as exc:
-            msg = f"cannot open SQLite database {shown(path)}: {exc}"
+            msg = f"cannot open SQLite database {_shown_path(path)}: {exc}"
             raise StorageError(msg) from exc
         try:
             return schema_status(dialect, conn, modules)
+        except StorageError as error:  # a file that is not a database: say which file
+            error.args = (f"cannot read SQLite database {_shown_path(path)}: {error}",)
+            raise
         finally:
             conn.close()
 
@@ -193,7 +211,7 @@ class SqliteStorage(SqlStorage[sqlite3.Connection]):
                 check_same_thread=False,
             )
         except (sqlite3.Error, ValueError) as exc:  # ValueError: a NUL in the path
-            msg = f"cannot open SQLite database {shown(self.path)}: {exc}"
+            msg = f"cannot open SQLite database {_shown_path(self.path)}: {exc}"
             raise StorageError(msg) from exc
         try:
             conn.execute(f"PRAGMA busy_timeout = {dialect.busy_timeout_ms:d}")
@@ -206,7 +224,7 @@ class SqliteStorage(SqlStorage[sqlite3.Connection]):
         except sqlite3.Error as exc:
             conn.close()
             error = dialect.translate(exc)
-            error.args = (f"cannot open SQLite database {self.path!r}: {error}",)
+            error.args = (f"cannot open SQLite database {_shown_path(self.path)}: {error}",)
             raise error from exc
         return conn
 
