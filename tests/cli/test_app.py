@@ -23,6 +23,9 @@ def every_command() -> list[tuple[str, click.Command]]:
 
     def walk(prefix: str, command: click.Command) -> None:
         if isinstance(command, click.Group):
+            own = getattr(command, "trail", None)  # `audit ACCOUNT`: the group's own command
+            if isinstance(own, click.Command):
+                found.append((prefix, own))
             for name, sub in sorted(command.commands.items()):
                 walk(f"{prefix} {name}".strip(), sub)
         else:
@@ -136,6 +139,51 @@ class TestDb:
         assert ran.err.count("\n") == 1
         assert says in ran.err
         assert "Traceback" not in ran.err
+
+
+CREATING = frozenset({"db migrate", "demo", "db status"})
+"""Commands that create their storage (``db migrate``, ``demo``) or report it missing."""
+
+ARGUMENTS = {
+    "audit": ("acme",),
+    "audit verify": (),
+    "bills": ("acme",),
+    "import": ("asterisk", "Master.csv", "--account", "acme"),
+    "invoice generate": ("acme", "--month", "2026-03"),
+    "invoice list": (),
+    "invoice show": ("INV-2026-000001",),
+    "ledger": ("acme",),
+    "outbox deliver": ("--smtp", "smtp://127.0.0.1:1?from=billing@example.com"),
+    "rate": ("+442071234567", "60", "--deck", "retail"),
+    "rates load": ("retail.csv", "--deck", "retail", "--currency", "USD"),
+    "summary": ("acme", "--daily"),
+}
+"""What each command that needs an existing storage is given besides ``--db``."""
+
+
+class TestAMissingStorage:
+    """Only ``db migrate`` and ``demo`` create a storage: a mistyped ``--db`` is refused."""
+
+    def test_every_other_command_is_listed(self) -> None:
+        """Each command is in ARGUMENTS or creates its storage, so none escapes the test."""
+        assert {path for path, _ in every_command()} == set(ARGUMENTS) | CREATING
+
+    @pytest.mark.parametrize("path", sorted(ARGUMENTS))
+    def test_is_refused_and_not_created(self, cli: Cli, tmp_path: Path, path: str) -> None:
+        """The command exits 1 naming the missing database, and creates no file."""
+        (tmp_path / "Master.csv").write_text("", encoding="utf-8")
+        (tmp_path / "retail.csv").write_text("prefix,rate\n44,0.06\n", encoding="utf-8")
+        ran = cli(*path.split(), *ARGUMENTS[path], "--db", "typo.db")
+        assert ran.code == 1, ran.err
+        assert ran.err.startswith("telcocore: error: no database at sqlite:///typo.db: ")
+        assert "telcocore db migrate" in ran.err
+        assert not (tmp_path / "typo.db").exists()
+
+    def test_an_empty_postgresql_schema_is_refused(self, cli: Cli, pg_url: str) -> None:
+        """A PostgreSQL schema without telcocore's tables is no database either."""
+        ran = cli("ledger", "acme", "--db", pg_url)
+        assert ran.code == 1
+        assert "no database at postgresql://" in ran.err
 
 
 class TestWithoutTheExtra:

@@ -120,6 +120,7 @@ SHELL_SETUP = {
         '    core.rating.save_deck(RateDeck("retail", "USD", [rate]))\n'
         '    core.rating.assign("acme", "retail")\n'
     ),
+    "docs/howto/notifications.md": "import telcocore\ntelcocore.connect(URL).close()\n",
     "docs/howto/cron-import.md": (
         "import telcocore\n"
         "from decimal import Decimal\n"
@@ -138,6 +139,7 @@ SHELL_SETUP = {
 }
 """What a page's prose says exists before its commands run, made in the test's database.
 
+The guide to notifications delivers from an existing storage (empty: nothing is sent).
 The command reference's examples bill ``acme`` (extension 1001, the deck ``retail``) and
 ``bolt``, and write invoices into a folder ``invoices``.
 

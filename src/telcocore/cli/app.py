@@ -32,9 +32,10 @@ from rich.progress import (
 from rich.table import Table
 
 import telcocore
-from telcocore.core import TelcoCore
+from telcocore.core import TelcoCore, schema_status
 from telcocore.kernel.errors import TelcoError
 from telcocore.kernel.serialization import converter
+from telcocore.kernel.validation import without_passwords
 
 __all__ = [
     "DEFAULT_DB",
@@ -103,9 +104,21 @@ def storage_file(db: str) -> Path | None:
     return None if path in {"", ":memory:"} else Path(path)
 
 
-def open_core(db: str, **options: Any) -> TelcoCore:  # noqa: ANN401 - passed to connect
-    """The library on the storage ``db`` names (see :func:`storage_url`), migrated."""
-    return telcocore.connect(storage_url(db), **options)
+def open_core(db: str, *, create: bool = False, **options: Any) -> TelcoCore:  # noqa: ANN401
+    """The library on the storage ``db`` names (see :func:`storage_url`), migrated.
+
+    Unless ``create``, the storage must exist already (a SQLite file or PostgreSQL schema
+    holding telcocore's tables): a mistyped ``--db`` is refused instead of becoming a new,
+    empty database. The other ``options`` go to :func:`telcocore.connect`.
+    """
+    url = storage_url(db)
+    if not create and not schema_status(url).exists:
+        msg = (
+            f"no database at {without_passwords(url)}: check --db, or create it with "
+            "`telcocore db migrate`"
+        )
+        raise CommandFailed(msg)
+    return telcocore.connect(url, **options)
 
 
 def db_option(command: F) -> F:

@@ -32,7 +32,7 @@ def migrate(db: str, *, as_json: bool) -> None:
 
     Safe to run again and from several processes at once: each migration is applied once.
     """
-    with open_core(db) as core:
+    with open_core(db, create=True) as core:
         versions = dict(sorted(getattr(core.storage, "schema_versions", {}).items()))
     if as_json:
         print_json({"schema_versions": versions})
