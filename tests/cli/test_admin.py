@@ -15,7 +15,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from email.message import EmailMessage
 from pathlib import Path
@@ -513,11 +513,11 @@ class TestDeliver:
         assert _counts(url) == (1, 0)
 
 
-def _start_loop(url: str, port: int, tmp_path: Path) -> subprocess.Popen[str]:
-    """``telcocore outbox deliver --loop`` in a process of its own, on this checkout."""
+def _start_loop(url: str, port: int, tmp_path: Path, *more: str) -> subprocess.Popen[str]:
+    """``telcocore outbox deliver --loop`` (and ``more``) in a process of its own."""
     source = str(Path(telcocore.__file__).resolve().parents[1])
     environment = os.environ | {"PYTHONPATH": source, "TELCOCORE_SMTP": _smtp(port)}
-    command = ["outbox", "deliver", "--loop", "--interval", "0.1", "--db", url]
+    command = ["outbox", "deliver", "--loop", "--interval", "0.1", "--db", url, *more]
     return subprocess.Popen(  # noqa: S603 - this interpreter, fixed arguments
         [sys.executable, "-m", "telcocore", *command],
         cwd=tmp_path,
@@ -561,6 +561,27 @@ class TestDeliverLoop:
             "stopped: sent 2, failed 0, skipped 0, late 0; left: 0 due, 0 deferred"
         )
         assert _counts(url) == (0, 0)
+
+    def test_json_is_one_document_a_line_stamped_as_the_converter_writes_times(
+        self, tmp_path: Path, inbox: tuple[_Inbox, int]
+    ) -> None:
+        """With ``--json``, each burst and the end are a JSON line; ``at`` is ISO 8601 UTC."""
+        handler, port = inbox
+        url = f"sqlite:///{tmp_path / 't.db'}"
+        _queue(url, "cy@example.com")
+        loop = _start_loop(url, port, tmp_path, "--json")
+        try:
+            _until(lambda: len(handler.messages) == 1)
+            loop.send_signal(signal.SIGTERM)
+            out, err = loop.communicate(timeout=60)
+        finally:
+            loop.kill()
+        assert (loop.returncode, err) == (0, "")
+        burst = json.loads(out.splitlines()[0])
+        assert burst["sent"] == 1
+        assert burst["at"].endswith("+00:00")
+        assert datetime.fromisoformat(burst["at"]).utcoffset() == timedelta(0)
+        assert all(isinstance(json.loads(line), dict) for line in out.splitlines())
 
     def test_the_message_in_flight_is_finished_and_recorded(
         self, tmp_path: Path, inbox: tuple[_Inbox, int]

@@ -39,6 +39,7 @@ from telcocore.cli.app import (
     warn,
 )
 from telcocore.core import TelcoCore
+from telcocore.kernel.serialization import converter
 from telcocore.kernel.validation import without_passwords
 from telcocore.notifications.services import DeliveryReport, validate_interval
 
@@ -227,11 +228,14 @@ def _line(summary: dict[str, int]) -> str:
 
 
 def _print(summary: dict[str, int], *, as_json: bool, stamped: bool) -> None:
-    now = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-    if as_json:
-        click.echo(json.dumps(({"at": now} if stamped else {}) | summary))
+    now = datetime.now(UTC).replace(microsecond=0)
+    if as_json:  # one JSON document a line; the time as the library's converter writes it
+        stamp = {"at": converter.unstructure(now)} if stamped else {}
+        click.echo(json.dumps(stamp | summary))
     else:
-        click.echo((f"{now} " if stamped else "") + _line(summary))
+        click.echo(
+            (f"{now.isoformat().replace('+00:00', 'Z')} " if stamped else "") + _line(summary)
+        )
 
 
 def _deliver_once(core: TelcoCore) -> DeliveryReport:
