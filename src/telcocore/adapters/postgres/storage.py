@@ -28,7 +28,12 @@ from telcocore.platform.sql.migrations import (
 )
 from telcocore.platform.sql.options import seconds_setting, split_url, whole_setting
 from telcocore.platform.sql.postgres import PostgresDialect
-from telcocore.platform.sql.unit_of_work import SqlDomain, SqlStorage, SqlUnitOfWork
+from telcocore.platform.sql.unit_of_work import (
+    SqlDomain,
+    SqlStorage,
+    SqlUnitOfWork,
+    migrations_to_run,
+)
 
 if TYPE_CHECKING:
     from psycopg import Connection
@@ -178,11 +183,7 @@ class PostgresStorage(SqlStorage["Connection[Any]"]):
         """
         conninfo, schema, _ = _parse_url(url)  # its pool options checked, as connect checks them
         dialect = PostgresDialect(schema)
-        modules = (
-            list(migrations)
-            if migrations is not None
-            else [domain.migrations(dialect) for domain in domains]
-        )
+        modules = migrations_to_run(dialect, domains, migrations)
         conn = _connect(conninfo)
         try:
             conn.autocommit = True

@@ -32,7 +32,12 @@ from telcocore.platform.sql.migrations import (
 )
 from telcocore.platform.sql.options import split_url, whole_setting
 from telcocore.platform.sql.sqlite import DecimalSum, SqliteDialect, decimal_add
-from telcocore.platform.sql.unit_of_work import SqlDomain, SqlStorage, SqlUnitOfWork
+from telcocore.platform.sql.unit_of_work import (
+    SqlDomain,
+    SqlStorage,
+    SqlUnitOfWork,
+    migrations_to_run,
+)
 
 __all__ = ["SYNCHRONOUS_MODES", "SqliteStorage", "SqliteUnitOfWork"]
 
@@ -172,11 +177,7 @@ class SqliteStorage(SqlStorage[sqlite3.Connection]):
         """
         path, _, timeout = _parse_url(url)
         dialect = SqliteDialect(busy_timeout_ms=timeout)
-        modules = (
-            list(migrations)
-            if migrations is not None
-            else [domain.migrations(dialect) for domain in domains]
-        )
+        modules = migrations_to_run(dialect, domains, migrations)
         if path == _MEMORY or not _has_content(path):
             return SchemaStatus.new(modules)
         try:

@@ -34,6 +34,7 @@ __all__ = [
     "SqlDomain",
     "SqlStorage",
     "SqlUnitOfWork",
+    "migrations_to_run",
 ]
 
 R = TypeVar("R")
@@ -82,6 +83,20 @@ READ_ONLY_COMMIT = "a read-only unit of work cannot commit; open one without rea
 """The message of the StorageError a read-only unit's ``commit()`` raises, on every storage."""
 
 
+def migrations_to_run(
+    dialect: Dialect[Any],
+    domains: Sequence[SqlDomain],
+    migrations: Sequence[ModuleMigrations] | None,
+) -> list[ModuleMigrations]:
+    """The migrations of ``domains`` for the database of ``dialect``, or ``migrations`` if given.
+
+    ``migrations`` stands in for the domains' own (the tests of the migration runner).
+    """
+    if migrations is not None:
+        return list(migrations)
+    return [domain.migrations(dialect) for domain in domains]
+
+
 class OneUnitPerThread:
     """Tracks, per thread, whether a unit of work of one storage is open."""
 
@@ -116,9 +131,7 @@ class SqlStorage(abc.ABC, Generic[C]):
         self.repositories = {
             port: factory for domain in domains for port, factory in domain.repositories.items()
         }
-        if migrations is not None:
-            return list(migrations)
-        return [domain.migrations(self.dialect) for domain in domains]
+        return migrations_to_run(self.dialect, domains, migrations)
 
     @functools.cached_property
     def units(self) -> OneUnitPerThread:
