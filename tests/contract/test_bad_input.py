@@ -642,6 +642,7 @@ INVOICES: dict[str, Call] = {
             "account_id": "open",
             "period": Period.day((START - timedelta(days=w.fresh())).date()),
             "issuer": "default",
+            "issue": True,
             "reason": "month end",
         },
     ),

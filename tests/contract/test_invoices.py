@@ -266,6 +266,21 @@ class TestStates:
         assert ["GENERATE", "ISSUE", "PAY", "PAY"] == sorted(actions)
         assert usd.audit.verify_chain() is None
 
+    def test_generated_and_issued_in_one_transaction(self, usd: TelcoCore) -> None:
+        """``issue=True``: stored issued, due from now, audited GENERATE then ISSUE."""
+        usd.invoices.set_issuer(payment_terms_days=14)
+        issued = usd.invoices.generate("acme", MARCH, issue=True, reason="month end")
+        assert (InvoiceStatus.ISSUED, NOW + timedelta(days=14)) == (
+            issued.status,
+            issued.due_at,
+        )
+        assert issued == usd.invoices.get(issued.number)
+        entries = usd.audit.entries(entity_type="invoice", limit=50).entries
+        assert [("GENERATE", "month end"), ("ISSUE", "month end")] == sorted(
+            (e.action.value, e.reason) for e in entries
+        )
+        assert InvoiceStatus.DRAFT == usd.invoices.generate("acme", Period.month(2026, 4)).status
+
     def test_an_invoice_paid_without_a_payment_can_be_voided(self, usd: TelcoCore) -> None:
         """Nothing to pay: paid when issued; it can be voided, and its day invoiced again."""
         empty = usd.invoices.issue(

@@ -141,9 +141,7 @@ def generate(  # noqa: PLR0913 - the account, the period, and the common options
     """
     period = _period_of(month, first, last)
     with open_core(db) as core:
-        invoice = core.invoices.generate(account, period)
-        if issue:
-            invoice = core.invoices.issue(invoice.number)
+        invoice = core.invoices.generate(account, period, issue=issue)  # one transaction
         now = core.context.clock.now()
     if as_json:
         print_json(invoice.to_json(now))

@@ -49,7 +49,7 @@ from telcocore.billing.invoices.services.rendering import Rendering
 from telcocore.billing.invoices.services.schedules import Schedules
 from telcocore.kernel.errors import ValidationError
 from telcocore.kernel.periods import Period
-from telcocore.kernel.validation import coerce_enum, shown, validate_int
+from telcocore.kernel.validation import coerce_enum, shown, validate_flag, validate_int
 from telcocore.platform.context import ServiceContext, retrying_lost_races
 from telcocore.platform.ports import UnitOfWork
 
@@ -155,6 +155,7 @@ class InvoiceService(Schedules, Payments, BillsView, Rendering):
         period: Period,
         *,
         issuer: str = DEFAULT_ISSUER,
+        issue: bool = False,
         reason: str | None = None,
     ) -> Invoice:
         """A draft invoice of the account's usage and ledger charges in ``period``; audited.
@@ -165,24 +166,34 @@ class InvoiceService(Schedules, Payments, BillsView, Rendering):
         the ledger's purchases, recurring charges and adjustments posted in the period. If
         any of them is on an invoice that is not void already,
         :class:`~telcocore.billing.invoices.errors.UsageAlreadyInvoiced` names that
-        invoice and nothing is written.
+        invoice and nothing is written. With ``issue``, the invoice is issued (as by
+        :meth:`issue`, audited ``ISSUE``) in the transaction that generates it: no draft is
+        left behind if issuing fails.
         """
         account_id = validate_account_id(account_id)
         period = _ended(whole_days(period), self._ctx.clock.now())
         issuer = validate_issuer(issuer)
+        issue = validate_flag(issue, field="issue")
         reason = checked_reason(reason)
-        return retrying_lost_races(lambda: self._generate(account_id, period, issuer, reason))
+        return retrying_lost_races(
+            lambda: self._generate(account_id, period, issuer, reason, issue=issue)
+        )
 
-    def _generate(
+    def _generate(  # noqa: PLR0913 - what the invoice bills, and whether it is issued
         self,
         account_id: str,
         period: Period | None,
         issuer: str,
         reason: str | None,
         keys: list[UsageKey] | None = None,
+        *,
+        issue: bool = False,
     ) -> Invoice:
         with self._ctx.uow() as uow:
             invoice = self._generate_in(uow, account_id, period, issuer, reason, keys=keys)
+            if issue:
+                issued = invoice.issued(self._ctx.clock.now())
+                invoice = self._record(uow, AuditAction.ISSUE, invoice, issued, reason)
             uow.commit()
         return invoice
 
