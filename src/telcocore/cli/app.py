@@ -32,6 +32,7 @@ from rich.progress import (
 from rich.table import Table
 
 import telcocore
+from telcocore.calls.importers import ImportProgress
 from telcocore.core import TelcoCore, schema_status
 from telcocore.kernel.errors import TelcoError
 from telcocore.kernel.serialization import converter
@@ -195,15 +196,15 @@ def show_table(
 
 
 @contextmanager
-def progress(description: str) -> Iterator[Callable[[int, int, int | None], None]]:
-    """A progress bar on standard error while the block runs; silent when not a terminal.
+def progress(description: str) -> Iterator[Callable[[ImportProgress], None] | None]:
+    """A progress bar on standard error while the block runs; none when not a terminal.
 
-    Yields ``update(rows, done, total)``: rows handled so far, bytes done, bytes in all
-    (``None`` when unknown).
+    Yields the ``progress`` callback of :meth:`~telcocore.calls.services.CallService.import_file`
+    (rows read, bytes read of the total), or ``None`` (no callback) off a terminal.
     """
     console = err()
     if not console.is_terminal:
-        yield lambda _rows, _done, _total: None
+        yield None
         return
     columns = (
         TextColumn("[progress.description]{task.description}"),
@@ -216,8 +217,8 @@ def progress(description: str) -> Iterator[Callable[[int, int, int | None], None
     with Progress(*columns, console=console) as bar:
         task = bar.add_task(description, total=None, rows=0)
 
-        def update(rows: int, done: int, total: int | None) -> None:
-            bar.update(task, completed=done, total=total, rows=rows)
+        def update(done: ImportProgress) -> None:
+            bar.update(task, completed=done.bytes_read, total=done.bytes_total, rows=done.rows)
 
         yield update
 

@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
-from telcocore.calls.importers import ImportProgress
 from telcocore.calls.model.posting import ImportReport
 from telcocore.cli.app import (
     STORAGE_FILE,
@@ -282,16 +281,12 @@ def _run_import(  # noqa: PLR0913 - passed through to import_file
     **options: Any,  # noqa: ANN401 - the import's options, checked by the library
 ) -> ImportReport:
     with progress(f"importing {source.name}") as update:
-
-        def shown(done: ImportProgress) -> None:
-            update(done.rows, done.bytes_read, done.bytes_total)
-
         return core.calls.import_file(
             kind,
             source,
             tz=tz,
             batch_size=batch_size,
-            progress=shown,
+            progress=update,
             rejected=cast("IO[str]", rejects),  # a text stream as far as it is used: write()
             **options,
         )

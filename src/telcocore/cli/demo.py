@@ -24,7 +24,6 @@ import telcocore
 from telcocore.audit.model.entry import AuditEntry
 from telcocore.audit.services import Difference
 from telcocore.billing.ledger.services import HistoryPage
-from telcocore.calls.importers import ImportProgress
 from telcocore.calls.model.posting import ImportReport
 from telcocore.cli.app import CommandFailed, json_option, progress, storage_file, storage_url
 from telcocore.cli.demo_output import show, to_json
@@ -213,17 +212,13 @@ def _import(core: TelcoCore, master: Path, rejected_to: Path) -> ImportReport:
         progress(f"Importing {master.name}") as update,
         rejected_to.open("w", encoding="utf-8", newline="") as rejected,
     ):
-
-        def moved(done: ImportProgress) -> None:
-            update(done.rows, done.bytes_read, done.bytes_total)
-
         return core.calls.import_file(
             "asterisk",
             master,
             by_extension=True,
             uniqueid=True,
             tz="UTC",
-            progress=moved,
+            progress=update,
             rejected=rejected,
         )
 
