@@ -20,9 +20,10 @@ from telcocore.cli.app import (
     open_core,
     print_json,
 )
+from telcocore.core import TelcoCore
 from telcocore.kernel.validation import MAX_INT
 
-__all__ = ["COMMANDS", "describe_entry", "describe_operation"]
+__all__ = ["COMMANDS", "describe_entry", "describe_operation", "entry_count"]
 
 _TRAIL: Final = "\x00trail"
 """What stands for the trail command once the group has seen its first argument is no
@@ -61,6 +62,12 @@ def describe_entry(entry: AuditEntry) -> list[str]:
     if entry.reason:
         head += f"  ({' '.join(entry.reason.split())})"
     return [head, *(f"    {describe_operation(op)}" for op in entry.patch)]
+
+
+def entry_count(core: TelcoCore) -> int:
+    """How many entries the audit log holds: the newest one's place in the chain."""
+    newest = core.audit.entries(limit=1).entries
+    return newest[0].seq if newest else 0
 
 
 class _Trail(click.Command):
@@ -163,8 +170,7 @@ def verify(db: str, *, as_json: bool) -> None:
     """
     with open_core(db) as core:  # a wrong path is refused, not an intact chain of 0 entries
         broken = core.audit.verify_chain()
-        newest = core.audit.entries(limit=1).entries
-    count = newest[0].seq if newest else 0
+        count = entry_count(core)
     if as_json:
         print_json(
             {

@@ -26,6 +26,7 @@ from telcocore.audit.services import Difference
 from telcocore.billing.ledger.services import HistoryPage
 from telcocore.calls.model.posting import ImportReport
 from telcocore.cli.app import CommandFailed, json_option, progress, storage_file, storage_url
+from telcocore.cli.audit import entry_count
 from telcocore.cli.demo_output import show, to_json
 from telcocore.cli.sample import (
     ACCOUNTS,
@@ -266,7 +267,7 @@ def build(core: TelcoCore, db: str, month: MonthOfCalls, out: Path) -> Built:
         ledger=core.ledger.history(SHOWN.id, limit=LEDGER_PAGE),
         trail=list(reversed(trail)),
         change=core.audit.difference(changed.id),
-        audit_entries=_count_entries(core),
+        audit_entries=entry_count(core),
         accounts=[core.accounts.get(account.id) for account in ACCOUNTS],
         balances={account.id: core.ledger.balance(account.id) for account in ACCOUNTS},
         extensions=extensions,
@@ -275,11 +276,6 @@ def build(core: TelcoCore, db: str, month: MonthOfCalls, out: Path) -> Built:
             for account in ACCOUNTS
         },
     )
-
-
-def _count_entries(core: TelcoCore) -> int:
-    newest = core.audit.entries(limit=1).entries
-    return newest[0].seq if newest else 0
 
 
 # -- the command ----------------------------------------------------------------------------
