@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Final
 
 import click
@@ -11,6 +11,7 @@ from telcocore import Column, Grain, Money, Rounding, SummaryRow, select_cells, 
 from telcocore.cli.app import db_option, json_option, open_core, print_json, show_table
 from telcocore.cli.params import DAY
 from telcocore.kernel.money import fixed_point
+from telcocore.kernel.periods import Period, months_before
 from telcocore.kernel.serialization import converter
 from telcocore.reporting.model.export import cell_text
 
@@ -47,20 +48,6 @@ _HEADERS: Final = {
 _RIGHT: Final = (4, 5, 6, 7, 8, 9)
 
 
-def _month_start(day: date, back: int = 0) -> date:
-    """The first day of ``day``'s month, or of the month ``back`` months before it."""
-    index = day.year * 12 + day.month - 1 - back
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def _next_month(day: date) -> date:
-    return _month_start(day + timedelta(days=32 - day.day))
-
-
-def _midnight(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=UTC)
-
-
 def span(
     grain: Grain, today: date, first: date | None, last: date | None
 ) -> tuple[datetime, datetime]:
@@ -78,14 +65,15 @@ def span(
     try:
         if first is None:
             back = 0 if grain is Grain.DAY else MONTHS_SHOWN - 1
-            first = _month_start(last, back)
+            first = months_before(last.replace(day=1), back)
         if first > last:
             msg = f"--from {first} is after --to {last}"
             raise click.UsageError(msg)
         if grain is Grain.DAY:
-            return _midnight(first), _midnight(last + timedelta(days=1))
-        return _midnight(_month_start(first)), _midnight(_next_month(last))
-    except (OverflowError, ValueError):  # the day after 9999-12-31, the months before year 1
+            days = Period.days(first, last)
+            return days.start, days.end
+        return Period.month(first.year, first.month).start, Period.month(last.year, last.month).end
+    except (OverflowError, ValueError):  # past 9999-12-31 or before year 1 (ValidationError)
         msg = f"the periods up to --to {last} reach outside the years 1 to 9999"
         raise click.UsageError(msg) from None
 
