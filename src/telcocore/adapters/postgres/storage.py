@@ -80,6 +80,18 @@ class PostgresUnitOfWork(SqlUnitOfWork["Connection[Any]"]):
     """One PostgreSQL transaction (READ COMMITTED) on a pooled connection."""
 
 
+def _configure(conn: Connection[Any], dialect: PostgresDialect) -> None:
+    """A new connection: autocommit, instants in UTC, tables in the dialect's schema.
+
+    In autocommit mode the dialect opens each transaction itself, with the first
+    statement's round trip.
+    """
+    conn.autocommit = True
+    conn.execute(b"SET TIME ZONE 'UTC'")
+    if dialect.schema is not None:
+        conn.execute(f'SET search_path TO "{dialect.schema}"'.encode())
+
+
 def _connect(conninfo: str) -> Connection[Any]:
     """A connection, or a StorageError saying why not without the password."""
     import psycopg  # noqa: PLC0415 - the optional driver, present once the dialect exists
@@ -186,24 +198,14 @@ class PostgresStorage(SqlStorage["Connection[Any]"]):
         modules = migrations_to_run(dialect, domains, migrations)
         conn = _connect(conninfo)
         try:
-            conn.autocommit = True
-            conn.execute(b"SET TIME ZONE 'UTC'")
-            if dialect.schema is not None:
-                conn.execute(f'SET search_path TO "{dialect.schema}"'.encode())
+            _configure(conn, dialect)
             return schema_status(dialect, conn, modules)
         finally:
             conn.close()
 
     def _configure(self, conn: Connection[Any]) -> None:
-        """Every new connection: autocommit, instants in UTC, tables in the storage's schema.
-
-        In autocommit mode the dialect opens each transaction itself, with the first
-        statement's round trip.
-        """
-        conn.autocommit = True
-        conn.execute(b"SET TIME ZONE 'UTC'")
-        if self.dialect.schema is not None:
-            conn.execute(f'SET search_path TO "{self.dialect.schema}"'.encode())
+        """Every new connection of the pool, set up as :func:`_configure` says."""
+        _configure(conn, self.dialect)
 
     def unit_of_work(self, *, read_only: bool = False) -> PostgresUnitOfWork:
         """A new unit of work; ``read_only`` as in :meth:`.Storage.unit_of_work`."""
