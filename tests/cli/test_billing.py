@@ -15,31 +15,15 @@ from typing import Any
 import jsonschema
 import pytest
 from tests.cli.harness import Cli, Ran
+from tests.contract.test_invoice_rendering import answered_call
 
 import telcocore
 from telcocore import Money, Period, Rate, RateDeck
 from telcocore.billing.invoices.model.invoice import invoice_schema
-from telcocore.calls.model.records import CallRecord
 from telcocore.testing import FixedClock
 
 MARCH = Period.month(2025, 3)
 """The month the calls were made in: long over, whenever the tests run."""
-
-
-def call(call_id: str, start: datetime, seconds: int) -> CallRecord:
-    """An answered call of ``acme`` to London, ``seconds`` long."""
-    return CallRecord(
-        call_id=call_id,
-        account_id="acme",
-        source="1001",
-        destination="+442071234567",
-        start=start,
-        answer=start,
-        end=start + timedelta(seconds=seconds),
-        duration=seconds,
-        billable=seconds,
-        disposition="answered",
-    )
 
 
 @pytest.fixture
@@ -61,8 +45,8 @@ def url(db_url: str) -> str:
         core.rating.assign("acme", "retail")
         core.calls.post_many(
             [
-                call("c1", datetime(2025, 3, 14, 23, 59, 59, tzinfo=UTC), 90),
-                call("c2", datetime(2025, 3, 15, tzinfo=UTC), 60),
+                answered_call("c1", datetime(2025, 3, 14, 23, 59, 59, tzinfo=UTC), 90),
+                answered_call("c2", datetime(2025, 3, 15, tzinfo=UTC), 60),
             ]
         )
     return db_url

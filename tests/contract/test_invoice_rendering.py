@@ -19,7 +19,8 @@ NOW = datetime(2026, 4, 2, tzinfo=UTC)
 LOCALES = {"en_US": "USD", "de_DE": "EUR", "fr_FR": "EUR", "ja_JP": "JPY"}
 
 
-def _call(call_id: str, start: datetime, seconds: int) -> CallRecord:
+def answered_call(call_id: str, start: datetime, seconds: int) -> CallRecord:
+    """An answered call of ``acme`` to London, ``seconds`` long."""
     return CallRecord(
         call_id=call_id,
         account_id="acme",
@@ -46,10 +47,10 @@ def make_invoice(core: TelcoCore, clock: FixedClock, locale: str, name: str = "A
     core.rating.assign("acme", "retail")
     core.calls.post_many(
         [
-            _call("c1", datetime(2026, 3, 3, 9, tzinfo=UTC), 600),
-            _call("c2", datetime(2026, 3, 3, 10, tzinfo=UTC), 60),
-            _call("c3", datetime(2026, 3, 9, 9, tzinfo=UTC), 1200),
-            _call("c4", datetime(2026, 3, 27, 9, tzinfo=UTC), 180),
+            answered_call("c1", datetime(2026, 3, 3, 9, tzinfo=UTC), 600),
+            answered_call("c2", datetime(2026, 3, 3, 10, tzinfo=UTC), 60),
+            answered_call("c3", datetime(2026, 3, 9, 9, tzinfo=UTC), 1200),
+            answered_call("c4", datetime(2026, 3, 27, 9, tzinfo=UTC), 180),
         ]
     )
     clock.set(NOW)
