@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
-import email
-import email.policy
 import json
 import os
 import signal
-import socket
 import ssl
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from email.message import EmailMessage
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote
 
 import click
@@ -30,6 +23,7 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from tests.cli.harness import Cli
 from tests.cli.test_reference import sections
 from tests.integration import storage_workers as workers
+from tests.integration.smtp_inbox import Inbox, free_port
 
 import telcocore
 from telcocore.billing.rating.model.deck import RateDeck
@@ -302,38 +296,10 @@ class TestAuditVerify:
 # -- telcocore outbox deliver ---------------------------------------------------------------
 
 
-class _Inbox:
-    """An aiosmtpd handler keeping every delivered message; it can hold one back."""
-
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-        self.hold = threading.Event()
-        """While set, a message being delivered waits (the send stays in flight)."""
-        self.arrived = threading.Event()
-        """Set when a message's data arrived."""
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: ANN401, N802 - aiosmtpd's hook
-        """Keep the message, parsed, once it may go."""
-        del server, session
-        self.arrived.set()
-        while self.hold.is_set():  # noqa: ASYNC110 - the test's thread clears it
-            await asyncio.sleep(0.01)
-        parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        assert isinstance(parsed, EmailMessage)
-        self.messages.append(parsed)
-        return "250 OK"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture
-def inbox() -> Iterator[tuple[_Inbox, int]]:
+def inbox() -> Iterator[tuple[Inbox, int]]:
     """A plain SMTP server on loopback, and its port."""
-    handler, port = _Inbox(), _free_port()
+    handler, port = Inbox(), free_port()
     controller = Controller(handler, hostname="127.0.0.1", port=port)
     controller.start()
     yield handler, port
@@ -365,7 +331,7 @@ class TestDeliver:
     """``telcocore outbox deliver``: the outbox's email through a real SMTP server."""
 
     def test_every_due_message_is_sent_and_counted(
-        self, cli: Cli, db_url: str, inbox: tuple[_Inbox, int]
+        self, cli: Cli, db_url: str, inbox: tuple[Inbox, int]
     ) -> None:
         """Each queued email reaches the server from the URL's sender; none is left."""
         handler, port = inbox
@@ -385,7 +351,7 @@ class TestDeliver:
         assert len(handler.messages) == 2
 
     def test_the_environment_names_the_server(
-        self, cli: Cli, tmp_path: Path, inbox: tuple[_Inbox, int], monkeypatch: pytest.MonkeyPatch
+        self, cli: Cli, tmp_path: Path, inbox: tuple[Inbox, int], monkeypatch: pytest.MonkeyPatch
     ) -> None:
         """Without ``--smtp``, ``TELCOCORE_SMTP`` names the server."""
         handler, port = inbox
@@ -402,7 +368,7 @@ class TestDeliver:
         """Refused: counted failed, a warning on stderr, status 0, the message kept."""
         url = f"sqlite:///{tmp_path / 't.db'}"
         _queue(url, "cy@example.com")
-        ran = cli("outbox", "deliver", "--smtp", _smtp(_free_port()), "--db", url)
+        ran = cli("outbox", "deliver", "--smtp", _smtp(free_port()), "--db", url)
         assert ran.code == 0
         assert ran.out == "sent 0, failed 1, skipped 0, late 0; left: 0 due, 1 deferred\n"
         assert ran.err.startswith("telcocore: warning: message ")
@@ -418,7 +384,7 @@ class TestDeliver:
         authority.cert_pem.write_to_path(str(pem))
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         authority.issue_cert("127.0.0.1").configure_cert(context)
-        handler, port, secret = _Inbox(), _free_port(), "p@ss:w/rd"
+        handler, port, secret = Inbox(), free_port(), "p@ss:w/rd"
 
         def check(*args: object) -> AuthResult:
             data = args[-1]
@@ -507,7 +473,7 @@ class TestDeliver:
         """``--interval`` without ``--loop``, or not a positive number of seconds."""
         url = f"sqlite:///{tmp_path / 't.db'}"
         _queue(url, "cy@example.com")
-        ran = cli("outbox", "deliver", *args, "--smtp", _smtp(_free_port()), "--db", url)
+        ran = cli("outbox", "deliver", *args, "--smtp", _smtp(free_port()), "--db", url)
         assert (ran.code, ran.err.count("\n")) == (code, 1), ran.err
         assert says in ran.err
         assert _counts(url) == (1, 0)
@@ -541,7 +507,7 @@ class TestDeliverLoop:
 
     @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["TERM", "INT"])
     def test_it_delivers_until_signalled_then_exits_0(
-        self, tmp_path: Path, inbox: tuple[_Inbox, int], stop: signal.Signals
+        self, tmp_path: Path, inbox: tuple[Inbox, int], stop: signal.Signals
     ) -> None:
         """Messages queued before and while it runs are sent; a signal ends it with status 0."""
         handler, port = inbox
@@ -563,7 +529,7 @@ class TestDeliverLoop:
         assert _counts(url) == (0, 0)
 
     def test_json_is_one_document_a_line_stamped_as_the_converter_writes_times(
-        self, tmp_path: Path, inbox: tuple[_Inbox, int]
+        self, tmp_path: Path, inbox: tuple[Inbox, int]
     ) -> None:
         """With ``--json``, each burst and the end are a JSON line; ``at`` is ISO 8601 UTC."""
         handler, port = inbox
@@ -584,7 +550,7 @@ class TestDeliverLoop:
         assert all(isinstance(json.loads(line), dict) for line in out.splitlines())
 
     def test_the_message_in_flight_is_finished_and_recorded(
-        self, tmp_path: Path, inbox: tuple[_Inbox, int]
+        self, tmp_path: Path, inbox: tuple[Inbox, int]
     ) -> None:
         """SIGTERM while the server holds a message: it is sent, recorded, then the exit."""
         handler, port = inbox

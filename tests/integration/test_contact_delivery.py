@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import email
-import email.policy
 import logging
-import socket
 from collections.abc import Iterator
 from datetime import timedelta
-from email.message import EmailMessage
-from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
 from tests.integration import contact_workers, storage_workers
+from tests.integration.smtp_inbox import Inbox, free_port
 
 import telcocore
 from telcocore import TelcoCore
@@ -29,33 +25,12 @@ from telcocore.testing import CapturingNotifier, FixedClock
 FAST = ScryptHasher(n=2**10)
 
 
-class _Inbox:
-    """An aiosmtpd handler keeping every delivered message."""
-
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: ANN401, N802 - aiosmtpd's hook
-        """Keep the message, parsed."""
-        del server, session
-        parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        assert isinstance(parsed, EmailMessage)
-        self.messages.append(parsed)
-        return "250 OK"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 class _Server:
     """A real SMTP server on loopback that can be started and stopped."""
 
     def __init__(self) -> None:
-        self.port = _free_port()
-        self.inbox = _Inbox()
+        self.port = free_port()
+        self.inbox = Inbox()
         self._controller: Controller | None = None
 
     def start(self) -> None:
@@ -215,7 +190,7 @@ class TestSmtp:
     ) -> None:
         """Behind a router the log names the email channel's server, or a channel without one."""
         caplog.set_level(logging.WARNING, logger="telcocore.notifications.services")
-        port = _free_port()
+        port = free_port()
         smtp = SmtpNotifier(SmtpConfig("127.0.0.1", port, security=SmtpSecurity.PLAIN, timeout=5))
         router = ChannelRouter({Channel.EMAIL: smtp})
         core = TelcoCore(storage=storage, clock=clock, notifier=router, password_hasher=FAST)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import email
 import email.policy
 import smtplib
-import socket
 import ssl
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -16,6 +15,7 @@ import pytest
 import trustme
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
+from tests.integration.smtp_inbox import free_port
 
 from telcocore.adapters.smtp import SmtpConfig, SmtpNotifier, SmtpSecurity
 from telcocore.notifications.model.message import Message, MessageKind
@@ -50,12 +50,6 @@ def _authenticate(
     return AuthResult(success=ok)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def ca() -> trustme.CA:
     """A throwaway certificate authority."""
@@ -82,7 +76,7 @@ def server(
 ) -> Iterator[tuple[SmtpSecurity, int, _Inbox]]:
     """A server requiring login over TLS: upgraded with STARTTLS, or TLS from the start."""
     security: SmtpSecurity = request.param
-    inbox, port, context = _Inbox(), _free_port(), _server_context(ca)
+    inbox, port, context = _Inbox(), free_port(), _server_context(ca)
     # On a TLS-only port the whole session is encrypted; aiosmtpd's auth_require_tls
     # only knows about STARTTLS, so it is set for that mode alone.
     tls: dict[str, Any] = (
