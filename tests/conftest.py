@@ -8,6 +8,7 @@ skipped when it is unset; each test works in a schema of its own, dropped afterw
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import sys
 import uuid
@@ -15,6 +16,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -68,6 +70,16 @@ def pytest_configure(config: pytest.Config) -> None:
         "postgres: needs a PostgreSQL server, reached through the DSN in TELCOCORE_TEST_PG_DSN",
     )
     config.addinivalue_line("markers", "slow: starts several processes")
+
+
+def load_module(path: Path, name: str) -> ModuleType:
+    """The Python file ``path`` (an example, a script, noxfile.py) loaded as module ``name``."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def pg_dsn() -> str:

@@ -7,7 +7,6 @@ here does the same and records the commands; the storage is a real SQLite file.
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import os
 import shutil
@@ -16,9 +15,9 @@ import sys
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
-from types import ModuleType
 
 import pytest
+from tests.conftest import load_module
 
 import telcocore
 from telcocore import Rate, RateDeck, TelcoCore
@@ -29,16 +28,7 @@ SCRIPT = ROOT / "examples" / "dialplan" / "agi_authorize.py"
 SINCE = datetime(2026, 1, 1, tzinfo=UTC)
 
 
-def _load() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("agi_authorize", SCRIPT)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-agi_authorize = _load()
+agi_authorize = load_module(SCRIPT, "agi_authorize")
 
 
 class Channel:
@@ -295,16 +285,7 @@ FS_SCRIPT = ROOT / "examples" / "dialplan" / "fs_authorize.py"
 LUA_SCRIPT = ROOT / "examples" / "dialplan" / "freeswitch_authorize.lua"
 
 
-def _load_fs() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("fs_authorize", FS_SCRIPT)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-fs_authorize = _load_fs()
+fs_authorize = load_module(FS_SCRIPT, "fs_authorize")
 
 
 def fs(url: str, *argv: str) -> tuple[int, str]:

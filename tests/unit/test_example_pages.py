@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import io
 from pathlib import Path
 
 import pytest
+from tests.conftest import load_module
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOWN = ("plans", "media")
@@ -16,13 +16,7 @@ SHOWN = ("plans", "media")
 
 def _output(name: str) -> str:
     """What ``examples/<name>.py`` prints, run on ``memory://``."""
-    spec = importlib.util.spec_from_file_location(
-        f"{name}_example", ROOT / "examples" / f"{name}.py"
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_module(ROOT / "examples" / f"{name}.py", f"{name}_example")
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         module.main("memory://")

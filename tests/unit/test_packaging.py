@@ -6,7 +6,6 @@ wheel that lacks a file of the package; examples/README.md lists every example.
 
 from __future__ import annotations
 
-import importlib.util
 import re
 import sys
 import tomllib
@@ -16,6 +15,7 @@ from types import ModuleType
 from unittest import mock
 
 import pytest
+from tests.conftest import load_module
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -23,12 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def _noxfile(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
     """noxfile.py, loaded with a stand-in for nox (the tests do not install nox)."""
     monkeypatch.setitem(sys.modules, "nox", mock.MagicMock())
-    spec = importlib.util.spec_from_file_location("noxfile_under_test", ROOT / "noxfile.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_module(ROOT / "noxfile.py", "noxfile_under_test")
 
 
 def _fake_python(directory: Path, version: str, exit_code: int) -> None:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import io
 import re
 from decimal import Decimal
 from pathlib import Path
-from types import ModuleType
 
 import pytest
+from tests.conftest import load_module
 
 from telcocore import Money
 
@@ -28,21 +27,12 @@ def _usd(amount: Decimal) -> str:
     return Money(amount, "USD").format()
 
 
-def _load() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("quickstart", QUICKSTART)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def lines() -> list[str]:
     """The lines the quickstart prints with in-memory storage."""
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        _load().main("memory://")
+        load_module(QUICKSTART, "quickstart").main("memory://")
     return out.getvalue().splitlines()
 
 
