@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from importlib import resources
 from typing import Any
@@ -305,6 +305,27 @@ def _take_over_earlier_layout(
             _record(session, module, migration, at)
 
 
+@contextlib.contextmanager
+def _one_transaction(session: Session[C], conn: C, *, migration: bool = False) -> Iterator[None]:
+    """``session`` bound to ``conn`` in one transaction, committed when the block ends.
+
+    If the block (or the commit) raises, the transaction is rolled back and the error goes
+    on; a failing rollback is not raised over it, since the error on its way out says more.
+    The session is unbound either way.
+    """
+    session.bind(conn)
+    try:
+        session.begin(migration=migration)
+        yield
+        session.commit()
+    except BaseException:
+        with contextlib.suppress(TelcoError):
+            session.rollback()
+        raise
+    finally:
+        session.unbind()
+
+
 def migrate(dialect: Dialect[C], conn: C, modules: Sequence[ModuleMigrations]) -> dict[str, int]:
     """Bring the database on ``conn`` up to the newest migration of each of ``modules``.
 
@@ -312,43 +333,36 @@ def migrate(dialect: Dialect[C], conn: C, modules: Sequence[ModuleMigrations]) -
     Returns the version each module is at afterwards.
     """
     session = Session(dialect)
-    session.bind(conn)
     at = datetime.now(UTC).isoformat()
     try:
-        session.begin(migration=True)
-        if not _exists(session, _TABLE):
-            session.run(
-                f"CREATE TABLE {_TABLE} (module TEXT NOT NULL, version INTEGER NOT NULL, "
-                "name TEXT NOT NULL, applied_at TEXT NOT NULL, PRIMARY KEY (module, version))"
-            )
-            if _exists(session, _EARLIER_TABLE):
-                _take_over_earlier_layout(session, modules, at)
-            else:
+        with _one_transaction(session, conn, migration=True):
+            if not _exists(session, _TABLE):
                 session.run(
-                    f"CREATE TABLE {_EARLIER_TABLE} (version INTEGER PRIMARY KEY, "
-                    "name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+                    f"CREATE TABLE {_TABLE} (module TEXT NOT NULL, version INTEGER NOT NULL, "
+                    "name TEXT NOT NULL, applied_at TEXT NOT NULL, PRIMARY KEY (module, version))"
                 )
-            session.run(
-                f"INSERT INTO {_EARLIER_TABLE} (version, name, applied_at) VALUES (?, ?, ?)",  # noqa: S608
-                (LAYOUT_MARKER, "migrations_per_domain", at),
-            )
-        current = _read_versions(session)
-        supported = {module.module: module.newest for module in modules}
-        _refuse_newer(current, supported)
-        for module in modules:
-            for migration in module.migrations:
-                if migration.version > current.get(module.module, 0):
-                    session.run_script(migration.script)
-                    _record(session, module.module, migration, at)
-        with session.translated:
-            dialect.check_migrated(conn)
-        session.commit()
-    except BaseException:
-        with contextlib.suppress(TelcoError):  # the error on its way out says more
-            session.rollback()
-        raise
+                if _exists(session, _EARLIER_TABLE):
+                    _take_over_earlier_layout(session, modules, at)
+                else:
+                    session.run(
+                        f"CREATE TABLE {_EARLIER_TABLE} (version INTEGER PRIMARY KEY, "
+                        "name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+                    )
+                session.run(
+                    f"INSERT INTO {_EARLIER_TABLE} (version, name, applied_at) VALUES (?, ?, ?)",  # noqa: S608
+                    (LAYOUT_MARKER, "migrations_per_domain", at),
+                )
+            current = _read_versions(session)
+            supported = {module.module: module.newest for module in modules}
+            _refuse_newer(current, supported)
+            for module in modules:
+                for migration in module.migrations:
+                    if migration.version > current.get(module.module, 0):
+                        session.run_script(migration.script)
+                        _record(session, module.module, migration, at)
+            with session.translated:
+                dialect.check_migrated(conn)
     finally:
-        session.unbind()
         with session.translated:
             dialect.end_migration(conn)
     return current | {name: version for name, version in supported.items() if version}
@@ -367,9 +381,7 @@ def schema_status(
     :class:`~telcocore.StorageError`, as for :func:`migrate`.
     """
     session = Session(dialect, read_only=True)
-    session.bind(conn)
-    try:
-        session.begin()
+    with _one_transaction(session, conn):
         if _exists(session, _TABLE):
             exists, current = True, _read_versions(session)
         elif _exists(session, _EARLIER_TABLE):
@@ -378,13 +390,6 @@ def schema_status(
             current = {name: found[-1].version for name, found in baselines.items() if found}
         else:
             exists, current = False, {}
-        session.commit()
-    except BaseException:
-        with contextlib.suppress(TelcoError):  # the error on its way out says more
-            session.rollback()
-        raise
-    finally:
-        session.unbind()
     known = [ModuleStatus(m.module, current.get(m.module, 0), m.newest) for m in modules]
     names = {m.module for m in modules}
     others = [ModuleStatus(name, current[name], 0) for name in sorted(set(current) - names)]
