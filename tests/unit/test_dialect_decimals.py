@@ -48,6 +48,25 @@ class TestDecimalFromDb:
             dialect.decimal_from_db(stored)
 
 
+class TestFiniteDecimalColumns:
+    """A column a CHECK keeps finite, read in one go."""
+
+    def test_sqlite_reads_the_text_as_decimals(self) -> None:
+        """Each value as decimal_from_db reads it."""
+        read = SqliteDialect(busy_timeout_ms=0).finite_decimals_from_db(["1.50", "-0.0001", 7])
+        assert ["1.50", "-0.0001", "7"] == [str(value) for value in read]
+
+    def test_sqlite_still_refuses_what_is_not_a_number(self) -> None:
+        """Its check allows text no Decimal reads (``1.2.3``): a StorageError, not a crash."""
+        with pytest.raises(StorageError, match="is not a finite number"):
+            SqliteDialect(busy_timeout_ms=0).finite_decimals_from_db(["1", "1.2.3"])
+
+    def test_postgres_takes_the_drivers_decimals_as_they_are(self) -> None:
+        """The very objects psycopg made: nothing converted or checked again."""
+        column = (Decimal("1.2300"), Decimal(-5))
+        assert column is PostgresDialect(None).finite_decimals_from_db(column)
+
+
 class TestSqliteDecimals:
     """SQLite writes decimals as fixed-point text and adds that text exactly."""
 

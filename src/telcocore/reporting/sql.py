@@ -150,8 +150,10 @@ class SqlSummaryRepository:
     ) -> list[SummaryRow]:
         """The account's stored rows of ``grain`` whose period starts in ``[start, end)``.
 
-        Rows and amounts are built as written (counts and ``Money`` of checked sums), each
-        period's start converted once.
+        Rows and amounts are built as written (counts and ``Money`` of checked sums): each
+        amount column read in one go (on PostgreSQL as the driver returns it, a ``CHECK``
+        keeping it finite), each period's start converted once, and a costed charge equal
+        to the charge shares its ``Money``.
         """
         d = self._s.dialect
         found = self._s.all(
@@ -160,21 +162,30 @@ class SqlSummaryRepository:
             f"ORDER BY period_start, prefix{d.code_point_order}, classification",
             (account_id, grain.value, d.time_to_db(start), d.time_to_db(end)),
         )
-        number = d.decimal_from_db
+        if not found:
+            return []
+        (starts, prefixes, kinds, descriptions, currencies, attempts, connected, durations,
+         billed, charges, costed, costs, costed_charges) = zip(*found, strict=True)  # fmt: skip
+        number = d.finite_decimals_from_db
         money = Money._trusted  # noqa: SLF001 - amounts stored as written, exact
         row = _STORED_ROW
+        zero = Decimal(0)
         stored_before: object = None
         period_start = start
-        zero = Decimal(0)
         result: list[SummaryRow] = []
         append = result.append
         # The counts are the driver's ints (integer columns); a run of rows of one period
         # shares its start, converted once.
-        for (stored_start, prefix, kind, description, currency, attempts, connected,
-             duration, billed, charge, costed, cost, costed_charge) in found:  # fmt: skip
+        for (stored_start, prefix, kind, description, currency, tried, answered, duration,
+             seconds, charge, costed_calls, cost, costed_charge) in zip(
+            starts, prefixes, kinds, descriptions, currencies, attempts, connected,
+            number(durations), billed, number(charges), costed, number(costs),
+            number(costed_charges), strict=True,
+        ):  # fmt: skip
             if stored_start != stored_before:
                 period_start = d.time_from_db(stored_start)
                 stored_before = stored_start
+            charged = money(charge, currency)
             append(
                 row(
                     account_id,
@@ -183,14 +194,16 @@ class SqlSummaryRepository:
                     prefix,
                     description,
                     _CLASSES[kind],
-                    attempts,
-                    connected,
-                    number(duration),
-                    billed,
-                    money(number(charge), currency),
-                    costed,
-                    money(number(cost), currency) if costed else None,
-                    money(number(costed_charge) if costed else zero, currency),
+                    tried,
+                    answered,
+                    duration,
+                    seconds,
+                    charged,
+                    costed_calls,
+                    money(cost, currency) if costed_calls else None,
+                    charged
+                    if costed_calls and costed_charge == charge
+                    else money(costed_charge if costed_calls else zero, currency),
                 )
             )
         return result

@@ -227,6 +227,16 @@ class Dialect(abc.ABC, Generic[C]):
         msg = f"stored decimal {shown(value)} is not a finite number"
         raise StorageError(msg)
 
+    def finite_decimals_from_db(self, column: Sequence[object]) -> Sequence[Decimal]:
+        """A column of stored decimals read back, from a column a ``CHECK`` keeps finite.
+
+        Each value as :meth:`decimal_from_db` reads it; PostgreSQL's driver already returns
+        ``NUMERIC`` values as ``Decimal``, and the constraint rules out ``NaN`` and the
+        infinities, so there the column is returned as it is.
+        """
+        read = self.decimal_from_db
+        return [read(value) for value in column]
+
     def time_to_db(self, value: datetime) -> object:
         """An instant as a statement parameter."""
         return value
