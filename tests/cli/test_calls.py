@@ -84,6 +84,28 @@ class TestImport:
         )
         assert not (tmp_path / "Master.csv.rejected.csv").exists()
 
+    def test_a_run_without_rejected_rows_removes_the_last_runs_file(
+        self, cli: Cli, url: str, tmp_path: Path
+    ) -> None:
+        """The file left by a run that rejected rows goes when the next run rejects none."""
+        rejects = tmp_path / "Master.csv.rejected.csv"
+        assert cli("import", "asterisk", str(mixed(tmp_path / "Master.csv")), "--db", url).code == 0
+        assert rejects.is_file()
+        master = master_csv(tmp_path / "Master.csv", 3)
+        ran = cli("import", "asterisk", str(master), "--db", url)
+        assert (ran.code, rejects.exists()) == (0, False)
+
+    def test_a_failed_run_leaves_the_last_runs_file(
+        self, cli: Cli, url: str, tmp_path: Path
+    ) -> None:
+        """A run refused before it read the file (an unknown account) changes nothing."""
+        rejects = tmp_path / "Master.csv.rejected.csv"
+        master = mixed(tmp_path / "Master.csv")
+        assert cli("import", "asterisk", str(master), "--db", url).code == 0
+        before = rejects.read_text(encoding="utf-8")
+        ran = cli("import", "asterisk", str(master), "--account", "nobody", "--db", url)
+        assert (ran.code, rejects.read_text(encoding="utf-8")) == (1, before)
+
     def test_rejected_names_the_file(self, cli: Cli, url: str, tmp_path: Path) -> None:
         """Rejected names the file."""
         master = mixed(tmp_path / "Master.csv")

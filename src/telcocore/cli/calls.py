@@ -94,6 +94,14 @@ class _LazyRejects:
         if self._file is not None:
             self._file.close()
 
+    def finish(self) -> None:
+        """After an import read to the end: with no row rejected, remove an earlier run's file.
+
+        So the file, when there is one, always holds the last run's rejected rows.
+        """
+        if self._file is None:
+            self.path.unlink(missing_ok=True)
+
 
 def _rejects_path(source: Path, given: str | None, db: str) -> Path:
     """Where rejected rows go; checked now, so a bad path fails before anything is posted."""
@@ -267,6 +275,7 @@ def import_file(  # noqa: PLR0913 - the command line's options
             )
         finally:
             rejects.close()
+    rejects.finish()
     _report(kind, file, report, rejects, as_json=as_json)
 
 
