@@ -15,7 +15,20 @@ from telcocore.billing.ledger.model import balance_allowed
 from telcocore.kernel.money import AMOUNT_LIMIT, UNBOUNDED
 from telcocore.platform.sql.dialect import Session
 
-__all__ = ["Moved", "move_in_database", "move_in_python"]
+__all__ = ["Move", "Moved", "move_in_database", "move_in_python"]
+
+
+class Move(NamedTuple):
+    """A move asked of a customer balance: add ``delta`` if the conditions hold.
+
+    ``floor``: the new balance less the account's holds must not be below it;
+    ``account_version``: the balance must hold this version of its account.
+    """
+
+    account_id: str
+    delta: Decimal
+    floor: Decimal | None
+    account_version: int | None
 
 
 class Moved(NamedTuple):
@@ -34,13 +47,7 @@ class Moved(NamedTuple):
     account_version: int
 
 
-def move_in_database(
-    session: Session[Any],
-    account_id: str,
-    delta: Decimal,
-    floor: Decimal | None,
-    account_version: int | None,
-) -> Moved | None:
+def move_in_database(session: Session[Any], move: Move) -> Moved | None:
     """One conditional ``UPDATE ... RETURNING``: the check and the change are atomic.
 
     .. code-block:: sql
@@ -58,6 +65,7 @@ def move_in_database(
     no change of the account committed since that version was read (a change writes it
     on the row, and one in progress holds the row until it commits).
     """
+    account_id, delta, floor, account_version = move
     to_db = session.dialect.decimal_to_db
     condition, params = "", [to_db(delta), account_id, to_db(delta), AMOUNT_LIMIT]
     if floor is not None:
@@ -79,13 +87,7 @@ def move_in_database(
     return Moved(from_db(before), from_db(after), currency, seq, Decimal(0), 0)
 
 
-def move_in_python(
-    session: Session[Any],
-    account_id: str,
-    delta: Decimal,
-    floor: Decimal | None,
-    account_version: int | None,
-) -> Moved | None:
+def move_in_python(session: Session[Any], move: Move) -> Moved | None:
     """Read, check and write the balance in Python, exactly.
 
     For a database whose arithmetic on decimals is not exact; its write transaction holds
@@ -93,6 +95,7 @@ def move_in_python(
     balance, the transaction remembers the row and the next move of the same balance (a
     batch) skips the read.
     """
+    account_id, delta, floor, account_version = move
     key = memo_key(account_id)
     known: Moved | None = session.memo.get(key)
     if known is None:

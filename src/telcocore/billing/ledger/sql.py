@@ -33,7 +33,7 @@ from decimal import Decimal
 from typing import Any, Final
 
 from telcocore.accounts.errors import AccountNotFound
-from telcocore.billing.ledger._sql_balances import move_in_database, move_in_python
+from telcocore.billing.ledger._sql_balances import Move, move_in_database, move_in_python
 from telcocore.billing.ledger._sql_holds import SqlHolds, memo_key
 from telcocore.billing.ledger.errors import TransactionNotFound
 from telcocore.billing.ledger.model import (
@@ -194,11 +194,9 @@ class SqlLedgerRepository(SqlHolds):
         account's holds would be below it, or an ``account_version`` is given and the
         balance row holds another.
         """
-        session = self._s
-        if session.dialect.exact_decimals:
-            moved = move_in_database(session, account_id, delta, floor, account_version)
-        else:
-            moved = move_in_python(session, account_id, delta, floor, account_version)
+        session, move = self._s, Move(account_id, delta, floor, account_version)
+        mover = move_in_database if session.dialect.exact_decimals else move_in_python
+        moved = mover(session, move)
         if moved is None:
             self._require_balance(account_id)
             return None
