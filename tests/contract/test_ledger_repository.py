@@ -125,6 +125,46 @@ class TestMoveBalance:
             uow.get(LedgerRepository).move_balance("ghost", Decimal(1), floor=Decimal(0))
 
 
+class TestAccountVersion:
+    """The account's version a balance keeps, and the moves that ask for it."""
+
+    def test_a_move_with_the_kept_version_happens(self, storage: Storage, opened: Opened) -> None:
+        """A new balance keeps its account's version: a move given it goes through."""
+        opened("acme")
+        with storage.unit_of_work() as uow:
+            change = uow.get(LedgerRepository).move_balance(
+                "acme", Decimal(1), floor=None, account_version=0
+            )
+            uow.commit()
+        assert change is not None
+        assert Money("1.00", "USD") == _balance(storage)
+
+    def test_a_move_with_another_version_is_refused(self, storage: Storage, opened: Opened) -> None:
+        """After the version changed, a move given the old one returns None, changes nothing."""
+        opened("acme")
+        with storage.unit_of_work() as uow:
+            ledger = uow.get(LedgerRepository)
+            ledger.move_balance("acme", Decimal(5), floor=None, account_version=0)
+            ledger.set_account_version("acme", 1)
+            stale = ledger.move_balance("acme", Decimal(-1), floor=None, account_version=0)
+            fresh = ledger.move_balance("acme", Decimal(-2), floor=None, account_version=1)
+            uow.commit()
+        assert stale is None
+        assert fresh is not None
+        assert (Money("3.00", "USD"), 2) == (_balance(storage), fresh.seq)
+
+    def test_held_balances_carry_it(self, storage: Storage, opened: Opened) -> None:
+        """hold_balances() gives each balance the version it keeps."""
+        opened("acme")
+        opened("bravo")
+        with storage.unit_of_work() as uow:
+            uow.get(LedgerRepository).set_account_version("bravo", 7)
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            held = uow.get(LedgerRepository).hold_balances(["acme", "bravo"])
+        assert {"acme": 0, "bravo": 7} == {a: h.account_version for a, h in held.items()}
+
+
 class TestRecord:
     """Recording transactions and finding them again."""
 

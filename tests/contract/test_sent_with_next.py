@@ -1,8 +1,8 @@
 """Queries sent with the next statement, and the single debit that uses them, on every storage.
 
 A single debit on an account the ledger has seen moves the balance with that account's
-limits while it reads the account again, locked, in the same round trip (PostgreSQL); the
-account changed since must be judged as it is now.
+limits, only while the balance still holds that account's version (every change of the
+account writes its new one there); the account changed since must be judged as it is now.
 """
 
 from __future__ import annotations
@@ -160,7 +160,7 @@ def _syncs(trace: Path) -> int:
 
 @pytest.mark.postgres
 def test_a_debit_takes_two_round_trips_on_postgresql(pg_url: str) -> None:
-    """With the account seen: [BEGIN, the account locked, the balance moved], [rows, COMMIT]."""
+    """With the account seen: [BEGIN, the balance moved], [rows, COMMIT]."""
     url = f"{pg_url}&pool_min_size=1&pool_max_size=1"
     with telcocore.connect(url) as core:
         core.accounts.open("Acme", "USD", account_id="acme", debit_limit="5.00")

@@ -121,6 +121,16 @@ class TestSchema5Upgrade:
         held = workers.query(schema5_url, "SELECT DISTINCT held FROM balances")
         assert [Decimal(0)] == [Decimal(r[0]) for r in held]
 
+    def test_balances_keep_their_accounts_versions(self, schema5_url: str) -> None:
+        """Each balance is given its account's version (Acme was changed once, Bolt never)."""
+        telcocore.connect(schema5_url).close()
+        kept = workers.query(
+            schema5_url,
+            "SELECT b.account_id, b.account_version, a.version FROM balances AS b "
+            "JOIN accounts AS a ON a.id = b.account_id ORDER BY 1",
+        )
+        assert [("acme", 1, 1), ("bolt", 0, 0)] == [tuple(r) for r in kept]
+
     def test_every_domain_reads_through_the_services(self, schema5_url: str) -> None:
         """Balances, history, contacts, outbox, audit chain and numbering all read back."""
         with telcocore.connect(schema5_url) as core:

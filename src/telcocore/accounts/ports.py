@@ -24,8 +24,18 @@ class AccountRepository(Protocol):
     def hold(self, account_id: str) -> Account:
         """The account, which no other unit of work can change until this one ends.
 
-        The ledger reads an account this way before it moves the account's balance, so a
-        status or debit limit committed by another process is either seen or waits.
+        Read this way where a status or debit limit committed by another process must be
+        either seen or wait until this unit ends: placing a hold, starting a call, the
+        ledger's careful posting.
+        """
+        ...
+
+    def get_later(self, account_id: str) -> Callable[[], Account]:
+        """:meth:`get`, read with the next statement the unit of work runs.
+
+        Nothing is sent yet: the query goes with that statement (on PostgreSQL in the same
+        round trip). Call the result for the account, or
+        :class:`~telcocore.AccountNotFound`.
         """
         ...
 

@@ -84,12 +84,22 @@ class SqlAccountRepository:
         """The account, share-locked until the transaction ends (see the dialect)."""
         return self._read(account_id, self._s.dialect.share_lock)
 
+    def get_later(self, account_id: str) -> Callable[[], Account]:
+        """:meth:`get`, its query sent with the next statement the unit runs.
+
+        On PostgreSQL both go in one round trip.
+        """
+        return self._read_later(account_id, "")
+
     def hold_later(self, account_id: str) -> Callable[[], Account]:
         """:meth:`hold`, its query sent with the next statement the unit runs.
 
         On PostgreSQL both go in one round trip, the lock taken first.
         """
-        pending = self._s.read_later(_SELECT_DOCUMENT + self._s.dialect.share_lock, (account_id,))
+        return self._read_later(account_id, self._s.dialect.share_lock)
+
+    def _read_later(self, account_id: str, lock: str) -> Callable[[], Account]:
+        pending = self._s.read_later(_SELECT_DOCUMENT + lock, (account_id,))
         return lambda: self._found(account_id, pending.one())
 
     def _read(self, account_id: str, lock: str) -> Account:

@@ -367,12 +367,15 @@ class LedgerEntry:
 class HeldBalance:
     """A customer balance read under a lock, with the ``seq`` of its last posting.
 
-    ``held`` is the sum of the account's holds (:class:`Hold`) in its currency.
+    ``held`` is the sum of the account's holds (:class:`Hold`) in its currency;
+    ``account_version`` the version of the account the row was last given (every change
+    of the account gives it the new one).
     """
 
     balance: Money
     seq: int
     held: Decimal = _ZERO
+    account_version: int = attrs.field(default=0, kw_only=True)
 
 
 def validate_hold_id(value: object) -> str:

@@ -32,13 +32,31 @@ class LedgerRepository(Protocol):
         ...
 
     def move_balance(
-        self, account_id: str, delta: Decimal, *, floor: Decimal | None
+        self,
+        account_id: str,
+        delta: Decimal,
+        *,
+        floor: Decimal | None,
+        account_version: int | None = None,
     ) -> BalanceChange | None:
         """Add ``delta`` to the account's balance, atomically with respect to every writer.
 
         Refuse (return ``None``, change nothing) when the new balance less the account's
         holds would be below a ``floor`` given, or the new balance out of the ledger's
-        bounds (:func:`~telcocore.billing.ledger.model.balance_allowed`).
+        bounds (:func:`~telcocore.billing.ledger.model.balance_allowed`), or an
+        ``account_version`` is given and the balance holds another one
+        (:meth:`set_account_version`): the account changed since that version was read,
+        and the move would judge by its old rules.
+        """
+        ...
+
+    def set_account_version(self, account_id: str, version: int) -> None:
+        """Keep ``version`` as the account's on its balance, in the unit changing the account.
+
+        From then until the unit ends, no other writer moves the balance, and a move that
+        waited for it sees the new version (PostgreSQL: the balance row's lock, which
+        every move takes; SQLite: the write lock). An account without a balance has nothing
+        to keep.
         """
         ...
 
@@ -94,7 +112,8 @@ class LedgerRepository(Protocol):
     def hold_balances(self, account_ids: Collection[str]) -> dict[str, HeldBalance]:
         """The balances of ``account_ids``, by account, locked until the transaction ends.
 
-        Each with the sum of the account's holds.
+        Each with the sum of the account's holds and the version of its account it was
+        last given (:meth:`set_account_version`).
 
         No other writer can move them before then (PostgreSQL: ``SELECT ... FOR UPDATE``,
         in account order by code point, the same in every batch, so two batches do not

@@ -12,6 +12,11 @@ differs (decimals, instants, errors) is asked of the
 - A balance moves in one conditional ``UPDATE`` where the database adds decimals exactly
   (PostgreSQL), else by a read, a check and a write under the unit's write lock (SQLite):
   see :attr:`~telcocore.platform.sql.dialect.Dialect.exact_decimals`.
+- A balance row keeps the version of its account (``account_version``), written by every
+  change of the account in the change's transaction
+  (:meth:`~SqlLedgerRepository.set_account_version`): a move given the version it judged
+  by happens only while that version is still stored, and a change waits for a move's
+  transaction to end (the balance row's lock), or the move for the change's.
 - :meth:`~SqlLedgerRepository.record` inserts with ``ON CONFLICT DO NOTHING`` and counts
   the rows, so a taken key raises :class:`~telcocore.AlreadyExists` and the unit stays
   usable; ``add`` and ``record_batch`` (keys believed new) insert plainly: a taken key
@@ -25,9 +30,10 @@ import operator
 from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Final, NamedTuple
+from typing import Any, Final
 
 from telcocore.accounts.errors import AccountNotFound
+from telcocore.billing.ledger._sql_balances import Move, move_in_database, move_in_python
 from telcocore.billing.ledger._sql_holds import SqlHolds, memo_key
 from telcocore.billing.ledger.errors import TransactionNotFound
 from telcocore.billing.ledger.model import (
@@ -37,11 +43,10 @@ from telcocore.billing.ledger.model import (
     Posting,
     Transaction,
     TransactionKind,
-    balance_allowed,
 )
 from telcocore.billing.ledger.ports import LedgerRepository
 from telcocore.kernel.errors import AlreadyExists
-from telcocore.kernel.money import AMOUNT_LIMIT, UNBOUNDED, Money
+from telcocore.kernel.money import Money
 from telcocore.platform.sql.dialect import Dialect, Row, Session
 from telcocore.platform.sql.unit_of_work import SqlDomain
 
@@ -166,8 +171,8 @@ class SqlLedgerRepository(SqlHolds):
         :class:`~telcocore.AlreadyExists` if it has one.
         """
         inserted = self._s.run(
-            "INSERT INTO balances (account_id, currency, amount, seq) "
-            "SELECT id, ?, ?, 0 FROM accounts WHERE id = ? ON CONFLICT DO NOTHING",
+            "INSERT INTO balances (account_id, currency, amount, seq, account_version) "
+            "SELECT id, ?, ?, 0, version FROM accounts WHERE id = ? ON CONFLICT DO NOTHING",
             (currency, self._s.dialect.decimal_to_db(Decimal(0)), account_id),
         )
         if not inserted:
@@ -176,23 +181,38 @@ class SqlLedgerRepository(SqlHolds):
             raise AccountNotFound(account_id)
 
     def move_balance(
-        self, account_id: str, delta: Decimal, *, floor: Decimal | None
+        self,
+        account_id: str,
+        delta: Decimal,
+        *,
+        floor: Decimal | None,
+        account_version: int | None = None,
     ) -> BalanceChange | None:
         """Add ``delta`` to the balance atomically.
 
         ``None`` (nothing changed) when a ``floor`` is given and the new balance less the
-        account's holds would be below it.
+        account's holds would be below it, or an ``account_version`` is given and the
+        balance row holds another.
         """
-        session = self._s
-        if session.dialect.exact_decimals:
-            moved = _move_in_database(session, account_id, delta, floor)
-        else:
-            moved = _move_in_python(session, account_id, delta, floor)
+        session, move = self._s, Move(account_id, delta, floor, account_version)
+        mover = move_in_database if session.dialect.exact_decimals else move_in_python
+        moved = mover(session, move)
         if moved is None:
             self._require_balance(account_id)
             return None
         return BalanceChange(
             _money(moved.before, moved.currency), _money(moved.after, moved.currency), moved.seq
+        )
+
+    def set_account_version(self, account_id: str, version: int) -> None:
+        """Keep ``version`` as the account's on its balance row, locked until the end.
+
+        Run by every change of the account, in its transaction. An account without a
+        balance has nothing to keep.
+        """
+        self._s.memo.pop(memo_key(account_id), None)  # the next move reads the row again
+        self._s.run(
+            "UPDATE balances SET account_version = ? WHERE account_id = ?", (version, account_id)
         )
 
     def balance(self, account_id: str) -> Money:
@@ -238,7 +258,9 @@ class SqlLedgerRepository(SqlHolds):
     def hold_balances(self, account_ids: Collection[str]) -> dict[str, HeldBalance]:
         """The balances of ``account_ids``, locked until the transaction ends.
 
-        One ``SELECT`` (per :data:`_KEYS_PER_QUERY` accounts), in account order by code
+        Each with the version of its account it was last given
+        (:meth:`set_account_version`). One ``SELECT`` (per :data:`_KEYS_PER_QUERY`
+        accounts), in account order by code
         point in Python and in the database alike
         (:attr:`~telcocore.platform.sql.dialect.Dialect.code_point_order`), with the
         dialect's :attr:`~telcocore.platform.sql.dialect.Dialect.update_lock`.
@@ -249,14 +271,18 @@ class SqlLedgerRepository(SqlHolds):
         for start in range(0, len(ordered), _KEYS_PER_QUERY):
             chunk = ordered[start : start + _KEYS_PER_QUERY]
             rows = self._s.all(
-                "SELECT account_id, amount, currency, seq, held FROM balances "  # noqa: S608
+                "SELECT account_id, amount, currency, seq, held, account_version "  # noqa: S608
+                "FROM balances "
                 f"WHERE account_id IN ({', '.join('?' * len(chunk))}) "
                 f"ORDER BY account_id{d.code_point_order}{d.update_lock}",
                 chunk,
             )
-            for account_id, amount, currency, seq, on_hold in rows:
+            for account_id, amount, currency, seq, on_hold, version in rows:
                 held[account_id] = HeldBalance(
-                    _money(d.decimal_from_db(amount), currency), seq, d.decimal_from_db(on_hold)
+                    _money(d.decimal_from_db(amount), currency),
+                    seq,
+                    d.decimal_from_db(on_hold),
+                    account_version=version,
                 )
         return held
 
@@ -483,83 +509,3 @@ STORAGE = SqlDomain(
     "billing.ledger", {LedgerRepository: SqlLedgerRepository}, after=("accounts",), baseline=2
 )
 """What this domain stores in a SQL database (found by :mod:`telcocore.domains`)."""
-
-
-class _Moved(NamedTuple):
-    """A customer balance before and after a move, with its new posting sequence number."""
-
-    before: Decimal
-    after: Decimal
-    currency: str
-    seq: int
-    held: Decimal
-
-
-def _move_in_database(
-    session: Session[Any], account_id: str, delta: Decimal, floor: Decimal | None
-) -> _Moved | None:
-    """One conditional ``UPDATE ... RETURNING``: the check and the change are atomic.
-
-    .. code-block:: sql
-
-        UPDATE balances SET amount = amount + :delta, seq = seq + 1
-        WHERE account_id = :id AND abs(amount + :delta) < :limit
-          AND amount + :delta - held >= :floor
-        RETURNING amount - :delta, amount, currency, seq
-
-    is correct under READ COMMITTED with any number of processes on any number of hosts:
-    a concurrent writer of the same row waits for the row lock, then checks the condition
-    again on the row as that writer left it. The condition is
-    :func:`~telcocore.billing.ledger.model.balance_allowed`'s, so no balance out of the
-    ledger's bounds is ever written.
-    """
-    to_db = session.dialect.decimal_to_db
-    condition, params = "", [to_db(delta), account_id, to_db(delta), AMOUNT_LIMIT]
-    if floor is not None:
-        condition = " AND amount + ? - held >= ?"
-        params += [to_db(delta), to_db(floor)]
-    row = session.one(
-        "UPDATE balances SET amount = amount + ?, seq = seq + 1 "  # noqa: S608 - constant
-        f"WHERE account_id = ? AND abs(amount + ?) < ?{condition} "
-        "RETURNING amount - ?, amount, currency, seq",
-        [*params, to_db(delta)],
-    )
-    if row is None:
-        return None
-    before, after, currency, seq = row
-    from_db = session.dialect.decimal_from_db
-    return _Moved(from_db(before), from_db(after), currency, seq, Decimal(0))
-
-
-def _move_in_python(
-    session: Session[Any], account_id: str, delta: Decimal, floor: Decimal | None
-) -> _Moved | None:
-    """Read, check and write the balance in Python, exactly.
-
-    For a database whose arithmetic on decimals is not exact; its write transaction holds
-    the write lock, so nobody can move the balance in between. Once it has moved a
-    balance, the transaction remembers the row and the next move of the same balance (a
-    batch) skips the read.
-    """
-    key = memo_key(account_id)
-    known: _Moved | None = session.memo.get(key)
-    if known is None:
-        row = session.one(
-            "SELECT amount, currency, seq, held FROM balances WHERE account_id = ?", (account_id,)
-        )
-        if row is None:
-            return None
-        amount, currency, seq, on_hold = row
-        before, held = Decimal(amount), Decimal(on_hold)
-    else:
-        before, currency, seq, held = known.after, known.currency, known.seq, known.held
-    after = UNBOUNDED.add(before, delta)
-    if not balance_allowed(after, None if floor is None else UNBOUNDED.add(floor, held)):
-        return None
-    session.run(
-        "UPDATE balances SET amount = ?, seq = ? WHERE account_id = ?",
-        (session.dialect.decimal_to_db(after), seq + 1, account_id),
-    )
-    moved = _Moved(before, after, currency, seq + 1, held)
-    session.memo[key] = moved
-    return moved

@@ -137,8 +137,9 @@ class LedgerService(Holds):
         self._outbox = outbox
         self._seen: dict[str, Account] = {}
         """Each account as a posting last read it: the next posting on it moves the
-        balance with that account's debit limit while it reads the account again, locked,
-        in the same round trip, and starts again if the two differ."""
+        balance with that account's debit limit, only while the balance still holds that
+        account's version (every change of the account writes its new one there), and
+        starts again the careful way if not."""
 
     # -- moving money -----------------------------------------------------------------
 
@@ -392,29 +393,29 @@ class LedgerService(Holds):
         ctx = self._ctx
         seen = self._seen.get(account_id)
         with ctx.uow() as uow:
-            accounts = uow.get(AccountRepository)
-            if seen is None:
-                account, locked = accounts.hold(account_id), None
-            else:  # read and locked with the balance's move, then compared
-                account, locked = seen, accounts.hold_later(account_id)
+            account = uow.get(AccountRepository).get(account_id) if seen is None else seen
             try:
                 delta = signed_amount(amount, number, account.currency, sign)
                 description = checked_description(request.description)
             except TelcoError:
-                if locked is None:
+                if seen is None:
                     raise
                 return None  # judged again on the account as it is stored now
             if new_usage and account.status is not AccountStatus.ACTIVE:
                 return None  # refused, unless the key was posted before
             floor = EXACT.minus(account.debit_limit.amount) if new_usage else None
             ledger = uow.get(LedgerRepository)
-            change = ledger.move_balance(account_id, delta.amount, floor=floor)
-            if locked is not None and locked() != account:
-                # Changed since it was seen: the move used its old limits. Rolled back.
+            # Moved only while no change of the account committed since it was read: a
+            # change writes the new version on the balance, and one in progress holds the
+            # balance until it commits.
+            change = ledger.move_balance(
+                account_id, delta.amount, floor=floor, account_version=account.version
+            )
+            if change is None:
+                # Refused, or the account changed: judged again on the account as it is
+                # stored now, unless the key was posted before.
                 self._seen.pop(account_id, None)
                 return None
-            if change is None:
-                return None  # refused, unless the key was posted before
             transaction = Transaction._with_postings(  # noqa: SLF001 - balanced as built here
                 id=_transaction_id(ctx.ids()),  # the id source is the caller's: checked
                 kind=kind,
@@ -518,3 +519,13 @@ def post_in(
 def open_balance(uow: UnitOfWork, account: Account) -> None:
     """Open the zero balance of a new account, in the unit of work that stores the account."""
     uow.get(LedgerRepository).open_balance(account.id, account.currency)
+
+
+def keep_version(uow: UnitOfWork, account: Account) -> None:
+    """Keep the changed account's new version on its balance, in the unit that stores it.
+
+    The single posting judges by an account it read before (:class:`LedgerService`
+    remembers it) and moves the balance only while the balance holds that account's
+    version; the change and the posting wait for each other on the balance.
+    """
+    uow.get(LedgerRepository).set_account_version(account.id, account.version)

@@ -3,9 +3,12 @@
 Inside one unit of work, a batch
 
 1. looks up every idempotency key at once,
-2. reads each account it names once (held, as for a single posting), then locks the
-   balances of all of them in one read, in account order
-   (:meth:`~telcocore.billing.ledger.ports.LedgerRepository.hold_balances`),
+2. reads each account it names once, then locks the balances of all of them in one read,
+   in account order
+   (:meth:`~telcocore.billing.ledger.ports.LedgerRepository.hold_balances`), and reads
+   again, under that lock, each account whose version is not the one its balance holds
+   (it changed in between: every change of an account writes its version on the balance
+   in its transaction, so none can commit while the batch holds the balance),
 3. judges the requests in order in Python, exactly, each seeing the ones before it: the
    same checks and the same refusals as a single posting (status, debit limit, the
    ledger's bounds, a reused key, a replay),
@@ -339,25 +342,30 @@ class _Batch:
         self._balances: dict[str, tuple[Decimal, int]] = {}
         self._floors: dict[str, Decimal] = {}
         self._held: dict[str, Decimal] = {}
-        # Ledger postings never change an account: each is read once and held, so its
-        # status and debit limit cannot change before the postings commit.
+        # Ledger postings never change an account: each is read once, as it stands while
+        # the batch holds its balance, so its status and debit limit cannot change before
+        # the postings commit.
         self._accounts: dict[str, Account] = {}
-        self._hold = uow.get(AccountRepository).hold
+        self._get = uow.get(AccountRepository).get
         if not requests:
             return
-        # The keys looked up and the accounts held, in order, with the balances' lock: on
+        # The keys looked up and the accounts read, in order, with the balances' lock: on
         # PostgreSQL, one round trip.
         known = self.ledger.by_idempotency_keys_later([request[4] for request in requests])
         ids = sorted(_valid_ids(request[0].account_id for request in requests))
-        hold_later = uow.get(AccountRepository).hold_later
-        accounts = [(account_id, hold_later(account_id)) for account_id in ids]
+        get_later = uow.get(AccountRepository).get_later
+        accounts = [(account_id, get_later(account_id)) for account_id in ids]
         locked = self.ledger.hold_balances(ids)  # an unknown account has no balance
         self._known = known()
-        for account_id, account in accounts:
+        for account_id, read in accounts:
             try:
-                self._accounts[account_id] = account()
+                account = read()
             except AccountNotFound:  # refused with its request
                 continue
+            balance = locked.get(account_id)
+            if balance is not None and balance.account_version != account.version:
+                account = self._get(account_id)  # changed before the lock: as it is now
+            self._accounts[account_id] = account
         self._balances = {
             account_id: (held.balance.amount, held.seq) for account_id, held in locked.items()
         }
@@ -365,10 +373,10 @@ class _Batch:
         """The sum of each account's holds, where it has any: new usage must leave them."""
 
     def _account_of(self, account_id: str) -> Account:
-        """The account, read (and held) once per batch; a missing one is asked again."""
+        """The account, read once per batch; a missing one is asked again."""
         account = self._accounts.get(account_id)
         if account is None:
-            account = self._accounts[account_id] = self._hold(account_id)
+            account = self._accounts[account_id] = self._get(account_id)
         return account
 
     def judge(self, request: BatchRequest) -> Transaction:
