@@ -142,3 +142,47 @@ def test_a_debit_waiting_for_a_change_obeys_it(
     assert isinstance(refused, refusal)
     assert mine.ledger.balance("acme") == Money("9.00", "USD")
     assert len(mine.ledger.history("acme").entries) == 2  # the seed and the first debit
+
+
+@pytest.mark.parametrize("post", [_single, _batch], ids=["debit", "post_many"])
+def test_a_realm_change_and_a_posting_both_commit(
+    cores: tuple[TelcoCore, TelcoCore],
+    post: Callable[[TelcoCore, str], TelcoError | None],
+) -> None:
+    """A change of the realm, paused between its account and balance writes, deadlocks none.
+
+    The posting references the account (a foreign key) while the change holds the account
+    row; the change then waits for the posting's balance row. Neither may wait for the
+    other: the posting commits, then the change.
+    """
+    mine, theirs = cores
+    written, release = threading.Event(), threading.Event()
+    backend: list[int] = []
+    [keep] = theirs.accounts._when_changed
+
+    def paused(uow: UnitOfWork, account: Any) -> None:  # noqa: ANN401
+        assert isinstance(uow, SqlUnitOfWork)
+        if uow._session.dialect.name == "PostgreSQL":
+            row = uow._session.one("SELECT pg_backend_pid()")
+            assert row is not None
+            backend.append(row[0])
+        written.set()  # the account is written, its balance not yet
+        assert release.wait(_WAIT)
+        keep(uow, account)
+
+    theirs.accounts._when_changed = (paused,)
+    with ThreadPoolExecutor(max_workers=2) as threads:
+        changing = threads.submit(theirs.accounts.update, "acme", realm="acme.example")
+        assert written.wait(_WAIT)
+        posting = threads.submit(post, mine, "1.00")
+        try:
+            for _ in range(int(_WAIT / 0.01)):  # PostgreSQL: until it is done, or waits
+                if not backend or posting.done() or _blocked_by(mine, backend[0]):
+                    break
+                threading.Event().wait(0.01)
+        finally:
+            release.set()
+        changed = changing.result(timeout=_WAIT)
+        refused = posting.result(timeout=_WAIT)
+    assert (refused, changed.realm) == (None, "acme.example")
+    assert mine.ledger.balance("acme") == Money("8.00", "USD")

@@ -111,12 +111,12 @@ def test_another_process_changing_the_account_is_seen(durable_url: str) -> None:
 
 
 class TestReadLater:
-    """Queries sent with the next statement (``hold_later``, ``by_idempotency_keys_later``)."""
+    """Queries sent with the next statement (``get_later``, ``by_idempotency_keys_later``)."""
 
     def test_the_account_comes_with_the_next_statement(self, storage: Storage, acme: str) -> None:
         """The account is there once the next statement ran."""
         with storage.unit_of_work() as uow:
-            account = uow.get(AccountRepository).hold_later(acme)
+            account = uow.get(AccountRepository).get_later(acme)
             balance = uow.get(LedgerRepository).balance(acme)
             assert account().id == acme
             assert balance == Money("9.00", "USD")
@@ -124,22 +124,22 @@ class TestReadLater:
     def test_it_is_sent_when_asked_for_first(self, storage: Storage, acme: str) -> None:
         """Asked for before any other statement: sent at once."""
         with storage.unit_of_work() as uow:
-            assert uow.get(AccountRepository).hold_later(acme)().debit_limit.amount == Decimal(5)
+            assert uow.get(AccountRepository).get_later(acme)().debit_limit.amount == Decimal(5)
 
     def test_a_missing_account_is_not_found(self, storage: Storage) -> None:
         """An unknown account is AccountNotFound when asked for."""
         with storage.unit_of_work() as uow:
-            account = uow.get(AccountRepository).hold_later("nobody")
+            account = uow.get(AccountRepository).get_later("nobody")
             with pytest.raises(AccountNotFound):
                 account()
 
     def test_the_end_of_the_unit_drops_it(self, storage: Storage, acme: str) -> None:
         """A commit sends what was kept; leaving the unit drops it."""
         with storage.unit_of_work() as uow:
-            account = uow.get(AccountRepository).hold_later(acme)
+            account = uow.get(AccountRepository).get_later(acme)
             uow.commit()  # nothing written: ends the transaction, sending what was kept
             assert account().id == acme
-            later = uow.get(AccountRepository).hold_later(acme)
+            later = uow.get(AccountRepository).get_later(acme)
         with pytest.raises(StorageError):  # rolled back and given back: never sent
             later()
 

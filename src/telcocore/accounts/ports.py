@@ -39,15 +39,6 @@ class AccountRepository(Protocol):
         """
         ...
 
-    def hold_later(self, account_id: str) -> Callable[[], Account]:
-        """:meth:`hold`, read with the next statement the unit of work runs.
-
-        Nothing is sent yet: the query goes with that statement (on PostgreSQL in the same
-        round trip, the lock taken before the statement runs). Call the result for the
-        account, or :class:`~telcocore.AccountNotFound`.
-        """
-        ...
-
     def list(self, *, status: AccountStatus | None = None) -> list[Account]:
         """All accounts (with ``status``, if given), ordered by id."""
         ...

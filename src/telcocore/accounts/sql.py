@@ -89,17 +89,7 @@ class SqlAccountRepository:
 
         On PostgreSQL both go in one round trip.
         """
-        return self._read_later(account_id, "")
-
-    def hold_later(self, account_id: str) -> Callable[[], Account]:
-        """:meth:`hold`, its query sent with the next statement the unit runs.
-
-        On PostgreSQL both go in one round trip, the lock taken first.
-        """
-        return self._read_later(account_id, self._s.dialect.share_lock)
-
-    def _read_later(self, account_id: str, lock: str) -> Callable[[], Account]:
-        pending = self._s.read_later(_SELECT_DOCUMENT + lock, (account_id,))
+        pending = self._s.read_later(_SELECT_DOCUMENT, (account_id,))
         return lambda: self._found(account_id, pending.one())
 
     def _read(self, account_id: str, lock: str) -> Account:
