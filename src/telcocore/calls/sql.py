@@ -189,7 +189,7 @@ class SqlCallRecordRepository:
             found.update(row[0] for row in rows)
         return found
 
-    def add_many(self, calls: Sequence[PostedCall]) -> None:
+    def add_many(self, calls: Sequence[PostedCall]) -> None:  # noqa: C901, PLR0915 - the volume path, in one piece
         """Store new records in one batch; a call id stored already fails the batch.
 
         Plain ``INSERT`` (no ``ON CONFLICT``): the caller looked the ids up in the same
@@ -208,69 +208,81 @@ class SqlCallRecordRepository:
         # kept by the index's identity (the batch keeps every row, and index, alive).
         layouts: dict[int, Callable[[Sequence[str]], object]] = {}
 
-        def raw_to_db(raw: Mapping[str, str]) -> object:
-            if type(raw) is RowFields:
-                columns = raw.columns
-                layout = layouts.get(id(columns))
-                if layout is None:
-                    layout = layouts[id(columns)] = _layout(columns, plain)
-                return layout(raw.fields)
-            return _raw_text(raw) if plain is None else plain(dict(raw))
-
         # Rates, charges and billable seconds repeat (a deck keeps one Money per distinct
         # cost, an importer one Decimal per distinct number of seconds): each object is
-        # converted once, by identity; the batch keeps them all alive meanwhile.
-        converted: dict[int, object] = {}
-        to_db = d.decimal_to_db
-
-        def decimal_to_db(value: Decimal) -> object:
-            known = converted.get(id(value))
-            if known is None:
-                known = converted[id(value)] = to_db(value)
-            return known
-
-        # A batch's times repeat too: the calls of one second, one call's answer another's
-        # start. Each is converted once, by value (equal instants have the same text).
+        # converted once, by identity; the batch keeps them all alive meanwhile. A batch's
+        # times repeat too (the calls of one second, one call's answer another's start):
+        # each is converted once, by value (equal instants have the same text). The look-ups
+        # are written out in the loop: a call per value would cost more than the look-up.
+        numbers: dict[int, object] = {}
+        decimal_to_db = d.decimal_to_db
         texts: dict[datetime, object] = {}
-
-        def instant_to_db(value: datetime) -> object:
-            text = texts.get(value)
-            if text is None:
-                text = texts[value] = time_to_db(value)
-            return text
-
         text = str.__str__  # a member's value, as plain text: faster than ``.value``
         rows: list[tuple[object, ...]] = []
         append = rows.append
         for call in calls:
             record = call.record
+            start = record.start
+            started = texts.get(start)
+            if started is None:
+                started = texts[start] = time_to_db(start)
             answer = record.answer
-            cost = call.provider_cost
+            answered = None
+            if answer is not None:
+                answered = texts.get(answer)
+                if answered is None:
+                    answered = texts[answer] = time_to_db(answer)
+            end = record.end
+            ended = texts.get(end)
+            if ended is None:
+                ended = texts[end] = time_to_db(end)
+            billable = record.billable
+            seconds = numbers.get(id(billable))
+            if seconds is None:
+                seconds = numbers[id(billable)] = decimal_to_db(billable)
+            rate = call.rate_per_minute
+            per_minute = numbers.get(id(rate))
+            if per_minute is None:
+                per_minute = numbers[id(rate)] = decimal_to_db(rate)
             charge = call.charge
+            amount = charge.amount
+            charged = numbers.get(id(amount))
+            if charged is None:
+                charged = numbers[id(amount)] = decimal_to_db(amount)
+            cost = call.provider_cost
+            raw = record.raw
+            if type(raw) is RowFields:
+                columns = raw.columns
+                layout = layouts.get(id(columns))
+                if layout is None:
+                    layout = layouts[id(columns)] = _layout(columns, plain)
+                document = layout(raw.fields)
+            else:
+                document = _raw_text(raw) if plain is None else plain(dict(raw))
             append(
                 (
                     record.call_id,
                     record.account_id,
                     record.source,
                     record.destination,
-                    instant_to_db(record.start),
-                    None if answer is None else instant_to_db(answer),
-                    instant_to_db(record.end),
+                    started,
+                    answered,
+                    ended,
                     record.duration,
-                    decimal_to_db(record.billable),
+                    seconds,
                     text(record.disposition),
                     text(record.direction),
                     text(record.classification or _UNKNOWN),
                     call.prefix,
                     call.description,
                     call.billed_seconds,
-                    decimal_to_db(call.rate_per_minute),
-                    decimal_to_db(charge.amount),
+                    per_minute,
+                    charged,
                     charge.currency,
                     None if cost is None else decimal_to_db(cost.amount),
                     None if cost is None else cost.currency,
                     call.transaction_id,
-                    raw_to_db(record.raw),
+                    document,
                 )
             )
         self._s.run_batches([(_INSERT_RECORD, rows)])
