@@ -6,7 +6,10 @@ once), deleted when the call ends. Counting an account's channels reads the inde
 
 A posted call record is one ``call_records`` row, keyed by the call id. A batch of them is
 written with one ``executemany``; the per-minute log reads the index on
-``(account_id, classification, started_at, call_id)``.
+``(account_id, classification, started_at, call_id)``. The source fields of a record an
+importer read are stored as a JSON array of values (``raw``) and the number of their form
+(``raw_form``): the column names, stored once in ``call_record_forms``. Other records' fields
+are a JSON object by name, with no form.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from json.encoder import encode_basestring_ascii as _quote
-from operator import add, itemgetter
+from operator import itemgetter
 from typing import Any, Final
 
 from telcocore.calls.importers import RowFields
@@ -128,7 +131,13 @@ _RECORD_COLUMNS: Final = (
     "rate_per_minute, charge, currency, provider_cost, provider_currency, transaction_id, raw"
 )
 _INSERT_RECORD: Final = (
-    f"INSERT INTO call_records ({_RECORD_COLUMNS}) VALUES ({', '.join('?' * 22)})"  # noqa: S608
+    f"INSERT INTO call_records ({_RECORD_COLUMNS}, raw_form) "  # noqa: S608 - constant
+    f"VALUES ({', '.join('?' * 23)})"
+)
+_SELECT_RECORD: Final = (
+    f"SELECT {_RECORD_COLUMNS}, call_record_forms.names FROM call_records "  # noqa: S608
+    "LEFT JOIN call_record_forms ON call_record_forms.id = call_records.raw_form "
+    "WHERE call_id = ?"
 )
 _LOG_COLUMNS: Final = (
     "call_id, started_at, source, destination, description, billed_seconds, rate_per_minute, "
@@ -144,16 +153,15 @@ def _raw_text(raw: Mapping[str, str]) -> str:
 
 
 def _layout(
-    columns: Mapping[str, int], document: Callable[[dict[str, str]], object] | None
+    columns: Mapping[str, int], document: Callable[[list[str]], object] | None
 ) -> Callable[[Sequence[str]], object]:
-    """How the fields of every row with these ``columns`` become the stored document.
+    """How the fields of every row with these ``columns`` become the stored array of values.
 
-    The columns are sorted once. With ``document`` ``None`` the text is the compact JSON
-    :func:`_raw_text` writes: each quoted value after its quoted key, made in one join;
-    else ``document`` is given the fields as a plain dict, its keys in sorted order.
+    The values of the columns, their names sorted (the form's order). With ``document``
+    ``None`` the text is the compact JSON the dialect's encoder would write, made in one
+    join; else ``document`` is given the values as a list.
     """
-    names = sorted(columns)
-    positions = [columns[name] for name in names]
+    positions = [columns[name] for name in sorted(columns)]
     take: Callable[[Sequence[str]], Sequence[str]]
     if len(positions) == 1:
         [position] = positions
@@ -161,12 +169,21 @@ def _layout(
     elif positions:
         take = itemgetter(*positions)
     else:
-        return lambda _fields: "{}" if document is None else document({})
+        return lambda _fields: "[]" if document is None else document([])
     if document is not None:
         convert = document
-        return lambda fields: convert(dict(zip(names, take(fields), strict=True)))
-    keys = [f"{',' if position else '{'}{_quote(name)}:" for position, name in enumerate(names)]
-    return lambda fields: "".join(map(add, keys, map(_quote, take(fields)))) + "}"
+        return lambda fields: convert(list(take(fields)))
+    return lambda fields: "[" + ",".join(map(_quote, take(fields))) + "]"
+
+
+def _fields(raw: object, names: object) -> dict[str, str]:
+    """A stored record's source fields by name: an array of its form's ``names``, or an object."""
+    fields: dict[str, str] = (
+        dict(raw)  # type: ignore[call-overload]
+        if names is None
+        else dict(zip(names, raw, strict=True))  # type: ignore[call-overload]
+    )
+    return fields
 
 
 class SqlCallRecordRepository:
@@ -189,7 +206,7 @@ class SqlCallRecordRepository:
             found.update(row[0] for row in rows)
         return found
 
-    def add_many(self, calls: Sequence[PostedCall]) -> None:
+    def add_many(self, calls: Sequence[PostedCall]) -> None:  # noqa: C901, PLR0915 - the volume path, in one piece
         """Store new records in one batch; a call id stored already fails the batch.
 
         Plain ``INSERT`` (no ``ON CONFLICT``): the caller looked the ids up in the same
@@ -200,94 +217,122 @@ class SqlCallRecordRepository:
         time_to_db = d.time_to_db
         # Where the dialect stores documents as the shared compact text, the fields (all
         # strings) are written out directly, as that encoder would: same text, faster.
-        # Elsewhere (PostgreSQL's JSONB) the dialect takes a plain dict, not the importers'
-        # read-only view of a row.
+        # Elsewhere (PostgreSQL's JSONB) the dialect takes a plain list.
         compact = type(d).json_to_db is Dialect.json_to_db
-        plain: Callable[[dict[str, str]], object] | None = None if compact else d.json_to_db
-        # An importer's rows share one column index per form: its layout is made once,
-        # kept by the index's identity (the batch keeps every row, and index, alive).
-        layouts: dict[int, Callable[[Sequence[str]], object]] = {}
-
-        def raw_to_db(raw: Mapping[str, str]) -> object:
-            if type(raw) is RowFields:
-                columns = raw.columns
-                layout = layouts.get(id(columns))
-                if layout is None:
-                    layout = layouts[id(columns)] = _layout(columns, plain)
-                return layout(raw.fields)
-            return _raw_text(raw) if plain is None else plain(dict(raw))
+        plain: Callable[[list[str]], object] | None = None if compact else d.json_to_db
+        # An importer's rows share one column index per form: its number and layout are
+        # found once, kept by the index's identity (the batch keeps every row, and index,
+        # alive).
+        forms: dict[int, tuple[int, Callable[[Sequence[str]], object]]] = {}
 
         # Rates, charges and billable seconds repeat (a deck keeps one Money per distinct
         # cost, an importer one Decimal per distinct number of seconds): each object is
-        # converted once, by identity; the batch keeps them all alive meanwhile.
-        converted: dict[int, object] = {}
-        to_db = d.decimal_to_db
-
-        def decimal_to_db(value: Decimal) -> object:
-            known = converted.get(id(value))
-            if known is None:
-                known = converted[id(value)] = to_db(value)
-            return known
-
-        # A batch's times repeat too: the calls of one second, one call's answer another's
-        # start. Each is converted once, by value (equal instants have the same text).
+        # converted once, by identity; the batch keeps them all alive meanwhile. A batch's
+        # times repeat too (the calls of one second, one call's answer another's start):
+        # each is converted once, by value (equal instants have the same text). The look-ups
+        # are written out in the loop: a call per value would cost more than the look-up.
+        numbers: dict[int, object] = {}
+        decimal_to_db = d.decimal_to_db
         texts: dict[datetime, object] = {}
-
-        def instant_to_db(value: datetime) -> object:
-            text = texts.get(value)
-            if text is None:
-                text = texts[value] = time_to_db(value)
-            return text
-
         text = str.__str__  # a member's value, as plain text: faster than ``.value``
         rows: list[tuple[object, ...]] = []
         append = rows.append
         for call in calls:
             record = call.record
+            start = record.start
+            started = texts.get(start)
+            if started is None:
+                started = texts[start] = time_to_db(start)
             answer = record.answer
-            cost = call.provider_cost
+            answered = None
+            if answer is not None:
+                answered = texts.get(answer)
+                if answered is None:
+                    answered = texts[answer] = time_to_db(answer)
+            end = record.end
+            ended = texts.get(end)
+            if ended is None:
+                ended = texts[end] = time_to_db(end)
+            billable = record.billable
+            seconds = numbers.get(id(billable))
+            if seconds is None:
+                seconds = numbers[id(billable)] = decimal_to_db(billable)
+            rate = call.rate_per_minute
+            per_minute = numbers.get(id(rate))
+            if per_minute is None:
+                per_minute = numbers[id(rate)] = decimal_to_db(rate)
             charge = call.charge
+            amount = charge.amount
+            charged = numbers.get(id(amount))
+            if charged is None:
+                charged = numbers[id(amount)] = decimal_to_db(amount)
+            cost = call.provider_cost
+            raw = record.raw
+            if type(raw) is RowFields:
+                columns = raw.columns
+                form = forms.get(id(columns))
+                if form is None:
+                    form = forms[id(columns)] = (
+                        self._form(sorted(columns)),
+                        _layout(columns, plain),
+                    )
+                number, layout = form
+                document = layout(raw.fields)
+            else:
+                number = None
+                document = _raw_text(raw) if plain is None else d.json_to_db(dict(raw))
             append(
                 (
                     record.call_id,
                     record.account_id,
                     record.source,
                     record.destination,
-                    instant_to_db(record.start),
-                    None if answer is None else instant_to_db(answer),
-                    instant_to_db(record.end),
+                    started,
+                    answered,
+                    ended,
                     record.duration,
-                    decimal_to_db(record.billable),
+                    seconds,
                     text(record.disposition),
                     text(record.direction),
                     text(record.classification or _UNKNOWN),
                     call.prefix,
                     call.description,
                     call.billed_seconds,
-                    decimal_to_db(call.rate_per_minute),
-                    decimal_to_db(charge.amount),
+                    per_minute,
+                    charged,
                     charge.currency,
                     None if cost is None else decimal_to_db(cost.amount),
                     None if cost is None else cost.currency,
                     call.transaction_id,
-                    raw_to_db(record.raw),
+                    document,
+                    number,
                 )
             )
         self._s.run_batches([(_INSERT_RECORD, rows)])
 
+    def _form(self, names: list[str]) -> int:
+        """The number of the form of these column names, stored if it is new."""
+        document = self._s.dialect.json_to_db(names)
+        row = self._s.one("SELECT id FROM call_record_forms WHERE names = ?", (document,))
+        if row is None:
+            # An upsert, so that a form a concurrent writer has just stored is returned too.
+            row = self._s.one(
+                "INSERT INTO call_record_forms (names) VALUES (?) "
+                "ON CONFLICT (names) DO UPDATE SET names = excluded.names RETURNING id",
+                (document,),
+            )
+        return int(row[0])  # type: ignore[index]  # an upsert returns its row
+
     def find(self, call_id: str) -> PostedCall | None:
         """The posted record of ``call_id``, if any."""
-        row = self._s.one(
-            f"SELECT {_RECORD_COLUMNS} FROM call_records WHERE call_id = ?",  # noqa: S608
-            (call_id,),
-        )
+        row = self._s.one(_SELECT_RECORD, (call_id,))
         return None if row is None else self._posted(row)
 
     def _posted(self, row: Sequence[Any]) -> PostedCall:
         d = self._s.dialect
         (call_id, account_id, source, destination, start, answer, end, duration, billable,
          disposition, direction, classification, prefix, description, billed_seconds,
-         rate, charge, currency, cost, cost_currency, transaction_id, raw) = row  # fmt: skip
+         rate, charge, currency, cost, cost_currency, transaction_id, raw, names) = row  # fmt: skip
         record = CallRecord._trusted(  # noqa: SLF001 - stored as checked
             call_id,
             account_id,
@@ -300,7 +345,7 @@ class SqlCallRecordRepository:
             d.decimal_from_db(billable),
             Disposition(disposition),
             Direction(direction),
-            dict(d.json_from_db(raw)),
+            _fields(d.json_from_db(raw), None if names is None else d.json_from_db(names)),
         ).classified(Classification(classification))
         return PostedCall(
             record=record,

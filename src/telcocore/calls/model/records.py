@@ -292,6 +292,15 @@ class CallRecord:
         _set_classification(record, classification)
         return record
 
+    def _classify_in_place(self, classification: Classification) -> None:
+        """Set the ``classification`` of a record no one else holds (an import's own).
+
+        Posting an import's records sets it on them instead of making a classified copy of
+        each (as :meth:`classified` does for records a caller holds): one object fewer per
+        call, built and then traced by the garbage collector for the whole batch.
+        """
+        _set_classification(self, classification)
+
     def classified(self, classification: Classification) -> CallRecord:
         """The same record with its ``classification`` set; the other fields stay as they are."""
         kind = coerce_enum(Classification, classification, field="classification")

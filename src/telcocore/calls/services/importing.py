@@ -305,7 +305,7 @@ class Importing(Posting):
 
         def flush() -> None:
             nonlocal imported, duplicates, unrated, refused
-            result = self.post_many(batch)
+            result = self._post_batch(batch, own=True)
             imported += result.posted
             duplicates += result.duplicates
             unrated += result.unrated

@@ -48,6 +48,7 @@ from telcocore.calls.services.base import CallsPart
 from telcocore.calls.services.screening import rated_number
 from telcocore.kernel.errors import TelcoError, ValidationError
 from telcocore.kernel.money import Money
+from telcocore.kernel.trusted import trusted_constructor
 from telcocore.kernel.validation import shown, validate_items
 from telcocore.platform.context import ServiceContext, retrying_lost_races
 from telcocore.platform.ports import UnitOfWork
@@ -59,6 +60,8 @@ SummaryHook = Callable[[UnitOfWork, Sequence[PostedCall]], object]
 
 _ZERO: Final = Decimal(0)
 _trusted: Final = CallRecord._trusted  # noqa: SLF001 - the fields of a checked record
+_posted_call: Final = trusted_constructor(PostedCall)
+"""A :class:`PostedCall` of a record, its rating and charge as posting made them."""
 
 
 def usage_key(call_ids: Iterable[str]) -> str:
@@ -146,11 +149,19 @@ class Posting(CallsPart):
         batch = _records(records)
         if not batch:
             return PostResult(0, 0, 0, 0, ())
-        return retrying_lost_races(lambda: self._post_once(batch))
+        return self._post_batch(batch, own=False)
 
-    def _post_once(self, records: list[CallRecord]) -> PostResult:
+    def _post_batch(self, records: list[CallRecord], *, own: bool) -> PostResult:
+        """Post a batch of checked records (see :meth:`post_many`), retrying a lost race.
+
+        With ``own``, no one but the caller holds the records (an import's, just read):
+        each is classified in place rather than copied.
+        """
+        return retrying_lost_races(lambda: self._post_once(records, own=own))
+
+    def _post_once(self, records: list[CallRecord], *, own: bool) -> PostResult:
         with self._ctx.uow() as uow:
-            result = self._post_in(uow, records)
+            result = self._post_in(uow, records, own=own)
             uow.commit()
         return result
 
@@ -181,7 +192,9 @@ class Posting(CallsPart):
             found[account_id] = _Pricing(account, customer, provider, None)
         return found
 
-    def _post_in(self, uow: UnitOfWork, records: list[CallRecord]) -> PostResult:  # noqa: C901, PLR0915 - the volume path, in one piece
+    def _post_in(  # noqa: C901, PLR0912, PLR0915 - the volume path, in one piece
+        self, uow: UnitOfWork, records: list[CallRecord], *, own: bool
+    ) -> PostResult:
         repository = uow.get(CallRecordRepository)
         stored = repository.existing({r.call_id for r in records})
         seen: set[str] = set()
@@ -243,7 +256,11 @@ class Posting(CallsPart):
             kind = known.get(destination)
             if kind is None:
                 kind = known[destination] = unknown if home is None else classify(destination, home)
-            priced.append(_classified(record, kind))
+            if own:
+                record._classify_in_place(kind)  # noqa: SLF001 - the caller's own record
+                priced.append(record)
+            else:
+                priced.append(_classified(record, kind))
             ratings.append(rated)
             costs.append(cost)
             amount = rated.cost.amount  # type: ignore[union-attr]
@@ -252,7 +269,7 @@ class Posting(CallsPart):
                 charged_ids.setdefault(account_id, []).append(record.call_id)
         transactions = self._charge(uow, pricing, totals, charged_ids)
         posted = [
-            PostedCall(
+            _posted_call(
                 record,
                 rated.prefix,  # type: ignore[attr-defined]
                 rated.description,  # type: ignore[attr-defined]

@@ -1,0 +1,59 @@
+"""The source fields of imported records: values stored per row, column names per form."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from benchmarks.bench_calls import prepare, write_master_csv
+from tests.integration import storage_workers as raw
+
+import telcocore
+from telcocore.calls.importers import read_asterisk
+from telcocore.calls.model.records import CallRecord
+from telcocore.calls.ports import CallRecordRepository
+
+LINES = 30
+
+
+def _read_back(url: str, records: list[CallRecord]) -> list[dict[str, str]]:
+    """Each record's ``raw`` as posting's repository reads it."""
+    with telcocore.connect(url) as core, core.storage.unit_of_work(read_only=True) as uow:
+        stored = uow.get(CallRecordRepository)
+        found = [stored.find(record.call_id) for record in records]
+    return [dict(posted.record.raw) for posted in found if posted is not None]
+
+
+def _import(url: str, tmp_path: Path, *, first_id: int) -> list[CallRecord]:
+    """Import a generated Master.csv; the records it holds, as the importer reads them."""
+    source = tmp_path / f"Master-{first_id}.csv"
+    write_master_csv(source, LINES, first_id=first_id)
+    with telcocore.connect(url) as core:
+        report = core.calls.import_file("asterisk", source, batch_size=7)
+    assert LINES == report.imported, report
+    return [r for r in read_asterisk(source) if isinstance(r, CallRecord)]
+
+
+class TestForms:
+    """One form per set of column names; every record's fields come back by name."""
+
+    def test_imports_of_one_form_share_it(self, durable_url: str, tmp_path: Path) -> None:
+        """Two imports of 18-column files (several batches each) store one form."""
+        with telcocore.connect(durable_url) as core:
+            prepare(core)
+        records = _import(durable_url, tmp_path, first_id=0)
+        records += _import(durable_url, tmp_path, first_id=LINES)
+        assert [dict(r.raw) for r in records] == _read_back(durable_url, records)
+        forms = raw.query(durable_url, "SELECT id FROM call_record_forms")
+        assert forms == raw.query(durable_url, "SELECT DISTINCT raw_form FROM call_records")
+        assert 1 == len(forms)
+
+    def test_fields_stored_by_name_read_back(self, durable_url: str, tmp_path: Path) -> None:
+        """Rows stored before forms existed (an object by name, no form) read as before."""
+        with telcocore.connect(durable_url) as core:
+            prepare(core)
+        records = _import(durable_url, tmp_path, first_id=0)
+        raw.execute(
+            durable_url,
+            'UPDATE call_records SET raw = \'{"src":"1001","userfield":""}\', raw_form = NULL',
+        )
+        assert [{"src": "1001", "userfield": ""}] * LINES == _read_back(durable_url, records)
