@@ -14,6 +14,8 @@ from multiprocessing.context import SpawnContext
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+import attrs
+
 import telcocore
 from telcocore.adapters.postgres import PostgresStorage
 from telcocore.adapters.sqlite import SqliteStorage
@@ -26,7 +28,7 @@ from telcocore.domains import SQL_DOMAINS
 from telcocore.kernel.money import Money
 from telcocore.platform.ports import Storage
 from telcocore.platform.sql.dialect import Dialect
-from telcocore.platform.sql.migrations import ModuleMigrations
+from telcocore.platform.sql.migrations import Migration, ModuleMigrations
 from telcocore.platform.sql.postgres import PostgresDialect
 from telcocore.platform.sql.sqlite import SqliteDialect
 
@@ -65,6 +67,23 @@ def shipped(url: str) -> list[ModuleMigrations]:
     """The migrations every registered domain ships, for the database of ``url``."""
     dialect = dialect_of(url)
     return [domain.migrations(dialect) for domain in SQL_DOMAINS]
+
+
+def shipped_version(url: str, module: str) -> int:
+    """The version of ``module`` this release ships (its number of migrations)."""
+    return next(len(m.migrations) for m in shipped(url) if m.module == module)
+
+
+def with_later_accounts(url: str, script: str = "SELECT 1;\n") -> list[ModuleMigrations]:
+    """The shipped migrations and a next one of ``accounts``, ``later``, running ``script``.
+
+    As a later release would ship them: its number follows the shipped ones.
+    """
+    later = Migration(shipped_version(url, "accounts") + 1, "later", script)
+    return [
+        attrs.evolve(m, migrations=(*m.migrations, later)) if m.module == "accounts" else m
+        for m in shipped(url)
+    ]
 
 
 def open_with(url: str, migrations: Sequence[ModuleMigrations] | None = None) -> Storage:

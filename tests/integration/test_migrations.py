@@ -5,7 +5,6 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-import attrs
 import pytest
 from tests.integration import storage_workers as workers
 
@@ -16,8 +15,6 @@ from telcocore.domains import SQL_DOMAINS
 from telcocore.kernel.errors import ConfigurationError, SchemaVersionError, StorageError
 from telcocore.platform.sql.migrations import (
     LAYOUT_MARKER,
-    Migration,
-    ModuleMigrations,
     expand_macros,
     load_migrations,
 )
@@ -36,24 +33,6 @@ def _expected(url: str) -> list[tuple[str, int, str]]:
         for module in workers.shipped(url)
         for m in module.migrations
     )
-
-
-def _with(url: str, module: str, *extra: Migration) -> list[ModuleMigrations]:
-    """The shipped migrations, with ``extra`` ones after those of ``module``."""
-    return [
-        attrs.evolve(m, migrations=(*m.migrations, *extra)) if m.module == module else m
-        for m in workers.shipped(url)
-    ]
-
-
-def _accounts_version(url: str) -> int:
-    """The version of the ``accounts`` module this release ships."""
-    return next(len(m.migrations) for m in workers.shipped(url) if m.module == "accounts")
-
-
-def _newer(url: str, script: str) -> list[ModuleMigrations]:
-    """The shipped migrations and a next one of ``accounts`` running ``script``."""
-    return _with(url, "accounts", Migration(_accounts_version(url) + 1, "later", script))
 
 
 def _versions(url: str) -> list[tuple[str, int, str]]:
@@ -227,7 +206,8 @@ class TestMigrate:
             core.accounts.open("Acme", "USD", account_id="acme")
         before = _applied(durable_url)
         newer = workers.open_with(
-            durable_url, _newer(durable_url, "CREATE TABLE extra (x INTEGER NOT NULL);\n")
+            durable_url,
+            workers.with_later_accounts(durable_url, "CREATE TABLE extra (x INTEGER NOT NULL);\n"),
         )
         try:
             core = telcocore.TelcoCore(storage=newer)
@@ -235,17 +215,19 @@ class TestMigrate:
         finally:
             newer.close()
         after = _applied(durable_url)
-        later = _accounts_version(durable_url) + 1
+        later = workers.shipped_version(durable_url, "accounts") + 1
         assert before == [row for row in after if row[:2] != ("accounts", later)]
         assert ("accounts", later, "later") in _versions(durable_url)
         assert [] == workers.query(durable_url, "SELECT x FROM extra")
 
     def test_a_newer_database_is_refused(self, durable_url: str) -> None:
         """A module newer than this release raises SchemaVersionError naming it."""
-        workers.open_with(durable_url, _newer(durable_url, "SELECT 1;\n")).close()
+        workers.open_with(
+            durable_url, workers.with_later_accounts(durable_url, "SELECT 1;\n")
+        ).close()
         with pytest.raises(SchemaVersionError, match="'accounts'") as raised:
             telcocore.connect(durable_url)
-        shipped = _accounts_version(durable_url)
+        shipped = workers.shipped_version(durable_url, "accounts")
         assert ("accounts", shipped + 1, shipped) == (
             raised.value.module,
             raised.value.found,
@@ -298,7 +280,9 @@ class TestMigrate:
     def test_a_failing_migration_changes_nothing(self, durable_url: str) -> None:
         """A migration that fails half-way is rolled back whole, its version not recorded."""
         telcocore.connect(durable_url).close()
-        broken = _newer(durable_url, "CREATE TABLE half (x INTEGER);\nCREATE TABLE (;\n")
+        broken = workers.with_later_accounts(
+            durable_url, "CREATE TABLE half (x INTEGER);\nCREATE TABLE (;\n"
+        )
         with pytest.raises(StorageError):
             workers.open_with(durable_url, broken)
         assert _expected(durable_url) == _versions(durable_url)
@@ -333,7 +317,7 @@ class TestForeignKeysDuringMigrations:
     def test_a_dangling_foreign_key_is_refused_and_changes_nothing(self, durable_url: str) -> None:
         """A migration leaving a row that refers to nothing fails whole, on both databases."""
         telcocore.connect(durable_url).close()
-        dangling = _newer(
+        dangling = workers.with_later_accounts(
             durable_url,
             "CREATE TABLE notes (account_id TEXT NOT NULL REFERENCES accounts (id));\n"
             "INSERT INTO notes (account_id) VALUES ('nobody');\n",

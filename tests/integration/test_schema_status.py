@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
-import attrs
 import pytest
 from tests.integration import storage_workers as workers
 from tests.integration.test_schema5_upgrade import schema5_url  # noqa: F401 - a fixture
@@ -15,22 +14,12 @@ from telcocore.adapters.postgres import PostgresStorage
 from telcocore.adapters.sqlite import SqliteStorage
 from telcocore.core import schema_status
 from telcocore.kernel.errors import ConfigurationError, StorageError
-from telcocore.platform.sql.migrations import Migration, ModuleMigrations, ModuleStatus
+from telcocore.platform.sql.migrations import ModuleStatus
 from telcocore.platform.sql.unit_of_work import SqlStorage
 
 
 def _newest(url: str) -> dict[str, int]:
     return {module.module: module.newest for module in workers.shipped(url)}
-
-
-def _with_accounts_2(url: str) -> list[ModuleMigrations]:
-    """The shipped migrations and a second one of ``accounts``."""
-    return [
-        attrs.evolve(m, migrations=(*m.migrations, Migration(2, "later", "SELECT 1;\n")))
-        if m.module == "accounts"
-        else m
-        for m in workers.shipped(url)
-    ]
 
 
 def _recorded(url: str) -> list[tuple[object, ...]]:
@@ -98,17 +87,21 @@ class TestSchemaStatus:
         telcocore.connect(durable_url).close()
         before = _recorded(durable_url)
         adapter = SqliteStorage if durable_url.startswith("sqlite:") else PostgresStorage
-        status = adapter.schema_status(durable_url, migrations=_with_accounts_2(durable_url))
+        status = adapter.schema_status(
+            durable_url, migrations=workers.with_later_accounts(durable_url)
+        )
         accounts = next(m for m in status.modules if m.module == "accounts")
-        assert (accounts.current, accounts.newest, accounts.pending) == (1, 2, 1)
+        shipped = workers.shipped_version(durable_url, "accounts")
+        assert (accounts.current, accounts.newest, accounts.pending) == (shipped, shipped + 1, 1)
         assert status.pending == 1
         assert _recorded(durable_url) == before
 
     def test_a_newer_storage_is_reported_not_refused(self, durable_url: str) -> None:
         """A module newer than this release is named in ``ahead``; no error is raised."""
-        workers.open_with(durable_url, _with_accounts_2(durable_url)).close()
+        workers.open_with(durable_url, workers.with_later_accounts(durable_url)).close()
         status = schema_status(durable_url)
-        assert status.ahead == (ModuleStatus("accounts", 2, 1),)
+        shipped = workers.shipped_version(durable_url, "accounts")
+        assert status.ahead == (ModuleStatus("accounts", shipped + 1, shipped),)
         assert status.pending == 0
 
     def test_a_module_this_release_lacks_is_listed_last(self, durable_url: str) -> None:
