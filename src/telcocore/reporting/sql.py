@@ -166,6 +166,7 @@ class SqlSummaryRepository:
             return []
         (starts, prefixes, kinds, descriptions, currencies, attempts, connected, durations,
          billed, charges, costed, costs, costed_charges) = zip(*found, strict=True)  # fmt: skip
+        del found  # the rows' tuples go now: fewer objects for the collector while rows are made
         number = d.finite_decimals_from_db
         money = Money._trusted  # noqa: SLF001 - amounts stored as written, exact
         row = _STORED_ROW
