@@ -133,9 +133,10 @@ def render_results(  # noqa: PLR0913 - everything the file shows, keyword-only
     if noisy:
         lines += [
             (
-                f"**The machine was busy during this run**: {', '.join(noisy)} spread beyond "
-                f"{noise:.0%} (other processes were running on its {machine.cpus} CPUs). Their "
-                "figures are less reliable than the others'; run them again with `-k` to check."
+                f"**Noisy rows**: {', '.join(noisy)} spread beyond {noise:.0%}: their "
+                "repetitions disagreed (other processes on the machine's "
+                f"{machine.cpus} CPUs, or a figure that varies from run to run). They are "
+                "less reliable than the others; run them again with `-k` to check."
             ),
             "",
         ]

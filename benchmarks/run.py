@@ -130,7 +130,7 @@ class Result:
 
     @property
     def noisy(self) -> bool:
-        """The paired ratios disagree by more than :data:`NOISE`: the machine was busy."""
+        """The paired ratios disagree by more than :data:`NOISE`: too noisy to judge."""
         spread = self.spread
         return spread is not None and spread > NOISE
 
