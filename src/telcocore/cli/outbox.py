@@ -39,9 +39,11 @@ from telcocore.cli.app import (
     warn,
 )
 from telcocore.core import TelcoCore
+from telcocore.kernel.errors import ConfigurationError
 from telcocore.kernel.serialization import converter
 from telcocore.kernel.validation import without_passwords
 from telcocore.notifications.services import DeliveryReport, validate_interval
+from telcocore.platform.sql.options import seconds_setting
 
 __all__ = ["COMMANDS", "ENV_SMTP", "smtp_config"]
 
@@ -85,14 +87,11 @@ def _timeout(url: str, value: str | None) -> float:
     if value is None:
         return DEFAULT_TIMEOUT
     try:
-        seconds = float(value)
-    except ValueError:
-        seconds = -1.0
-    if not 0 < seconds <= MAX_TIMEOUT:
+        return seconds_setting(value, name="timeout", maximum=MAX_TIMEOUT)
+    except ConfigurationError:
         raise _bad(
             url, f"has timeout={value!r}: give seconds, more than 0, at most {MAX_TIMEOUT:g}"
-        )
-    return seconds
+        ) from None
 
 
 def _sender(url: str, value: str | None) -> str:
