@@ -14,7 +14,9 @@ rating, no ledger.
 Each import of ours runs in a process of its own (its start, about half a second, is in
 the time): the note gives the peak memory (``ru_maxrss``) of the warm-up imports (a tenth
 of the timed size: 100,000 lines in the full run) and of the timed one. It stays flat, since
-one batch is held at a time.
+one batch is held at a time. It also gives the seconds the timed import spent in SQLite
+(:func:`time_in_sqlite`) and the ratio ours would reach if nothing else took any time: the
+ceiling the database work alone puts on this row.
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -167,20 +170,54 @@ def _baseline_import(source: Path, database: Path) -> None:
 _CHILD = """\
 import resource, sys
 from pathlib import Path
-from benchmarks.bench_calls import _core
+from benchmarks.bench_calls import _core, time_in_sqlite
 core = _core(Path(sys.argv[2]))
+spent = time_in_sqlite()
 report = core.calls.import_file("asterisk", Path(sys.argv[1]), batch_size=int(sys.argv[3]))
 core.close()
-print(report.imported + report.duplicates, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(report.imported + report.duplicates, peak, spent[0])
 """
-"""An import in a process of its own: prints the records posted and the peak memory (KiB)."""
+"""An import in a process of its own: prints the records posted, the peak memory (KiB) and
+the seconds spent in SQLite."""
 
 
-def import_in_child(source: Path, database: Path) -> tuple[int, int]:
+def time_in_sqlite() -> list[float]:
+    """Time every call of this process into SQLite from now on; a list whose one item adds up.
+
+    The SQLite dialect's methods that run statements (``begin``, ``execute``,
+    ``execute_batches``, ``commit``, ``rollback``: every statement of a unit of work goes
+    through one of them) are wrapped with a clock. What they include is SQLite's own work:
+    binding the parameters, running the statements (with the ``decimal_add`` function the
+    summaries' upsert calls) and the commits' writes to disk. Rows fetched later, from a
+    returned cursor, are not counted (the import's reads are a few per batch).
+    """
+    from telcocore.platform.sql.sqlite import SqliteDialect  # noqa: PLC0415 - the child's
+
+    spent = [0.0]
+    clock = time.perf_counter
+
+    def timed(method: Callable[..., object]) -> Callable[..., object]:
+        def run(*args: object) -> object:
+            began = clock()
+            try:
+                return method(*args)
+            finally:
+                spent[0] += clock() - began
+
+        return run
+
+    for name in ("begin", "execute", "execute_batches", "commit", "rollback"):
+        setattr(SqliteDialect, name, timed(getattr(SqliteDialect, name)))
+    return spent
+
+
+def import_in_child(source: Path, database: Path) -> tuple[int, int, float]:
     """Import ``source`` into a fresh ``database`` in a child process.
 
-    The records it posted and its peak resident memory in bytes (``ru_maxrss``): each
-    size's figure is its own, and nothing slows the import down (``tracemalloc`` would).
+    The records it posted, its peak resident memory in bytes (``ru_maxrss``) and the
+    seconds it spent in SQLite (see :func:`time_in_sqlite`): each size's figure is its own,
+    and nothing slows the import down (``tracemalloc`` would).
     """
     root = Path(__file__).resolve().parent.parent
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), *sys.path])}
@@ -192,8 +229,8 @@ def import_in_child(source: Path, database: Path) -> tuple[int, int]:
         env=env,
         cwd=root,
     )
-    posted, peak = done.stdout.split()[-2:]
-    return int(posted), int(peak) * 1024  # kilobytes on Linux
+    posted, peak, spent = done.stdout.split()[-3:]
+    return int(posted), int(peak) * 1024, float(spent)  # kilobytes on Linux
 
 
 @contextlib.contextmanager
@@ -210,26 +247,43 @@ def _import_sqlite() -> Iterator[Case]:
             return files[n]
 
         peaks: dict[int, int] = {}
+        # The timed size's (the largest) time in SQLite and the baseline's whole time, the
+        # last of each: the share of SQLite, and what ours could reach if nothing else
+        # took any time.
+        in_sqlite: dict[int, float] = {}
+        baseline_took: dict[int, float] = {}
 
         def ours(n: int) -> None:
             database = directory / f"ours-{next(runs)}.db"
-            posted, peak = import_in_child(source(n), database)
+            posted, peak, spent = import_in_child(source(n), database)
             database.unlink()
             peaks[n] = max(peak, peaks.get(n, 0))
+            in_sqlite[n] = spent
             if posted != n:
                 msg = f"posted {posted} of {n} records"
                 raise RuntimeError(msg)
 
         def baseline(n: int) -> None:
             database = directory / f"baseline-{next(runs)}.db"
+            began = time.perf_counter()
             _baseline_import(source(n), database)
+            baseline_took[n] = time.perf_counter() - began
             database.unlink()
 
         def note() -> str:
             figures = [
                 f"{lines:,} lines: {peak / 2**20:.1f} MiB" for lines, peak in sorted(peaks.items())
             ]
-            return "peak memory of the importing process (ru_maxrss): " + ", ".join(figures)
+            lines = max(in_sqlite)
+            spent = in_sqlite[lines]
+            return (
+                "peak memory of the importing process (ru_maxrss): "
+                + ", ".join(figures)
+                + f"; ours spent {spent:.1f} s in SQLite for {lines:,} lines "
+                f"({spent / lines * 1e6:.1f} us a line: statements, the summaries' decimal_add "
+                f"calls, commits), the baseline {baseline_took[lines]:.1f} s in all: "
+                f"with no other work ours would reach {baseline_took[lines] / spent:.2f}"
+            )
 
         yield Case(
             ours=ours,
