@@ -28,7 +28,7 @@ from telcocore.adapters.system import SystemClock
 from telcocore.audit.services import AuditLog
 from telcocore.billing.invoices.services import InvoiceService
 from telcocore.billing.invoices.services.usage import SummaryUsage
-from telcocore.billing.ledger.services import LedgerService, keep_version, open_balance
+from telcocore.billing.ledger.services import LedgerService, open_balance
 from telcocore.billing.plans.services import PlanService
 from telcocore.billing.rating.services import CompiledDecks, RatingService
 from telcocore.calls.services import CallService
@@ -144,11 +144,7 @@ class TelcoCore:
         self.context = context
         self.audit = AuditLog(context)
         self.outbox = OutboxService(context, self._notifier, on_queued=self._worker.wake)
-        # A change of an account writes its version on the balance: a debit judged by the
-        # account as it was is then refused by the balance's move and judged again.
-        self.accounts = AccountService(
-            context, self.audit, when_opened=(open_balance,), when_changed=(keep_version,)
-        )
+        self.accounts = AccountService(context, self.audit, when_opened=(open_balance,))
         self.contacts = ContactService(
             context, self.audit, self.outbox, hasher=self._hasher, policy=self._policy
         )

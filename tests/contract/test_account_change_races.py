@@ -1,9 +1,10 @@
 """A change of an account in progress in one process while another's ledger posts on it.
 
 The ledger judges a debit by the account as it read it (the single debit remembers it from
-the debit before); the change writes the account's new version on the balance in its own
-transaction. The debit waits for the change on the balance and is then judged by the
-account as the change left it: never by the debit limit or status the change replaced.
+the debit before); the database writes the account's new version on the balance in the
+change's own statement. The debit waits for the change on the balance and is then judged
+by the account as the change left it: never by the debit limit or status the change
+replaced.
 On PostgreSQL the test waits until the debit is blocked by the change before letting the
 change commit; on SQLite the change holds the write lock from its start, so the debit
 begins after the change commits, whenever it is started.
@@ -22,6 +23,7 @@ import telcocore
 from telcocore import AccountNotActive, DebitLimitExceeded, TelcoCore, TelcoError
 from telcocore.accounts.model import AccountStatus
 from telcocore.billing.ledger.services import LedgerRequest, Movement
+from telcocore.billing.ledger.sql import SqlLedgerRepository
 from telcocore.kernel.money import Money
 from telcocore.platform.ports import UnitOfWork
 from telcocore.platform.sql.unit_of_work import SqlUnitOfWork
@@ -144,45 +146,65 @@ def test_a_debit_waiting_for_a_change_obeys_it(
     assert len(mine.ledger.history("acme").entries) == 2  # the seed and the first debit
 
 
+class _PausedPosting:
+    """Stops every posting of this process once its balance is moved (or held), until released.
+
+    Before the posting's rows go: those refer to the account (a foreign key).
+    """
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.moved = threading.Event()
+        self.release = threading.Event()
+        self.backend: int | None = None
+        """The PostgreSQL backend of the posting's transaction (``None`` on SQLite)."""
+        for name in ("add", "record_batch"):
+            monkeypatch.setattr(SqlLedgerRepository, name, self._paused(name))
+
+    def _paused(self, name: str) -> Callable[..., None]:
+        write = getattr(SqlLedgerRepository, name)
+
+        def paused(repository: SqlLedgerRepository, *args: Any) -> None:  # noqa: ANN401
+            session = repository._s
+            if session.dialect.name == "PostgreSQL":
+                row = session.one("SELECT pg_backend_pid()")
+                assert row is not None
+                self.backend = row[0]
+            self.moved.set()
+            assert self.release.wait(_WAIT)
+            write(repository, *args)
+
+        return paused
+
+
 @pytest.mark.parametrize("post", [_single, _batch], ids=["debit", "post_many"])
 def test_a_realm_change_and_a_posting_both_commit(
     cores: tuple[TelcoCore, TelcoCore],
+    monkeypatch: pytest.MonkeyPatch,
     post: Callable[[TelcoCore, str], TelcoError | None],
 ) -> None:
-    """A change of the realm, paused between its account and balance writes, deadlocks none.
+    """A change of the realm while a posting holds the balance deadlocks neither.
 
-    The posting references the account (a foreign key) while the change holds the account
-    row; the change then waits for the posting's balance row. Neither may wait for the
-    other: the posting commits, then the change.
+    The change holds the account row and waits, in the database's write of the version on
+    the balance, for the posting; the posting's rows then refer to the account (a foreign
+    key). Neither may wait for the other: the posting commits, then the change.
     """
     mine, theirs = cores
-    written, release = threading.Event(), threading.Event()
-    backend: list[int] = []
-    [keep] = theirs.accounts._when_changed
-
-    def paused(uow: UnitOfWork, account: Any) -> None:  # noqa: ANN401
-        assert isinstance(uow, SqlUnitOfWork)
-        if uow._session.dialect.name == "PostgreSQL":
-            row = uow._session.one("SELECT pg_backend_pid()")
-            assert row is not None
-            backend.append(row[0])
-        written.set()  # the account is written, its balance not yet
-        assert release.wait(_WAIT)
-        keep(uow, account)
-
-    theirs.accounts._when_changed = (paused,)
+    paused = _PausedPosting(monkeypatch)
     with ThreadPoolExecutor(max_workers=2) as threads:
-        changing = threads.submit(theirs.accounts.update, "acme", realm="acme.example")
-        assert written.wait(_WAIT)
         posting = threads.submit(post, mine, "1.00")
+        assert paused.moved.wait(_WAIT)
+        changing = threads.submit(theirs.accounts.update, "acme", realm="acme.example")
         try:
-            for _ in range(int(_WAIT / 0.01)):  # PostgreSQL: until it is done, or waits
-                if not backend or posting.done() or _blocked_by(mine, backend[0]):
+            for _ in range(int(_WAIT / 0.01)):  # PostgreSQL: until the change waits
+                if paused.backend is None or _blocked_by(mine, paused.backend):
                     break
+                assert not changing.done(), "the change did not wait for the posting"
                 threading.Event().wait(0.01)
+            else:
+                pytest.fail("the change never waited for the posting")
         finally:
-            release.set()
-        changed = changing.result(timeout=_WAIT)
+            paused.release.set()
         refused = posting.result(timeout=_WAIT)
+        changed = changing.result(timeout=_WAIT)
     assert (refused, changed.realm) == (None, "acme.example")
     assert mine.ledger.balance("acme") == Money("8.00", "USD")

@@ -10,6 +10,7 @@ import pytest
 
 from telcocore.accounts.errors import AccountNotFound
 from telcocore.accounts.model import Account
+from telcocore.accounts.ports import AccountRepository
 from telcocore.billing.ledger.errors import TransactionNotFound
 from telcocore.billing.ledger.model import (
     BalanceChange,
@@ -22,6 +23,7 @@ from telcocore.billing.ledger.ports import LedgerRepository
 from telcocore.kernel.errors import AlreadyExists
 from telcocore.kernel.money import Money
 from telcocore.platform.ports import Storage, UnitOfWork
+from telcocore.platform.sql.unit_of_work import SqlUnitOfWork
 
 Opened = Callable[..., Account]
 Post = Callable[..., tuple[Transaction, BalanceChange | None]]
@@ -140,12 +142,16 @@ class TestAccountVersion:
         assert Money("1.00", "USD") == _balance(storage)
 
     def test_a_move_with_another_version_is_refused(self, storage: Storage, opened: Opened) -> None:
-        """After the version changed, a move given the old one returns None, changes nothing."""
-        opened("acme")
+        """After the account changed, a move given its old version returns None.
+
+        In the same unit as a move before the change: the move after it reads the balance
+        as the change left it.
+        """
+        account = opened("acme")
         with storage.unit_of_work() as uow:
             ledger = uow.get(LedgerRepository)
             ledger.move_balance("acme", Decimal(5), floor=None, account_version=0)
-            ledger.set_account_version("acme", 1)
+            uow.get(AccountRepository).update(account)
             stale = ledger.move_balance("acme", Decimal(-1), floor=None, account_version=0)
             fresh = ledger.move_balance("acme", Decimal(-2), floor=None, account_version=1)
             uow.commit()
@@ -154,15 +160,33 @@ class TestAccountVersion:
         assert (Money("3.00", "USD"), 2) == (_balance(storage), fresh.seq)
 
     def test_held_balances_carry_it(self, storage: Storage, opened: Opened) -> None:
-        """hold_balances() gives each balance the version it keeps."""
+        """hold_balances() gives each balance the version its account has."""
+        opened("acme")
+        bravo = opened("bravo")
+        for _ in range(2):
+            with storage.unit_of_work() as uow:
+                uow.get(AccountRepository).update(bravo)
+                uow.commit()
+        with storage.unit_of_work() as uow:
+            held = uow.get(LedgerRepository).hold_balances(["acme", "bravo"])
+        assert {"acme": 0, "bravo": 2} == {a: h.account_version for a, h in held.items()}
+
+    def test_the_database_keeps_it_for_plain_sql(self, storage: Storage, opened: Opened) -> None:
+        """A change of the version by SQL of its own, as any other writer's, reaches the balance.
+
+        Only a change of the version: an UPDATE that leaves it as it is writes no balance.
+        """
         opened("acme")
         opened("bravo")
         with storage.unit_of_work() as uow:
-            uow.get(LedgerRepository).set_account_version("bravo", 7)
+            assert isinstance(uow, SqlUnitOfWork)
+            uow._session.run("UPDATE accounts SET version = version + 6 WHERE id = 'bravo'")
+            uow._session.run("UPDATE balances SET account_version = 3 WHERE account_id = 'acme'")
+            uow._session.run("UPDATE accounts SET status = status, version = version")
             uow.commit()
         with storage.unit_of_work() as uow:
             held = uow.get(LedgerRepository).hold_balances(["acme", "bravo"])
-        assert {"acme": 0, "bravo": 7} == {a: h.account_version for a, h in held.items()}
+        assert {"acme": 3, "bravo": 6} == {a: h.account_version for a, h in held.items()}
 
 
 class TestRecord:

@@ -86,6 +86,16 @@ def with_later_accounts(url: str, script: str = "SELECT 1;\n") -> list[ModuleMig
     ]
 
 
+def shipped_before(url: str, module: str, name: str) -> list[ModuleMigrations]:
+    """The shipped migrations, those of ``module`` stopping before the one named ``name``.
+
+    As the release before that migration shipped them.
+    """
+    cut = next(m for m in shipped(url) if m.module == module).migrations
+    kept = cut[: next(i for i, m in enumerate(cut) if m.name == name)]
+    return [attrs.evolve(m, migrations=kept) if m.module == module else m for m in shipped(url)]
+
+
 def open_with(url: str, migrations: Sequence[ModuleMigrations] | None = None) -> Storage:
     """Open the SQLite or PostgreSQL storage of ``url`` with these ``migrations``."""
     if url.startswith("sqlite:"):

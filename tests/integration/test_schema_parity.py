@@ -3,9 +3,9 @@
 The migrations are written once where the databases agree and twice only where they
 differ; this test checks the result: tables, columns (name, type family, nullability,
 default), indexes (columns, unique, partial), primary keys, unique constraints, foreign
-keys and the number of checks of each table. Types are compared by family, as SQLite
-stores them: a PostgreSQL ``NUMERIC``, ``TIMESTAMPTZ`` or ``JSONB`` column is TEXT in SQLite,
-a ``BIGINT`` or ``BOOLEAN`` one INTEGER.
+keys, the number of checks of each table, and triggers (table and name). Types are
+compared by family, as SQLite stores them: a PostgreSQL ``NUMERIC``, ``TIMESTAMPTZ`` or
+``JSONB`` column is TEXT in SQLite, a ``BIGINT`` or ``BOOLEAN`` one INTEGER.
 """
 
 from __future__ import annotations
@@ -32,12 +32,18 @@ FAMILY = {
 }
 """The SQLite type a PostgreSQL type of the migrations becomes."""
 
+PARTS = ("columns", "indexes", "keys", "foreign", "checks", "triggers")
+"""The parts of a schema compared."""
+
 
 def sqlite_catalog(path: Path) -> Catalog:
     """The schema of a SQLite file, through ``sqlite_master`` and the table pragmas."""
     conn = sqlite3.connect(path)
     try:
-        found: Catalog = {k: set() for k in ("columns", "indexes", "keys", "foreign", "checks")}
+        found: Catalog = {k: set() for k in PARTS}
+        found["triggers"] = set(
+            conn.execute("SELECT tbl_name, name FROM sqlite_master WHERE type = 'trigger'")
+        )
         tables = [
             (name, sql)
             for name, sql in conn.execute(
@@ -78,8 +84,17 @@ def postgres_catalog(url: str) -> Catalog:
     import psycopg  # noqa: PLC0415 - only the PostgreSQL tests need the driver
 
     schema = dict(parse_qsl(urlsplit(url).query))["schema"]
-    found: Catalog = {k: set() for k in ("columns", "indexes", "keys", "foreign", "checks")}
+    found: Catalog = {k: set() for k in PARTS}
     with psycopg.connect(url.split("?", 1)[0], autocommit=True) as conn:
+        found["triggers"] = set(
+            conn.execute(
+                "SELECT t.relname, g.tgname FROM pg_trigger AS g "
+                "JOIN pg_class AS t ON t.oid = g.tgrelid "
+                "JOIN pg_namespace AS n ON n.oid = t.relnamespace "
+                "WHERE n.nspname = %s AND NOT g.tgisinternal",
+                (schema,),
+            ).fetchall()
+        )
         for table, name, type_, nullable, default in conn.execute(
             "SELECT table_name, column_name, data_type, is_nullable, column_default "
             "FROM information_schema.columns WHERE table_schema = %s",
@@ -144,7 +159,7 @@ class TestSchemaParity:
         telcocore.connect(pg_url).close()
         return sqlite_catalog(path), postgres_catalog(pg_url)
 
-    @pytest.mark.parametrize("part", ["columns", "indexes", "keys", "foreign", "checks"])
+    @pytest.mark.parametrize("part", PARTS)
     def test_the_same(self, catalogs: tuple[Catalog, Catalog], part: str) -> None:
         """The same part of the schema, item for item (what only one has is shown)."""
         sqlite, postgres = catalogs
@@ -158,22 +173,26 @@ class TestSchemaParity:
         tables = {row[0] for row in catalogs[0]["columns"]}
         assert {"accounts", "balances", "outbox", "audit_entries", "dids", "contacts"} <= tables
         assert tables == {row[0] for row in catalogs[1]["columns"]}
+        assert ("accounts", "accounts_version_to_balance") in catalogs[1]["triggers"]
 
     def test_an_index_on_one_side_only_is_seen(
         self, tmp_path: Path, catalogs: tuple[Catalog, Catalog]
     ) -> None:
-        """The comparison is not blind: an extra SQLite index shows up as a difference."""
+        """The comparison is not blind: an extra SQLite index, column or trigger shows up."""
         path = tmp_path / "fresh.db"
         conn = sqlite3.connect(path)
         conn.execute("CREATE INDEX extra_index ON dids (did_class)")
         conn.execute("ALTER TABLE dids ADD COLUMN extra TEXT")
+        conn.execute("CREATE TRIGGER extra_trigger AFTER DELETE ON dids BEGIN SELECT 1; END")
         conn.commit()
         conn.close()
         changed = sqlite_catalog(path)
         assert (
             {("dids", "extra_index", ("did_class",), False, False)},
             {("dids", "extra", "text", True, False)},
+            {("dids", "extra_trigger")},
         ) == (
             changed["indexes"] - catalogs[1]["indexes"],
             changed["columns"] - catalogs[1]["columns"],
+            changed["triggers"] - catalogs[1]["triggers"],
         )

@@ -48,6 +48,8 @@ class AccountRepository(Protocol):
 
         The stored version must still be ``account.version``; it is then incremented.
         Otherwise :class:`~telcocore.ConcurrencyError`. A realm another account
-        has (compared lower-cased) is :class:`~telcocore.AlreadyExists`.
+        has (compared lower-cased) is :class:`~telcocore.AlreadyExists`. A storage that
+        keeps the ledger's balances writes the new version on the account's balance in
+        the same transaction.
         """
         ...

@@ -55,15 +55,11 @@ class AccountService:
         audit: AuditLog,
         *,
         when_opened: Sequence[Callable[[UnitOfWork, Account], None]] = (),
-        when_changed: Sequence[Callable[[UnitOfWork, Account], None]] = (),
     ) -> None:
         self._ctx = context
         self._audit = audit
         self._when_opened = tuple(when_opened)
         """Run in the unit of work that opens an account (the ledger opens its balance)."""
-        self._when_changed = tuple(when_changed)
-        """Run in the unit of work that stores a change of an account, after it is stored
-        with its new version (the ledger keeps the version on the account's balance)."""
 
     def open(  # noqa: PLR0913 - the settings of a new account, all keyword-only
         self,
@@ -210,8 +206,6 @@ class AccountService:
             if account == before:  # nothing changed: no write, no audit entry
                 return account
             uow.get(AccountRepository).update(account)
-            for changed in self._when_changed:
-                changed(uow, account)
             self._audit.record_change(uow, AuditAction.UPDATE, before, account, reason=reason)
             uow.commit()
         return account

@@ -114,7 +114,8 @@ class SqlAccountRepository:
         """Store ``account`` if its version is still the stored one, and bump the version.
 
         Else :class:`~telcocore.ConcurrencyError` (or
-        :class:`~telcocore.AccountNotFound`).
+        :class:`~telcocore.AccountNotFound`). The database writes the new version on the
+        account's balance too, in the same statement (the ledger's trigger).
         """
         version = account.version + 1
         try:
@@ -136,6 +137,9 @@ class SqlAccountRepository:
             if self._s.one("SELECT 1 FROM accounts WHERE id = ?", (account.id,)) is None:
                 raise AccountNotFound(account.id)
             raise ConcurrencyError(Account.ENTITY, account.id, account.version)
+        # The database's trigger wrote the new version on the account's balance row: what
+        # the transaction remembers of rows (the ledger's last move) is read again.
+        self._s.memo.clear()
         account.version = version
 
 

@@ -368,8 +368,8 @@ class HeldBalance:
     """A customer balance read under a lock, with the ``seq`` of its last posting.
 
     ``held`` is the sum of the account's holds (:class:`Hold`) in its currency;
-    ``account_version`` the version of the account the row was last given (every change
-    of the account gives it the new one).
+    ``account_version`` the version of the account the row holds (the database writes the
+    new one with every change of the account).
     """
 
     balance: Money

@@ -44,19 +44,13 @@ class LedgerRepository(Protocol):
         Refuse (return ``None``, change nothing) when the new balance less the account's
         holds would be below a ``floor`` given, or the new balance out of the ledger's
         bounds (:func:`~telcocore.billing.ledger.model.balance_allowed`), or an
-        ``account_version`` is given and the balance holds another one
-        (:meth:`set_account_version`): the account changed since that version was read,
-        and the move would judge by its old rules.
-        """
-        ...
+        ``account_version`` is given and the balance holds another one: the account
+        changed since that version was read, and the move would judge by its old rules.
 
-    def set_account_version(self, account_id: str, version: int) -> None:
-        """Keep ``version`` as the account's on its balance, in the unit changing the account.
-
-        From then until the unit ends, no other writer moves the balance, and a move that
-        waited for it sees the new version (PostgreSQL: the balance row's lock, which
-        every move takes; SQLite: the write lock). An account without a balance has nothing
-        to keep.
+        The balance holds its account's version, kept by the storage itself whoever
+        changes the account: written in the transaction of every change of its version,
+        which no move of the balance passes (PostgreSQL: the balance row's lock, which
+        every move takes; SQLite: the write lock).
         """
         ...
 
@@ -112,8 +106,8 @@ class LedgerRepository(Protocol):
     def hold_balances(self, account_ids: Collection[str]) -> dict[str, HeldBalance]:
         """The balances of ``account_ids``, by account, locked until the transaction ends.
 
-        Each with the sum of the account's holds and the version of its account it was
-        last given (:meth:`set_account_version`).
+        Each with the sum of the account's holds and the version of its account it holds
+        (see :meth:`move_balance`).
 
         No other writer can move them before then (PostgreSQL: ``SELECT ... FOR UPDATE``,
         in account order by code point, the same in every batch, so two batches do not

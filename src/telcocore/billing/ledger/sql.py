@@ -12,10 +12,10 @@ differs (decimals, instants, errors) is asked of the
 - A balance moves in one conditional ``UPDATE`` where the database adds decimals exactly
   (PostgreSQL), else by a read, a check and a write under the unit's write lock (SQLite):
   see :attr:`~telcocore.platform.sql.dialect.Dialect.exact_decimals`.
-- A balance row keeps the version of its account (``account_version``), written by every
-  change of the account in the change's transaction
-  (:meth:`~SqlLedgerRepository.set_account_version`): a move given the version it judged
-  by happens only while that version is still stored, and a change waits for a move's
+- A balance row keeps the version of its account (``account_version``), written by the
+  database itself (a trigger on ``accounts``, ledger migration 6) in the transaction of
+  every change of the account, whoever makes it: a move given the version it judged by
+  happens only while that version is still stored, and a change waits for a move's
   transaction to end (the balance row's lock), or the move for the change's.
 - :meth:`~SqlLedgerRepository.record` inserts with ``ON CONFLICT DO NOTHING`` and counts
   the rows, so a taken key raises :class:`~telcocore.AlreadyExists` and the unit stays
@@ -204,17 +204,6 @@ class SqlLedgerRepository(SqlHolds):
             _money(moved.before, moved.currency), _money(moved.after, moved.currency), moved.seq
         )
 
-    def set_account_version(self, account_id: str, version: int) -> None:
-        """Keep ``version`` as the account's on its balance row, locked until the end.
-
-        Run by every change of the account, in its transaction. An account without a
-        balance has nothing to keep.
-        """
-        self._s.memo.pop(memo_key(account_id), None)  # the next move reads the row again
-        self._s.run(
-            "UPDATE balances SET account_version = ? WHERE account_id = ?", (version, account_id)
-        )
-
     def balance(self, account_id: str) -> Money:
         """The account's balance now."""
         amount, currency = self._require_balance(account_id)
@@ -258,9 +247,8 @@ class SqlLedgerRepository(SqlHolds):
     def hold_balances(self, account_ids: Collection[str]) -> dict[str, HeldBalance]:
         """The balances of ``account_ids``, locked until the transaction ends.
 
-        Each with the version of its account it was last given
-        (:meth:`set_account_version`). One ``SELECT`` (per :data:`_KEYS_PER_QUERY`
-        accounts), in account order by code
+        Each with the version of its account it holds. One ``SELECT`` (per
+        :data:`_KEYS_PER_QUERY` accounts), in account order by code
         point in Python and in the database alike
         (:attr:`~telcocore.platform.sql.dialect.Dialect.code_point_order`), with the
         dialect's :attr:`~telcocore.platform.sql.dialect.Dialect.update_lock`.

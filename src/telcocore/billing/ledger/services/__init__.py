@@ -138,8 +138,8 @@ class LedgerService(Holds):
         self._seen: dict[str, Account] = {}
         """Each account as a posting last read it: the next posting on it moves the
         balance with that account's debit limit, only while the balance still holds that
-        account's version (every change of the account writes its new one there), and
-        starts again the careful way if not."""
+        account's version (the database writes the new one there with every change of
+        the account), and starts again the careful way if not."""
 
     # -- moving money -----------------------------------------------------------------
 
@@ -405,9 +405,9 @@ class LedgerService(Holds):
                 return None  # refused, unless the key was posted before
             floor = EXACT.minus(account.debit_limit.amount) if new_usage else None
             ledger = uow.get(LedgerRepository)
-            # Moved only while no change of the account committed since it was read: a
-            # change writes the new version on the balance, and one in progress holds the
-            # balance until it commits.
+            # Moved only while no change of the account committed since it was read: the
+            # database writes a change's new version on the balance, and a change in
+            # progress holds the balance until it commits.
             change = ledger.move_balance(
                 account_id, delta.amount, floor=floor, account_version=account.version
             )
@@ -519,13 +519,3 @@ def post_in(
 def open_balance(uow: UnitOfWork, account: Account) -> None:
     """Open the zero balance of a new account, in the unit of work that stores the account."""
     uow.get(LedgerRepository).open_balance(account.id, account.currency)
-
-
-def keep_version(uow: UnitOfWork, account: Account) -> None:
-    """Keep the changed account's new version on its balance, in the unit that stores it.
-
-    The single posting judges by an account it read before (:class:`LedgerService`
-    remembers it) and moves the balance only while the balance holds that account's
-    version; the change and the posting wait for each other on the balance.
-    """
-    uow.get(LedgerRepository).set_account_version(account.id, account.version)
