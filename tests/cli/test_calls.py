@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import stat
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -94,6 +96,22 @@ class TestImport:
         master = master_csv(tmp_path / "Master.csv", 3)
         ran = cli("import", "asterisk", str(master), "--db", url)
         assert (ran.code, rejects.exists()) == (0, False)
+
+    def test_a_rejected_pipe_or_link_is_not_removed(
+        self, cli: Cli, url: str, tmp_path: Path
+    ) -> None:
+        """Only a plain file is removed: a named pipe stays, a link stays and its file empties."""
+        master = master_csv(tmp_path / "Master.csv", 3)
+        pipe = tmp_path / "rejects.pipe"
+        os.mkfifo(pipe)
+        ran = cli("import", "asterisk", str(master), "--rejected", str(pipe), "--db", url)
+        assert (ran.code, stat.S_ISFIFO(pipe.lstat().st_mode)) == (0, True)
+        kept = tmp_path / "kept.csv"
+        kept.write_text("4,an earlier run's row,x\n", encoding="utf-8")
+        link = tmp_path / "rejects.csv"
+        link.symlink_to(kept)
+        ran = cli("import", "asterisk", str(master), "--rejected", str(link), "--db", url)
+        assert (ran.code, link.is_symlink(), kept.read_text(encoding="utf-8")) == (0, True, "")
 
     def test_a_failed_run_leaves_the_last_runs_file(
         self, cli: Cli, url: str, tmp_path: Path

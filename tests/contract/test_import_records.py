@@ -5,13 +5,14 @@ from __future__ import annotations
 import io
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from tests.conftest import START
 
 from telcocore import Rate, RateDeck, TelcoCore
-from telcocore.calls.errors import InvalidImportOptions
-from telcocore.calls.importers import read_asterisk
+from telcocore.calls.errors import InvalidCallRecord, InvalidImportOptions
+from telcocore.calls.importers import RejectedRow, read_asterisk
 from telcocore.calls.model.posting import PostedCall
 from telcocore.calls.model.records import CallRecord
 from telcocore.calls.ports import CallRecordRepository
@@ -66,6 +67,51 @@ class TestFieldsAsRead:
                 posted = stored.find(record.call_id)
                 assert posted is not None
                 assert dict(record.raw) == posted.record.raw
+
+    @pytest.mark.parametrize("kind", ["asterisk", "freeswitch", "csv"])
+    def test_a_nul_character_rejects_its_row_alone(
+        self, core: TelcoCore, acme: str, kind: str
+    ) -> None:
+        """A NUL in any field (no storage keeps one) rejects that row; the others post."""
+        options: dict[str, Any] = {}
+        if kind == "asterisk":
+            rows = [_row(1), _row(2, userfield="a\x00b"), _row(3)]
+        elif kind == "freeswitch":
+            rows = [
+                f'"+4420712345{i}","2026-03-14 15:0{i}:00","2026-03-14 15:0{i}:02",'
+                f'"2026-03-14 15:0{i}:32","30","fs-{i}{n}"\n'
+                for i, n in ((1, ""), (2, "\x00"), (3, ""))
+            ]
+            template = ["destination_number", "start_stamp", "answer_stamp", "end_stamp"]
+            options = {"template": [*template, "billsec", "uuid"]}
+        else:
+            rows = ["to,started,seconds,note\n"] + [
+                f"+4420712345{i},2026-03-14 15:0{i}:00,60,x{n}\n"
+                for i, n in ((1, ""), (2, "\x00"), (3, ""))
+            ]
+            options = {"columns": {"destination": "to", "start": "started", "duration": "seconds"}}
+        report = core.calls.import_file(kind, _master(rows), account=acme, **options)
+        assert (2, 1) == (report.imported, report.rejected), report
+        [rejected] = report.rejected_rows
+        assert isinstance(rejected, RejectedRow)
+        assert "NUL character" in rejected.reason
+
+    def test_a_record_with_a_nul_in_raw_is_refused(self) -> None:
+        """``raw`` with a NUL is an InvalidCallRecord, before any storage sees it."""
+        with pytest.raises(InvalidCallRecord, match="NUL"):
+            CallRecord(
+                call_id="c1",
+                account_id="acme",
+                source="1001",
+                destination="442071234567",
+                start=START,
+                answer=START,
+                end=START,
+                duration=0,
+                billable=0,
+                disposition="answered",
+                raw={"note": "a\x00b"},
+            )
 
 
 def _master(rows: list[str]) -> io.StringIO:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
 from pathlib import Path
 
 from benchmarks.bench_calls import prepare, write_master_csv
@@ -57,3 +59,22 @@ class TestForms:
             'UPDATE call_records SET raw = \'{"src":"1001","userfield":""}\', raw_form = NULL',
         )
         assert [{"src": "1001", "userfield": ""}] * LINES == _read_back(durable_url, records)
+
+    def test_a_wide_header_is_one_form(self, durable_url: str) -> None:
+        """A header of many long column names (8 kB of them, unlike each other) is a form."""
+        extra = [f"x_{hashlib.sha256(str(i).encode()).hexdigest()}" for i in range(120)]
+        header = ["to", "started", "seconds", *extra]
+        values = ["+14155550123", "2026-03-14 15:00:00", "60", *map(str, range(120))]
+        text = ",".join(header) + "\n" + ",".join(values) + "\n"
+        columns = {"destination": "to", "start": "started", "duration": "seconds"}
+        with telcocore.connect(durable_url) as core:
+            prepare(core)
+            report = core.calls.import_file(
+                "csv", io.StringIO(text), columns=columns, account="bench"
+            )
+        assert (1, 0) == (report.imported, report.rejected), report
+        [(call_id,)] = raw.query(durable_url, "SELECT call_id FROM call_records")
+        with telcocore.connect(durable_url) as core, core.storage.unit_of_work() as uow:
+            posted = uow.get(CallRecordRepository).find(str(call_id))
+        assert posted is not None
+        assert dict(zip(header, values, strict=True)) == dict(posted.record.raw)

@@ -14,6 +14,8 @@ are a JSON object by name, with no form.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -311,15 +313,19 @@ class SqlCallRecordRepository:
         self._s.run_batches([(_INSERT_RECORD, rows)])
 
     def _form(self, names: list[str]) -> int:
-        """The number of the form of these column names, stored if it is new."""
-        document = self._s.dialect.json_to_db(names)
-        row = self._s.one("SELECT id FROM call_record_forms WHERE names = ?", (document,))
+        """The number of the form of these column names, stored if it is new.
+
+        Found by the SHA-256 of the names' JSON text: the names themselves may be longer
+        than a unique index takes (PostgreSQL's b-tree refuses entries of a few kB).
+        """
+        digest = hashlib.sha256(json.dumps(names).encode()).hexdigest()
+        row = self._s.one("SELECT id FROM call_record_forms WHERE digest = ?", (digest,))
         if row is None:
             # An upsert, so that a form a concurrent writer has just stored is returned too.
             row = self._s.one(
-                "INSERT INTO call_record_forms (names) VALUES (?) "
-                "ON CONFLICT (names) DO UPDATE SET names = excluded.names RETURNING id",
-                (document,),
+                "INSERT INTO call_record_forms (digest, names) VALUES (?, ?) "
+                "ON CONFLICT (digest) DO UPDATE SET digest = excluded.digest RETURNING id",
+                (digest, self._s.dialect.json_to_db(names)),
             )
         return int(row[0])  # type: ignore[index]  # an upsert returns its row
 

@@ -97,9 +97,15 @@ class _LazyRejects:
     def finish(self) -> None:
         """After an import read to the end: with no row rejected, remove an earlier run's file.
 
-        So the file, when there is one, always holds the last run's rejected rows.
+        So the file, when there is one, always holds the last run's rejected rows. Only a
+        plain file is removed: a link is kept and its file emptied, as a first write would
+        replace it; a device or a pipe (``/dev/null``, a reader's FIFO) is left alone.
         """
-        if self._file is None:
+        if self._file is not None or not self.path.is_file():
+            return
+        if self.path.is_symlink():
+            self.path.open("w", encoding="utf-8").close()
+        else:
             self.path.unlink(missing_ok=True)
 
 

@@ -128,7 +128,8 @@ class _Reader:
     """The rows of a CSV source, with the physical line each starts on and its text.
 
     Bytes are read line by line and decoded as UTF-8 with ``surrogateescape``, so a row
-    with bytes that are not UTF-8 is found (:attr:`not_utf8`) and rejected alone.
+    with bytes that are not UTF-8 is found (:attr:`not_utf8`) and rejected alone; so is a
+    row holding a NUL character (:attr:`nul`), which PostgreSQL keeps in no text or JSON.
     """
 
     def __init__(self, source: object) -> None:
@@ -136,6 +137,7 @@ class _Reader:
         self.bytes_total: int | None = None
         self.pending: list[str] = []
         self.not_utf8 = False
+        self.nul = False
         self._close: IO[bytes] | None = None
         if isinstance(source, str | os.PathLike):
             try:
@@ -178,6 +180,8 @@ class _Reader:
                 except UnicodeDecodeError:
                     text = line.decode("utf-8", "surrogateescape")  # type: ignore[union-attr]
                     self.not_utf8 = True
+                if "\x00" in text:
+                    self.nul = True
                 pending.append(text)
                 yield text
         else:
@@ -187,14 +191,22 @@ class _Reader:
                 yield text
 
     def _decoded(self, line: bytes | str) -> str:
-        """``line`` as text, counted, with :attr:`not_utf8` set if it is not UTF-8."""
+        """``line`` as text, counted, with :attr:`not_utf8` set if it is not UTF-8.
+
+        And :attr:`nul` if it holds a NUL character.
+        """
         self.bytes_read += len(line)
         if isinstance(line, bytes):
             try:
-                return line.decode()
+                text = line.decode()
             except UnicodeDecodeError:
                 self.not_utf8 = True
-                return line.decode("utf-8", "surrogateescape")
+                text = line.decode("utf-8", "surrogateescape")
+            if "\x00" in text:
+                self.nul = True
+            return text
+        if "\x00" in line:
+            self.nul = True
         if not line.isascii():
             try:
                 line.encode("utf-8")
@@ -207,8 +219,8 @@ class _Reader:
 
         Blank lines are skipped; the file is closed when the rows end or are dropped.
         While a row is being handled, :attr:`not_utf8` says
-        whether one of its lines had bytes that are not UTF-8, and :meth:`text` gives
-        its text.
+        whether one of its lines had bytes that are not UTF-8, :attr:`nul` whether one
+        held a NUL character, and :meth:`text` gives its text.
         """
         reader = csv.reader(self.lines(), strict=False)
         done = 0
@@ -223,12 +235,14 @@ class _Reader:
                         pending.clear()
                         if self.not_utf8:
                             self.not_utf8 = False
+                        if self.nul:
+                            self.nul = False
                     return  # noqa: TRY300 - the loop ends with the source
                 except csv.Error:
                     yield done + 1, None
                 done = reader.line_num
                 pending.clear()
-                self.not_utf8 = False
+                self.not_utf8 = self.nul = False
         finally:
             self.close()
 

@@ -177,6 +177,8 @@ def _rows(
             yield rejected(line, reason, reader)
         elif reader.not_utf8:
             yield rejected(line, "the row is not valid UTF-8", reader)
+        elif reader.nul:
+            yield rejected(line, "the row holds a NUL character, which no storage keeps", reader)
         else:
             raw = RowFields(index, fields)
             result = _record(raw, fields, clock, accounts, directions)

@@ -183,7 +183,7 @@ def _rows(
     rows = reader.rows()
     names: list[str] | None = None
     for line, fields in rows:
-        if fields is not None and not reader.not_utf8:
+        if fields is not None and not reader.not_utf8 and not reader.nul:
             names = fields
             break
         yield rejected(line, "the header row cannot be read", reader)
@@ -204,6 +204,8 @@ def _rows(
             )
         elif reader.not_utf8:
             yield rejected(line, "the row is not valid UTF-8", reader)
+        elif reader.nul:
+            yield rejected(line, "the row holds a NUL character, which no storage keeps", reader)
         else:
             raw = RowFields(index, fields)
             result = _record(raw, fields, mapped, times, accounts, directions)

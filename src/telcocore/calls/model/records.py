@@ -170,6 +170,8 @@ def _raw(value: object) -> dict[str, str]:
         isinstance(k, str) and isinstance(v, str) for k, v in value.items()
     ):
         _refuse("raw", value, "must map column names (str) to field values (str)")
+    if any("\x00" in k or "\x00" in v for k, v in value.items()):
+        _refuse("raw", value, "must not hold a NUL character, which no storage keeps")
     return dict(value)
 
 
