@@ -6,6 +6,7 @@ import hashlib
 import io
 from pathlib import Path
 
+import pytest
 from benchmarks.bench_calls import prepare, write_master_csv
 from tests.integration import storage_workers as raw
 
@@ -13,6 +14,7 @@ import telcocore
 from telcocore.calls.importers import read_asterisk
 from telcocore.calls.model.records import CallRecord
 from telcocore.calls.ports import CallRecordRepository
+from telcocore.kernel.errors import StorageError
 
 LINES = 30
 
@@ -59,6 +61,18 @@ class TestForms:
             'UPDATE call_records SET raw = \'{"src":"1001","userfield":""}\', raw_form = NULL',
         )
         assert [{"src": "1001", "userfield": ""}] * LINES == _read_back(durable_url, records)
+
+    def test_fields_that_do_not_fit_their_form_are_a_storage_error(
+        self, durable_url: str, tmp_path: Path
+    ) -> None:
+        """A row edited by hand (an array of another length, an array without a form)."""
+        with telcocore.connect(durable_url) as core:
+            prepare(core)
+        [first, *_] = _import(durable_url, tmp_path, first_id=0)
+        for change in ("raw = '[\"1001\"]'", "raw_form = NULL"):
+            raw.execute(durable_url, f"UPDATE call_records SET {change}")  # noqa: S608 - constant
+            with pytest.raises(StorageError, match="do not fit its form"):
+                _read_back(durable_url, [first])
 
     def test_a_wide_header_is_one_form(self, durable_url: str) -> None:
         """A header of many long column names (8 kB of them, unlike each other) is a form."""

@@ -86,6 +86,54 @@ class TestPostgresErrors:
         with pytest.raises(StorageError, match="no_such_database_here"):
             open_storage(url)
 
+    @pytest.mark.postgres
+    def test_a_limit_the_server_refuses_says_what_it_said(self, pg_url: str) -> None:
+        """A server's limit (SQLSTATE 54000, an OperationalError in psycopg) is no lost link."""
+        import psycopg  # noqa: PLC0415 - only the PostgreSQL tests need the driver
+
+        with telcocore.connect(pg_url) as core:
+            unit = _sql_unit(core.storage)
+            with unit:
+                unit._session.run("CREATE TEMPORARY TABLE wide_keys (key TEXT PRIMARY KEY)")
+                with pytest.raises(StorageError, match="PostgreSQL failed") as raised:
+                    unit._session.run(
+                        "INSERT INTO wide_keys SELECT string_agg(md5(i::text), '') "
+                        "FROM generate_series(1, 1000) AS i"
+                    )
+            cause = raised.value.__cause__
+            assert isinstance(cause, psycopg.OperationalError)
+            assert cause.sqlstate == "54000"
+            assert "unreachable" not in str(raised.value)
+
+
+class TestPostgresTranslation:
+    """Which psycopg errors say the connection failed: none of them needs a server."""
+
+    @pytest.mark.parametrize(
+        ("name", "lost"),
+        [
+            ("OperationalError", True),  # the client's own: no SQLSTATE
+            ("AdminShutdown", True),  # 57P01
+            ("CannotConnectNow", True),  # 57P03
+            ("ConnectionFailure", True),  # 08006
+            ("ProgramLimitExceeded", False),  # 54000
+            ("DiskFull", False),  # 53100
+            ("QueryCanceled", False),  # 57014
+        ],
+    )
+    def test_only_a_connection_state_says_the_connection_failed(
+        self, name: str, *, lost: bool
+    ) -> None:
+        """The message names a failed connection for those errors alone."""
+        psycopg = pytest.importorskip("psycopg")
+        from telcocore.platform.sql.postgres import PostgresDialect  # noqa: PLC0415
+
+        error_type = getattr(psycopg.errors, name, None) or getattr(psycopg, name)
+        translated = PostgresDialect(None).translate(error_type("the server said so"))
+        assert isinstance(translated, StorageError)
+        assert ("connection failed" in str(translated)) is lost
+        assert "the server said so" in str(translated)
+
 
 class TestEveryDatabase:
     """Errors every storage (memory included) translates alike."""

@@ -29,7 +29,7 @@ from telcocore.calls.model.classification import Classification
 from telcocore.calls.model.posting import LogRow, PostedCall
 from telcocore.calls.model.records import CallRecord, Direction, Disposition
 from telcocore.calls.ports import CallRecordRepository, ChannelRepository
-from telcocore.kernel.errors import AlreadyExists
+from telcocore.kernel.errors import AlreadyExists, StorageError
 from telcocore.kernel.money import Money
 from telcocore.platform.sql.dialect import Dialect, Row, Session
 from telcocore.platform.sql.unit_of_work import SqlDomain
@@ -179,13 +179,24 @@ def _layout(
 
 
 def _fields(raw: object, names: object) -> dict[str, str]:
-    """A stored record's source fields by name: an array of its form's ``names``, or an object."""
-    fields: dict[str, str] = (
-        dict(raw)  # type: ignore[call-overload]
-        if names is None
-        else dict(zip(names, raw, strict=True))  # type: ignore[call-overload]
+    """A stored record's source fields by name: an array of its form's ``names``, or an object.
+
+    A row whose fields do not fit its form (edited by hand: an array of another length, an
+    array without a form) is a :class:`~telcocore.StorageError` naming what is wrong.
+    """
+    if names is None and isinstance(raw, dict):
+        return raw
+    if isinstance(names, list) and isinstance(raw, list) and len(names) == len(raw):
+        return dict(zip(names, raw, strict=True))
+    msg = (
+        f"a stored call record's source fields ({type(raw).__name__} of {_size(raw)}) do not "
+        f"fit its form ({'none' if names is None else f'{_size(names)} names'})"
     )
-    return fields
+    raise StorageError(msg)
+
+
+def _size(value: object) -> str:
+    return f"{len(value)}" if isinstance(value, list | dict) else "?"
 
 
 class SqlCallRecordRepository:

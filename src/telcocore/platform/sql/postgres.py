@@ -37,6 +37,9 @@ R = TypeVar("R")
 _SCHEMA = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
 _RETRY = "nothing was written; run the unit of work again"
+_CONNECTION_STATES = ("08", "57P")
+"""The SQLSTATE classes of a lost or refused connection: connection exceptions (``08``) and
+the server shutting down or not accepting connections yet (``57P01``-``57P05``)."""
 
 _BEGIN = b"BEGIN"
 _BEGIN_READ = b"BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"
@@ -278,7 +281,10 @@ class PostgresDialect(Dialect["Connection[Any]"]):
 
         Unique violations become :class:`~telcocore.AlreadyExists`; conflicts the
         server resolved by aborting, lost connections and anything else a
-        :class:`~telcocore.StorageError`.
+        :class:`~telcocore.StorageError`. Only a driver error with no SQLSTATE (the client
+        lost the server) or of a connection's class (``08``, ``57P``: shut down, cannot
+        connect now) says the connection failed; a limit or a resource the server ran out
+        of (``53``, ``54``, also ``OperationalError`` in psycopg) says what the server said.
         """
         import psycopg  # noqa: PLC0415 - the optional driver
         from psycopg import errors  # noqa: PLC0415
@@ -294,7 +300,9 @@ class PostgresDialect(Dialect["Connection[Any]"]):
             return StorageError(
                 f"PostgreSQL could not serialize this transaction with a concurrent one; {_RETRY}"
             )
-        if isinstance(error, psycopg.OperationalError):
+        sqlstate = getattr(error, "sqlstate", None)
+        lost = sqlstate is None or sqlstate.startswith(_CONNECTION_STATES)
+        if isinstance(error, psycopg.OperationalError) and lost:
             return StorageError(
                 f"PostgreSQL is unreachable or the connection failed: {error} ({state})"
             )
