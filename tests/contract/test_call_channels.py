@@ -123,6 +123,26 @@ class TestStart:
             core.calls.start_call("bad id", acme)
         assert 0 == core.calls.channels_in_use(acme)
 
+    def test_a_bad_hold_is_named_hold(self, core: TelcoCore, acme: str) -> None:
+        """A negative hold, or one in another currency, is refused as ``hold``, writing nothing."""
+        for hold in ("-0.10", _usd("-0.10"), Money("0.10", "EUR")):
+            with pytest.raises(ValidationError) as raised:
+                core.calls.start_call("c1", acme, hold=hold)
+            assert ("hold", True) == (raised.value.field, str(raised.value).startswith("hold"))
+        assert (0, _usd("0")) == (core.calls.channels_in_use(acme), core.ledger.held(acme))
+
+    def test_a_zero_hold_holds_nothing(self, core: TelcoCore, acme: str) -> None:
+        """A first billing block that costs nothing starts the call without a hold."""
+        started = core.calls.start_call("c1", acme, hold="0.00")
+        again = core.calls.start_call("c1", acme, hold=_usd("0"))
+        assert (True, None, False, None) == (
+            started.started,
+            started.hold,
+            again.started,
+            again.hold,
+        )
+        assert (1, _usd("0")) == (core.calls.channels_in_use(acme), core.ledger.held(acme))
+
 
 class TestEnd:
     """Ending a call releases its channel and its hold."""

@@ -272,6 +272,24 @@ class TestFiles:
         assert raised.value.field == "data"
         assert (_keys(blobs), media_core.media.files("acme").items) == (set(), [])
 
+    def test_a_closed_file(
+        self, media_core: TelcoCore, blobs: MemoryBlobStore | FileBlobStore
+    ) -> None:
+        """A file closed before or while it is read: a ValidationError naming data, nothing kept."""
+        closed = io.BytesIO(WAV)
+        closed.close()
+        closing = io.BytesIO(WAV)
+
+        def _closed_meanwhile() -> bytes:
+            closing.close()
+            return closing.read()
+
+        for data in (closed, _Stream(_closed_meanwhile)):
+            with pytest.raises(ValidationError, match="closed") as raised:
+                media_core.media.upload("acme", "x.wav", data)
+            assert raised.value.field == "data"
+        assert (_keys(blobs), media_core.media.files("acme").items) == (set(), [])
+
     @pytest.mark.usefixtures("media_core")  # its account
     def test_ids_with_dots_and_colons(
         self, storage: Storage, blobs: MemoryBlobStore | FileBlobStore

@@ -151,3 +151,27 @@ class TestEncryptedDelivery:
         with pytest.raises(smtplib.SMTPException):
             SmtpNotifier(config).send(_message())
         assert [] == inbox.messages
+
+
+def test_a_failed_starttls_closes_its_connection(
+    ca: trustme.CA, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An upgrade that fails (an untrusted certificate) closes the connection it was on."""
+    inbox, port = _Inbox(), free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port, tls_context=_server_context(ca))
+    controller.start()
+    closed: list[smtplib.SMTP] = []
+    close = smtplib.SMTP.close
+
+    def closing(smtp: smtplib.SMTP) -> None:
+        closed.append(smtp)
+        close(smtp)
+
+    monkeypatch.setattr(smtplib.SMTP, "close", closing)
+    try:
+        config = SmtpConfig("127.0.0.1", port, security=SmtpSecurity.STARTTLS, timeout=5)
+        with pytest.raises(ssl.SSLError):
+            SmtpNotifier(config).send(_message())
+    finally:
+        controller.stop()
+    assert (1, []) == (len(closed), inbox.messages)

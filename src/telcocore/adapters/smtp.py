@@ -93,7 +93,11 @@ class SmtpNotifier:
             return smtplib.SMTP_SSL(c.host, c.port, timeout=c.timeout, context=context)
         smtp = smtplib.SMTP(c.host, c.port, timeout=c.timeout)
         if c.security is SmtpSecurity.STARTTLS:
-            smtp.starttls(context=c.ssl_context or ssl.create_default_context())
+            try:
+                smtp.starttls(context=c.ssl_context or ssl.create_default_context())
+            except BaseException:  # the connection is not handed on: close it here
+                smtp.close()
+                raise
         return smtp
 
     def destination(self, message: Message) -> str:  # noqa: ARG002 - one server for all

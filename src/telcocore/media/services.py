@@ -88,6 +88,9 @@ class _Intake:
             except OSError as exc:
                 msg = f"cannot read data {shown(data)}: {exc.strerror or exc}"
                 raise ValidationError(msg, field="data", value=None) from exc
+            except ValueError as exc:  # a closed file: "I/O operation on closed file"
+                msg = f"cannot read data {shown(data)}: {exc}"
+                raise ValidationError(msg, field="data", value=None) from exc
             if chunk is None:
                 msg = (
                     f"data {shown(data)} had no bytes ready (read() gave None): "

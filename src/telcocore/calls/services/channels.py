@@ -33,8 +33,10 @@ from telcocore.calls.model.channels import (
 )
 from telcocore.calls.ports import ChannelRepository
 from telcocore.calls.services.base import CallsPart
+from telcocore.kernel.errors import ValidationError
 from telcocore.kernel.money import AmountLike, Money, to_decimal
 from telcocore.kernel.periods import require_utc
+from telcocore.kernel.validation import shown
 from telcocore.platform.context import retrying_lost_races
 from telcocore.platform.ports import UnitOfWork
 
@@ -47,10 +49,20 @@ REAP_BATCH = 500
 def _hold_of(
     account: Account, amount: AmountLike | None, call_id: str, at: datetime
 ) -> Hold | None:
-    """The hold a start asks for (validated in the account's currency), if any."""
+    """The hold a start asks for (validated in the account's currency), if any.
+
+    A zero hold (a first billing block that costs nothing) holds nothing, as
+    :meth:`~.authorization.Authorizing.authorize_and_start` holds nothing then.
+    """
     if amount is None:
         return None
-    return new_hold(account, amount, hold_id=call_id, created_at=at, reason=f"call {call_id}")
+    if (amount.amount if isinstance(amount, Money) else to_decimal(amount, field="hold")) == 0:
+        return None
+    try:
+        return new_hold(account, amount, hold_id=call_id, created_at=at, reason=f"call {call_id}")
+    except ValidationError as exc:  # said of the ledger's "amount"; the caller gave "hold"
+        msg = f"hold {shown(amount)} is refused: {exc}"
+        raise ValidationError(msg, field="hold", value=amount) from exc
 
 
 def _replay(uow: UnitOfWork, channel: Channel, account_id: str, wanted: Hold | None) -> CallStart:
@@ -81,7 +93,9 @@ class Channels(CallsPart):
         channels than its ``channel_limit`` (:class:`~telcocore.ChannelLimitReached`; no
         limit when ``None``), and the hold must fit its available credit
         (:class:`~telcocore.DebitLimitExceeded`); a refused start changes nothing. The
-        hold (say the call's first billing block) is placed under the call's id.
+        hold (say the call's first billing block) is placed under the call's id; a zero
+        hold (a first block that costs nothing) holds nothing, and a negative one, or one in
+        another currency, is a :class:`~telcocore.ValidationError` naming ``hold``.
 
         Starting a call in progress again counts it once and holds once: the answer has
         ``started`` ``False`` and the first start's channel and hold. Another account or
