@@ -24,6 +24,23 @@ class Inbox:
         """While set, a message being delivered waits (the send stays in flight)."""
         self.arrived = threading.Event()
         """Set when a message's data arrived."""
+        self.refused: set[str] = set()
+        """Recipients the server refuses (``550``); it takes the others."""
+
+    async def handle_RCPT(  # noqa: N802 - aiosmtpd's hook
+        self,
+        server: Any,  # noqa: ANN401 - aiosmtpd's
+        session: Any,  # noqa: ANN401 - aiosmtpd's
+        envelope: Any,  # noqa: ANN401 - aiosmtpd's
+        address: str,
+        rcpt_options: list[str],
+    ) -> str:
+        """Take the recipient, unless it is one of :attr:`refused`."""
+        del server, session, rcpt_options
+        if address in self.refused:
+            return "550 5.1.1 no such mailbox here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: ANN401, N802 - aiosmtpd's hook
         """Keep the message, parsed, once it may go."""

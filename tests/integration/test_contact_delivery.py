@@ -108,6 +108,31 @@ class TestSmtp:
         )
         assert "$4.00" in mail.get_content()
 
+    def test_recipients_the_server_refuses_are_logged_and_the_others_served(
+        self,
+        storage: Storage,
+        clock: FixedClock,
+        smtp_server: _Server,
+        caplog: pytest.LogCaptureFixture,
+    ) -> None:
+        """One refused contact: the mail reaches the other, sent once, the refusal logged."""
+        smtp_server.inbox.refused.add("gone@example.com")
+        smtp_server.start()
+        core, _ = _smtp_core(storage, clock, smtp_server.port)
+        core.contacts.add("acme", "Ann", "ann@example.com")
+        core.contacts.add("acme", "Gone", "gone@example.com")
+        core.ledger.credit("acme", "10.00", idempotency_key="a")
+        core.ledger.charge_usage("acme", "6.00", idempotency_key="b")
+        caplog.set_level(logging.WARNING, logger="telcocore.adapters.smtp")
+        assert 1 == core.outbox.deliver_pending().sent
+        assert 1 == len(smtp_server.inbox.messages)
+        assert 0 == core.outbox.deliver_pending().sent  # not sent again to Ann
+        (record,) = [r for r in caplog.records if r.name == "telcocore.adapters.smtp"]
+        logged = record.getMessage()
+        assert f"smtp 127.0.0.1:{smtp_server.port} refused 1 of the 2 recipients" in logged
+        assert "gone@example.com: 550 5.1.1 no such mailbox here" in logged
+        assert "ann@example.com" not in logged
+
     def test_behind_a_channel_router_email_still_reaches_the_contacts(
         self, storage: Storage, clock: FixedClock, smtp_server: _Server
     ) -> None:

@@ -13,6 +13,7 @@ gives the account's locale for the text. :class:`~telcocore.core.TelcoCore` sets
 from __future__ import annotations
 
 import enum
+import logging
 import smtplib
 import ssl
 from collections.abc import Sequence
@@ -23,6 +24,8 @@ import attrs
 
 from telcocore.notifications.model.message import Channel, Message
 from telcocore.notifications.model.templates import render
+
+log = logging.getLogger(__name__)
 
 __all__ = ["ContactDirectory", "SmtpConfig", "SmtpNotifier", "SmtpSecurity"]
 
@@ -105,7 +108,13 @@ class SmtpNotifier:
         return f"smtp {self.config.host}:{self.config.port}"
 
     def send(self, message: Message) -> None:
-        """Render ``message`` and hand it to the server; raise if it is not accepted."""
+        """Render ``message`` and hand it to the server; raise if it is not accepted.
+
+        A message the server accepts for some of its recipients and refuses for others
+        counts as sent (a retry would send it again to those who have it): the refused
+        addresses are logged at WARNING, with the server's answers, on the
+        ``telcocore.adapters.smtp`` logger.
+        """
         if message.channel is not Channel.EMAIL:
             msg = f"the SMTP notifier sends email, not {message.channel}"
             raise ValueError(msg)
@@ -123,4 +132,19 @@ class SmtpNotifier:
         with self._connect() as smtp:
             if self.config.username is not None and self.config.password is not None:
                 smtp.login(self.config.username, self.config.password)
-            smtp.send_message(email, to_addrs=list(recipients))
+            refused = smtp.send_message(email, to_addrs=list(recipients))
+        if refused:
+            # The server took the message for the others: raising would send it to them
+            # again on every retry. The addresses it refused are logged, with its answers.
+            log.warning(
+                "%s refused %d of the %d recipients of message %s (%s): %s",
+                self.destination(message),
+                len(refused),
+                len(recipients),
+                message.id,
+                message.kind,
+                "; ".join(
+                    f"{address}: {code} {text.decode(errors='replace')}"
+                    for address, (code, text) in sorted(refused.items())
+                ),
+            )
