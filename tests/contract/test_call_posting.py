@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import decimal
 import io
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -394,6 +395,18 @@ class TestInternationalLog:
             first.totals.minutes,
             first.totals.charges,
         )
+
+    def test_minutes_do_not_depend_on_the_callers_decimal_context(
+        self, core: TelcoCore, acme: str
+    ) -> None:
+        """70 billed seconds read under a 4-digit context are still 28 digits of minutes."""
+        core.calls.post(_call("uk", seconds=70))
+        end = START + timedelta(days=1)
+        with decimal.localcontext(prec=4, rounding=decimal.ROUND_DOWN):
+            page = core.calls.international_log(acme, start=START, end=end)
+        expected = Decimal("1.166666666666666666666666667")
+        assert [expected] == [row.minutes for row in page.rows]
+        assert expected == page.totals.minutes
 
     def test_bad_ranges(self, core: TelcoCore, acme: str) -> None:
         """Naive times, an empty range, a bad cursor or limit are refused."""

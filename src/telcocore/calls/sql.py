@@ -26,7 +26,7 @@ from typing import Any, Final
 from telcocore.calls.importers import RowFields
 from telcocore.calls.model.channels import Channel
 from telcocore.calls.model.classification import Classification
-from telcocore.calls.model.posting import LogRow, PostedCall
+from telcocore.calls.model.posting import LogRow, PostedCall, billed_minutes
 from telcocore.calls.model.records import CallRecord, Direction, Disposition
 from telcocore.calls.ports import CallRecordRepository, ChannelRepository
 from telcocore.kernel.errors import AlreadyExists, StorageError
@@ -145,7 +145,6 @@ _LOG_COLUMNS: Final = (
     "call_id, started_at, source, destination, description, billed_seconds, rate_per_minute, "
     "charge, currency"
 )
-_SIXTY: Final = Decimal(60)
 _UNKNOWN: Final = Classification.UNKNOWN
 
 
@@ -409,7 +408,7 @@ class SqlCallRecordRepository:
                 source=source,
                 destination=destination,
                 description=description,
-                minutes=Decimal(int(billed)) / _SIXTY,
+                minutes=billed_minutes(int(billed)),
                 rate_per_minute=d.decimal_from_db(rate),
                 charge=Money(d.decimal_from_db(charge), currency),
             )

@@ -10,6 +10,7 @@ account's per-minute call log with the totals of the whole range.
 
 from __future__ import annotations
 
+import decimal
 import enum
 from datetime import datetime
 from decimal import Decimal
@@ -31,6 +32,7 @@ __all__ = [
     "PostedCall",
     "RecordRefusal",
     "RefusalKind",
+    "billed_minutes",
 ]
 
 MAX_LOG_LIMIT: Final = 1000
@@ -38,6 +40,19 @@ MAX_LOG_LIMIT: Final = 1000
 
 MAX_REJECTED_KEPT: Final = 1000
 """How many rejected rows an import keeps in memory (the rest are counted)."""
+
+_MINUTES: Final = decimal.Context(prec=28, rounding=decimal.ROUND_HALF_EVEN)
+"""Python's default decimal context, named: minutes do not depend on the caller's context."""
+_SIXTY: Final = Decimal(60)
+
+
+def billed_minutes(seconds: int) -> Decimal:
+    """``seconds / 60`` to 28 significant digits, half-even, whatever the thread's context.
+
+    >>> billed_minutes(90), billed_minutes(7)
+    (Decimal('1.5'), Decimal('0.1166666666666666666666666667'))
+    """
+    return _MINUTES.divide(Decimal(seconds), _SIXTY)
 
 
 @attrs.frozen
@@ -153,7 +168,7 @@ class LogRow:
     description: str
     """The destination's name, from the rate."""
     minutes: Decimal
-    """Billed minutes: billed seconds / 60, exact."""
+    """Billed minutes: billed seconds / 60, to 28 significant digits (:func:`billed_minutes`)."""
     rate_per_minute: Decimal
     """The rate's price of a minute."""
     charge: Money

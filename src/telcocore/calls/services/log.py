@@ -2,22 +2,21 @@
 
 Each row is one posted call classified international: when it started, who called whom,
 the destination's name (the rate's description), the billed minutes (billed seconds / 60,
-exact), the rate per minute and the charge. The totals cover the whole range whatever the
-page. Pages are ordered by start then call id and continue after a cursor that names the
-last row's start and call id, so a page never repeats or skips a call, even when calls are
-posted meanwhile.
+to 28 significant digits), the rate per minute and the charge. The totals cover the whole
+range whatever the page. Pages are ordered by start then call id and continue after a
+cursor that names the last row's start and call id, so a page never repeats or skips a
+call, even when calls are posted meanwhile.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 from typing import Final
 
 from telcocore.accounts.model import validate_account_id
 from telcocore.accounts.ports import AccountRepository
 from telcocore.calls.model.classification import Classification
-from telcocore.calls.model.posting import MAX_LOG_LIMIT, LogPage, LogTotals
+from telcocore.calls.model.posting import MAX_LOG_LIMIT, LogPage, LogTotals, billed_minutes
 from telcocore.calls.ports import CallRecordRepository
 from telcocore.calls.services.base import CallsPart
 from telcocore.kernel.errors import ValidationError
@@ -27,7 +26,6 @@ from telcocore.kernel.validation import shown, validate_int
 
 __all__ = ["CallLog", "decode_cursor", "encode_cursor"]
 
-_SIXTY: Final = Decimal(60)
 _SEPARATOR: Final = "|"
 
 
@@ -89,7 +87,7 @@ class CallLog(CallsPart):
         last = rows[-1] if more else None
         totals = LogTotals(
             calls=calls,
-            minutes=Decimal(seconds) / _SIXTY,
+            minutes=billed_minutes(seconds),
             charges=Money(charges, account.currency),
         )
         return LogPage(
