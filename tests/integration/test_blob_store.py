@@ -125,6 +125,35 @@ class TestFileStore:
             (tmp_path / "blobs" / name).write_bytes(b"")
         assert list(store.stale(timedelta(0))) == ["k"]
 
+    def test_what_the_store_did_not_write_is_left_alone(self, tmp_path: Path) -> None:
+        """A folder or a link in its folders is no blob nor leftover; a sweep goes on past it."""
+        store = FileBlobStore(tmp_path / "s")
+        store.put("k", iter([DATA]))
+        (tmp_path / "s" / "tmp" / "folder.part").mkdir()
+        (tmp_path / "s" / "blobs" / "6c").mkdir()  # named as the blob "l" would be
+        outside = tmp_path / "outside"
+        outside.write_bytes(b"keep")
+        (tmp_path / "s" / "tmp" / "link.part").symlink_to(outside)
+        (tmp_path / "s" / "blobs" / "6d").symlink_to(outside)  # named as the blob "m"
+        assert ["k"] == list(store.stale(timedelta(0)))
+        assert (tmp_path / "s" / "tmp" / "folder.part").is_dir()
+        assert (tmp_path / "s" / "tmp" / "link.part").is_symlink()
+        assert b"keep" == outside.read_bytes()
+
+    def test_an_unreadable_folder_is_a_storage_error(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Listing the blobs fails (permissions, I/O): StorageError naming the folder."""
+        store = FileBlobStore(tmp_path / "s")
+        store.put("k", iter([DATA]))
+
+        def refuse(self: Path) -> Iterator[Path]:
+            raise PermissionError(13, "Permission denied", str(self))
+
+        monkeypatch.setattr(Path, "iterdir", refuse)
+        with pytest.raises(StorageError, match=r"cannot look for stale blobs .*Permission denied"):
+            list(store.stale(timedelta(0)))
+
     def test_root_is_absolute(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         """A relative root is taken from the working folder once: a later chdir keeps it."""
         monkeypatch.chdir(tmp_path)

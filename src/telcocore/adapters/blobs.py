@@ -176,16 +176,32 @@ class FileBlobStore:
             raise StorageError(msg) from exc
 
     def stale(self, older_than: timedelta) -> Iterator[str]:
-        """Blobs whose files are at least ``older_than`` old; old unfinished writes are removed."""
+        """Blobs whose files are at least ``older_than`` old; old unfinished writes are removed.
+
+        Only this store's own files count: anything else in its folders (a folder, a
+        link) is left alone. A folder that cannot be read, or a leftover that cannot be
+        removed, is a :class:`~telcocore.StorageError`.
+        """
         cutoff = time.time() - older_than.total_seconds()
-        if self._tmp.is_dir():
-            for leftover in self._tmp.iterdir():
-                if _mtime(leftover) <= cutoff:
-                    leftover.unlink(missing_ok=True)
-        if not self._blobs.is_dir():
-            return iter(())
-        keys = [(_key_of(p.name), p) for p in self._blobs.iterdir()]
-        return iter([key for key, p in keys if key is not None and _mtime(p) <= cutoff])
+        try:
+            if self._tmp.is_dir():
+                for leftover in self._tmp.iterdir():
+                    if _is_file(leftover) and _mtime(leftover) <= cutoff:
+                        leftover.unlink(missing_ok=True)
+            if not self._blobs.is_dir():
+                return iter(())
+            keys = [(_key_of(p.name), p) for p in self._blobs.iterdir()]
+            return iter(
+                [k for k, p in keys if k is not None and _is_file(p) and _mtime(p) <= cutoff]
+            )
+        except OSError as exc:
+            msg = f"cannot look for stale blobs under {shown(str(self.root))}: "
+            raise StorageError(msg + str(exc.strerror or exc)) from exc
+
+
+def _is_file(path: Path) -> bool:
+    """A regular file itself, not a link to one (the store writes none)."""
+    return path.is_file() and not path.is_symlink()
 
 
 def _mtime(path: Path) -> float:
