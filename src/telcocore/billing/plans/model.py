@@ -313,7 +313,7 @@ class RecurringCharge:
     plan: str
     status: ChargeStatus
     users: int
-    """The users charged: the account's users less those bought during the period."""
+    """The users charged: the account's users less those bought since the period began."""
     users_charge: Money
     dids: tuple[DidLine, ...]
     """The DIDs charged their monthly charge."""
