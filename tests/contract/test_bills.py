@@ -84,6 +84,21 @@ class TestWindow:
         clock.set(_at(2026, 8, 2, 9))
         assert [] == list(acme.invoices.bills("acme").bills)
 
+    @pytest.mark.parametrize("day", [date(1, 1, 1), date(1, 3, 31), date(9999, 12, 31)])
+    def test_a_day_whose_window_the_calendar_cannot_hold_is_refused(
+        self, acme: TelcoCore, day: date
+    ) -> None:
+        """Three months before the first days of year 1, or a last day past 9999-12-30."""
+        with pytest.raises(ValidationError, match=r"^day ") as caught:
+            acme.invoices.bills("acme", day=day)
+        assert caught.value.field == "day"
+
+    def test_the_first_and_last_days_a_window_can_have(self, acme: TelcoCore) -> None:
+        """1 April of year 1 starts its window on 2 January; 30 December 9999 ends one."""
+        first = acme.invoices.bills("acme", day=date(1, 4, 1)).window
+        last = acme.invoices.bills("acme", day=date(9999, 12, 30)).window
+        assert (date(1, 1, 2), date(9999, 12, 31)) == (first.start.date(), last.end.date())
+
 
 class TestStatuses:
     """Each bill's status and the totals, in any date range."""

@@ -328,6 +328,13 @@ class TestQueries:
         assert numbers[1:3] == [i.number for i in inside.invoices]
         assert [] == usd.invoices.search(issuer="other").invoices
 
+    def test_a_cursor_naming_no_invoice_is_refused(self, usd: TelcoCore) -> None:
+        """An ``after`` that is no invoice's number is an error, not an empty last page."""
+        usd.invoices.generate("acme", MARCH)
+        with pytest.raises(ValidationError, match="INV-2026-999999") as caught:
+            usd.invoices.search(after="INV-2026-999999")
+        assert "after" == caught.value.field
+
     def test_every_invoice_fits_the_schema(self, usd: TelcoCore) -> None:
         """Drafts, issued, paid and void invoices, with and without ``overdue``."""
         usd.ledger.debit("acme", "1.00", idempotency_key="p")

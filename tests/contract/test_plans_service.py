@@ -264,6 +264,28 @@ class TestRecurringRun:
         (april,) = core.plans.run_recurring(APRIL).charges
         assert (3, Money("93.00", "USD")) == (april.users, april.total)
 
+    def test_a_late_run_does_not_charge_users_bought_after_the_period(
+        self, core: TelcoCore, clock: FixedClock
+    ) -> None:
+        """March, refused, then run on 1 April: not for the 2 users bought that day."""
+        _on_plan(core, credit="31.00")
+        clock.set(datetime(2026, 2, 10, tzinfo=UTC))
+        core.plans.buy_users("acme", 1, idempotency_key="february", prorate=False)
+        clock.set(datetime(2026, 3, 1, tzinfo=UTC))
+        (refused,) = core.plans.run_recurring(Period.month(2026, 3)).charges
+        assert ChargeStatus.REFUSED == refused.status
+        clock.set(datetime(2026, 4, 1, tzinfo=UTC))
+        core.ledger.credit("acme", "200", idempotency_key="top-up")
+        core.plans.buy_users("acme", 2, idempotency_key="april")  # the whole of April
+        (march,) = core.plans.run_recurring(Period.month(2026, 3)).charges
+        assert (ChargeStatus.CHARGED, 1, Money("31.00", "USD")) == (
+            march.status,
+            march.users,
+            march.total,
+        )
+        (april,) = core.plans.run_recurring(APRIL).charges
+        assert (1, Money("31.00", "USD")) == (april.users, april.total)
+
     def test_a_dry_run_writes_nothing(self, core: TelcoCore) -> None:
         """It lists what it would charge; the real run then charges that."""
         _on_plan(core)

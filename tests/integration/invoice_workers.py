@@ -102,3 +102,33 @@ def pay_part(
             results.put("refused")
         except Exception as exc:  # noqa: BLE001 - reported to the test, which fails on it
             results.put(repr(exc))
+
+
+def pay_two(  # noqa: PLR0913, PLR0917 - the worker's whole assignment
+    url: str,
+    first: str,
+    second: str,
+    times: int,
+    start: Any,  # noqa: ANN401 - a multiprocessing Barrier
+    results: Any,  # noqa: ANN401 - a multiprocessing Queue
+) -> None:
+    """``times`` payments of 0.01 to ``first`` and ``second``, each recorded then settled.
+
+    Reports the errors met.
+    """
+    errors = []
+    with telcocore.connect(url) as core:
+        start.wait()
+        for _ in range(times):
+            try:
+                payment = core.invoices.record_payment(
+                    "acme",
+                    "0.02",
+                    method="card",
+                    status="pending",
+                    allocations={first: "0.01", second: "0.01"},
+                )
+                core.invoices.settle_payment(payment.id)
+            except Exception as exc:  # noqa: BLE001 - reported to the test, which fails on it
+                errors.append(repr(exc))
+    results.put(errors)

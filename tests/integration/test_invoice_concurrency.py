@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -13,11 +13,14 @@ from tests.integration.storage_workers import run_at_once
 import telcocore
 from telcocore import PaymentStatus, Period, Rate, RateDeck
 from telcocore.calls.model.records import CallRecord
+from telcocore.testing import FixedClock
 
 pytestmark = pytest.mark.slow
 
 PROCESSES = 8
 INVOICES = 10
+PAYMENTS = 5
+"""Payments of 0.01 each process makes to each of two invoices."""
 
 
 def _seeded(url: str) -> None:
@@ -138,3 +141,27 @@ class TestPaymentsUnderContention:
         number, _ = _issued_march(durable_url)
         reports = run_at_once(invoice_workers.pay_part, [(durable_url, number, "0.36")] * 4)
         assert ["recorded", "refused", "refused", "refused"] == sorted(reports)
+
+    def test_payments_to_the_same_invoices_in_any_order_never_deadlock(
+        self, durable_url: str
+    ) -> None:
+        """Four processes pay two invoices, half naming them the other way round: all paid."""
+        _seeded(durable_url)
+        clock = FixedClock(datetime(2026, 3, 1, 12, tzinfo=UTC))
+        with telcocore.connect(durable_url, clock=clock) as core:
+            for day in (1, 2):  # a purchase of 10.00 a day: more than all the payments
+                clock.set(datetime(2026, 3, day, 12, tzinfo=UTC))
+                core.ledger.debit("acme", "10", idempotency_key=f"buy-{day}")
+            clock.set(datetime(2026, 4, 1, tzinfo=UTC))
+            first, second = (
+                core.invoices.generate("acme", Period.day(date(2026, 3, day)), issue=True).number
+                for day in (1, 2)
+            )
+        orders = [(first, second), (second, first)] * 2
+        reports = run_at_once(
+            invoice_workers.pay_two, [(durable_url, a, b, PAYMENTS) for a, b in orders]
+        )
+        assert [] == [error for errors in reports for error in errors]
+        with telcocore.connect(durable_url) as core:
+            paid = [len(core.invoices.get(number).payments) for number in (first, second)]
+            assert [4 * PAYMENTS, 4 * PAYMENTS] == paid

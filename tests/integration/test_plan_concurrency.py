@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -12,6 +13,7 @@ from tests.integration.storage_workers import run_at_once
 import telcocore
 from telcocore import Money, Period, TransactionKind
 from telcocore.numbering.model.dids import DidClass
+from telcocore.testing import FixedClock
 
 pytestmark = pytest.mark.slow
 
@@ -20,8 +22,12 @@ ACCOUNTS = 6
 
 
 def _seeded(url: str) -> None:
-    """Six accounts on plan ``pbx`` (2 users of 10.00 and a local DID: 12.00 + 5.00 setup)."""
-    with telcocore.connect(url) as core:
+    """Six accounts on plan ``pbx`` (2 users of 10.00 and a local DID: 12.00 + 5.00 setup).
+
+    Set up in March 2026, before the April the workers charge: users bought after a month
+    are not charged for it.
+    """
+    with telcocore.connect(url, clock=FixedClock(datetime(2026, 3, 14, tzinfo=UTC))) as core:
         core.plans.save_plan(
             "pbx", "USD", "10.00", did_monthly={"local": "2.00"}, did_setup={"local": "5.00"}
         )

@@ -64,6 +64,28 @@ class TestNumbers:
         with pytest.raises(ValidationError):
             validate_number_format(bad)
 
+    @pytest.mark.parametrize(
+        "bad",
+        ["{seq:.1e}", "{seq:g}", "{seq:c}", "{seq:0<3}", "{seq:1>3}", "{seq:<06}", "{seq!s:0<3}"],
+    )
+    def test_formats_writing_two_sequences_alike_are_refused(self, bad: str) -> None:
+        """``.1e`` writes 110 and 111 alike, ``0<3`` 1 and 100, ``c`` a control character."""
+        with pytest.raises(ValidationError, match="seq") as caught:
+            validate_number_format(bad)
+        assert caught.value.field == "number_format"
+
+    @pytest.mark.parametrize(
+        "good",
+        ["{seq}", "{seq:06d}", "{seq:0>6}", "{seq:=06}", "{seq:,}", "{seq:*<8d}", "{seq:<6}"],
+    )
+    def test_formats_keeping_sequences_apart_are_kept(self, good: str) -> None:
+        """Padded with zeros on the left, or with anything but a digit, grouped: all apart."""
+        assert good == validate_number_format(good)
+        written = {
+            invoice_number(good, issuer="x", seq=seq, year=2026, month=1) for seq in range(1, 2001)
+        }
+        assert 2000 == len(written)
+
 
 class TestUsageKeys:
     """A usage key is checked when built."""

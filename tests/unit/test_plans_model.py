@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import decimal
 from datetime import UTC, datetime
 
 import pytest
@@ -61,6 +62,19 @@ def test_prorating_in_a_currency_without_cents() -> None:
         Money("500", "JPY") == prorate(Money("1000", "JPY"), datetime(2026, 4, 16, tzinfo=UTC))[0]
     )
     assert Money("32", "JPY") == prorate(Money("1000", "JPY"), datetime(2026, 3, 31, tzinfo=UTC))[0]
+
+
+@pytest.mark.parametrize(
+    "ambient",
+    [decimal.Context(prec=3), decimal.Context(traps=[decimal.Inexact])],
+    ids=["three digits", "inexact trapped"],
+)
+def test_prorating_ignores_the_callers_decimal_context(ambient: decimal.Context) -> None:
+    """100.00 for 17 of 31 days is 54.84 whatever decimal context the caller has set."""
+    at = datetime(2026, 3, 15, tzinfo=UTC)
+    with decimal.localcontext(ambient):
+        charged = prorate(Money("100.00", "USD"), at)[0]
+    assert Money("54.84", "USD") == charged
 
 
 def test_prorating_refuses_a_naive_time() -> None:

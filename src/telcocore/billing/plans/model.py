@@ -18,6 +18,7 @@ and charges them through the ledger.
 from __future__ import annotations
 
 import calendar
+import decimal
 import enum
 from collections.abc import Iterable, Mapping
 from datetime import datetime
@@ -62,6 +63,8 @@ __all__ = [
 
 MAX_USERS: Final = 1_000_000
 """The most users an account may have, and the most bought or removed at once."""
+_PRORATING: Final = decimal.Context(prec=60, rounding=decimal.ROUND_HALF_EVEN)
+"""Where the prorated share is computed before its one rounding, whatever the ambient context."""
 
 
 def validate_plan_name(value: object, field: str = "name") -> str:
@@ -310,7 +313,7 @@ class RecurringCharge:
     plan: str
     status: ChargeStatus
     users: int
-    """The users charged: the account's users less those bought during the period."""
+    """The users charged: the account's users less those bought since the period began."""
     users_charge: Money
     dids: tuple[DidLine, ...]
     """The DIDs charged their monthly charge."""
@@ -380,7 +383,7 @@ def prorate(amount: Money, at: datetime) -> tuple[Money, int, int]:
     at = require_utc(at, field="at")
     days = calendar.monthrange(at.year, at.month)[1]
     remaining = days - at.day + 1
-    exact = amount.amount * remaining / Decimal(days)
+    exact = _PRORATING.divide(_PRORATING.multiply(amount.amount, remaining), Decimal(days))
     places = currency_precision(amount.currency)
     charged = round_decimal(exact, places, Rounding.HALF_UP)
     return Money(charged, amount.currency), remaining, days

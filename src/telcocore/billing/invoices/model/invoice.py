@@ -19,6 +19,7 @@ import enum
 import functools
 import importlib.resources
 import json
+import re
 import string
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
@@ -84,6 +85,10 @@ _FORMAT_FIELDS: Final = frozenset({"year", "month", "seq", "issuer"})
 _MAX_NUMBER_LENGTH: Final = 64
 _MAX_KEY_PART: Final = 64
 _MAX_FORMAT_LENGTH: Final = 200
+_SEQ_SPEC: Final = re.compile(
+    r"(?:(?P<fill>.)?(?P<align>[<>=^]))?[-+ ]?(?P<zero>0)?[0-9]*[,_]?d?", re.DOTALL
+)
+"""How ``{seq}`` may be written: a decimal integer, padded, signed or grouped (``06d``)."""
 _SIXTY: Final = Decimal(60)
 _HUNDREDTH: Final = Decimal("0.01")
 _MINUTES: Final = decimal.Context(prec=60, rounding=decimal.ROUND_HALF_UP)
@@ -137,6 +142,14 @@ def validate_number_format(value: object) -> str:
     except (ValueError, KeyError, IndexError, AttributeError, TypeError) as error:
         msg = f"number_format {value!r} cannot be used: {error}"
         raise ValidationError(msg, field="number_format", value=value) from None
+    for _, name, spec, conversion in string.Formatter().parse(value):
+        if name == "seq" and not _distinct_seq(spec or "", conversion):
+            msg = (
+                f"number_format {value!r} may write two sequence numbers alike: write {{seq}} "
+                "as a decimal integer, padded with zeros on the left or with a fill that is "
+                "not a digit (06d, 0>6, *<8)"
+            )
+            raise ValidationError(msg, field="number_format", value=value)
     unknown = names - _FORMAT_FIELDS
     if "seq" not in names or unknown:
         msg = (
@@ -148,6 +161,17 @@ def validate_number_format(value: object) -> str:
         msg = f"number_format {value!r} makes numbers over {_MAX_NUMBER_LENGTH} characters"
         raise ValidationError(msg, field="number_format", value=value)
     return value
+
+
+def _distinct_seq(spec: str, conversion: str | None) -> bool:
+    """Whether ``{seq:spec}`` writes every sequence number differently."""
+    found = _SEQ_SPEC.fullmatch(spec)
+    if conversion is not None or found is None:
+        return False
+    # Without a fill, the 0 flag pads with zeros on the side ``align`` says (right: left).
+    fill = found.group("fill") or ("0" if found.group("zero") else " ")
+    # A digit padding the number is read as part of it, but for zeros on its left.
+    return not fill.isdigit() or (fill == "0" and found.group("align") in {None, ">", "="})
 
 
 def invoice_number(  # noqa: PLR0913 - the format and its fields, keyword-only

@@ -368,7 +368,8 @@ class InvoiceService(Schedules, Payments, BillsView, Rendering):
         ``period`` keeps the invoices whose period lies inside it; ``status`` is a
         :class:`~telcocore.billing.invoices.model.invoice.InvoiceStatus` (or its value). At
         most ``limit`` (1 to :data:`MAX_INVOICE_LIMIT`) per page; ``after`` is the
-        ``next_after`` of the previous page (the number of its last invoice).
+        ``next_after`` of the previous page (the number of its last invoice); a number no
+        invoice has is a :class:`~telcocore.ValidationError`.
         """
         account = None if account_id is None else validate_account_id(account_id)
         wanted = None if status is None else coerce_enum(InvoiceStatus, status, field="status")
@@ -379,6 +380,9 @@ class InvoiceService(Schedules, Payments, BillsView, Rendering):
         limit = validate_int(limit, field="limit", minimum=1, maximum=MAX_INVOICE_LIMIT)
         cursor = None if after is None else checked_number(after)
         with self._ctx.uow(read_only=True) as uow:
+            if cursor is not None and uow.get(InvoiceRepository).by_number(cursor) is None:
+                msg = f"after {cursor!r} is no invoice's number: pass a page's next_after"
+                raise ValidationError(msg, field="after", value=cursor)
             found = uow.get(InvoiceRepository).search(
                 account_id=account,
                 status=wanted,

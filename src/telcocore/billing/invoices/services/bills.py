@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Final
+
+from dateutil.relativedelta import relativedelta
 
 from telcocore.accounts.model import validate_account_id
 from telcocore.accounts.ports import AccountRepository
-from telcocore.billing.invoices.model.bill import Bill, Bills, bill_status, bill_window
+from telcocore.billing.invoices.model.bill import (
+    BILL_MONTHS,
+    Bill,
+    Bills,
+    bill_status,
+    bill_window,
+)
 from telcocore.billing.invoices.ports import InvoiceRepository
 from telcocore.kernel.errors import ValidationError
 from telcocore.kernel.periods import Period
@@ -22,9 +30,21 @@ _PAGE: Final = 500
 """How many invoices one read of the repository takes."""
 
 
+_FIRST_DAY: Final = date.min + relativedelta(months=BILL_MONTHS)
+"""The first day whose window starts within the calendar (three months after 1 January 1)."""
+_LAST_DAY: Final = date.max - timedelta(days=1)
+"""The last day whose window ends within what a datetime holds."""
+
+
 def _day(value: object) -> date:
     if not isinstance(value, date) or isinstance(value, datetime):
         msg = f"day must be a date, got {shown(value)}"
+        raise ValidationError(msg, field="day", value=value)
+    if not _FIRST_DAY <= value <= _LAST_DAY:
+        msg = (
+            f"day {value.isoformat()} must be from {_FIRST_DAY.isoformat()} to "
+            f"{_LAST_DAY.isoformat()}: its window of {BILL_MONTHS} months must fit the calendar"
+        )
         raise ValidationError(msg, field="day", value=value)
     return value
 

@@ -192,10 +192,13 @@ class Payments:
             ):
                 raise PaymentConflict(payment.id)
             return existing
-        # The invoices are locked first, so the pending allocations read next are all of them.
-        invoices = [
-            self._payable(uow, payment.account_id, part.number) for part in payment.allocations
-        ]
+        # The invoices are locked first, so the pending allocations read next are all of them;
+        # in number order, as every unit paying invoices takes them: none waits in a circle.
+        locked = {
+            number: self._payable(uow, payment.account_id, number)
+            for number in sorted({part.number for part in payment.allocations})
+        }
+        invoices = [locked[part.number] for part in payment.allocations]
         zero = Money.zero(payment.amount.currency)
         reserved: dict[str, Money] = {}
         for pending in repository.payments(payment.account_id, PaymentState.PENDING):
@@ -226,6 +229,12 @@ class Payments:
         self, uow: UnitOfWork, payment: Payment, at: datetime, reason: str | None
     ) -> Payment:
         """Credit the balance, record the allocations on the invoices, store it settled."""
+        repository = uow.get(InvoiceRepository)
+        # The invoices before the balance, in number order, as recording a payment takes them.
+        locked = {
+            number: repository.by_number(number, lock=True)
+            for number in sorted({part.number for part in payment.allocations})
+        }
         request = LedgerRequest(
             Movement.CREDIT,
             payment.account_id,
@@ -241,10 +250,9 @@ class Payments:
         )
         if isinstance(outcome, TelcoError):
             raise outcome
-        repository = uow.get(InvoiceRepository)
         taken = []
         for part in payment.allocations:
-            before = repository.by_number(part.number, lock=True)
+            before = locked[part.number]
             if before is None or before.status is not InvoiceStatus.ISSUED:
                 continue  # voided or paid meanwhile: the part stays as credit
             amount = min(part.amount, before.outstanding)

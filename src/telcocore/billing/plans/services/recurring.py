@@ -4,15 +4,18 @@ Each account is charged in a unit of work of its own, holding its assignment row
 ``recurring`` ledger debit under the key ``plans:recurring:<account>:<YYYY-MM>``
 (:func:`~telcocore.billing.plans.model.recurring_key`): the users, the monthly charge of
 its active DIDs, and the setup charge of active DIDs no earlier run charged (recorded in
-the same unit). Users bought during the period paid for it when bought: the run charges
-the others. A run that finds the key posted reports the account as already charged
-and changes nothing, so re-runs, retries and runs in several processes at once charge
-each account once. A charge the ledger refuses (an inactive account, or one over its
-debit limit) is reported and leaves nothing written: a later run of the same period
-charges it.
+the same unit). Users bought during the period paid for it when bought, and users bought
+after it (a run made late) were not there: the run charges the others. A run that finds
+the key posted reports the account as already charged and changes nothing, so re-runs,
+retries and runs in several processes at once charge each account once. A charge the
+ledger refuses (an inactive account, or one over its debit limit) is reported and leaves
+nothing written: a later run of the same period charges it.
 """
 
 from __future__ import annotations
+
+from datetime import timedelta
+from typing import Final
 
 import attrs
 
@@ -36,6 +39,9 @@ from telcocore.kernel.validation import validate_flag
 from telcocore.platform.context import retrying_lost_races
 
 __all__ = ["Recurring"]
+
+_TICK: Final = timedelta(microseconds=1)
+"""The smallest step of a time: what makes ``now`` part of a half-open range."""
 
 
 class Recurring(PlansPart):
@@ -88,7 +94,11 @@ class Recurring(PlansPart):
             due = RecurringCharge.due(
                 plan_view(uow, plan, assignment),
                 plans.setups_charged(account_id),
-                plans.users_bought(account_id, period.start, period.end),
+                # Bought since the period began, up to now included: a late run (of a refused
+                # period, say) does not charge users bought after it, which were not in it.
+                plans.users_bought(
+                    account_id, period.start, max(period.end, self._ctx.clock.now() + _TICK)
+                ),
             )
             if dry or due.status is ChargeStatus.NOTHING_TO_CHARGE:
                 return due
