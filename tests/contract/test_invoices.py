@@ -30,6 +30,7 @@ from telcocore import (
 from telcocore.billing.invoices.model import schedule as schedule_model
 from telcocore.billing.invoices.model.invoice import LineKind, invoice_schema
 from telcocore.calls.model.records import CallRecord
+from telcocore.platform.sql.unit_of_work import SqlUnitOfWork
 from telcocore.testing import FixedClock
 
 MARCH = Period.month(2026, 3)
@@ -388,6 +389,21 @@ class TestIssuers:
             usd.invoices.generate("acme", Period.day(date(2026, 3, 2)), issuer="eu")
         assert not isinstance(refused.value, AlreadyExists)
         assert 1 == len(usd.invoices.search().invoices)
+
+    def test_a_format_an_earlier_release_stored_still_numbers(self, usd: TelcoCore) -> None:
+        """``{seq:g}``, refused when set now (it writes 1e+06), is read and used as stored."""
+        usd.invoices.set_issuer("old", number_format="OLD-{seq}")
+        unit = usd.storage.unit_of_work()
+        assert isinstance(unit, SqlUnitOfWork)
+        with unit:  # as an earlier release, which took the format, stored it
+            unit._session.run(
+                "UPDATE invoice_issuers SET number_format = 'OLD-{seq:g}' WHERE name = 'old'"
+            )
+            unit.commit()
+        made = usd.invoices.generate("acme", Period.day(date(2026, 3, 1)), issuer="old")
+        assert "OLD-1" == made.number
+        with pytest.raises(ValidationError, match="two sequence numbers alike"):
+            usd.invoices.set_issuer("old", number_format="OLD-{seq:g}")
 
     @pytest.mark.parametrize("bad", ["INV-{year}", "INV-{seq}-{day}", "INV-{seq:q}", "{seq!z}"])
     def test_bad_formats_are_refused(self, core: TelcoCore, bad: str) -> None:

@@ -19,6 +19,7 @@ from telcocore.billing.invoices.model.schedule import InvoiceSchedule
 from telcocore.billing.invoices.ports import InvoiceRepository
 from telcocore.kernel.errors import ConcurrencyError
 from telcocore.kernel.serialization import converter
+from telcocore.kernel.trusted import trusted_constructor
 from telcocore.platform.sql.dialect import Session
 from telcocore.platform.sql.rows import from_document, to_document
 from telcocore.platform.sql.unit_of_work import SqlDomain
@@ -26,6 +27,9 @@ from telcocore.platform.sql.unit_of_work import SqlDomain
 __all__ = ["STORAGE", "SqlInvoiceRepository"]
 
 _KEYS_PER_QUERY: Final = 500
+_stored_issuer: Final = trusted_constructor(Issuer)
+"""An issuer as stored: its format was checked when it was set, by the rules of its release
+(a later release's stricter check must not make a stored issuer unreadable)."""
 """How many claims one ``IN (...)`` look-up names."""
 
 
@@ -41,7 +45,7 @@ class SqlInvoiceRepository:
             "SELECT name, number_format, payment_terms_days FROM invoice_issuers WHERE name = ?",
             (name,),
         )
-        return None if row is None else Issuer(row[0], row[1], int(row[2]))
+        return None if row is None else _stored_issuer(row[0], row[1], int(row[2]))
 
     def save_issuer(self, issuer: Issuer) -> None:
         """Store the issuer's settings; its sequence is kept."""
@@ -63,7 +67,7 @@ class SqlInvoiceRepository:
             (issuer.name, issuer.number_format, issuer.payment_terms_days),
         )
         assert row is not None  # noqa: S101 - an upsert returns its row
-        return int(row[0]), Issuer(issuer.name, row[1], int(row[2]))
+        return int(row[0]), _stored_issuer(issuer.name, row[1], int(row[2]))
 
     def claimed(self, claims: Collection[str]) -> dict[str, str]:
         """Which of ``claims`` an invoice holds: claim to that invoice's number."""
