@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import attrs
 import pytest
 
 from telcocore.kernel.errors import AlreadyExists, NotFoundError
@@ -250,3 +251,63 @@ class TestClaim:
             _claim(storage, "m1", T0, end, token="c2"),
             _claim(storage, "m1", retry_at, end, token="c3"),
         ]
+
+
+def _password(number: int, to: str) -> Message:
+    """A PASSWORD message to ``to``, queued as ``m<number>``."""
+    return Message(
+        id=f"m{number}",
+        kind=MessageKind.PASSWORD,
+        account_id="acme",
+        created_at=T0 + timedelta(seconds=number),
+        to=to,
+        data={"password": f"secret-{number}", "email": to},
+    )
+
+
+def _withdraw(storage: Storage, to: str, kind: MessageKind = MessageKind.PASSWORD) -> int:
+    with storage.unit_of_work() as uow:
+        count = uow.get(OutboxRepository).withdraw(kind, to, reason="gone", at=T0)
+        uow.commit()
+    return count
+
+
+class TestWithdraw:
+    """Withdrawing unsent messages: never delivered, kept erased, no longer pending."""
+
+    def test_only_unsent_messages_of_the_kind_to_the_address_go(self, storage: Storage) -> None:
+        """Any case of the address matches; other kinds, addresses and sent messages stay."""
+        with storage.unit_of_work() as uow:
+            for message in (
+                _password(1, "Ann@Example.com"),
+                _password(2, "bo@example.com"),
+                _password(3, "ann@example.com"),
+                attrs.evolve(_message(4), to="ann@example.com"),
+                _password(5, "ANN@example.com"),
+            ):
+                uow.get(OutboxRepository).add(message)
+            uow.commit()
+        assert _claim(storage, "m5", T0, T0 + LEASE)
+        assert _sent(storage, "m5")
+        assert 2 == _withdraw(storage, "ann@EXAMPLE.com")
+        assert ["m2", "m4"] == [i.message.id for i in _pending(storage)]
+        with storage.unit_of_work() as uow:
+            assert OutboxCounts(due=2, deferred=0) == uow.get(OutboxRepository).counts(now=T0)
+        assert 0 == _withdraw(storage, "ann@example.com")
+
+    def test_a_claimed_message_withdrawn_cannot_be_marked_or_claimed(
+        self, storage: Storage
+    ) -> None:
+        """The worker holding the claim can mark it neither sent nor failed, nobody claims it."""
+        with storage.unit_of_work() as uow:
+            uow.get(OutboxRepository).add(_password(1, "ann@example.com"))
+            uow.commit()
+        assert _claim(storage, "m1", T0, T0 + LEASE)
+        assert 1 == _withdraw(storage, "ann@example.com")
+        later = T0 + 2 * LEASE
+        assert [False, False, False] == [
+            _sent(storage, "m1"),
+            _failed(storage, "m1", retry_at=T0),
+            _claim(storage, "m1", later, later + LEASE, token="c2"),
+        ]
+        assert [] == _pending(storage)

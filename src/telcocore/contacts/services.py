@@ -47,8 +47,10 @@ __all__ = [
     "CODE_DIGITS",
     "CODE_TTL",
     "CONTACT_ENTITY",
+    "EMAIL_CHANGED",
     "MAX_CODE_ATTEMPTS",
     "MAX_NOTE_CHECKS",
+    "RESENT_REASON",
     "ContactService",
 ]
 
@@ -60,6 +62,11 @@ CODE_TTL: Final = timedelta(minutes=15)
 CODE_DIGITS: Final = 6
 """The digits of a verification code."""
 
+
+EMAIL_CHANGED: Final = "withdrawn: the contact's login email changed"
+"""Why a generated password queued for a contact's former login email was withdrawn."""
+RESENT_REASON: Final = "password generated again: the login email changed before delivery"
+"""The reason of the audit entry for the password that replaces a withdrawn one."""
 
 MAX_CODE_ATTEMPTS: Final = 5
 """Wrong tries after which a verification code stops working."""
@@ -210,6 +217,10 @@ class ContactService:
         A new email or mobile is no longer verified. Notes are refused when they hold the
         contact's password or text shaped like a credential. With ``expected_version``, a
         change made by somebody else since is :class:`~telcocore.ConcurrencyError`.
+
+        A generated password still waiting in the outbox for the former email (other than
+        its case) is withdrawn, never to be sent, and a new one replaces it: it is mailed to
+        the new email, as :meth:`reset_password` does, in the same transaction.
         """
         with self._ctx.uow() as uow:
             contact = self._current(uow, contact_id, expected_version)
@@ -226,7 +237,14 @@ class ContactService:
                     setattr(contact, field, self._checked_notes(before, field, text))
             if contact == before:
                 return contact
-            self._save(uow, AuditAction.UPDATE, before, contact, reason)
+            uow.get(ContactRepository).update(contact)
+            self._audit.record_change(uow, AuditAction.UPDATE, before, contact, reason=reason)
+            resent = contact.email_key != before.email_key and self._resend_password(
+                uow, contact, before.email
+            )
+            uow.commit()
+        if resent:
+            self._outbox.wake()
         return contact
 
     def remove(self, contact_id: str, *, reason: str | None = None) -> None:
@@ -476,6 +494,25 @@ class ContactService:
                 raise WeakPassword(msg, rule="notes")
         contact.password_hash = self._hasher.hash(password)
         contact.password_changed_at = self._ctx.clock.now()
+
+    def _resend_password(self, uow: UnitOfWork, contact: Contact, former_email: str) -> bool:
+        """Withdraw the passwords queued for ``former_email``; if any, mail a new one.
+
+        The new password makes the withdrawn ones useless, even one a worker is sending now.
+        ``True`` if a new password was queued.
+        """
+        withdrawn = uow.get(OutboxRepository).withdraw(
+            MessageKind.PASSWORD, former_email, reason=EMAIL_CHANGED, at=self._ctx.clock.now()
+        )
+        if not withdrawn:
+            return False
+        before = attrs.evolve(contact)
+        self._set_generated_password(
+            uow, uow.get(AccountRepository).get(contact.account_id), contact
+        )
+        uow.get(ContactRepository).update(contact)
+        self._audit.record_change(uow, AuditAction.GENERATE, before, contact, reason=RESENT_REASON)
+        return True
 
     def _set_generated_password(self, uow: UnitOfWork, account: Account, contact: Contact) -> None:
         password = generate_password()

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
-from telcocore.notifications.model.message import Message, OutboxCounts, OutboxItem
+from telcocore.notifications.model.message import Message, MessageKind, OutboxCounts, OutboxItem
 
 __all__ = ["DescribedNotifier", "Notifier", "OutboxRepository"]
 
@@ -39,11 +39,11 @@ class OutboxRepository(Protocol):
         ...
 
     def pending(self, *, limit: int, now: datetime | None = None) -> Sequence[OutboxItem]:
-        """Messages not yet sent, oldest first; with ``now``, only those due by then."""
+        """Messages not yet sent (nor withdrawn), oldest first; with ``now``, those due by then."""
         ...
 
     def counts(self, *, now: datetime) -> OutboxCounts:
-        """How many messages not yet sent are due at ``now``, and how many are deferred."""
+        """How many messages not yet sent (nor withdrawn) are due at ``now``, how many deferred."""
         ...
 
     def claim(self, message_id: str, *, token: str, now: datetime, until: datetime) -> bool:
@@ -51,8 +51,8 @@ class OutboxRepository(Protocol):
 
         The row then holds ``token`` (a fresh id per claim), and its ``attempts`` grow by
         one: an attempt counts when it starts, so a worker that dies while sending still
-        used one. ``False`` if it was sent, or claimed by another worker, since it was
-        read: only one of several workers racing for a message gets ``True``. A claimed
+        used one. ``False`` if it was sent, withdrawn, or claimed by another worker, since it
+        was read: only one of several workers racing for a message gets ``True``. A claimed
         message is not due again before ``until``, so if its worker dies it is retried then.
         """
         ...
@@ -61,11 +61,12 @@ class OutboxRepository(Protocol):
         """Record that the message was delivered, and erase its secrets; ``True`` if done.
 
         Only while the row still holds the claim ``token`` and is unsent: ``False``, with
-        nothing changed, if the claim lapsed and another worker claimed the message since.
-        An unknown id is a :class:`~telcocore.NotFoundError`. The stored message keeps
-        its kind, address and other data; the values of
-        :data:`~telcocore.notifications.model.message.SECRET_DATA` (a generated password, a
-        verification code) become :data:`~telcocore.audit.model.entry.REDACTED`.
+        nothing changed, if the claim lapsed and another worker claimed the message since,
+        or the message was withdrawn (:meth:`withdraw`). An unknown id is a
+        :class:`~telcocore.NotFoundError`. The stored message keeps its kind, address and
+        other data; the values of :data:`~telcocore.notifications.model.message.SECRET_DATA`
+        (a generated password, a verification code) become
+        :data:`~telcocore.audit.model.entry.REDACTED`.
         """
         ...
 
@@ -75,7 +76,18 @@ class OutboxRepository(Protocol):
         """Record why the claimed attempt failed; the message is due again at ``retry_at``.
 
         The attempt was counted by :meth:`claim`. Only while the row still holds the claim
-        ``token`` and is unsent: ``False``, with nothing changed, if the claim was lost. An
-        unknown id is a :class:`~telcocore.NotFoundError`.
+        ``token`` and is unsent: ``False``, with nothing changed, if the claim was lost (or
+        the message withdrawn). An unknown id is a :class:`~telcocore.NotFoundError`.
+        """
+        ...
+
+    def withdraw(self, kind: MessageKind, to: str, *, reason: str, at: datetime) -> int:
+        """Make sure no unsent message of ``kind`` to ``to`` (in any case) is ever delivered.
+
+        Each such message stays in the outbox, withdrawn at ``at`` with ``reason`` as its
+        ``last_error`` and without its secrets (erased as :meth:`mark_sent` erases them). It
+        is not sent: no longer pending nor counted, not claimed again, and a worker that
+        claimed it before cannot mark it sent or failed. Returns how many were withdrawn; a
+        message already sent is left as it is.
         """
         ...

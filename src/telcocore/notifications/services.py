@@ -108,7 +108,8 @@ class DeliveryReport:
     """Due messages another run claimed first, between this run reading and claiming them."""
     late: int = 0
     """Messages whose send outlived the claim: this run handed them to the notifier, but
-    another run had claimed them meanwhile, so their outcome was not recorded here."""
+    another run had claimed them meanwhile (or they were withdrawn), so their outcome was not
+    recorded here."""
 
     @property
     def progressed(self) -> bool:
@@ -247,10 +248,11 @@ class OutboxService:
         return "sent" if recorded else self._late(notifier, message, "sent")
 
     def _late(self, notifier: Notifier, message: Message, outcome: str) -> str:
-        """Log a send that outlived its claim, whose outcome another worker records now."""
+        """Log a send that outlived its claim, or of a message withdrawn while it was sent."""
         log.warning(
-            "message %s (%s, %s) was %s via %s after its claim of %s ran out; another worker "
-            "claimed it since and records its outcome, so this one is not recorded%s",
+            "message %s (%s, %s) was %s via %s after its claim of %s ran out or the message was "
+            "withdrawn; another worker claimed it since and records its outcome, or it must not "
+            "be delivered, so this one is not recorded%s",
             message.id,
             message.kind.value,
             message.channel.value,

@@ -8,7 +8,7 @@ from typing import Any
 
 from telcocore.kernel.errors import AlreadyExists, NotFoundError
 from telcocore.kernel.serialization import converter
-from telcocore.notifications.model.message import Message, OutboxCounts, OutboxItem
+from telcocore.notifications.model.message import Message, MessageKind, OutboxCounts, OutboxItem
 from telcocore.notifications.ports import OutboxRepository
 from telcocore.platform.sql.dialect import Session
 from telcocore.platform.sql.rows import from_document
@@ -33,17 +33,18 @@ class SqlOutboxRepository:
             raise AlreadyExists(Message.ENTITY, message.id)
 
     def pending(self, *, limit: int, now: datetime | None = None) -> Sequence[OutboxItem]:
-        """Messages not yet sent, oldest first; with ``now``, only those due by then."""
+        """Messages not yet sent (nor withdrawn), oldest first; with ``now``, those due by then."""
         d = self._s.dialect
         columns = "SELECT message, attempts, last_error, next_attempt_at FROM outbox "
         if now is None:
             rows = self._s.all(
-                f"{columns}WHERE sent_at IS NULL ORDER BY position LIMIT ?",
+                f"{columns}WHERE sent_at IS NULL AND withdrawn_at IS NULL "
+                "ORDER BY position LIMIT ?",
                 (limit,),
             )
         else:
             rows = self._s.all(
-                f"{columns}WHERE sent_at IS NULL "
+                f"{columns}WHERE sent_at IS NULL AND withdrawn_at IS NULL "
                 "AND (next_attempt_at IS NULL OR next_attempt_at <= ?) ORDER BY position LIMIT ?",
                 (d.time_to_db(now), limit),
             )
@@ -61,7 +62,8 @@ class SqlOutboxRepository:
         """How many messages not yet sent are due at ``now``, and how many are deferred."""
         row = self._s.one(
             "SELECT COUNT(*), COALESCE(SUM(CASE WHEN next_attempt_at IS NULL "
-            "OR next_attempt_at <= ? THEN 1 ELSE 0 END), 0) FROM outbox WHERE sent_at IS NULL",
+            "OR next_attempt_at <= ? THEN 1 ELSE 0 END), 0) FROM outbox "
+            "WHERE sent_at IS NULL AND withdrawn_at IS NULL",
             (self._s.dialect.time_to_db(now),),
         )
         unsent, due = (0, 0) if row is None else (int(row[0]), int(row[1]))
@@ -81,7 +83,7 @@ class SqlOutboxRepository:
         return bool(
             self._s.run(
                 "UPDATE outbox SET next_attempt_at = ?, claim_token = ?, attempts = attempts + 1 "
-                "WHERE id = ? AND sent_at IS NULL "
+                "WHERE id = ? AND sent_at IS NULL AND withdrawn_at IS NULL "
                 "AND (next_attempt_at IS NULL OR next_attempt_at <= ?)",
                 (d.time_to_db(until), token, message_id, d.time_to_db(now)),
             )
@@ -102,7 +104,7 @@ class SqlOutboxRepository:
             self._s.run(
                 "UPDATE outbox SET sent_at = ?, last_error = NULL, next_attempt_at = NULL, "
                 "claim_token = NULL, message = ? "
-                "WHERE id = ? AND claim_token = ? AND sent_at IS NULL",
+                "WHERE id = ? AND claim_token = ? AND sent_at IS NULL AND withdrawn_at IS NULL",
                 (
                     d.time_to_db(at),
                     d.json_to_db(converter.unstructure(erased)),
@@ -123,12 +125,44 @@ class SqlOutboxRepository:
         d = self._s.dialect
         changed = self._s.run(
             "UPDATE outbox SET last_error = ?, next_attempt_at = ?, claim_token = NULL "
-            "WHERE id = ? AND claim_token = ? AND sent_at IS NULL",
+            "WHERE id = ? AND claim_token = ? AND sent_at IS NULL AND withdrawn_at IS NULL",
             (error, None if retry_at is None else d.time_to_db(retry_at), message_id, token),
         )
         if not changed and not self._exists(message_id):
             raise NotFoundError(message_id)
         return bool(changed)
+
+    def withdraw(self, kind: MessageKind, to: str, *, reason: str, at: datetime) -> int:
+        """Withdraw the unsent messages of ``kind`` to ``to`` (in any case); how many.
+
+        Each keeps its row, erased like a sent one, with ``withdrawn_at`` = ``at``,
+        ``last_error`` = ``reason``, no claim and ``sent_at`` NULL. The addresses are in the
+        stored documents, so the unsent ones are read and matched here; each row is then
+        withdrawn only if it is still unsent, so a message a racing worker marked sent first
+        is left as it is (and not counted).
+        """
+        d = self._s.dialect
+        address = to.lower()
+        withdrawn = 0
+        for message_id, document in self._s.all(
+            "SELECT id, message FROM outbox "
+            "WHERE sent_at IS NULL AND withdrawn_at IS NULL ORDER BY position"
+        ):
+            message = from_document(d.json_from_db(document), Message)
+            if message.kind is not kind or message.to is None or message.to.lower() != address:
+                continue
+            withdrawn += self._s.run(
+                "UPDATE outbox SET withdrawn_at = ?, last_error = ?, next_attempt_at = NULL, "
+                "claim_token = NULL, message = ? "
+                "WHERE id = ? AND sent_at IS NULL AND withdrawn_at IS NULL",
+                (
+                    d.time_to_db(at),
+                    reason,
+                    d.json_to_db(converter.unstructure(message.erased())),
+                    message_id,
+                ),
+            )
+        return withdrawn
 
 
 STORAGE = SqlDomain("notifications", {OutboxRepository: SqlOutboxRepository}, baseline=1)
