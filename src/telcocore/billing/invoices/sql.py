@@ -27,10 +27,10 @@ from telcocore.platform.sql.unit_of_work import SqlDomain
 __all__ = ["STORAGE", "SqlInvoiceRepository"]
 
 _KEYS_PER_QUERY: Final = 500
+"""How many claims one ``IN (...)`` look-up names."""
 _stored_issuer: Final = trusted_constructor(Issuer)
 """An issuer as stored: its format was checked when it was set, by the rules of its release
 (a later release's stricter check must not make a stored issuer unreadable)."""
-"""How many claims one ``IN (...)`` look-up names."""
 
 
 class SqlInvoiceRepository:
