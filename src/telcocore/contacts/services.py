@@ -237,8 +237,7 @@ class ContactService:
                     setattr(contact, field, self._checked_notes(before, field, text))
             if contact == before:
                 return contact
-            uow.get(ContactRepository).update(contact)
-            self._audit.record_change(uow, AuditAction.UPDATE, before, contact, reason=reason)
+            self._store(uow, AuditAction.UPDATE, before, contact, reason)
             resent = contact.email_key != before.email_key and self._resend_password(
                 uow, contact, before.email
             )
@@ -272,12 +271,8 @@ class ContactService:
         this change, sent by the next delivery run and erased from the outbox once delivered.
         """
         with self._ctx.uow() as uow:
-            contact = self._current(uow, contact_id)
-            before = attrs.evolve(contact)
-            self._set_generated_password(
-                uow, uow.get(AccountRepository).get(contact.account_id), contact
-            )
-            self._save(uow, AuditAction.GENERATE, before, contact, reason)
+            self._regenerate(uow, self._current(uow, contact_id), reason)
+            uow.commit()
         self._outbox.wake()
 
     def change_password(self, contact_id: str, old_password: str, new_password: str) -> None:
@@ -425,9 +420,20 @@ class ContactService:
         reason: str | None,
     ) -> None:
         """Store the changed contact, record the change from ``before`` and commit."""
+        self._store(uow, action, before, contact, reason)
+        uow.commit()
+
+    def _store(
+        self,
+        uow: UnitOfWork,
+        action: AuditAction,
+        before: Contact,
+        contact: Contact,
+        reason: str | None,
+    ) -> None:
+        """Store the changed contact and record the change from ``before``, in ``uow``."""
         uow.get(ContactRepository).update(contact)
         self._audit.record_change(uow, action, before, contact, reason=reason)
-        uow.commit()
 
     def _matching_hash(self, password: str, stored: str | None) -> str | None:
         """The hash to keep if ``password`` matches ``stored``, else ``None``.
@@ -506,13 +512,19 @@ class ContactService:
         )
         if not withdrawn:
             return False
+        self._regenerate(uow, contact, RESENT_REASON)
+        return True
+
+    def _regenerate(self, uow: UnitOfWork, contact: Contact, reason: str | None) -> None:
+        """Give ``contact`` a generated password mailed to its login email, stored and audited.
+
+        In ``uow``, not committed: the message goes with the unit's commit.
+        """
         before = attrs.evolve(contact)
         self._set_generated_password(
             uow, uow.get(AccountRepository).get(contact.account_id), contact
         )
-        uow.get(ContactRepository).update(contact)
-        self._audit.record_change(uow, AuditAction.GENERATE, before, contact, reason=RESENT_REASON)
-        return True
+        self._store(uow, AuditAction.GENERATE, before, contact, reason)
 
     def _set_generated_password(self, uow: UnitOfWork, account: Account, contact: Contact) -> None:
         password = generate_password()
