@@ -262,7 +262,8 @@ class ContactService:
             contact = self._current(uow, contact_id)
             before = attrs.evolve(contact)
             self._set_hand_password(contact, password)
-            self._save(uow, AuditAction.UPDATE, before, contact, reason)
+            self._store(uow, AuditAction.UPDATE, before, contact, reason)
+            uow.commit()
 
     def reset_password(self, contact_id: str, *, reason: str | None = None) -> None:
         """Generate a new password and email it to the contact's login email.
@@ -287,7 +288,8 @@ class ContactService:
                 raise AuthenticationFailed
             before = attrs.evolve(contact)
             self._set_hand_password(contact, new_password)
-            self._save(uow, AuditAction.UPDATE, before, contact, "password changed by its user")
+            self._store(uow, AuditAction.UPDATE, before, contact, "password changed by its user")
+            uow.commit()
 
     def authenticate(self, email: str, password: str) -> Contact:
         """The contact whose login this is, recorded in the audit log as a LOGIN.
@@ -392,10 +394,12 @@ class ContactService:
                     if attempts >= MAX_CODE_ATTEMPTS
                     else attrs.evolve(pending, attempts=attempts),
                 )
-                self._save(uow, AuditAction.UPDATE, before, contact, "wrong verification code")
+                self._store(uow, AuditAction.UPDATE, before, contact, "wrong verification code")
+                uow.commit()
                 raise InvalidCode(contact_id, target.value, "is wrong")
             contact.mark_verified(target)
-            self._save(uow, AuditAction.UPDATE, before, contact, f"{target.value} verified")
+            self._store(uow, AuditAction.UPDATE, before, contact, f"{target.value} verified")
+            uow.commit()
         return contact
 
     # -- helpers ----------------------------------------------------------------------------
@@ -410,18 +414,6 @@ class ContactService:
         if expected_version is not None and expected_version != contact.version:
             raise ConcurrencyError(Contact.ENTITY, contact_id, expected_version)
         return contact
-
-    def _save(
-        self,
-        uow: UnitOfWork,
-        action: AuditAction,
-        before: Contact,
-        contact: Contact,
-        reason: str | None,
-    ) -> None:
-        """Store the changed contact, record the change from ``before`` and commit."""
-        self._store(uow, action, before, contact, reason)
-        uow.commit()
 
     def _store(
         self,
