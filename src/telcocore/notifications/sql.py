@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 from telcocore.kernel.errors import AlreadyExists, NotFoundError
 from telcocore.kernel.serialization import converter
@@ -15,6 +15,10 @@ from telcocore.platform.sql.rows import from_document
 from telcocore.platform.sql.unit_of_work import SqlDomain
 
 __all__ = ["STORAGE", "SqlOutboxRepository"]
+
+_UNSENT: Final = "sent_at IS NULL AND withdrawn_at IS NULL"
+"""A message still to deliver: neither sent nor withdrawn (the ``outbox_pending`` index's
+condition, written the same so the index serves every query that names it)."""
 
 
 class SqlOutboxRepository:
@@ -38,13 +42,12 @@ class SqlOutboxRepository:
         columns = "SELECT message, attempts, last_error, next_attempt_at FROM outbox "
         if now is None:
             rows = self._s.all(
-                f"{columns}WHERE sent_at IS NULL AND withdrawn_at IS NULL "
-                "ORDER BY position LIMIT ?",
+                f"{columns}WHERE {_UNSENT} ORDER BY position LIMIT ?",
                 (limit,),
             )
         else:
             rows = self._s.all(
-                f"{columns}WHERE sent_at IS NULL AND withdrawn_at IS NULL "
+                f"{columns}WHERE {_UNSENT} "
                 "AND (next_attempt_at IS NULL OR next_attempt_at <= ?) ORDER BY position LIMIT ?",
                 (d.time_to_db(now), limit),
             )
@@ -61,9 +64,8 @@ class SqlOutboxRepository:
     def counts(self, *, now: datetime) -> OutboxCounts:
         """How many messages not yet sent are due at ``now``, and how many are deferred."""
         row = self._s.one(
-            "SELECT COUNT(*), COALESCE(SUM(CASE WHEN next_attempt_at IS NULL "
-            "OR next_attempt_at <= ? THEN 1 ELSE 0 END), 0) FROM outbox "
-            "WHERE sent_at IS NULL AND withdrawn_at IS NULL",
+            "SELECT COUNT(*), COALESCE(SUM(CASE WHEN next_attempt_at IS NULL "  # noqa: S608 - constant
+            f"OR next_attempt_at <= ? THEN 1 ELSE 0 END), 0) FROM outbox WHERE {_UNSENT}",
             (self._s.dialect.time_to_db(now),),
         )
         unsent, due = (0, 0) if row is None else (int(row[0]), int(row[1]))
@@ -82,8 +84,8 @@ class SqlOutboxRepository:
         d = self._s.dialect
         return bool(
             self._s.run(
-                "UPDATE outbox SET next_attempt_at = ?, claim_token = ?, attempts = attempts + 1 "
-                "WHERE id = ? AND sent_at IS NULL AND withdrawn_at IS NULL "
+                "UPDATE outbox SET next_attempt_at = ?, claim_token = ?, attempts = attempts + 1 "  # noqa: S608 - constant
+                f"WHERE id = ? AND {_UNSENT} "
                 "AND (next_attempt_at IS NULL OR next_attempt_at <= ?)",
                 (d.time_to_db(until), token, message_id, d.time_to_db(now)),
             )
@@ -102,9 +104,9 @@ class SqlOutboxRepository:
         erased = from_document(d.json_from_db(row[0]), Message).erased()
         return bool(
             self._s.run(
-                "UPDATE outbox SET sent_at = ?, last_error = NULL, next_attempt_at = NULL, "
+                "UPDATE outbox SET sent_at = ?, last_error = NULL, next_attempt_at = NULL, "  # noqa: S608 - constant
                 "claim_token = NULL, message = ? "
-                "WHERE id = ? AND claim_token = ? AND sent_at IS NULL AND withdrawn_at IS NULL",
+                f"WHERE id = ? AND claim_token = ? AND {_UNSENT}",
                 (
                     d.time_to_db(at),
                     d.json_to_db(converter.unstructure(erased)),
@@ -124,8 +126,8 @@ class SqlOutboxRepository:
         """
         d = self._s.dialect
         changed = self._s.run(
-            "UPDATE outbox SET last_error = ?, next_attempt_at = ?, claim_token = NULL "
-            "WHERE id = ? AND claim_token = ? AND sent_at IS NULL AND withdrawn_at IS NULL",
+            "UPDATE outbox SET last_error = ?, next_attempt_at = ?, claim_token = NULL "  # noqa: S608 - constant
+            f"WHERE id = ? AND claim_token = ? AND {_UNSENT}",
             (error, None if retry_at is None else d.time_to_db(retry_at), message_id, token),
         )
         if not changed and not self._exists(message_id):
@@ -145,16 +147,15 @@ class SqlOutboxRepository:
         address = to.lower()
         withdrawn = 0
         for message_id, document in self._s.all(
-            "SELECT id, message FROM outbox "
-            "WHERE sent_at IS NULL AND withdrawn_at IS NULL ORDER BY position"
+            f"SELECT id, message FROM outbox WHERE {_UNSENT} ORDER BY position"  # noqa: S608 - constant
         ):
             message = from_document(d.json_from_db(document), Message)
             if message.kind is not kind or message.to is None or message.to.lower() != address:
                 continue
             withdrawn += self._s.run(
-                "UPDATE outbox SET withdrawn_at = ?, last_error = ?, next_attempt_at = NULL, "
+                "UPDATE outbox SET withdrawn_at = ?, last_error = ?, next_attempt_at = NULL, "  # noqa: S608 - constant
                 "claim_token = NULL, message = ? "
-                "WHERE id = ? AND sent_at IS NULL AND withdrawn_at IS NULL",
+                f"WHERE id = ? AND {_UNSENT}",
                 (
                     d.time_to_db(at),
                     reason,
