@@ -233,10 +233,8 @@ class _Reader:
                             yield done + 1, fields
                         done = reader.line_num
                         pending.clear()
-                        if self.not_utf8:
-                            self.not_utf8 = False
-                        if self.nul:
-                            self.nul = False
+                        if self.not_utf8 or self.nul:
+                            self.not_utf8 = self.nul = False
                     return  # noqa: TRY300 - the loop ends with the source
                 except csv.Error:
                     yield done + 1, None
@@ -245,6 +243,18 @@ class _Reader:
                 self.not_utf8 = self.nul = False
         finally:
             self.close()
+
+    def flaw(self) -> str | None:
+        """Why the row just read is rejected whatever its fields, or ``None``.
+
+        Its bytes are not UTF-8, or it holds a NUL character (which PostgreSQL keeps in no
+        text or JSON).
+        """
+        if self.not_utf8:
+            return "the row is not valid UTF-8"
+        if self.nul:
+            return "the row holds a NUL character, which no storage keeps"
+        return None
 
     def text(self) -> str:
         """The text of the row just read, as it was in the file."""

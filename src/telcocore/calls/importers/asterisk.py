@@ -235,11 +235,9 @@ def _rows(  # noqa: C901, PLR0912, PLR0913, PLR0915 - the hot loop, kept in one 
         if form is None:
             yield rejected(line, _width_problem(width, columns, fixed=fixed), reader)
             continue
-        if reader.not_utf8:
-            yield rejected(line, "the row is not valid UTF-8", reader)
-            continue
-        if reader.nul:
-            yield rejected(line, "the row holds a NUL character, which no storage keeps", reader)
+        flaw = reader.flaw()
+        if flaw is not None:
+            yield rejected(line, flaw, reader)
             continue
         raw = new(RowFields)  # RowFields(index, fields), without the call
         set_index(raw, form.index)

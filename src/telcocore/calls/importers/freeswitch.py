@@ -175,10 +175,8 @@ def _rows(
         elif len(fields) != width:
             reason = f"the row has {len(fields)} fields; the template has {width}"
             yield rejected(line, reason, reader)
-        elif reader.not_utf8:
-            yield rejected(line, "the row is not valid UTF-8", reader)
-        elif reader.nul:
-            yield rejected(line, "the row holds a NUL character, which no storage keeps", reader)
+        elif (flaw := reader.flaw()) is not None:
+            yield rejected(line, flaw, reader)
         else:
             raw = RowFields(index, fields)
             result = _record(raw, fields, clock, accounts, directions)

@@ -183,7 +183,7 @@ def _rows(
     rows = reader.rows()
     names: list[str] | None = None
     for line, fields in rows:
-        if fields is not None and not reader.not_utf8 and not reader.nul:
+        if fields is not None and reader.flaw() is None:
             names = fields
             break
         yield rejected(line, "the header row cannot be read", reader)
@@ -202,10 +202,8 @@ def _rows(
             yield rejected(
                 line, f"the row has {len(fields)} fields; the header has {width}", reader
             )
-        elif reader.not_utf8:
-            yield rejected(line, "the row is not valid UTF-8", reader)
-        elif reader.nul:
-            yield rejected(line, "the row holds a NUL character, which no storage keeps", reader)
+        elif (flaw := reader.flaw()) is not None:
+            yield rejected(line, flaw, reader)
         else:
             raw = RowFields(index, fields)
             result = _record(raw, fields, mapped, times, accounts, directions)
