@@ -289,7 +289,8 @@ class PostgresDialect(Dialect["Connection[Any]"]):
         import psycopg  # noqa: PLC0415 - the optional driver
         from psycopg import errors  # noqa: PLC0415
 
-        state = getattr(error, "sqlstate", None) or type(error).__name__
+        sqlstate = getattr(error, "sqlstate", None)
+        state = sqlstate or type(error).__name__
         if isinstance(error, errors.UniqueViolation):
             return AlreadyExists(entities.RECORD, error.diag.constraint_name or str(error))
         if isinstance(error, errors.DeadlockDetected):
@@ -300,7 +301,6 @@ class PostgresDialect(Dialect["Connection[Any]"]):
             return StorageError(
                 f"PostgreSQL could not serialize this transaction with a concurrent one; {_RETRY}"
             )
-        sqlstate = getattr(error, "sqlstate", None)
         lost = sqlstate is None or sqlstate.startswith(_CONNECTION_STATES)
         if isinstance(error, psycopg.OperationalError) and lost:
             return StorageError(

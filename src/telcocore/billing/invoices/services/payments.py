@@ -110,6 +110,14 @@ def _allocations(value: object, currency: str) -> tuple[Allocation, ...]:
     return tuple(found)
 
 
+def _lock_order(payment: Payment) -> list[str]:
+    """The invoices ``payment`` is allocated to, in the order units paying invoices lock them.
+
+    By number, before the balance, in every unit: no two wait for each other in a circle.
+    """
+    return sorted({part.number for part in payment.allocations})
+
+
 class Payments:
     """The payments part of the invoices service."""
 
@@ -196,7 +204,7 @@ class Payments:
         # in number order, as every unit paying invoices takes them: none waits in a circle.
         locked = {
             number: self._payable(uow, payment.account_id, number)
-            for number in sorted({part.number for part in payment.allocations})
+            for number in _lock_order(payment)
         }
         invoices = [locked[part.number] for part in payment.allocations]
         zero = Money.zero(payment.amount.currency)
@@ -232,8 +240,7 @@ class Payments:
         repository = uow.get(InvoiceRepository)
         # The invoices before the balance, in number order, as recording a payment takes them.
         locked = {
-            number: repository.by_number(number, lock=True)
-            for number in sorted({part.number for part in payment.allocations})
+            number: repository.by_number(number, lock=True) for number in _lock_order(payment)
         }
         request = LedgerRequest(
             Movement.CREDIT,
