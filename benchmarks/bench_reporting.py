@@ -15,7 +15,9 @@ summaries are made by ``core.summaries.rebuild(account, month)``, which agrees w
 posting keeps (as the tests check). Posting a million calls through the library (rating,
 ledger) would take minutes of setup for a read benchmark. On SQLite the baseline sums the
 decimals as floats (``SUM(CAST(... AS REAL))``), inexact but faster than an exact sum,
-which favours it. Target: 100x.
+which favours it; on PostgreSQL it takes the day as a ``date`` (``started_at AT TIME ZONE
+'UTC'``), the fastest of the usual spellings (``date_trunc('day', started_at, 'UTC')``
+takes about 15 % longer). Target: 100x.
 
 ``reporting.upkeep.<storage>``: ``core.calls.post_many`` of batches of 1,000 call
 records (rated, classified, stored, charged) with the summaries kept (*ours*, as the core
@@ -193,7 +195,7 @@ _SQLITE_GROUP_BY = (
 )
 
 _POSTGRES_GROUP_BY = (
-    "SELECT date_trunc('day', started_at, 'UTC') AS day, prefix, classification, "
+    "SELECT CAST(started_at AT TIME ZONE 'UTC' AS date) AS day, prefix, classification, "
     "MAX(description), COUNT(*), SUM(CASE WHEN disposition = 'answered' THEN 1 ELSE 0 END), "
     "SUM(billable), SUM(billed_seconds), SUM(charge), COUNT(provider_cost), "
     "SUM(provider_cost) FROM call_records "

@@ -29,6 +29,7 @@ from telcocore.calls.model.classification import Classification
 from telcocore.calls.model.posting import PostedCall
 from telcocore.calls.model.records import CallRecord
 from telcocore.platform.ports import UnitOfWork
+from telcocore.reporting.ports import SummaryRepository
 from telcocore.testing import FixedClock
 
 SINCE = datetime(2026, 1, 1, tzinfo=UTC)
@@ -270,6 +271,41 @@ class TestReading:
         assert [("1", None), ("33", None), ("44", None)] == [
             (r.prefix, r.classification) for r in by_prefix
         ]
+
+    def test_each_amount_reads_back_with_its_own_digits(self, core: TelcoCore, acme: str) -> None:
+        """Equal to the charge in value but not in digits, a costed charge keeps its digits.
+
+        A row without a known cost reads no cost and a zero costed charge.
+        """
+        day = datetime(2026, 3, 1, tzinfo=UTC)
+        kept = [  # (prefix, class, charge, costed calls, cost, costed charge)
+            ("1", Classification.DOMESTIC, "0.050", 2, "0.01", "0.050"),
+            ("33", Classification.INTERNATIONAL, "0.100", 0, "0", "0"),
+            ("44", Classification.INTERNATIONAL, "0.100", 1, "0.020", "0.10"),
+        ]
+        rows = [
+            (acme, Grain.DAY, day, prefix, kind, "a place", "USD", 2, 2, Decimal(60), 60,
+             Decimal(charge), costed, Decimal(cost), Decimal(costed_charge))
+            for prefix, kind, charge, costed, cost, costed_charge in kept
+        ]  # fmt: skip
+        with core.storage.unit_of_work() as uow:
+            uow.get(SummaryRepository).add(rows)
+            uow.commit()
+        read = [
+            (
+                row.prefix,
+                str(row.charge.amount),
+                None if row.cost is None else str(row.cost.amount),
+                str(row.costed_charge.amount),
+                row.period_start,
+            )
+            for row in core.summaries.daily(acme, *EVER)
+        ]
+        assert [
+            ("1", "0.050", "0.01", "0.050", day),
+            ("33", "0.100", None, "0", day),
+            ("44", "0.100", "0.020", "0.10", day),
+        ] == read
 
     def test_refusals(self, core: TelcoCore, acme: str) -> None:
         """An unknown split or account is refused by name."""

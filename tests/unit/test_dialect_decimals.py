@@ -10,7 +10,7 @@ import pytest
 
 from telcocore import InvalidAmount, StorageError
 from telcocore.adapters.sqlite.storage import SqliteStorage
-from telcocore.platform.sql.dialect import Dialect
+from telcocore.platform.sql.dialect import Dialect, Row
 from telcocore.platform.sql.postgres import PostgresDialect
 from telcocore.platform.sql.sqlite import SqliteDialect
 
@@ -49,22 +49,27 @@ class TestDecimalFromDb:
 
 
 class TestFiniteDecimalColumns:
-    """A column a CHECK keeps finite, read in one go."""
+    """Columns a CHECK keeps finite, read in one go."""
 
     def test_sqlite_reads_the_text_as_decimals(self) -> None:
-        """Each value as decimal_from_db reads it."""
-        read = SqliteDialect(busy_timeout_ms=0).finite_decimals_from_db(["1.50", "-0.0001", 7])
-        assert ["1.50", "-0.0001", "7"] == [str(value) for value in read]
+        """Each value of the columns asked for as decimal_from_db reads it; NULL stays None."""
+        read = SqliteDialect(busy_timeout_ms=0).finite_decimals_in_rows(
+            [("a", "1.50", "2"), ("b", "-0.0001", None), ("c", 7, "3")], [1, 2]
+        )
+        assert [("a", "1.50", "2"), ("b", "-0.0001", None), ("c", "7", "3")] == [
+            tuple(None if value is None else str(value) for value in row) for row in read
+        ]
+        assert {Decimal, type(None)} == {type(value) for row in read for value in row[1:]}
 
     def test_sqlite_still_refuses_what_is_not_a_number(self) -> None:
         """Its check allows text no Decimal reads (``1.2.3``): a StorageError, not a crash."""
         with pytest.raises(StorageError, match="is not a finite number"):
-            SqliteDialect(busy_timeout_ms=0).finite_decimals_from_db(["1", "1.2.3"])
+            SqliteDialect(busy_timeout_ms=0).finite_decimals_in_rows([("1",), ("1.2.3",)], [0])
 
     def test_postgres_takes_the_drivers_decimals_as_they_are(self) -> None:
         """The very objects psycopg made: nothing converted or checked again."""
-        column = (Decimal("1.2300"), Decimal(-5))
-        assert column is PostgresDialect(None).finite_decimals_from_db(column)
+        rows: list[Row] = [(Decimal("1.2300"), Decimal(-5))]
+        assert rows is PostgresDialect(None).finite_decimals_in_rows(rows, [0, 1])
 
 
 class TestSqliteDecimals:

@@ -26,6 +26,12 @@ class _Checked:
     name: str = attrs.field(validator=attrs.validators.instance_of(str))
 
 
+@attrs.frozen(weakref_slot=False)
+class _Unreferenced:
+    number: int = attrs.field(converter=int)
+    name: str = attrs.field(validator=attrs.validators.instance_of(str))
+
+
 def _row() -> list[object]:
     return [
         "acme",
@@ -71,9 +77,10 @@ class TestTrustedConstructor:
             Money("3.0", "USD"),
         )
 
-    def test_it_stays_frozen(self) -> None:
+    @pytest.mark.parametrize("cls", [_Checked, _Unreferenced])
+    def test_it_stays_frozen(self, cls: type[_Checked]) -> None:
         """Changing a field afterwards raises as it does on any instance."""
-        made = trusted_constructor(_Checked)(1, "one")
+        made = trusted_constructor(cls)(1, "one")
         with pytest.raises(attrs.exceptions.FrozenInstanceError):
             made.number = 2  # type: ignore[misc]
 
@@ -81,6 +88,30 @@ class TestTrustedConstructor:
         """The values are taken as given: the caller vouches for them."""
         made = trusted_constructor(_Checked)("1", "one")
         assert ("1", "one") == (made.number, made.name)  # type: ignore[comparison-overlap]
+
+    def test_a_class_without_weak_references_is_built_as_itself(self) -> None:
+        """Built through its twin, it is a plain instance: its class, equal, no converter run."""
+        made = trusted_constructor(_Unreferenced)("1", "one")
+        usual = _Unreferenced(1, "one")
+        assert (type(made), made.number, made == usual) == (  # type: ignore[comparison-overlap]
+            _Unreferenced,
+            "1",
+            False,
+        )
+        made = trusted_constructor(_Unreferenced)(1, "one")
+        assert (type(made), made, hash(made), repr(made)) == (
+            _Unreferenced,
+            usual,
+            hash(usual),
+            repr(usual),
+        )
+
+    @pytest.mark.parametrize("name", ["cls", "_new", "_twin"])
+    def test_a_field_named_as_the_constructors_variables_is_refused(self, name: str) -> None:
+        """Such a name would shadow what the generated constructor uses: refused."""
+        cls = attrs.make_class("Clash", {name: attrs.field()}, frozen=True, slots=True)
+        with pytest.raises(TypeError, match="constructor's own variables"):
+            trusted_constructor(cls)
 
     @pytest.mark.parametrize("cls", [int, Decimal, _Loose])
     def test_a_class_it_cannot_build_is_refused(self, cls: type) -> None:

@@ -8,6 +8,13 @@ cost: a new instance whose fields are stored straight into their slots. The obje
 an ordinary instance: it compares, hashes, shows and stays frozen as one made by the
 class's own ``__init__``.
 
+Storing into a frozen instance's slots takes a call of each slot's descriptor. A class
+without a ``__weakref__`` slot (``@attrs.frozen(weakref_slot=False)``) is built faster: a
+new instance of a plain slotted *builder* class with the very same slots takes the fields
+as ordinary attribute assignments, and then takes the frozen class as its own
+(``__class__`` assignment, which Python allows between classes of the same layout). For a
+row of 14 fields that is well under half the cost; the result is the same object.
+
 >>> import attrs
 >>> @attrs.frozen
 ... class Pair:
@@ -54,16 +61,47 @@ def trusted_constructor(cls: type[T]) -> Callable[..., T]:
     if set(cls.__slots__) - {"__weakref__"} != set(names):  # type: ignore[attr-defined]
         msg = f"{cls.__name__} has a slot that is not a field (a cached hash?)"
         raise TypeError(msg)
+    reserved = {"self", "cls", "_new", "_twin"} | {f"_set_{name}" for name in names}
+    if reserved & set(names):
+        msg = f"{cls.__name__} has a field named as the constructor's own variables"
+        raise TypeError(msg)
+    if "__weakref__" not in cls.__slots__:  # type: ignore[attr-defined]
+        return _built_through_a_twin(cls, names)
     # A new instance, then each field stored through its slot's descriptor: what the
     # class's own __init__ ends with, without the converters, validators and defaults.
     setters = {f"_set_{name}": vars(cls)[name].__set__ for name in names}
-    source = (
-        f"def make({', '.join(names)}):\n"
+    return _compiled(
+        cls,
+        names,
         "    self = _new(cls)\n"
         + "".join(f"    _set_{name}(self, {name})\n" for name in names)
-        + "    return self\n"
+        + "    return self\n",
+        {"_new": object.__new__, **setters},
     )
-    namespace: dict[str, Any] = {"cls": cls, "_new": object.__new__, **setters}
-    exec(compile(source, f"<trusted {cls.__qualname__}>", "exec"), namespace)  # noqa: S102 - field names only
-    make: Callable[..., T] = namespace["make"]
-    return make
+
+
+def _built_through_a_twin(cls: type[Any], names: list[str]) -> Callable[..., Any]:
+    """A constructor filling a plain twin of ``cls`` (same slots) that then becomes a ``cls``."""
+    twin = type(f"{cls.__name__}Builder", (), {"__slots__": cls.__slots__})
+    return _compiled(
+        cls,
+        names,
+        "    self = _new(_twin)\n"
+        + "".join(f"    self.{name} = {name}\n" for name in names)
+        + "    self.__class__ = cls\n    return self\n",
+        {"_new": object.__new__, "_twin": twin},
+    )
+
+
+def _compiled(
+    cls: type[Any], names: list[str], body: str, namespace: dict[str, Any]
+) -> Callable[..., Any]:
+    """A function ``make(*names)`` whose body is ``body``.
+
+    ``names`` are checked identifiers; ``namespace`` holds what ``body`` calls, with ``cls``.
+    """
+    source = f"def make({', '.join(names)}):\n{body}"
+    scope: dict[str, Any] = {"cls": cls, **namespace}
+    exec(compile(source, f"<trusted {cls.__qualname__}>", "exec"), scope)  # noqa: S102 - field names only
+    made: Callable[..., Any] = scope["make"]
+    return made

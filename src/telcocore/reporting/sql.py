@@ -16,7 +16,7 @@ a ``GROUP BY`` per grain, the periods given as a list of ``VALUES`` joined on th
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Final
@@ -69,14 +69,25 @@ _ROWS_PER_STATEMENT: Final = 10
 
 The statements' texts stay the same from batch to batch, so neither the driver nor the
 database parses them again."""
-_READ: Final = f"period_start, prefix, classification, description, currency, {', '.join(_VALUES)}"
-"""What a read takes of each row (the account and the grain are the ones asked for)."""
+_READ: Final = (
+    "prefix, classification, description, currency, attempts, connected, duration, "
+    "billed_seconds, charge, costed_calls, CASE WHEN costed_calls > 0 THEN cost END, "
+    "CASE WHEN costed_calls > 0 AND CAST(costed_charge AS TEXT) <> CAST(charge AS TEXT) "
+    "THEN costed_charge END"
+)
+"""What a read takes of each row after its period's start (the account and the grain are
+the ones asked for): the cost only with costed calls, the costed charge only where it is
+not the charge, digit for digit; the values left out are ``NULL``, which cost nothing to
+fetch."""
+_DECIMAL_COLUMNS: Final = (7, 9, 11, 12)
+"""Where a read's row (the period's start, then :data:`_READ`) holds stored decimals."""
 _PERIODS_PER_QUERY: Final = 500
 """How many periods one rebuilding statement names."""
 _CLASSES: Final = {kind.value: kind for kind in Classification}
 _KNOWN_COST: Final = "c.provider_cost IS NOT NULL AND c.provider_currency = c.currency"
 """A call whose provider cost is known, in the currency of its charge."""
 _STORED_ROW: Final = trusted_constructor(SummaryRow)
+_ZERO: Final = Decimal(0)
 """A summary row of values read as written: counts and checked sums, checked no more."""
 
 
@@ -150,27 +161,23 @@ class SqlSummaryRepository:
     ) -> list[SummaryRow]:
         """The account's stored rows of ``grain`` whose period starts in ``[start, end)``.
 
-        Rows and amounts are built as written (counts and ``Money`` of checked sums): each
-        amount column read in one go (on PostgreSQL as the driver returns it, a ``CHECK``
-        keeping it finite), each period's start converted once, and a costed charge equal
-        to the charge shares its ``Money``.
+        Rows and amounts are built as written (counts and ``Money`` of checked sums): the
+        amount columns read in one go (on PostgreSQL as the driver returns them, a ``CHECK``
+        keeping them finite), each period's start fetched in its cheapest form
+        (:meth:`~telcocore.platform.sql.dialect.Dialect.whole_second`) and converted once,
+        a costed charge that is the charge sharing its ``Money``, and the zero costed
+        charge of rows without a known cost one ``Money`` per currency.
         """
         d = self._s.dialect
         found = self._s.all(
-            f"SELECT {_READ} FROM summaries WHERE account_id = ? AND grain = ? "  # noqa: S608
-            "AND period_start >= ? AND period_start < ? "
+            f"SELECT {d.whole_second('period_start')}, {_READ} FROM summaries "  # noqa: S608
+            "WHERE account_id = ? AND grain = ? AND period_start >= ? AND period_start < ? "
             f"ORDER BY period_start, prefix{d.code_point_order}, classification",
             (account_id, grain.value, d.time_to_db(start), d.time_to_db(end)),
         )
-        if not found:
-            return []
-        (starts, prefixes, kinds, descriptions, currencies, attempts, connected, durations,
-         billed, charges, costed, costs, costed_charges) = zip(*found, strict=True)  # fmt: skip
-        del found  # the rows' tuples go now: fewer objects for the collector while rows are made
-        number = d.finite_decimals_from_db
-        money = Money._trusted  # noqa: SLF001 - amounts stored as written, exact
+        money: Callable[[Decimal | None, str], Money] = Money._trusted  # type: ignore[assignment] # noqa: SLF001 - amounts stored as written, exact
         row = _STORED_ROW
-        zero = Decimal(0)
+        zeros: dict[str, Money] = {}
         stored_before: object = None
         period_start = start
         result: list[SummaryRow] = []
@@ -178,15 +185,22 @@ class SqlSummaryRepository:
         # The counts are the driver's ints (integer columns); a run of rows of one period
         # shares its start, converted once.
         for (stored_start, prefix, kind, description, currency, tried, answered, duration,
-             seconds, charge, costed_calls, cost, costed_charge) in zip(
-            starts, prefixes, kinds, descriptions, currencies, attempts, connected,
-            number(durations), billed, number(charges), costed, number(costs),
-            number(costed_charges), strict=True,
+             seconds, charge, costed_calls, cost, costed_charge) in d.finite_decimals_in_rows(
+            found, _DECIMAL_COLUMNS
         ):  # fmt: skip
             if stored_start != stored_before:
-                period_start = d.time_from_db(stored_start)
+                period_start = d.whole_second_from_db(stored_start)
                 stored_before = stored_start
             charged = money(charge, currency)
+            costed_total: Money | None
+            if costed_calls:
+                known = money(cost, currency)
+                costed_total = charged if costed_charge is None else money(costed_charge, currency)
+            else:
+                known = None
+                costed_total = zeros.get(currency)
+                if costed_total is None:
+                    costed_total = zeros[currency] = money(_ZERO, currency)
             append(
                 row(
                     account_id,
@@ -201,10 +215,8 @@ class SqlSummaryRepository:
                     seconds,
                     charged,
                     costed_calls,
-                    money(cost, currency) if costed_calls else None,
-                    charged
-                    if costed_calls and costed_charge == charge
-                    else money(costed_charge if costed_calls else zero, currency),
+                    known,
+                    costed_total,
                 )
             )
         return result

@@ -55,7 +55,7 @@ def billed_minutes(seconds: int) -> Decimal:
     return _MINUTES.divide(Decimal(seconds), _SIXTY)
 
 
-@attrs.frozen
+@attrs.frozen(weakref_slot=False)  # built by a trusted constructor: see kernel.trusted
 class PostedCall:
     """A call record as stored by posting: the record, its rating and its charge."""
 

@@ -227,15 +227,20 @@ class Dialect(abc.ABC, Generic[C]):
         msg = f"stored decimal {shown(value)} is not a finite number"
         raise StorageError(msg)
 
-    def finite_decimals_from_db(self, column: Sequence[object]) -> Sequence[Decimal]:
-        """A column of stored decimals read back, from a column a ``CHECK`` keeps finite.
+    def finite_decimals_in_rows(self, rows: list[Row], columns: Iterable[int]) -> list[Row]:
+        """The rows with their stored decimals read back, in ``columns`` a ``CHECK`` keeps finite.
 
-        Each value as :meth:`decimal_from_db` reads it; PostgreSQL's driver already returns
-        ``NUMERIC`` values as ``Decimal``, and the constraint rules out ``NaN`` and the
-        infinities, so there the column is returned as it is.
+        Each value as :meth:`decimal_from_db` reads it, a ``NULL`` as ``None``; PostgreSQL's
+        driver already returns ``NUMERIC`` values as ``Decimal``, and the constraint rules
+        out ``NaN`` and the infinities, so there the rows are returned as they are.
         """
+        if not rows:
+            return rows
         read = self.decimal_from_db
-        return [read(value) for value in column]
+        transposed: list[Sequence[object]] = list(zip(*rows, strict=True))
+        for column in columns:
+            transposed[column] = [None if v is None else read(v) for v in transposed[column]]
+        return list(zip(*transposed, strict=True))
 
     def time_to_db(self, value: datetime) -> object:
         """An instant as a statement parameter."""
@@ -247,6 +252,21 @@ class Dialect(abc.ABC, Generic[C]):
             msg = f"stored instant {value!r} is not a timestamp"
             raise StorageError(msg)
         return value.astimezone(UTC)
+
+    def whole_second(self, column: str) -> str:
+        """What a read takes of ``column``, a stored instant on a whole second, to fetch it cheaply.
+
+        For reads of many rows whose instants repeat (a period's start): where the stored
+        form is cheap to fetch (SQLite's text) the column itself; PostgreSQL's driver makes
+        an aware ``datetime`` of every timestamp it returns, several times the cost of the
+        integer seconds since the epoch that it returns instead. Read each distinct value
+        back with :meth:`whole_second_from_db`.
+        """
+        return column
+
+    def whole_second_from_db(self, value: object) -> datetime:
+        """A value :meth:`whole_second` read, as the instant in UTC."""
+        return self.time_from_db(value)
 
     def json_to_db(self, value: object) -> object:
         """A JSON-ready document as a statement parameter (compact text, keys sorted)."""

@@ -17,8 +17,9 @@ import hashlib
 import re
 import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import UTC, datetime
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from telcocore.kernel import entities
 from telcocore.kernel.errors import AlreadyExists, ConfigurationError, StorageError, TelcoError
@@ -26,8 +27,6 @@ from telcocore.kernel.validation import shown
 from telcocore.platform.sql.dialect import Batch, Cursor, Dialect, Row, Statement
 
 if TYPE_CHECKING:
-    from decimal import Decimal
-
     from psycopg import Connection
 
 __all__ = ["PostgresDialect", "require_driver", "validate_schema"]
@@ -117,12 +116,13 @@ class PostgresDialect(Dialect["Connection[Any]"]):
         self._reading: weakref.WeakSet[Connection[Any]] = weakref.WeakSet()
         """The connections whose next transaction is read-only (see :meth:`begin_read`)."""
 
-    def finite_decimals_from_db(self, column: Sequence[object]) -> Sequence[Decimal]:
-        """The column as psycopg returns it, nothing converted or checked again.
+    def finite_decimals_in_rows(self, rows: list[Row], columns: Iterable[int]) -> list[Row]:  # noqa: ARG002 - none to convert
+        """The rows as psycopg returns them, nothing converted or checked again.
 
-        psycopg returns ``NUMERIC`` as ``Decimal``, and the column's ``CHECK`` keeps it finite.
+        psycopg returns ``NUMERIC`` as ``Decimal`` (``NULL`` as ``None``), and the columns'
+        ``CHECK`` keeps them finite.
         """
-        return cast("Sequence[Decimal]", column)
+        return rows
 
     def _query(self, query: str) -> bytes:
         converted = self._queries.get(query)
@@ -307,6 +307,17 @@ class PostgresDialect(Dialect["Connection[Any]"]):
                 f"PostgreSQL is unreachable or the connection failed: {error} ({state})"
             )
         return StorageError(f"PostgreSQL failed: {error} ({state})")
+
+    def whole_second(self, column: str) -> str:
+        """The instant's seconds since the epoch, a ``BIGINT`` (exact on a whole second)."""
+        return f"CAST(date_part('epoch', {column}) AS BIGINT)"
+
+    def whole_second_from_db(self, value: object) -> datetime:
+        """Seconds since the epoch back to the instant, in UTC."""
+        if type(value) is not int:  # pragma: no cover - the column is a BIGINT
+            msg = f"stored instant {value!r} is not a count of seconds"
+            raise StorageError(msg)
+        return datetime.fromtimestamp(value, UTC)
 
     def json_to_db(self, value: object) -> object:
         """Documents are JSONB."""

@@ -151,7 +151,7 @@ def _key_text(value: object) -> str:
     return "" if value is None else str(value)
 
 
-@attrs.frozen
+@attrs.frozen(weakref_slot=False)  # built by a trusted constructor: see kernel.trusted
 class SummaryRow:
     """An account's posted calls of one period, destination and classification, summed.
 
