@@ -233,8 +233,10 @@ class TestFiles:
     ) -> None:
         """Once the commit was asked for, the blob stays: the metadata may name it."""
 
-        def interrupted(*, read_only: bool = False) -> UnitOfWork:
-            return _InterruptedAfterCommit(storage.unit_of_work(read_only=read_only))
+        def interrupted(*, read_only: bool = False, snapshot: bool = True) -> UnitOfWork:
+            return _InterruptedAfterCommit(
+                storage.unit_of_work(read_only=read_only, snapshot=snapshot)
+            )
 
         context = attrs.evolve(media_core.context, uow=interrupted)
         with pytest.raises(KeyboardInterrupt):

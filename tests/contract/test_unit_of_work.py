@@ -47,6 +47,15 @@ def _ids(storage: Storage) -> list[str]:
         return [a.id for a in uow.get(AccountRepository).list()]
 
 
+def _rename(storage: Storage) -> None:
+    """Rename ``acme`` to ``Renamed`` in a unit of its own."""
+    with storage.unit_of_work() as uow:
+        account = uow.get(AccountRepository).get("acme")
+        account.name = "Renamed"
+        uow.get(AccountRepository).update(account)
+        uow.commit()
+
+
 def _balance(storage: Storage) -> Money:
     with storage.unit_of_work() as uow:
         return uow.get(LedgerRepository).balance("acme")
@@ -261,14 +270,7 @@ class TestReadOnly:
         """
         opened("acme")
 
-        def rename() -> None:
-            with storage.unit_of_work() as uow:
-                account = uow.get(AccountRepository).get("acme")
-                account.name = "Renamed"
-                uow.get(AccountRepository).update(account)
-                uow.commit()
-
-        writer = threading.Thread(target=rename)
+        writer = threading.Thread(target=_rename, args=(storage,))
         with storage.unit_of_work(read_only=True) as uow:
             first = uow.get(AccountRepository).get("acme").name
             writer.start()
@@ -278,6 +280,45 @@ class TestReadOnly:
         with storage.unit_of_work(read_only=True) as uow:
             after = uow.get(AccountRepository).get("acme").name
         assert (first, first, "Renamed") == (first, second, after)
+
+    def test_without_a_snapshot_each_read_sees_the_last_commit(
+        self, storage: Storage, opened: Opened
+    ) -> None:
+        """``snapshot=False``: a commit between two reads shows in the second one.
+
+        Memory (one connection) runs one unit at a time, so there the writer waits for the
+        reader and both reads see the name as it was.
+        """
+        opened("acme")
+
+        writer = threading.Thread(target=_rename, args=(storage,))
+        with storage.unit_of_work(read_only=True, snapshot=False) as uow:
+            first = uow.get(AccountRepository).get("acme").name
+            writer.start()
+            writer.join(timeout=0.5 if _one_unit_at_a_time(storage) else 10)
+            second = uow.get(AccountRepository).get("acme").name
+        writer.join()
+        expected = first if _one_unit_at_a_time(storage) else "Renamed"
+        assert (first, expected) == (first, second)
+        assert "Renamed" != first
+
+    def test_without_a_snapshot_it_is_still_read_only(
+        self, storage: Storage, new_account: NewAccount
+    ) -> None:
+        """A write is refused, a commit too, and nothing is stored."""
+        with storage.unit_of_work(read_only=True, snapshot=False) as uow:
+            with pytest.raises(StorageError, match="cannot run INSERT statements"):
+                uow.get(AccountRepository).add(new_account("acme"))
+            with pytest.raises(StorageError, match="read-only unit of work cannot commit"):
+                uow.commit()
+        assert [] == _ids(storage)
+
+    def test_a_unit_that_writes_needs_its_snapshot(self, storage: Storage) -> None:
+        """``snapshot=False`` without ``read_only`` is refused before anything opens."""
+        with pytest.raises(StorageError, match="only a read-only unit of work can go without"):
+            storage.unit_of_work(snapshot=False)
+        with storage.unit_of_work(read_only=True) as uow:  # the storage is still usable
+            assert [] == uow.get(AccountRepository).list()
 
     def test_it_does_not_wait_for_a_writer(
         self, storage: Storage, opened: Opened, new_account: NewAccount

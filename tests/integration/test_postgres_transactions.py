@@ -25,9 +25,11 @@ def core(pg_url: str) -> Iterator[TelcoCore]:
         yield opened
 
 
-def _settings(core: TelcoCore, *, read_only: bool) -> list[tuple[object, ...]]:
+def _settings(
+    core: TelcoCore, *, read_only: bool, snapshot: bool = True
+) -> list[tuple[object, ...]]:
     """What two statements of one unit see of their transaction."""
-    with core.storage.unit_of_work(read_only=read_only) as uow:
+    with core.storage.unit_of_work(read_only=read_only, snapshot=snapshot) as uow:
         assert isinstance(uow, SqlUnitOfWork)
         return [tuple(uow._session.all(_SETTINGS)[0]) for _ in range(2)]
 
@@ -58,3 +60,25 @@ class TestReadOnlyUnits:
             assert isinstance(uow, SqlUnitOfWork)
             prepared = uow._session.all("SELECT statement FROM pg_prepared_statements")
         assert [_SETTINGS] == [row[0] for row in prepared if "transaction_isolation" in row[0]]
+
+
+class TestUnitsWithoutASnapshot:
+    """A read-only unit without a snapshot sends no ``BEGIN``: each statement stands alone."""
+
+    def test_each_statement_is_a_transaction_of_its_own(self, core: TelcoCore) -> None:
+        """Two statements, two transactions (read committed, the server's default)."""
+        first, second = _settings(core, read_only=True, snapshot=False)
+        assert (first[0], first[1:3], second[1:3]) == (
+            second[0],
+            ("read committed", "off"),
+            ("read committed", "off"),
+        )
+        assert first[3] != second[3]  # each began with its statement
+
+    def test_a_snapshot_unit_after_it_on_the_same_connection_gets_its_snapshot(
+        self, core: TelcoCore
+    ) -> None:
+        """Going without does not outlive the unit: the next read-only unit has its snapshot."""
+        alone, _ = _settings(core, read_only=True, snapshot=False)
+        first, second = _settings(core, read_only=True)
+        assert (first[0], first[1:3], first) == (alone[0], ("repeatable read", "on"), second)

@@ -81,7 +81,8 @@ class SummaryService:
     ) -> list[SummaryRow]:
         account_id = validate_account_id(account_id)
         splits = validate_split(by)
-        with self._ctx.uow(read_only=True) as uow:
+        # One query, or two when it finds no row: no snapshot needed (see Storage.unit_of_work)
+        with self._ctx.uow(read_only=True, snapshot=False) as uow:
             rows = uow.get(SummaryRepository).rows(account_id, grain, *span)
             if not rows:  # a row names its account (a foreign key): only none asks for it
                 uow.get(AccountRepository).get(account_id)

@@ -207,9 +207,9 @@ class PostgresStorage(SqlStorage["Connection[Any]"]):
         """Every new connection of the pool, set up as :func:`_configure` says."""
         _configure(conn, self.dialect)
 
-    def unit_of_work(self, *, read_only: bool = False) -> PostgresUnitOfWork:
-        """A new unit of work; ``read_only`` as in :meth:`.Storage.unit_of_work`."""
-        return PostgresUnitOfWork(self, read_only=read_only)
+    def unit_of_work(self, *, read_only: bool = False, snapshot: bool = True) -> PostgresUnitOfWork:
+        """A new unit of work; its arguments as in :meth:`.Storage.unit_of_work`."""
+        return PostgresUnitOfWork(self, read_only=read_only, snapshot=snapshot)
 
     def acquire(self) -> Connection[Any]:
         """A connection from the pool (waiting up to the pool timeout)."""

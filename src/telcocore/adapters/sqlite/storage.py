@@ -198,9 +198,9 @@ class SqliteStorage(SqlStorage[sqlite3.Connection]):
         finally:
             conn.close()
 
-    def unit_of_work(self, *, read_only: bool = False) -> SqliteUnitOfWork:
-        """A new unit of work; ``read_only`` as in :meth:`.Storage.unit_of_work`."""
-        return SqliteUnitOfWork(self, read_only=read_only)
+    def unit_of_work(self, *, read_only: bool = False, snapshot: bool = True) -> SqliteUnitOfWork:
+        """A new unit of work; its arguments as in :meth:`.Storage.unit_of_work`."""
+        return SqliteUnitOfWork(self, read_only=read_only, snapshot=snapshot)
 
     def _open(self) -> sqlite3.Connection:
         dialect = self.dialect

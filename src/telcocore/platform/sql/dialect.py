@@ -175,6 +175,10 @@ class Dialect(abc.ABC, Generic[C]):
         self.begin(conn)
 
     @abc.abstractmethod
+    def begin_statements(self, conn: C) -> None:
+        """Start a read-only unit that opens no transaction: each query stands on its own."""
+
+    @abc.abstractmethod
     def begin_migration(self, conn: C) -> None:
         """Start the migration transaction, holding the migration lock.
 
@@ -354,10 +358,14 @@ class Session(Generic[C]):
     The transaction begins lazily: a statement run after a commit starts a new one.
     """
 
-    def __init__(self, dialect: Dialect[C], *, read_only: bool = False) -> None:
+    def __init__(
+        self, dialect: Dialect[C], *, read_only: bool = False, snapshot: bool = True
+    ) -> None:
         self.dialect = dialect
         self.read_only = read_only
         """Whether statements other than ``SELECT`` are refused, and no write lock taken."""
+        self.snapshot = snapshot
+        """Whether a read-only session's queries all see one snapshot (else no transaction)."""
         self.translated = _Translated(dialect)
         """A context manager translating the driver's errors."""
         self._conn: C | None = None
@@ -396,6 +404,8 @@ class Session(Generic[C]):
         with self.translated:
             if migration:
                 self.dialect.begin_migration(self.conn)
+            elif self.read_only and not self.snapshot:
+                self.dialect.begin_statements(self.conn)
             elif self.read_only:
                 self.dialect.begin_read(self.conn)
             else:

@@ -115,6 +115,8 @@ class PostgresDialect(Dialect["Connection[Any]"]):
         self._idle_status = TransactionStatus.IDLE
         self._reading: weakref.WeakSet[Connection[Any]] = weakref.WeakSet()
         """The connections whose next transaction is read-only (see :meth:`begin_read`)."""
+        self._alone: weakref.WeakSet[Connection[Any]] = weakref.WeakSet()
+        """The connections whose queries open no transaction (see :meth:`begin_statements`)."""
 
     def finite_decimals_in_rows(self, rows: list[Row], columns: Iterable[int]) -> list[Row]:  # noqa: ARG002 - none to convert
         """The rows as psycopg returns them, nothing converted or checked again.
@@ -144,7 +146,7 @@ class PostgresDialect(Dialect["Connection[Any]"]):
         aborted pipeline as a warning. The statements after it did not run; the
         transaction, if one was open or begun, is left for a rollback.
         """
-        begin = self._idle(conn)
+        begin = self._idle(conn) and conn not in self._alone
         failed: Exception | None = None
         sent: list[R] = []
         try:
@@ -167,7 +169,7 @@ class PostgresDialect(Dialect["Connection[Any]"]):
 
         The first statement of a transaction goes with its ``BEGIN``, in one round trip.
         """
-        if not self._idle(conn):
+        if not self._idle(conn) or conn in self._alone:
             return conn.execute(self._query(query), params)
         return self._pipelined(conn, lambda: conn.execute(self._query(query), params))
 
@@ -236,6 +238,7 @@ class PostgresDialect(Dialect["Connection[Any]"]):
     def begin(self, conn: Connection[Any]) -> None:
         """Nothing yet: the first statement carries the ``BEGIN``, in the same round trip."""
         self._reading.discard(conn)
+        self._alone.discard(conn)
 
     def begin_read(self, conn: Connection[Any]) -> None:
         """A ``REPEATABLE READ, READ ONLY`` transaction: every query sees one snapshot.
@@ -243,7 +246,16 @@ class PostgresDialect(Dialect["Connection[Any]"]):
         Its ``BEGIN`` goes with the first statement too, in the same round trip; the
         snapshot is taken by that statement, as it would be after a ``BEGIN`` of its own.
         """
+        self._alone.discard(conn)
         self._reading.add(conn)
+
+    def begin_statements(self, conn: Connection[Any]) -> None:
+        """No ``BEGIN``: each query runs on its own (the connection is in autocommit mode).
+
+        A query goes alone, one round trip, with no ``ROLLBACK`` after it.
+        """
+        self._reading.discard(conn)
+        self._alone.add(conn)
 
     def begin_migration(self, conn: Connection[Any]) -> None:
         """Begin, take the migration advisory lock, then create the schema if it is missing.
@@ -251,6 +263,7 @@ class PostgresDialect(Dialect["Connection[Any]"]):
         The lock is held to the end of the transaction.
         """
         self._reading.discard(conn)
+        self._alone.discard(conn)
         conn.execute(_BEGIN)
         conn.execute(b"SELECT pg_advisory_xact_lock(%s)", (self.migration_lock,))
         if self.schema is not None:

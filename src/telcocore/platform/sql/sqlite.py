@@ -134,6 +134,10 @@ class SqliteDialect(Dialect[sqlite3.Connection]):
         self._require_idle(conn)
         conn.execute("BEGIN")
 
+    def begin_statements(self, conn: sqlite3.Connection) -> None:
+        """Nothing to send: each query runs as its own (autocommit) read."""
+        self._require_idle(conn)
+
     def begin_migration(self, conn: sqlite3.Connection) -> None:
         """The write lock of ``BEGIN IMMEDIATE`` also keeps other migrations out.
 

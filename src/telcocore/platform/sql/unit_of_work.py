@@ -81,6 +81,8 @@ class SqlDomain:
 
 READ_ONLY_COMMIT = "a read-only unit of work cannot commit; open one without read_only to write"
 """The message of the StorageError a read-only unit's ``commit()`` raises, on every storage."""
+WRITES_NEED_A_SNAPSHOT = "only a read-only unit of work can go without a snapshot"
+"""The message of the StorageError of ``unit_of_work(snapshot=False)`` without ``read_only``."""
 
 
 def migrations_to_run(
@@ -147,8 +149,8 @@ class SqlStorage(abc.ABC, Generic[C]):
         """Take back a connection a unit of work is done with."""
 
     @abc.abstractmethod
-    def unit_of_work(self, *, read_only: bool = False) -> SqlUnitOfWork[C]:
-        """A new unit of work; ``read_only`` as in :meth:`.Storage.unit_of_work`."""
+    def unit_of_work(self, *, read_only: bool = False, snapshot: bool = True) -> SqlUnitOfWork[C]:
+        """A new unit of work; its arguments as in :meth:`.Storage.unit_of_work`."""
 
     @abc.abstractmethod
     def close(self) -> None:
@@ -162,9 +164,13 @@ class SqlUnitOfWork(Generic[C]):
     transaction, which is rolled back on exit unless committed too.
     """
 
-    def __init__(self, storage: SqlStorage[C], *, read_only: bool = False) -> None:
+    def __init__(
+        self, storage: SqlStorage[C], *, read_only: bool = False, snapshot: bool = True
+    ) -> None:
+        if not snapshot and not read_only:
+            raise StorageError(WRITES_NEED_A_SNAPSHOT)
         self._storage = storage
-        self._session: Session[C] = Session(storage.dialect, read_only=read_only)
+        self._session: Session[C] = Session(storage.dialect, read_only=read_only, snapshot=snapshot)
         self._repositories: dict[type[Any], Any] = {}
 
     def get(self, port: type[R]) -> R:
