@@ -69,6 +69,7 @@ def main(url: str) -> None:
         for charge in core.plans.run_recurring(april, dry_run=True).charges:
             print(f"April, dry run: {charge.account_id} would pay {charge.total}")
         for month in (april, april, Period.month(2026, 5)):
+            clock.set(month.start)  # a month is charged once it has begun
             for charge in core.plans.run_recurring(month).charges:
                 setups = ", ".join(line.number for line in charge.setups) or "none"
                 print(

@@ -780,7 +780,7 @@ PLANS: dict[str, Call] = {
     ),
     "run_recurring": Call(
         _service("plans", "run_recurring"),
-        lambda w: {"period": Period.month(2026 + w.fresh(), 1), "dry_run": False},
+        lambda w: {"period": Period.month(2026 - w.fresh(), 1), "dry_run": False},
     ),
 }
 

@@ -213,3 +213,28 @@ class TestIdempotency:
         assert first == acme.invoices.payment("pay-1")
         with pytest.raises(PaymentNotFound):
             acme.invoices.payment("pay-2")
+
+    def test_a_retry_with_other_allocations_is_a_conflict(
+        self, acme: TelcoCore, clock: FixedClock
+    ) -> None:
+        """Allocated otherwise, it is another payment: refused; in another order, the same."""
+        first_invoice = _invoice(acme, clock, DAY, "30.00")
+        second_invoice = _invoice(acme, clock, date(2026, 3, 3), "30.00")
+        both = {first_invoice: "10", second_invoice: "5"}
+        first = acme.invoices.record_payment(
+            "acme", "20", method="card", allocations=both, payment_id="pay-1"
+        )
+        again = acme.invoices.record_payment(
+            "acme",
+            "20",
+            method="card",
+            allocations=dict(reversed(both.items())),
+            payment_id="pay-1",
+        )
+        for other in ({first_invoice: "15"}, {first_invoice: "10", second_invoice: "4"}, None):
+            with pytest.raises(PaymentConflict, match="pay-1"):
+                acme.invoices.record_payment(
+                    "acme", "20", method="card", allocations=other, payment_id="pay-1"
+                )
+        owed = [acme.invoices.get(n).outstanding for n in (first_invoice, second_invoice)]
+        assert (first, [Money("20.00", "USD"), Money("25.00", "USD")]) == (again, owed)

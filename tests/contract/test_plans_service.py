@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -230,11 +230,12 @@ class TestRemovingUsers:
 class TestRecurringRun:
     """Each account charged its plan once per month."""
 
-    def test_charged_once_however_often_run(self, core: TelcoCore) -> None:
+    def test_charged_once_however_often_run(self, core: TelcoCore, clock: FixedClock) -> None:
         """April: users, DIDs and the setup; re-runs charge nothing; May: no setup again."""
         _on_plan(core)
         core.plans.buy_users("acme", 2, idempotency_key="b", prorate=False)
         core.numbering.add_did("acme", "+14155550100", DidClass.LOCAL, active=True)
+        clock.set(MAY.start)
         first = core.plans.run_recurring(APRIL)
         (charge,) = first.charges
         assert (ChargeStatus.CHARGED, Money("69.00", "USD")) == (charge.status, charge.total)
@@ -261,6 +262,7 @@ class TestRecurringRun:
         core.plans.buy_users("acme", 2, idempotency_key="march")
         (march,) = core.plans.run_recurring(Period.month(2026, 3)).charges
         assert (1, Money("31.00", "USD")) == (march.users, march.total)
+        clock.set(APRIL.start)
         (april,) = core.plans.run_recurring(APRIL).charges
         assert (3, Money("93.00", "USD")) == (april.users, april.total)
 
@@ -286,8 +288,8 @@ class TestRecurringRun:
         (april,) = core.plans.run_recurring(APRIL).charges
         assert (1, Money("31.00", "USD")) == (april.users, april.total)
 
-    def test_a_dry_run_writes_nothing(self, core: TelcoCore) -> None:
-        """It lists what it would charge; the real run then charges that."""
+    def test_a_dry_run_writes_nothing(self, core: TelcoCore, clock: FixedClock) -> None:
+        """It lists what it would charge, ahead of the month; the real run then charges that."""
         _on_plan(core)
         core.plans.buy_users("acme", 1, idempotency_key="b", prorate=False)
         balance = core.ledger.balance("acme")
@@ -298,15 +300,19 @@ class TestRecurringRun:
         )
         assert {"USD": Money("31.00", "USD")} == dry.total
         assert balance == core.ledger.balance("acme")
+        clock.set(APRIL.start)
         assert ChargeStatus.CHARGED == core.plans.run_recurring(APRIL).charges[0].status
 
-    def test_a_refused_account_is_charged_by_a_later_run(self, core: TelcoCore) -> None:
+    def test_a_refused_account_is_charged_by_a_later_run(
+        self, core: TelcoCore, clock: FixedClock
+    ) -> None:
         """Over its debit limit: refused, nothing written; after a top-up, charged once."""
         _on_plan(core, account_id="acme", credit="31.00")
         _on_plan(core, account_id="beta", credit=None)
         core.plans.buy_users("acme", 1, idempotency_key="a", prorate=False)
         core.ledger.credit("beta", "31.00", idempotency_key="beta seats")
         core.plans.buy_users("beta", 1, idempotency_key="b", prorate=False)
+        clock.set(APRIL.start)
         run = core.plans.run_recurring(APRIL)
         assert [ChargeStatus.REFUSED, ChargeStatus.REFUSED] == [c.status for c in run.charges]
         assert "31.00 USD is missing" in str(run.charges[0].refusal)
@@ -315,11 +321,33 @@ class TestRecurringRun:
         assert {"acme": ChargeStatus.REFUSED, "beta": ChargeStatus.CHARGED} == statuses
         assert Money("0.00", "USD") == core.ledger.balance("beta")
 
-    def test_nothing_to_charge(self, core: TelcoCore) -> None:
+    def test_nothing_to_charge(self, core: TelcoCore, clock: FixedClock) -> None:
         """An account of no users and no DIDs is listed, not charged."""
         _on_plan(core)
+        clock.set(APRIL.start)
         (charge,) = core.plans.run_recurring(APRIL).charges
         assert (ChargeStatus.NOTHING_TO_CHARGE, None) == (charge.status, charge.transaction_id)
+
+    def test_a_month_is_charged_once_it_has_begun(self, core: TelcoCore, clock: FixedClock) -> None:
+        """Before April, its run is refused and writes nothing.
+
+        A user bought in between is then charged by the run on 1 April.
+        """
+        _on_plan(core)
+        core.plans.buy_users("acme", 1, idempotency_key="b", prorate=False)
+        before = _state(core)
+        clock.set(APRIL.start - timedelta(microseconds=1))
+        with pytest.raises(ValidationError, match="charged once it has begun") as refused:
+            core.plans.run_recurring(APRIL)
+        assert ("period", before) == (refused.value.field, _state(core))
+        core.plans.buy_users("acme", 1, idempotency_key="late", prorate=False)
+        clock.set(APRIL.start)
+        (charge,) = core.plans.run_recurring(APRIL).charges
+        assert (ChargeStatus.CHARGED, 2, Money("62.00", "USD")) == (
+            charge.status,
+            charge.users,
+            charge.total,
+        )
 
     def test_the_period_is_a_month(self, core: TelcoCore) -> None:
         """A day is refused."""

@@ -110,6 +110,16 @@ def _allocations(value: object, currency: str) -> tuple[Allocation, ...]:
     return tuple(found)
 
 
+def _terms(payment: Payment) -> tuple[object, ...]:
+    """What a payment recorded again under its id must repeat: whose, how much, how, to what.
+
+    The allocations in any order; not when it came (a retry's default is its own now), nor
+    its status (settled or failed since, as the first recording asked or not).
+    """
+    allocated = sorted((part.number, part.amount.amount) for part in payment.allocations)
+    return (payment.account_id, payment.amount, payment.method, payment.reference, allocated)
+
+
 def _lock_order(payment: Payment) -> list[str]:
     """The invoices ``payment`` is allocated to, in the order units paying invoices lock them.
 
@@ -148,7 +158,8 @@ class Payments:
         came (and, for a settled payment, when it paid its invoices). ``payment_id``
         (default: a new id) makes recording idempotent: the same id again returns the
         payment recorded first, or
-        :class:`~telcocore.billing.invoices.errors.PaymentConflict` if it differs.
+        :class:`~telcocore.billing.invoices.errors.PaymentConflict` if it differs in its
+        account, amount, method, reference or allocations (in any order).
         """
         account_id = validate_account_id(account_id)
         method = validate_method(method)
@@ -192,12 +203,7 @@ class Payments:
         repository = uow.get(InvoiceRepository)
         existing = repository.payment(payment.id, lock=True)
         if existing is not None:
-            if (existing.account_id, existing.amount, existing.method, existing.reference) != (
-                payment.account_id,
-                payment.amount,
-                payment.method,
-                payment.reference,
-            ):
+            if _terms(existing) != _terms(payment):
                 raise PaymentConflict(payment.id)
             return existing
         # The invoices are locked first, so the pending allocations read next are all of them;

@@ -32,7 +32,7 @@ from telcocore.billing.plans.model import (
 from telcocore.billing.plans.ports import PlanRepository
 from telcocore.billing.plans.services.base import PlansPart, require_plan
 from telcocore.billing.plans.services.holdings import plan_view
-from telcocore.kernel.errors import TelcoError
+from telcocore.kernel.errors import TelcoError, ValidationError
 from telcocore.kernel.money import Money
 from telcocore.kernel.periods import Period
 from telcocore.kernel.validation import validate_flag
@@ -53,9 +53,20 @@ class Recurring(PlansPart):
         Returns what each account was charged (or, ``dry_run``, would be charged: nothing
         is written then), by account. An account charged for the period before is reported
         ``already_charged`` with its transaction and total.
+
+        A month is charged once it has begun: a run before would charge the users there
+        now, and a user bought between the run and the month's start, who pays only for
+        the days before it, would have that month free. A dry run may look ahead.
         """
         month_of(period)
         dry = validate_flag(dry_run, field="dry_run")
+        now = self._ctx.clock.now()
+        if not dry and period.start > now:
+            msg = (
+                f"the month {month_of(period)} begins at {period.start.isoformat()}, after now "
+                f"({now.isoformat()}): a month is charged once it has begun"
+            )
+            raise ValidationError(msg, field="period", value=period)
         with self._ctx.uow(read_only=True) as uow:
             accounts = [a.account_id for a in uow.get(PlanRepository).assignments()]
         charges = []
