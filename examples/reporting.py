@@ -5,7 +5,8 @@ Run it with ``python examples/reporting.py [STORAGE_URL]``; the default storage 
 knows only the United Kingdom, so profit shows for UK calls alone. It prints the daily rows
 as a copy with headers (TSV), the live view, the sum and both averages of the ASR column
 (the average of averages and the true, weighted ASR), checks that a rebuild from the call
-records agrees with what was kept, and writes the week as ``summaries.csv``.
+records agrees with what was kept, prunes the hourly rows older than two days, and writes
+the week as ``summaries.csv``.
 """
 
 from __future__ import annotations
@@ -109,6 +110,8 @@ def main(url: str) -> None:
         core.summaries.rebuild("acme", WEEK, reason="example")
         rebuilt = core.summaries.daily("acme", WEEK.start, WEEK.end)
         print(f"rebuilt from the call records: {'agrees' if kept == rebuilt else 'DIFFERS'}")
+        pruned = core.summaries.prune_hours(clock.now() - timedelta(days=2), reason="example")
+        print(f"hourly rows older than two days pruned: {pruned}")
 
         path = Path("summaries.csv")
         path.write_text(telcocore.to_csv(kept), encoding="utf-8", newline="")

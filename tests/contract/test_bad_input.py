@@ -736,6 +736,10 @@ SUMMARIES: dict[str, Call] = {
         _service("summaries", "rebuild"),
         lambda _w: {"account_id": "acme", "period": Period.day(START.date()), "reason": "check"},
     ),
+    "prune_hours": Call(
+        _service("summaries", "prune_hours"),
+        lambda _w: {"ended_by": START - timedelta(days=2), "reason": "retention"},
+    ),
 }
 
 PLANS: dict[str, Call] = {

@@ -29,6 +29,7 @@ from telcocore.calls.model.classification import Classification
 from telcocore.calls.model.posting import PostedCall
 from telcocore.calls.model.records import CallRecord
 from telcocore.platform.ports import UnitOfWork
+from telcocore.reporting import services
 from telcocore.reporting.ports import SummaryRepository
 from telcocore.testing import FixedClock
 
@@ -382,6 +383,66 @@ calls_strategy = st.lists(
     max_size=12,
 )
 batches_strategy = st.lists(calls_strategy, min_size=1, max_size=4)
+
+
+class TestPruningHours:
+    """Hourly rows older than the live view go; days, months and the live view stay."""
+
+    def _posted(self, core: TelcoCore, acme: str) -> dict[Grain, list[SummaryRow]]:
+        """A call 3 days, 2 days and 1 hour before START (acme), 3 days before (beta)."""
+        _opened(core, "beta")
+        core.calls.post_many(
+            [
+                _call("old", start=START - timedelta(days=3)),
+                _call("older", US, start=START - timedelta(days=2)),
+                _call("live", FR, start=START - timedelta(hours=1)),
+                _call("beta", account_id="beta", start=START - timedelta(days=3)),
+            ]
+        )
+        return _kept(core, acme)
+
+    def test_the_hours_that_ended_go_and_nothing_else(self, core: TelcoCore, acme: str) -> None:
+        """Ended by a day ago: both accounts' older hours; days, months, live hours stay."""
+        kept = self._posted(core, acme)
+        pruned = core.summaries.prune_hours(START - timedelta(days=1), reason="retention")
+        after = _kept(core, acme)
+        assert (3, [Grain.HOUR.start_of(START - timedelta(hours=1))]) == (
+            pruned,
+            [row.period_start for row in after[Grain.HOUR]],
+        )
+        assert (kept[Grain.DAY], kept[Grain.MONTH]) == (after[Grain.DAY], after[Grain.MONTH])
+        assert [] == core.summaries.hourly("beta", *EVER)
+        entries = core.audit.entries(entity_type="summaries").entries
+        assert [("DELETE", "beta", "retention"), ("DELETE", acme, "retention")] == sorted(
+            ((e.action.value, e.entity_key, e.reason) for e in entries), key=lambda e: e[1]
+        )[::-1]
+
+    def test_a_rebuild_makes_pruned_hours_again(self, core: TelcoCore, acme: str) -> None:
+        """The call records are still there: rebuilding the days makes their hours again."""
+        kept = self._posted(core, acme)
+        core.summaries.prune_hours(START - timedelta(days=1))
+        core.summaries.rebuild(acme, Period(START - timedelta(days=3), START))
+        assert kept == _kept(core, acme)
+
+    def test_in_units_of_a_batch(
+        self, core: TelcoCore, acme: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """With batches of 1 row, 2 units for acme's 2 old hours, each audited, 1 for beta."""
+        self._posted(core, acme)
+        monkeypatch.setattr(services, "PRUNE_BATCH", 1)
+        assert 3 == core.summaries.prune_hours(START - timedelta(days=1))
+        keys = [e.entity_key for e in core.audit.entries(entity_type="summaries").entries]
+        assert ([acme, acme, "beta"], 1) == (sorted(keys), len(core.summaries.hourly(acme, *EVER)))
+
+    def test_the_live_view_is_kept(self, core: TelcoCore, acme: str) -> None:
+        """Ending later than the live view's first hour is refused, and nothing goes."""
+        kept = self._posted(core, acme)
+        first_live = Grain.HOUR.start_of(START) - timedelta(hours=23)
+        with pytest.raises(ValidationError, match="first hour of the live view") as refused:
+            core.summaries.prune_hours(first_live + timedelta(microseconds=1))
+        assert ("ended_by", kept) == (refused.value.field, _kept(core, acme))
+        assert 0 == core.summaries.prune_hours(START - timedelta(days=4))
+        assert [] == core.audit.entries(entity_type="summaries").entries
 
 
 class TestKeptEqualsRebuilt:

@@ -50,10 +50,20 @@ __all__ = [
     "Audited",
     "Difference",
     "Version",
+    "checked_reason",
 ]
 
 MAX_REASON_LENGTH: Final = 1000
 """The longest reason a change may give, in characters."""
+
+
+def checked_reason(value: str | None) -> str | None:
+    """A change's reason as given, checked (text of at most :data:`MAX_REASON_LENGTH`)."""
+    return (
+        None
+        if value is None
+        else validate_text(value, field="reason", max_length=MAX_REASON_LENGTH)
+    )
 
 
 @runtime_checkable
@@ -189,8 +199,7 @@ class AuditLog:
         entity_type = _text(entity_type, "entity_type")
         entity_key = _text(entity_key, "entity_key")
         patch = make_patch(document(before, field="before"), document(after, field="after"))
-        if reason is not None:
-            validate_text(reason, field="reason", max_length=MAX_REASON_LENGTH)
+        checked_reason(reason)
         if self._ctx.require_reason and not (reason and reason.strip()):
             msg = f"a reason is required to {action.value.lower()} {entity_type} {entity_key!r}"
             raise ValidationError(msg, field="reason", value=reason)

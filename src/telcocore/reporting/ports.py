@@ -40,3 +40,11 @@ class SummaryRepository(Protocol):
         number of rows made.
         """
         ...
+
+    def prune(self, account_id: str, grain: Grain, ended_by: datetime, limit: int) -> int:
+        """Delete at most ``limit`` of the account's rows of ``grain`` that ended by ``ended_by``.
+
+        The oldest first; a period ended by then if it started before the period holding
+        ``ended_by``. The number deleted.
+        """
+        ...

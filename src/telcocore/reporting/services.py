@@ -15,11 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Final
 
 from telcocore.accounts.model import validate_account_id
 from telcocore.accounts.ports import AccountRepository
 from telcocore.audit.model.entry import AuditAction
-from telcocore.audit.services import AuditLog
+from telcocore.audit.services import AuditLog, checked_reason
 from telcocore.calls.model.posting import PostedCall
 from telcocore.kernel.errors import ValidationError
 from telcocore.kernel.periods import Period, require_utc
@@ -38,10 +39,12 @@ from telcocore.reporting.model.summaries import (
 )
 from telcocore.reporting.ports import SummaryRepository
 
-__all__ = ["SUMMARIES_ENTITY", "SummaryService", "keep_summaries"]
+__all__ = ["PRUNE_BATCH", "SUMMARIES_ENTITY", "SummaryService", "keep_summaries"]
 
 SUMMARIES_ENTITY = "summaries"
-"""The audit log's entity type of a rebuild (the key is the account id)."""
+"""The audit log's entity type of a rebuild or a prune (the key is the account id)."""
+PRUNE_BATCH: Final = 10_000
+"""The most summary rows one unit of work of :meth:`SummaryService.prune_hours` deletes."""
 
 
 def keep_summaries(uow: UnitOfWork, calls: Sequence[PostedCall]) -> None:
@@ -133,6 +136,58 @@ class SummaryService:
         The hours follow the core's clock, so the view rolls on at each full hour.
         """
         return self._read(account_id, Grain.HOUR, live_window(self._ctx.clock.now()), by)
+
+    def prune_hours(self, ended_by: datetime, *, reason: str | None = None) -> int:
+        """Delete every account's hourly rows of the hours that ended by ``ended_by``.
+
+        The live view reads the hourly rows of the last 24 hours; older ones only grow the
+        table (24 a day for each destination and class). ``ended_by`` (aware) may not be
+        later than the first hour the live view shows now
+        (:class:`~telcocore.ValidationError`): those hours are kept. Daily and monthly rows
+        are never pruned. Each account's rows go in units of work of at most
+        :data:`PRUNE_BATCH` rows, each recorded in the audit log (``DELETE``, entity
+        ``summaries``, the account's id as key, with the hours and the rows deleted), so a
+        large prune holds no lock for long, and one stopped half-way is simply run again.
+        A rebuild of a pruned hour makes its rows again. The number of rows deleted.
+        """
+        ended_by = require_utc(ended_by, field="ended_by")
+        oldest_live = live_window(self._ctx.clock.now())[0]
+        if ended_by > oldest_live:
+            msg = (
+                f"ended_by {ended_by.isoformat()} is after {oldest_live.isoformat()}, the "
+                "first hour of the live view, whose hourly rows are kept"
+            )
+            raise ValidationError(msg, field="ended_by", value=ended_by)
+        reason = checked_reason(reason)
+        with self._ctx.uow(read_only=True) as uow:
+            accounts = [account.id for account in uow.get(AccountRepository).list()]
+        return sum(self._prune(account_id, ended_by, reason) for account_id in accounts)
+
+    def _prune(self, account_id: str, ended_by: datetime, reason: str | None) -> int:
+        pruned = 0
+        while True:
+            with self._ctx.uow() as uow:
+                deleted = uow.get(SummaryRepository).prune(
+                    account_id, Grain.HOUR, ended_by, PRUNE_BATCH
+                )
+                if deleted:
+                    self._audit.write(
+                        uow,
+                        action=AuditAction.DELETE,
+                        entity_type=SUMMARIES_ENTITY,
+                        entity_key=account_id,
+                        before={
+                            "grain": Grain.HOUR.value,
+                            "ended_by": ended_by.isoformat(),
+                            "rows": deleted,
+                        },
+                        after=None,
+                        reason=reason,
+                    )
+                uow.commit()
+            pruned += deleted
+            if deleted < PRUNE_BATCH:
+                return pruned
 
     def rebuild(self, account_id: str, period: Period, *, reason: str | None = None) -> int:
         """Make the account's rows of ``period`` again from its stored call records.

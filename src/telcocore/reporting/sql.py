@@ -221,6 +221,23 @@ class SqlSummaryRepository:
             )
         return result
 
+    def prune(self, account_id: str, grain: Grain, ended_by: datetime, limit: int) -> int:
+        """Delete at most ``limit`` of the account's oldest rows of ``grain`` ended by then.
+
+        One statement, through the primary key's range of the account and grain.
+        """
+        return self._s.run(
+            f"DELETE FROM summaries WHERE ({_KEY}) IN ("  # noqa: S608 - constant
+            f"SELECT {_KEY} FROM summaries WHERE account_id = ? AND grain = ? "
+            "AND period_start < ? ORDER BY period_start LIMIT ?)",
+            (
+                account_id,
+                grain.value,
+                self._s.dialect.time_to_db(grain.start_of(ended_by)),
+                limit,
+            ),
+        )
+
     def rebuild(self, account_id: str, grain: Grain, starts: Sequence[datetime]) -> int:
         """Replace the account's rows of ``grain`` for the periods at ``starts`` (see the port)."""
         if not starts:

@@ -23,7 +23,7 @@ from typing import Final
 from telcocore.accounts.model import validate_account_id
 from telcocore.accounts.ports import AccountRepository
 from telcocore.audit.model.entry import AuditAction
-from telcocore.audit.services import AuditLog
+from telcocore.audit.services import AuditLog, checked_reason
 from telcocore.billing.invoices.errors import InvoiceNotFound, InvoiceStateError
 from telcocore.billing.invoices.model.invoice import (
     DEFAULT_ISSUER,
@@ -40,7 +40,6 @@ from telcocore.billing.invoices.ports import InvoiceRepository, UsageSource
 from telcocore.billing.invoices.services.bills import BillsView
 from telcocore.billing.invoices.services.common import (
     checked_number,
-    checked_reason,
     store_change,
 )
 from telcocore.billing.invoices.services.generation import charge_lines, generate_in

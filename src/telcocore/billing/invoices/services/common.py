@@ -1,10 +1,9 @@
-"""What the invoices service's parts share: checked numbers and reasons, storing a change."""
+"""What the invoices service's parts share: checked numbers, storing a change."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Final
 
-from telcocore.audit.services import MAX_REASON_LENGTH
 from telcocore.billing.invoices.model.invoice import Invoice, InvoiceStatus
 from telcocore.billing.invoices.ports import InvoiceRepository
 from telcocore.kernel.validation import validate_text
@@ -14,7 +13,7 @@ if TYPE_CHECKING:
     from telcocore.audit.services import AuditLog
     from telcocore.platform.ports import UnitOfWork
 
-__all__ = ["MAX_REFERENCE_LENGTH", "checked_number", "checked_reason", "store_change"]
+__all__ = ["MAX_REFERENCE_LENGTH", "checked_number", "store_change"]
 
 MAX_REFERENCE_LENGTH: Final = 200
 """The longest payment reference."""
@@ -23,15 +22,6 @@ MAX_REFERENCE_LENGTH: Final = 200
 def checked_number(value: object, *, field: str = "number") -> str:
     """An invoice number as given by a caller."""
     return validate_text(value, field=field, max_length=200, required=True)
-
-
-def checked_reason(value: str | None) -> str | None:
-    """An audit reason, if given."""
-    return (
-        None
-        if value is None
-        else validate_text(value, field="reason", max_length=MAX_REASON_LENGTH)
-    )
 
 
 def store_change(  # noqa: PLR0913, PLR0917 - the unit, the log, then the change

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 from telcocore.accounts.model import validate_account_id
 from telcocore.accounts.ports import AccountRepository
 from telcocore.audit.model.entry import AuditAction
+from telcocore.audit.services import checked_reason
 from telcocore.billing.invoices.errors import (
     InvoiceNotFound,
     InvoiceStateError,
@@ -46,7 +47,6 @@ from telcocore.billing.invoices.ports import InvoiceRepository
 from telcocore.billing.invoices.services.common import (
     MAX_REFERENCE_LENGTH,
     checked_number,
-    checked_reason,
     store_change,
 )
 from telcocore.billing.ledger.model import TransactionKind
