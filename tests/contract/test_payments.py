@@ -238,3 +238,28 @@ class TestIdempotency:
                 )
         owed = [acme.invoices.get(n).outstanding for n in (first_invoice, second_invoice)]
         assert (first, [Money("20.00", "USD"), Money("25.00", "USD")]) == (again, owed)
+
+    def test_a_retry_after_settling_took_less_than_asked(
+        self, acme: TelcoCore, clock: FixedClock
+    ) -> None:
+        """Settled after its invoice was voided, a pending payment is the same when retried.
+
+        It kept what its invoices took (nothing from the voided one); the retry asks what
+        the first recording asked, so it returns the payment. Asking more of an invoice
+        that is still owed is another payment.
+        """
+        voided = _invoice(acme, clock, DAY, "30.00")
+        owed = _invoice(acme, clock, date(2026, 3, 3), "30.00")
+        asked = {voided: "30.00", owed: "10.00"}
+        kwargs = {"method": "sepa", "status": "pending", "payment_id": "pay-1"}
+        acme.invoices.record_payment("acme", "45", allocations=asked, **kwargs)  # type: ignore[arg-type]
+        acme.invoices.void(voided)
+        settled = acme.invoices.settle_payment("pay-1")
+        again = acme.invoices.record_payment("acme", "45", allocations=asked, **kwargs)  # type: ignore[arg-type]
+        assert (settled, ((owed, Money("10.00", "USD")),)) == (
+            again,
+            tuple((part.number, part.amount) for part in again.allocations),
+        )
+        for other in ({voided: "30.00", owed: "11.00"}, {owed: "10.00", "INV-9": "1"}):
+            with pytest.raises(PaymentConflict, match="pay-1"):
+                acme.invoices.record_payment("acme", "45", allocations=other, **kwargs)  # type: ignore[arg-type]

@@ -87,8 +87,9 @@ _CLASSES: Final = {kind.value: kind for kind in Classification}
 _KNOWN_COST: Final = "c.provider_cost IS NOT NULL AND c.provider_currency = c.currency"
 """A call whose provider cost is known, in the currency of its charge."""
 _STORED_ROW: Final = trusted_constructor(SummaryRow)
-_ZERO: Final = Decimal(0)
 """A summary row of values read as written: counts and checked sums, checked no more."""
+_ZERO: Final = Decimal(0)
+"""The amount of the zero costed charge of rows without costed calls."""
 
 
 class SqlSummaryRepository:

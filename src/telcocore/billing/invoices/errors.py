@@ -40,7 +40,7 @@ class PaymentConflict(ConflictError):
     def __init__(self, payment_id: str) -> None:
         super().__init__(
             f"payment {payment_id!r} was recorded already with another account, amount, "
-            "method or reference"
+            "method, reference or allocations"
         )
         self.payment_id = payment_id
 

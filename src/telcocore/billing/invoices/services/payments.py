@@ -110,14 +110,34 @@ def _allocations(value: object, currency: str) -> tuple[Allocation, ...]:
     return tuple(found)
 
 
-def _terms(payment: Payment) -> tuple[object, ...]:
-    """What a payment recorded again under its id must repeat: whose, how much, how, to what.
+def _asks_again(repository: InvoiceRepository, first: Payment, again: Payment) -> bool:
+    """Whether ``again``, recorded under the id of ``first``, asks what ``first`` asked.
 
-    The allocations in any order; not when it came (a retry's default is its own now), nor
-    its status (settled or failed since, as the first recording asked or not).
+    Whose, how much, how and to what: the allocations in any order; not when it came (a
+    retry's default is its own now), nor its status (settled or failed since, as the
+    first recording asked or not). A settled payment keeps what its invoices took: an
+    invoice voided or paid while it was pending took less than was asked, or nothing
+    (see the module), so there a retry may ask more of an invoice that is no longer owed.
     """
-    allocated = sorted((part.number, part.amount.amount) for part in payment.allocations)
-    return (payment.account_id, payment.amount, payment.method, payment.reference, allocated)
+    terms = (first.account_id, first.amount, first.method, first.reference)
+    if terms != (again.account_id, again.amount, again.method, again.reference):
+        return False
+    took = {part.number: part.amount for part in first.allocations}
+    asked = {part.number: part.amount for part in again.allocations}
+    if took == asked:
+        return True
+    if first.status is not PaymentState.SETTLED or not took.keys() <= asked.keys():
+        return False
+    for number, amount in asked.items():
+        taken = took.get(number)
+        if taken == amount:
+            continue
+        if taken is not None and taken > amount:
+            return False
+        invoice = repository.by_number(number)
+        if invoice is None or invoice.status is InvoiceStatus.ISSUED:
+            return False  # still owed, so it took all that was asked
+    return True
 
 
 def _lock_order(payment: Payment) -> list[str]:
@@ -203,7 +223,7 @@ class Payments:
         repository = uow.get(InvoiceRepository)
         existing = repository.payment(payment.id, lock=True)
         if existing is not None:
-            if _terms(existing) != _terms(payment):
+            if not _asks_again(repository, existing, payment):
                 raise PaymentConflict(payment.id)
             return existing
         # The invoices are locked first, so the pending allocations read next are all of them;
