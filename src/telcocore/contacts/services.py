@@ -50,6 +50,7 @@ __all__ = [
     "EMAIL_CHANGED",
     "MAX_CODE_ATTEMPTS",
     "MAX_NOTE_CHECKS",
+    "MOBILE_CHANGED",
     "RESENT_REASON",
     "ContactService",
 ]
@@ -64,7 +65,13 @@ CODE_DIGITS: Final = 6
 
 
 EMAIL_CHANGED: Final = "withdrawn: the contact's login email changed"
-"""Why a generated password queued for a contact's former login email was withdrawn."""
+"""Why a message queued for a contact's former login email was withdrawn.
+
+A generated password or a verification code: either is for an address that is no longer
+the contact's.
+"""
+MOBILE_CHANGED: Final = "withdrawn: the contact's mobile changed"
+"""Why a verification code queued for a contact's former mobile was withdrawn."""
 RESENT_REASON: Final = "password generated again: the login email changed before delivery"
 """The reason of the audit entry for the password that replaces a withdrawn one."""
 
@@ -218,9 +225,11 @@ class ContactService:
         contact's password or text shaped like a credential. With ``expected_version``, a
         change made by somebody else since is :class:`~telcocore.ConcurrencyError`.
 
-        A generated password still waiting in the outbox for the former email (other than
-        its case) is withdrawn, never to be sent, and a new one replaces it: it is mailed to
-        the new email, as :meth:`reset_password` does, in the same transaction.
+        Messages still waiting in the outbox for an address the contact no longer has are
+        withdrawn, never to be sent, in the same transaction: verification codes for the
+        former email (other than its case) or mobile, whose codes no longer work, and
+        generated passwords for the former email. A withdrawn password is replaced: a new
+        one is mailed to the new email, as :meth:`reset_password` does.
         """
         with self._ctx.uow() as uow:
             contact = self._current(uow, contact_id, expected_version)
@@ -238,9 +247,7 @@ class ContactService:
             if contact == before:
                 return contact
             self._store(uow, AuditAction.UPDATE, before, contact, reason)
-            resent = contact.email_key != before.email_key and self._resend_password(
-                uow, contact, before.email
-            )
+            resent = self._withdraw_from_former(uow, before, contact)
             uow.commit()
         if resent:
             self._outbox.wake()
@@ -326,7 +333,8 @@ class ContactService:
         """Send a new single-use code to the contact's email (by email) or mobile (by SMS).
 
         The code expires after the service's ``code_ttl``; only its hash is stored, and an
-        earlier code for the same target stops working.
+        earlier code for the same target stops working. If the address changes before the
+        message is delivered, :meth:`update` withdraws it.
         """
         target = coerce_enum(Target, target, field="target")
         with self._ctx.uow() as uow:
@@ -493,16 +501,22 @@ class ContactService:
         contact.password_hash = self._hasher.hash(password)
         contact.password_changed_at = self._ctx.clock.now()
 
-    def _resend_password(self, uow: UnitOfWork, contact: Contact, former_email: str) -> bool:
-        """Withdraw the passwords queued for ``former_email``; if any, mail a new one.
+    def _withdraw_from_former(self, uow: UnitOfWork, before: Contact, contact: Contact) -> bool:
+        """Withdraw what waits for an address ``contact`` had ``before`` and has no longer.
 
-        The new password makes the withdrawn ones useless, even one a worker is sending now.
-        ``True`` if a new password was queued.
+        The verification codes for the former email or mobile (their codes were cleared
+        with the address), and the generated passwords for the former email, which a new
+        password replaces: it makes the withdrawn ones useless, even one a worker is sending
+        now. ``True`` if a new password was queued.
         """
-        withdrawn = uow.get(OutboxRepository).withdraw(
-            MessageKind.PASSWORD, former_email, reason=EMAIL_CHANGED, at=self._ctx.clock.now()
-        )
-        if not withdrawn:
+        outbox = uow.get(OutboxRepository)
+        now = self._ctx.clock.now()
+        if before.mobile is not None and contact.mobile != before.mobile:
+            outbox.withdraw(MessageKind.VERIFICATION, before.mobile, reason=MOBILE_CHANGED, at=now)
+        if contact.email_key == before.email_key:
+            return False
+        outbox.withdraw(MessageKind.VERIFICATION, before.email, reason=EMAIL_CHANGED, at=now)
+        if not outbox.withdraw(MessageKind.PASSWORD, before.email, reason=EMAIL_CHANGED, at=now):
             return False
         self._regenerate(uow, contact, RESENT_REASON)
         return True

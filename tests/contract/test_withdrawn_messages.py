@@ -1,8 +1,9 @@
-"""A generated password never goes to a login email the contact no longer has.
+"""A generated password or a verification code never goes to an address the contact lost.
 
 A contact's email changed while its generated password waits in the outbox (delivery runs
 later: cron, a mail server down): the waiting message is withdrawn and a new password goes
-to the new email, on every storage.
+to the new email, on every storage. A verification code waiting for the former email or
+mobile is withdrawn too (its code no longer works); nothing replaces it.
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ from typing import Any
 
 import pytest
 
-from telcocore import AuthenticationFailed, TelcoCore
+from telcocore import AlreadyExists, AuthenticationFailed, TelcoCore, ValidationError
 from telcocore.audit.model.entry import REDACTED, AuditAction
 from telcocore.contacts.model.credentials import ScryptHasher
-from telcocore.contacts.services import CONTACT_ENTITY, EMAIL_CHANGED
+from telcocore.contacts.services import CONTACT_ENTITY, EMAIL_CHANGED, MOBILE_CHANGED
 from telcocore.notifications.model.message import Message, MessageKind, OutboxCounts
 from telcocore.notifications.ports import Notifier
 from telcocore.notifications.services import DeliveryReport
@@ -29,6 +30,10 @@ TYPO = "Ann@Exmaple.com"
 """The login email as first mistyped."""
 FIXED = "ann@example.com"
 """The login email as corrected."""
+MOBILE = "+14155550123"
+"""The contact's first mobile."""
+NEW_MOBILE = "+14155550199"
+"""The mobile it changes to."""
 
 
 def _core(storage: Storage, clock: FixedClock, notifier: Notifier) -> TelcoCore:
@@ -209,3 +214,144 @@ class TestWorkerRacingTheChange:
         _, sent_at, withdrawn_at, _ = _row(storage, racing.id)
         assert sent_at is None
         assert withdrawn_at is not None
+
+
+def _queued(core: TelcoCore, kind: MessageKind) -> list[Message]:
+    """The messages of ``kind`` waiting in the outbox, oldest first."""
+    return [i.message for i in core.outbox.pending() if i.message.kind is kind]
+
+
+class TestCodesForAFormerAddress:
+    """A code waiting for the former email or mobile is withdrawn and never delivered."""
+
+    @pytest.mark.parametrize(
+        ("target", "change", "reason"),
+        [
+            ("email", {"email": FIXED}, EMAIL_CHANGED),
+            ("mobile", {"mobile": NEW_MOBILE}, MOBILE_CHANGED),
+            ("mobile", {"mobile": None}, MOBILE_CHANGED),
+        ],
+        ids=["email", "mobile", "mobile-removed"],
+    )
+    def test_the_code_is_withdrawn_erased_and_says_why(
+        self,
+        core: TelcoCore,
+        storage: Storage,
+        target: str,
+        change: dict[str, str | None],
+        reason: str,
+    ) -> None:
+        """Delivery sends nothing; the row keeps no code, is not sent, and records why."""
+        ann = core.contacts.add("acme", "Ann", TYPO, mobile=MOBILE)
+        core.contacts.send_code(ann.id, target)
+        (code,) = _queued(core, MessageKind.VERIFICATION)
+        core.contacts.update(ann.id, **change)  # type: ignore[arg-type]
+        assert OutboxCounts(due=0, deferred=0) == core.outbox.counts()
+        assert DeliveryReport(sent=0, failed=0) == core.outbox.deliver_pending()
+        message, sent_at, withdrawn_at, last_error = _row(storage, code.id)
+        assert (REDACTED, code.to, None, reason) == (
+            message["data"]["code"],
+            message["to"],
+            sent_at,
+            last_error,
+        )
+        assert withdrawn_at is not None
+
+    def test_a_code_for_the_new_email_goes_and_verifies(
+        self, core: TelcoCore, notifier: CapturingNotifier
+    ) -> None:
+        """Sent after the change, the new email's code is delivered; the other target's too."""
+        ann = core.contacts.add("acme", "Ann", TYPO, mobile=MOBILE)
+        core.contacts.send_code(ann.id, "email")
+        core.contacts.send_code(ann.id, "mobile")
+        core.contacts.update(ann.id, email=FIXED)
+        core.contacts.send_code(ann.id, "email")
+        assert DeliveryReport(sent=2, failed=0) == core.outbox.deliver_pending()
+        assert [MOBILE, FIXED] == [m.to for m in notifier.messages]
+        sms, mail = notifier.messages
+        core.contacts.verify(ann.id, "mobile", sms.data["code"])
+        ann = core.contacts.verify(ann.id, "email", mail.data["code"])
+        assert (True, True) == (ann.email_verified, ann.mobile_verified)
+
+    def test_a_sent_code_is_untouched_and_a_waiting_one_withdrawn(
+        self, core: TelcoCore, storage: Storage, notifier: CapturingNotifier
+    ) -> None:
+        """The delivered code's row stays sent; only the code sent again is withdrawn."""
+        ann = core.contacts.add("acme", "Ann", TYPO)
+        core.contacts.send_code(ann.id, "email")
+        core.outbox.deliver_pending()
+        (first,) = notifier.messages
+        core.contacts.send_code(ann.id, "email")
+        (waiting,) = _queued(core, MessageKind.VERIFICATION)
+        core.contacts.update(ann.id, email=FIXED)
+        core.outbox.deliver_pending()
+        assert [first] == notifier.messages
+        message, sent_at, withdrawn_at, last_error = _row(storage, first.id)
+        assert (REDACTED, None, None) == (message["data"]["code"], withdrawn_at, last_error)
+        assert sent_at is not None
+        assert _row(storage, waiting.id)[2:] != (None, None)
+
+    def test_a_waiting_password_and_code_are_both_withdrawn(
+        self, core: TelcoCore, notifier: CapturingNotifier
+    ) -> None:
+        """Only the replacing password is delivered, to the new email."""
+        ann = core.contacts.add("acme", "Ann", TYPO, generate_password=True)
+        core.contacts.send_code(ann.id, "email")
+        core.contacts.update(ann.id, email=FIXED)
+        assert DeliveryReport(sent=1, failed=0) == core.outbox.deliver_pending()
+        (message,) = notifier.messages
+        assert (MessageKind.PASSWORD, FIXED) == (message.kind, message.to)
+
+    def test_the_change_is_audited_as_one_update(self, core: TelcoCore) -> None:
+        """No password waited: one entry after the code's GENERATE, showing the code cleared."""
+        ann = core.contacts.add("acme", "Ann", TYPO)
+        core.contacts.send_code(ann.id, "email")
+        core.contacts.update(ann.id, email=FIXED, reason="typo")
+        page = core.audit.entries(entity_type=CONTACT_ENTITY, entity_key=ann.id)
+        assert [AuditAction.CREATE, AuditAction.GENERATE, AuditAction.UPDATE] == [
+            e.action for e in reversed(page.entries)
+        ]
+        assert {"op": "replace", "path": "/email_code", "value": None} in page.entries[0].patch
+
+
+class TestCodesThatStay:
+    """A code for an address the contact still has is delivered and works."""
+
+    def test_a_change_of_case_withdraws_nothing(
+        self, core: TelcoCore, notifier: CapturingNotifier
+    ) -> None:
+        """The same address in another case is the same mailbox: the waiting code goes."""
+        ann = core.contacts.add("acme", "Ann", TYPO)
+        core.contacts.send_code(ann.id, "email")
+        core.contacts.update(ann.id, email=TYPO.upper())
+        assert DeliveryReport(sent=1, failed=0) == core.outbox.deliver_pending()
+        assert [TYPO] == [m.to for m in notifier.messages]
+
+    @pytest.mark.parametrize(
+        ("change", "error"),
+        [
+            ({"email": FIXED, "mobile": "not a number"}, ValidationError),
+            ({"email": FIXED, "private_notes": "password: hunter2"}, ValidationError),
+            ({"email": "bo@example.com"}, AlreadyExists),
+        ],
+        ids=["bad-mobile", "bad-notes", "email-taken"],
+    )
+    def test_a_failed_update_withdraws_nothing(
+        self,
+        core: TelcoCore,
+        notifier: CapturingNotifier,
+        change: dict[str, str],
+        error: type[Exception],
+    ) -> None:
+        """The refused change leaves both codes waiting; both are delivered and verify."""
+        core.contacts.add("acme", "Bo", "bo@example.com")
+        ann = core.contacts.add("acme", "Ann", TYPO, mobile=MOBILE)
+        core.contacts.send_code(ann.id, "email")
+        core.contacts.send_code(ann.id, "mobile")
+        with pytest.raises(error):
+            core.contacts.update(ann.id, **change)  # type: ignore[arg-type]
+        assert DeliveryReport(sent=2, failed=0) == core.outbox.deliver_pending()
+        mail, sms = notifier.messages
+        assert (TYPO, MOBILE) == (mail.to, sms.to)
+        core.contacts.verify(ann.id, "email", mail.data["code"])
+        assert core.contacts.verify(ann.id, "mobile", sms.data["code"]).mobile_verified
