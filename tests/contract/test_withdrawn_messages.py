@@ -320,12 +320,18 @@ class TestCodesThatStay:
     def test_a_change_of_case_withdraws_nothing(
         self, core: TelcoCore, notifier: CapturingNotifier
     ) -> None:
-        """The same address in another case is the same mailbox: the waiting code goes."""
+        """The same address in another case is the same mailbox: the waiting code goes.
+
+        And it verifies the address as written now.
+        """
         ann = core.contacts.add("acme", "Ann", TYPO)
         core.contacts.send_code(ann.id, "email")
         core.contacts.update(ann.id, email=TYPO.upper())
         assert DeliveryReport(sent=1, failed=0) == core.outbox.deliver_pending()
-        assert [TYPO] == [m.to for m in notifier.messages]
+        (mail,) = notifier.messages
+        assert TYPO == mail.to
+        ann = core.contacts.verify(ann.id, "email", mail.data["code"])
+        assert (TYPO.upper(), True) == (ann.email, ann.email_verified)
 
     @pytest.mark.parametrize(
         ("change", "error"),

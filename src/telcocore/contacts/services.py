@@ -389,7 +389,7 @@ class ContactService:
         with self._ctx.uow() as uow:
             contact = self._current(uow, contact_id)
             pending = contact.pending(target)
-            if pending is None or pending.address != contact.address_of(target):
+            if pending is None or not contact.is_current_address(target, pending.address):
                 raise InvalidCode(contact_id, target.value, "was never sent or was already used")
             if self._ctx.clock.now() >= pending.expires_at:
                 raise InvalidCode(contact_id, target.value, "has expired; send a new one")

@@ -168,6 +168,13 @@ class Contact:
         """The email or the mobile."""
         return self.email if target is Target.EMAIL else self.mobile
 
+    def is_current_address(self, target: Target, address: str) -> bool:
+        """Whether ``address`` is the contact's email (in any case) or mobile now."""
+        current = self.address_of(target)
+        if current is None or target is not Target.EMAIL:
+            return address == current
+        return email_key(address) == email_key(current)
+
     def pending(self, target: Target) -> PendingCode | None:
         """The code sent for ``target`` and not yet used, if any."""
         return self.email_code if target is Target.EMAIL else self.mobile_code
