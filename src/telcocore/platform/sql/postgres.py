@@ -141,7 +141,8 @@ class PostgresDialect(Dialect["Connection[Any]"]):
         """What ``send`` returns, its statements sent in one pipeline: one round trip.
 
         ``BEGIN`` goes first when no transaction is open (the read-only one after
-        :meth:`begin_read`). A failing statement is raised as
+        :meth:`begin_read`; none after :meth:`begin_statements`). A failing statement is
+        raised as
         itself, after the pipeline has ended quietly: psycopg would otherwise log the
         aborted pipeline as a warning. The statements after it did not run; the
         transaction, if one was open or begun, is left for a rollback.
