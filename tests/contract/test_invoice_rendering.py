@@ -10,7 +10,7 @@ import pytest
 from babel.dates import format_date
 from babel.numbers import format_currency
 
-from telcocore import InvoiceNotFound, Period, Rate, RateDeck, TelcoCore, ValidationError
+from telcocore import InvoiceNotFound, Money, Period, Rate, RateDeck, TelcoCore, ValidationError
 from telcocore.calls.model.records import CallRecord
 from telcocore.testing import FixedClock
 
@@ -56,6 +56,11 @@ def make_invoice(core: TelcoCore, clock: FixedClock, locale: str, name: str = "A
     clock.set(NOW)
     number = core.invoices.generate("acme", MARCH).number
     return core.invoices.issue(number).number
+
+
+def chart(page: str) -> str:
+    """The inline SVG chart of a rendered HTML invoice."""
+    return page.split("<svg")[1].split("</svg>", 1)[0]
 
 
 @pytest.mark.parametrize("locale", sorted(LOCALES))
@@ -108,7 +113,7 @@ def test_chart_has_a_bar_per_day_of_usage(core: TelcoCore, clock: FixedClock) ->
     """Three days of calls: three bars; the tallest is the day with the most charged."""
     number = make_invoice(core, clock, "en_US")
     page = core.invoices.render_html(number)
-    svg = page.split("<svg")[1].split("</svg>")[0]
+    svg = chart(page)
     assert 3 == svg.count("<rect")
     assert 'y="0.0"' in svg.split("<rect")[2]  # 9 March: 20 minutes, the most
     assert "http://" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")
@@ -133,3 +138,24 @@ def test_locale_argument_and_refusals(core: TelcoCore, clock: FixedClock) -> Non
         core.invoices.render_html(number, locale="xx_XX")
     with pytest.raises(InvoiceNotFound):
         core.invoices.render_text("INV-0000-000000")
+
+
+def chart_bars(page: str) -> list[str]:
+    """The title of each bar of the HTML's chart, unescaped: its day and amount."""
+    bars = chart(page).split("<rect")[1:]
+    return [html.unescape(bar.split("<title>")[1].split("</title>", 1)[0]) for bar in bars]
+
+
+def test_a_call_posted_late_leaves_the_days_as_billed(core: TelcoCore, clock: FixedClock) -> None:
+    """A call posted for a day the invoice billed: its text and chart show what it billed."""
+    number = make_invoice(core, clock, "en_US")
+    text, page = core.invoices.render_text(number), core.invoices.render_html(number)
+    billed = ["Mar 3, 2026: $16.50", "Mar 9, 2026: $30.00", "Mar 27, 2026: $4.50"]
+    assert billed == chart_bars(page)
+    core.calls.post_many([answered_call("late", datetime(2026, 3, 9, 18, tzinfo=UTC), 3600)])
+    ninth = core.summaries.daily("acme", datetime(2026, 3, 9, tzinfo=UTC), MARCH.end)[0]
+    assert Money("120.00", "USD") == ninth.charge  # the row grew: 30 + 90
+    assert billed == chart_bars(core.invoices.render_html(number))
+    assert page == core.invoices.render_html(number)
+    assert text == core.invoices.render_text(number)
+    assert "$30.00" in text.split("Usage by day")[1]

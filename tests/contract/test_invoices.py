@@ -28,7 +28,8 @@ from telcocore import (
     ValidationError,
 )
 from telcocore.billing.invoices.model import schedule as schedule_model
-from telcocore.billing.invoices.model.invoice import LineKind, invoice_schema
+from telcocore.billing.invoices.model.invoice import LineKind, claim_day, invoice_schema
+from telcocore.billing.invoices.ports import InvoiceRepository
 from telcocore.calls.model.records import CallRecord
 from telcocore.platform.sql.unit_of_work import SqlUnitOfWork
 from telcocore.testing import FixedClock
@@ -218,6 +219,26 @@ class TestClaims:
         second = usd.invoices.generate("acme", MARCH)
         assert (first.total, "INV-2026-000002") == (second.total, second.number)
         assert InvoiceStatus.VOID is usd.invoices.get(first.number).status
+
+    def test_each_claim_keeps_what_was_billed_exactly(
+        self, usd: TelcoCore, clock: FixedClock
+    ) -> None:
+        """A usage row's charge as it was, to the last digit; a ledger charge's line amount."""
+        usd.calls.post_many([_call("c6", datetime(2026, 3, 16, tzinfo=UTC), 10, "+14155550123")])
+        clock.set(START)
+        usd.ledger.debit("acme", "5.00", idempotency_key="seats", description="5 seats")
+        clock.set(NOW)
+        invoice = usd.invoices.generate("acme", MARCH)
+        with usd.storage.unit_of_work() as uow:
+            billed = uow.get(InvoiceRepository).billed(invoice.id)
+        assert [
+            ("2026-03-14", Decimal("0.09")),
+            ("2026-03-15", Decimal("0.06")),
+            ("2026-03-15", Decimal("0.06")),
+            ("2026-03-16", Decimal("0.005")),  # 10 s at 0.03 a minute, not rounded
+            ("None", Decimal("5.00")),  # the purchase: no day
+        ] == sorted((str(claim_day(claim)), amount) for claim, amount in billed.items())
+        assert Money("0.07", "USD") == _usage(invoice)["1"][2]  # the line rounds 0.065
 
     def test_a_period_must_be_whole_days(self, usd: TelcoCore) -> None:
         """Usage rows are daily: a period from noon is refused."""

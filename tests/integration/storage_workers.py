@@ -120,6 +120,12 @@ def query(url: str, sql: str) -> list[tuple[Any, ...]]:
         return list(pg.execute(sql.encode()).fetchall())
 
 
+def applied(url: str, module: str) -> set[str]:
+    """The names of the migrations of ``module`` the database of ``url`` records as applied."""
+    sql = f"SELECT name FROM schema_migrations WHERE module = '{module}'"  # noqa: S608 - ours
+    return {name for (name,) in query(url, sql)}
+
+
 def execute(url: str, sql: str) -> None:
     """Run ``sql`` straight on the database of ``url``, committed."""
     parts = urlsplit(url)

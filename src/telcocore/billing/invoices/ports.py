@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import datetime
+from decimal import Decimal
 from typing import Protocol
 
 from telcocore.billing.invoices.model.invoice import (
@@ -61,10 +62,19 @@ class InvoiceRepository(Protocol):
         """Which of ``claims`` an invoice holds: claim to that invoice's number."""
         ...
 
-    def claim(self, invoice_id: str, claims: Sequence[str]) -> None:
-        """Claim ``claims`` for the invoice; a claim held already fails the unit of work.
+    def claim(self, invoice_id: str, claims: Sequence[tuple[str, Decimal]]) -> None:
+        """Claim each ``(claim, amount)`` for the invoice, with what it bills for it.
 
-        (:class:`~telcocore.AlreadyExists`; the unit of work must then be rolled back.)
+        A claim held already fails the unit of work (:class:`~telcocore.AlreadyExists`;
+        the unit of work must then be rolled back).
+        """
+        ...
+
+    def billed(self, invoice_id: str) -> dict[str, Decimal | None]:
+        """The invoice's claims and what it billed for each when it was generated.
+
+        ``None`` for a claim made before the amounts were kept (invoices migration 3).
+        A void invoice has no claims.
         """
         ...
 

@@ -2,7 +2,8 @@
 
 An invoice is a JSON document made by the library's converter, next to the columns its
 queries need. ``invoice_claims`` holds one row per usage row or ledger transaction an
-invoice that is not void bills, keyed by it, so the same usage cannot be claimed twice.
+invoice that is not void bills, keyed by it, so the same usage cannot be claimed twice, and
+what the invoice billed for it (a rendered invoice's usage by day is summed from these).
 ``invoice_issuers`` holds each issuer's last sequence number: a new invoice updates it in
 its own transaction (the row stays locked until the commit), so numbers have no gaps.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, Final
 
 from telcocore.billing.invoices.model.invoice import Invoice, InvoiceStatus, Issuer
@@ -84,12 +86,20 @@ class SqlInvoiceRepository:
             found.update((claim, number) for claim, number in rows)
         return found
 
-    def claim(self, invoice_id: str, claims: Sequence[str]) -> None:
-        """Claim ``claims`` for the invoice; a claim held already fails the unit of work."""
-        rows = [(claim, invoice_id) for claim in claims]
+    def claim(self, invoice_id: str, claims: Sequence[tuple[str, Decimal]]) -> None:
+        """Claim each ``(claim, amount)`` for the invoice; one held already fails the unit."""
+        to_db = self._s.dialect.decimal_to_db
+        rows = [(claim, invoice_id, to_db(amount)) for claim, amount in claims]
         self._s.run_batches(
-            [("INSERT INTO invoice_claims (claim, invoice_id) VALUES (?, ?)", rows)]
+            [("INSERT INTO invoice_claims (claim, invoice_id, amount) VALUES (?, ?, ?)", rows)]
         )
+
+    def billed(self, invoice_id: str) -> dict[str, Decimal | None]:
+        """The invoice's claims and what it billed for each (``None``: claimed before kept)."""
+        rows = self._s.all(
+            "SELECT claim, amount FROM invoice_claims WHERE invoice_id = ?", (invoice_id,)
+        )
+        return {row[0]: row[1] for row in self._s.dialect.finite_decimals_in_rows(rows, [1])}
 
     def release(self, invoice_id: str) -> None:
         """Drop every claim of the invoice."""

@@ -49,6 +49,7 @@ __all__ = [
     "PaymentStatus",
     "UsageKey",
     "UsageRow",
+    "claim_day",
     "default_number_format",
     "invoice_number",
     "invoice_schema",
@@ -246,6 +247,10 @@ def _classification(value: object) -> str:
     return validate_text(value, field="classification", max_length=_MAX_KEY_PART, required=True)
 
 
+_USAGE_CLAIM: Final = "usage|"
+"""How a usage row's claim starts (a ledger transaction's starts ``transaction|``)."""
+
+
 @attrs.frozen(order=True)
 class UsageKey:
     """Which usage row: an account's calls of one UTC day, destination prefix and class."""
@@ -259,13 +264,26 @@ class UsageKey:
     def claim(self) -> str:
         """The row's unique key in the invoices' claims."""
         parts = [self.account_id, self.day.isoformat(), self.prefix, self.classification]
-        return f"usage|{json.dumps(parts, separators=(',', ':'), ensure_ascii=False)}"
+        return f"{_USAGE_CLAIM}{json.dumps(parts, separators=(',', ':'), ensure_ascii=False)}"
 
     def __str__(self) -> str:
         return (
             f"usage of {self.account_id!r} on {self.day.isoformat()} to prefix "
             f"{self.prefix!r} ({self.classification})"
         )
+
+
+def claim_day(claim: str) -> date | None:
+    """The UTC day of a usage row's claim (:attr:`UsageKey.claim`); ``None`` for another claim.
+
+    >>> claim_day(UsageKey("acme", date(2026, 3, 9), "44", "international").claim)
+    datetime.date(2026, 3, 9)
+    >>> claim_day("transaction|tx-1") is None
+    True
+    """
+    if not claim.startswith(_USAGE_CLAIM):
+        return None
+    return date.fromisoformat(json.loads(claim[len(_USAGE_CLAIM) :])[1])
 
 
 @attrs.frozen

@@ -50,7 +50,7 @@ class Row:
 class InvoiceView:
     """What a rendered invoice shows, and how each part is formatted in ``locale``.
 
-    ``daily`` is the usage charge of each day the invoice bills, by day; ``status`` the
+    ``daily`` is the usage charge of each day the invoice billed, by day; ``status`` the
     invoice's status when it is rendered (an issued invoice past its due date is overdue;
     a draft is unpaid).
     """

@@ -33,6 +33,7 @@ from telcocore.billing.invoices.ports import InvoiceRepository
 from telcocore.billing.ledger.model import TransactionKind
 from telcocore.billing.ledger.ports import LedgerRepository
 from telcocore.kernel.errors import ConflictError
+from telcocore.kernel.money import Money
 from telcocore.kernel.periods import Period
 from telcocore.platform.context import ServiceContext
 from telcocore.platform.ports import UnitOfWork
@@ -55,6 +56,11 @@ class Charge:
     claim: str
     what: str
     """What the line bills, as an error names it."""
+    amount: Money = attrs.field(
+        default=attrs.Factory(lambda charge: charge.line.amount, takes_self=True)
+    )
+    """What the invoice bills for the claim, stored with it: the line's amount unless given
+    (a usage row's is its charge as it is; the line of its destination rounds the sum)."""
 
 
 def charge_lines(uow: UnitOfWork, account_id: str, period: Period) -> list[Charge]:
@@ -83,7 +89,7 @@ def charge_lines(uow: UnitOfWork, account_id: str, period: Period) -> list[Charg
 
 def _usage_charges(rows: Sequence[UsageRow]) -> list[Charge]:
     return [
-        Charge(InvoiceLine(LineKind.USAGE, "", row.charge), row.key.claim, str(row.key))
+        Charge(InvoiceLine(LineKind.USAGE, "", row.charge), row.key.claim, str(row.key), row.charge)
         for row in rows
     ]
 
@@ -146,6 +152,6 @@ def generate_in(  # noqa: PLR0913 - the unit, the context, and what the invoice 
         )
         raise ConflictError(msg)
     invoices.add(invoice)
-    invoices.claim(invoice.id, [charge.claim for charge in billed])
+    invoices.claim(invoice.id, [(charge.claim, charge.amount.amount) for charge in billed])
     audit.record_change(uow, AuditAction.GENERATE, None, invoice, reason=reason)
     return invoice

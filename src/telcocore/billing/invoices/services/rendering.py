@@ -9,7 +9,7 @@ from telcocore.accounts.model import validate_locale
 from telcocore.accounts.ports import AccountRepository
 from telcocore.billing.invoices.errors import InvoiceNotFound
 from telcocore.billing.invoices.model.bill import BillStatus, bill_status
-from telcocore.billing.invoices.model.invoice import Invoice, InvoiceStatus
+from telcocore.billing.invoices.model.invoice import Invoice, InvoiceStatus, claim_day
 from telcocore.billing.invoices.model.render import InvoiceView, render_text
 from telcocore.billing.invoices.model.render_html import render_html
 from telcocore.billing.invoices.ports import InvoiceRepository, UsageSource
@@ -33,7 +33,8 @@ class Rendering:
         """The invoice as plain text, in ``locale`` (default: the account's locale).
 
         Its issuer and customer, period, issue and due dates, status now, lines, tax,
-        totals and the usage charge of each day, formatted by babel (see
+        totals and the usage charge of each day as the invoice billed it (calls posted for
+        a day after the invoice was generated are not in it), formatted by babel (see
         :mod:`~telcocore.billing.invoices.model.render`).
         """
         return render_text(self._view(number, locale))
@@ -67,12 +68,26 @@ class Rendering:
         )
 
     def _daily(self, uow: UnitOfWork, invoice: Invoice) -> tuple[tuple[date, Money], ...]:
-        """The usage charge of each day of the usage rows the invoice bills, by day."""
-        period = invoice.period
-        rows = self._usage.daily(uow, invoice.account_id, period.start, period.end)
-        held = uow.get(InvoiceRepository).claimed([row.key.claim for row in rows])
+        """The usage charge of each day the invoice bills, as it billed it, by day.
+
+        Each usage claim keeps what the invoice billed for its row when it was generated,
+        whatever calls were posted for that day since. A claim made before the amounts
+        were kept has none: its row is read as it is now instead.
+        """
+        charges: list[tuple[date, Money]] = []
+        unknown: set[str] = set()
+        for claim, amount in uow.get(InvoiceRepository).billed(invoice.id).items():
+            if amount is None:
+                unknown.add(claim)
+                continue
+            day = claim_day(claim)
+            if day is not None:  # a usage row's claim, not a ledger transaction's
+                charges.append((day, Money(amount, invoice.currency)))
+        if unknown:
+            period = invoice.period
+            rows = self._usage.daily(uow, invoice.account_id, period.start, period.end)
+            charges += [(row.key.day, row.charge) for row in rows if row.key.claim in unknown]
         days: dict[date, Money] = {}
-        for row in rows:
-            if held.get(row.key.claim) == invoice.number:
-                days[row.key.day] = days.get(row.key.day, Money.zero(invoice.currency)) + row.charge
+        for day, charge in charges:
+            days[day] = days.get(day, Money.zero(invoice.currency)) + charge
         return tuple((day, days[day].round(Rounding.HALF_UP)) for day in sorted(days))

@@ -1,0 +1,8 @@
+-- What an invoice billed for each claim when it was generated: the usage row's charge as it
+-- stood then (unrounded), or the ledger transaction's line, in the invoice's currency. A
+-- usage row keeps growing after it is claimed (calls imported late for a day already
+-- invoiced), so the invoice's daily usage is read from here, not from the row. NULL on the
+-- claims made before this migration. A plain decimal number, as PostgreSQL's check says of
+-- its own (the text of a finite decimal: digits, a point, a sign and an exponent).
+ALTER TABLE invoice_claims ADD COLUMN amount TEXT CONSTRAINT invoice_claims_amount_finite
+    CHECK (amount <> '' AND amount NOT GLOB '*[^0-9.Ee+-]*');
