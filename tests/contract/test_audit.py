@@ -694,24 +694,48 @@ class TestVerifyChain:
         expected = ChainBreak(3, entries[2].id, "was altered after it was written")
         assert expected == core.audit.verify_chain()
 
-    @pytest.mark.parametrize("stored", ['[{"op": "replace", "path": "/name"', '"replace"'])
-    def test_a_patch_that_is_no_longer_json_is_named(
-        self, core: TelcoCore, raw: RawLog, stored: str
+    @pytest.mark.parametrize(
+        ("column", "stored"),
+        [
+            ("patch", '[{"op": "replace", "path": "/name"'),
+            ("patch", '"replace"'),
+            ("action", "FORGED"),
+            ("entity_key", ""),
+            ("patch", '[{"op": "replace", "path": "/name", "value": "\\ud800"}]'),
+        ],
+        ids=[
+            "patch not json",
+            "patch not a list",
+            "unknown action",
+            "blank key",
+            "lone surrogate in the patch",
+        ],
+    )
+    def test_a_value_no_entry_can_hold_is_named(
+        self, core: TelcoCore, raw: RawLog, column: str, stored: str
     ) -> None:
-        """A patch rewritten as text that is not a JSON list is a break at its entry."""
+        """A column rewritten to what no entry holds is a break at its entry, not an error."""
         entries = _four_entries(core)
-        raw.alter(3, patch=stored)
+        raw.alter(3, **{column: stored})
         expected = ChainBreak(3, entries[2].id, "was altered after it was written")
         assert expected == core.audit.verify_chain()
 
-    def test_reading_a_patch_that_is_no_longer_json_is_a_storage_error(
-        self, core: TelcoCore, raw: RawLog
+    @pytest.mark.parametrize(
+        ("column", "stored", "read"),
+        [
+            ("patch", "not json", lambda core: core.audit.history("account", "acme")),
+            ("action", "FORGED", lambda core: core.audit.entries()),
+        ],
+        ids=["history of a patch not json", "listing an unknown action"],
+    )
+    def test_reading_a_value_no_entry_can_hold_is_a_storage_error(
+        self, core: TelcoCore, raw: RawLog, column: str, stored: str, read: Callable[..., object]
     ) -> None:
-        """Reading such an entry's history names the entry, as a StorageError."""
+        """Reading such an entry otherwise names the entry, as a StorageError."""
         entries = _four_entries(core)
-        raw.alter(3, patch="not json")
+        raw.alter(3, **{column: stored})
         with pytest.raises(StorageError, match=rf"audit entry #3 \({entries[2].id}\)"):
-            core.audit.history("account", "acme")
+            read(core)
 
     def test_a_resealed_entry_breaks_the_next(self, core: TelcoCore, raw: RawLog) -> None:
         """An entry rewritten with a recomputed hash breaks the link to the next one."""

@@ -9,11 +9,12 @@ JSON text in both databases, exactly as it was hashed.
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any, Final
 
 from telcocore.audit.model.entry import AuditAction, AuditEntry, AuditQuery
 from telcocore.audit.ports import AuditRepository
-from telcocore.kernel.errors import AlreadyExists, ConcurrencyError, StorageError
+from telcocore.kernel.errors import AlreadyExists, ConcurrencyError, StorageError, TelcoError
 from telcocore.platform.sql.dialect import Row, Session
 from telcocore.platform.sql.unit_of_work import SqlDomain
 
@@ -21,6 +22,10 @@ __all__ = ["STORAGE", "SqlAuditRepository"]
 
 _AUDIT_LOG: Final = "audit log"
 """The chain as a whole, in errors: an entry that does not follow the current head."""
+_UNREADABLE: Final = "unreadable"
+"""What a damaged row's unreadable parts become when the chain is verified."""
+_NO_TIME: Final = datetime.min.replace(tzinfo=UTC)
+"""The time of a damaged row when the chain is verified."""
 
 _COLUMNS = (
     "seq, id, at, actor, action, entity_type, entity_key, patch, reason, source_ip, prev_hash, hash"
@@ -37,9 +42,12 @@ class SqlAuditRepository:
     def _entry(self, row: Row, *, damaged: bool = False) -> AuditEntry:
         """The entry a row holds.
 
-        A patch that is not the text of a JSON list was altered in the database: reading it is a
-        :class:`~telcocore.StorageError`, unless ``damaged`` entries are wanted (to
-        verify the chain), which keep the text inside a patch no hash matches.
+        A row no entry could hold was altered in the database: a patch that is not the text
+        of a JSON list (or holds text that is not valid Unicode), an unknown action, a blank
+        id or key, a time that does not read. Reading it is a
+        :class:`~telcocore.StorageError` naming the entry, unless ``damaged`` entries are
+        wanted (to verify the chain): those keep what was read inside a patch no hash
+        matches, with the stored ``seq``, ``prev_hash`` and ``hash``.
         """
         seq, id_, at, actor, action, etype, key, patch, reason, ip, prev_hash, hash_ = row
         try:
@@ -51,20 +59,38 @@ class SqlAuditRepository:
                 msg = f"audit entry #{seq} ({id_}) holds a patch that is not a JSON list"
                 raise StorageError(msg)
             # Plain JSON, so the entry can be built; it is not what was hashed.
-            operations = [{"op": "unreadable", "text": str(patch)}]
+            operations = [{"op": _UNREADABLE, "text": str(patch)}]
+        try:
+            return AuditEntry(
+                id=id_,
+                seq=seq,
+                at=self._s.dialect.time_from_db(at),
+                actor=actor,
+                action=AuditAction(action),
+                entity_type=etype,
+                entity_key=key,
+                patch=operations,
+                reason=reason,
+                source_ip=ip,
+                prev_hash=prev_hash,
+                hash=hash_,
+            )
+        except (TelcoError, ValueError, TypeError) as exc:
+            if not damaged:
+                msg = f"audit entry #{seq} ({id_}) holds what no entry can: {exc}"
+                raise StorageError(msg) from None
+        # Built from placeholders and the row's text, so no hash matches it.
         return AuditEntry(
-            id=id_,
+            id=id_ if isinstance(id_, str) and id_.strip() else _UNREADABLE,
             seq=seq,
-            at=self._s.dialect.time_from_db(at),
-            actor=actor,
-            action=AuditAction(action),
-            entity_type=etype,
-            entity_key=key,
-            patch=operations,
-            reason=reason,
-            source_ip=ip,
-            prev_hash=prev_hash,
-            hash=hash_,
+            at=_NO_TIME,
+            actor=_UNREADABLE,
+            action=AuditAction.UPDATE,
+            entity_type=_UNREADABLE,
+            entity_key=_UNREADABLE,
+            patch=[{"op": _UNREADABLE, "text": ascii(tuple(row))}],
+            prev_hash=str(prev_hash),
+            hash=str(hash_),
         )
 
     def head(self) -> tuple[int, str]:

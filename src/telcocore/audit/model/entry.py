@@ -216,8 +216,8 @@ def verify_chain(
 ) -> ChainBreak | None:
     """Check entries given in ``seq`` order; the first break found, or ``None`` if intact.
 
-    Finds an altered entry (its hash no longer matches its content, or its stored patch is
-    no longer JSON), an inserted or removed
+    Finds an altered entry (its hash no longer matches its content, or it was rewritten to
+    something no entry can hold, such as a patch that is no longer JSON), an inserted or removed
     entry (``seq`` is not the next number, or ``prev_hash`` is not the previous hash). With
     ``head``, the ``(seq, hash)`` the storage recorded for the newest entry, it also finds
     entries removed from the end.

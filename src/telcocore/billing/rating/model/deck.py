@@ -143,7 +143,7 @@ class RateDeck:
     rating probes the destination's prefixes of those lengths and never scans the rates.
     After the last start or end date of its rates, the match of a destination depends
     only on its first digits (as many as the longest prefix): the deck remembers the
-    match of each such leading part it meets (up to 100,000 of them, then it starts
+    match of each such leading part it meets (up to 16,384 of them, then it starts
     over), so a repeated prefix costs one lookup. Before that date, dates decide and
     nothing is remembered.
     Two decks are equal when their name, currency, precision, rounding and rates are.
