@@ -113,10 +113,12 @@ class PostgresDialect(Dialect["Connection[Any]"]):
         self.migration_lock = int.from_bytes(digest, "big", signed=True)
         self._queries: dict[str, bytes] = {}
         self._idle_status = TransactionStatus.IDLE
-        self._reading: weakref.WeakSet[Connection[Any]] = weakref.WeakSet()
-        """The connections whose next transaction is read-only (see :meth:`begin_read`)."""
-        self._alone: weakref.WeakSet[Connection[Any]] = weakref.WeakSet()
-        """The connections whose queries open no transaction (see :meth:`begin_statements`)."""
+        self._opening: weakref.WeakKeyDictionary[Connection[Any], bytes | None] = (
+            weakref.WeakKeyDictionary()
+        )
+        """What each connection's unit opens its transaction with, sent with its first
+        statement: ``BEGIN`` (:meth:`begin`), the read-only one (:meth:`begin_read`), or
+        ``None``, no transaction (:meth:`begin_statements`)."""
 
     def finite_decimals_in_rows(self, rows: list[Row], columns: Iterable[int]) -> list[Row]:  # noqa: ARG002 - none to convert
         """The rows as psycopg returns them, nothing converted or checked again.
@@ -137,6 +139,10 @@ class PostgresDialect(Dialect["Connection[Any]"]):
         """Whether no transaction is open on ``conn``: the next statement begins one."""
         return conn.pgconn.transaction_status == self._idle_status
 
+    def _opens(self, conn: Connection[Any]) -> bytes | None:
+        """The ``BEGIN`` the next statement on ``conn`` goes with; ``None`` if it goes alone."""
+        return self._opening.get(conn, _BEGIN) if self._idle(conn) else None
+
     def _pipelined(self, conn: Connection[Any], send: Callable[[], R]) -> R:
         """What ``send`` returns, its statements sent in one pipeline: one round trip.
 
@@ -147,14 +153,14 @@ class PostgresDialect(Dialect["Connection[Any]"]):
         aborted pipeline as a warning. The statements after it did not run; the
         transaction, if one was open or begun, is left for a rollback.
         """
-        begin = self._idle(conn) and conn not in self._alone
+        opening = self._opens(conn)
         failed: Exception | None = None
         sent: list[R] = []
         try:
             with conn.pipeline():
                 try:
-                    if begin:
-                        conn.execute(_BEGIN_READ if conn in self._reading else _BEGIN)
+                    if opening is not None:
+                        conn.execute(opening)
                     sent.append(send())
                 except self.driver_error as error:
                     failed = error
@@ -170,7 +176,7 @@ class PostgresDialect(Dialect["Connection[Any]"]):
 
         The first statement of a transaction goes with its ``BEGIN``, in one round trip.
         """
-        if not self._idle(conn) or conn in self._alone:
+        if self._opens(conn) is None:
             return conn.execute(self._query(query), params)
         return self._pipelined(conn, lambda: conn.execute(self._query(query), params))
 
@@ -238,8 +244,7 @@ class PostgresDialect(Dialect["Connection[Any]"]):
 
     def begin(self, conn: Connection[Any]) -> None:
         """Nothing yet: the first statement carries the ``BEGIN``, in the same round trip."""
-        self._reading.discard(conn)
-        self._alone.discard(conn)
+        self._opening[conn] = _BEGIN
 
     def begin_read(self, conn: Connection[Any]) -> None:
         """A ``REPEATABLE READ, READ ONLY`` transaction: every query sees one snapshot.
@@ -247,24 +252,21 @@ class PostgresDialect(Dialect["Connection[Any]"]):
         Its ``BEGIN`` goes with the first statement too, in the same round trip; the
         snapshot is taken by that statement, as it would be after a ``BEGIN`` of its own.
         """
-        self._alone.discard(conn)
-        self._reading.add(conn)
+        self._opening[conn] = _BEGIN_READ
 
     def begin_statements(self, conn: Connection[Any]) -> None:
         """No ``BEGIN``: each query runs on its own (the connection is in autocommit mode).
 
         A query goes alone, one round trip, with no ``ROLLBACK`` after it.
         """
-        self._reading.discard(conn)
-        self._alone.add(conn)
+        self._opening[conn] = None
 
     def begin_migration(self, conn: Connection[Any]) -> None:
         """Begin, take the migration advisory lock, then create the schema if it is missing.
 
         The lock is held to the end of the transaction.
         """
-        self._reading.discard(conn)
-        self._alone.discard(conn)
+        self._opening[conn] = _BEGIN
         conn.execute(_BEGIN)
         conn.execute(b"SELECT pg_advisory_xact_lock(%s)", (self.migration_lock,))
         if self.schema is not None:
@@ -285,7 +287,7 @@ class PostgresDialect(Dialect["Connection[Any]"]):
         """
         if self._idle(conn):
             return
-        if conn in self._reading:
+        if self._opening.get(conn) == _BEGIN_READ:
             conn.execute(b"ROLLBACK")
         else:
             conn.rollback()
