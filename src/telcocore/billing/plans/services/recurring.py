@@ -58,12 +58,12 @@ class Recurring(PlansPart):
         now, and a user bought between the run and the month's start, who pays only for
         the days before it, would have that month free. A dry run may look ahead.
         """
-        month_of(period)
+        month = month_of(period)
         dry = validate_flag(dry_run, field="dry_run")
         now = self._ctx.clock.now()
         if not dry and period.start > now:
             msg = (
-                f"the month {month_of(period)} begins at {period.start.isoformat()}, after now "
+                f"the month {month} begins at {period.start.isoformat()}, after now "
                 f"({now.isoformat()}): a month is charged once it has begun"
             )
             raise ValidationError(msg, field="period", value=period)
