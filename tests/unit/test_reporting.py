@@ -6,6 +6,7 @@ import csv
 import io
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
+from typing import Any
 
 import attrs
 import pytest
@@ -136,6 +137,49 @@ class TestRatios:
             silent.profit,
             silent.profit_percent,
         )
+
+
+class TestRows:
+    """A row holds one currency; its amounts are ``Money`` of it."""
+
+    def test_amounts_read_back_as_money_of_the_rows_currency(self) -> None:
+        """charge, cost and costed charge come back as the Money given, with every digit."""
+        row = _row(charge="0.100", cost="0.05", currency="KWD")
+        assert (row.currency, row.charge, row.cost, row.costed_charge, str(row.charge)) == (
+            "KWD",
+            Money("0.100", "KWD"),
+            Money("0.05", "KWD"),
+            Money("0.100", "KWD"),
+            "0.100 KWD",
+        )
+
+    def test_an_amount_in_another_currency_is_refused(self) -> None:
+        """The cost in EUR of a row charged in USD: CurrencyMismatch naming the cost."""
+        row = _row(cost="0.05")
+        with pytest.raises(CurrencyMismatch, match=r"cost 0\.05 EUR") as raised:
+            SummaryRow(**{**_columns(row), "cost": Money("0.05", "EUR")})
+        assert raised.value.field == "cost"
+
+    def test_an_amount_that_is_not_money_is_refused(self) -> None:
+        """A plain decimal charge: InvalidSelection naming the charge."""
+        row = _row()
+        with pytest.raises(InvalidSelection, match="charge must be Money") as raised:
+            SummaryRow(**{**_columns(row), "charge": Decimal("0.10")})
+        assert raised.value.field == "charge"
+
+    def test_repr_shows_the_columns(self) -> None:
+        """The repr names the columns and shows amounts as Money."""
+        shown = repr(_row(charge="0.10"))
+        assert (shown.count("Money("), ", charge=Money('0.10', 'USD'), " in shown) == (2, True)
+
+
+def _columns(row: SummaryRow) -> dict[str, Any]:
+    """The row's constructor arguments, by name."""
+    names = (
+        "account_id grain period_start prefix description classification attempts "
+        "connected duration billed_seconds charge costed_calls cost costed_charge"
+    )
+    return {name: getattr(row, name) for name in names.split()}
 
 
 class TestSelection:

@@ -295,7 +295,7 @@ def _currency_converter(code: object) -> str:
     return validate_currency(code)
 
 
-@attrs.frozen(repr=False, order=False)
+@attrs.frozen(repr=False, order=False, weakref_slot=False)  # see kernel.trusted
 class Money:
     """An exact amount of one currency.
 

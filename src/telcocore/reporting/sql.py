@@ -16,13 +16,12 @@ a ``GROUP BY`` per grain, the periods given as a list of ``VALUES`` joined on th
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Final
 
 from telcocore.calls.model.classification import Classification
-from telcocore.kernel.money import Money
 from telcocore.kernel.trusted import trusted_constructor
 from telcocore.platform.sql.dialect import Dialect, Session
 from telcocore.platform.sql.unit_of_work import SqlDomain
@@ -87,9 +86,10 @@ _CLASSES: Final = {kind.value: kind for kind in Classification}
 _KNOWN_COST: Final = "c.provider_cost IS NOT NULL AND c.provider_currency = c.currency"
 """A call whose provider cost is known, in the currency of its charge."""
 _STORED_ROW: Final = trusted_constructor(SummaryRow)
-"""A summary row of values read as written: counts and checked sums, checked no more."""
+"""A summary row of values read as written: counts and checked sums, checked no more (its
+fields: the columns, the amounts as decimals after the currency)."""
 _ZERO: Final = Decimal(0)
-"""The amount of the zero costed charge of rows without costed calls."""
+"""The costed charge of rows without costed calls."""
 
 
 class SqlSummaryRepository:
@@ -162,12 +162,12 @@ class SqlSummaryRepository:
     ) -> list[SummaryRow]:
         """The account's stored rows of ``grain`` whose period starts in ``[start, end)``.
 
-        Rows and amounts are built as written (counts and ``Money`` of checked sums): the
-        amount columns read in one go (on PostgreSQL as the driver returns them, a ``CHECK``
+        Rows are built as written (counts, the currency and checked sums): the amount
+        columns read in one go (on PostgreSQL as the driver returns them, a ``CHECK``
         keeping them finite), each period's start fetched in its cheapest form
         (:meth:`~telcocore.platform.sql.dialect.Dialect.whole_second`) and converted once,
-        a costed charge that is the charge sharing its ``Money``, and the zero costed
-        charge of rows without a known cost one ``Money`` per currency.
+        a costed charge that is the charge sharing its decimal. The rows make their
+        ``Money`` when asked for it.
         """
         d = self._s.dialect
         found = self._s.all(
@@ -176,9 +176,7 @@ class SqlSummaryRepository:
             f"ORDER BY period_start, prefix{d.code_point_order}, classification",
             (account_id, grain.value, d.time_to_db(start), d.time_to_db(end)),
         )
-        money: Callable[[Decimal | None, str], Money] = Money._trusted  # type: ignore[assignment] # noqa: SLF001 - amounts stored as written, exact
         row = _STORED_ROW
-        zeros: dict[str, Money] = {}
         stored_before: object = None
         period_start = start
         result: list[SummaryRow] = []
@@ -192,16 +190,6 @@ class SqlSummaryRepository:
             if stored_start != stored_before:
                 period_start = d.whole_second_from_db(stored_start)
                 stored_before = stored_start
-            charged = money(charge, currency)
-            costed_total: Money | None
-            if costed_calls:
-                known = money(cost, currency)
-                costed_total = charged if costed_charge is None else money(costed_charge, currency)
-            else:
-                known = None
-                costed_total = zeros.get(currency)
-                if costed_total is None:
-                    costed_total = zeros[currency] = money(_ZERO, currency)
             append(
                 row(
                     account_id,
@@ -214,10 +202,11 @@ class SqlSummaryRepository:
                     answered,
                     duration,
                     seconds,
-                    charged,
+                    currency,
+                    charge,
                     costed_calls,
-                    known,
-                    costed_total,
+                    cost,
+                    (charge if costed_charge is None else costed_charge) if costed_calls else _ZERO,
                 )
             )
         return result

@@ -98,7 +98,7 @@ _CELLS: Final[dict[Column, Callable[[SummaryRow], str]]] = {
     Column.ACD: lambda r: _number(r.acd),
     Column.DURATION: lambda r: _number(r.duration),
     Column.BILLED_SECONDS: lambda r: _number(r.billed_seconds),
-    Column.CURRENCY: lambda r: r.charge.currency,
+    Column.CURRENCY: lambda r: r.currency,
     Column.CHARGE: lambda r: _amount(r.charge),
     Column.COSTED_CALLS: lambda r: _number(r.costed_calls),
     Column.COST: lambda r: _amount(r.cost),

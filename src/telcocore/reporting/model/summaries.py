@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import decimal
 import enum
+import inspect
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -44,8 +45,10 @@ import attrs
 from telcocore.calls.model.classification import Classification
 from telcocore.calls.model.posting import PostedCall
 from telcocore.calls.model.records import Disposition
+from telcocore.kernel.errors import CurrencyMismatch
 from telcocore.kernel.money import EXACT, UNBOUNDED, Money
 from telcocore.kernel.periods import require_utc
+from telcocore.kernel.trusted import trusted_constructor
 from telcocore.kernel.validation import shown, validate_items
 from telcocore.reporting.errors import InvalidSelection
 
@@ -151,13 +154,35 @@ def _key_text(value: object) -> str:
     return "" if value is None else str(value)
 
 
-@attrs.frozen(weakref_slot=False)  # built by a trusted constructor: see kernel.trusted
+_money: Final = Money._trusted  # noqa: SLF001 - a row's amounts were Money when it was made
+
+
+def _amount(value: object, field: str, charge: object) -> Money:
+    """``value``, one of a row's amounts: ``Money`` in the currency of the row's charge."""
+    if not isinstance(value, Money):
+        msg = f"a summary row's {field} must be Money, got {shown(value)}"
+        raise InvalidSelection(msg, field=field, value=value)
+    if isinstance(charge, Money) and value.currency != charge.currency:
+        msg = f"a summary row's {field} {value} is not in its charge's currency {charge.currency}"
+        raise CurrencyMismatch(
+            charge.currency, value.currency, operation="sum", message=msg, field=field
+        )
+    return value
+
+
+@attrs.frozen(init=False, repr=False, weakref_slot=False)  # see kernel.trusted
 class SummaryRow:
     """An account's posted calls of one period, destination and classification, summed.
 
     ``prefix`` and ``description`` are ``None`` in a row summed over destinations,
     ``classification`` in a row summed over classifications. ``cost`` is ``None`` when no
     call's provider cost is known. See the module for each column.
+
+    A row is made of its columns in the order above, the amounts as :class:`Money` of one
+    currency (:class:`~telcocore.CurrencyMismatch` otherwise). It holds the currency once
+    and the amounts as decimals: :attr:`charge`, :attr:`cost` and :attr:`costed_charge`
+    make their ``Money`` when asked for, so a read of thousands of rows makes none it is
+    not asked for.
     """
 
     account_id: str
@@ -180,14 +205,68 @@ class SummaryRow:
     """Talk time: the calls' billable seconds (answer to end), summed."""
     billed_seconds: int
     """Seconds billed after the rates' increments."""
-    charge: Money
-    """What the customer was charged, in the account's currency."""
+    currency: str
+    """The currency of every amount of the row: the account's."""
+    _charge: Decimal
     costed_calls: int
     """Calls whose provider cost is known."""
-    cost: Money | None
-    """The provider's cost of the costed calls; ``None`` if no cost is known."""
-    costed_charge: Money
-    """The customer's charge of the costed calls: the base of profit and profit %."""
+    _cost: Decimal | None
+    _costed_charge: Decimal
+
+    def __init__(  # noqa: PLR0913, PLR0917 - a row's columns, in order
+        self,
+        account_id: str,
+        grain: Grain,
+        period_start: datetime,
+        prefix: str | None,
+        description: str | None,
+        classification: Classification | None,
+        attempts: int,
+        connected: int,
+        duration: Decimal,
+        billed_seconds: int,
+        charge: Money,
+        costed_calls: int,
+        cost: Money | None,
+        costed_charge: Money,
+    ) -> None:
+        currency = _amount(charge, "charge", charge).currency
+        self.__attrs_init__(
+            account_id,
+            grain,
+            period_start,
+            prefix,
+            description,
+            classification,
+            attempts,
+            connected,
+            duration,
+            billed_seconds,
+            currency,
+            charge.amount,
+            costed_calls,
+            None if cost is None else _amount(cost, "cost", charge).amount,
+            _amount(costed_charge, "costed_charge", charge).amount,
+        )
+
+    @property
+    def charge(self) -> Money:
+        """What the customer was charged, in the account's currency."""
+        return _money(self._charge, self.currency)
+
+    @property
+    def cost(self) -> Money | None:
+        """The provider's cost of the costed calls; ``None`` if no cost is known."""
+        return None if self._cost is None else _money(self._cost, self.currency)
+
+    @property
+    def costed_charge(self) -> Money:
+        """The customer's charge of the costed calls: the base of profit and profit %."""
+        return _money(self._costed_charge, self.currency)
+
+    def __repr__(self) -> str:
+        shown_columns = ", ".join(f"{name}={getattr(self, name)!r}" for name in _COLUMNS)
+        return f"SummaryRow({shown_columns})"
 
     @property
     def asr(self) -> Decimal | None:
@@ -233,6 +312,33 @@ class SummaryRow:
             _key_text(self.prefix),
             _key_text(self.classification),
         )
+
+
+_COLUMNS: Final = tuple(inspect.signature(SummaryRow).parameters)
+"""A row's columns, in the order its constructor takes them."""
+_SUMMED: Final = trusted_constructor(SummaryRow)
+"""A row of its stored fields (the amounts as decimals after the currency), checked no more."""
+
+
+def _keeping(row: SummaryRow, *, prefix: bool, kind: bool) -> SummaryRow:
+    """``row`` with the prefix and description, or the class, left out unless kept."""
+    return _SUMMED(
+        row.account_id,
+        row.grain,
+        row.period_start,
+        row.prefix if prefix else None,
+        row.description if prefix else None,
+        row.classification if kind else None,
+        row.attempts,
+        row.connected,
+        row.duration,
+        row.billed_seconds,
+        row.currency,
+        row._charge,  # noqa: SLF001 - the same class
+        row.costed_calls,
+        row._cost,  # noqa: SLF001 - the same class
+        row._costed_charge,  # noqa: SLF001 - the same class
+    )
 
 
 def _plus(left: SummaryRow, right: SummaryRow, *, prefix: bool, kind: bool) -> SummaryRow:
@@ -306,16 +412,7 @@ def combine(rows: Iterable[SummaryRow], by: Sequence[Split]) -> list[SummaryRow]
         )
         known = merged.get(key)
         if known is None:
-            merged[key] = (
-                row
-                if prefix and kind
-                else attrs.evolve(
-                    row,
-                    prefix=row.prefix if prefix else None,
-                    description=row.description if prefix else None,
-                    classification=row.classification if kind else None,
-                )
-            )
+            merged[key] = row if prefix and kind else _keeping(row, prefix=prefix, kind=kind)
         else:
             merged[key] = _plus(known, row, prefix=prefix, kind=kind)
     return sorted(merged.values(), key=lambda r: r.sort_key)
@@ -477,23 +574,10 @@ def summarize_calls(calls: Iterable[PostedCall]) -> list[SummaryRow]:
     :data:`~telcocore.kernel.money.EXACT` context (60 digits), which raises rather than
     rounds.
     """
-    trusted = Money._trusted  # noqa: SLF001 - exact sums of checked amounts
     return [
-        SummaryRow(
-            account_id=account_id,
-            grain=grain,
-            period_start=start,
-            prefix=prefix,
-            description=description,
-            classification=kind,
-            attempts=attempts,
-            connected=connected,
-            duration=duration,
-            billed_seconds=billed,
-            charge=trusted(charge, currency),
-            costed_calls=costed,
-            cost=trusted(cost, currency) if costed else None,
-            costed_charge=trusted(costed_charge, currency),
+        _SUMMED(
+            account_id, grain, start, prefix, description, kind, attempts, connected,
+            duration, billed, currency, charge, costed, cost if costed else None, costed_charge,
         )
         for (account_id, grain, start, prefix, kind, description, currency, attempts,
              connected, duration, billed, charge, costed, cost, costed_charge)
