@@ -120,7 +120,7 @@ def _total(rows: list[SummaryRow]) -> list[str]:
 
 
 def _json_row(row: SummaryRow) -> dict[str, object]:
-    data: dict[str, object] = converter.unstructure(row)
+    data: dict[str, object] = converter.unstructure(row.columns())
     for name in ("asr", "acd", "profit", "profit_percent"):
         data[name] = converter.unstructure(getattr(row, name))
     return data

@@ -264,8 +264,12 @@ class SummaryRow:
         """The customer's charge of the costed calls: the base of profit and profit %."""
         return _money(self._costed_charge, self.currency)
 
+    def columns(self) -> dict[str, object]:
+        """The row's columns by name, as its constructor takes them (amounts as ``Money``)."""
+        return {name: getattr(self, name) for name in _COLUMNS}
+
     def __repr__(self) -> str:
-        shown_columns = ", ".join(f"{name}={getattr(self, name)!r}" for name in _COLUMNS)
+        shown_columns = ", ".join(f"{name}={value!r}" for name, value in self.columns().items())
         return f"SummaryRow({shown_columns})"
 
     @property
