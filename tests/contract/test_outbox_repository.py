@@ -311,7 +311,8 @@ def _reasons(storage: Storage) -> dict[str, str | None]:
     """The ``last_error`` of every message, by id."""
     with storage.unit_of_work(read_only=True) as uow:
         assert isinstance(uow, SqlUnitOfWork)
-        return dict(uow._session.all("SELECT id, last_error FROM outbox ORDER BY id"))
+        rows = uow._session.all("SELECT id, last_error FROM outbox ORDER BY id")
+        return {str(row[0]): row[1] for row in rows}
 
 
 class TestWithdraw:
