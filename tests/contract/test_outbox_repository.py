@@ -259,31 +259,34 @@ class TestClaim:
         ]
 
 
-def _password(number: int, to: str, contact: str | None = ANN) -> Message:
-    """A PASSWORD message to ``to`` about ``contact`` (``None``: data without one), ``m<n>``."""
+def _about(number: int, kind: MessageKind, to: str, contact: str | None) -> Message:
+    """A PASSWORD or VERIFICATION message to ``to``, queued as ``m<number>``.
+
+    Its data names ``contact``, or no contact (as messages of earlier releases) for ``None``.
+    """
     about = {} if contact is None else {CONTACT_DATA: contact}
+    secret = {"password": f"secret-{number}", "email": to}
+    if kind is MessageKind.VERIFICATION:
+        secret = {"code": f"{number:06d}", "target": "email" if "@" in to else "mobile"}
     return Message(
         id=f"m{number}",
-        kind=MessageKind.PASSWORD,
+        kind=kind,
         account_id="acme",
         created_at=T0 + timedelta(seconds=number),
+        channel=Channel.EMAIL if "@" in to else Channel.SMS,
         to=to,
-        data={"password": f"secret-{number}", "email": to, **about},
+        data={**secret, **about},
     )
+
+
+def _password(number: int, to: str, contact: str | None = ANN) -> Message:
+    """A PASSWORD message to ``to`` about ``contact``, queued as ``m<number>``."""
+    return _about(number, MessageKind.PASSWORD, to, contact)
 
 
 def _code(number: int, to: str, contact: str | None = ANN) -> Message:
-    """A VERIFICATION code by SMS to ``to`` about ``contact``, queued as ``m<number>``."""
-    about = {} if contact is None else {CONTACT_DATA: contact}
-    return Message(
-        id=f"m{number}",
-        kind=MessageKind.VERIFICATION,
-        account_id="acme",
-        created_at=T0 + timedelta(seconds=number),
-        channel=Channel.SMS,
-        to=to,
-        data={"code": f"{number:06d}", "target": "mobile", **about},
-    )
+    """A VERIFICATION code to ``to`` about ``contact``, queued as ``m<number>``."""
+    return _about(number, MessageKind.VERIFICATION, to, contact)
 
 
 def _add(storage: Storage, *messages: Message) -> None:
