@@ -225,8 +225,9 @@ class ContactService:
         contact's password or text shaped like a credential. With ``expected_version``, a
         change made by somebody else since is :class:`~telcocore.ConcurrencyError`.
 
-        Messages still waiting in the outbox for an address the contact no longer has are
-        withdrawn, never to be sent, in the same transaction: verification codes for the
+        The contact's messages still waiting in the outbox for an address it no longer has
+        are withdrawn, never to be sent, in the same transaction (another contact's messages
+        to a shared mobile stay): verification codes for the
         former email (other than its case) or mobile, whose codes no longer work, and
         generated passwords for the former email. A withdrawn password is replaced: a new
         one is mailed to the new email, as :meth:`reset_password` does.
