@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta
 import attrs
 import pytest
 
-from telcocore.kernel.errors import AlreadyExists, NotFoundError
+from telcocore.kernel.errors import AlreadyExists, NotFoundError, ValidationError
 from telcocore.notifications.model.message import (
+    CONTACT_DATA,
     Channel,
     Message,
     MessageKind,
@@ -17,8 +18,13 @@ from telcocore.notifications.model.message import (
 )
 from telcocore.notifications.ports import OutboxRepository
 from telcocore.platform.ports import Storage
+from telcocore.platform.sql.unit_of_work import SqlUnitOfWork
 
 T0 = datetime(2026, 3, 14, 15, 9, 26, tzinfo=UTC)
+ANN = "c-ann"
+"""The contact whose messages the withdrawal tests withdraw."""
+BO = "c-bo"
+"""Another contact, sharing an address with ``ANN``."""
 
 
 def _message(number: int) -> Message:
@@ -253,23 +259,63 @@ class TestClaim:
         ]
 
 
-def _password(number: int, to: str) -> Message:
-    """A PASSWORD message to ``to``, queued as ``m<number>``."""
+def _about(number: int, kind: MessageKind, to: str, contact: str | None) -> Message:
+    """A PASSWORD or VERIFICATION message to ``to``, queued as ``m<number>``.
+
+    Its data names ``contact``, or no contact (as messages of earlier releases) for ``None``.
+    """
+    about = {} if contact is None else {CONTACT_DATA: contact}
+    secret = {"password": f"secret-{number}", "email": to}
+    if kind is MessageKind.VERIFICATION:
+        secret = {"code": f"{number:06d}", "target": "email" if "@" in to else "mobile"}
     return Message(
         id=f"m{number}",
-        kind=MessageKind.PASSWORD,
+        kind=kind,
         account_id="acme",
         created_at=T0 + timedelta(seconds=number),
+        channel=Channel.EMAIL if "@" in to else Channel.SMS,
         to=to,
-        data={"password": f"secret-{number}", "email": to},
+        data={**secret, **about},
     )
 
 
-def _withdraw(storage: Storage, to: str, kind: MessageKind = MessageKind.PASSWORD) -> int:
+def _password(number: int, to: str, contact: str | None = ANN) -> Message:
+    """A PASSWORD message to ``to`` about ``contact``, queued as ``m<number>``."""
+    return _about(number, MessageKind.PASSWORD, to, contact)
+
+
+def _code(number: int, to: str, contact: str | None = ANN) -> Message:
+    """A VERIFICATION code to ``to`` about ``contact``, queued as ``m<number>``."""
+    return _about(number, MessageKind.VERIFICATION, to, contact)
+
+
+def _add(storage: Storage, *messages: Message) -> None:
     with storage.unit_of_work() as uow:
-        count = uow.get(OutboxRepository).withdraw(kind, to, reason="gone", at=T0)
+        for message in messages:
+            uow.get(OutboxRepository).add(message)
         uow.commit()
-    return count
+
+
+def _withdraw(
+    storage: Storage,
+    to: str | dict[str, str],
+    kinds: tuple[MessageKind, ...] = (MessageKind.PASSWORD,),
+    contact: str = ANN,
+) -> dict[MessageKind, int]:
+    """Withdraw ``kinds`` about ``contact`` to ``to`` (an address, or addresses to reasons)."""
+    addresses = {to: "gone"} if isinstance(to, str) else to
+    with storage.unit_of_work() as uow:
+        counts = uow.get(OutboxRepository).withdraw(kinds, addresses, contact_id=contact, at=T0)
+        uow.commit()
+    return dict(counts)
+
+
+def _reasons(storage: Storage) -> dict[str, str | None]:
+    """The ``last_error`` of every message, by id."""
+    with storage.unit_of_work(read_only=True) as uow:
+        assert isinstance(uow, SqlUnitOfWork)
+        rows = uow._session.all("SELECT id, last_error FROM outbox ORDER BY id")
+        return {str(row[0]): row[1] for row in rows}
 
 
 class TestWithdraw:
@@ -277,33 +323,80 @@ class TestWithdraw:
 
     def test_only_unsent_messages_of_the_kind_to_the_address_go(self, storage: Storage) -> None:
         """Any case of the address matches; other kinds, addresses and sent messages stay."""
-        with storage.unit_of_work() as uow:
-            for message in (
-                _password(1, "Ann@Example.com"),
-                _password(2, "bo@example.com"),
-                _password(3, "ann@example.com"),
-                attrs.evolve(_message(4), to="ann@example.com"),
-                _password(5, "ANN@example.com"),
-            ):
-                uow.get(OutboxRepository).add(message)
-            uow.commit()
+        _add(
+            storage,
+            _password(1, "Ann@Example.com"),
+            _password(2, "bo@example.com"),
+            _password(3, "ann@example.com"),
+            attrs.evolve(_message(4), to="ann@example.com"),
+            _password(5, "ANN@example.com"),
+        )
         assert _claim(storage, "m5", T0, T0 + LEASE)
         assert _sent(storage, "m5")
-        assert 2 == _withdraw(storage, "ann@EXAMPLE.com")
+        assert {MessageKind.PASSWORD: 2} == _withdraw(storage, "ann@EXAMPLE.com")
         assert ["m2", "m4"] == [i.message.id for i in _pending(storage)]
         with storage.unit_of_work() as uow:
             assert OutboxCounts(due=2, deferred=0) == uow.get(OutboxRepository).counts(now=T0)
-        assert 0 == _withdraw(storage, "ann@example.com")
+        assert {MessageKind.PASSWORD: 0} == _withdraw(storage, "ann@example.com")
+
+    def test_several_kinds_and_addresses_go_in_one_call(self, storage: Storage) -> None:
+        """Each kind is counted, each message gets its address's reason; the rest stays."""
+        _add(
+            storage,
+            _password(1, "ann@example.com"),
+            _code(2, "+14155550123"),
+            _code(3, "ann@example.com"),
+            attrs.evolve(_message(4), to="ann@example.com"),
+            _code(5, "+14155550199"),
+        )
+        kinds = (MessageKind.VERIFICATION, MessageKind.PASSWORD)
+        addresses = {"ANN@example.com": "email gone", "+14155550123": "mobile gone"}
+        assert {MessageKind.VERIFICATION: 2, MessageKind.PASSWORD: 1} == _withdraw(
+            storage, addresses, kinds
+        )
+        assert ["m4", "m5"] == [i.message.id for i in _pending(storage)]
+        assert {
+            "m1": "email gone",
+            "m2": "mobile gone",
+            "m3": "email gone",
+            "m4": None,
+            "m5": None,
+        } == _reasons(storage)
+
+    def test_only_the_contacts_own_messages_go(self, storage: Storage) -> None:
+        """Another contact's code to a shared number stays; one naming no contact goes."""
+        _add(
+            storage,
+            _code(1, "+14155550123", contact=ANN),
+            _code(2, "+14155550123", contact=BO),
+            _code(3, "+14155550123", contact=None),
+            _password(4, "ann@example.com", contact=BO),
+        )
+        kinds = (MessageKind.VERIFICATION, MessageKind.PASSWORD)
+        addresses = {"ann@example.com": "gone", "+14155550123": "gone"}
+        assert {MessageKind.VERIFICATION: 2, MessageKind.PASSWORD: 0} == _withdraw(
+            storage, addresses, kinds
+        )
+        assert ["m2", "m4"] == [i.message.id for i in _pending(storage)]
+        assert {MessageKind.VERIFICATION: 1} == _withdraw(
+            storage, "+14155550123", (MessageKind.VERIFICATION,), contact=BO
+        )
+        assert ["m4"] == [i.message.id for i in _pending(storage)]
+
+    def test_an_address_given_twice_is_refused(self, storage: Storage) -> None:
+        """Two keys that differ only in case: ValidationError, and nothing is withdrawn."""
+        _add(storage, _password(1, "ann@example.com"))
+        with pytest.raises(ValidationError, match="twice"):
+            _withdraw(storage, {"ann@example.com": "a", "Ann@example.com": "b"})
+        assert ["m1"] == [i.message.id for i in _pending(storage)]
 
     def test_a_claimed_message_withdrawn_cannot_be_marked_or_claimed(
         self, storage: Storage
     ) -> None:
         """The worker holding the claim can mark it neither sent nor failed, nobody claims it."""
-        with storage.unit_of_work() as uow:
-            uow.get(OutboxRepository).add(_password(1, "ann@example.com"))
-            uow.commit()
+        _add(storage, _password(1, "ann@example.com"))
         assert _claim(storage, "m1", T0, T0 + LEASE)
-        assert 1 == _withdraw(storage, "ann@example.com")
+        assert {MessageKind.PASSWORD: 1} == _withdraw(storage, "ann@example.com")
         later = T0 + 2 * LEASE
         assert [False, False, False] == [
             _sent(storage, "m1"),

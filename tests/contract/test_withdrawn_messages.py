@@ -17,8 +17,13 @@ from telcocore import AlreadyExists, AuthenticationFailed, TelcoCore, Validation
 from telcocore.audit.model.entry import REDACTED, AuditAction
 from telcocore.contacts.model.credentials import ScryptHasher
 from telcocore.contacts.services import CONTACT_ENTITY, EMAIL_CHANGED, MOBILE_CHANGED
-from telcocore.notifications.model.message import Message, MessageKind, OutboxCounts
-from telcocore.notifications.ports import Notifier
+from telcocore.notifications.model.message import (
+    CONTACT_DATA,
+    Message,
+    MessageKind,
+    OutboxCounts,
+)
+from telcocore.notifications.ports import Notifier, OutboxRepository
 from telcocore.notifications.services import DeliveryReport
 from telcocore.platform.ports import Storage
 from telcocore.platform.sql.unit_of_work import SqlUnitOfWork
@@ -361,3 +366,59 @@ class TestCodesThatStay:
         assert (TYPO, MOBILE) == (mail.to, sms.to)
         core.contacts.verify(ann.id, "email", mail.data["code"])
         assert core.contacts.verify(ann.id, "mobile", sms.data["code"]).mobile_verified
+
+
+class TestSharedAddresses:
+    """Only the messages about the contact whose address changed are withdrawn."""
+
+    def test_another_contacts_code_to_the_shared_mobile_is_delivered(
+        self, core: TelcoCore, storage: Storage, notifier: CapturingNotifier
+    ) -> None:
+        """Bo's code to the office phone survives Ann's change of mobile, and verifies."""
+        ann = core.contacts.add("acme", "Ann", FIXED, mobile=MOBILE)
+        bo = core.contacts.add("acme", "Bo", "bo@example.com", mobile=MOBILE)
+        core.contacts.send_code(ann.id, "mobile")
+        core.contacts.send_code(bo.id, "mobile")
+        anns, bos = _queued(core, MessageKind.VERIFICATION)
+        core.contacts.update(ann.id, mobile=NEW_MOBILE)
+        assert [bos] == _queued(core, MessageKind.VERIFICATION)
+        assert (None, MOBILE_CHANGED) == _row(storage, anns.id)[1::2]
+        assert DeliveryReport(sent=1, failed=0) == core.outbox.deliver_pending()
+        (sms,) = notifier.messages
+        assert (bos.id, MOBILE) == (sms.id, sms.to)
+        assert core.contacts.verify(bo.id, "mobile", sms.data["code"]).mobile_verified
+
+    def test_messages_queued_without_a_contact_go_by_their_address(
+        self, core: TelcoCore, storage: Storage, clock: FixedClock
+    ) -> None:
+        """Messages from before they named their contact are withdrawn by address alone.
+
+        Both addresses change at once: each message says which one, and the withdrawn
+        password is replaced by one to the new email.
+        """
+        ann = core.contacts.add("acme", "Ann", TYPO, mobile=MOBILE)
+        earlier = {"code": "123456", "target": "mobile", "locale": "en_US"}
+        with storage.unit_of_work() as uow:
+            for number, kind, to, data in (
+                (1, MessageKind.VERIFICATION, MOBILE, earlier),
+                (2, MessageKind.PASSWORD, TYPO, {"password": "old-secret", "email": TYPO}),
+            ):
+                uow.get(OutboxRepository).add(
+                    Message(
+                        id=f"earlier-{number}",
+                        kind=kind,
+                        account_id="acme",
+                        created_at=clock.now(),
+                        to=to,
+                        data=data,
+                    )
+                )
+            uow.commit()
+        core.contacts.update(ann.id, email=FIXED, mobile=NEW_MOBILE)
+        assert [MOBILE_CHANGED, EMAIL_CHANGED] == [_row(storage, f"earlier-{n}")[3] for n in (1, 2)]
+        (password,) = [i.message for i in core.outbox.pending()]
+        assert (MessageKind.PASSWORD, FIXED, ann.id) == (
+            password.kind,
+            password.to,
+            password.data[CONTACT_DATA],
+        )

@@ -37,7 +37,7 @@ from telcocore.contacts.model.notes import check_notes, holds_password, password
 from telcocore.contacts.ports import ContactRepository, PasswordHasher
 from telcocore.kernel.errors import ConcurrencyError, ValidationError
 from telcocore.kernel.validation import coerce_enum, shown, validate_flag, validate_version
-from telcocore.notifications.model.message import Channel, Message, MessageKind
+from telcocore.notifications.model.message import CONTACT_DATA, Channel, Message, MessageKind
 from telcocore.notifications.ports import OutboxRepository
 from telcocore.notifications.services import OutboxService
 from telcocore.platform.context import ServiceContext
@@ -225,8 +225,9 @@ class ContactService:
         contact's password or text shaped like a credential. With ``expected_version``, a
         change made by somebody else since is :class:`~telcocore.ConcurrencyError`.
 
-        Messages still waiting in the outbox for an address the contact no longer has are
-        withdrawn, never to be sent, in the same transaction: verification codes for the
+        The contact's messages still waiting in the outbox for an address it no longer has
+        are withdrawn, never to be sent, in the same transaction (another contact's messages
+        to a shared mobile stay): verification codes for the
         former email (other than its case) or mobile, whose codes no longer work, and
         generated passwords for the former email. A withdrawn password is replaced: a new
         one is mailed to the new email, as :meth:`reset_password` does.
@@ -362,6 +363,7 @@ class ContactService:
                     to=address,
                     data={
                         "code": code,
+                        CONTACT_DATA: contact.id,
                         "target": target.value,
                         "name": contact.name,
                         "expires_at": expires_at.isoformat(),
@@ -502,21 +504,28 @@ class ContactService:
         contact.password_changed_at = self._ctx.clock.now()
 
     def _withdraw_from_former(self, uow: UnitOfWork, before: Contact, contact: Contact) -> bool:
-        """Withdraw what waits for an address ``contact`` had ``before`` and has no longer.
+        """Withdraw what waits for ``contact`` at an address it had ``before`` and has no longer.
 
         The verification codes for the former email or mobile (their codes were cleared
         with the address), and the generated passwords for the former email, which a new
         password replaces: it makes the withdrawn ones useless, even one a worker is sending
-        now. ``True`` if a new password was queued.
+        now. Only messages about this contact go (another contact may share the mobile),
+        read in one pass. ``True`` if a new password was queued.
         """
-        outbox = uow.get(OutboxRepository)
-        now = self._ctx.clock.now()
+        former: dict[str, str] = {}
         if before.mobile is not None and contact.mobile != before.mobile:
-            outbox.withdraw(MessageKind.VERIFICATION, before.mobile, reason=MOBILE_CHANGED, at=now)
-        if contact.email_key == before.email_key:
+            former[before.mobile] = MOBILE_CHANGED
+        if contact.email_key != before.email_key:
+            former[before.email] = EMAIL_CHANGED
+        if not former:
             return False
-        outbox.withdraw(MessageKind.VERIFICATION, before.email, reason=EMAIL_CHANGED, at=now)
-        if not outbox.withdraw(MessageKind.PASSWORD, before.email, reason=EMAIL_CHANGED, at=now):
+        withdrawn = uow.get(OutboxRepository).withdraw(
+            (MessageKind.VERIFICATION, MessageKind.PASSWORD),
+            former,
+            contact_id=contact.id,
+            at=self._ctx.clock.now(),
+        )
+        if not withdrawn[MessageKind.PASSWORD]:
             return False
         self._regenerate(uow, contact, RESENT_REASON)
         return True
@@ -546,6 +555,7 @@ class ContactService:
                 to=contact.email,
                 data={
                     "password": password,
+                    CONTACT_DATA: contact.id,
                     "name": contact.name,
                     "email": contact.email,
                     "locale": account.locale,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
@@ -81,13 +81,28 @@ class OutboxRepository(Protocol):
         """
         ...
 
-    def withdraw(self, kind: MessageKind, to: str, *, reason: str, at: datetime) -> int:
-        """Make sure no unsent message of ``kind`` to ``to`` (in any case) is ever delivered.
+    def withdraw(
+        self,
+        kinds: Collection[MessageKind],
+        addresses: Mapping[str, str],
+        *,
+        contact_id: str,
+        at: datetime,
+    ) -> Mapping[MessageKind, int]:
+        """Make sure no unsent message of ``kinds`` about ``contact_id`` to ``addresses`` goes.
 
-        Each such message stays in the outbox, withdrawn at ``at`` with ``reason`` as its
-        ``last_error`` and without its secrets (erased as :meth:`mark_sent` erases them). It
-        is not sent: no longer pending nor counted, not claimed again, and a worker that
-        claimed it before cannot mark it sent or failed. Returns how many were withdrawn; a
-        message already sent is left as it is.
+        ``addresses`` maps each address (matched in any case, so each is given once) to the
+        reason its messages are withdrawn. A message is about the contact when its data's
+        ``contact_id`` (:data:`~telcocore.notifications.model.message.CONTACT_DATA`) is
+        ``contact_id``; one with another contact's id is left alone, and one without any
+        (queued before messages recorded their contact) is matched by its address alone.
+
+        Each such message stays in the outbox, withdrawn at ``at`` with its address's reason
+        as its ``last_error`` and without its secrets (erased as :meth:`mark_sent` erases
+        them). It is not sent: no longer pending nor counted, not claimed again, and a worker
+        that claimed it before cannot mark it sent or failed. A message already sent, even by
+        a worker racing this call, is left as it is and not counted. Returns how many were
+        withdrawn of each of ``kinds`` (0 for a kind none was); the unsent messages are read
+        once, whatever the number of kinds and addresses.
         """
         ...

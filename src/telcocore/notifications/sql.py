@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Final
 
-from telcocore.kernel.errors import AlreadyExists, NotFoundError
+from telcocore.kernel.errors import AlreadyExists, NotFoundError, ValidationError
 from telcocore.kernel.serialization import converter
-from telcocore.notifications.model.message import Message, MessageKind, OutboxCounts, OutboxItem
+from telcocore.notifications.model.message import (
+    CONTACT_DATA,
+    Message,
+    MessageKind,
+    OutboxCounts,
+    OutboxItem,
+)
 from telcocore.notifications.ports import OutboxRepository
 from telcocore.platform.sql.dialect import Session
 from telcocore.platform.sql.rows import from_document
@@ -134,25 +140,36 @@ class SqlOutboxRepository:
             raise NotFoundError(message_id)
         return bool(changed)
 
-    def withdraw(self, kind: MessageKind, to: str, *, reason: str, at: datetime) -> int:
-        """Withdraw the unsent messages of ``kind`` to ``to`` (in any case); how many.
+    def withdraw(
+        self,
+        kinds: Collection[MessageKind],
+        addresses: Mapping[str, str],
+        *,
+        contact_id: str,
+        at: datetime,
+    ) -> Mapping[MessageKind, int]:
+        """Withdraw the unsent messages of ``kinds`` about ``contact_id`` to ``addresses``.
 
-        Each keeps its row, erased like a sent one, with ``withdrawn_at`` = ``at``,
-        ``last_error`` = ``reason``, no claim and ``sent_at`` NULL. The addresses are in the
-        stored documents, so the unsent ones are read and matched here; each row is then
-        withdrawn only if it is still unsent, so a message a racing worker marked sent first
-        is left as it is (and not counted).
+        How many of each kind. Each keeps its row, erased like a sent one, with
+        ``withdrawn_at`` = ``at``, ``last_error`` = its address's reason, no claim and
+        ``sent_at`` NULL. The addresses are in the stored documents, so the unsent ones are
+        read once and matched here; each row is then withdrawn only if it is still unsent, so
+        a message a racing worker marked sent first is left as it is (and not counted).
         """
         d = self._s.dialect
-        address = to.lower()
-        withdrawn = 0
+        wanted = set(kinds)
+        reasons = _reasons_by_address(addresses)
+        withdrawn = dict.fromkeys(wanted, 0)
         for message_id, document in self._s.all(
             f"SELECT id, message FROM outbox WHERE {_UNSENT} ORDER BY position"  # noqa: S608 - constant
         ):
             message = from_document(d.json_from_db(document), Message)
-            if message.kind is not kind or message.to is None or message.to.lower() != address:
+            if message.kind not in wanted or message.to is None:
                 continue
-            withdrawn += self._s.run(
+            reason = reasons.get(message.to.lower())
+            if reason is None or message.data.get(CONTACT_DATA, contact_id) != contact_id:
+                continue
+            withdrawn[message.kind] += self._s.run(
                 "UPDATE outbox SET withdrawn_at = ?, last_error = ?, next_attempt_at = NULL, "  # noqa: S608 - constant
                 "claim_token = NULL, message = ? "
                 f"WHERE id = ? AND {_UNSENT}",
@@ -164,6 +181,18 @@ class SqlOutboxRepository:
                 ),
             )
         return withdrawn
+
+
+def _reasons_by_address(addresses: Mapping[str, str]) -> dict[str, str]:
+    """``addresses`` keyed by their lower case; two that differ only in case are refused."""
+    reasons: dict[str, str] = {}
+    for address, reason in addresses.items():
+        key = address.lower()
+        if key in reasons:
+            msg = f"address {address!r} is given twice (in another case)"
+            raise ValidationError(msg, field="addresses", value=address)
+        reasons[key] = reason
+    return reasons
 
 
 STORAGE = SqlDomain("notifications", {OutboxRepository: SqlOutboxRepository}, baseline=1)

@@ -17,10 +17,27 @@ import attrs
 
 from telcocore.audit.model.entry import REDACTED
 
-__all__ = ["SECRET_DATA", "Channel", "Message", "MessageKind", "OutboxCounts", "OutboxItem"]
+__all__ = [
+    "CONTACT_DATA",
+    "SECRET_DATA",
+    "Channel",
+    "Message",
+    "MessageKind",
+    "OutboxCounts",
+    "OutboxItem",
+]
 
 SECRET_DATA: Final = frozenset({"password", "code"})
 """Keys of :attr:`Message.data` holding a secret: hidden in reprs, erased once delivered."""
+
+CONTACT_DATA: Final = "contact_id"
+"""Key of :attr:`Message.data` holding the id of the contact a message is about.
+
+The contacts service sets it on the verification codes and generated passwords it queues,
+so that a change of one contact's address withdraws only that contact's messages
+(:meth:`~telcocore.notifications.ports.OutboxRepository.withdraw`). No template shows it,
+and it is kept once the message is delivered or withdrawn.
+"""
 
 
 class Channel(enum.StrEnum):
