@@ -160,6 +160,7 @@ class SqlOutboxRepository:
         wanted = set(kinds)
         reasons = _reasons_by_address(addresses)
         withdrawn = dict.fromkeys(wanted, 0)
+        stored_at = d.time_to_db(at)
         for message_id, document in self._s.all(
             f"SELECT id, message FROM outbox WHERE {_UNSENT} ORDER BY position"  # noqa: S608 - constant
         ):
@@ -174,7 +175,7 @@ class SqlOutboxRepository:
                 "claim_token = NULL, message = ? "
                 f"WHERE id = ? AND {_UNSENT}",
                 (
-                    d.time_to_db(at),
+                    stored_at,
                     reason,
                     d.json_to_db(converter.unstructure(message.erased())),
                     message_id,

@@ -22,10 +22,9 @@ from decimal import Decimal
 from typing import Any, Final
 
 from telcocore.calls.model.classification import Classification
-from telcocore.kernel.trusted import trusted_constructor
 from telcocore.platform.sql.dialect import Dialect, Session
 from telcocore.platform.sql.unit_of_work import SqlDomain
-from telcocore.reporting.model.summaries import Grain, SummaryRow, SummaryTotals
+from telcocore.reporting.model.summaries import Grain, SummaryRow, SummaryTotals, row_of_fields
 from telcocore.reporting.ports import SummaryRepository
 
 __all__ = ["STORAGE", "SqlSummaryRepository"]
@@ -85,9 +84,6 @@ _PERIODS_PER_QUERY: Final = 500
 _CLASSES: Final = {kind.value: kind for kind in Classification}
 _KNOWN_COST: Final = "c.provider_cost IS NOT NULL AND c.provider_currency = c.currency"
 """A call whose provider cost is known, in the currency of its charge."""
-_STORED_ROW: Final = trusted_constructor(SummaryRow)
-"""A summary row of values read as written: counts and checked sums, checked no more (its
-fields: the columns, the amounts as decimals after the currency)."""
 _ZERO: Final = Decimal(0)
 """The costed charge of rows without costed calls."""
 
@@ -176,7 +172,7 @@ class SqlSummaryRepository:
             f"ORDER BY period_start, prefix{d.code_point_order}, classification",
             (account_id, grain.value, d.time_to_db(start), d.time_to_db(end)),
         )
-        row = _STORED_ROW
+        row = row_of_fields  # a row read as written: counts and checked sums
         stored_before: object = None
         period_start = start
         result: list[SummaryRow] = []

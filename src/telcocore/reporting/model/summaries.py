@@ -63,6 +63,7 @@ __all__ = [
     "combine",
     "divide",
     "live_window",
+    "row_of_fields",
     "summarize_calls",
     "summary_totals",
     "validate_rows",
@@ -157,17 +158,15 @@ def _key_text(value: object) -> str:
 _money: Final = Money._trusted  # noqa: SLF001 - a row's amounts were Money when it was made
 
 
-def _amount(value: object, field: str, charge: object) -> Money:
-    """``value``, one of a row's amounts: ``Money`` in the currency of the row's charge."""
+def _amount(value: object, field: str, currency: str | None) -> Decimal:
+    """The amount of ``value``, one of a row's amounts: ``Money``, in ``currency`` if given."""
     if not isinstance(value, Money):
         msg = f"a summary row's {field} must be Money, got {shown(value)}"
         raise InvalidSelection(msg, field=field, value=value)
-    if isinstance(charge, Money) and value.currency != charge.currency:
-        msg = f"a summary row's {field} {value} is not in its charge's currency {charge.currency}"
-        raise CurrencyMismatch(
-            charge.currency, value.currency, operation="sum", message=msg, field=field
-        )
-    return value
+    if currency is not None and value.currency != currency:
+        msg = f"a summary row's {field} {value} is not in its charge's currency {currency}"
+        raise CurrencyMismatch(currency, value.currency, operation="sum", message=msg, field=field)
+    return value.amount
 
 
 @attrs.frozen(init=False, repr=False, weakref_slot=False)  # see kernel.trusted
@@ -230,7 +229,8 @@ class SummaryRow:
         cost: Money | None,
         costed_charge: Money,
     ) -> None:
-        currency = _amount(charge, "charge", charge).currency
+        amount = _amount(charge, "charge", None)
+        currency = charge.currency
         self.__attrs_init__(
             account_id,
             grain,
@@ -243,10 +243,10 @@ class SummaryRow:
             duration,
             billed_seconds,
             currency,
-            charge.amount,
+            amount,
             costed_calls,
-            None if cost is None else _amount(cost, "cost", charge).amount,
-            _amount(costed_charge, "costed_charge", charge).amount,
+            None if cost is None else _amount(cost, "cost", currency),
+            _amount(costed_charge, "costed_charge", currency),
         )
 
     @property
@@ -320,13 +320,14 @@ class SummaryRow:
 
 _COLUMNS: Final = tuple(inspect.signature(SummaryRow).parameters)
 """A row's columns, in the order its constructor takes them."""
-_SUMMED: Final = trusted_constructor(SummaryRow)
-"""A row of its stored fields (the amounts as decimals after the currency), checked no more."""
+row_of_fields: Final = trusted_constructor(SummaryRow)
+"""A row of its fields in order (the columns, the amounts as decimals after the currency),
+checked no more: for sums of checked amounts and rows read as stored."""
 
 
 def _keeping(row: SummaryRow, *, prefix: bool, kind: bool) -> SummaryRow:
     """``row`` with the prefix and description, or the class, left out unless kept."""
-    return _SUMMED(
+    return row_of_fields(
         row.account_id,
         row.grain,
         row.period_start,
@@ -579,7 +580,7 @@ def summarize_calls(calls: Iterable[PostedCall]) -> list[SummaryRow]:
     rounds.
     """
     return [
-        _SUMMED(
+        row_of_fields(
             account_id, grain, start, prefix, description, kind, attempts, connected,
             duration, billed, currency, charge, costed, cost if costed else None, costed_charge,
         )
